@@ -1,0 +1,98 @@
+"""Where things live and how long to wait: the one place that decides, from flags, then
+environment variables (POLLWATCH_*), then defaults.
+
+Everything else takes a Settings object, so a test, a flow and the command line differ only in
+the arguments they pass here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """A setting is unusable; the message names the setting and what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    db_path: Path
+    report_dir: Path
+    # A file modified more recently than this may still be being written: leave it for later.
+    settle_seconds: float = 5.0
+    # How long to wait for another process that holds the database before giving up.
+    lock_timeout_seconds: float = 30.0
+
+    @property
+    def inbox(self) -> Path:
+        return self.data_dir / "inbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.data_dir / "archive"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    def shown(self) -> dict[str, str]:
+        """The values in use, for `pollwatch status`."""
+        return {f.name: str(getattr(self, f.name)) for f in fields(self)}
+
+
+ENV_PREFIX = "POLLWATCH_"
+
+
+def load_settings(
+    data_dir: str | Path | None = None,
+    db_path: str | Path | None = None,
+    report_dir: str | Path | None = None,
+    settle_seconds: float | None = None,
+    lock_timeout_seconds: float | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    env = os.environ if env is None else env
+    data = Path(_pick(data_dir, env, "DATA_DIR", "data")).expanduser()
+    db = Path(_pick(db_path, env, "DB", data / "polls.duckdb")).expanduser()
+    reports = Path(_pick(report_dir, env, "REPORT_DIR", "reports")).expanduser()
+    return Settings(
+        data_dir=data,
+        db_path=db,
+        report_dir=reports,
+        settle_seconds=_seconds(
+            _pick(settle_seconds, env, "SETTLE_SECONDS", 5.0), "SETTLE_SECONDS"
+        ),
+        lock_timeout_seconds=_seconds(
+            _pick(lock_timeout_seconds, env, "LOCK_TIMEOUT_SECONDS", 30.0), "LOCK_TIMEOUT_SECONDS"
+        ),
+    )
+
+
+def require_data_dir(settings: Settings) -> None:
+    """Refuse a data directory that does not exist rather than quietly start an empty one."""
+    if not settings.data_dir.is_dir():
+        raise ConfigError(
+            f"data directory {settings.data_dir} does not exist: create it, or point --data-dir "
+            f"or {ENV_PREFIX}DATA_DIR at the right one"
+        )
+
+
+def _pick(flag: object, env: Mapping[str, str], name: str, default: object) -> object:
+    if flag is not None:
+        return flag
+    value = env.get(ENV_PREFIX + name, "").strip()
+    return value if value else default
+
+
+def _seconds(value: object, name: str) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{ENV_PREFIX}{name}={value!r} is not a number of seconds") from None
+    if seconds < 0:
+        raise ConfigError(f"{ENV_PREFIX}{name}={value!r} must not be negative")
+    return seconds

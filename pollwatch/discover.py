@@ -1,0 +1,61 @@
+"""Find the files in the inbox that are ready to ingest.
+
+Drops arrive by copy, sync or scraper, so a file can be seen half-written: anything modified in
+the last few seconds, and the temporary names that editors and downloaders use, waits for a later
+run. Symbolic links are followed only while they stay inside the inbox.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TEMPORARY_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", "~")
+
+
+@dataclass
+class Discovery:
+    ready: list[Path] = field(default_factory=list)
+    # Files left for a later run, each with the reason a person would want to know.
+    waiting: list[tuple[Path, str]] = field(default_factory=list)
+    ignored: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def find_new_files(inbox: Path, settle_seconds: float, now: float | None = None) -> Discovery:
+    """Every regular file under `inbox`, oldest first, that has stopped changing."""
+    found = Discovery()
+    if not inbox.is_dir():
+        return found
+    now = time.time() if now is None else now
+    root = inbox.resolve()
+    candidates = []
+    for directory, subdirs, names in os.walk(inbox):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        for name in sorted(names):
+            path = Path(directory) / name
+            if name.startswith(".") or name.endswith(TEMPORARY_SUFFIXES):
+                found.ignored.append((path, "hidden or temporary file name"))
+                continue
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                found.ignored.append((path, "symbolic link to outside the inbox, not followed"))
+                continue
+            try:
+                stat = path.stat()
+            except OSError as err:
+                found.ignored.append((path, f"cannot be read: {err.strerror}"))
+                continue
+            age = now - stat.st_mtime
+            if age < settle_seconds:
+                found.waiting.append(
+                    (path, f"modified {age:.1f} s ago, may still be being written")
+                )
+                continue
+            candidates.append((stat.st_mtime, str(path), path))
+    found.ready = [path for _, _, path in sorted(candidates)]
+    return found
+
+
+def is_inside(path: Path, directory: Path) -> bool:
+    return path.resolve().is_relative_to(directory.resolve())

@@ -1,0 +1,76 @@
+"""Put an ingested file away: archive/ when all of it loaded, quarantine/ when anything was
+rejected, with the rejected lines and a plain-words summary beside it.
+
+The inbox keeps its folder structure in both places, and nothing is overwritten: a name that is
+taken gets the file's hash added. Files given by path from outside the inbox are copied, never
+moved, because they belong to whoever named them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from pollwatch.config import Settings
+from pollwatch.discover import is_inside
+
+QUARANTINED_STATUSES = ("partial", "rejected")
+ERRORS_SUFFIX = ".errors.csv"
+SUMMARY_SUFFIX = ".summary.txt"
+
+
+def choose_destination(path: Path, sha256: str, status: str, settings: Settings) -> Path:
+    """A free path under archive/ or quarantine/ that mirrors the file's place in the inbox."""
+    base = settings.quarantine if status in QUARANTINED_STATUSES else settings.archive
+    relative = (
+        path.resolve().relative_to(settings.inbox.resolve())
+        if is_inside(path, settings.inbox)
+        else Path(path.name)
+    )
+    destination = base / relative
+    if _taken(destination):
+        destination = destination.with_name(f"{path.stem}.{sha256[:12]}{path.suffix}")
+    counter = 2
+    while _taken(destination):
+        destination = destination.with_name(f"{path.stem}.{sha256[:12]}.{counter}{path.suffix}")
+        counter += 1
+    return destination
+
+
+def _taken(destination: Path) -> bool:
+    return any(
+        p.exists()
+        for p in (
+            destination,
+            side_file(destination, ERRORS_SUFFIX),
+            side_file(destination, SUMMARY_SUFFIX),
+        )
+    )
+
+
+def side_file(destination: Path, suffix: str) -> Path:
+    return destination.with_name(destination.name + suffix)
+
+
+def put_away(
+    path: Path,
+    destination: Path,
+    settings: Settings,
+    rejects: pd.DataFrame | None = None,
+    summary: str | None = None,
+) -> None:
+    """Write the side files first and move the file last, so a file that has left the inbox
+    always has its explanation beside it."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if rejects is not None:
+        rejects.rename(columns={"line_number": "line"}).to_csv(
+            side_file(destination, ERRORS_SUFFIX), index=False
+        )
+    if summary is not None:
+        side_file(destination, SUMMARY_SUFFIX).write_text(summary, encoding="utf-8")
+    if is_inside(path, settings.inbox):
+        shutil.move(path, destination)
+    else:
+        shutil.copy2(path, destination)

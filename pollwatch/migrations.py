@@ -1,0 +1,92 @@
+"""The store's schema as an ordered list of migrations, applied on open.
+
+A migration is never edited once it has shipped: a change to the schema is a new entry at the
+end, so every existing database can be brought forward step by step.
+"""
+
+POLL_COLUMNS_SQL = """
+    pollster VARCHAR NOT NULL,
+    sponsor VARCHAR,
+    country VARCHAR NOT NULL,
+    leader VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    population VARCHAR NOT NULL,
+    mode VARCHAR NOT NULL,
+    fieldwork_start DATE NOT NULL,
+    fieldwork_end DATE NOT NULL,
+    published DATE,
+    sample_size INTEGER,
+    positive_pct DOUBLE NOT NULL,
+    negative_pct DOUBLE,
+    undecided_pct DOUBLE,
+    tracking BOOLEAN NOT NULL,
+    source_url VARCHAR,
+    notes VARCHAR,
+    file_sha256 VARCHAR NOT NULL,
+    source_name VARCHAR NOT NULL,
+    line_number INTEGER,
+    ingested_at TIMESTAMP NOT NULL,
+    run_id VARCHAR NOT NULL
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        f"""
+        CREATE TABLE polls (
+            poll_key VARCHAR PRIMARY KEY,
+            {POLL_COLUMNS_SQL}
+        );
+        -- The values a correction replaced, one row per replaced version.
+        CREATE TABLE revisions (
+            poll_key VARCHAR NOT NULL,
+            {POLL_COLUMNS_SQL},
+            changed_columns VARCHAR[] NOT NULL,
+            revised_by_file_sha256 VARCHAR NOT NULL,
+            revised_by_run_id VARCHAR NOT NULL,
+            revised_at TIMESTAMP NOT NULL
+        );
+        CREATE SEQUENCE file_ids START 1;
+        -- Every file seen, once per time it was seen (a duplicate drop is a row too).
+        CREATE TABLE files (
+            file_id BIGINT PRIMARY KEY,
+            sha256 VARCHAR NOT NULL,
+            path VARCHAR NOT NULL,
+            source_name VARCHAR,
+            status VARCHAR NOT NULL,
+            rows_read INTEGER NOT NULL,
+            rows_loaded INTEGER NOT NULL,
+            rows_rejected INTEGER NOT NULL,
+            rows_duplicate INTEGER NOT NULL,
+            rows_updated INTEGER NOT NULL,
+            message VARCHAR,
+            ingested_at TIMESTAMP NOT NULL,
+            run_id VARCHAR NOT NULL,
+            stored_path VARCHAR
+        );
+        CREATE INDEX files_by_sha256 ON files (sha256);
+        CREATE TABLE rejects (
+            file_sha256 VARCHAR NOT NULL,
+            path VARCHAR NOT NULL,
+            line_number INTEGER,
+            column_name VARCHAR,
+            rule VARCHAR NOT NULL,
+            value VARCHAR,
+            run_id VARCHAR NOT NULL,
+            rejected_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE runs (
+            run_id VARCHAR PRIMARY KEY,
+            trigger VARCHAR,
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            status VARCHAR NOT NULL,
+            files_seen INTEGER,
+            rows_loaded INTEGER,
+            rows_rejected INTEGER,
+            rows_updated INTEGER,
+            rows_duplicate INTEGER
+        );
+        """,
+    ),
+]

@@ -1,0 +1,124 @@
+"""Words for people: one-line rejects, the note left beside a quarantined file, run summaries.
+
+The command line, the quarantine folder and the Prefect artifacts all say the same things the
+same way because they all come from here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from pollwatch.ingest import FileResult
+    from pollwatch.runs import RunSummary
+
+REJECTS_IN_SUMMARY = 20
+
+
+def describe_reject(path: str, reject: dict) -> str:
+    """`file:line: column c: rule (value 'x')`, the shape compilers use, so editors can jump."""
+    line = reject.get("line", reject.get("line_number"))
+    where = path if line is None or pd.isna(line) else f"{path}:{int(line)}"
+    if reject.get("column"):
+        return f"{where}: column {reject['column']}: {reject['rule']} (value {reject['value']!r})"
+    return f"{where}: {reject['rule']}: {reject['value']}"
+
+
+def quarantine_summary(result: FileResult, rejects: pd.DataFrame, run_id: str) -> str:
+    """The plain-words note left beside a quarantined file."""
+    lines = [
+        f"pollwatch quarantined {result.path} (run {run_id}).",
+        f"sha256: {result.sha256}",
+    ]
+    if result.source is None:
+        lines.append(f"The file could not be read: {result.message}.")
+    else:
+        lines.append(
+            f"Layout: {result.source}. Rows read: {result.rows_read}; loaded: {result.rows_loaded};"
+            f" corrected: {result.rows_updated}; already known: {result.rows_duplicate};"
+            f" rejected: {result.rows_rejected}."
+        )
+        lines.append(
+            f"Rejected rows (first {REJECTS_IN_SUMMARY}; all are in the .errors.csv file):"
+        )
+        records = rejects.head(REJECTS_IN_SUMMARY).to_dict("records")
+        lines += ["  " + describe_reject(result.path, r) for r in records]
+        lines.append(
+            "The other rows are stored. Fix the rejected lines and drop the file again: rows "
+            "already stored are recognised by their poll key and not stored twice."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def file_line(result: FileResult) -> str:
+    counts = (
+        f"{result.rows_read} read, {result.rows_loaded} new, {result.rows_updated} corrected,"
+        f" {result.rows_duplicate} already known, {result.rows_rejected} rejected"
+    )
+    detail = result.message if result.status in ("duplicate", "rejected") else counts
+    return f"{result.status:<9} {result.path}: {detail}"
+
+
+def run_text(summary: RunSummary, rejects_per_file: int = 5) -> str:
+    """What `pollwatch ingest` prints: a line per file, its first rejects, then totals."""
+    out = []
+    for result in summary.files:
+        out.append(file_line(result))
+        out += ["    warning: " + w for w in result.warnings]
+        if result.source is not None:
+            shown = result.rejects[:rejects_per_file]
+            out += ["    " + describe_reject(result.path, r) for r in shown]
+        hidden = result.rows_rejected - min(rejects_per_file, len(result.rejects))
+        if result.status in ("partial", "rejected") and result.stored_at:
+            more = f"{hidden} more rejected rows and " if hidden > 0 else ""
+            out.append(f"    {more}the reasons are in {result.stored_at}.errors.csv")
+    out += [f"waiting   {path}: {reason}" for path, reason in summary.waiting]
+    out += [f"ignored   {path}: {reason}" for path, reason in summary.ignored]
+    t = summary.totals
+    if not summary.files and not summary.waiting:
+        out.append("nothing new in the inbox")
+    out.append(
+        f"{t['files']} file(s): {t['rows_loaded']} rows new, {t['rows_updated']} corrected, "
+        f"{t['rows_duplicate']} already known, {t['rows_rejected']} rejected"
+    )
+    return "\n".join(out)
+
+
+def run_markdown(summary: RunSummary) -> str:
+    """The run summary as a markdown artifact for the Prefect UI."""
+    t = summary.totals
+    lines = [
+        f"# Ingest run {summary.run_id}",
+        "",
+        f"{t['files']} file(s); **{t['rows_loaded']}** rows new, **{t['rows_updated']}** "
+        f"corrected, {t['rows_duplicate']} already known, **{t['rows_rejected']}** rejected.",
+        "",
+        "| status | file | read | new | corrected | known | rejected | note |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in summary.files:
+        note = (r.message or "").replace("|", "\\|")
+        lines.append(
+            f"| {r.status} | `{r.path}` | {r.rows_read} | {r.rows_loaded} | "
+            f"{r.rows_updated} | {r.rows_duplicate} | {r.rows_rejected} | {note} |"
+        )
+    for path, reason in summary.waiting:
+        lines.append(f"| waiting | `{path}` | | | | | | {reason} |")
+    return "\n".join(lines) + "\n"
+
+
+def rejects_table(summary: RunSummary) -> list[dict]:
+    """Rejected rows of the run, one dict per row, for a table artifact."""
+    return [
+        {
+            "file": r.path,
+            "line": x["line"],
+            "column": x["column"],
+            "rule": x["rule"],
+            "value": x["value"],
+        }
+        for r in summary.files
+        for x in r.rejects
+    ]

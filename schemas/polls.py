@@ -1,0 +1,203 @@
+"""The canonical poll record: the one statement of what a valid poll row is.
+
+Every source layout is mapped to these columns before anything is stored, and this model is the
+gate. Rules carry names that read as the rule in an error message, because a person fixing a
+rejected file sees exactly these names next to the line and column that broke them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas.countries import ISO_3166_ALPHA2
+
+METRICS = ("approval", "trust", "support", "favorability", "performance")
+POPULATIONS = ("adults", "registered_voters", "likely_voters", "voters", "unknown")
+MODES = ("phone", "online", "face_to_face", "ivr", "mixed", "unknown")
+
+# Three shares, each rounded by its pollster to a whole point, can add up to 101.5.
+SHARES_ROUNDING_TOLERANCE = 1.5
+EARLIEST_FIELDWORK = pd.Timestamp("1900-01-01")
+
+CANONICAL_COLUMNS = (
+    "pollster",
+    "sponsor",
+    "country",
+    "leader",
+    "metric",
+    "population",
+    "mode",
+    "fieldwork_start",
+    "fieldwork_end",
+    "published",
+    "sample_size",
+    "positive_pct",
+    "negative_pct",
+    "undecided_pct",
+    "tracking",
+    "poll_key",
+    "source_url",
+    "notes",
+)
+# Columns a canonical file must have in its header; the others have a default or may be empty.
+REQUIRED_COLUMNS = (
+    "pollster",
+    "country",
+    "leader",
+    "metric",
+    "fieldwork_start",
+    "fieldwork_end",
+    "positive_pct",
+)
+TEXT_COLUMNS = ("pollster", "sponsor", "leader", "poll_key", "source_url", "notes")
+CATEGORY_COLUMNS = {"metric": METRICS, "population": POPULATIONS, "mode": MODES}
+DATE_COLUMNS = ("fieldwork_start", "fieldwork_end", "published")
+SHARE_COLUMNS = ("positive_pct", "negative_pct", "undecided_pct")
+PROVENANCE_COLUMNS = ("file_sha256", "source_name", "line_number", "ingested_at", "run_id")
+
+
+class PollRecord(pa.DataFrameModel):
+    """One measured share of one leader by one pollster over one fieldwork period.
+
+    The frame's index is the line number in the source file, so every failure points at a line.
+    """
+
+    pollster: Series[str]
+    sponsor: Series[str] = pa.Field(nullable=True)
+    country: Series[str]
+    leader: Series[str]
+    metric: Series[str]
+    population: Series[str]
+    mode: Series[str]
+    fieldwork_start: Series[pa.DateTime]
+    fieldwork_end: Series[pa.DateTime]
+    published: Series[pa.DateTime] = pa.Field(nullable=True)
+    sample_size: Series[pd.Int64Dtype] = pa.Field(gt=0, nullable=True)
+    positive_pct: Series[float] = pa.Field(in_range={"min_value": 0, "max_value": 100})
+    negative_pct: Series[float] = pa.Field(
+        in_range={"min_value": 0, "max_value": 100}, nullable=True
+    )
+    undecided_pct: Series[float] = pa.Field(
+        in_range={"min_value": 0, "max_value": 100}, nullable=True
+    )
+    tracking: Series[bool]
+    poll_key: Series[str]
+    source_url: Series[str] = pa.Field(nullable=True)
+    notes: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        ordered = False
+
+    @pa.check("pollster", "leader", "poll_key", name="not_blank")
+    def _not_blank(cls, column: Series[str]) -> Series[bool]:
+        return column.str.strip().str.len() > 0
+
+    @pa.check("country", name="iso_3166_alpha2_country")
+    def _iso_country(cls, country: Series[str]) -> Series[bool]:
+        return country.isin(ISO_3166_ALPHA2)
+
+    @pa.check("metric", name="known_metric")
+    def _known_metric(cls, metric: Series[str]) -> Series[bool]:
+        return metric.isin(METRICS)
+
+    @pa.check("population", name="known_population")
+    def _known_population(cls, population: Series[str]) -> Series[bool]:
+        return population.isin(POPULATIONS)
+
+    @pa.check("mode", name="known_mode")
+    def _known_mode(cls, mode: Series[str]) -> Series[bool]:
+        return mode.isin(MODES)
+
+    @pa.check("fieldwork_start", name="fieldwork_after_1900")
+    def _fieldwork_after_1900(cls, start: Series[pa.DateTime]) -> Series[bool]:
+        return start >= EARLIEST_FIELDWORK
+
+    @pa.check("fieldwork_end", name="fieldwork_end_not_in_future")
+    def _fieldwork_not_in_future(cls, end: Series[pa.DateTime]) -> Series[bool]:
+        return end <= pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
+
+    @pa.dataframe_check(name="fieldwork_end_not_before_start")
+    def _fieldwork_order(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["fieldwork_end"] >= df["fieldwork_start"]
+
+    @pa.dataframe_check(name="published_not_before_fieldwork_end")
+    def _published_after_fieldwork(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["published"].isna() | (df["published"] >= df["fieldwork_end"])
+
+    @pa.dataframe_check(name="shares_sum_at_most_100")
+    def _shares_sum(cls, df: pd.DataFrame) -> Series[bool]:
+        total = df[list(SHARE_COLUMNS)].fillna(0).sum(axis=1)
+        return total <= 100 + SHARES_ROUNDING_TOLERANCE
+
+
+# A row-wide rule is reported once per row, against the column a person would edit to fix it.
+ROW_RULE_COLUMNS = {
+    "fieldwork_end_not_before_start": ("fieldwork_end", ("fieldwork_start", "fieldwork_end")),
+    "published_not_before_fieldwork_end": ("published", ("fieldwork_end", "published")),
+    "shares_sum_at_most_100": ("+".join(SHARE_COLUMNS), SHARE_COLUMNS),
+}
+
+REJECT_COLUMNS = ("line_number", "column", "rule", "value")
+
+
+@dataclass
+class Validated:
+    """The rows that passed, and one reject row per (line, column, rule) that failed."""
+
+    valid: pd.DataFrame
+    rejects: pd.DataFrame
+
+
+def validate_polls(frame: pd.DataFrame) -> Validated:
+    """Validate lazily so that every broken rule of every row is reported in one pass."""
+    try:
+        PollRecord.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        rejects = _failure_cases_to_rejects(errors.failure_cases, frame)
+        bad_lines = set(rejects["line_number"])
+        return Validated(frame[~frame.index.isin(bad_lines)], rejects)
+    return Validated(frame, empty_rejects())
+
+
+def empty_rejects() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype="object") for name in REJECT_COLUMNS})
+
+
+def format_value(value: object) -> str:
+    """Show a failing value the way it would look in the source file."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _failure_cases_to_rejects(cases: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    column_level = cases[cases["index"].isna()]
+    if not column_level.empty:
+        # A column-level failure (wrong dtype, missing column) means the mapping is broken, not
+        # the data: that is a bug to surface loudly, never a row to quietly reject.
+        raise ValueError(f"canonical frame does not match the poll model:\n{column_level}")
+    rows = []
+    seen = set()
+    for case in cases.itertuples(index=False):
+        line = int(case.index)
+        rule = str(case.check)
+        if rule in ROW_RULE_COLUMNS:
+            column, involved = ROW_RULE_COLUMNS[rule]
+            if (line, rule) in seen:
+                continue
+            seen.add((line, rule))
+            value = ", ".join(f"{name}={format_value(frame.at[line, name])}" for name in involved)
+        else:
+            column, value = str(case.column), format_value(case.failure_case)
+        rows.append((line, column, rule, value))
+    rejects = pd.DataFrame(rows, columns=list(REJECT_COLUMNS))
+    return rejects.sort_values(["line_number", "column"], kind="stable").reset_index(drop=True)
