@@ -49,7 +49,7 @@ def find_new_files(inbox: Path, settle_seconds: float, now: float | None = None)
             age = now - stat.st_mtime
             if age < settle_seconds:
                 found.waiting.append(
-                    (path, f"modified {age:.1f} s ago, may still be being written")
+                    (path, f"modified {age:.1f} s ago: it may still be being written; next run")
                 )
                 continue
             candidates.append((stat.st_mtime, str(path), path))

@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pollwatch import filing, store
@@ -19,7 +20,7 @@ from pollwatch.discover import Discovery, find_new_files, is_inside
 from pollwatch.rawcsv import UnreadableFile, read_raw_csv
 from pollwatch.sources import Mapped, map_canonical
 from pollwatch.summary import quarantine_summary
-from schemas.polls import REJECT_COLUMNS, validate_polls
+from schemas.polls import REJECT_COLUMNS, ROW_RULE_COLUMNS, validate_polls
 
 REJECTS_SHOWN = 20
 LINES_NAMED = 10
@@ -130,17 +131,13 @@ def check_rows(mapped: Mapped) -> Checked:
     repeat a poll exactly are stored once; rows that give one poll two different values are both
     rejected, because nothing in a single file says which of them is right.
     """
-    validated = validate_polls(mapped.polls)
+    found = validate_polls(mapped.polls).rejects
     parse_failures = set(zip(mapped.rejects["line_number"], mapped.rejects["column"], strict=True))
-    later = validated.rejects[
-        [
-            (line, column) not in parse_failures
-            for line, column in zip(
-                validated.rejects["line_number"], validated.rejects["column"], strict=True
-            )
-        ]
+    fresh = [
+        key not in parse_failures for key in zip(found["line_number"], found["column"], strict=True)
     ]
-    rejects = pd.concat([mapped.rejects, later], ignore_index=True)
+    found = quote_cells_as_written(found[np.array(fresh, dtype=bool)], mapped.cells)
+    rejects = pd.concat([mapped.rejects, found], ignore_index=True)
     polls = mapped.polls[~mapped.polls.index.isin(set(rejects["line_number"]))]
 
     repeated = polls.duplicated(keep="first")
@@ -151,8 +148,9 @@ def check_rows(mapped: Mapped) -> Checked:
             " ..." if len(lines) > LINES_NAMED else ""
         )
         warnings.append(
-            f"line{'s' if len(lines) > 1 else ''} {named} repeat earlier rows "
-            "exactly; each poll is stored once"
+            f"lines {named} repeat earlier rows exactly; each poll is stored once"
+            if len(lines) > 1
+            else f"line {named} repeats an earlier row exactly; the poll is stored once"
         )
     polls = polls[~repeated]
     conflicting = polls[polls["poll_key"].duplicated(keep=False)]
@@ -161,6 +159,15 @@ def check_rows(mapped: Mapped) -> Checked:
         polls = polls.drop(index=conflicting.index)
     rejects = rejects.sort_values(["line_number", "column"], kind="stable", ignore_index=True)
     return Checked(polls, rejects, int(repeated.sum()), warnings)
+
+
+def quote_cells_as_written(rejects: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """Show a rejected cell's text as it stands in the file, not as it was parsed."""
+    rejects = rejects.copy()
+    for column in set(rejects["column"]) & set(cells.columns):
+        at = (rejects["column"] == column) & ~rejects["rule"].isin(ROW_RULE_COLUMNS)
+        rejects.loc[at, "value"] = cells.loc[rejects.loc[at, "line_number"], column].to_numpy()
+    return rejects
 
 
 def _conflict_rejects(conflicting: pd.DataFrame) -> pd.DataFrame:

@@ -49,6 +49,7 @@ class Mapped:
     source_name: str
     polls: pd.DataFrame
     rejects: pd.DataFrame
+    cells: pd.DataFrame  # the text as read, to quote the original value in a reject
     rows_read: int
     warnings: list[str] = field(default_factory=list)
 
@@ -93,7 +94,12 @@ def map_canonical(raw: RawTable) -> Mapped:
     polls["poll_key"] = polls["poll_key"].fillna(derive_poll_keys(polls))
     rejects_frame = pd.concat(rejects, ignore_index=True)
     return Mapped(
-        CANONICAL_SOURCE, polls[list(CANONICAL_COLUMNS)], rejects_frame, raw.rows_read, warnings
+        CANONICAL_SOURCE,
+        polls[list(CANONICAL_COLUMNS)],
+        rejects_frame,
+        cells,
+        raw.rows_read,
+        warnings,
     )
 
 

@@ -123,19 +123,24 @@ class PollRecord(pa.DataFrameModel):
 
     @pa.dataframe_check(name="fieldwork_end_not_before_start")
     def _fieldwork_order(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["fieldwork_end"] >= df["fieldwork_start"]
+        missing = df["fieldwork_start"].isna() | df["fieldwork_end"].isna()
+        return missing | (df["fieldwork_end"] >= df["fieldwork_start"])
 
     @pa.dataframe_check(name="published_not_before_fieldwork_end")
     def _published_after_fieldwork(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["published"].isna() | (df["published"] >= df["fieldwork_end"])
+        missing = df["published"].isna() | df["fieldwork_end"].isna()
+        return missing | (df["published"] >= df["fieldwork_end"])
 
     @pa.dataframe_check(name="shares_sum_at_most_100")
     def _shares_sum(cls, df: pd.DataFrame) -> Series[bool]:
-        total = df[list(SHARE_COLUMNS)].fillna(0).sum(axis=1)
-        return total <= 100 + SHARES_ROUNDING_TOLERANCE
+        shares = df[list(SHARE_COLUMNS)]
+        out_of_range = ((shares < 0) | (shares > 100)).any(axis=1)
+        return out_of_range | (shares.fillna(0).sum(axis=1) <= 100 + SHARES_ROUNDING_TOLERANCE)
 
 
-# A row-wide rule is reported once per row, against the column a person would edit to fix it.
+# Row-wide rules pass when a value they compare is missing or out of range: that value is
+# reported by its own column's rule, once. A row-wide rule is reported once per row, against the
+# column a person would edit to fix it.
 ROW_RULE_COLUMNS = {
     "fieldwork_end_not_before_start": ("fieldwork_end", ("fieldwork_start", "fieldwork_end")),
     "published_not_before_fieldwork_end": ("published", ("fieldwork_end", "published")),
@@ -185,19 +190,33 @@ def _failure_cases_to_rejects(cases: pd.DataFrame, frame: pd.DataFrame) -> pd.Da
         # A column-level failure (wrong dtype, missing column) means the mapping is broken, not
         # the data: that is a bug to surface loudly, never a row to quietly reject.
         raise ValueError(f"canonical frame does not match the poll model:\n{column_level}")
-    rows = []
-    seen = set()
-    for case in cases.itertuples(index=False):
-        line = int(case.index)
-        rule = str(case.check)
-        if rule in ROW_RULE_COLUMNS:
-            column, involved = ROW_RULE_COLUMNS[rule]
-            if (line, rule) in seen:
-                continue
-            seen.add((line, rule))
-            value = ", ".join(f"{name}={format_value(frame.at[line, name])}" for name in involved)
-        else:
-            column, value = str(case.column), format_value(case.failure_case)
-        rows.append((line, column, rule, value))
-    rejects = pd.DataFrame(rows, columns=list(REJECT_COLUMNS))
-    return rejects.sort_values(["line_number", "column"], kind="stable").reset_index(drop=True)
+    lines = cases["index"].astype("int64")
+    rules = cases["check"].astype("str")
+    by_cell = ~rules.isin(ROW_RULE_COLUMNS)
+    parts = [
+        pd.DataFrame(
+            {
+                "line_number": lines[by_cell].to_numpy(),
+                "column": cases.loc[by_cell, "column"].astype("str").to_numpy(),
+                "rule": rules[by_cell].to_numpy(),
+                "value": [format_value(v) for v in cases.loc[by_cell, "failure_case"]],
+            }
+        )
+    ]
+    for rule, (column, involved) in ROW_RULE_COLUMNS.items():
+        failed = frame.loc[lines[rules == rule].unique(), list(involved)]
+        if failed.empty:
+            continue
+        shown = [name + "=" + failed[name].map(format_value) for name in involved]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "line_number": failed.index.to_numpy(),
+                    "column": column,
+                    "rule": rule,
+                    "value": shown[0].str.cat(shown[1:], sep=", ").to_numpy(),
+                }
+            )
+        )
+    rejects = pd.concat(parts, ignore_index=True)
+    return rejects.sort_values(["line_number", "column"], kind="stable", ignore_index=True)

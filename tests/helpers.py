@@ -1,0 +1,87 @@
+"""Small builders for test drops: valid canonical rows that a test then breaks on purpose."""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pollwatch.config import Settings
+from schemas.polls import CANONICAL_COLUMNS
+
+REAL = Path(__file__).parent / "fixtures" / "real"
+
+
+def poll_row(**overrides: object) -> dict[str, str]:
+    """A valid canonical row (Levada, Feb 2022, 71% approval of Putin) with fields replaced."""
+    row = {
+        "pollster": "Levada Center",
+        "sponsor": "",
+        "country": "RU",
+        "leader": "Vladimir Putin",
+        "metric": "approval",
+        "population": "adults",
+        "mode": "face_to_face",
+        "fieldwork_start": "2022-02-17",
+        "fieldwork_end": "2022-02-21",
+        "published": "2022-02-24",
+        "sample_size": "1600",
+        "positive_pct": "71",
+        "negative_pct": "27",
+        "undecided_pct": "2",
+        "tracking": "false",
+        "poll_key": "",
+        "source_url": "https://www.levada.ru/",
+        "notes": "",
+    }
+    row.update({k: str(v) for k, v in overrides.items()})
+    return row
+
+
+def monthly_rows(count: int, start: str = "2015-01", **overrides: object) -> list[dict[str, str]]:
+    """`count` distinct valid polls, one per month."""
+    months = pd.period_range(start, periods=count, freq="M")
+    return [
+        poll_row(
+            fieldwork_start=f"{m.start_time:%Y-%m-%d}",
+            fieldwork_end=f"{m.end_time:%Y-%m-%d}",
+            published="",
+            positive_pct=50 + i % 30,
+            negative_pct=40 - i % 30,
+            undecided_pct=10,
+            **overrides,
+        )
+        for i, m in enumerate(months)
+    ]
+
+
+def write_csv(
+    path: Path,
+    rows: list[dict[str, str]],
+    columns: list[str] | None = None,
+    age_seconds: float = 60,
+) -> Path:
+    """Write rows as CSV and make the file look settled (last modified `age_seconds` ago)."""
+    columns = columns or list(CANONICAL_COLUMNS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    settle(path, age_seconds)
+    return path
+
+
+def settle(path: Path, age_seconds: float = 60) -> None:
+    then = time.time() - age_seconds
+    os.utime(path, (then, then))
+
+
+def query(settings: Settings, sql: str) -> pd.DataFrame:
+    """Read the store the way a user would, with a short connection of its own."""
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        return con.execute(sql).df()

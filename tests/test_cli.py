@@ -1,0 +1,119 @@
+"""The `pollwatch` command as scripts and people use it: exit codes, --json, status.
+
+These run the real ingest-polls flow against the session's Prefect test server.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from pollwatch.cli import app
+from tests.helpers import REAL, monthly_rows, poll_row, write_csv
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+runner = CliRunner()
+
+
+def pollwatch(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_ingest_exits_0_when_everything_loaded_and_says_what_it_loaded(settings):
+    write_csv(settings.inbox / "a.csv", monthly_rows(4))
+    result = pollwatch("ingest", "--data-dir", str(settings.data_dir))
+    assert result.exit_code == 0, result.output
+    assert "loaded" in result.stdout and "4 rows new" in result.stdout
+
+
+def test_ingest_exits_1_with_rejects_and_shows_file_line_and_column(settings):
+    rows = monthly_rows(10)
+    rows[2]["country"] = "XX"
+    write_csv(settings.inbox / "drop.csv", rows)
+    result = pollwatch("ingest", "--data-dir", str(settings.data_dir))
+    assert result.exit_code == 1
+    assert f"{settings.inbox / 'drop.csv'}:4: column country: iso_3166_alpha2_country" in (
+        result.stdout
+    )
+    assert "9 rows new" in result.stdout and "1 rejected" in result.stdout
+
+
+def test_ingest_json_gives_one_object_with_a_file_list_and_totals(settings):
+    write_csv(settings.inbox / "a.csv", monthly_rows(3))
+    write_csv(
+        settings.inbox / "b.csv",
+        [poll_row(positive_pct="150", negative_pct="", undecided_pct="")],
+        age_seconds=30,
+    )
+    result = pollwatch("ingest", "--data-dir", str(settings.data_dir), "--json")
+    report = json.loads(result.stdout)
+    assert result.exit_code == 1
+    first, second = report["files"]
+    assert {
+        k: first[k]
+        for k in ("source", "status", "rows_read", "rows_loaded", "rows_rejected", "rows_updated")
+    } == {
+        "source": "canonical",
+        "status": "loaded",
+        "rows_read": 3,
+        "rows_loaded": 3,
+        "rows_rejected": 0,
+        "rows_updated": 0,
+    }
+    assert len(first["sha256"]) == 64 and first["path"].endswith("a.csv")
+    assert second["status"] == "rejected"
+    assert second["rejects"] == [
+        {"line": 2, "column": "positive_pct", "rule": "in_range(0, 100)", "value": "150"}
+    ]
+    assert report["totals"]["rows_loaded"] == 3 and report["totals"]["rejected"] == 1
+
+
+def test_a_second_ingest_of_the_same_drop_reports_it_as_duplicate_and_exits_0(settings):
+    rows = monthly_rows(2)
+    write_csv(settings.inbox / "a.csv", rows)
+    pollwatch("ingest", "--data-dir", str(settings.data_dir))
+    write_csv(settings.inbox / "a.csv", rows)
+    result = pollwatch("ingest", "--data-dir", str(settings.data_dir), "--json")
+    assert result.exit_code == 0
+    assert [f["status"] for f in json.loads(result.stdout)["files"]] == ["duplicate"]
+
+
+def test_ingest_of_the_html_error_page_exits_1_and_explains(settings, tmp_path):
+    page = tmp_path / "president_approval_polls.csv"
+    page.write_bytes((REAL / "fte_president_approval_polls_503_error_2021-03-09.csv").read_bytes())
+    result = pollwatch("ingest", str(page), "--data-dir", str(settings.data_dir))
+    assert result.exit_code == 1
+    assert "not a CSV: an HTML/XML page" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["ingest", "no-such-file.csv"], ["status"], ["ingest"]])
+def test_usage_errors_exit_2_with_a_one_line_message(tmp_path, args):
+    result = pollwatch(*args, "--data-dir", str(tmp_path / "missing"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("pollwatch: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_status_shows_rows_per_leader_and_metric_files_last_run_and_newest_poll(settings):
+    write_csv(settings.inbox / "a.csv", monthly_rows(3, start="2022-01"))
+    write_csv(settings.inbox / "b.csv", [poll_row(country="XX")], age_seconds=30)
+    pollwatch("ingest", "--data-dir", str(settings.data_dir))
+    text = pollwatch("status", "--data-dir", str(settings.data_dir)).stdout
+    assert "Vladimir Putin" in text and "approval" in text and "3 polls" in text
+    assert "1 loaded" in text and "1 rejected" in text
+    assert "newest    Vladimir Putin approval by Levada Center, fieldwork ended 2022-03-31" in text
+    facts = json.loads(pollwatch("status", "--data-dir", str(settings.data_dir), "--json").stdout)
+    assert facts["polls"] == 3
+    assert facts["series"][0]["polls"] == 3
+    assert facts["files"] == {"loaded": 1, "rejected": 1}
+    assert facts["last_run"]["status"] == "rejects"
+    assert facts["settings"]["data_dir"] == str(settings.data_dir)
+
+
+def test_status_before_any_ingest_says_so(settings):
+    result = pollwatch("status", "--data-dir", str(settings.data_dir))
+    assert result.exit_code == 0
+    assert "nothing has been ingested" in result.stdout
+    assert not settings.db_path.exists()

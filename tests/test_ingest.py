@@ -1,0 +1,182 @@
+"""A drop from inbox to store: what is stored, what is rejected, and where each file ends up."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from pollwatch.config import ConfigError
+from pollwatch.runs import run_ingest
+from tests.helpers import monthly_rows, poll_row, query, write_csv
+
+
+def ten_rows_three_bad() -> list[dict[str, str]]:
+    rows = monthly_rows(10)
+    rows[2].update(positive_pct="140", negative_pct="", undecided_pct="")  # line 4
+    rows[5]["fieldwork_end"] = "2014-01-01"  # line 7: ends before it starts
+    rows[8]["country"] = "XX"  # line 10
+    return rows
+
+
+def test_a_drop_of_ten_rows_with_three_bad_loads_seven_and_quarantines_the_three(settings):
+    path = write_csv(settings.inbox / "levada.csv", ten_rows_three_bad())
+    run = run_ingest([], settings)
+    [result] = run.files
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == (
+        "partial",
+        10,
+        7,
+        3,
+    )
+    assert run.exit_code == 1
+    assert query(settings, "SELECT count(*) AS n FROM polls")["n"][0] == 7
+    assert not path.exists()
+    assert (settings.quarantine / "levada.csv").exists()
+    with (settings.quarantine / "levada.csv.errors.csv").open() as handle:
+        errors = list(csv.DictReader(handle))
+    assert [(e["line"], e["column"], e["rule"]) for e in errors] == [
+        ("4", "positive_pct", "in_range(0, 100)"),
+        ("7", "fieldwork_end", "fieldwork_end_not_before_start"),
+        ("10", "country", "iso_3166_alpha2_country"),
+    ]
+    assert errors[0]["value"] == "140"
+    summary = (settings.quarantine / "levada.csv.summary.txt").read_text()
+    assert "rejected: 3" in summary and f"{path}:10: column country" in summary
+    stored_rejects = query(
+        settings, "SELECT line_number, column_name, rule FROM rejects ORDER BY line_number"
+    )
+    assert stored_rejects["line_number"].tolist() == [4, 7, 10]
+
+
+def test_a_clean_drop_is_archived_with_its_folder(settings):
+    path = write_csv(settings.inbox / "levada" / "2022.csv", monthly_rows(3))
+    run = run_ingest([], settings)
+    assert run.exit_code == 0
+    assert run.files[0].status == "loaded"
+    assert (settings.archive / "levada" / "2022.csv").exists()
+    assert not path.exists()
+
+
+def test_the_second_ingest_of_the_same_file_loads_nothing(settings):
+    rows = monthly_rows(5)
+    write_csv(settings.inbox / "a.csv", rows)
+    run_ingest([], settings)
+    before = query(settings, "SELECT * FROM polls ORDER BY poll_key")
+    write_csv(settings.inbox / "a.csv", rows)
+    run = run_ingest([], settings)
+    [result] = run.files
+    assert result.status == "duplicate"
+    assert result.rows_loaded == 0 and run.exit_code == 0
+    assert query(settings, "SELECT * FROM polls ORDER BY poll_key").equals(before)
+    assert not (settings.inbox / "a.csv").exists()
+    assert sorted(p.name for p in settings.archive.iterdir()) == ["a.csv"]
+
+
+def test_the_same_poll_in_two_files_is_one_row(settings):
+    rows = monthly_rows(4)
+    write_csv(settings.inbox / "a.csv", rows[:3])
+    write_csv(settings.inbox / "b.csv", rows[1:], age_seconds=30)
+    run = run_ingest([], settings)
+    first, second = run.files
+    assert (first.rows_loaded, second.rows_loaded, second.rows_duplicate) == (3, 1, 2)
+    assert query(settings, "SELECT count(*) AS n FROM polls")["n"][0] == 4
+
+
+def test_a_later_file_with_a_new_value_corrects_the_poll_and_keeps_the_old_one(settings):
+    write_csv(settings.inbox / "first.csv", [poll_row(poll_key="levada-2022-02")])
+    run_ingest([], settings)
+    corrected = poll_row(poll_key="levada-2022-02", positive_pct="72", undecided_pct="1")
+    write_csv(settings.inbox / "second.csv", [corrected])
+    run = run_ingest([], settings)
+    assert run.files[0].rows_updated == 1 and run.files[0].rows_loaded == 0
+    now = query(settings, "SELECT positive_pct, undecided_pct, source_name FROM polls")
+    assert now.values.tolist() == [[72.0, 1.0, "canonical"]]
+    old = query(settings, "SELECT positive_pct, undecided_pct, changed_columns FROM revisions")
+    assert old["positive_pct"].tolist() == [71.0]
+    assert list(old["changed_columns"][0]) == ["positive_pct", "undecided_pct"]
+
+
+def test_a_bad_file_changes_nothing_already_stored(settings):
+    write_csv(settings.inbox / "good.csv", [poll_row(poll_key="k")])
+    run_ingest([], settings)
+    before = query(settings, "SELECT * FROM polls")
+    write_csv(settings.inbox / "bad.csv", [poll_row(poll_key="k", positive_pct="170")])
+    run = run_ingest([], settings)
+    assert run.files[0].status == "rejected"
+    assert query(settings, "SELECT * FROM polls").equals(before)
+    assert query(settings, "SELECT count(*) AS n FROM revisions")["n"][0] == 0
+
+
+def test_provenance_is_stored_on_every_row(settings):
+    write_csv(settings.inbox / "a.csv", monthly_rows(2))
+    run = run_ingest([], settings, run_id="run-1")
+    stored = query(
+        settings,
+        "SELECT file_sha256, source_name, line_number, ingested_at, run_id "
+        "FROM polls ORDER BY line_number",
+    )
+    assert stored["file_sha256"].tolist() == [run.files[0].sha256] * 2
+    assert stored["line_number"].tolist() == [2, 3]
+    assert stored["run_id"].tolist() == ["run-1", "run-1"]
+    assert stored["ingested_at"].notna().all()
+
+
+def test_files_still_being_written_wait_for_a_later_run(settings):
+    fresh = write_csv(settings.inbox / "fresh.csv", monthly_rows(2), age_seconds=0)
+    run = run_ingest([], settings)
+    assert run.files == []
+    assert run.waiting[0][0] == str(fresh) and "may still be being written" in run.waiting[0][1]
+    assert fresh.exists()
+
+
+@pytest.mark.parametrize("name", [".hidden.csv", "drop.csv.part", "drop.csv.tmp", "drop.csv~"])
+def test_hidden_and_temporary_files_are_left_alone(settings, name):
+    path = write_csv(settings.inbox / name, monthly_rows(1))
+    run = run_ingest([], settings)
+    assert run.files == [] and path.exists()
+
+
+def test_a_symbolic_link_out_of_the_inbox_is_not_followed(settings, tmp_path):
+    outside = write_csv(tmp_path / "secret.csv", monthly_rows(1))
+    settings.inbox.mkdir()
+    (settings.inbox / "link.csv").symlink_to(outside)
+    run = run_ingest([], settings)
+    assert run.files == []
+    assert "outside the inbox" in run.ignored[0][1]
+    assert outside.exists()
+
+
+def test_a_file_named_from_outside_the_inbox_is_copied_not_moved(settings, tmp_path):
+    outside = write_csv(tmp_path / "mine.csv", monthly_rows(2))
+    run = run_ingest([outside], settings)
+    assert run.files[0].status == "loaded"
+    assert outside.exists()
+    assert (settings.archive / "mine.csv").read_bytes() == outside.read_bytes()
+
+
+def test_a_missing_data_directory_is_a_configuration_error(settings, tmp_path):
+    from pollwatch.config import load_settings
+
+    missing = load_settings(data_dir=tmp_path / "nope", env={})
+    with pytest.raises(ConfigError, match="does not exist"):
+        run_ingest([], missing)
+    assert not (tmp_path / "nope").exists()
+
+
+def test_a_file_moved_out_mid_run_by_a_crash_is_finished_by_the_next_run(settings):
+    """A run that committed but died before moving the file leaves it in the inbox: the next
+    run recognises the bytes and files it where the first run meant to, with its errors."""
+    rows = ten_rows_three_bad()
+    path = write_csv(settings.inbox / "levada.csv", rows)
+    data = path.read_bytes()
+    run_ingest([], settings)
+    # Put the world back as it was between the commit and the move.
+    for leftover in settings.quarantine.iterdir():
+        leftover.unlink()
+    write_csv(path, rows)
+    run = run_ingest([], settings)
+    assert run.files[0].status == "duplicate"
+    assert (settings.quarantine / "levada.csv").read_bytes() == data
+    assert (settings.quarantine / "levada.csv.errors.csv").read_text().count("\n") == 4
+    assert query(settings, "SELECT count(*) AS n FROM polls")["n"][0] == 7

@@ -1,0 +1,128 @@
+"""Files that cannot be read as a CSV table are quarantined whole, with one line that says why."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from pollwatch.runs import run_ingest
+from tests.helpers import REAL, poll_row, query, settle, write_csv
+
+HTML_PAGE = REAL / "fte_president_approval_polls_503_error_2021-03-09.csv"
+
+
+def drop_bytes(settings, name: str, data: bytes):
+    path = settings.inbox / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    settle(path)
+    return path
+
+
+def ingest_one(settings, path):
+    run = run_ingest([], settings)
+    assert [f.path for f in run.files] == [str(path)]
+    return run, run.files[0]
+
+
+def test_an_html_error_page_saved_as_csv_is_quarantined_as_not_a_csv(settings):
+    path = settings.inbox / "president_approval_polls.csv"
+    settings.inbox.mkdir()
+    shutil.copy(HTML_PAGE, path)
+    settle(path)
+    run, result = ingest_one(settings, path)
+    assert result.status == "rejected"
+    assert result.message.startswith("not a CSV: an HTML/XML page")
+    assert "fetch the file again" in result.message
+    assert run.exit_code == 1
+    kept = settings.quarantine / "president_approval_polls.csv"
+    assert kept.read_bytes() == HTML_PAGE.read_bytes()
+    assert not path.exists()
+    summary = (settings.quarantine / "president_approval_polls.csv.summary.txt").read_text()
+    assert "not a CSV: an HTML/XML page" in summary
+    errors = (settings.quarantine / "president_approval_polls.csv.errors.csv").read_text()
+    assert errors.splitlines()[0] == "line,column,rule,value"
+    assert ",not_a_csv," in errors.splitlines()[1]
+    assert query(settings, "SELECT status, rows_loaded FROM files").values.tolist() == [
+        ["rejected", 0]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "rule", "words"),
+    [
+        (b"", "empty_file", "empty file (0 bytes)"),
+        (b"\n\n  \n", "empty_file", "empty file"),
+        (b"pollster,country,leader\n", "header_only", "header only"),
+        (b"\x00\x01\x02PK\x03\x04binary", "not_a_csv", "binary data"),
+        (
+            "pollster,country\nLevada,RU\n".encode("cp1251") + "Левада".encode("cp1251"),
+            "not_utf8",
+            "not UTF-8 text",
+        ),
+        (b"pollster,pollster\nx,y\n", "duplicate_column", "header names column 'pollster' twice"),
+        (b'pollster,country\n"Levada,RU\n', "not_a_csv", "not a valid CSV at line"),
+    ],
+)
+def test_a_file_that_is_not_a_table_is_quarantined_with_its_reason(settings, data, rule, words):
+    path = drop_bytes(settings, "drop.csv", data)
+    _, result = ingest_one(settings, path)
+    assert result.status == "rejected"
+    assert words in result.message
+    assert result.rejects[0]["rule"] == rule
+    assert (settings.quarantine / "drop.csv").read_bytes() == data
+
+
+def test_missing_required_columns_reject_the_file_naming_them(settings):
+    row = poll_row()
+    path = write_csv(
+        settings.inbox / "drop.csv",
+        [row],
+        columns=["pollster", "country", "leader", "fieldwork_start", "positive_pct"],
+    )
+    _, result = ingest_one(settings, path)
+    assert result.status == "rejected"
+    assert result.message.startswith("missing required columns metric, fieldwork_end")
+    assert "the header has: pollster, country, leader, fieldwork_start, positive_pct" in (
+        result.message
+    )
+    assert query(settings, "SELECT count(*) AS n FROM polls")["n"][0] == 0
+
+
+def test_unknown_extra_columns_are_kept_out_of_the_store_and_named(settings):
+    columns = [
+        "pollster",
+        "country",
+        "leader",
+        "metric",
+        "fieldwork_start",
+        "fieldwork_end",
+        "positive_pct",
+        "moe_pct",
+        "weighting",
+    ]
+    path = write_csv(
+        settings.inbox / "drop.csv", [poll_row() | {"moe_pct": "3.4"}], columns=columns
+    )
+    _, result = ingest_one(settings, path)
+    assert result.status == "loaded"
+    assert result.warnings == ["ignored columns not in the canonical layout: moe_pct, weighting"]
+    stored = query(settings, "SELECT * FROM polls")
+    assert "moe_pct" not in stored.columns and len(stored) == 1
+
+
+def test_a_rejected_file_is_tried_again_when_dropped_again(settings):
+    drop_bytes(settings, "drop.csv", b"")
+    run_ingest([], settings)
+    again = drop_bytes(settings, "drop.csv", b"")
+    _, result = ingest_one(settings, again)
+    assert result.status == "rejected"
+    assert sorted(p.name for p in settings.quarantine.iterdir()) == [
+        "drop.csv",
+        "drop.csv.errors.csv",
+        "drop.csv.summary.txt",
+        f"drop.{result.sha256[:12]}.csv",
+        f"drop.{result.sha256[:12]}.csv.errors.csv",
+        f"drop.{result.sha256[:12]}.csv.summary.txt",
+    ]

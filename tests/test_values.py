@@ -1,0 +1,41 @@
+"""Reading cell text into values: the spellings real poll files use."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pollwatch import values
+
+
+def cells(*texts: str) -> pd.Series:
+    return pd.Series(texts, dtype="str")
+
+
+def test_numbers_read_with_decimal_commas_percent_signs_and_missing_markers():
+    parsed = values.parse_number(
+        cells("71", "71.5", "71,5", "71%", " 83 % ", "", "NA", "n/a", "-", "abc", "1,234.5")
+    )
+    assert parsed.values.tolist()[:5] == [71.0, 71.5, 71.5, 71.0, 83.0]
+    assert parsed.values.iloc[5:10].isna().all()
+    assert parsed.bad.tolist() == [False] * 9 + [True, True]
+
+
+def test_whole_numbers_refuse_fractions():
+    parsed = values.parse_whole_number(cells("1600", "1,600.5", "1600.0", ""))
+    assert parsed.values.tolist()[0] == 1600 and parsed.values.tolist()[2] == 1600
+    assert parsed.bad.tolist() == [False, True, False, False]
+
+
+def test_dates_read_days_and_months_and_a_month_ends_on_its_last_day():
+    start = values.parse_date(cells("2022-02-24", "2022-02", "24.02.2022x", ""))
+    end = values.parse_date(cells("2022-02-24", "2022-02"), period_end=True)
+    assert start.values.iloc[0] == pd.Timestamp("2022-02-24")
+    assert start.values.iloc[1] == pd.Timestamp("2022-02-01")
+    assert end.values.iloc[1] == pd.Timestamp("2022-02-28")
+    assert start.bad.tolist() == [False, False, True, False]
+
+
+def test_booleans_read_common_spellings_and_empty_means_false():
+    parsed = values.parse_bool(cells("true", "FALSE", "1", "0", "yes", "", "maybe"))
+    assert parsed.values.tolist() == [True, False, True, False, True, False, False]
+    assert parsed.bad.tolist() == [False] * 6 + [True]
