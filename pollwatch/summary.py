@@ -70,30 +70,35 @@ def run_text(summary: RunSummary, rejects_per_file: int = 5) -> str:
         if result.source is not None:
             shown = result.rejects[:rejects_per_file]
             out += ["    " + describe_reject(result.path, r) for r in shown]
-        hidden = result.rows_rejected - min(rejects_per_file, len(result.rejects))
         if result.status in ("partial", "rejected") and result.stored_at:
-            more = f"{hidden} more rejected rows and " if hidden > 0 else ""
-            out.append(f"    {more}the reasons are in {result.stored_at}.errors.csv")
+            out.append(f"    every reason is in {result.stored_at}.errors.csv")
     out += [f"waiting   {path}: {reason}" for path, reason in summary.waiting]
     out += [f"ignored   {path}: {reason}" for path, reason in summary.ignored]
-    t = summary.totals
     if not summary.files and not summary.waiting:
         out.append("nothing new in the inbox")
-    out.append(
-        f"{t['files']} file(s): {t['rows_loaded']} rows new, {t['rows_updated']} corrected, "
+    out.append(totals_line(summary.totals))
+    return "\n".join(out)
+
+
+def totals_line(t: dict[str, int]) -> str:
+    statuses = ", ".join(
+        f"{t[s]} {'already ingested' if s == 'duplicate' else s}"
+        for s in ("loaded", "partial", "rejected", "duplicate")
+        if t[s]
+    )
+    return (
+        f"{t['files']} file(s){' (' + statuses + ')' if statuses else ''}: "
+        f"{t['rows_loaded']} rows new, {t['rows_updated']} corrected, "
         f"{t['rows_duplicate']} already known, {t['rows_rejected']} rejected"
     )
-    return "\n".join(out)
 
 
 def run_markdown(summary: RunSummary) -> str:
     """The run summary as a markdown artifact for the Prefect UI."""
-    t = summary.totals
     lines = [
         f"# Ingest run {summary.run_id}",
         "",
-        f"{t['files']} file(s); **{t['rows_loaded']}** rows new, **{t['rows_updated']}** "
-        f"corrected, {t['rows_duplicate']} already known, **{t['rows_rejected']}** rejected.",
+        f"**{totals_line(summary.totals)}**",
         "",
         "| status | file | read | new | corrected | known | rejected | note |",
         "|---|---|---:|---:|---:|---:|---:|---|",

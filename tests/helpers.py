@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -85,3 +87,14 @@ def query(settings: Settings, sql: str) -> pd.DataFrame:
     """Read the store the way a user would, with a short connection of its own."""
     with duckdb.connect(str(settings.db_path), read_only=True) as con:
         return con.execute(sql).df()
+
+
+def hold_database(db_path, seconds=60):
+    """Another process that holds the database open, as a second pollwatch would."""
+    code = (
+        f"import duckdb, time; con = duckdb.connect({str(db_path)!r}); "
+        f"print('holding', flush=True); time.sleep({seconds})"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "holding"
+    return holder

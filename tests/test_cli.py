@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pollwatch.cli import app
-from tests.helpers import REAL, monthly_rows, poll_row, write_csv
+from tests.helpers import REAL, hold_database, monthly_rows, poll_row, write_csv
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 runner = CliRunner()
@@ -110,6 +110,21 @@ def test_status_shows_rows_per_leader_and_metric_files_last_run_and_newest_poll(
     assert facts["files"] == {"loaded": 1, "rejected": 1}
     assert facts["last_run"]["status"] == "rejects"
     assert facts["settings"]["data_dir"] == str(settings.data_dir)
+
+
+def test_a_database_held_by_another_process_exits_3_naming_it(settings, monkeypatch):
+    pollwatch("status", "--data-dir", str(settings.data_dir))
+    write_csv(settings.inbox / "a.csv", monthly_rows(1))
+    pollwatch("ingest", "--data-dir", str(settings.data_dir))
+    holder = hold_database(settings.db_path)
+    monkeypatch.setenv("POLLWATCH_LOCK_TIMEOUT_SECONDS", "0.5")
+    try:
+        result = pollwatch("status", "--data-dir", str(settings.data_dir))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 3
+    assert f"is in use by process {holder.pid}" in result.stderr
 
 
 def test_status_before_any_ingest_says_so(settings):

@@ -34,7 +34,7 @@ def test_the_flow_stores_rows_under_its_flow_run_id_and_publishes_artifacts(sett
 
     summary = latest_artifact("ingest-summary")
     assert summary.flow_run_id == flow_run.id
-    assert "levada.csv" in summary.data and "**4** rows new" in summary.data
+    assert "levada.csv" in summary.data and "4 rows new" in summary.data
     rejects = latest_artifact("ingest-rejects")
     assert rejects.flow_run_id == flow_run.id
     assert "not_a_number" in str(rejects.data) and "not a share" in str(rejects.data)

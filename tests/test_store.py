@@ -15,7 +15,7 @@ import pytest
 from pollwatch import store
 from pollwatch.migrations import MIGRATIONS
 from pollwatch.runs import run_ingest
-from tests.helpers import monthly_rows, poll_row, query, write_csv
+from tests.helpers import hold_database, monthly_rows, poll_row, query, write_csv
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -33,17 +33,6 @@ def test_opening_a_new_database_applies_every_migration_once(settings):
         }
     assert [v for (v,) in versions] == [v for v, _ in MIGRATIONS]
     assert {"polls", "revisions", "files", "rejects", "runs"} <= tables
-
-
-def hold_database(db_path, seconds=60):
-    """Another process that holds the database open, as a second pollwatch would."""
-    code = (
-        f"import duckdb, time; con = duckdb.connect({str(db_path)!r}); "
-        f"print('holding', flush=True); time.sleep({seconds})"
-    )
-    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "holding"
-    return holder
 
 
 def test_a_database_held_by_another_process_fails_after_waiting_and_names_the_holder(settings):
