@@ -15,7 +15,7 @@ import pytest
 from pollwatch.ingest import check_rows
 from pollwatch.rawcsv import parse_csv_text
 from pollwatch.sources import map_canonical
-from schemas.polls import CANONICAL_COLUMNS
+from schemas.polls import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 from tests.helpers import poll_row
 
 
@@ -191,16 +191,7 @@ def test_a_month_only_fieldwork_spans_the_whole_month():
 
 
 def test_optional_columns_may_be_absent_and_take_their_defaults():
-    required = [
-        "pollster",
-        "country",
-        "leader",
-        "metric",
-        "fieldwork_start",
-        "fieldwork_end",
-        "positive_pct",
-    ]
-    checked = check([poll_row()], columns=required)
+    checked = check([poll_row()], columns=list(REQUIRED_COLUMNS))
     row = checked.polls.iloc[0]
     assert checked.rejects.empty
     assert (row["population"], row["mode"], bool(row["tracking"])) == ("unknown", "unknown", False)

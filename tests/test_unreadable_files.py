@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from pollwatch.runs import run_ingest
+from schemas.polls import REQUIRED_COLUMNS
 from tests.helpers import REAL, poll_row, query, settle, write_csv
 
 HTML_PAGE = REAL / "fte_president_approval_polls_503_error_2021-03-09.csv"
@@ -91,17 +92,7 @@ def test_missing_required_columns_reject_the_file_naming_them(settings):
 
 
 def test_unknown_extra_columns_are_kept_out_of_the_store_and_named(settings):
-    columns = [
-        "pollster",
-        "country",
-        "leader",
-        "metric",
-        "fieldwork_start",
-        "fieldwork_end",
-        "positive_pct",
-        "moe_pct",
-        "weighting",
-    ]
+    columns = [*REQUIRED_COLUMNS, "moe_pct", "weighting"]
     path = write_csv(
         settings.inbox / "drop.csv", [poll_row() | {"moe_pct": "3.4"}], columns=columns
     )
