@@ -44,8 +44,10 @@ def find_new_files(paths: list[Path], settings: Settings) -> Discovery:
 
 
 @task(name="ingest-file", task_run_name="ingest {path.name}", cache_policy=NO_CACHE)
-def ingest_file(path: Path, settings: Settings, run_id: str) -> ingest.FileResult | None:
-    result = ingest.ingest_file(path, settings, run_id)
+def ingest_file(
+    path: Path, settings: Settings, run_id: str, layout: str | None = None
+) -> ingest.FileResult | None:
+    result = ingest.ingest_file(path, settings, run_id, layout)
     logger = get_run_logger()
     if result is None:
         logger.info("%s is gone: another run took it", path)
@@ -86,13 +88,16 @@ def publish_summary(run: runs.RunSummary) -> None:
 
 
 @flow(name="ingest-polls")
-def ingest_polls(paths: list[str] | None = None, data_dir: str | None = None) -> runs.RunSummary:
-    """Ingest the given files, or every settled new file in the inbox."""
+def ingest_polls(
+    paths: list[str] | None = None, data_dir: str | None = None, layout: str | None = None
+) -> runs.RunSummary:
+    """Ingest the given files, or every settled new file in the inbox; `layout` names the source
+    layout of all of them (default: each file's folder, else its header, decides)."""
     settings = load_settings(data_dir=data_dir)
     run_id = str(flow_run.id) if flow_run.id else runs.new_run_id()
     started_at = begin_run(settings, run_id)
     plan = find_new_files([Path(p) for p in paths or []], settings)
-    results = [ingest_file(path, settings, run_id) for path in plan.ready]
+    results = [ingest_file(path, settings, run_id, layout) for path in plan.ready]
     run = end_run(settings, run_id, started_at, results, plan)
     publish_summary(run)
     return run

@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from pollwatch.config import ConfigError, load_settings, require_data_dir
+from pollwatch.layouts import LayoutError, load_layouts
 from pollwatch.runs import EXIT_NOT_RUN, EXIT_USAGE
 from pollwatch.status import collect_status, status_text
 from pollwatch.store import StoreBusy
@@ -52,6 +53,13 @@ def ingest(
         ),
     ] = None,
     data_dir: DataDir = None,
+    layout: Annotated[
+        str | None,
+        typer.Option(
+            help="Source layout of every file given (see `pollwatch layouts`). Default: a file's "
+            "folder, if named after a layout, else its header decides."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Ingest poll CSV files: validate every row, store the good ones, quarantine the rest.
@@ -66,10 +74,17 @@ def ingest(
         for path in paths or []:
             if not path.exists():
                 raise ConfigError(f"{path}: no such file or directory")
+        known = load_layouts(settings.local_layouts)
+        if layout is not None and layout not in known:
+            raise ConfigError(
+                f"--layout {layout}: no such layout; known layouts: {', '.join(known)}"
+            )
         from flows.ingest import ingest_polls
 
-        run = ingest_polls(paths=[str(p) for p in paths or []], data_dir=str(settings.data_dir))
-    except ConfigError as err:
+        run = ingest_polls(
+            paths=[str(p) for p in paths or []], data_dir=str(settings.data_dir), layout=layout
+        )
+    except (ConfigError, LayoutError) as err:
         _fail(str(err), EXIT_USAGE)
     except StoreBusy as err:
         _fail(str(err), EXIT_NOT_RUN)
@@ -92,3 +107,19 @@ def status(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     except StoreBusy as err:
         _fail(str(err), EXIT_NOT_RUN)
     typer.echo(json.dumps(facts, indent=2, default=str) if as_json else status_text(facts))
+
+
+@app.command()
+def layouts(data_dir: DataDir = None) -> None:
+    """The source layouts pollwatch knows (schemas/sources/*.toml, then DATA_DIR/layouts/*.toml)
+    and how each is recognised."""
+    try:
+        known = load_layouts(load_settings(data_dir=data_dir).local_layouts)
+    except (ConfigError, LayoutError) as err:
+        _fail(str(err), EXIT_USAGE)
+    for layout in known.values():
+        how = "by its header" if layout.by_header else f"in inbox/{layout.name}/ or --layout"
+        required = ", ".join(layout.missing_columns([]))
+        typer.echo(
+            f"{layout.name:<30} {layout.title}\n{'':<30} recognised {how}; columns: {required}"
+        )

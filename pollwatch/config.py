@@ -39,6 +39,11 @@ class Settings:
     def quarantine(self) -> Path:
         return self.data_dir / "quarantine"
 
+    @property
+    def local_layouts(self) -> Path:
+        """Layout files of this installation, beside the ones pollwatch ships."""
+        return self.data_dir / "layouts"
+
     def shown(self) -> dict[str, str]:
         """The values in use, for `pollwatch status`."""
         return {f.name: str(getattr(self, f.name)) for f in fields(self)}

@@ -11,19 +11,20 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from pollwatch import filing, store
+from pollwatch.checks import Checked, check_rows
 from pollwatch.config import ConfigError, Settings, require_data_dir
+from pollwatch.decoding import UnreadableFile
 from pollwatch.discover import Discovery, find_new_files, is_inside
-from pollwatch.rawcsv import UnreadableFile, read_raw_csv
-from pollwatch.sources import Mapped, map_canonical
+from pollwatch.layouts import choose_layout, folder_layout, load_aliases, load_layouts
+from pollwatch.rawcsv import read_raw_csv
+from pollwatch.sources import Mapped, map_rows
 from pollwatch.summary import quarantine_summary
-from schemas.polls import REJECT_COLUMNS, ROW_RULE_COLUMNS, validate_polls
+from schemas.polls import REJECT_COLUMNS
 
 REJECTS_SHOWN = 20
-LINES_NAMED = 10
 
 
 @dataclass
@@ -39,6 +40,7 @@ class FileResult:
     rows_rejected: int = 0
     rows_updated: int = 0
     rows_duplicate: int = 0
+    rows_skipped: int = 0
     message: str = ""
     warnings: list[str] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)  # the first REJECTS_SHOWN, one line each
@@ -46,16 +48,6 @@ class FileResult:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-@dataclass
-class Checked:
-    """A mapped file split into rows to store and rows to reject."""
-
-    polls: pd.DataFrame
-    rejects: pd.DataFrame
-    rows_duplicate: int
-    warnings: list[str]
 
 
 def file_sha256(path: Path) -> str:
@@ -106,8 +98,14 @@ def plan_files(paths: list[Path], settings: Settings) -> Discovery:
     return plan
 
 
-def ingest_file(path: Path, settings: Settings, run_id: str) -> FileResult | None:
-    """Take one file all the way; None if it vanished first (another run took it)."""
+def ingest_file(
+    path: Path, settings: Settings, run_id: str, layout: str | None = None
+) -> FileResult | None:
+    """Take one file all the way; None if it vanished first (another run took it).
+
+    The layout is the one named, else the one its folder is named after, else the one its header
+    fits.
+    """
     try:
         sha256 = file_sha256(path)
     except FileNotFoundError:
@@ -117,101 +115,52 @@ def ingest_file(path: Path, settings: Settings, run_id: str) -> FileResult | Non
     if known:
         return _put_away_duplicate(path, sha256, known, settings, run_id)
     try:
-        mapped = map_canonical(read_raw_csv(path))
+        mapped = read_and_map(path, settings, layout)
     except UnreadableFile as err:
         return _reject_whole_file(path, sha256, err, settings, run_id)
     checked = check_rows(mapped)
     return _load(path, sha256, mapped, checked, settings, run_id)
 
 
-def check_rows(mapped: Mapped) -> Checked:
-    """Validate the parsed rows and settle repeats inside the file.
-
-    A cell that did not parse is reported once, as unparseable, not again as missing. Rows that
-    repeat a poll exactly are stored once; rows that give one poll two different values are both
-    rejected, because nothing in a single file says which of them is right.
-    """
-    found = validate_polls(mapped.polls).rejects
-    parse_failures = set(zip(mapped.rejects["line_number"], mapped.rejects["column"], strict=True))
-    fresh = [
-        key not in parse_failures for key in zip(found["line_number"], found["column"], strict=True)
-    ]
-    found = quote_cells_as_written(found[np.array(fresh, dtype=bool)], mapped.cells)
-    rejects = pd.concat([mapped.rejects, found], ignore_index=True)
-    polls = mapped.polls[~mapped.polls.index.isin(set(rejects["line_number"]))]
-
-    repeated = polls.duplicated(keep="first")
-    warnings = list(mapped.warnings)
-    if repeated.any():
-        lines = list(polls.index[repeated])
-        named = ", ".join(map(str, lines[:LINES_NAMED])) + (
-            " ..." if len(lines) > LINES_NAMED else ""
-        )
-        warnings.append(
-            f"lines {named} repeat earlier rows exactly; each poll is stored once"
-            if len(lines) > 1
-            else f"line {named} repeats an earlier row exactly; the poll is stored once"
-        )
-    polls = polls[~repeated]
-    conflicting = polls[polls["poll_key"].duplicated(keep=False)]
-    if not conflicting.empty:
-        rejects = pd.concat([rejects, _conflict_rejects(conflicting)], ignore_index=True)
-        polls = polls.drop(index=conflicting.index)
-    rejects = rejects.sort_values(["line_number", "column"], kind="stable", ignore_index=True)
-    return Checked(polls, rejects, int(repeated.sum()), warnings)
+def file_record(
+    path: Path, sha256: str, mapped: Mapped, checked: Checked, run_id: str
+) -> store.FileRecord:
+    """Everything one file contributes to the store, ready for its one transaction."""
+    rows_rejected = int(checked.rejects["line_number"].nunique())
+    return store.FileRecord(
+        sha256=sha256,
+        path=str(path),
+        source_name=mapped.source_name,
+        status=file_status(stored_rows=len(checked.polls), rejected_rows=rows_rejected),
+        rows_read=mapped.rows_read,
+        polls=checked.polls.join(mapped.as_written),
+        rejects=checked.rejects,
+        rows_rejected=rows_rejected,
+        rows_duplicate=checked.rows_duplicate,
+        message=(
+            f"{rows_rejected} of {mapped.rows_read} rows rejected"
+            if rows_rejected
+            else f"{mapped.rows_read} rows read"
+        ),
+        run_id=run_id,
+        stored_path=None,
+    )
 
 
-def quote_cells_as_written(rejects: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
-    """Show a rejected cell's text as it stands in the file, not as it was parsed."""
-    rejects = rejects.copy()
-    for column in set(rejects["column"]) & set(cells.columns):
-        at = (rejects["column"] == column) & ~rejects["rule"].isin(ROW_RULE_COLUMNS)
-        rejects.loc[at, "value"] = cells.loc[rejects.loc[at, "line_number"], column].to_numpy()
-    return rejects
+def read_and_map(path: Path, settings: Settings, layout: str | None = None) -> Mapped:
+    raw = read_raw_csv(path)
+    layouts = load_layouts(settings.local_layouts)
 
-
-def _conflict_rejects(conflicting: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for key, group in conflicting.groupby("poll_key", sort=False):
-        differing = [c for c in group.columns if group[c].nunique(dropna=False) > 1]
-        lines = ", ".join(map(str, group.index))
-        for line in group.index:
-            rows.append(
-                (
-                    line,
-                    ",".join(differing),
-                    "same_poll_key_different_values",
-                    f"poll_key {key} on lines {lines}",
-                )
-            )
-    return pd.DataFrame(rows, columns=list(REJECT_COLUMNS))
+    named = layout or folder_layout(path, settings.inbox, layouts)
+    return map_rows(raw, choose_layout(raw.header, layouts, named), load_aliases())
 
 
 def _load(
     path: Path, sha256: str, mapped: Mapped, checked: Checked, settings: Settings, run_id: str
 ) -> FileResult:
-    rows_rejected = int(checked.rejects["line_number"].nunique())
-    status = file_status(stored_rows=len(checked.polls), rejected_rows=rows_rejected)
-    destination = filing.choose_destination(path, sha256, status, settings)
-    message = (
-        f"{rows_rejected} of {mapped.rows_read} rows rejected"
-        if rows_rejected
-        else f"{mapped.rows_read} rows read"
-    )
-    record = store.FileRecord(
-        sha256=sha256,
-        path=str(path),
-        source_name=mapped.source_name,
-        status=status,
-        rows_read=mapped.rows_read,
-        polls=checked.polls,
-        rejects=checked.rejects,
-        rows_rejected=rows_rejected,
-        rows_duplicate=checked.rows_duplicate,
-        message=message,
-        run_id=run_id,
-        stored_path=str(destination),
-    )
+    record = file_record(path, sha256, mapped, checked, run_id)
+    destination = filing.choose_destination(path, sha256, record.status, settings)
+    record.stored_path = str(destination)
     with store.open_store(settings.db_path, settings.lock_timeout_seconds) as con:
         counts = store.load_file(con, record, store.utc_now())
         if counts is None:
@@ -222,18 +171,19 @@ def _load(
         path=str(path),
         sha256=sha256,
         source=mapped.source_name,
-        status=status,
+        status=record.status,
         rows_read=mapped.rows_read,
         rows_loaded=counts.loaded,
-        rows_rejected=rows_rejected,
+        rows_rejected=record.rows_rejected,
         rows_updated=counts.updated,
         rows_duplicate=counts.duplicate + checked.rows_duplicate,
-        message=message,
+        rows_skipped=mapped.rows_skipped,
+        message=record.message,
         warnings=checked.warnings,
         stored_at=str(destination),
         rejects=reject_dicts(checked.rejects),
     )
-    quarantined = status in filing.QUARANTINED_STATUSES
+    quarantined = record.status in filing.QUARANTINED_STATUSES
     filing.put_away(
         path,
         destination,

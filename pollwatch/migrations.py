@@ -89,4 +89,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        2,
+        # The pollster's and leader's spelling in the file, before the alias tables.
+        """
+        ALTER TABLE polls ADD COLUMN pollster_as_written VARCHAR;
+        ALTER TABLE polls ADD COLUMN leader_as_written VARCHAR;
+        ALTER TABLE revisions ADD COLUMN pollster_as_written VARCHAR;
+        ALTER TABLE revisions ADD COLUMN leader_as_written VARCHAR;
+        """,
+    ),
 ]

@@ -1,7 +1,8 @@
 """Read a dropped file into a table of text cells keyed by the line each record starts on.
 
-This is the only place that touches the raw bytes. It decides whether a file is a CSV at all and
-says why not in words a person can act on; everything after it works on text cells and line
+With decoding.py, this is the only place that touches the raw file. It finds the delimiter
+(commas, semicolons, tabs), decides whether the text is a CSV table at all and says why not in
+words a person can act on; everything after it works on text cells and line
 numbers, so every later error can point at the exact line of the original file.
 """
 
@@ -14,18 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from pollwatch.decoding import Decoded, UnreadableFile, decode
+
 # A cell longer than this is not poll data; csv refuses it instead of reading it whole.
 MAX_FIELD_CHARS = 1_000_000
-
-
-class UnreadableFile(Exception):
-    """The file as a whole cannot be read as a CSV table; the message says why, in one line."""
-
-    def __init__(self, reason: str, line: int | None = None, rule: str = "not_a_csv"):
-        super().__init__(reason)
-        self.reason = reason
-        self.line = line
-        self.rule = rule
+DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+SNIFF_CHARS = 64 * 1024
+SNIFF_RECORDS = 50
 
 
 @dataclass
@@ -37,43 +33,13 @@ class RawTable:
     # Records that cannot be lined up with the header: (line, field count).
     ragged: list[tuple[int, int]] = field(default_factory=list)
     header_line: int = 1
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    notes: list[str] = field(default_factory=list)  # how the file was read, where it was a guess
 
     @property
     def rows_read(self) -> int:
         return len(self.cells) + len(self.ragged)
-
-
-def decode(data: bytes) -> str:
-    """Decode UTF-8 (with or without a byte-order mark) and refuse what is not text."""
-    if not data.strip():
-        raise UnreadableFile(
-            "empty file: no header and no rows" if data else "empty file (0 bytes)",
-            rule="empty_file",
-        )
-    if b"\x00" in data[:4096]:
-        raise UnreadableFile("not a CSV: binary data (NUL bytes), not text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise UnreadableFile(
-            f"not UTF-8 text: byte 0x{data[err.start]:02x} on line {line} cannot be decoded; "
-            "save the file as UTF-8",
-            line,
-            rule="not_utf8",
-        ) from None
-    _refuse_markup(text)
-    return text
-
-
-def _refuse_markup(text: str) -> None:
-    start = text.lstrip()[:200].lower()
-    if start.startswith(("<?xml", "<!doctype", "<html", "<head", "<body")):
-        first = text.lstrip().splitlines()[0][:60]
-        raise UnreadableFile(
-            f"not a CSV: an HTML/XML page (it starts with {first!r}); "
-            "the download probably failed, fetch the file again"
-        )
 
 
 def normalise_header(name: str) -> str:
@@ -81,12 +47,15 @@ def normalise_header(name: str) -> str:
 
 
 def read_raw_csv(path: Path) -> RawTable:
-    """Read `path` as comma-separated UTF-8 text with a header row."""
+    """Read `path` as delimited text with a header row, in whatever encoding it is in."""
     return parse_csv_text(decode(path.read_bytes()))
 
 
-def parse_csv_text(text: str) -> RawTable:
-    records, starts = _read_records(text)
+def parse_csv_text(decoded: Decoded | str) -> RawTable:
+    if isinstance(decoded, str):
+        decoded = Decoded(decoded, "utf-8", False)
+    delimiter = sniff_delimiter(decoded.text)
+    records, starts = _read_records(decoded.text, delimiter)
     if not records:
         raise UnreadableFile("empty file: no header and no rows", rule="empty_file")
     header = [normalise_header(name) or f"unnamed_{i}" for i, name in enumerate(records[0], 1)]
@@ -104,13 +73,40 @@ def parse_csv_text(text: str) -> RawTable:
     cells = pd.DataFrame(
         rows, columns=header, index=pd.Index(lines, name="line_number"), dtype="str"
     )
-    return RawTable(header, cells, ragged, starts[0])
+    notes = []
+    if decoded.guessed:
+        notes.append(f"read as {decoded.encoding} (it is not UTF-8)")
+    if delimiter != ",":
+        notes.append(f"fields separated by {DELIMITER_NAMES[delimiter]}")
+    return RawTable(header, cells, ragged, starts[0], decoded.encoding, delimiter, notes)
 
 
-def _read_records(text: str) -> tuple[list[list[str]], list[int]]:
+def sniff_delimiter(text: str) -> str:
+    """The candidate that splits the first records into the same, largest number of fields."""
+    sample = text[:SNIFF_CHARS]
+    best, best_score = ",", (0.0, 0)
+    for delimiter in DELIMITER_NAMES:
+        try:
+            rows = [
+                r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if r
+            ][:SNIFF_RECORDS]
+        except csv.Error:
+            continue
+        if len(rows) > 1 and not text.startswith(sample):
+            rows = rows[:-1]  # the last record of a cut sample may be cut too
+        widths = [len(r) for r in rows]
+        if not widths or widths[0] < 2:
+            continue
+        score = (sum(w == widths[0] for w in widths) / len(widths), widths[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_records(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
     """Parse every record and the physical line it starts on (quoted newlines span lines)."""
     csv.field_size_limit(MAX_FIELD_CHARS)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records, starts = [], []
     line = 0
     while True:

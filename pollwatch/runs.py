@@ -22,7 +22,14 @@ EXIT_USAGE = 2
 # Beyond DESIGN.md's three codes: the run could not happen at all (database held, disk full).
 EXIT_NOT_RUN = 3
 
-ROW_COUNTS = ("rows_read", "rows_loaded", "rows_rejected", "rows_updated", "rows_duplicate")
+ROW_COUNTS = (
+    "rows_read",
+    "rows_loaded",
+    "rows_rejected",
+    "rows_updated",
+    "rows_duplicate",
+    "rows_skipped",
+)
 STATUSES = ("loaded", "partial", "rejected", "duplicate")
 
 
@@ -95,10 +102,15 @@ def end_run(
 
 
 def run_ingest(
-    paths: list[Path], settings: Settings, run_id: str | None = None, trigger: str = "library"
+    paths: list[Path],
+    settings: Settings,
+    run_id: str | None = None,
+    trigger: str = "library",
+    layout: str | None = None,
 ) -> RunSummary:
+
     run_id = run_id or new_run_id()
     started_at = begin_run(settings, run_id, trigger)
     plan = plan_files(paths, settings)
-    results = [ingest_file(path, settings, run_id) for path in plan.ready]
+    results = [ingest_file(path, settings, run_id, layout) for path in plan.ready]
     return end_run(settings, run_id, started_at, results, plan)

@@ -1,8 +1,9 @@
-"""Map a raw table of text cells to canonical poll rows.
+"""Map a raw table of text cells to canonical poll rows, as the file's layout says.
 
-The canonical layout (a header of canonical column names) is the first source layout. Mapping
-parses each column's text into its type and records every cell that does not parse, so a bad cell
-costs its row and nothing else. Validation of the typed rows is the poll model's job, not this one.
+Mapping takes each canonical field from its source column or the layout's constant, translates
+the publisher's spellings (value maps, then the alias tables), parses the text into its type and
+records every cell that does not parse, so a bad cell costs its row and nothing else. Validation
+of the typed rows is the poll model's job, not this one.
 """
 
 from __future__ import annotations
@@ -14,29 +15,28 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pollwatch import values
-from pollwatch.rawcsv import RawTable, UnreadableFile
+from pollwatch.layouts import Layout, fold_series
+from pollwatch.rawcsv import RawTable
 from schemas.polls import (
     CANONICAL_COLUMNS,
     CATEGORY_COLUMNS,
+    DATE_COLUMNS,
     REJECT_COLUMNS,
-    REQUIRED_COLUMNS,
     SHARE_COLUMNS,
     TEXT_COLUMNS,
 )
 
-CANONICAL_SOURCE = "canonical"
 # The fields that make two rows the same poll when a source has no id of its own.
 POLL_KEY_FIELDS = ("pollster", "leader", "metric", "population", "fieldwork_start", "fieldwork_end")
 DEFAULTS = {"population": "unknown", "mode": "unknown"}
+AS_WRITTEN = ("pollster", "leader")
+ALIASED = ("pollster", "leader")
 
 PARSERS: dict[str, Callable[[pd.Series], values.Parsed]] = {
     **{name: values.parse_text for name in TEXT_COLUMNS},
     **{name: values.parse_category for name in CATEGORY_COLUMNS},
     **{name: values.parse_number for name in SHARE_COLUMNS},
     "country": values.parse_country,
-    "fieldwork_start": values.parse_date,
-    "fieldwork_end": lambda raw: values.parse_date(raw, period_end=True),
-    "published": lambda raw: values.parse_date(raw, period_end=True),
     "sample_size": values.parse_whole_number,
     "tracking": values.parse_bool,
 }
@@ -48,78 +48,170 @@ class Mapped:
 
     source_name: str
     polls: pd.DataFrame
-    rejects: pd.DataFrame
-    cells: pd.DataFrame  # the text as read, to quote the original value in a reject
+    rejects: pd.DataFrame  # cells that did not parse, by canonical field
+    cells: pd.DataFrame  # each field's text as it stands in the file, to quote in a reject
+    column_names: dict[str, str]  # canonical field -> the file's column it was read from
+    as_written: pd.DataFrame  # pollster and leader as the file spells them (provenance)
     rows_read: int
+    rows_skipped: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
-def map_canonical(raw: RawTable) -> Mapped:
-    missing = [name for name in REQUIRED_COLUMNS if name not in raw.header]
-    if missing:
-        raise UnreadableFile(
-            f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"(the header has: {', '.join(raw.header)})",
-            line=raw.header_line,
-            rule="missing_required_columns",
-        )
-    warnings = []
-    extra = [name for name in raw.header if name not in CANONICAL_COLUMNS]
+def map_rows(raw: RawTable, layout: Layout, aliases: dict[str, dict[str, str]]) -> Mapped:
+    warnings = list(raw.notes)
+    extra = [name for name in raw.header if name not in layout.known_columns()]
     if extra:
         warnings.append(
-            f"ignored column{'s' if len(extra) > 1 else ''} not in the canonical "
-            f"layout: {', '.join(extra)}"
+            f"ignored column{'s' if len(extra) > 1 else ''} not in the "
+            f"{layout.name} layout: {', '.join(extra)}"
         )
-    cells = raw.cells
-    polls = pd.DataFrame(index=cells.index)
-    rejects = [_ragged_rejects(raw)]
+    column_names = {
+        name: source
+        for name in CANONICAL_COLUMNS
+        if (source := layout.source_column(raw.header, name))
+    }
+    cells = pd.DataFrame(index=raw.cells.index)
     for name in CANONICAL_COLUMNS:
-        if name not in cells.columns:
-            continue
-        parsed = PARSERS[name](cells[name])
-        polls[name] = parsed.values
-        if parsed.bad.any():
-            bad_text = cells.loc[parsed.bad, name]
-            rejects.append(
-                pd.DataFrame(
-                    {
-                        "line_number": bad_text.index,
-                        "column": name,
-                        "rule": parsed.rule,
-                        "value": bad_text.to_numpy(),
-                    }
-                )
-            )
-    _fill_defaults(polls, cells)
-    polls["poll_key"] = polls["poll_key"].fillna(derive_poll_keys(polls))
-    rejects_frame = pd.concat(rejects, ignore_index=True)
+        if name in column_names:
+            cells[name] = raw.cells[column_names[name]]
+        else:
+            cells[name] = pd.Series(layout.constants.get(name, ""), index=cells.index, dtype="str")
+    cells, skipped = _skip_placeholders(cells, layout, warnings)
+    text = _translate(cells, layout, aliases)
+    polls, rejects = _parse(text, cells, layout)
+    _apply_terms_of_office(polls, layout)
+    for name, default in DEFAULTS.items():
+        polls[name] = polls[name].fillna(default)
+    source_keys = _source_keys(raw.cells.loc[cells.index], layout)
+    polls["poll_key"] = polls["poll_key"].fillna(source_keys).fillna(derive_poll_keys(polls))
+    as_written = pd.DataFrame(index=cells.index)
+    for name in AS_WRITTEN:
+        from_file = name in column_names
+        as_written[f"{name}_as_written"] = (
+            values.clean_text(cells[name])
+            if from_file
+            else (pd.Series(pd.NA, index=cells.index, dtype="str"))
+        )
+    rejects = pd.concat([_ragged_rejects(raw), rejects], ignore_index=True)
     return Mapped(
-        CANONICAL_SOURCE,
+        layout.name,
         polls[list(CANONICAL_COLUMNS)],
-        rejects_frame,
+        rejects,
         cells,
+        column_names,
+        as_written,
         raw.rows_read,
+        skipped,
         warnings,
     )
 
 
-def _fill_defaults(polls: pd.DataFrame, cells: pd.DataFrame) -> None:
-    """Give absent optional columns their defaults and let a month-only date fill its partner."""
+def _skip_placeholders(
+    cells: pd.DataFrame, layout: Layout, warnings: list[str]
+) -> tuple[pd.DataFrame, int]:
+    """Drop rows a series uses to mark a period without a poll (all shares NA)."""
+    if not layout.skip_rows_without_shares:
+        return cells, 0
+    empty = pd.concat([values.clean_text(cells[s]).isna() for s in SHARE_COLUMNS], axis=1).all(
+        axis=1
+    )
+    if empty.any():
+        lines = list(cells.index[empty])
+        named = ", ".join(map(str, lines[:10])) + (" ..." if len(lines) > 10 else "")
+        warnings.append(
+            f"skipped {len(lines)} row(s) with no shares at all, the series' mark "
+            f"for a period without a poll: line(s) {named}"
+        )
+    return cells[~empty], int(empty.sum())
+
+
+def _translate(
+    cells: pd.DataFrame, layout: Layout, aliases: dict[str, dict[str, str]]
+) -> pd.DataFrame:
+    """Publisher spellings to canonical ones: the layout's value maps, then the alias tables."""
+    text = cells.copy()
+    for name, table in [*layout.values.items(), *((n, aliases.get(n, {})) for n in ALIASED)]:
+        column = values.clean_text(text[name])
+        text[name] = fold_series(column).map(table).fillna(column).astype("str")
+    if layout.month_only_published_is_fieldwork:
+        undated = (
+            values.clean_text(text["fieldwork_start"]).isna()
+            & values.clean_text(text["fieldwork_end"]).isna()
+            & values.is_month_only(text["published"])
+        )
+        text.loc[undated, "fieldwork_start"] = text.loc[undated, "published"]
+        text.loc[undated, "published"] = ""
+    return text
+
+
+def _parse(
+    text: pd.DataFrame, cells: pd.DataFrame, layout: Layout
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    polls = pd.DataFrame(index=text.index)
+    rejects = []
     for name in CANONICAL_COLUMNS:
-        if name not in polls:
-            parsed = PARSERS[name](pd.Series("", index=polls.index, dtype="str"))
-            polls[name] = parsed.values
-    for name, default in DEFAULTS.items():
-        polls[name] = polls[name].fillna(default)
-    if "fieldwork_start" in cells and "fieldwork_end" in cells:
-        start_month = values.is_month_only(cells["fieldwork_start"])
-        end_month = values.is_month_only(cells["fieldwork_end"])
-        end_empty = values.clean_text(cells["fieldwork_end"]).isna()
-        start_empty = values.clean_text(cells["fieldwork_start"]).isna()
-        month_end = values.parse_date(cells["fieldwork_start"], period_end=True).values
-        month_start = values.parse_date(cells["fieldwork_end"]).values
-        polls.loc[start_month & end_empty, "fieldwork_end"] = month_end
-        polls.loc[end_month & start_empty, "fieldwork_start"] = month_start
+        if name in DATE_COLUMNS:
+            parsed = values.parse_date(
+                text[name], period_end=name != "fieldwork_start", formats=layout.date_formats
+            )
+        else:
+            parsed = PARSERS[name](text[name])
+        polls[name] = parsed.values
+        if parsed.bad.any():
+            bad = cells.loc[parsed.bad, name]
+            rejects.append(
+                pd.DataFrame(
+                    {
+                        "line_number": bad.index,
+                        "column": name,
+                        "rule": parsed.rule,
+                        "value": bad.to_numpy(),
+                    }
+                )
+            )
+    _settle_fieldwork_periods(polls, text, layout.date_precision)
+    frame = (
+        pd.concat(rejects, ignore_index=True)
+        if rejects
+        else pd.DataFrame(columns=list(REJECT_COLUMNS))
+    )
+    return polls, frame
+
+
+def _settle_fieldwork_periods(polls: pd.DataFrame, text: pd.DataFrame, precision: str) -> None:
+    """Turn a series' date stamps into fieldwork periods, and let a month fill an empty end."""
+    start, end = polls["fieldwork_start"], polls["fieldwork_end"]
+    if precision == "month":
+        polls["fieldwork_start"] = start.dt.to_period("M").dt.start_time.astype("datetime64[us]")
+        polls["fieldwork_end"] = (
+            end.dt.to_period("M").dt.end_time.dt.normalize().astype("datetime64[us]")
+        )
+    elif precision == "week_ending":
+        polls["fieldwork_start"] = end - pd.Timedelta(days=6)
+    start_empty = values.clean_text(text["fieldwork_start"]).isna()
+    end_empty = values.clean_text(text["fieldwork_end"]).isna()
+    start_month = values.is_month_only(text["fieldwork_start"])
+    end_month = values.is_month_only(text["fieldwork_end"])
+    month_end = values.parse_date(text["fieldwork_start"], period_end=True).values
+    month_start = values.parse_date(text["fieldwork_end"]).values
+    polls.loc[start_month & end_empty, "fieldwork_end"] = month_end
+    polls.loc[end_month & start_empty, "fieldwork_start"] = month_start
+
+
+def _apply_terms_of_office(polls: pd.DataFrame, layout: Layout) -> None:
+    """A series of 'the president' names whoever held the office when fieldwork ended."""
+    for term in layout.leader_by_date:
+        held = (polls["fieldwork_end"] >= term.start) & (polls["fieldwork_end"] <= term.end)
+        polls.loc[held, "leader"] = term.leader
+
+
+def _source_keys(cells: pd.DataFrame, layout: Layout) -> pd.Series:
+    """`<prefix>-<id>-<id>...` from the source's own id columns, where it has them all."""
+    if not layout.poll_key_columns:
+        return pd.Series(pd.NA, index=cells.index, dtype="str")
+    parts = [values.clean_text(cells[c]) for c in layout.poll_key_columns]
+    key = parts[0].str.cat(parts[1:], sep="-")
+    return (layout.poll_key_prefix + "-" + key) if layout.poll_key_prefix else key
 
 
 def derive_poll_keys(polls: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.Series:

@@ -23,6 +23,19 @@ from pollwatch.migrations import MIGRATIONS
 from schemas.polls import CANONICAL_COLUMNS
 
 VALUE_COLUMNS = [name for name in CANONICAL_COLUMNS if name != "poll_key"]
+# What a poll says. Two sources that agree on these report the same poll, even if their links
+# and notes differ; a difference in any of them is a correction.
+MEASURE_COLUMNS = [name for name in VALUE_COLUMNS if name not in ("source_url", "notes")]
+PROVENANCE_COLUMNS = [
+    "file_sha256",
+    "source_name",
+    "line_number",
+    "ingested_at",
+    "run_id",
+    "pollster_as_written",
+    "leader_as_written",
+]
+STORED_COLUMNS = ["poll_key", *VALUE_COLUMNS, *PROVENANCE_COLUMNS]
 KNOWN_FILE_STATUSES = ("loaded", "partial")
 
 
@@ -190,11 +203,10 @@ def load_file(
 
 
 def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCounts:
-    differs = " OR ".join(f"p.{c} IS DISTINCT FROM i.{c}" for c in VALUE_COLUMNS)
+    differs = " OR ".join(f"p.{c} IS DISTINCT FROM i.{c}" for c in MEASURE_COLUMNS)
     changed_names = ", ".join(
         f"CASE WHEN p.{c} IS DISTINCT FROM i.{c} THEN '{c}' END" for c in VALUE_COLUMNS
     )
-    provenance = ["file_sha256", "source_name", "line_number", "ingested_at", "run_id"]
     # Cast to the store's column types first, so that comparing old and new values is exact.
     con.execute(
         "CREATE OR REPLACE TEMP TABLE incoming_typed AS SELECT * REPLACE ("
@@ -211,19 +223,20 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
         "SELECT count(*) FROM incoming_typed i JOIN polls p USING (poll_key)"
     ).fetchone()[0]
     updated = con.execute("SELECT count(*) FROM changed").fetchone()[0]
+    stored = ", ".join(STORED_COLUMNS)
     con.execute(
-        "INSERT INTO revisions SELECT p.*, c.columns, ?, ?, ? FROM polls p JOIN changed c "
-        "USING (poll_key)",
+        f"INSERT INTO revisions ({stored}, changed_columns, revised_by_file_sha256,"
+        f" revised_by_run_id, revised_at) SELECT {', '.join('p.' + c for c in STORED_COLUMNS)},"
+        " c.columns, ?, ?, ? FROM polls p JOIN changed c USING (poll_key)",
         [record.sha256, record.run_id, utc_now()],
     )
-    assignments = ", ".join(f"{c} = i.{c}" for c in [*VALUE_COLUMNS, *provenance])
+    assignments = ", ".join(f"{c} = i.{c}" for c in [*VALUE_COLUMNS, *PROVENANCE_COLUMNS])
     con.execute(
         f"UPDATE polls SET {assignments} FROM incoming_typed i "
         "WHERE polls.poll_key = i.poll_key AND polls.poll_key IN (SELECT poll_key FROM changed)"
     )
-    every = ", ".join(["poll_key", *VALUE_COLUMNS, *provenance])
     con.execute(
-        f"INSERT INTO polls ({every}) SELECT {every} FROM incoming_typed i "
+        f"INSERT INTO polls ({stored}) SELECT {stored} FROM incoming_typed i "
         "WHERE NOT EXISTS (SELECT 1 FROM polls p WHERE p.poll_key = i.poll_key)"
     )
     con.execute("DROP TABLE changed")

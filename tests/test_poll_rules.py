@@ -12,9 +12,10 @@ import io
 import pandas as pd
 import pytest
 
-from pollwatch.ingest import check_rows
+from pollwatch.checks import check_rows
+from pollwatch.layouts import load_aliases, load_layouts
 from pollwatch.rawcsv import parse_csv_text
-from pollwatch.sources import map_canonical
+from pollwatch.sources import map_rows
 from schemas.polls import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 from tests.helpers import poll_row
 
@@ -24,7 +25,8 @@ def check(rows: list[dict[str, str]], columns: list[str] | None = None):
     writer = csv.DictWriter(handle, columns or list(CANONICAL_COLUMNS), extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
-    return check_rows(map_canonical(parse_csv_text(handle.getvalue())))
+    raw = parse_csv_text(handle.getvalue())
+    return check_rows(map_rows(raw, load_layouts()["canonical"], load_aliases()))
 
 
 def only_reject(rows):

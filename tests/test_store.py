@@ -70,16 +70,14 @@ LOAD_AND_REPORT = textwrap.dedent("""
     import sys
     from pathlib import Path
     from pollwatch import store
-    from pollwatch.ingest import check_rows, file_sha256
-    from pollwatch.rawcsv import read_raw_csv
-    from pollwatch.sources import map_canonical
-    path, db = Path(sys.argv[1]), Path(sys.argv[2])
-    checked = check_rows(map_canonical(read_raw_csv(path)))
-    record = store.FileRecord(
-        sha256=file_sha256(path), path=str(path), source_name="canonical", status="loaded",
-        rows_read=len(checked.polls), polls=checked.polls, rejects=checked.rejects,
-        rows_rejected=0, rows_duplicate=0, message="", run_id="doomed", stored_path=None)
-    with store.open_store(db) as con:
+    from pollwatch.checks import check_rows
+    from pollwatch.config import load_settings
+    from pollwatch.ingest import file_record, file_sha256, read_and_map
+    path, data_dir = Path(sys.argv[1]), Path(sys.argv[2])
+    settings = load_settings(data_dir=data_dir, env={})
+    mapped = read_and_map(path, settings)
+    record = file_record(path, file_sha256(path), mapped, check_rows(mapped), run_id="doomed")
+    with store.open_store(settings.db_path) as con:
         print("loading", flush=True)
         store.load_file(con, record, store.utc_now())
     print("committed", flush=True)
@@ -93,7 +91,7 @@ def test_a_process_killed_in_the_middle_of_a_load_leaves_no_row_of_the_file(sett
     outcomes = []
     for delay in (0.0, 0.02, 0.05, 0.1):
         loader = subprocess.Popen(
-            [sys.executable, "-c", LOAD_AND_REPORT, str(path), str(settings.db_path)],
+            [sys.executable, "-c", LOAD_AND_REPORT, str(path), str(settings.data_dir)],
             stdout=subprocess.PIPE,
             text=True,
             cwd=ROOT,

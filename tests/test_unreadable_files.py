@@ -58,9 +58,9 @@ def test_an_html_error_page_saved_as_csv_is_quarantined_as_not_a_csv(settings):
         (b"pollster,country,leader\n", "header_only", "header only"),
         (b"\x00\x01\x02PK\x03\x04binary", "not_a_csv", "binary data"),
         (
-            "pollster,country\nLevada,RU\n".encode("cp1251") + "Левада".encode("cp1251"),
-            "not_utf8",
-            "not UTF-8 text",
+            b"pollster,country\n\xc0\xc1\x98\xc2,RU\n",
+            "unknown_encoding",
+            "not UTF-8 text, nor cp1251 or cp1252: byte 0xc0 on line 2",
         ),
         (b"pollster,pollster\nx,y\n", "duplicate_column", "header names column 'pollster' twice"),
         (b'pollster,country\n"Levada,RU\n', "not_a_csv", "not a valid CSV at line"),
@@ -75,20 +75,31 @@ def test_a_file_that_is_not_a_table_is_quarantined_with_its_reason(settings, dat
     assert (settings.quarantine / "drop.csv").read_bytes() == data
 
 
-def test_missing_required_columns_reject_the_file_naming_them(settings):
-    row = poll_row()
+def test_missing_required_columns_reject_the_file_naming_them_and_the_closest_layout(settings):
+    columns = ["pollster", "country", "leader", "fieldwork_start", "positive_pct"]
+    path = write_csv(settings.inbox / "drop.csv", [poll_row()], columns=columns)
+    _, result = ingest_one(settings, path)
+    assert result.status == "rejected"
+    assert result.rejects[0]["rule"] == "unknown_layout"
+    assert result.message.startswith(
+        "no known layout fits this header (pollster, country, leader, fieldwork_start, "
+        "positive_pct); the closest is canonical, which needs metric, fieldwork_end;"
+    )
+    assert "known layouts: canonical, fom_putin_approval, fte_approval_polls" in result.message
+    assert query(settings, "SELECT count(*) AS n FROM polls")["n"][0] == 0
+
+
+def test_a_file_in_a_layout_folder_missing_that_layouts_columns_is_rejected_naming_them(settings):
     path = write_csv(
-        settings.inbox / "drop.csv",
-        [row],
+        settings.inbox / "canonical" / "drop.csv",
+        [poll_row()],
         columns=["pollster", "country", "leader", "fieldwork_start", "positive_pct"],
     )
     _, result = ingest_one(settings, path)
-    assert result.status == "rejected"
-    assert result.message.startswith("missing required columns metric, fieldwork_end")
-    assert "the header has: pollster, country, leader, fieldwork_start, positive_pct" in (
-        result.message
+    assert result.rejects[0]["rule"] == "missing_required_columns"
+    assert result.message.startswith(
+        "layout canonical needs columns metric, fieldwork_end (the header has: pollster, country,"
     )
-    assert query(settings, "SELECT count(*) AS n FROM polls")["n"][0] == 0
 
 
 def test_unknown_extra_columns_are_kept_out_of_the_store_and_named(settings):

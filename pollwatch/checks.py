@@ -1,0 +1,96 @@
+"""Check mapped rows: the poll model's rules, then repeats of one poll inside one file.
+
+A cell that did not parse is reported once, as unparseable, not again as missing. Rows that repeat
+a poll exactly are stored once; rows that give one poll two different values are both rejected,
+because nothing in a single file says which of them is right. Rejects name the file's own column
+(`yes`, not `positive_pct`), so a person can find the cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pollwatch.sources import Mapped
+from schemas.polls import REJECT_COLUMNS, ROW_RULE_COLUMNS, validate_polls
+
+LINES_NAMED = 10
+
+
+@dataclass
+class Checked:
+    """A mapped file split into rows to store and rows to reject."""
+
+    polls: pd.DataFrame
+    rejects: pd.DataFrame
+    rows_duplicate: int
+    warnings: list[str]
+
+
+def check_rows(mapped: Mapped) -> Checked:
+    """Split a mapped file into rows to store and rejects, with warnings for repeats."""
+    found = validate_polls(mapped.polls).rejects
+    parse_failures = set(zip(mapped.rejects["line_number"], mapped.rejects["column"], strict=True))
+    fresh = [
+        key not in parse_failures for key in zip(found["line_number"], found["column"], strict=True)
+    ]
+    found = quote_cells_as_written(found[np.array(fresh, dtype=bool)], mapped.cells)
+    rejects = pd.concat([mapped.rejects, found], ignore_index=True)
+    polls = mapped.polls[~mapped.polls.index.isin(set(rejects["line_number"]))]
+
+    repeated = polls.duplicated(keep="first")
+    warnings = list(mapped.warnings)
+    if repeated.any():
+        lines = list(polls.index[repeated])
+        named = ", ".join(map(str, lines[:LINES_NAMED])) + (
+            " ..." if len(lines) > LINES_NAMED else ""
+        )
+        warnings.append(
+            f"lines {named} repeat earlier rows exactly; each poll is stored once"
+            if len(lines) > 1
+            else f"line {named} repeats an earlier row exactly; the poll is stored once"
+        )
+    polls = polls[~repeated]
+    conflicting = polls[polls["poll_key"].duplicated(keep=False)]
+    if not conflicting.empty:
+        rejects = pd.concat([rejects, _conflict_rejects(conflicting)], ignore_index=True)
+        polls = polls.drop(index=conflicting.index)
+    rejects = rejects.sort_values(["line_number", "column"], kind="stable", ignore_index=True)
+    rejects["column"] = [file_columns(c, mapped.column_names) for c in rejects["column"]]
+    return Checked(polls, rejects, int(repeated.sum()), warnings)
+
+
+def file_columns(columns: str, names: dict[str, str]) -> str:
+    """'positive_pct+negative_pct' as the file calls them, e.g. 'yes+no'."""
+    for separator in ("+", ","):
+        if separator in columns:
+            return separator.join(names.get(c, c) for c in columns.split(separator))
+    return names.get(columns, columns)
+
+
+def quote_cells_as_written(rejects: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """Show a rejected cell's text as it stands in the file, not as it was parsed."""
+    rejects = rejects.copy()
+    for column in set(rejects["column"]) & set(cells.columns):
+        at = (rejects["column"] == column) & ~rejects["rule"].isin(ROW_RULE_COLUMNS)
+        rejects.loc[at, "value"] = cells.loc[rejects.loc[at, "line_number"], column].to_numpy()
+    return rejects
+
+
+def _conflict_rejects(conflicting: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for key, group in conflicting.groupby("poll_key", sort=False):
+        differing = [c for c in group.columns if group[c].nunique(dropna=False) > 1]
+        lines = ", ".join(map(str, group.index))
+        for line in group.index:
+            rows.append(
+                (
+                    line,
+                    ",".join(differing),
+                    "same_poll_key_different_values",
+                    f"poll_key {key} on lines {lines}",
+                )
+            )
+    return pd.DataFrame(rows, columns=list(REJECT_COLUMNS))

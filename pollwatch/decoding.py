@@ -1,0 +1,104 @@
+"""Bytes to text: which encoding a dropped file is in, and whether it is text at all.
+
+Poll files come from Excel exports, Russian and Ukrainian pollsters' sites and scrapers: UTF-8
+with or without a byte-order mark, UTF-16 with one, and the Windows code pages cp1251
+(Cyrillic) and cp1252 (Western European). A file is read in the first of those that fits; a guess
+is said out loud, and what is none of them is refused with a reason a person can act on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+
+class UnreadableFile(Exception):
+    """The file as a whole cannot be read as a CSV table; the message says why, in one line."""
+
+    def __init__(self, reason: str, line: int | None = None, rule: str = "not_a_csv"):
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+        self.rule = rule
+
+
+BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+MARKUP_STARTS = ("<?xml", "<!doctype", "<html", "<head", "<body")
+# In cp1251 text, Cyrillic letters (bytes 0xC0-0xFF) come in whole words; in cp1252 text the
+# same bytes are accented Latin letters, mostly alone between ASCII ones.
+HIGH_LETTER_RUN = re.compile(rb"[\xc0-\xff\xa8\xb8\xaa\xba\xaf\xbf\xb2\xb3\xa5\xb4]{2,}")
+HIGH_LETTER = re.compile(rb"[\xc0-\xff]")
+
+
+@dataclass
+class Decoded:
+    text: str
+    encoding: str
+    guessed: bool  # True when no byte-order mark or valid UTF-8 said so
+
+
+def decode(data: bytes) -> Decoded:
+    if not data.strip():
+        raise UnreadableFile(
+            "empty file: no header and no rows" if data else "empty file (0 bytes)",
+            rule="empty_file",
+        )
+    decoded = _decode_text(data)
+    _refuse_markup(decoded.text)
+    return decoded
+
+
+def _decode_text(data: bytes) -> Decoded:
+    for mark, encoding in BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            try:
+                return Decoded(data.decode(encoding), encoding.removesuffix("-sig"), False)
+            except UnicodeDecodeError as err:
+                raise _undecodable(data, err, f"not valid {encoding.upper()} text") from None
+    if b"\x00" in data[:4096]:
+        raise UnreadableFile(
+            "not a CSV: binary data (NUL bytes), or UTF-16 without a byte-order mark"
+        )
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8", False)
+    except UnicodeDecodeError as err:
+        utf8_error = err
+    encoding = guess_single_byte_encoding(data)
+    try:
+        return Decoded(data.decode(encoding), encoding, True)
+    except UnicodeDecodeError:
+        raise _undecodable(data, utf8_error, "not UTF-8 text, nor cp1251 or cp1252") from None
+
+
+def guess_single_byte_encoding(data: bytes) -> str:
+    """cp1251 when non-ASCII letters run together as Cyrillic words do, else cp1252."""
+    letters = len(HIGH_LETTER.findall(data))
+    in_runs = sum(len(run) for run in HIGH_LETTER_RUN.findall(data))
+    return "cp1251" if letters and in_runs / letters > 0.5 else "cp1252"
+
+
+def _undecodable(data: bytes, err: UnicodeDecodeError, what: str) -> UnreadableFile:
+    line = data[: err.start].count(b"\n") + 1
+    return UnreadableFile(
+        f"{what}: byte 0x{data[err.start]:02x} on line {line} cannot be decoded; "
+        "save the file as UTF-8",
+        line,
+        rule="unknown_encoding",
+    )
+
+
+def _refuse_markup(text: str) -> None:
+    start = text.lstrip()[:200].lower()
+    if start.startswith(MARKUP_STARTS):
+        first = text.lstrip().splitlines()[0][:60]
+        raise UnreadableFile(
+            f"not a CSV: an HTML/XML page (it starts with {first!r}); "
+            "the download probably failed, fetch the file again"
+        )

@@ -1,0 +1,280 @@
+"""Source layouts: how a publisher's CSV maps to the canonical poll record.
+
+A layout is data, one TOML file in schemas/sources/, so adding a pollster is adding a file. This
+module loads and checks those files, picks the layout a dropped file is in (its folder, else its
+header), and holds the alias tables that give each pollster and leader one spelling.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pollwatch.decoding import UnreadableFile
+from schemas.polls import CANONICAL_COLUMNS, CATEGORY_COLUMNS
+
+SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+LAYOUT_DIR = SCHEMAS / "sources"
+ALIASES_FILE = SCHEMAS / "aliases.toml"
+PRECISIONS = ("day", "month", "week_ending")
+TOP_LEVEL_KEYS = {
+    "name",
+    "title",
+    "by_header",
+    "optional",
+    "ignore",
+    "columns",
+    "constants",
+    "values",
+    "dates",
+    "poll_key",
+    "rows",
+    "leader_by_date",
+}
+
+
+class LayoutError(Exception):
+    """A layout file is wrong; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class OfficeTerm:
+    leader: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    title: str
+    by_header: bool
+    # canonical field -> the source column(s) it is read from, first present wins (lower case)
+    columns: dict[str, tuple[str, ...]]
+    optional: frozenset[str]
+    constants: dict[str, str]
+    # canonical field -> {source text, lower case: canonical text}
+    values: dict[str, dict[str, str]]
+    ignore: frozenset[str]
+    date_formats: tuple[str, ...] = ()
+    date_precision: str = "day"
+    month_only_published_is_fieldwork: bool = False
+    poll_key_prefix: str = ""
+    poll_key_columns: tuple[str, ...] = ()
+    skip_rows_without_shares: bool = False
+    leader_by_date: tuple[OfficeTerm, ...] = field(default_factory=tuple)
+
+    def source_column(self, header: list[str], name: str) -> str | None:
+        """The column `name` is read from in a file with this header, if it has one."""
+        return next((c for c in self.columns.get(name, ()) if c in header), None)
+
+    def required_columns(self) -> list[tuple[str, ...]]:
+        """The source columns a file must have, each a tuple of alternatives, in order."""
+        required = [s for name, s in self.columns.items() if name not in self.optional]
+        required += [(c,) for c in self.poll_key_columns]
+        return list(dict.fromkeys(required))
+
+    def missing_columns(self, header: list[str]) -> list[str]:
+        """Required source columns absent from `header` ('a or b' for alternatives)."""
+        return [
+            " or ".join(sources)
+            for sources in self.required_columns()
+            if not any(c in header for c in sources)
+        ]
+
+    def known_columns(self) -> set[str]:
+        mapped = {c for sources in self.columns.values() for c in sources}
+        return mapped | self.ignore | set(self.poll_key_columns)
+
+
+def load_layouts(local: Path | None = None) -> dict[str, Layout]:
+    """The shipped layouts, then any in `local` (a data directory's layouts/ folder)."""
+    layouts: dict[str, Layout] = {}
+    paths = sorted(LAYOUT_DIR.glob("*.toml"))
+    paths += sorted(local.glob("*.toml")) if local is not None and local.is_dir() else []
+    for path in paths:
+        layout = load_layout(path)
+        if layout.name in layouts:
+            raise LayoutError(f"{path}: a layout named {layout.name!r} already exists")
+        layouts[layout.name] = layout
+    return layouts
+
+
+def load_layout(path: Path) -> Layout:
+    try:
+        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise LayoutError(f"{path}: not valid TOML: {err}") from None
+    problem = _problem(spec, path)
+    if problem:
+        raise LayoutError(f"{path}: {problem}")
+    dates, key, rows = spec.get("dates", {}), spec.get("poll_key", {}), spec.get("rows", {})
+    return Layout(
+        name=spec["name"],
+        title=spec.get("title", spec["name"]),
+        by_header=spec.get("by_header", True),
+        columns={name: tuple(_lower(_as_list(source))) for name, source in spec["columns"].items()},
+        optional=frozenset(spec.get("optional", ())),
+        constants=dict(spec.get("constants", {})),
+        values={
+            name: {_fold(k): v for k, v in table.items()}
+            for name, table in spec.get("values", {}).items()
+        },
+        ignore=frozenset(_lower(spec.get("ignore", ()))),
+        date_formats=tuple(dates.get("formats", ())),
+        date_precision=dates.get("precision", "day"),
+        month_only_published_is_fieldwork=dates.get("month_only_published_is_fieldwork", False),
+        poll_key_prefix=key.get("prefix", ""),
+        poll_key_columns=tuple(_lower(key.get("columns", ()))),
+        skip_rows_without_shares=rows.get("skip_without_shares", False),
+        leader_by_date=tuple(
+            OfficeTerm(
+                t["leader"], pd.Timestamp(t["from"]), pd.Timestamp(t.get("until", "2262-01-01"))
+            )
+            for t in spec.get("leader_by_date", ())
+        ),
+    )
+
+
+def _problem(spec: dict, path: Path) -> str | None:
+    """The first thing wrong with a layout file, in words, or None."""
+    unknown = set(spec) - TOP_LEVEL_KEYS
+    if unknown:
+        return f"unknown key(s) {', '.join(sorted(unknown))}"
+    if spec.get("name") != path.stem:
+        return f"name = {spec.get('name')!r} must equal the file name {path.stem!r}"
+    columns, constants = spec.get("columns", {}), spec.get("constants", {})
+    for section, names in (
+        ("columns", columns),
+        ("constants", constants),
+        ("values", spec.get("values", {})),
+        ("optional", spec.get("optional", ())),
+    ):
+        stray = [n for n in names if n not in CANONICAL_COLUMNS]
+        if stray:
+            return f"[{section}] names {', '.join(stray)}, not canonical columns"
+    both = set(columns) & set(constants)
+    if both:
+        return f"{', '.join(sorted(both))} is both read from a column and a constant"
+    for name, allowed in CATEGORY_COLUMNS.items():
+        targets = list(spec.get("values", {}).get(name, {}).values())
+        targets += [constants[name]] if name in constants else []
+        wrong = [t for t in targets if t not in allowed]
+        if wrong:
+            return f"{name} value(s) {', '.join(wrong)} are not among {', '.join(allowed)}"
+    precision = spec.get("dates", {}).get("precision", "day")
+    if precision not in PRECISIONS:
+        return f"[dates] precision = {precision!r} is not one of {', '.join(PRECISIONS)}"
+    for required in (
+        "pollster",
+        "country",
+        "leader",
+        "metric",
+        "fieldwork_start",
+        "fieldwork_end",
+        "positive_pct",
+    ):
+        if (
+            required not in columns
+            and required not in constants
+            and not (required == "leader" and spec.get("leader_by_date"))
+        ):
+            return f"{required} is neither read from a column nor a constant"
+    return None
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _lower(names) -> list[str]:
+    return [n.strip().lower() for n in names]
+
+
+def _fold(text: str) -> str:
+    """How names are compared: case, runs of spaces and the kind of dash do not matter."""
+    return " ".join(text.replace("\u2013", "-").replace("\u2014", "-").lower().split())
+
+
+def fold_series(text: pd.Series) -> pd.Series:
+    dashes = text.str.replace("[\u2013\u2014]", "-", regex=True)
+    return dashes.str.lower().str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def load_aliases(path: Path = ALIASES_FILE) -> dict[str, dict[str, str]]:
+    """field -> {folded spelling: the one stored spelling} for pollster and leader."""
+    tables = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {
+        name: {
+            _fold(spelling): canonical
+            for canonical, spellings in table.items()
+            for spelling in [canonical, *spellings]
+        }
+        for name, table in tables.items()
+    }
+
+
+def folder_layout(path: Path, inbox: Path, layouts: dict[str, Layout]) -> str | None:
+    """The nearest enclosing folder named after a layout: inside the inbox, any folder up to it;
+    elsewhere, the file's own folder."""
+    resolved, root = path.resolve(), inbox.resolve()
+    folders = (
+        resolved.relative_to(root).parts[:-1]
+        if resolved.is_relative_to(root)
+        else (resolved.parent.name,)
+    )
+    return next((name for name in reversed(folders) if name in layouts), None)
+
+
+def choose_layout(
+    header: list[str], layouts: dict[str, Layout], named: str | None = None
+) -> Layout:
+    """The layout a file is in: the one named (by its folder or by the user), else the only one
+    whose required columns its header has."""
+    if named is not None:
+        if named not in layouts:
+            raise UnreadableFile(
+                f"no layout named {named!r}; known layouts: {', '.join(layouts)}",
+                rule="unknown_layout",
+            )
+        missing = layouts[named].missing_columns(header)
+        if missing:
+            raise UnreadableFile(
+                f"layout {named} needs column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(missing)} (the header has: {', '.join(header)})",
+                line=1,
+                rule="missing_required_columns",
+            )
+        return layouts[named]
+    fitting = [
+        layout
+        for layout in layouts.values()
+        if layout.by_header and not layout.missing_columns(header)
+    ]
+    if len(fitting) == 1:
+        return fitting[0]
+    if fitting:
+        raise UnreadableFile(
+            f"the header fits more than one layout ({', '.join(f.name for f in fitting)}); "
+            "put the file in the folder of the right one, e.g. inbox/"
+            f"{fitting[0].name}/",
+            line=1,
+            rule="ambiguous_layout",
+        )
+    closest = max(layouts.values(), key=lambda layout: _overlap(layout, header))
+    missing = closest.missing_columns(header)
+    raise UnreadableFile(
+        f"no known layout fits this header ({', '.join(header)}); the closest is {closest.name}, "
+        f"which needs {', '.join(missing)}; a series without pollster or leader columns goes in "
+        f"its layout's folder (inbox/<layout>/); known layouts: {', '.join(layouts)}",
+        line=1,
+        rule="unknown_layout",
+    )
+
+
+def _overlap(layout: Layout, header: list[str]) -> float:
+    required = layout.required_columns()
+    return sum(any(c in header for c in sources) for sources in required) / len(required)

@@ -1,0 +1,94 @@
+"""Layouts are data: the shipped files are sound, a broken one is refused by name, and adding a
+pollster is adding one file."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from pollwatch.layouts import LayoutError, load_layout, load_layouts
+from pollwatch.runs import run_ingest
+from tests.helpers import query, settle
+
+SHIPPED = ["canonical", "fom_putin_approval", "fte_approval_polls", "leader_polls_compiled",
+           "levada_putin_approval", "pollsposition_popularity", "vtsiom_presidential_approval"]
+
+RAZUMKOV = """\
+    # Razumkov Centre's trust in Zelensky, as its site exports it (semicolons, Ukrainian).
+    name = "razumkov_zelensky_trust"
+    title = "Razumkov Centre trust in Zelensky"
+    by_header = false
+
+    [columns]
+    fieldwork_start = "Дата"
+    fieldwork_end = "Дата"
+    positive_pct = "Довіряю"
+    negative_pct = "Не довіряю"
+
+    [constants]
+    pollster = "Центр Разумкова"
+    leader = "Зеленський"
+    country = "UA"
+    metric = "trust"
+    population = "adults"
+    mode = "face_to_face"
+
+    [dates]
+    precision = "month"
+"""
+
+
+def test_every_shipped_layout_loads():
+    assert list(load_layouts()) == SHIPPED
+
+
+def write_layout(directory, text: str, name: str = "razumkov_zelensky_trust"):
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.toml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_adding_a_pollster_is_adding_one_file(settings):
+    write_layout(settings.local_layouts, RAZUMKOV)
+    drop = settings.inbox / "razumkov_zelensky_trust" / "export.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_bytes("Дата;Довіряю;Не довіряю\r\nберезень 2024;59,5;35\r\n".encode("cp1251"))
+    settle(drop)
+    [result] = run_ingest([], settings).files
+    assert (result.source, result.status, result.rows_loaded) == (
+        "razumkov_zelensky_trust", "loaded", 1)
+    stored = query(settings, "SELECT pollster, leader, positive_pct, strftime(fieldwork_start, "
+                             "'%Y-%m-%d') AS s, strftime(fieldwork_end, '%Y-%m-%d') AS e FROM "
+                             "polls")
+    assert stored.values.tolist() == [["Razumkov Centre", "Volodymyr Zelensky", 59.5,
+                                       "2024-03-01", "2024-03-31"]]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("by_header = false", "by_header = false\nsheet = 2"), "unknown key(s) sheet"),
+    (('name = "razumkov_zelensky_trust"', 'name = "razumkov"'), "must equal the file name"),
+    (('positive_pct = "Довіряю"', 'positive_share = "Довіряю"'),
+     "[columns] names positive_share, not canonical columns"),
+    (('mode = "face_to_face"', 'mode = "door to door"'),
+     "mode value(s) door to door are not among phone, online"),
+    (('precision = "month"', 'precision = "fortnight"'),
+     "precision = 'fortnight' is not one of day, month, week_ending"),
+    (('metric = "trust"', ''), "metric is neither read from a column nor a constant"),
+    (('pollster = "Центр Разумкова"', 'pollster = "Центр Разумкова"\nleader = "x"'),
+     "not valid TOML"),
+])
+def test_a_broken_layout_file_is_refused_naming_file_and_key(tmp_path, change, message):
+    path = write_layout(tmp_path, RAZUMKOV.replace(*change))
+    with pytest.raises(LayoutError) as caught:
+        load_layout(path)
+    assert str(caught.value).startswith(str(path))
+    assert message in str(caught.value)
+
+
+def test_a_local_layout_may_not_reuse_a_shipped_name(tmp_path):
+    write_layout(tmp_path, RAZUMKOV.replace("razumkov_zelensky_trust", "canonical"),
+                 name="canonical")
+    with pytest.raises(LayoutError, match="a layout named 'canonical' already exists"):
+        load_layouts(tmp_path)

@@ -1,0 +1,321 @@
+"""Every real published file in tests/fixtures/real (see SOURCE.md there) through the inbox.
+
+Series without pollster or leader columns go in their layout's folder; the others are known by
+their header. The counts pinned here are the table in the README.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pollwatch.config import load_settings
+from pollwatch.runs import run_ingest
+from tests.helpers import REAL, query, settle
+
+FOLDERS = {
+    "valchyshen_levada_putin_approval_1999-2024.csv": "levada_putin_approval",
+    "biznesslanch_putin-approval-levada-1999.csv": "levada_putin_approval",
+    "biznesslanch_putin-approval-fom.csv": "fom_putin_approval",
+    "biznesslanch_vciom-presidential-approval-2006.csv": "vtsiom_presidential_approval",
+}
+# file: (layout, status, read, new, corrected, already known, rejected, skipped), in the order
+# the run takes them (oldest first).
+EXPECTED = {
+    "fte_president_approval_polls_2021-01_head3000.csv": (
+        "fte_approval_polls",
+        "loaded",
+        3000,
+        3000,
+        0,
+        0,
+        0,
+        0,
+    ),
+    "fte_president_approval_polls_biden_2023-01.csv": (
+        "fte_approval_polls",
+        "loaded",
+        3090,
+        3090,
+        0,
+        0,
+        0,
+        0,
+    ),
+    "pollsposition_popularite.csv": ("pollsposition_popularity", "loaded", 2035, 2035, 0, 0, 0, 0),
+    "seed_leader_polls_2022_from_pages.csv": (
+        "leader_polls_compiled",
+        "partial",
+        20,
+        18,
+        0,
+        0,
+        2,
+        0,
+    ),
+    "valchyshen_levada_putin_approval_1999-2024.csv": (
+        "levada_putin_approval",
+        "loaded",
+        301,
+        299,
+        2,
+        0,
+        0,
+        0,
+    ),
+    "biznesslanch_putin-approval-levada-1999.csv": (
+        "levada_putin_approval",
+        "loaded",
+        252,
+        0,
+        0,
+        252,
+        0,
+        0,
+    ),
+    "biznesslanch_putin-approval-fom.csv": ("fom_putin_approval", "partial", 374, 368, 0, 0, 6, 0),
+    "biznesslanch_vciom-presidential-approval-2006.csv": (
+        "vtsiom_presidential_approval",
+        "partial",
+        717,
+        703,
+        0,
+        0,
+        4,
+        10,
+    ),
+    "fte_president_approval_polls_503_error_2021-03-09.csv": (None, "rejected", 0, 0, 0, 0, 0, 0),
+    "fte_joe_biden_approval_average_old_model.csv": (None, "rejected", 0, 0, 0, 0, 0, 0),
+    "fte_pollster_ratings_combined_2024.csv": (None, "rejected", 0, 0, 0, 0, 0, 0),
+}
+
+
+def drop_real_files(inbox: Path) -> None:
+    """Copy every real file into the inbox, oldest first in the order of EXPECTED."""
+    for age, name in enumerate(reversed(EXPECTED), start=60):
+        target = inbox / FOLDERS.get(name, "") / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REAL / name, target)
+        settle(target, age_seconds=age)
+
+
+@pytest.fixture(scope="module")
+def real_run(tmp_path_factory):
+    data = tmp_path_factory.mktemp("real") / "data"
+    data.mkdir()
+    settings = load_settings(data_dir=data, settle_seconds=2, env={})
+    drop_real_files(settings.inbox)
+    return settings, run_ingest([], settings)
+
+
+def test_every_real_file_ingests_with_the_counts_in_the_readme(real_run):
+    _, run = real_run
+    got = {
+        Path(r.path).name: (
+            r.source,
+            r.status,
+            r.rows_read,
+            r.rows_loaded,
+            r.rows_updated,
+            r.rows_duplicate,
+            r.rows_rejected,
+            r.rows_skipped,
+        )
+        for r in run.files
+    }
+    assert got == EXPECTED
+    assert list(got) == list(EXPECTED)
+
+
+def test_the_html_error_page_is_quarantined_as_not_a_csv(real_run):
+    _, run = real_run
+    [page] = [r for r in run.files if "503_error" in r.path]
+    assert page.message.startswith("not a CSV: an HTML/XML page")
+
+
+def test_files_that_are_not_polls_are_quarantined_naming_the_closest_layout(real_run):
+    _, run = real_run
+    [average] = [r for r in run.files if "average_old_model" in r.path]
+    assert average.rejects[0]["rule"] == "unknown_layout"
+    assert "no known layout fits this header (politician, date, answer, pct_estimate" in (
+        average.message
+    )
+    assert "known layouts: canonical, fom_putin_approval" in average.message
+
+
+def test_538_rows_keep_every_politician_population_and_question(real_run):
+    settings, _ = real_run
+    polls = query(
+        settings,
+        "SELECT leader, population, count(*) AS n FROM polls "
+        "WHERE source_name = 'fte_approval_polls' GROUP BY ALL ORDER BY ALL",
+    )
+    assert polls.values.tolist() == [
+        ["Donald Trump", "adults", 1002],
+        ["Donald Trump", "likely_voters", 897],
+        ["Donald Trump", "registered_voters", 1100],
+        ["Donald Trump", "voters", 1],
+        ["Joe Biden", "adults", 1559],
+        ["Joe Biden", "likely_voters", 722],
+        ["Joe Biden", "registered_voters", 806],
+        ["Joe Biden", "voters", 3],
+    ]
+
+
+def test_538_poll_65791_listed_twice_stays_as_its_two_questions(real_run):
+    """538 lists poll 65791 under two question ids with samples of 2,200 and 4,400 and the same
+    dates and shares: two rows, as the source has them; the trend counts one poll per pollster,
+    dates and population."""
+    settings, _ = real_run
+    rows = query(
+        settings,
+        "SELECT poll_key, sample_size, positive_pct, negative_pct, mode, "
+        "tracking FROM polls WHERE poll_key LIKE '538-65791-%' ORDER BY 1",
+    )
+    assert rows.values.tolist() == [
+        ["538-65791-121626-a", 2200, 43.0, 52.0, "online", False],
+        ["538-65791-122144-a", 4400, 43.0, 52.0, "online", False],
+    ]
+
+
+def test_538_tracking_polls_and_methodologies_are_read(real_run):
+    settings, _ = real_run
+    tracking = query(settings, "SELECT count(*) AS n FROM polls WHERE tracking")["n"][0]
+    assert tracking == 940 + 1339
+    modes = query(
+        settings,
+        "SELECT mode, count(*) AS n FROM polls WHERE country = 'US' GROUP BY mode ORDER BY mode",
+    )
+    # From 538's methodology column: Online, Text, Online/Text are online; combinations mixed;
+    # Live Phone is phone; IVR and Automated Phone are ivr; empty is unknown.
+    assert dict(modes.values.tolist()) == {
+        "ivr": 13,
+        "mixed": 1061,
+        "online": 4430,
+        "phone": 573,
+        "unknown": 13,
+    }
+
+
+def test_two_copies_of_levadas_series_stamping_months_differently_are_one_row_a_month(real_run):
+    settings, _ = real_run
+    months = query(
+        settings,
+        "SELECT count(*) AS n, count(DISTINCT fieldwork_start) AS months "
+        "FROM polls WHERE source_name = 'levada_putin_approval'",
+    )
+    assert months.values.tolist() == [[301, 301]]
+    feb_2022 = query(
+        settings,
+        "SELECT fieldwork_start, fieldwork_end, positive_pct FROM polls "
+        "WHERE pollster = 'Levada Center' AND fieldwork_start = "
+        "'2022-02-01'",
+    )
+    assert feb_2022.values.tolist()[0][2] == 71.0
+    assert str(feb_2022.values.tolist()[0][1])[:10] == "2022-02-28"
+
+
+def test_a_fuller_copy_of_a_poll_corrects_it_and_keeps_the_old_values(real_run):
+    """The compiled seed file gives Levada's Jan and Feb 2022 figures without the don't-know
+    share; the Levada series, taken after it, has it: a correction, old values kept."""
+    settings, _ = real_run
+    revised = query(
+        settings,
+        "SELECT strftime(fieldwork_start, '%Y-%m') AS month, "
+        "source_name, undecided_pct, changed_columns FROM revisions "
+        "ORDER BY month",
+    )
+    assert revised["month"].tolist() == ["2022-01", "2022-02"]
+    assert set(revised["source_name"]) == {"leader_polls_compiled"}
+    assert revised["undecided_pct"].isna().all()
+    assert "undecided_pct" in list(revised["changed_columns"][0])
+
+
+def test_fom_repeated_dates_with_different_values_are_both_rejected(real_run):
+    _, run = real_run
+    [fom] = [r for r in run.files if "fom" in r.path]
+    lines = sorted({r["line"] for r in fom.rejects})
+    assert lines == [13, 278, 279, 342, 352, 353]
+    assert {r["rule"] for r in fom.rejects} == {"same_poll_key_different_values"}
+
+
+def test_vtsiom_weeks_belong_to_the_president_of_the_day_and_na_weeks_are_skipped(real_run):
+    settings, run = real_run
+    [vtsiom] = [r for r in run.files if "vciom" in r.path]
+    assert sorted({r["line"] for r in vtsiom.rejects}) == [8, 12, 248, 252]
+    assert any("skipped 10 row(s) with no shares" in w for w in vtsiom.warnings)
+    terms = query(
+        settings,
+        "SELECT leader, min(fieldwork_end) AS first, max(fieldwork_end) AS "
+        "last FROM polls WHERE pollster = 'VTsIOM' AND source_name = "
+        "'vtsiom_presidential_approval' GROUP BY leader ORDER BY first",
+    )
+    assert [(r[0], str(r[1])[:10], str(r[2])[:10]) for r in terms.values.tolist()] == [
+        ("Vladimir Putin", "2006-01-15", "2020-08-23"),
+        ("Dmitry Medvedev", "2008-05-11", "2012-04-29"),
+    ]
+    week = query(
+        settings,
+        "SELECT fieldwork_start, fieldwork_end FROM polls WHERE pollster = "
+        "'VTsIOM' AND fieldwork_end = '2008-05-11'",
+    )
+    assert str(week.values.tolist()[0][0])[:10] == "2008-05-05"
+
+
+def test_french_presidents_and_pollster_spellings_are_folded(real_run):
+    settings, _ = real_run
+    yougov = query(
+        settings,
+        "SELECT pollster, pollster_as_written, count(*) AS n FROM polls "
+        "WHERE country = 'FR' AND pollster = 'YouGov' GROUP BY ALL "
+        "ORDER BY ALL",
+    )
+    assert yougov.values.tolist() == [["YouGov", "YouGov", 3], ["YouGov", "Yougov", 33]]
+    leaders = query(settings, "SELECT DISTINCT leader FROM polls WHERE country = 'FR' ORDER BY 1")
+    assert leaders["leader"].tolist() == [
+        "Emmanuel Macron",
+        "François Hollande",
+        "François Mitterrand",
+        "Jacques Chirac",
+        "Nicolas Sarkozy",
+        "Valéry Giscard d'Estaing",
+    ]
+
+
+def test_the_compiled_file_maps_its_metrics_and_rejects_figures_without_fieldwork(real_run):
+    settings, run = real_run
+    [seed] = [r for r in run.files if "seed_leader" in r.path]
+    assert {(r["line"], r["column"], r["rule"]) for r in seed.rejects} == {
+        (11, "field_start", "not_nullable"),
+        (11, "field_end", "not_nullable"),
+        (12, "field_start", "not_nullable"),
+        (12, "field_end", "not_nullable"),
+    }
+    metrics = query(
+        settings,
+        "SELECT metric, count(*) AS n FROM polls WHERE source_name = "
+        "'leader_polls_compiled' GROUP BY 1 ORDER BY 1",
+    )
+    assert dict(metrics.values.tolist()) == {
+        "approval": 3,
+        "performance": 1,
+        "support": 2,
+        "trust": 10,
+    }
+
+
+def test_ingesting_the_whole_folder_again_changes_nothing(real_run, tmp_path):
+    settings, _ = real_run
+    before = query(settings, "SELECT * FROM polls ORDER BY poll_key")
+    revisions = query(settings, "SELECT count(*) AS n FROM revisions")["n"][0]
+    drop_real_files(settings.inbox)
+    again = run_ingest([], settings)
+    statuses = {Path(r.path).name: r.status for r in again.files}
+    assert statuses == {
+        name: "duplicate" if expected[1] != "rejected" else "rejected"
+        for name, expected in EXPECTED.items()
+    }
+    assert query(settings, "SELECT * FROM polls ORDER BY poll_key").equals(before)
+    assert query(settings, "SELECT count(*) AS n FROM revisions")["n"][0] == revisions
