@@ -92,3 +92,18 @@ def test_a_local_layout_may_not_reuse_a_shipped_name(tmp_path):
                  name="canonical")
     with pytest.raises(LayoutError, match="a layout named 'canonical' already exists"):
         load_layouts(tmp_path)
+
+
+def test_a_header_two_layouts_fit_is_quarantined_naming_both(settings):
+    for name in ("razumkov_a", "razumkov_b"):
+        write_layout(settings.local_layouts, RAZUMKOV.replace("razumkov_zelensky_trust", name)
+                     .replace("by_header = false", "by_header = true"), name=name)
+    drop = settings.inbox / "export.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_text("Дата;Довіряю;Не довіряю\nберезень 2024;59,5;35\n", encoding="utf-8")
+    settle(drop)
+    [result] = run_ingest([], settings).files
+    assert result.status == "rejected"
+    assert result.rejects[0]["rule"] == "ambiguous_layout"
+    assert result.message.startswith("the header fits more than one layout (razumkov_a, "
+                                     "razumkov_b); put the file in the folder of the right one")
