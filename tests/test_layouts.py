@@ -11,8 +11,15 @@ from pollwatch.layouts import LayoutError, load_layout, load_layouts
 from pollwatch.runs import run_ingest
 from tests.helpers import query, settle
 
-SHIPPED = ["canonical", "fom_putin_approval", "fte_approval_polls", "leader_polls_compiled",
-           "levada_putin_approval", "pollsposition_popularity", "vtsiom_presidential_approval"]
+SHIPPED = [
+    "canonical",
+    "fom_putin_approval",
+    "fte_approval_polls",
+    "leader_polls_compiled",
+    "levada_putin_approval",
+    "pollsposition_popularity",
+    "vtsiom_presidential_approval",
+]
 
 RAZUMKOV = """\
     # Razumkov Centre's trust in Zelensky, as its site exports it (semicolons, Ukrainian).
@@ -58,27 +65,45 @@ def test_adding_a_pollster_is_adding_one_file(settings):
     settle(drop)
     [result] = run_ingest([], settings).files
     assert (result.source, result.status, result.rows_loaded) == (
-        "razumkov_zelensky_trust", "loaded", 1)
-    stored = query(settings, "SELECT pollster, leader, positive_pct, strftime(fieldwork_start, "
-                             "'%Y-%m-%d') AS s, strftime(fieldwork_end, '%Y-%m-%d') AS e FROM "
-                             "polls")
-    assert stored.values.tolist() == [["Razumkov Centre", "Volodymyr Zelensky", 59.5,
-                                       "2024-03-01", "2024-03-31"]]
+        "razumkov_zelensky_trust",
+        "loaded",
+        1,
+    )
+    stored = query(
+        settings,
+        "SELECT pollster, leader, positive_pct, strftime(fieldwork_start, "
+        "'%Y-%m-%d') AS s, strftime(fieldwork_end, '%Y-%m-%d') AS e FROM "
+        "polls",
+    )
+    assert stored.values.tolist() == [
+        ["Razumkov Centre", "Volodymyr Zelensky", 59.5, "2024-03-01", "2024-03-31"]
+    ]
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (("by_header = false", "by_header = false\nsheet = 2"), "unknown key(s) sheet"),
-    (('name = "razumkov_zelensky_trust"', 'name = "razumkov"'), "must equal the file name"),
-    (('positive_pct = "Довіряю"', 'positive_share = "Довіряю"'),
-     "[columns] names positive_share, not canonical columns"),
-    (('mode = "face_to_face"', 'mode = "door to door"'),
-     "mode value(s) door to door are not among phone, online"),
-    (('precision = "month"', 'precision = "fortnight"'),
-     "precision = 'fortnight' is not one of day, month, week_ending"),
-    (('metric = "trust"', ''), "metric is neither read from a column nor a constant"),
-    (('pollster = "Центр Разумкова"', 'pollster = "Центр Разумкова"\nleader = "x"'),
-     "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("by_header = false", "by_header = false\nsheet = 2"), "unknown key(s) sheet"),
+        (('name = "razumkov_zelensky_trust"', 'name = "razumkov"'), "must equal the file name"),
+        (
+            ('positive_pct = "Довіряю"', 'positive_share = "Довіряю"'),
+            "[columns] names positive_share, not canonical columns",
+        ),
+        (
+            ('mode = "face_to_face"', 'mode = "door to door"'),
+            "mode value(s) door to door are not among phone, online",
+        ),
+        (
+            ('precision = "month"', 'precision = "fortnight"'),
+            "precision = 'fortnight' is not one of day, month, week_ending",
+        ),
+        (('metric = "trust"', ""), "metric is neither read from a column nor a constant"),
+        (
+            ('pollster = "Центр Разумкова"', 'pollster = "Центр Разумкова"\nleader = "x"'),
+            "not valid TOML",
+        ),
+    ],
+)
 def test_a_broken_layout_file_is_refused_naming_file_and_key(tmp_path, change, message):
     path = write_layout(tmp_path, RAZUMKOV.replace(*change))
     with pytest.raises(LayoutError) as caught:
@@ -88,16 +113,22 @@ def test_a_broken_layout_file_is_refused_naming_file_and_key(tmp_path, change, m
 
 
 def test_a_local_layout_may_not_reuse_a_shipped_name(tmp_path):
-    write_layout(tmp_path, RAZUMKOV.replace("razumkov_zelensky_trust", "canonical"),
-                 name="canonical")
+    write_layout(
+        tmp_path, RAZUMKOV.replace("razumkov_zelensky_trust", "canonical"), name="canonical"
+    )
     with pytest.raises(LayoutError, match="a layout named 'canonical' already exists"):
         load_layouts(tmp_path)
 
 
 def test_a_header_two_layouts_fit_is_quarantined_naming_both(settings):
     for name in ("razumkov_a", "razumkov_b"):
-        write_layout(settings.local_layouts, RAZUMKOV.replace("razumkov_zelensky_trust", name)
-                     .replace("by_header = false", "by_header = true"), name=name)
+        write_layout(
+            settings.local_layouts,
+            RAZUMKOV.replace("razumkov_zelensky_trust", name).replace(
+                "by_header = false", "by_header = true"
+            ),
+            name=name,
+        )
     drop = settings.inbox / "export.csv"
     drop.parent.mkdir(parents=True)
     drop.write_text("Дата;Довіряю;Не довіряю\nберезень 2024;59,5;35\n", encoding="utf-8")
@@ -105,5 +136,7 @@ def test_a_header_two_layouts_fit_is_quarantined_naming_both(settings):
     [result] = run_ingest([], settings).files
     assert result.status == "rejected"
     assert result.rejects[0]["rule"] == "ambiguous_layout"
-    assert result.message.startswith("the header fits more than one layout (razumkov_a, "
-                                     "razumkov_b); put the file in the folder of the right one")
+    assert result.message.startswith(
+        "the header fits more than one layout (razumkov_a, "
+        "razumkov_b); put the file in the folder of the right one"
+    )

@@ -1,0 +1,87 @@
+"""How close the trend model comes to the truth, printed beside the plain alternatives.
+
+(a) 538's Biden approval polls (tests/fixtures/real): mean absolute difference from 538's own
+    published average, 2021-02-01 to 2023-01-31, for the smoothed estimate (all polls) and the
+    real-time one (each day from the polls whose fieldwork had ended). Target: at most 0.5.
+(b) Simulated polls from a known curve (pollwatch.simulation): the model's mean absolute error
+    against the truth beside a plain 14-day moving average's (target: at most half), and how
+    often the 95% band holds the truth (target: 90-98% of days).
+
+Run: .venv/bin/python bench/accuracy.py   (or make bench)
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pollwatch import trends
+from pollwatch.config import load_settings
+from pollwatch.runs import run_ingest
+from pollwatch.simulation import moving_average, simulate_polls
+
+REAL = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "real"
+SEEDS = range(1, 11)
+
+
+def against_538() -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(data_dir=tmp, settle_seconds=0, env={})
+        run_ingest([REAL / "fte_president_approval_polls_biden_2023-01.csv"], settings)
+        with duckdb.connect(str(settings.db_path), read_only=True) as con:
+            polls = con.execute("SELECT * FROM polls WHERE leader = 'Joe Biden'").df()
+    started = time.perf_counter()
+    trend = trends.fit_trend(trends.one_version_per_poll(polls), "Joe Biden", "approval")
+    seconds = time.perf_counter() - started
+    published = pd.read_csv(
+        REAL / "fte_joe_biden_approval_average_old_model.csv", parse_dates=["date"]
+    )
+    published = published[published["answer"] == "Approve"][["date", "pct_estimate"]]
+    both = trend.daily.merge(published, on="date")
+    both = both[(both["date"] >= "2021-02-01") & (both["date"] <= "2023-01-31")]
+    smoothed = (both["estimate"] - both["pct_estimate"]).abs().mean()
+    realtime = (both["realtime"] - both["pct_estimate"]).abs().mean()
+    print(f"(a) 538 Biden approval, {len(polls)} poll rows, {len(both)} days, fit {seconds:.2f} s")
+    print(
+        f"    mean |ours - 538|  smoothed {smoothed:.3f}  real-time {realtime:.3f}  "
+        f"(target <= 0.5)  mean signed, real-time "
+        f"{(both['realtime'] - both['pct_estimate']).mean():+.3f}"
+    )
+    return smoothed, realtime
+
+
+def against_truth() -> tuple[float, float]:
+    ratios, coverages = [], []
+    print("(b) simulated polls, seed: model MAE, 14-day MA MAE, ratio, 95% band coverage")
+    for seed in SEEDS:
+        sim = simulate_polls(seed)
+        trend = trends.fit_trend(
+            trends.one_version_per_poll(sim.polls), "Simulated Leader", "approval"
+        )
+        daily = trend.daily.set_index("date")
+        truth = sim.truth.reindex(daily.index)
+        model = (daily["estimate"] - truth).abs().mean()
+        plain = (moving_average(sim.polls, daily.index) - truth).abs().mean()
+        covered = ((truth >= daily["lower"]) & (truth <= daily["upper"])).mean()
+        ratios.append(model / plain)
+        coverages.append(covered)
+        print(f"    {seed:>2}: {model:.3f}  {plain:.3f}  {model / plain:.2f}  {covered:.1%}")
+    ratio, coverage = float(np.mean(ratios)), float(np.mean(coverages))
+    print(
+        f"    mean ratio {ratio:.2f} (target <= 0.50), mean coverage {coverage:.1%} (target 90-98%)"
+    )
+    return ratio, coverage
+
+
+if __name__ == "__main__":
+    smoothed, realtime = against_538()
+    ratio, coverage = against_truth()
+    met = min(smoothed, realtime) <= 0.5 and ratio <= 0.5 and 0.90 <= coverage <= 0.98
+    print("targets met" if met else "targets NOT all met")
+    sys.exit(0)

@@ -1,0 +1,110 @@
+"""Polls simulated from a known true curve, to measure how well the trend model recovers it.
+
+The simulation has what makes real averaging hard: pollsters with steady leans, samples of
+different sizes, survey error beyond sampling, a daily tracking poll whose releases overlap, and
+a few wild outliers. Tests and the accuracy benchmark both use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+START = pd.Timestamp("2022-01-01")
+
+
+@dataclass
+class Simulated:
+    polls: pd.DataFrame  # canonical columns the trend model reads
+    truth: pd.Series  # the true share by date
+    house_effects: pd.Series  # each pollster's true lean (they average zero over pollsters)
+
+
+def simulate_polls(
+    seed: int = 1,
+    days: int = 400,
+    pollsters: int = 12,
+    extra_sd: float = 1.5,
+    house_sd: float = 2.0,
+    outlier_share: float = 0.02,
+) -> Simulated:
+    rng = np.random.default_rng(seed)
+    t = np.arange(days)
+    walk = np.cumsum(rng.normal(0, 0.15, days))
+    truth = 45 + 6 * np.sin(2 * np.pi * t / 240) + walk - walk.mean()
+    names = [f"Pollster {chr(65 + i)}" for i in range(pollsters)]
+    leans = rng.normal(0, house_sd, pollsters + 1)
+    leans -= leans.mean()  # the average pollster is right: that is what an average can know
+    rows = []
+    for index, name in enumerate(names):
+        every = int(rng.integers(5, 25))
+        for end in range(int(rng.integers(0, every)), days, every):
+            length = int(rng.integers(2, 6))
+            start = max(0, end - length + 1)
+            size = int(rng.integers(500, 2000))
+            rows.append(_poll(rng, truth, name, leans[index], start, end, size, extra_sd, False))
+    tracker, tracker_lean = "Daily Tracker", leans[-1]
+    rows += _tracking_releases(rng, truth, tracker, tracker_lean, extra_sd)
+    polls = pd.DataFrame(rows)
+    wild = rng.random(len(polls)) < outlier_share
+    polls.loc[wild, "positive_pct"] += rng.choice([-12.0, 12.0], wild.sum())
+    dates = pd.date_range(START, periods=days, freq="D")
+    house = pd.Series(leans, index=[*names, tracker])
+    return Simulated(polls, pd.Series(truth, index=dates), house)
+
+
+def _poll(rng, truth, pollster, lean, start, end, size, extra_sd, tracking) -> dict:
+    true_share = truth[start : end + 1].mean() + lean
+    sampling_sd = np.sqrt(true_share * (100 - true_share) / size)
+    return {
+        "pollster": pollster,
+        "leader": "Simulated Leader",
+        "metric": "approval",
+        "population": "adults",
+        "fieldwork_start": START + pd.Timedelta(days=start),
+        "fieldwork_end": START + pd.Timedelta(days=end),
+        "sample_size": size,
+        "positive_pct": true_share + rng.normal(0, sampling_sd) + rng.normal(0, extra_sd),
+        "tracking": tracking,
+    }
+
+
+def _tracking_releases(rng, truth, pollster, lean, extra_sd, window=3, daily_size=500):
+    """A tracker interviews daily_size people a day and releases the last `window` days' mean
+    every day, so consecutive releases share most of their interviews (and their errors)."""
+    days = len(truth)
+    sampling_sd = np.sqrt(truth * (100 - truth) / daily_size)
+    daily = truth + lean + rng.normal(0, sampling_sd) + rng.normal(0, extra_sd, days)
+    releases = []
+    for end in range(window - 1, days):
+        start = end - window + 1
+        releases.append(
+            {
+                "pollster": pollster,
+                "leader": "Simulated Leader",
+                "metric": "approval",
+                "population": "adults",
+                "fieldwork_start": START + pd.Timedelta(days=start),
+                "fieldwork_end": START + pd.Timedelta(days=end),
+                "sample_size": daily_size * window,
+                "positive_pct": daily[start : end + 1].mean(),
+                "tracking": True,
+            }
+        )
+    return releases
+
+
+def moving_average(polls: pd.DataFrame, dates: pd.DatetimeIndex, days: int = 14) -> pd.Series:
+    """The plain average people compute by hand: every poll whose fieldwork ended in the last
+    `days` days, unweighted."""
+    ends = polls["fieldwork_end"].to_numpy()
+    values = polls["positive_pct"].to_numpy()
+    out = []
+    for date in dates:
+        recent = (ends <= date.to_datetime64()) & (
+            ends > (date - pd.Timedelta(days=days)).to_datetime64()
+        )
+        out.append(values[recent].mean() if recent.any() else np.nan)
+    return pd.Series(out, index=dates)

@@ -1,0 +1,258 @@
+"""Poll averages with uncertainty, for one leader and one measure at a time.
+
+The reference method is a local-level state-space model on a daily grid: the true share drifts as
+a random walk, and each poll sees it through sampling noise, an extra survey error and its
+pollster's steady lean (house effect). A Kalman filter and smoother give each day's estimate with
+a 95% band. Polls are weighted by their effective sample size; house effects are estimated from
+the data and shrunk toward zero (a pollster with few polls gets little of its own lean); a poll far
+off the trend has its variance inflated, so one outlier cannot drag the line. The hyperparameters
+(day-to-day drift, extra survey error) are fitted by maximum likelihood under weak priors, so a
+series of three polls still gets a sensible, wide band.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+
+from schemas.polls import POPULATIONS
+
+# 538's order: a poll that reports several populations counts once, as its first of these.
+POPULATION_PRIORITY = {name: rank for rank, name in enumerate(POPULATIONS)}
+ALL_POPULATIONS = "all"
+Z95 = 1.959964
+DEFAULT_SAMPLE_SIZE = 1000
+OUTLIER_Z = 3.0
+ROUNDS = 6
+
+# Weak priors (log scale): a daily drift of ~0.2 points, an extra survey error of ~2 points.
+PRIOR_LOG_DRIFT, PRIOR_LOG_EXTRA, PRIOR_SD = np.log(0.2**2), np.log(2.0**2), 2.0
+POLL_IDENTITY = ["pollster", "leader", "metric", "fieldwork_start", "fieldwork_end"]
+
+
+@dataclass
+class Trend:
+    leader: str
+    metric: str
+    population: str
+    # date; estimate, lower, upper: the smoothed average with its 95% band, from all polls;
+    # realtime: what the average said that day from the polls whose fieldwork had ended
+    daily: pd.DataFrame
+    house_effects: pd.DataFrame  # pollster, effect, lower, upper, polls
+    polls: pd.DataFrame  # the polls used, with their day, weight and whether they were outliers
+    drift_sd: float  # fitted day-to-day movement of the true share, points
+    extra_sd: float  # fitted survey error beyond sampling, points
+
+    @property
+    def latest(self) -> pd.Series:
+        return self.daily.iloc[-1]
+
+    def change(self, days: int) -> float | None:
+        """Movement of the estimate over the last `days` days of the series."""
+        if len(self.daily) <= days:
+            return None
+        return float(self.daily["estimate"].iloc[-1] - self.daily["estimate"].iloc[-1 - days])
+
+
+def one_version_per_poll(polls: pd.DataFrame) -> pd.DataFrame:
+    """One row per poll: its first population in 538's order, its questions averaged."""
+    ranked = polls.assign(_rank=polls["population"].map(POPULATION_PRIORITY).fillna(99))
+    first = ranked.groupby(POLL_IDENTITY, dropna=False)["_rank"].transform("min")
+    kept = ranked[ranked["_rank"] == first]
+    return kept.groupby([*POLL_IDENTITY, "population"], dropna=False, as_index=False).agg(
+        positive_pct=("positive_pct", "mean"),
+        sample_size=("sample_size", "max"),
+        tracking=("tracking", "any"),
+        questions=("positive_pct", "size"),
+    )
+
+
+def effective_sample_sizes(polls: pd.DataFrame) -> pd.Series:
+    """Sample sizes to weight by: a missing size is the pollster's median, else the overall one;
+    a tracking poll counts only the days its window adds since the pollster's last release."""
+    reported = polls["sample_size"].astype("float64")
+    overall = reported.median()
+    sizes = reported.fillna(reported.groupby(polls["pollster"]).transform("median"))
+
+    sizes = sizes.fillna(DEFAULT_SAMPLE_SIZE if pd.isna(overall) else overall)
+    window = (polls["fieldwork_end"] - polls["fieldwork_start"]).dt.days + 1
+    previous_end = (
+        polls.sort_values("fieldwork_end")
+        .groupby(["pollster", "population"])["fieldwork_end"]
+        .shift()
+    )
+    gap = (polls["fieldwork_end"] - previous_end.reindex(polls.index)).dt.days
+    fresh = (gap / window).clip(upper=1).fillna(1).where(polls["tracking"].astype(bool), 1)
+    return sizes * fresh.clip(lower=1 / window.clip(lower=1))
+
+
+def fit_trend(
+    polls: pd.DataFrame, leader: str, metric: str, population: str = ALL_POPULATIONS
+) -> Trend:
+    """Fit the model to one series' polls (canonical rows, one version per poll)."""
+    polls = polls.sort_values("fieldwork_end").reset_index(drop=True)
+    start = polls["fieldwork_start"].min()
+    days = int((polls["fieldwork_end"].max() - start).days) + 1
+    length = polls["fieldwork_end"] - polls["fieldwork_start"]
+    day = ((polls["fieldwork_start"] + length / 2 - start).dt.days).to_numpy()
+    known = ((polls["fieldwork_end"] - start).dt.days).to_numpy()
+    y = polls["positive_pct"].to_numpy(dtype="float64")
+    share = np.clip(y, 5, 95) / 100
+    sampling_var = share * (1 - share) / effective_sample_sizes(polls).to_numpy() * 1e4
+    codes, pollsters = pd.factorize(polls["pollster"])
+    house = np.zeros(len(pollsters))
+    scale = np.ones(len(y))  # each poll's variance multiplier: 1, more for an outlier
+    log_drift, log_extra = PRIOR_LOG_DRIFT, PRIOR_LOG_EXTRA
+    for _ in range(ROUNDS):
+        adjusted = y - house[codes]
+        log_drift, log_extra = _fit_hyperparameters(
+            adjusted, sampling_var, scale, day, days, (log_drift, log_extra)
+        )
+        obs_var = (sampling_var + np.exp(log_extra)) * scale
+        level, level_var = _smooth(adjusted, obs_var, day, days, np.exp(log_drift))
+        house, house_se = _house_effects(y - level[day], obs_var, codes, len(pollsters))
+        surprise = (y - house[codes] - level[day]) ** 2 / (
+            sampling_var + np.exp(log_extra) + level_var[day]
+        )
+        scale = np.maximum(1.0, surprise / OUTLIER_Z**2)
+    adjusted = y - house[codes]
+    realtime = _filter(adjusted, obs_var, known, days, np.exp(log_drift))[0]
+    dates = pd.date_range(start, periods=days, freq="D")
+    band = Z95 * np.sqrt(level_var)
+    daily = pd.DataFrame(
+        {
+            "date": dates,
+            "estimate": level,
+            "lower": level - band,
+            "upper": level + band,
+            "realtime": realtime,
+        }
+    )
+    house_effects = pd.DataFrame(
+        {
+            "pollster": pollsters,
+            "effect": house,
+            "lower": house - Z95 * house_se,
+            "upper": house + Z95 * house_se,
+            "polls": np.bincount(codes, minlength=len(pollsters)),
+        }
+    ).sort_values("effect", ascending=False, ignore_index=True)
+    used = polls.assign(day=dates[day], weight=1 / obs_var, outlier=scale > 1, adjusted=adjusted)
+    return Trend(
+        leader,
+        metric,
+        population,
+        daily,
+        house_effects,
+        used,
+        float(np.exp(log_drift / 2)),
+        float(np.exp(log_extra / 2)),
+    )
+
+
+def _fit_hyperparameters(y, sampling_var, scale, day, days, start) -> tuple[float, float]:
+    """Maximum a posteriori drift and extra error under weak log-normal priors."""
+
+    def cost(params):
+        log_drift, log_extra = params
+        prior = ((log_drift - PRIOR_LOG_DRIFT) ** 2 + (log_extra - PRIOR_LOG_EXTRA) ** 2) / (
+            2 * PRIOR_SD**2
+        )
+        return (
+            -_log_likelihood(
+                y, (sampling_var + np.exp(log_extra)) * scale, day, days, np.exp(log_drift)
+            )
+            + prior
+        )
+
+    found = minimize(
+        cost,
+        np.array(start),
+        method="Nelder-Mead",
+        options={"xatol": 0.01, "fatol": 0.01, "maxiter": 200},
+    )
+    return float(found.x[0]), float(found.x[1])
+
+
+def _by_day(y, obs_var, day, days):
+    """Same-day polls combined: precision, precision-weighted sum, and the within-day terms."""
+    precision = np.bincount(day, weights=1 / obs_var, minlength=days)
+    weighted = np.bincount(day, weights=y / obs_var, minlength=days)
+    return precision, weighted
+
+
+def _filter(y, obs_var, day, days, drift):
+    precision, weighted = _by_day(y, obs_var, day, days)
+    level, level_var = np.empty(days), np.empty(days)
+    first = day.min()
+    a, p = weighted[first] / precision[first], 1e4  # diffuse start at the first poll
+    loglik = 0.0
+    for t in range(days):
+        if t > 0:
+            p += drift
+        if precision[t] > 0:
+            mean, var = weighted[t] / precision[t], 1 / precision[t]
+            f = p + var
+            if t != first:
+                loglik -= 0.5 * (np.log(2 * np.pi * f) + (mean - a) ** 2 / f)
+            gain = p / f
+            a += gain * (mean - a)
+            p *= 1 - gain
+        level[t], level_var[t] = a, p
+    # Within-day spread of same-day polls around their combined mean.
+    combined = weighted[day] / precision[day]
+    within = -0.5 * (np.log(2 * np.pi * obs_var) + (y - combined) ** 2 / obs_var).sum()
+    within += 0.5 * np.log(2 * np.pi / precision[precision > 0]).sum()
+    return level, level_var, loglik + within
+
+
+def _log_likelihood(y, obs_var, day, days, drift) -> float:
+    return _filter(y, obs_var, day, days, drift)[2]
+
+
+def _smooth(y, obs_var, day, days, drift):
+    """Rauch-Tung-Striebel smoothing of the filtered random walk."""
+    level, level_var, _ = _filter(y, obs_var, day, days, drift)
+    smooth, smooth_var = level.copy(), level_var.copy()
+    for t in range(days - 2, -1, -1):
+        predicted_var = level_var[t] + drift
+        gain = level_var[t] / predicted_var
+        smooth[t] = level[t] + gain * (smooth[t + 1] - level[t])
+        smooth_var[t] = level_var[t] + gain**2 * (smooth_var[t + 1] - predicted_var)
+    return smooth, smooth_var
+
+
+def _house_effects(residual, obs_var, codes, count):
+    """Each pollster's lean: its mean residual against the trend, measured from the average
+    pollster (the leans sum to zero, since an average can only know the pollsters' consensus),
+    and shrunk toward zero by an empirical-Bayes prior, so that a pollster with few polls keeps
+    little of its apparent lean."""
+    if count < 2:
+        return np.zeros(count), np.zeros(count)
+    precision = np.bincount(codes, weights=1 / obs_var, minlength=count)
+    raw = np.bincount(codes, weights=residual / obs_var, minlength=count) / precision
+    raw -= raw.mean()
+    spread = max(float(np.mean(raw**2 - 1 / precision)), 0.0)
+    if spread == 0:
+        return np.zeros(count), np.zeros(count)
+    posterior = precision + 1 / spread
+    house = raw * precision / posterior
+    return house - house.mean(), np.sqrt(1 / posterior)
+
+
+def series_trends(polls: pd.DataFrame) -> list[Trend]:
+    """A trend per leader and measure over all populations, and one per population where a
+    leader has several. Measures are never averaged together."""
+    trends = []
+    for (leader, metric), series in polls.groupby(["leader", "metric"], sort=True):
+        versions = one_version_per_poll(series)
+        trends.append(fit_trend(versions, leader, metric))
+        populations = series["population"].unique()
+        if len(populations) > 1:
+            for population in sorted(populations, key=POPULATION_PRIORITY.get):
+                subset = one_version_per_poll(series[series["population"] == population])
+                trends.append(fit_trend(subset, leader, metric, population))
+    return trends

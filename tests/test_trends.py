@@ -1,0 +1,143 @@
+"""The poll average: it recovers a known curve and known house effects from simulated polls,
+resists outliers, and never mixes measures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pollwatch import trends
+from pollwatch.simulation import moving_average, simulate_polls
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    sim = simulate_polls(seed=3)
+    fitted = trends.fit_trend(
+        trends.one_version_per_poll(sim.polls), "Simulated Leader", "approval"
+    )
+    return sim, fitted
+
+
+def test_a_known_curve_is_recovered_closer_than_a_moving_average(simulated):
+    sim, fitted = simulated
+    daily = fitted.daily.set_index("date")
+    truth = sim.truth.reindex(daily.index)
+    error = (daily["estimate"] - truth).abs().mean()
+    plain = (moving_average(sim.polls, daily.index) - truth).abs().mean()
+    assert error < 0.6
+    assert error < 0.5 * plain
+
+
+def test_the_95_percent_band_holds_the_truth_on_most_days(simulated):
+    sim, fitted = simulated
+    daily = fitted.daily.set_index("date")
+    truth = sim.truth.reindex(daily.index)
+    covered = ((truth >= daily["lower"]) & (truth <= daily["upper"])).mean()
+    assert 0.9 <= covered <= 0.995
+
+
+def test_known_house_effects_are_recovered(simulated):
+    sim, fitted = simulated
+    found = fitted.house_effects.set_index("pollster")
+    effect = found["effect"].reindex(sim.house_effects.index)
+    assert (effect - sim.house_effects).abs().mean() < 0.5
+    assert np.corrcoef(effect, sim.house_effects)[0, 1] > 0.95
+    lower, upper = (found[side].reindex(sim.house_effects.index) for side in ("lower", "upper"))
+    inside = (sim.house_effects >= lower) & (sim.house_effects <= upper)
+    assert inside.mean() >= 0.8
+
+
+def polls_frame(values, start="2022-01-01", every=3, pollster="P", size=1000, **extra):
+    dates = pd.date_range(start, periods=len(values), freq=f"{every}D")
+    return pd.DataFrame(
+        {
+            "pollster": pollster,
+            "leader": "L",
+            "metric": "approval",
+            "population": "adults",
+            "fieldwork_start": dates,
+            "fieldwork_end": dates + pd.Timedelta(days=2),
+            "sample_size": size,
+            "positive_pct": values,
+            "tracking": False,
+            **extra,
+        }
+    )
+
+
+def test_one_wild_poll_barely_moves_the_average():
+    rng = np.random.default_rng(5)
+    calm = polls_frame(50 + rng.normal(0, 1.5, 60))
+    wild = calm.copy()
+    wild.loc[30, "positive_pct"] = 85.0
+    base = trends.fit_trend(calm, "L", "approval").daily.set_index("date")["estimate"]
+    fitted = trends.fit_trend(wild, "L", "approval")
+    moved = (fitted.daily.set_index("date")["estimate"] - base).abs().max()
+    assert moved < 0.5
+    assert fitted.polls["outlier"].sum() == 1
+
+
+def test_a_series_of_one_or_two_polls_gets_a_wide_honest_band():
+    fitted = trends.fit_trend(polls_frame([91.0, 93.0], every=10), "L", "support")
+    latest = fitted.latest
+    assert 88 < latest["estimate"] < 96
+    assert latest["upper"] - latest["lower"] > 3
+    single = trends.fit_trend(polls_frame([79.0]), "L", "performance")
+    assert len(single.daily) == 3 and single.latest["estimate"] == pytest.approx(79.0)
+
+
+def test_a_poll_of_several_populations_counts_once_as_adults_and_questions_average():
+    frame = pd.concat(
+        [
+            polls_frame([40.0], population="likely_voters"),
+            polls_frame([44.0], population="adults"),
+            polls_frame([46.0], population="adults"),
+            polls_frame([42.0], population="registered_voters"),
+        ],
+        ignore_index=True,
+    )
+    once = trends.one_version_per_poll(frame)
+    assert once[["population", "positive_pct", "questions"]].values.tolist() == [
+        ["adults", 45.0, 2]
+    ]
+
+
+def test_missing_sample_sizes_take_the_pollsters_then_the_overall_median():
+    frame = pd.concat(
+        [
+            polls_frame([50.0, 51.0], pollster="A", size=800),
+            polls_frame([50.0], pollster="A", size=None),
+            polls_frame([49.0, 48.0], pollster="B", size=2000),
+            polls_frame([52.0], pollster="C", size=None),
+        ],
+        ignore_index=True,
+    )
+    sizes = trends.effective_sample_sizes(frame).tolist()
+    assert sizes == [800, 800, 800, 2000, 2000, 1400]
+
+
+def test_overlapping_tracking_waves_count_only_their_new_days():
+    frame = polls_frame([50.0, 50.5, 51.0, 50.0], every=1, tracking=True, size=1500)
+    assert trends.effective_sample_sizes(frame).tolist() == [1500, 500, 500, 500]
+
+
+def test_measures_are_never_averaged_together_and_populations_get_their_own_trends():
+    frame = pd.concat(
+        [
+            polls_frame(np.full(20, 60.0)),
+            polls_frame(np.full(20, 80.0)).assign(metric="trust"),
+            polls_frame(np.full(20, 58.0), start="2022-01-02").assign(population="likely_voters"),
+        ],
+        ignore_index=True,
+    )
+    found = {
+        (t.metric, t.population): round(t.latest["estimate"]) for t in trends.series_trends(frame)
+    }
+    assert found == {
+        ("approval", "all"): 59,
+        ("approval", "adults"): 60,
+        ("approval", "likely_voters"): 58,
+        ("trust", "all"): 80,
+    }
