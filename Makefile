@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .bootstrap/bin/uv)
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint setup clean
+.PHONY: run test lint setup clean bench
 
 setup: $(INSTALLED)
 
@@ -20,13 +20,18 @@ $(INSTALLED): pyproject.toml uv.lock | $(UV)
 	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --extra dev --python $(PYTHON)
 	touch $@
 
-# Copy the bundled sample drops into the inbox and ingest them. The copy has finished when
-# `cp` returns, so the "still being written" wait is switched off for this one run.
+# Copy the bundled sample drops into the inbox, ingest them and write the report, in one run of
+# the ingest-and-report flow. The copy has finished when `cp` returns, so the "still being
+# written" wait is switched off for this run.
 run: setup
 	mkdir -p data/inbox
 	cp data/samples/*.csv data/inbox/
-	POLLWATCH_SETTLE_SECONDS=0 $(BIN)/pollwatch ingest
+	POLLWATCH_SETTLE_SECONDS=0 $(BIN)/python flows/pipeline.py
 	$(BIN)/pollwatch status
+
+bench: setup
+	$(BIN)/python bench/accuracy.py
+
 
 lint: setup
 	$(BIN)/ruff check .

@@ -4,20 +4,23 @@ Every command says what it did; `--json` gives scripts the same facts. Exit code
 or already known, 1 something was rejected (valid rows still stored), 2 usage or configuration
 error, 3 the run could not happen (the database is held by another process).
 
-Commands that run a pipeline go through its Prefect flow, imported only when needed, so the
-library stays free of Prefect and `pollwatch status` starts fast.
+Commands that run a pipeline (ingest, report) go through its Prefect flow, imported only when
+needed, so the library stays free of Prefect and the query commands start fast.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from pollwatch.config import ConfigError, load_settings, require_data_dir
-from pollwatch.layouts import LayoutError, load_layouts
+from pollwatch.config import ConfigError, Settings, load_settings, require_data_dir
+from pollwatch.layouts import LayoutError, load_aliases, load_layouts
 from pollwatch.runs import EXIT_NOT_RUN, EXIT_USAGE
 from pollwatch.status import collect_status, status_text
 from pollwatch.store import StoreBusy
@@ -37,11 +40,32 @@ DataDir = Annotated[
     ),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+OutDir = Annotated[
+    Path | None,
+    typer.Option("--out", help="Report folder. Default: $POLLWATCH_REPORT_DIR, else ./reports."),
+]
 
 
 def _fail(message: str, code: int) -> None:
     typer.echo(f"pollwatch: {message}", err=True)
     raise typer.Exit(code)
+
+
+@contextmanager
+def _plain_errors() -> Iterator[None]:
+    """Known failures as one line and an exit code, never a traceback."""
+    try:
+        yield
+    except (ConfigError, LayoutError) as err:
+        _fail(str(err), EXIT_USAGE)
+    except StoreBusy as err:
+        _fail(str(err), EXIT_NOT_RUN)
+
+
+def _settings(data_dir: Path | None, **flags) -> Settings:
+    settings = load_settings(data_dir=data_dir, **flags)
+    require_data_dir(settings)
+    return settings
 
 
 @app.command()
@@ -68,9 +92,8 @@ def ingest(
     rejected; the reasons are written beside the file). Files named from elsewhere are copied.
     Exit code 0: everything loaded or already known; 1: rows or files were rejected.
     """
-    try:
-        settings = load_settings(data_dir=data_dir)
-        require_data_dir(settings)
+    with _plain_errors():
+        settings = _settings(data_dir)
         for path in paths or []:
             if not path.exists():
                 raise ConfigError(f"{path}: no such file or directory")
@@ -84,10 +107,6 @@ def ingest(
         run = ingest_polls(
             paths=[str(p) for p in paths or []], data_dir=str(settings.data_dir), layout=layout
         )
-    except (ConfigError, LayoutError) as err:
-        _fail(str(err), EXIT_USAGE)
-    except StoreBusy as err:
-        _fail(str(err), EXIT_NOT_RUN)
     from pollwatch.summary import run_text
 
     typer.echo(json.dumps(run.as_dict(), indent=2) if as_json else run_text(run))
@@ -95,17 +114,93 @@ def ingest(
 
 
 @app.command()
+def report(data_dir: DataDir = None, out: OutDir = None) -> None:
+    """Recompute every trend and chart and write the HTML report (index.html, a page per
+    leader, charts as PNG and SVG, the data as CSV)."""
+    with _plain_errors():
+        settings = _settings(data_dir)
+        from flows.report import render_report
+
+        written = render_report(data_dir=str(settings.data_dir), out_dir=str(out) if out else None)
+    typer.echo(
+        f"report: {written.index} ({written.series} series, {written.charts} charts, "
+        f"{len(written.pages) - 1} leader pages, {written.seconds:.1f} s)"
+    )
+
+
+@app.command()
+def trend(
+    leader: Annotated[str, typer.Option(help="The leader, in any spelling the alias table knows.")],
+    metric: Annotated[str, typer.Option(help="approval, trust, support, favorability, ...")],
+    population: Annotated[
+        str, typer.Option(help="adults, registered_voters, ... Default: all, one per poll.")
+    ] = "all",
+    data_dir: DataDir = None,
+) -> None:
+    """The daily poll average of one leader and measure as CSV on stdout:
+    date,estimate,lower,upper (the 95% band)."""
+    from pollwatch.export import read_polls
+    from pollwatch.trends import fit_trend, select_series
+
+    with _plain_errors():
+        settings = _settings(data_dir)
+        name = load_aliases()["leader"].get(" ".join(leader.lower().split()), leader)
+        polls = select_series(read_polls(settings), name, metric, population)
+        fitted = fit_trend(polls, name, metric, population)
+    daily = fitted.daily[["date", "estimate", "lower", "upper"]]
+    daily.to_csv(sys.stdout, index=False, float_format="%.2f", date_format="%Y-%m-%d")
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", help="The file to write.")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="csv or parquet. Default: from --out's suffix, else csv."),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Every stored poll with its provenance. In CSV, text that a spreadsheet would run as a
+    formula (starting with = + - @) is made inert with a leading apostrophe."""
+    from pollwatch.export import read_polls, write_polls
+
+    with _plain_errors():
+        settings = _settings(data_dir)
+        chosen = fmt or ("parquet" if out.suffix.lower() == ".parquet" else "csv")
+        polls = read_polls(settings)
+        write_polls(polls, out, chosen)
+    typer.echo(f"exported {len(polls)} polls to {out} ({chosen})")
+
+
+@app.command()
+def view(
+    data_dir: DataDir = None,
+    out: OutDir = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.")] = 0,
+) -> None:
+    """Serve the report on 127.0.0.1 and print its address; Ctrl-C stops."""
+    from pollwatch.viewer import report_server
+
+    with _plain_errors():
+        settings = load_settings(data_dir=data_dir, report_dir=out)
+        server = report_server(settings.report_dir, port)
+    typer.echo(
+        f"serving {settings.report_dir} at http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)"
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+    finally:
+        server.server_close()
+
+
+@app.command()
 def status(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     """What is stored: rows per leader and metric, files by status, the last run, the newest poll,
     and the settings in use."""
-    try:
-        settings = load_settings(data_dir=data_dir)
-        require_data_dir(settings)
-        facts = collect_status(settings)
-    except ConfigError as err:
-        _fail(str(err), EXIT_USAGE)
-    except StoreBusy as err:
-        _fail(str(err), EXIT_NOT_RUN)
+    with _plain_errors():
+        facts = collect_status(_settings(data_dir))
     typer.echo(json.dumps(facts, indent=2, default=str) if as_json else status_text(facts))
 
 
@@ -113,10 +208,8 @@ def status(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
 def layouts(data_dir: DataDir = None) -> None:
     """The source layouts pollwatch knows (schemas/sources/*.toml, then DATA_DIR/layouts/*.toml)
     and how each is recognised."""
-    try:
+    with _plain_errors():
         known = load_layouts(load_settings(data_dir=data_dir).local_layouts)
-    except (ConfigError, LayoutError) as err:
-        _fail(str(err), EXIT_USAGE)
     for layout in known.values():
         how = "by its header" if layout.by_header else f"in inbox/{layout.name}/ or --layout"
         required = ", ".join(layout.missing_columns([]))

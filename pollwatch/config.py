@@ -26,6 +26,8 @@ class Settings:
     settle_seconds: float = 5.0
     # How long to wait for another process that holds the database before giving up.
     lock_timeout_seconds: float = 30.0
+    # A series whose newest poll is older than this is flagged as stale in the report.
+    stale_days: int = 60
 
     @property
     def inbox(self) -> Path:
@@ -38,6 +40,11 @@ class Settings:
     @property
     def quarantine(self) -> Path:
         return self.data_dir / "quarantine"
+
+    @property
+    def events_path(self) -> Path:
+        """Dated events to mark on the charts."""
+        return self.data_dir / "events.csv"
 
     @property
     def local_layouts(self) -> Path:
@@ -58,6 +65,7 @@ def load_settings(
     report_dir: str | Path | None = None,
     settle_seconds: float | None = None,
     lock_timeout_seconds: float | None = None,
+    stale_days: int | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     env = os.environ if env is None else env
@@ -68,12 +76,11 @@ def load_settings(
         data_dir=data,
         db_path=db,
         report_dir=reports,
-        settle_seconds=_seconds(
-            _pick(settle_seconds, env, "SETTLE_SECONDS", 5.0), "SETTLE_SECONDS"
-        ),
-        lock_timeout_seconds=_seconds(
+        settle_seconds=_number(_pick(settle_seconds, env, "SETTLE_SECONDS", 5.0), "SETTLE_SECONDS"),
+        lock_timeout_seconds=_number(
             _pick(lock_timeout_seconds, env, "LOCK_TIMEOUT_SECONDS", 30.0), "LOCK_TIMEOUT_SECONDS"
         ),
+        stale_days=int(_number(_pick(stale_days, env, "STALE_DAYS", 60), "STALE_DAYS", "days")),
     )
 
 
@@ -93,11 +100,11 @@ def _pick(flag: object, env: Mapping[str, str], name: str, default: object) -> o
     return value if value else default
 
 
-def _seconds(value: object, name: str) -> float:
+def _number(value: object, name: str, unit: str = "seconds") -> float:
     try:
         seconds = float(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"{ENV_PREFIX}{name}={value!r} is not a number of seconds") from None
+        raise ConfigError(f"{ENV_PREFIX}{name}={value!r} is not a number of {unit}") from None
     if seconds < 0:
         raise ConfigError(f"{ENV_PREFIX}{name}={value!r} must not be negative")
     return seconds

@@ -50,7 +50,13 @@ class RunSummary:
         return totals
 
     @property
+    def changed_rows(self) -> int:
+        """Rows this run added or corrected: what a report would show differently."""
+        return sum(r.rows_loaded + r.rows_updated for r in self.files)
+
+    @property
     def exit_code(self) -> int:
+
         if any(r.status in ("partial", "rejected") for r in self.files):
             return EXIT_REJECTS
         return EXIT_OK

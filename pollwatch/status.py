@@ -19,9 +19,13 @@ def collect_status(settings: Settings) -> dict:
             "polls": 0,
             "series": [],
             "files": {},
+            "rows_rejected": 0,
+            "reject_rules": [],
+            "revisions": 0,
             "last_run": None,
             "newest_poll": None,
         }
+
     with store.open_store(settings.db_path, settings.lock_timeout_seconds) as con:
         facts["schema_version"] = con.execute("SELECT max(version) FROM schema_version").fetchone()[
             0
@@ -43,6 +47,14 @@ def collect_status(settings: Settings) -> dict:
             "SELECT count(DISTINCT (file_sha256, line_number)) FROM rejects"
         ).fetchone()[0]
         facts["revisions"] = con.execute("SELECT count(*) FROM revisions").fetchone()[0]
+        facts["reject_rules"] = _records(
+            con.execute(
+                "SELECT rule, count(DISTINCT (file_sha256, line_number)) AS rows,"
+                " min(path || coalesce(':' || line_number, '') || coalesce(': ' || value, ''))"
+                " AS example FROM rejects GROUP BY rule ORDER BY rows DESC, rule LIMIT 12"
+            )
+        )
+
         runs = _records(
             con.execute(
                 "SELECT run_id, trigger, status, started_at, finished_at, files_seen, rows_loaded,"

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
+from pollwatch.config import ConfigError
 from schemas.polls import POPULATIONS
 
 # 538's order: a poll that reports several populations counts once, as its first of these.
@@ -28,8 +29,10 @@ DEFAULT_SAMPLE_SIZE = 1000
 OUTLIER_Z = 3.0
 ROUNDS = 6
 
-# Weak priors (log scale): a daily drift of ~0.2 points, an extra survey error of ~2 points.
-PRIOR_LOG_DRIFT, PRIOR_LOG_EXTRA, PRIOR_SD = np.log(0.2**2), np.log(2.0**2), 2.0
+# Priors on the log variances: a daily drift of ~0.25 points and an extra survey error of ~2
+# points, each give or take a factor of e (2.7) in variance. They decide little where there
+# are hundreds of polls and keep a series of five polls from inventing wild swings.
+PRIOR_LOG_DRIFT, PRIOR_LOG_EXTRA, PRIOR_SD = np.log(0.25**2), np.log(2.0**2), 1.0
 POLL_IDENTITY = ["pollster", "leader", "metric", "fieldwork_start", "fieldwork_end"]
 
 
@@ -126,8 +129,8 @@ def fit_trend(
         {
             "date": dates,
             "estimate": level,
-            "lower": level - band,
-            "upper": level + band,
+            "lower": np.maximum(level - band, 0),
+            "upper": np.minimum(level + band, 100),
             "realtime": realtime,
         }
     )
@@ -241,6 +244,24 @@ def _house_effects(residual, obs_var, codes, count):
     posterior = precision + 1 / spread
     house = raw * precision / posterior
     return house - house.mean(), np.sqrt(1 / posterior)
+
+
+def select_series(
+    polls: pd.DataFrame, leader: str, metric: str, population: str = ALL_POPULATIONS
+) -> pd.DataFrame:
+    """One series' polls, or a ConfigError that lists the series there are."""
+    chosen = polls[(polls["leader"] == leader) & (polls["metric"] == metric)]
+    if population != ALL_POPULATIONS:
+        chosen = chosen[chosen["population"] == population]
+    if chosen.empty:
+        available = polls.groupby(["leader", "metric"]).size().reset_index()
+        listed = "; ".join(f"{r.leader} / {r.metric}" for r in available.itertuples())
+        raise ConfigError(
+            f"no polls of {leader} / {metric}"
+            + (f" / {population}" if population != ALL_POPULATIONS else "")
+            + f"; stored series: {listed or 'none'}"
+        )
+    return one_version_per_poll(chosen)
 
 
 def series_trends(polls: pd.DataFrame) -> list[Trend]:

@@ -21,9 +21,12 @@ from pollwatch.config import Settings, load_settings  # noqa: E402
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """A fresh data directory; the environment points the report there too, for flows and
+    commands that read their settings themselves."""
     data = tmp_path / "data"
     data.mkdir()
+    monkeypatch.setenv("POLLWATCH_REPORT_DIR", str(tmp_path / "reports"))
     return load_settings(
         data_dir=data,
         report_dir=tmp_path / "reports",

@@ -1,0 +1,43 @@
+"""ingest-and-report: the whole pipeline, as scheduled runs and `make run` use it.
+
+1. ingest-polls takes every new file from the inbox into the store;
+2. render-report redraws the report, if the data changed (or there is none yet).
+
+Run it by itself with `python flows/pipeline.py`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import flows  # noqa: F401  (sets pollwatch's Prefect defaults before Prefect is imported)
+
+# isort: split
+from prefect import flow
+
+from flows.ingest import ingest_polls
+from flows.report import render_report
+from pollwatch.config import load_settings
+from pollwatch.report import Report, needs_report
+from pollwatch.runs import RunSummary
+
+
+@flow(name="ingest-and-report")
+def ingest_and_report(data_dir: str | None = None) -> tuple[RunSummary, Report | None]:
+    """Ingest new drops, then render the report when the data changed."""
+    run = ingest_polls(data_dir=data_dir)
+    report = None
+    if needs_report(run.changed_rows, load_settings(data_dir=data_dir)):
+        report = render_report(data_dir=data_dir)
+    return run, report
+
+
+if __name__ == "__main__":
+    from pollwatch.summary import run_text
+
+    run, report = ingest_and_report()
+    print(run_text(run))
+    index = load_settings().report_dir / "index.html"
+    print(f"report: {index}" + ("" if report else " (unchanged: no new data)"))
+
+    sys.exit(run.exit_code)

@@ -1,0 +1,257 @@
+"""Trend charts a data journalist could publish: every poll as a dot, the average and its band,
+the latest value labelled, dated events marked, a source credit. PNG for the page, SVG for print.
+The x axis is the middle day of each poll's fieldwork.
+
+Colours are the Okabe-Ito palette, safe for the common forms of colour blindness; pollsters
+beyond its seven colours are drawn in grey as "other pollsters", so no two pollsters share a hue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from pollwatch import values  # noqa: E402
+from pollwatch.config import ConfigError  # noqa: E402
+from pollwatch.trends import Trend  # noqa: E402
+
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442"]
+OTHER = "#9a9a9a"
+EVENT_LABEL_GAP = 0.022  # of the axis width: closer event labels would overlap
+
+INK = "#1b1b1b"
+MEASURES = {
+    "approval": "approve",
+    "trust": "trust",
+    "support": "support",
+    "favorability": "have a favourable view",
+    "performance": "say performs well",
+}
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#e6e6e6",
+    "grid.linewidth": 0.8,
+    "svg.fonttype": "none",
+    "svg.hashsalt": "pollwatch",
+}
+
+
+@dataclass
+class ChartFiles:
+    png: Path
+    svg: Path
+
+
+def load_events(path: Path) -> pd.DataFrame:
+    """Dated events to mark (date, label, countries); a missing file means none."""
+    if not path.exists():
+        return pd.DataFrame(
+            {"date": pd.Series(dtype="datetime64[us]"), "label": [], "countries": []}
+        )
+    raw = pd.read_csv(path, dtype="str", keep_default_na=False)
+    dates = values.parse_date(raw["date"])
+    if dates.bad.any():
+        bad = ", ".join(raw.loc[dates.bad, "date"])
+        raise ConfigError(f"{path}: not a date: {bad} (write dates as 2022-02-24)")
+    countries = raw.get("countries", "")
+    return pd.DataFrame(
+        {"date": dates.values, "label": raw["label"].str.strip(), "countries": countries}
+    ).sort_values("date", ignore_index=True)
+
+
+def events_for(events: pd.DataFrame, countries: set[str], start, end) -> pd.DataFrame:
+    """Events inside [start, end] that concern one of `countries` (or no country in particular)."""
+    concerns = (
+        events["countries"]
+        .fillna("")
+        .map(lambda text: not text.split() or bool(set(text.split()) & countries))
+    )
+    return events[concerns & (events["date"] >= start) & (events["date"] <= end)]
+
+
+def pollster_colours(polls: pd.DataFrame) -> dict[str, str]:
+    """The most prolific pollsters get the palette's colours; everyone else is grey."""
+    ranked = polls["pollster"].value_counts().index.tolist()
+    return {name: OKABE_ITO[i] if i < len(OKABE_ITO) else OTHER for i, name in enumerate(ranked)}
+
+
+def trend_chart(
+    trend: Trend, events: pd.DataFrame, countries: set[str], out_dir: Path, stem: str, credit: str
+) -> ChartFiles:
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(10, 5.2), layout="constrained")
+        polls = trend.polls
+        colours = pollster_colours(polls)
+        sizes = 12 + 38 * np.sqrt(polls["sample_size"].fillna(1000).clip(100, 20000) / 1000)
+        for pollster, colour in colours.items():
+            mine = polls["pollster"] == pollster
+            label = pollster if colour != OTHER else None
+            ax.scatter(
+                polls.loc[mine, "day"],
+                polls.loc[mine, "positive_pct"],
+                s=sizes[mine],
+                color=colour,
+                alpha=0.55,
+                linewidths=0,
+                label=label,
+                zorder=2,
+            )
+        if OTHER in colours.values():
+            others = sum(c == OTHER for c in colours.values())
+            ax.scatter([], [], s=30, color=OTHER, label=f"{others} other pollsters")
+        daily = trend.daily
+        ax.fill_between(
+            daily["date"],
+            daily["lower"],
+            daily["upper"],
+            color=INK,
+            alpha=0.15,
+            linewidth=0,
+            label="95% band",
+            zorder=3,
+        )
+        ax.plot(
+            daily["date"], daily["estimate"], color=INK, linewidth=2.2, label="average", zorder=4
+        )
+        _frame_dates(ax, daily["date"].iloc[0], daily["date"].iloc[-1])
+        _label_latest(ax, trend)
+        _mark_events(
+            ax, events_for(events, countries, daily["date"].iloc[0], daily["date"].iloc[-1])
+        )
+        measure = MEASURES.get(trend.metric, trend.metric)
+        population = "" if trend.population == "all" else f", {trend.population.replace('_', ' ')}"
+        ax.set_title(
+            f"{trend.leader}: {trend.metric}{population}",
+            loc="left",
+            fontsize=14,
+            fontweight="bold",
+        )
+        ax.set_ylabel(f"% who {measure}")
+        _date_axis(ax)
+        ax.set_ylim(max(0, ax.get_ylim()[0]), min(100, ax.get_ylim()[1]))
+
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8.5)
+        fig.text(0.01, 0.005, credit, fontsize=7.5, color="#555555", ha="left", va="bottom")
+        return _save(fig, out_dir, stem)
+
+
+def comparison_chart(
+    trends: list[Trend],
+    events: pd.DataFrame,
+    countries: set[str],
+    out_dir: Path,
+    stem: str,
+    credit: str,
+) -> ChartFiles:
+    """Several leaders and measures on one time axis; the legend names each measure."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(10, 5.2), layout="constrained")
+        for index, trend in enumerate(trends):
+            colour = OKABE_ITO[index % len(OKABE_ITO)]
+            style = ["-", "--", ":", "-."][index // len(OKABE_ITO) % 4]
+            daily = trend.daily
+            ax.fill_between(
+                daily["date"], daily["lower"], daily["upper"], color=colour, alpha=0.15, linewidth=0
+            )
+            ax.plot(
+                daily["date"],
+                daily["estimate"],
+                color=colour,
+                linestyle=style,
+                linewidth=2,
+                label=f"{trend.leader}: {trend.metric}",
+            )
+        if trends:
+            start = min(t.daily["date"].iloc[0] for t in trends)
+            end = max(t.daily["date"].iloc[-1] for t in trends)
+            _frame_dates(ax, start, end, room=0.01)
+
+            _mark_events(ax, events_for(events, countries, start, end))
+        ax.set_title("Leaders compared", loc="left", fontsize=14, fontweight="bold")
+        ax.set_ylabel("% (each line's own measure)")
+        _date_axis(ax)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8.5)
+        fig.text(0.01, 0.005, credit, fontsize=7.5, color="#555555", ha="left", va="bottom")
+        return _save(fig, out_dir, stem)
+
+
+def _label_latest(ax, trend: Trend) -> None:
+    """The latest estimate and band, written beside the line's end (room is made for it)."""
+    latest = trend.latest
+    text = f"{latest['estimate']:.1f}%\n({latest['lower']:.1f}-{latest['upper']:.1f})"
+    ax.annotate(
+        text,
+        (latest["date"], latest["estimate"]),
+        xytext=(8, 0),
+        textcoords="offset points",
+        va="center",
+        fontsize=9,
+        fontweight="bold",
+        color=INK,
+        annotation_clip=False,
+    )
+    ax.plot([latest["date"]], [latest["estimate"]], "o", color=INK, markersize=5, zorder=5)
+
+
+def _mark_events(ax, events: pd.DataFrame) -> None:
+    """A dotted line per event; a label where it does not crowd the previous one."""
+    left, right = (mdates.num2date(x).replace(tzinfo=None) for x in ax.get_xlim())
+    span = (right - left).total_seconds() or 1
+    last_labelled = None
+    for row in events.itertuples(index=False):
+        ax.axvline(row.date, color="#7a7a7a", linestyle=":", linewidth=1, zorder=1)
+        position = (row.date - left).total_seconds() / span
+        if last_labelled is not None and position - last_labelled < EVENT_LABEL_GAP:
+            continue
+        last_labelled = position
+        ax.annotate(
+            row.label,
+            (row.date, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -4),
+            textcoords="offset points",
+            rotation=90,
+            va="top",
+            ha="left",
+            fontsize=7.5,
+            color="#555555",
+            bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75},
+        )
+
+
+def _frame_dates(ax, first: pd.Timestamp, last: pd.Timestamp, room: float = 0.1) -> None:
+    """The series' dates with `room` on the right for the latest value's label; a series of a
+    few days gets a fortnight, so its dots do not sit on the frame."""
+    span = max(last - first, pd.Timedelta(days=14))
+    middle = first + (last - first) / 2
+    left = min(first, middle - span / 2) - span * 0.01
+    ax.set_xlim(left, max(last, middle + span / 2) + span * room)
+
+
+def _date_axis(ax) -> None:
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _save(fig, out_dir: Path, stem: str) -> ChartFiles:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = ChartFiles(out_dir / f"{stem}.png", out_dir / f"{stem}.svg")
+    fig.savefig(files.png, dpi=150, metadata={"Software": "pollwatch"})
+    fig.savefig(files.svg, metadata={"Date": None})
+    plt.close(fig)
+    return files

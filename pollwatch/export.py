@@ -1,0 +1,67 @@
+"""The clean data out: every stored poll with its provenance, as CSV or Parquet.
+
+Names and notes come from untrusted CSV files, and a CSV is often opened in a spreadsheet, where a
+cell starting with `=`, `+`, `-` or `@` is run as a formula. In CSV output such text cells get a
+leading apostrophe (the OWASP advice); numbers are left alone, and Parquet keeps every value as
+stored, since nothing executes it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from pollwatch import store
+from pollwatch.config import ConfigError, Settings
+from schemas.polls import DATE_COLUMNS
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = ("csv", "parquet")
+
+
+def read_polls(settings: Settings) -> pd.DataFrame:
+    """Every stored poll, ordered by leader, measure and fieldwork."""
+    if not settings.db_path.exists():
+        return pd.DataFrame(columns=store.STORED_COLUMNS)
+    with store.open_store(settings.db_path, settings.lock_timeout_seconds) as con:
+        return con.execute(
+            f"SELECT {', '.join(store.STORED_COLUMNS)} FROM polls "
+            "ORDER BY leader, metric, fieldwork_end, pollster, poll_key"
+        ).df()
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula, made inert with a leading `'`."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if pd.api.types.is_string_dtype(safe[column]) or safe[column].dtype == object:
+            text = safe[column]
+            risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS))
+            safe[column] = text.where(~risky, "'" + text.astype("str"))
+    return safe
+
+
+def write_polls(frame: pd.DataFrame, path: Path, fmt: str = "csv") -> Path:
+    """Write atomically: a reader never sees half a file."""
+    if fmt not in FORMATS:
+        raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        if fmt == "csv":
+            as_text = frame.copy()
+            for column in DATE_COLUMNS:
+                if column in as_text and pd.api.types.is_datetime64_any_dtype(as_text[column]):
+                    as_text[column] = as_text[column].dt.strftime("%Y-%m-%d")
+            neutralise_formulas(as_text).to_csv(temporary, index=False)
+        else:
+            frame.to_parquet(temporary, index=False)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,295 @@
+"""The static HTML report: a front page with every leader's headline numbers and charts, a page
+per leader with its polls and house effects, the data-quality panel, and the clean data as CSV.
+
+Every name on the pages comes from untrusted CSV files, so the templates autoescape. Links are
+relative, so the report works opened from disk and when served. The report is written beside its
+place and swapped in whole, so a reader never sees half of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import tempfile
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from pollwatch import charts
+from pollwatch.config import ConfigError, Settings
+from pollwatch.export import read_polls, write_polls
+from pollwatch.status import collect_status
+from pollwatch.store import utc_now
+from pollwatch.trends import ALL_POPULATIONS, Trend, series_trends
+
+TEMPLATES = Path(__file__).parent / "templates"
+MARKER = ".pollwatch-report"
+DOWNLOAD = "data/polls.csv"
+LATEST_POLLS = 15
+COMPARISON_YEARS = 5
+COMPARISON_MIN_POLLS = 3
+
+
+@dataclass
+class Report:
+    index: Path
+    pages: list[Path]
+    charts: int
+    series: int
+    seconds: float
+
+
+def needs_report(changed_rows: int, settings: Settings, out_dir: Path | None = None) -> bool:
+    """Render when the data changed, or when there is no report to show yet."""
+    return changed_rows > 0 or not ((out_dir or settings.report_dir) / "index.html").exists()
+
+
+def slug(text: str, taken: set[str]) -> str:
+    """A file-name-safe, unique slug; names in other scripts get a short hash."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60]
+    base = base or "n-" + hashlib.sha1(text.encode()).hexdigest()[:8]
+    candidate, counter = base, 2
+    while candidate in taken:
+        candidate, counter = f"{base}-{counter}", counter + 1
+    taken.add(candidate)
+    return candidate
+
+
+def build_report(settings: Settings, out_dir: Path | None = None) -> Report:
+    started = time.perf_counter()
+    out_dir = out_dir or settings.report_dir
+    _check_writable(out_dir)
+    polls = read_polls(settings)
+    facts = collect_status(settings)
+    events = charts.load_events(settings.events_path)
+    trends = series_trends(polls)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        written = _write(staging, settings, polls, facts, events, trends)
+        _swap_in(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Report(
+        out_dir / "index.html",
+        [out_dir / p for p in written["pages"]],
+        written["charts"],
+        len(trends),
+        time.perf_counter() - started,
+    )
+
+
+def _write(
+    staging: Path,
+    settings: Settings,
+    polls: pd.DataFrame,
+    facts: dict,
+    events: pd.DataFrame,
+    trends: list[Trend],
+) -> dict:
+    generated = f"{utc_now():%Y-%m-%d %H:%M} UTC"
+    credit = (
+        f"pollwatch · {len(polls)} polls by {polls['pollster'].nunique()} pollsters · "
+        f"generated {generated}"
+    )
+    taken: set[str] = set()
+    pages, chart_count = [], 0
+    for leader, leader_trends in _by_leader(trends).items():
+        page_slug = slug(leader, taken)
+        mine = polls[polls["leader"] == leader]
+        countries = set(mine["country"])
+        series = []
+        for trend in leader_trends:
+            view = _series_view(trend, page_slug, settings)
+            if trend.population == ALL_POPULATIONS:
+                files = charts.trend_chart(
+                    trend, events, countries, staging / "charts", view["key"], credit
+                )
+                view |= {"png": f"charts/{files.png.name}", "svg": f"charts/{files.svg.name}"}
+                chart_count += 1
+            series.append(view)
+        shown = charts.events_for(
+            events, countries, mine["fieldwork_start"].min(), mine["fieldwork_end"].max()
+        )
+        pages.append(
+            {
+                "leader": leader,
+                "slug": page_slug,
+                "href": f"leader-{page_slug}.html",
+                "series": series,
+                "polls": len(mine),
+                "pollsters": mine["pollster"].nunique(),
+                "first": f"{mine['fieldwork_start'].min():%Y-%m-%d}",
+                "newest": f"{mine['fieldwork_end'].max():%Y-%m-%d}",
+                "events": [
+                    {"date": f"{e.date:%Y-%m-%d}", "label": e.label} for e in shown.itertuples()
+                ],
+            }
+        )
+    comparison = _comparison(trends, events, polls, staging, credit)
+    chart_count += comparison is not None
+    context = {
+        "pages": pages,
+        "generated": generated,
+        "download": DOWNLOAD,
+        "total_polls": len(polls),
+        "total_pollsters": polls["pollster"].nunique(),
+        "headline_series": [s for p in pages for s in p["series"] if s["population"] == "all"],
+        "comparison": comparison,
+        "quality": _quality(facts),
+        "stale_days": settings.stale_days,
+        "freshness": _freshness(polls, settings.stale_days),
+    }
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    (staging / "index.html").write_text(
+        environment.get_template("index.html.j2").render(context), encoding="utf-8"
+    )
+    for page in pages:
+        (staging / page["href"]).write_text(
+            environment.get_template("leader.html.j2").render(context | {"page": page}),
+            encoding="utf-8",
+        )
+    for asset in ("style.css", "favicon.svg"):
+        shutil.copy(TEMPLATES / asset, staging / asset)
+
+    write_polls(polls, staging / DOWNLOAD)
+    (staging / MARKER).write_text(f"written by pollwatch at {generated}\n", encoding="utf-8")
+    return {"pages": ["index.html", *(p["href"] for p in pages)], "charts": chart_count}
+
+
+def _by_leader(trends: list[Trend]) -> dict[str, list[Trend]]:
+    """Leaders with the most recent polls first; each leader's measures in a steady order."""
+    leaders: dict[str, list[Trend]] = {}
+    for trend in sorted(trends, key=lambda t: (-t.daily["date"].iloc[-1].value, t.leader)):
+        leaders.setdefault(trend.leader, []).append(trend)
+    return {
+        name: sorted(found, key=lambda t: (t.metric, t.population != ALL_POPULATIONS, t.population))
+        for name, found in leaders.items()
+    }
+
+
+def _series_view(trend: Trend, page_slug: str, settings: Settings) -> dict:
+    latest = trend.latest
+    polls = trend.polls.sort_values("fieldwork_end", ascending=False)
+    key = f"{page_slug}-{trend.metric}" + (
+        "" if trend.population == ALL_POPULATIONS else f"-{trend.population}"
+    )
+    return {
+        "key": re.sub(r"[^a-z0-9-]+", "-", key.lower()),
+        "leader": trend.leader,
+        "metric": trend.metric,
+        "population": trend.population,
+        "population_label": trend.population.replace("_", " "),
+        "estimate": float(latest["estimate"]),
+        "lower": float(latest["lower"]),
+        "upper": float(latest["upper"]),
+        "as_of": f"{latest['date']:%Y-%m-%d}",
+        "change": trend.change(30),
+        "polls": len(trend.polls),
+        "pollsters": trend.polls["pollster"].nunique(),
+        "latest_polls": [
+            {
+                "fieldwork": _period(p.fieldwork_start, p.fieldwork_end),
+                "pollster": p.pollster,
+                "population": p.population.replace("_", " "),
+                "sample_size": "" if pd.isna(p.sample_size) else f"{int(p.sample_size):,}",
+                "value": p.positive_pct,
+                "adjusted": p.adjusted,
+                "outlier": bool(p.outlier),
+            }
+            for p in polls.head(LATEST_POLLS).itertuples()
+        ],
+        "house_effects": trend.house_effects.to_dict("records"),
+    }
+
+
+def _period(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    return f"{start:%Y-%m-%d}" if start == end else f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+
+
+def _comparison(trends, events, polls, staging, credit) -> dict | None:
+    shown = [
+        t
+        for t in trends
+        if t.population == ALL_POPULATIONS and len(t.polls) >= COMPARISON_MIN_POLLS
+    ]
+    if len(shown) < 2:
+        return None
+    end = max(t.daily["date"].iloc[-1] for t in shown)
+    start = end - pd.DateOffset(years=COMPARISON_YEARS)
+    windowed = []
+    for trend in shown:
+        daily = trend.daily[trend.daily["date"] >= start]
+        if len(daily):
+            windowed.append(
+                Trend(
+                    trend.leader,
+                    trend.metric,
+                    trend.population,
+                    daily,
+                    trend.house_effects,
+                    trend.polls,
+                    trend.drift_sd,
+                    trend.extra_sd,
+                )
+            )
+    files = charts.comparison_chart(
+        windowed, events, set(polls["country"]), staging / "charts", "comparison", credit
+    )
+    return {"png": f"charts/{files.png.name}", "svg": f"charts/{files.svg.name}"}
+
+
+def _quality(facts: dict) -> dict:
+    return {
+        "polls": facts["polls"],
+        "files": facts["files"],
+        "files_total": sum(facts["files"].values()),
+        "last_run": facts["last_run"],
+        "rows_rejected": facts["rows_rejected"],
+        "reject_rules": facts["reject_rules"],
+    }
+
+
+def _freshness(polls: pd.DataFrame, stale_days: int) -> list[dict]:
+    newest = polls.groupby(["leader", "metric"])["fieldwork_end"].max().reset_index()
+    today = pd.Timestamp(date.today())
+    return [
+        {
+            "leader": r.leader,
+            "metric": r.metric,
+            "newest": f"{r.fieldwork_end:%Y-%m-%d}",
+            "age": (today - r.fieldwork_end).days,
+            "stale": (today - r.fieldwork_end).days > stale_days,
+        }
+        for r in newest.sort_values("fieldwork_end", ascending=False).itertuples()
+    ]
+
+
+def _check_writable(out_dir: Path) -> None:
+    """Only a folder pollwatch wrote (or an empty or missing one) is replaced."""
+    if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
+        raise ConfigError(
+            f"{out_dir} holds files pollwatch did not write; choose another "
+            "--out folder (the report replaces its folder whole)"
+        )
+
+
+def _swap_in(staging: Path, out_dir: Path) -> None:
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{time.time_ns()}")
+        out_dir.rename(old)
+    staging.rename(out_dir)
+    out_dir.chmod(0o755)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,199 @@
+"""The report from the bundled samples: what a reader sees, what a spreadsheet gets, and that
+untrusted names stay text."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import struct
+import threading
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pollwatch.config import ConfigError
+from pollwatch.export import read_polls, write_polls
+from pollwatch.report import build_report
+from pollwatch.runs import run_ingest
+from pollwatch.viewer import report_server
+from tests.helpers import poll_row, settle, write_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data" / "samples"
+EVIL = "<script>alert(1)</script>"
+
+
+def ingest_samples(settings) -> None:
+    settings.inbox.mkdir(exist_ok=True)
+    for sample in SAMPLES.glob("*.csv"):
+        settle(Path(shutil.copy(sample, settings.inbox)))
+    shutil.copy(ROOT / "data" / "events.csv", settings.events_path)
+    run_ingest([], settings)
+
+
+@pytest.fixture(scope="module")
+def sample_report(tmp_path_factory):
+    from pollwatch.config import load_settings
+
+    root = tmp_path_factory.mktemp("report")
+    (root / "data").mkdir()
+    settings = load_settings(
+        data_dir=root / "data", report_dir=root / "reports", settle_seconds=2, env={}
+    )
+    ingest_samples(settings)
+    return settings, build_report(settings)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_the_front_page_has_both_leaders_headlines_charts_and_the_quality_panel(sample_report):
+    settings, report = sample_report
+    html = report.index.read_text()
+    for words in (
+        "Vladimir Putin",
+        "Volodymyr Zelensky",
+        "Data quality",
+        "Methodology",
+        "95% band",
+        "pts in 30 days",
+        "Leaders compared",
+    ):
+        assert words in html
+    images = re.findall(r'<img src="([^"]+)"', html)
+    assert "charts/vladimir-putin-approval.png" in images
+    assert "charts/volodymyr-zelensky-trust.png" in images
+    for image in images:
+        assert png_size(settings.report_dir / image) == (1500, 780)
+        assert (settings.report_dir / image).with_suffix(".svg").stat().st_size > 5000
+
+
+def test_headline_numbers_are_the_trend_estimates(sample_report):
+    settings, _ = sample_report
+    from pollwatch.trends import fit_trend, select_series
+
+    putin = fit_trend(
+        select_series(read_polls(settings), "Vladimir Putin", "approval"),
+        "Vladimir Putin",
+        "approval",
+    ).latest
+    page = (settings.report_dir / "leader-vladimir-putin.html").read_text()
+    assert f"{putin['estimate']:.1f}%" in page
+    assert f"95% band {putin['lower']:.1f}–{putin['upper']:.1f}" in page
+
+
+def test_an_old_newest_poll_raises_a_staleness_warning(sample_report):
+    settings, _ = sample_report
+    html = (settings.report_dir / "index.html").read_text()
+    assert 'data-stale="Volodymyr Zelensky"' in html
+    assert f"(more than {settings.stale_days})" in html
+
+
+def test_every_link_is_relative_and_leads_to_a_file(sample_report):
+    settings, _ = sample_report
+    for page in settings.report_dir.glob("*.html"):
+        html = page.read_text()
+        targets = re.findall(r'(?:href|src)="([^"]+)"', html)
+        assert targets
+        for target in targets:
+            assert not target.startswith(("/", "http:", "https:", "file:")), target
+            assert (settings.report_dir / target.split("#")[0]).exists(), (page.name, target)
+
+
+def test_the_download_is_the_clean_data(sample_report):
+    settings, _ = sample_report
+    with (settings.report_dir / "data" / "polls.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 59
+    assert {"poll_key", "file_sha256", "line_number", "pollster_as_written"} <= set(rows[0])
+
+
+def test_names_from_csv_files_show_as_text_not_markup(settings):
+    write_csv(
+        settings.inbox / "evil.csv",
+        [
+            poll_row(pollster=EVIL, leader=f"Evil {EVIL}", notes="<img src=x onerror=alert(2)>"),
+            poll_row(
+                pollster=EVIL,
+                leader=f"Evil {EVIL}",
+                fieldwork_start="2022-03-01",
+                fieldwork_end="2022-03-05",
+                published="",
+            ),
+        ],
+    )
+    run_ingest([], settings)
+    written = build_report(settings)
+    for page in written.pages:
+        html = page.read_text()
+        assert "<script>" not in html and "onerror=alert" not in html.replace("&lt;", "")
+    page = next(p for p in written.pages if p.name != "index.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert all(re.fullmatch(r"[a-z0-9.-]+", p.name) for p in written.pages)
+
+
+def test_spreadsheet_formulas_in_text_are_neutralised_in_csv_but_kept_in_parquet(
+    settings, tmp_path
+):
+    write_csv(
+        settings.inbox / "f.csv",
+        [
+            poll_row(
+                pollster='=HYPERLINK("http://x","y")',
+                notes="+1 call me",
+                sponsor="@sum(A1)",
+                source_url="-2+3",
+            )
+        ],
+    )
+    run_ingest([], settings)
+    polls = read_polls(settings)
+    write_polls(polls, tmp_path / "out.csv", "csv")
+    write_polls(polls, tmp_path / "out.parquet", "parquet")
+    [row] = list(csv.DictReader((tmp_path / "out.csv").open()))
+    assert row["pollster"] == '\'=HYPERLINK("http://x","y")'
+    assert (row["notes"], row["sponsor"], row["source_url"]) == (
+        "'+1 call me",
+        "'@sum(A1)",
+        "'-2+3",
+    )
+    assert row["positive_pct"] == "71.0" and row["fieldwork_start"] == "2022-02-17"
+    parquet = pd.read_parquet(tmp_path / "out.parquet")
+    assert parquet["pollster"].tolist() == ['=HYPERLINK("http://x","y")']
+
+
+def test_the_report_never_replaces_a_folder_it_did_not_write(settings, tmp_path):
+    mine = tmp_path / "documents"
+    mine.mkdir()
+    (mine / "thesis.docx").write_text("precious")
+    with pytest.raises(ConfigError, match="holds files pollwatch did not write"):
+        build_report(settings, out_dir=mine)
+    assert (mine / "thesis.docx").read_text() == "precious"
+
+
+def test_view_serves_the_report_on_loopback(sample_report):
+    settings, _ = sample_report
+    server = report_server(settings.report_dir)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}/"
+        with urllib.request.urlopen(base) as response:
+            assert "Where public support stands" in response.read().decode()
+        with urllib.request.urlopen(base + "charts/vladimir-putin-approval.png") as response:
+            assert response.headers["Content-Type"] == "image/png"
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert server.server_address[0] == "127.0.0.1"
+
+
+def test_view_without_a_report_says_how_to_make_one(tmp_path):
+    with pytest.raises(ConfigError, match="run `pollwatch report` first"):
+        report_server(tmp_path)

@@ -1,0 +1,98 @@
+"""render-report and ingest-and-report on a real Prefect server, and the report commands."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from typer.testing import CliRunner
+
+from flows.pipeline import ingest_and_report
+from flows.report import render_report
+from pollwatch.cli import app
+from tests.helpers import monthly_rows, write_csv
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+runner = CliRunner()
+
+
+def test_render_report_leaves_a_link_artifact_to_the_report(settings):
+    write_csv(settings.inbox / "a.csv", monthly_rows(12))
+    ingest_and_report(data_dir=str(settings.data_dir))
+    written = render_report(data_dir=str(settings.data_dir))
+    with get_client(sync_client=True) as client:
+        links = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["poll-report"]))
+        )
+    newest = max(links, key=lambda a: a.created)
+    assert written.index.resolve().as_uri() in newest.data
+
+
+def test_the_pipeline_renders_only_when_the_data_changed(settings):
+    write_csv(settings.inbox / "a.csv", monthly_rows(6))
+    run, report = ingest_and_report(data_dir=str(settings.data_dir))
+    assert run.changed_rows == 6 and report is not None
+    first = report.index.stat().st_mtime_ns
+    run, report = ingest_and_report(data_dir=str(settings.data_dir))
+    assert run.files == [] and report is None
+    assert (settings.report_dir / "index.html").stat().st_mtime_ns == first
+    write_csv(settings.inbox / "b.csv", monthly_rows(2, start="2016-01"))
+    run, report = ingest_and_report(data_dir=str(settings.data_dir))
+    assert run.changed_rows == 2 and report is not None
+
+
+def test_report_trend_and_export_commands(settings, tmp_path):
+    write_csv(settings.inbox / "a.csv", monthly_rows(8))
+    runner.invoke(app, ["ingest", "--data-dir", str(settings.data_dir)])
+    made = runner.invoke(app, ["report", "--data-dir", str(settings.data_dir)])
+    assert made.exit_code == 0, made.output
+    assert made.stdout.startswith(f"report: {settings.report_dir / 'index.html'} (1 series")
+
+    trend = runner.invoke(
+        app,
+        [
+            "trend",
+            "--leader",
+            "putin",
+            "--metric",
+            "approval",
+            "--data-dir",
+            str(settings.data_dir),
+        ],
+    )
+    assert trend.exit_code == 0, trend.output
+    rows = list(csv.reader(io.StringIO(trend.stdout)))
+    assert rows[0] == ["date", "estimate", "lower", "upper"]
+    assert rows[1][0] == "2015-01-01" and len(rows) == 1 + 243
+    assert all(float(r[2]) <= float(r[1]) <= float(r[3]) for r in rows[1:])
+
+    missing = runner.invoke(
+        app,
+        ["trend", "--leader", "Putin", "--metric", "trust", "--data-dir", str(settings.data_dir)],
+    )
+    assert missing.exit_code == 2
+    assert "no polls of Vladimir Putin / trust; stored series: Vladimir Putin / approval" in (
+        missing.stderr
+    )
+
+    out = tmp_path / "polls.parquet"
+    exported = runner.invoke(
+        app, ["export", "--out", str(out), "--data-dir", str(settings.data_dir)]
+    )
+    assert exported.stdout.strip() == f"exported 8 polls to {out} (parquet)"
+    bad = runner.invoke(
+        app,
+        [
+            "export",
+            "--out",
+            str(tmp_path / "x"),
+            "--format",
+            "xlsx",
+            "--data-dir",
+            str(settings.data_dir),
+        ],
+    )
+    assert bad.exit_code == 2 and "--format must be one of csv, parquet" in bad.stderr
