@@ -4,8 +4,12 @@ The reference method is a local-level state-space model on a daily grid: the tru
 a random walk, and each poll sees it through sampling noise, an extra survey error and its
 pollster's steady lean (house effect). A Kalman filter and smoother give each day's estimate with
 a 95% band. Polls are weighted by their effective sample size; house effects are estimated from
-the data and shrunk toward zero (a pollster with few polls gets little of its own lean); a poll far
-off the trend has its variance inflated, so one outlier cannot drag the line. The hyperparameters
+the data and shrunk toward zero (a pollster with few polls gets little of its own lean). The
+survey error is Student-t rather than normal (fitted by reweighting, as an EM algorithm does), so
+a poll far off the trend has its variance inflated and one outlier cannot drag the line. A
+tracking poll's releases share most of their interviews and so their errors; only its
+non-overlapping releases (the latest and, going back, each whose fieldwork ended before the last
+kept one began) enter the fit, so the likelihood sees independent polls. The hyperparameters
 (day-to-day drift, extra survey error) are fitted by maximum likelihood under weak priors, so a
 series of three polls still gets a sensible, wide band.
 """
@@ -26,7 +30,10 @@ POPULATION_PRIORITY = {name: rank for rank, name in enumerate(POPULATIONS)}
 ALL_POPULATIONS = "all"
 Z95 = 1.959964
 DEFAULT_SAMPLE_SIZE = 1000
-OUTLIER_Z = 3.0
+OUTLIER_Z = 3.0  # a poll this many standard deviations off the trend is reported as an outlier
+# Degrees of freedom of the Student-t survey error: the usual robust choice (Lange, Little and
+# Taylor 1989), heavy-tailed enough that a wild poll gets little weight.
+T_DOF = 4.0
 ROUNDS = 6
 
 # Priors on the log variances: a daily drift of ~0.25 points and an extra survey error of ~2
@@ -92,11 +99,35 @@ def effective_sample_sizes(polls: pd.DataFrame) -> pd.Series:
     return sizes * fresh.clip(lower=1 / window.clip(lower=1))
 
 
+def non_overlapping_releases(polls: pd.DataFrame) -> np.ndarray:
+    """Which polls to fit: every non-tracking poll, and of each tracking series (pollster and
+    population) the latest release and, going back, each release whose fieldwork ended before the
+    last kept one's began. Overlapping releases share interviews, so counting them all as
+    separate polls would overstate what is known and understate the survey error."""
+    keep = np.ones(len(polls), dtype=bool)
+    tracking = polls["tracking"].astype(bool).to_numpy()
+    if not tracking.any():
+        return keep
+    releases = polls[tracking].sort_values("fieldwork_end", ascending=False)
+    for _, series in releases.groupby(["pollster", "population"], dropna=False, sort=False):
+        boundary = None
+        for index, begun, ended in zip(
+            series.index, series["fieldwork_start"], series["fieldwork_end"], strict=True
+        ):
+            if boundary is not None and ended >= boundary:
+                keep[index] = False
+            else:
+                boundary = begun
+    return keep
+
+
 def fit_trend(
     polls: pd.DataFrame, leader: str, metric: str, population: str = ALL_POPULATIONS
 ) -> Trend:
     """Fit the model to one series' polls (canonical rows, one version per poll)."""
-    polls = polls.sort_values("fieldwork_end").reset_index(drop=True)
+    everything = polls.sort_values("fieldwork_end").reset_index(drop=True)
+    independent = non_overlapping_releases(everything)
+    polls = everything[independent].reset_index(drop=True)
     start = polls["fieldwork_start"].min()
     days = int((polls["fieldwork_end"].max() - start).days) + 1
     length = polls["fieldwork_end"] - polls["fieldwork_start"]
@@ -107,7 +138,8 @@ def fit_trend(
     sampling_var = share * (1 - share) / effective_sample_sizes(polls).to_numpy() * 1e4
     codes, pollsters = pd.factorize(polls["pollster"])
     house = np.zeros(len(pollsters))
-    scale = np.ones(len(y))  # each poll's variance multiplier: 1, more for an outlier
+    scale = np.ones(len(y))  # each poll's variance multiplier (the Student-t reweighting)
+    surprise = np.zeros(len(y))
     log_drift, log_extra = PRIOR_LOG_DRIFT, PRIOR_LOG_EXTRA
     for _ in range(ROUNDS):
         adjusted = y - house[codes]
@@ -120,7 +152,9 @@ def fit_trend(
         surprise = (y - house[codes] - level[day]) ** 2 / (
             sampling_var + np.exp(log_extra) + level_var[day]
         )
-        scale = np.maximum(1.0, surprise / OUTLIER_Z**2)
+        # E-step of the Student-t as a scale mixture of normals: the expected precision
+        # multiplier of a poll given how far off it is.
+        scale = (T_DOF + surprise) / (T_DOF + 1)
     adjusted = y - house[codes]
     realtime = _filter(adjusted, obs_var, known, days, np.exp(log_drift))[0]
     dates = pd.date_range(start, periods=days, freq="D")
@@ -143,7 +177,24 @@ def fit_trend(
             "polls": np.bincount(codes, minlength=len(pollsters)),
         }
     ).sort_values("effect", ascending=False, ignore_index=True)
-    used = polls.assign(day=dates[day], weight=1 / obs_var, outlier=scale > 1, adjusted=adjusted)
+    used = polls.assign(
+        day=dates[day], weight=1 / obs_var, outlier=surprise > OUTLIER_Z**2, adjusted=adjusted
+    )
+    # Overlapping tracking releases left out of the fit are listed with no weight.
+    left_out = everything[~independent]
+    if not left_out.empty:
+        middle = (
+            left_out["fieldwork_start"]
+            + (left_out["fieldwork_end"] - left_out["fieldwork_start"]) / 2
+        )
+        left_out = left_out.assign(
+            day=middle.dt.floor("D"),
+            weight=0.0,
+            outlier=False,
+            adjusted=left_out["positive_pct"].to_numpy(dtype="float64")
+            - house[pd.Index(pollsters).get_indexer(left_out["pollster"])],
+        )
+        used = pd.concat([used, left_out]).sort_values("fieldwork_end", ignore_index=True)
     return Trend(
         leader,
         metric,
