@@ -21,9 +21,11 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from flows.database_slot import database_slot
 from pollwatch import ingest, runs, summary
 from pollwatch.config import Settings, load_settings
 from pollwatch.discover import Discovery
+from pollwatch.store import StoreBusy
 
 
 @task(name="begin-run", cache_policy=NO_CACHE)
@@ -43,7 +45,25 @@ def find_new_files(paths: list[Path], settings: Settings) -> Discovery:
     return plan
 
 
-@task(name="ingest-file", task_run_name="ingest {path.name}", cache_policy=NO_CACHE)
+def only_when_the_database_was_busy(task, task_run, state) -> bool:
+    """Retry a file when another process held the database, never for bad data."""
+    try:
+        state.result()
+    except StoreBusy:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    name="ingest-file",
+    task_run_name="ingest {path.name}",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[10, 30],
+    retry_condition_fn=only_when_the_database_was_busy,
+)
 def ingest_file(
     path: Path, settings: Settings, run_id: str, layout: str | None = None
 ) -> ingest.FileResult | None:
@@ -95,10 +115,11 @@ def ingest_polls(
     layout of all of them (default: each file's folder, else its header, decides)."""
     settings = load_settings(data_dir=data_dir)
     run_id = str(flow_run.id) if flow_run.id else runs.new_run_id()
-    started_at = begin_run(settings, run_id)
-    plan = find_new_files([Path(p) for p in paths or []], settings)
-    results = [ingest_file(path, settings, run_id, layout) for path in plan.ready]
-    run = end_run(settings, run_id, started_at, results, plan)
+    with database_slot():
+        started_at = begin_run(settings, run_id)
+        plan = find_new_files([Path(p) for p in paths or []], settings)
+        results = [ingest_file(path, settings, run_id, layout) for path in plan.ready]
+        run = end_run(settings, run_id, started_at, results, plan)
     publish_summary(run)
     return run
 

@@ -1,7 +1,8 @@
 """render-report: poll averages, charts and the HTML report from what is stored.
 
 Run it by itself with `python flows/report.py`, or through `pollwatch report`. It leaves a link
-artifact to the report in the Prefect UI.
+artifact to the report and a summary of the averages that moved and the series gone quiet, and
+warns in its log about each series without a recent poll.
 """
 
 from __future__ import annotations
@@ -12,42 +13,60 @@ import flows  # noqa: F401  (sets pollwatch's Prefect defaults before Prefect is
 
 # isort: split
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_link_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.database_slot import database_slot
 from pollwatch.config import Settings, load_settings
 from pollwatch.report import Report, build_report
+from pollwatch.summary import report_markdown
 
 
 @task(name="build-report", cache_policy=NO_CACHE)
 def build(settings: Settings, out_dir: Path | None) -> Report:
     report = build_report(settings, out_dir)
-    get_run_logger().info(
+    logger = get_run_logger()
+    logger.info(
         "report: %s (%d series, %d charts, %.1f s)",
         report.index,
         report.series,
         report.charts,
         report.seconds,
     )
+    for stale in report.stale:
+        logger.warning(
+            "no new poll on %s (%s) for %d days, more than %d: newest fieldwork %s",
+            stale["leader"],
+            stale["metric"],
+            stale["age"],
+            settings.stale_days,
+            stale["newest"],
+        )
     return report
 
 
-@task(name="publish-report-link", cache_policy=NO_CACHE)
-def publish_link(report: Report) -> None:
+@task(name="publish-report", cache_policy=NO_CACHE)
+def publish(report: Report, settings: Settings) -> None:
     create_link_artifact(
         link=report.index.resolve().as_uri(),
         link_text="Open the report",
         key="poll-report",
         description="The report this run wrote",
     )
+    create_markdown_artifact(
+        markdown=report_markdown(report, settings.move_points, settings.stale_days),
+        key="report-summary",
+        description="Averages that moved, series without recent polls",
+    )
 
 
 @flow(name="render-report")
 def render_report(data_dir: str | None = None, out_dir: str | None = None) -> Report:
     """Recompute every trend and chart and write the report (by default to ./reports)."""
-    settings = load_settings(data_dir=data_dir)
-    report = build(settings, Path(out_dir) if out_dir else None)
-    publish_link(report)
+    settings = load_settings(data_dir=data_dir, report_dir=out_dir)
+    with database_slot():
+        report = build(settings, None)
+    publish(report, settings)
     return report
 
 

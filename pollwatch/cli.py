@@ -216,3 +216,90 @@ def layouts(data_dir: DataDir = None) -> None:
         typer.echo(
             f"{layout.name:<30} {layout.title}\n{'':<30} recognised {how}; columns: {required}"
         )
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = None,
+    out: OutDir = None,
+    cron: Annotated[
+        str | None,
+        typer.Option(
+            help="When to run ingest-and-report, in cron syntax (UTC). "
+            "Default: $POLLWATCH_CRON, else every 15 minutes."
+        ),
+    ] = None,
+) -> None:
+    """Run the pipeline on a schedule, and take hand runs, until Ctrl-C.
+
+    Uses the Prefect server at $PREFECT_API_URL if set; otherwise starts one on 127.0.0.1 (its
+    data in DATA_DIR/prefect/) and stops it on exit. Prints the UI address and the next run.
+    """
+    import os
+
+    with _plain_errors():
+        settings = _settings(data_dir, report_dir=out, cron=cron)
+    from flows.server import start_server, stop_server, write_address
+
+    own = None
+    api_url = os.environ.get("PREFECT_API_URL")
+    try:
+        if not api_url:
+            typer.echo(f"starting a Prefect server (its data in {settings.prefect_home}) ...")
+            own = start_server(settings.prefect_home)
+            api_url = os.environ["PREFECT_API_URL"] = own.api_url
+        write_address(settings.prefect_home, api_url, os.getpid())
+        from flows.serve import serve_deployments
+
+        serve_deployments(settings, api_url)
+    except KeyboardInterrupt:
+        typer.echo("stopping")
+    finally:
+        (settings.prefect_home / "server.json").unlink(missing_ok=True)
+        if own is not None:
+            stop_server(own)
+            typer.echo("Prefect server stopped")
+
+
+@app.command()
+def trigger(
+    which: Annotated[str, typer.Argument(help="pipeline, ingest or report.")] = "pipeline",
+    wait: Annotated[
+        bool,
+        typer.Option(
+            help="Follow the run to its end; exit with its "
+            "outcome (0 done, 1 rows rejected, 3 failed)."
+        ),
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Start a run of a deployment that `pollwatch serve` is serving, now."""
+    import os
+
+    with _plain_errors():
+        settings = _settings(data_dir)
+        if which not in ("pipeline", "ingest", "report"):
+            raise ConfigError(f"{which!r}: say pipeline, ingest or report")
+        from flows.server import read_address
+
+        api_url = os.environ.get("PREFECT_API_URL") or read_address(settings.prefect_home)
+        if not api_url:
+            raise ConfigError(
+                "no Prefect server to send the run to: start `pollwatch serve` "
+                "(or set PREFECT_API_URL)"
+            )
+        os.environ["PREFECT_API_URL"] = api_url
+    from flows.serve import trigger as start_run
+
+    try:
+        done = start_run(which, api_url, wait)
+    except Exception as err:  # the API's errors: unreachable server, no such deployment
+        _fail(
+            f"could not start a {which} run at {api_url}: {err}; is `pollwatch serve` running?",
+            EXIT_NOT_RUN,
+        )
+    typer.echo(f"flow run {done.flow_run_id}: {done.url}")
+    if wait:
+        rejects = "; rows were rejected (see the run's artifacts)" if done.rejects else ""
+        typer.echo(f"finished: {done.state}{': ' + done.message if done.message else ''}{rejects}")
+    raise typer.Exit(done.exit_code)

@@ -28,6 +28,10 @@ class Settings:
     lock_timeout_seconds: float = 30.0
     # A series whose newest poll is older than this is flagged as stale in the report.
     stale_days: int = 60
+    # A run's summary names the leaders whose average moved at least this many points.
+    move_points: float = 2.0
+    # When `pollwatch serve` runs the pipeline (cron syntax, UTC).
+    cron: str = "*/15 * * * *"
 
     @property
     def inbox(self) -> Path:
@@ -40,6 +44,11 @@ class Settings:
     @property
     def quarantine(self) -> Path:
         return self.data_dir / "quarantine"
+
+    @property
+    def prefect_home(self) -> Path:
+        """Where `pollwatch serve` keeps the Prefect server it starts, and its address."""
+        return self.data_dir / "prefect"
 
     @property
     def events_path(self) -> Path:
@@ -66,6 +75,8 @@ def load_settings(
     settle_seconds: float | None = None,
     lock_timeout_seconds: float | None = None,
     stale_days: int | None = None,
+    move_points: float | None = None,
+    cron: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     env = os.environ if env is None else env
@@ -81,6 +92,8 @@ def load_settings(
             _pick(lock_timeout_seconds, env, "LOCK_TIMEOUT_SECONDS", 30.0), "LOCK_TIMEOUT_SECONDS"
         ),
         stale_days=int(_number(_pick(stale_days, env, "STALE_DAYS", 60), "STALE_DAYS", "days")),
+        move_points=_number(_pick(move_points, env, "MOVE_POINTS", 2.0), "MOVE_POINTS", "points"),
+        cron=str(_pick(cron, env, "CRON", "*/15 * * * *")),
     )
 
 

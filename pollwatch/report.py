@@ -9,12 +9,13 @@ place and swapped in whole, so a reader never sees half of one.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import tempfile
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from pollwatch.trends import ALL_POPULATIONS, Trend, series_trends
 TEMPLATES = Path(__file__).parent / "templates"
 MARKER = ".pollwatch-report"
 DOWNLOAD = "data/polls.csv"
+SNAPSHOT = "data/latest.json"
 LATEST_POLLS = 15
 COMPARISON_YEARS = 5
 COMPARISON_MIN_POLLS = 3
@@ -43,6 +45,10 @@ class Report:
     charts: int
     series: int
     seconds: float
+    # Series whose latest average moved at least settings.move_points since the last report.
+    moved: list[dict] = field(default_factory=list)
+    # Series whose newest poll is older than settings.stale_days.
+    stale: list[dict] = field(default_factory=list)
 
 
 def needs_report(changed_rows: int, settings: Settings, out_dir: Path | None = None) -> bool:
@@ -70,10 +76,13 @@ def build_report(settings: Settings, out_dir: Path | None = None) -> Report:
     facts = collect_status(settings)
     events = charts.load_events(settings.events_path)
     trends = series_trends(polls)
+    before = _read_snapshot(out_dir / SNAPSHOT)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         written = _write(staging, settings, polls, facts, events, trends)
+        after = _snapshot(trends)
+        (staging / SNAPSHOT).write_text(json.dumps(after, indent=1), encoding="utf-8")
         _swap_in(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -84,7 +93,46 @@ def build_report(settings: Settings, out_dir: Path | None = None) -> Report:
         written["charts"],
         len(trends),
         time.perf_counter() - started,
+        moved=moves(before, after, settings.move_points),
+        stale=[f for f in _freshness(polls, settings.stale_days) if f["stale"]],
     )
+
+
+def _snapshot(trends: list[Trend]) -> dict[str, dict]:
+    """Each series' latest average, kept with the report to tell what the next one changed."""
+    return {
+        f"{t.leader}|{t.metric}|{t.population}": {
+            "leader": t.leader,
+            "metric": t.metric,
+            "population": t.population,
+            "estimate": round(float(t.latest["estimate"]), 2),
+            "as_of": f"{t.latest['date']:%Y-%m-%d}",
+        }
+        for t in trends
+    }
+
+
+def _read_snapshot(path: Path) -> dict[str, dict]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def moves(before: dict[str, dict], after: dict[str, dict], points: float) -> list[dict]:
+    """Series whose latest average moved at least `points` between two reports."""
+    moved = []
+    for key, now in after.items():
+        then = before.get(key)
+        if then is not None and abs(now["estimate"] - then["estimate"]) >= points:
+            moved.append(
+                now
+                | {
+                    "before": then["estimate"],
+                    "change": round(now["estimate"] - then["estimate"], 2),
+                }
+            )
+    return sorted(moved, key=lambda m: -abs(m["change"]))
 
 
 def _write(

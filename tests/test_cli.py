@@ -127,7 +127,24 @@ def test_a_database_held_by_another_process_exits_3_naming_it(settings, monkeypa
     assert f"is in use by process {holder.pid}" in result.stderr
 
 
+def test_trigger_without_a_server_says_to_start_serve(settings, monkeypatch):
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    result = runner.invoke(app, ["trigger", "--data-dir", str(settings.data_dir)])
+    assert result.exit_code == 2
+    assert "no Prefect server to send the run to: start `pollwatch serve`" in result.stderr
+
+
+def test_status_shows_the_settings_in_use(settings, monkeypatch):
+    monkeypatch.setenv("POLLWATCH_CRON", "0 * * * *")
+    monkeypatch.setenv("POLLWATCH_STALE_DAYS", "30")
+    facts = json.loads(pollwatch("status", "--data-dir", str(settings.data_dir), "--json").stdout)
+    assert facts["settings"]["cron"] == "0 * * * *"
+    assert facts["settings"]["stale_days"] == "30"
+    assert facts["settings"]["move_points"] == "2.0"
+
+
 def test_status_before_any_ingest_says_so(settings):
+
     result = pollwatch("status", "--data-dir", str(settings.data_dir))
     assert result.exit_code == 0
     assert "nothing has been ingested" in result.stdout
