@@ -29,8 +29,13 @@ run: setup
 	POLLWATCH_SETTLE_SECONDS=0 $(BIN)/python flows/pipeline.py
 	$(BIN)/pollwatch status
 
+# Figures, not asserts: each benchmark prints its ratio against a plain baseline (bench/RESULTS.md).
 bench: setup
 	$(BIN)/python bench/accuracy.py
+	$(BIN)/python bench/ingest_speed.py
+	$(BIN)/python bench/report_speed.py
+	$(BIN)/python bench/latency.py
+
 
 
 lint: setup

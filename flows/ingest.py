@@ -25,6 +25,7 @@ from flows.database_slot import database_slot
 from pollwatch import ingest, runs, summary
 from pollwatch.config import Settings, load_settings
 from pollwatch.discover import Discovery
+from pollwatch.results import FileResult, Waiting
 from pollwatch.store import StoreBusy
 
 
@@ -46,7 +47,7 @@ def find_new_files(paths: list[Path], settings: Settings) -> Discovery:
 
 
 def only_when_the_database_was_busy(task, task_run, state) -> bool:
-    """Retry a file when another process held the database, never for bad data."""
+    """Retry when another process held the database, never for bad data."""
     try:
         state.result()
     except StoreBusy:
@@ -57,27 +58,32 @@ def only_when_the_database_was_busy(task, task_run, state) -> bool:
 
 
 @task(
-    name="ingest-file",
-    task_run_name="ingest {path.name}",
+    name="ingest-files",
+    task_run_name="ingest {paths[0].name} and {extra} more",
     cache_policy=NO_CACHE,
     retries=2,
     retry_delay_seconds=[10, 30],
     retry_condition_fn=only_when_the_database_was_busy,
 )
-def ingest_file(
-    path: Path, settings: Settings, run_id: str, layout: str | None = None
-) -> ingest.FileResult | None:
-    result = ingest.ingest_file(path, settings, run_id, layout)
+def ingest_files(
+    paths: list[Path], extra: int, settings: Settings, run_id: str, layout: str | None = None
+) -> list[FileResult | Waiting | None]:
+    """A batch of files on one database connection, each in its own transaction; a line in the
+    log for each. (A retry after a busy database finds the files it had done already known.)"""
+    results = ingest.ingest_batch(paths, settings, run_id, layout)
     logger = get_run_logger()
-    if result is None:
-        logger.info("%s is gone: another run took it", path)
-        return None
-    logger.info(summary.file_line(result))
-    for warning in result.warnings:
-        logger.warning("%s: %s", result.path, warning)
-    for reject in result.rejects:
-        logger.warning(summary.describe_reject(result.path, reject))
-    return result
+    for path, result in zip(paths, results, strict=True):
+        if result is None:
+            logger.info("%s is gone: another run took it", path)
+        elif isinstance(result, Waiting):
+            logger.info("waiting: %s: %s", result.path, result.reason)
+        else:
+            logger.info(summary.file_line(result))
+            for warning in result.warnings:
+                logger.warning("%s: %s", summary.shown(result.path), warning)
+            for reject in result.rejects:
+                logger.warning(summary.describe_reject(result.path, reject))
+    return results
 
 
 @task(name="end-run", cache_policy=NO_CACHE)
@@ -85,7 +91,7 @@ def end_run(
     settings: Settings,
     run_id: str,
     started_at: datetime,
-    results: list[ingest.FileResult | None],
+    results: list[FileResult | Waiting | None],
     plan: Discovery,
 ) -> runs.RunSummary:
     return runs.end_run(settings, run_id, started_at, results, plan)
@@ -118,7 +124,11 @@ def ingest_polls(
     with database_slot():
         started_at = begin_run(settings, run_id)
         plan = find_new_files([Path(p) for p in paths or []], settings)
-        results = [ingest_file(path, settings, run_id, layout) for path in plan.ready]
+        results = [
+            result
+            for batch in ingest.batches(plan.ready)
+            for result in ingest_files(batch, len(batch) - 1, settings, run_id, layout)
+        ]
         run = end_run(settings, run_id, started_at, results, plan)
     publish_summary(run)
     return run

@@ -4,8 +4,9 @@ Every command says what it did; `--json` gives scripts the same facts. Exit code
 or already known, 1 something was rejected (valid rows still stored), 2 usage or configuration
 error, 3 the run could not happen (the database is held by another process).
 
-Commands that run a pipeline (ingest, report) go through its Prefect flow, imported only when
-needed, so the library stays free of Prefect and the query commands start fast.
+Commands that run a pipeline (ingest, report) go through its Prefect flow. Heavy modules (Prefect,
+pandas, pandera) are imported inside the commands that use them, so the library stays free of
+Prefect and `pollwatch status` answers in a fraction of a second.
 """
 
 from __future__ import annotations
@@ -20,10 +21,8 @@ from typing import Annotated
 import typer
 
 from pollwatch.config import ConfigError, Settings, load_settings, require_data_dir
-from pollwatch.layouts import LayoutError, load_aliases, load_layouts
-from pollwatch.runs import EXIT_NOT_RUN, EXIT_USAGE
-from pollwatch.status import collect_status, status_text
-from pollwatch.store import StoreBusy
+from pollwatch.exit_codes import EXIT_NOT_RUN, EXIT_USAGE
+from pollwatch.store import StoreError
 
 app = typer.Typer(
     help="pollwatch: poll CSV drops in, validated rows in DuckDB, trends and a report out.",
@@ -56,9 +55,9 @@ def _plain_errors() -> Iterator[None]:
     """Known failures as one line and an exit code, never a traceback."""
     try:
         yield
-    except (ConfigError, LayoutError) as err:
+    except ConfigError as err:  # LayoutError is one too
         _fail(str(err), EXIT_USAGE)
-    except StoreBusy as err:
+    except StoreError as err:
         _fail(str(err), EXIT_NOT_RUN)
 
 
@@ -97,16 +96,22 @@ def ingest(
         for path in paths or []:
             if not path.exists():
                 raise ConfigError(f"{path}: no such file or directory")
+        from pollwatch.layouts import load_layouts
+
         known = load_layouts(settings.local_layouts)
         if layout is not None and layout not in known:
             raise ConfigError(
                 f"--layout {layout}: no such layout; known layouts: {', '.join(known)}"
             )
+        from flows.ephemeral import one_at_a_time
         from flows.ingest import ingest_polls
 
-        run = ingest_polls(
-            paths=[str(p) for p in paths or []], data_dir=str(settings.data_dir), layout=layout
-        )
+        with one_at_a_time():
+            run = ingest_polls(
+                paths=[str(p) for p in paths or []],
+                data_dir=str(settings.data_dir),
+                layout=layout,
+            )
     from pollwatch.summary import run_text
 
     typer.echo(json.dumps(run.as_dict(), indent=2) if as_json else run_text(run))
@@ -119,9 +124,14 @@ def report(data_dir: DataDir = None, out: OutDir = None) -> None:
     leader, charts as PNG and SVG, the data as CSV)."""
     with _plain_errors():
         settings = _settings(data_dir)
+        from flows.ephemeral import one_at_a_time
         from flows.report import render_report
 
-        written = render_report(data_dir=str(settings.data_dir), out_dir=str(out) if out else None)
+        with one_at_a_time():
+            written = render_report(
+                data_dir=str(settings.data_dir), out_dir=str(out) if out else None
+            )
+
     typer.echo(
         f"report: {written.index} ({written.series} series, {written.charts} charts, "
         f"{len(written.pages) - 1} leader pages, {written.seconds:.1f} s)"
@@ -144,6 +154,8 @@ def trend(
 
     with _plain_errors():
         settings = _settings(data_dir)
+        from pollwatch.layouts import load_aliases
+
         name = load_aliases()["leader"].get(" ".join(leader.lower().split()), leader)
         polls = select_series(read_polls(settings), name, metric, population)
         fitted = fit_trend(polls, name, metric, population)
@@ -200,6 +212,8 @@ def status(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     """What is stored: rows per leader and metric, files by status, the last run, the newest poll,
     and the settings in use."""
     with _plain_errors():
+        from pollwatch.status import collect_status, status_text
+
         facts = collect_status(_settings(data_dir))
     typer.echo(json.dumps(facts, indent=2, default=str) if as_json else status_text(facts))
 
@@ -209,6 +223,8 @@ def layouts(data_dir: DataDir = None) -> None:
     """The source layouts pollwatch knows (schemas/sources/*.toml, then DATA_DIR/layouts/*.toml)
     and how each is recognised."""
     with _plain_errors():
+        from pollwatch.layouts import load_layouts
+
         known = load_layouts(load_settings(data_dir=data_dir).local_layouts)
     for layout in known.values():
         how = "by its header" if layout.by_header else f"in inbox/{layout.name}/ or --layout"

@@ -32,6 +32,12 @@ class Settings:
     move_points: float = 2.0
     # When `pollwatch serve` runs the pipeline (cron syntax, UTC).
     cron: str = "*/15 * * * *"
+    # A file larger than this is refused unread: no poll file is that big.
+    max_file_mb: float = 512.0
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 2**20)
 
     @property
     def inbox(self) -> Path:
@@ -77,6 +83,7 @@ def load_settings(
     stale_days: int | None = None,
     move_points: float | None = None,
     cron: str | None = None,
+    max_file_mb: float | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     env = os.environ if env is None else env
@@ -94,6 +101,7 @@ def load_settings(
         stale_days=int(_number(_pick(stale_days, env, "STALE_DAYS", 60), "STALE_DAYS", "days")),
         move_points=_number(_pick(move_points, env, "MOVE_POINTS", 2.0), "MOVE_POINTS", "points"),
         cron=str(_pick(cron, env, "CRON", "*/15 * * * *")),
+        max_file_mb=_number(_pick(max_file_mb, env, "MAX_FILE_MB", 512.0), "MAX_FILE_MB", "MB"),
     )
 
 

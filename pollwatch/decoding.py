@@ -42,6 +42,11 @@ class Decoded:
     text: str
     encoding: str
     guessed: bool  # True when no byte-order mark or valid UTF-8 said so
+    # The file's own bytes when they are the UTF-8 of `text` (saves encoding it again).
+    utf8_bytes: bytes | None = None
+
+    def utf8(self) -> bytes:
+        return self.utf8_bytes if self.utf8_bytes is not None else self.text.encode("utf-8")
 
 
 def decode(data: bytes) -> Decoded:
@@ -67,7 +72,8 @@ def _decode_text(data: bytes) -> Decoded:
             "not a CSV: binary data (NUL bytes), or UTF-16 without a byte-order mark"
         )
     try:
-        return Decoded(data.decode("utf-8"), "utf-8", False)
+        return Decoded(data.decode("utf-8"), "utf-8", False, data)
+
     except UnicodeDecodeError as err:
         utf8_error = err
     encoding = guess_single_byte_encoding(data)

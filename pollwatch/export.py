@@ -16,7 +16,7 @@ import pandas as pd
 
 from pollwatch import store
 from pollwatch.config import ConfigError, Settings
-from schemas.polls import DATE_COLUMNS
+from schemas.columns import DATE_COLUMNS
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "parquet")

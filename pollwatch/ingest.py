@@ -1,82 +1,45 @@
-"""One file from inbox to store: hash, map, validate, load, then archive or quarantine.
+"""One file from inbox to store: read, hash, map, validate, load, then archive or quarantine.
 
-The order is what makes it safe. Nothing moves until the file's rows and log entry have committed
-together; a crash before that leaves the file in the inbox and the database without any row of
-it, and a crash after it is finished by the next run, which finds the hash already known.
+The order is what makes it safe. The bytes are read once and hashed as read; a file that changes
+while it is read waits for a later run. Nothing moves until the file's rows and log entry have
+committed together: a crash before that leaves the file in the inbox and the database without any
+row of it, and a crash after it is finished by the next run, which finds the hash already known.
+A file that changed after it was read stays in the inbox, so its new content is read next time.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from pollwatch import filing, store
-from pollwatch.checks import Checked, check_rows
+from pollwatch.checks import Checked, check_rows, validate_batch
 from pollwatch.config import ConfigError, Settings, require_data_dir
-from pollwatch.decoding import UnreadableFile
+from pollwatch.decoding import UnreadableFile, decode
 from pollwatch.discover import Discovery, find_new_files, is_inside
 from pollwatch.layouts import choose_layout, folder_layout, load_aliases, load_layouts
-from pollwatch.rawcsv import read_raw_csv
+from pollwatch.rawcsv import parse_csv_text
+from pollwatch.results import FileResult, Waiting, file_status, reject_dicts
 from pollwatch.sources import Mapped, map_rows
 from pollwatch.summary import quarantine_summary
-from schemas.polls import REJECT_COLUMNS
+from schemas.columns import REJECT_COLUMNS
 
-REJECTS_SHOWN = 20
-
-
-@dataclass
-class FileResult:
-    """What happened to one file; the shape of each entry in `pollwatch ingest --json`."""
-
-    path: str
-    sha256: str
-    source: str | None
-    status: str  # loaded, partial, rejected, duplicate
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_rejected: int = 0
-    rows_updated: int = 0
-    rows_duplicate: int = 0
-    rows_skipped: int = 0
-    message: str = ""
-    warnings: list[str] = field(default_factory=list)
-    rejects: list[dict] = field(default_factory=list)  # the first REJECTS_SHOWN, one line each
-    stored_at: str | None = None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+# Files per database connection (and per Prefect task): enough to spread the fixed costs of
+# connecting and of a task, few enough that a reader waits seconds, not minutes.
+BATCH_FILES = 50
 
 
 def file_sha256(path: Path) -> str:
+    """Streamed, so a file too large to read is still hashed in bounded memory."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def reject_dicts(rejects: pd.DataFrame, limit: int = REJECTS_SHOWN) -> list[dict]:
-    """The first rejects as plain JSON-ready dicts: line (or None for the whole file), column,
-    rule, value."""
-    return [
-        {
-            "line": None if pd.isna(line) else int(line),
-            "column": column,
-            "rule": rule,
-            "value": value,
-        }
-        for line, column, rule, value in rejects.head(limit).itertuples(index=False)
-    ]
-
-
-def file_status(stored_rows: int, rejected_rows: int) -> str:
-    """loaded: nothing rejected; partial: some rows stored, some rejected; rejected: none stored."""
-    if stored_rows == 0:
-        return "rejected"
-    return "partial" if rejected_rows else "loaded"
 
 
 def plan_files(paths: list[Path], settings: Settings) -> Discovery:
@@ -98,28 +61,80 @@ def plan_files(paths: list[Path], settings: Settings) -> Discovery:
     return plan
 
 
+@dataclass
+class Prepared:
+    """A file read, hashed, new, and mapped: ready to be checked and loaded."""
+
+    path: Path
+    sha256: str
+    seen: os.stat_result
+    mapped: Mapped
+
+
 def ingest_file(
     path: Path, settings: Settings, run_id: str, layout: str | None = None
-) -> FileResult | None:
-    """Take one file all the way; None if it vanished first (another run took it).
+) -> FileResult | Waiting | None:
+    """Take one file all the way; Waiting if it is still changing, None if it vanished first
+    (another run took it).
 
     The layout is the one named, else the one its folder is named after, else the one its header
     fits.
     """
+    return ingest_batch([path], settings, run_id, layout)[0]
+
+
+def ingest_batch(
+    paths: list[Path], settings: Settings, run_id: str, layout: str | None = None
+) -> list[FileResult | Waiting | None]:
+    """Several files on one database connection, their rows validated in one pass of the poll
+    model, each file still loaded in its own transaction."""
+    with store.session(settings.db_path, settings.lock_timeout_seconds):
+        outcomes = [_prepare(path, settings, run_id, layout) for path in paths]
+        ready = [o for o in outcomes if isinstance(o, Prepared)]
+        found = validate_batch([p.mapped for p in ready])
+        checked = {id(p): check_rows(p.mapped, f) for p, f in zip(ready, found, strict=True)}
+        return [
+            _load(o, checked[id(o)], settings, run_id) if isinstance(o, Prepared) else o
+            for o in outcomes
+        ]
+
+
+def _prepare(
+    path: Path, settings: Settings, run_id: str, layout: str | None
+) -> Prepared | FileResult | Waiting | None:
     try:
-        sha256 = file_sha256(path)
+        seen = os.stat(path)
+        if seen.st_size > settings.max_file_bytes:
+            return _too_large(path, seen.st_size, settings, run_id)
+        data = path.read_bytes()
+        if _signature(os.stat(path)) != _signature(seen):
+            return Waiting(str(path), "changed while it was read; it waits for the next run")
     except FileNotFoundError:
         return None
+    sha256 = hashlib.sha256(data).hexdigest()
     with store.open_store(settings.db_path, settings.lock_timeout_seconds) as con:
         known = store.find_known_file(con, sha256)
     if known:
         return _put_away_duplicate(path, sha256, known, settings, run_id)
     try:
-        mapped = read_and_map(path, settings, layout)
+        return Prepared(path, sha256, seen, map_bytes(data, path, settings, layout))
     except UnreadableFile as err:
         return _reject_whole_file(path, sha256, err, settings, run_id)
-    checked = check_rows(mapped)
-    return _load(path, sha256, mapped, checked, settings, run_id)
+
+
+def batches(paths: list[Path], size: int = BATCH_FILES) -> list[list[Path]]:
+    return [paths[i : i + size] for i in range(0, len(paths), size)]
+
+
+def map_bytes(data: bytes, path: Path, settings: Settings, layout: str | None = None) -> Mapped:
+    raw = parse_csv_text(decode(data))
+    layouts = load_layouts(settings.local_layouts)
+    named = layout or folder_layout(path, settings.inbox, layouts)
+    return map_rows(raw, choose_layout(raw.header, layouts, named), load_aliases())
+
+
+def read_and_map(path: Path, settings: Settings, layout: str | None = None) -> Mapped:
+    return map_bytes(path.read_bytes(), path, settings, layout)
 
 
 def file_record(
@@ -147,24 +162,19 @@ def file_record(
     )
 
 
-def read_and_map(path: Path, settings: Settings, layout: str | None = None) -> Mapped:
-    raw = read_raw_csv(path)
-    layouts = load_layouts(settings.local_layouts)
-
-    named = layout or folder_layout(path, settings.inbox, layouts)
-    return map_rows(raw, choose_layout(raw.header, layouts, named), load_aliases())
+def _signature(stat: os.stat_result) -> tuple[int, int]:
+    return stat.st_size, stat.st_mtime_ns
 
 
-def _load(
-    path: Path, sha256: str, mapped: Mapped, checked: Checked, settings: Settings, run_id: str
-) -> FileResult:
+def _load(prepared: Prepared, checked: Checked, settings: Settings, run_id: str) -> FileResult:
+    path, sha256, seen, mapped = (prepared.path, prepared.sha256, prepared.seen, prepared.mapped)
     record = file_record(path, sha256, mapped, checked, run_id)
+
     destination = filing.choose_destination(path, sha256, record.status, settings)
     record.stored_path = str(destination)
     with store.open_store(settings.db_path, settings.lock_timeout_seconds) as con:
         counts = store.load_file(con, record, store.utc_now())
-        if counts is None:
-            known = store.find_known_file(con, sha256)
+        known = store.find_known_file(con, sha256) if counts is None else None
     if counts is None:
         return _put_away_duplicate(path, sha256, known, settings, run_id)
     result = FileResult(
@@ -179,19 +189,49 @@ def _load(
         rows_duplicate=counts.duplicate + checked.rows_duplicate,
         rows_skipped=mapped.rows_skipped,
         message=record.message,
-        warnings=checked.warnings,
+        warnings=list(checked.warnings),
         stored_at=str(destination),
         rejects=reject_dicts(checked.rejects),
     )
+    if _signature(_stat_or_none(path) or seen) != _signature(seen):
+        result.warnings.append(
+            "the file changed after it was read: it stays in the inbox and "
+            "its new content is read by the next run"
+        )
+        result.stored_at, result.filed = None, False
+        return result
     quarantined = record.status in filing.QUARANTINED_STATUSES
-    filing.put_away(
+    return _file(
+        result,
         path,
         destination,
         settings,
         rejects=checked.rejects if quarantined else None,
         summary=quarantine_summary(result, checked.rejects, run_id) if quarantined else None,
     )
-    return result
+
+
+def _stat_or_none(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+
+
+def _too_large(path: Path, size: int, settings: Settings, run_id: str) -> FileResult:
+    """Refused unread: a poll file is never this big, and reading it whole could exhaust memory."""
+    limit = settings.max_file_bytes
+    return _reject_whole_file(
+        path,
+        file_sha256(path),
+        UnreadableFile(
+            f"too large for a poll file: {size / 2**20:,.0f} MB, over the {limit / 2**20:,.0f} MB "
+            "limit (POLLWATCH_MAX_FILE_MB); it was not read",
+            rule="too_large",
+        ),
+        settings,
+        run_id,
+    )
 
 
 def _reject_whole_file(
@@ -224,14 +264,14 @@ def _reject_whole_file(
         stored_at=str(destination),
         rejects=reject_dicts(rejects),
     )
-    filing.put_away(
+    return _file(
+        result,
         path,
         destination,
         settings,
         rejects=rejects,
         summary=quarantine_summary(result, rejects, run_id),
     )
-    return result
 
 
 def _put_away_duplicate(
@@ -270,14 +310,40 @@ def _put_away_duplicate(
         stored_at=str(destination),
     )
     if redundant:
-        path.unlink()
+        path.unlink(missing_ok=True)
         return result
     quarantined = unfinished and known.status in filing.QUARANTINED_STATUSES
-    filing.put_away(
+    return _file(
+        result,
         path,
         destination,
         settings,
         rejects=rejects if quarantined else None,
         summary=quarantine_summary(result, rejects, run_id) if quarantined else None,
     )
+
+
+def _file(
+    result: FileResult,
+    path: Path,
+    destination: Path,
+    settings: Settings,
+    rejects: pd.DataFrame | None,
+    summary: str | None,
+) -> FileResult:
+    """Put the file away; if the disk says no, say so and leave it where it is, rows stored."""
+    try:
+        filing.put_away(path, destination, settings, rejects=rejects, summary=summary)
+    except FileNotFoundError:
+        if path.exists():
+            raise
+        result.warnings.append(
+            "the file left the inbox before it could be moved (another run took it)"
+        )
+    except OSError as err:
+        result.stored_at, result.filed = None, False
+        result.warnings.append(
+            f"could not move it to {destination}: {err.strerror or err}; it stays where it is "
+            "and a later run files it (its rows are stored)"
+        )
     return result

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from pollwatch.config import ConfigError
 from pollwatch.decoding import UnreadableFile
-from schemas.polls import CANONICAL_COLUMNS, CATEGORY_COLUMNS
+from schemas.columns import CANONICAL_COLUMNS, CATEGORY_COLUMNS
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 LAYOUT_DIR = SCHEMAS / "sources"
@@ -36,7 +37,7 @@ TOP_LEVEL_KEYS = {
 }
 
 
-class LayoutError(Exception):
+class LayoutError(ConfigError):
     """A layout file is wrong; the message names the file and the key."""
 
 

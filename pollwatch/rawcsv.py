@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from pollwatch.decoding import Decoded, UnreadableFile, decode
 
@@ -22,6 +27,8 @@ MAX_FIELD_CHARS = 1_000_000
 DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 SNIFF_CHARS = 64 * 1024
 SNIFF_RECORDS = 50
+FAST_BLOCK_BYTES = 16 << 20
+STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
 
 
 @dataclass
@@ -55,7 +62,19 @@ def parse_csv_text(decoded: Decoded | str) -> RawTable:
     if isinstance(decoded, str):
         decoded = Decoded(decoded, "utf-8", False)
     delimiter = sniff_delimiter(decoded.text)
-    records, starts = _read_records(decoded.text, delimiter)
+    table = _read_fast(decoded, delimiter) or _read_exact(decoded.text, delimiter)
+    notes = []
+    if decoded.guessed:
+        notes.append(f"read as {decoded.encoding} (it is not UTF-8)")
+    if delimiter != ",":
+        notes.append(f"fields separated by {DELIMITER_NAMES[delimiter]}")
+    table.encoding, table.delimiter, table.notes = decoded.encoding, delimiter, notes
+    return table
+
+
+def _read_exact(text: str, delimiter: str) -> RawTable:
+    """Record by record with Python's csv module: any layout of lines, exact line numbers."""
+    records, starts = _read_records(text, delimiter)
     if not records:
         raise UnreadableFile("empty file: no header and no rows", rule="empty_file")
     header = [normalise_header(name) or f"unnamed_{i}" for i, name in enumerate(records[0], 1)]
@@ -73,12 +92,74 @@ def parse_csv_text(decoded: Decoded | str) -> RawTable:
     cells = pd.DataFrame(
         rows, columns=header, index=pd.Index(lines, name="line_number"), dtype="str"
     )
-    notes = []
-    if decoded.guessed:
-        notes.append(f"read as {decoded.encoding} (it is not UTF-8)")
-    if delimiter != ",":
-        notes.append(f"fields separated by {DELIMITER_NAMES[delimiter]}")
-    return RawTable(header, cells, ragged, starts[0], decoded.encoding, delimiter, notes)
+    return RawTable(header, cells, ragged, starts[0])
+
+
+def _refuse_huge_cells(table: pa.Table) -> None:
+    """The same bound as the record-by-record reader: a cell this long is not poll data."""
+    for column in table.columns:
+        lengths = pc.utf8_length(column)
+        longest = pc.max(lengths).as_py()
+        if longest is not None and longest > MAX_FIELD_CHARS:
+            line = pc.index(lengths, longest).as_py() + 2
+            raise UnreadableFile(
+                f"not a valid CSV at line {line}: field larger than field limit "
+                f"({MAX_FIELD_CHARS:,} characters)",
+                line,
+            )
+
+
+def _read_fast(decoded: Decoded, delimiter: str) -> RawTable | None:
+    """The common case at C speed: every record on its own line under a header on line 1.
+
+    pyarrow reads all cells as text; the record count must equal the count of lines after the
+    header, which proves each record sits on one line, so line numbers are exact. Anything else
+    (blank lines, quoted newlines, ragged rows) returns None and is read record by record.
+    """
+    data = decoded.utf8()
+    first_newline = data.find(b"\n")
+    if first_newline <= 0:
+        return None
+    first_line = data[:first_newline].decode("utf-8").rstrip("\r")
+    if not first_line.strip():
+        return None
+    header = [
+        normalise_header(name) or f"unnamed_{i}"
+        for i, name in enumerate(next(csv.reader([first_line], delimiter=delimiter)), 1)
+    ]
+    _check_header(header, 1)
+    lines = data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1)
+    if lines == 0:
+        raise UnreadableFile("header only: the file has no data rows", 1, "header_only")
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(
+                column_names=header, skip_rows=1, block_size=FAST_BLOCK_BYTES
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()),
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    if table.num_rows != lines:
+        return None
+    _refuse_huge_cells(table)
+    cells = table.to_pandas(types_mapper={pa.string(): STR}.get)
+    cells.index = pd.RangeIndex(2, 2 + len(cells), name="line_number")
+    separators = rb"[ \t" + re.escape(delimiter.encode()) + rb"]"
+    if re.search(rb"\n" + separators + rb"*\r?\n|\n" + separators + rb"+\r?$", data):
+        # Lines of nothing but separators: the record-by-record reader skips them; so must this.
+        blank = pd.concat([cells[c].str.strip() == "" for c in cells.columns], axis=1)
+        cells = cells[~blank.all(axis=1)]
+    return RawTable(header, cells, [], 1)
 
 
 def sniff_delimiter(text: str) -> str:

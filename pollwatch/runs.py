@@ -14,13 +14,9 @@ from pathlib import Path
 from pollwatch import store
 from pollwatch.config import Settings, require_data_dir
 from pollwatch.discover import Discovery
-from pollwatch.ingest import FileResult, ingest_file, plan_files
-
-EXIT_OK = 0
-EXIT_REJECTS = 1
-EXIT_USAGE = 2
-# Beyond DESIGN.md's three codes: the run could not happen at all (database held, disk full).
-EXIT_NOT_RUN = 3
+from pollwatch.exit_codes import EXIT_NOT_RUN, EXIT_OK, EXIT_REJECTS  # noqa: E402
+from pollwatch.ingest import batches, ingest_batch, plan_files
+from pollwatch.results import FileResult, Waiting
 
 ROW_COUNTS = (
     "rows_read",
@@ -56,7 +52,10 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-
+        """3 if a file could not be moved out of the inbox (its rows are stored), else 1 if
+        anything was rejected, else 0."""
+        if not all(r.filed for r in self.files):
+            return EXIT_NOT_RUN
         if any(r.status in ("partial", "rejected") for r in self.files):
             return EXIT_REJECTS
         return EXIT_OK
@@ -90,18 +89,19 @@ def end_run(
     settings: Settings,
     run_id: str,
     started_at: datetime,
-    results: list[FileResult | None],
+    results: list[FileResult | Waiting | None],
     plan: Discovery,
 ) -> RunSummary:
     summary = RunSummary(
         run_id=run_id,
         started_at=started_at,
         finished_at=store.utc_now(),
-        files=[r for r in results if r is not None],
-        waiting=[(str(p), why) for p, why in plan.waiting],
+        files=[r for r in results if isinstance(r, FileResult)],
+        waiting=[(str(p), why) for p, why in plan.waiting]
+        + [(r.path, r.reason) for r in results if isinstance(r, Waiting)],
         ignored=[(str(p), why) for p, why in plan.ignored],
     )
-    status = "ok" if summary.exit_code == EXIT_OK else "rejects"
+    status = {EXIT_OK: "ok", EXIT_REJECTS: "rejects"}.get(summary.exit_code, "not_filed")
     with store.open_store(settings.db_path, settings.lock_timeout_seconds) as con:
         store.finish_run(con, run_id, status, summary.totals)
     return summary
@@ -118,5 +118,7 @@ def run_ingest(
     run_id = run_id or new_run_id()
     started_at = begin_run(settings, run_id, trigger)
     plan = plan_files(paths, settings)
-    results = [ingest_file(path, settings, run_id, layout) for path in plan.ready]
+    results = [
+        r for batch in batches(plan.ready) for r in ingest_batch(batch, settings, run_id, layout)
+    ]
     return end_run(settings, run_id, started_at, results, plan)

@@ -17,7 +17,7 @@ import pandas as pd
 from pollwatch import values
 from pollwatch.layouts import Layout, fold_series
 from pollwatch.rawcsv import RawTable
-from schemas.polls import (
+from schemas.columns import (
     CANONICAL_COLUMNS,
     CATEGORY_COLUMNS,
     DATE_COLUMNS,
@@ -83,7 +83,11 @@ def map_rows(raw: RawTable, layout: Layout, aliases: dict[str, dict[str, str]]) 
     for name, default in DEFAULTS.items():
         polls[name] = polls[name].fillna(default)
     source_keys = _source_keys(raw.cells.loc[cells.index], layout)
-    polls["poll_key"] = polls["poll_key"].fillna(source_keys).fillna(derive_poll_keys(polls))
+    polls["poll_key"] = polls["poll_key"].fillna(source_keys)
+    keyless = polls["poll_key"].isna()
+    if keyless.any():
+        polls.loc[keyless, "poll_key"] = derive_poll_keys(polls[keyless])
+
     as_written = pd.DataFrame(index=cells.index)
     for name in AS_WRITTEN:
         from_file = name in column_names
@@ -131,8 +135,7 @@ def _translate(
     """Publisher spellings to canonical ones: the layout's value maps, then the alias tables."""
     text = cells.copy()
     for name, table in [*layout.values.items(), *((n, aliases.get(n, {})) for n in ALIASED)]:
-        column = values.clean_text(text[name])
-        text[name] = fold_series(column).map(table).fillna(column).astype("str")
+        text[name] = values.per_unique(lambda column, t=table: _spelled_as(column, t), text[name])
     if layout.month_only_published_is_fieldwork:
         undated = (
             values.clean_text(text["fieldwork_start"]).isna()
@@ -142,6 +145,12 @@ def _translate(
         text.loc[undated, "fieldwork_start"] = text.loc[undated, "published"]
         text.loc[undated, "published"] = ""
     return text
+
+
+def _spelled_as(column: pd.Series, table: dict[str, str]) -> pd.Series:
+    """Each cell as the table spells it (compared folded), or as it was."""
+    column = values.clean_text(column)
+    return fold_series(column).map(table).fillna(column).astype("str")
 
 
 def _parse(
@@ -169,7 +178,7 @@ def _parse(
                     }
                 )
             )
-    _settle_fieldwork_periods(polls, text, layout.date_precision)
+    _settle_fieldwork_periods(polls, text, layout)
     frame = (
         pd.concat(rejects, ignore_index=True)
         if rejects
@@ -178,24 +187,26 @@ def _parse(
     return polls, frame
 
 
-def _settle_fieldwork_periods(polls: pd.DataFrame, text: pd.DataFrame, precision: str) -> None:
+def _settle_fieldwork_periods(polls: pd.DataFrame, text: pd.DataFrame, layout: Layout) -> None:
     """Turn a series' date stamps into fieldwork periods, and let a month fill an empty end."""
     start, end = polls["fieldwork_start"], polls["fieldwork_end"]
-    if precision == "month":
+    # A month reads as its first day at the start and its last day at the end; a day reads the
+    # same either way. So a start cell is a month exactly when its two readings differ.
+    start_as_end = values.parse_date(
+        text["fieldwork_start"], period_end=True, formats=layout.date_formats
+    ).values
+    end_as_start = values.parse_date(text["fieldwork_end"], formats=layout.date_formats).values
+    fill_end = end.isna() & start_as_end.notna() & (start_as_end != start)
+    fill_start = start.isna() & end_as_start.notna() & (end_as_start != end)
+    if layout.date_precision == "month":
         polls["fieldwork_start"] = start.dt.to_period("M").dt.start_time.astype("datetime64[us]")
         polls["fieldwork_end"] = (
             end.dt.to_period("M").dt.end_time.dt.normalize().astype("datetime64[us]")
         )
-    elif precision == "week_ending":
+    elif layout.date_precision == "week_ending":
         polls["fieldwork_start"] = end - pd.Timedelta(days=6)
-    start_empty = values.clean_text(text["fieldwork_start"]).isna()
-    end_empty = values.clean_text(text["fieldwork_end"]).isna()
-    start_month = values.is_month_only(text["fieldwork_start"])
-    end_month = values.is_month_only(text["fieldwork_end"])
-    month_end = values.parse_date(text["fieldwork_start"], period_end=True).values
-    month_start = values.parse_date(text["fieldwork_end"]).values
-    polls.loc[start_month & end_empty, "fieldwork_end"] = month_end
-    polls.loc[end_month & start_empty, "fieldwork_start"] = month_start
+    polls.loc[fill_end, "fieldwork_end"] = start_as_end
+    polls.loc[fill_start, "fieldwork_start"] = end_as_start
 
 
 def _apply_terms_of_office(polls: pd.DataFrame, layout: Layout) -> None:

@@ -8,19 +8,24 @@ either all of them or none.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from pollwatch.migrations import MIGRATIONS
-from schemas.polls import CANONICAL_COLUMNS
+from schemas.columns import CANONICAL_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 VALUE_COLUMNS = [name for name in CANONICAL_COLUMNS if name != "poll_key"]
 # What a poll says. Two sources that agree on these report the same poll, even if their links
@@ -39,18 +44,52 @@ STORED_COLUMNS = ["poll_key", *VALUE_COLUMNS, *PROVENANCE_COLUMNS]
 KNOWN_FILE_STATUSES = ("loaded", "partial")
 
 
-class StoreBusy(Exception):
+class StoreError(Exception):
+    """The database cannot be used right now; the message says why. Nothing was written."""
+
+
+class StoreBusy(StoreError):
     """Another process holds the database; the message says which one."""
+
+
+class StoreWriteFailed(StoreError):
+    """A write failed (a full disk, a read-only folder): the transaction was rolled back."""
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+_SESSION: ContextVar[tuple[Path, duckdb.DuckDBPyConnection] | None] = ContextVar(
+    "pollwatch_store_session", default=None
+)
+
+
+@contextmanager
+def session(db_path: Path, timeout_seconds: float = 30.0) -> Iterator[None]:
+    """One connection for a batch of files, instead of one per step of each file.
+
+    Connections are short on purpose (DuckDB admits one process at a time), so a session spans
+    one batch, not a whole run: between batches other processes get their turn.
+    """
+    with open_store(db_path, timeout_seconds) as con:
+        token = _SESSION.set((db_path.resolve(), con))
+        try:
+            yield
+        finally:
+            _SESSION.reset(token)
+
+
 @contextmanager
 def open_store(db_path: Path, timeout_seconds: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Connect (waiting up to `timeout_seconds` for another writer), migrate, and close after."""
+    """Connect (waiting up to `timeout_seconds` for another writer), migrate, and close after;
+    inside a session, the session's connection."""
+    active = _SESSION.get()
+    if active is not None and active[0] == db_path.resolve():
+        yield active[1]
+        return
     con = _connect_waiting(db_path, timeout_seconds)
+
     try:
         migrate(con)
         yield con
@@ -66,7 +105,8 @@ def _connect_waiting(db_path: Path, timeout_seconds: float) -> duckdb.DuckDBPyCo
             return duckdb.connect(str(db_path))
         except duckdb.IOException as err:
             if "lock" not in str(err).lower():
-                raise
+                raise StoreError(f"cannot open the database {db_path}: {_first_line(err)}") from err
+
             if time.monotonic() >= deadline:
                 raise StoreBusy(
                     f"database {db_path} is in use by {_lock_holder(str(err))}; waited "
@@ -196,24 +236,49 @@ def load_file(
             ],
         )
         con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
+    except BaseException as err:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        if isinstance(err, duckdb.Error):
+            raise StoreWriteFailed(
+                f"could not write {record.path}'s rows to the database: "
+                f"{_first_line(err)}; nothing of it was stored"
+            ) from err
         raise
     return counts
 
 
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+
+
+TYPED_INCOMING = (
+    "SELECT * REPLACE (fieldwork_start::DATE AS fieldwork_start, "
+    "fieldwork_end::DATE AS fieldwork_end, published::DATE AS published, "
+    "sample_size::INTEGER AS sample_size, line_number::INTEGER AS line_number) FROM incoming"
+)
+
+
 def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCounts:
+    """New polls inserted; known ones compared, corrected (old values to revisions) or counted."""
+    keys = record.polls[["poll_key"]]
+    con.register("incoming_keys", keys)
+    known = con.execute(
+        "SELECT count(*) FROM incoming_keys JOIN polls USING (poll_key)"
+    ).fetchall()[0][0]
+
+    con.unregister("incoming_keys")
+    stored = ", ".join(STORED_COLUMNS)
+    if known == 0:  # the bulk case: nothing to compare, one pass straight into the table
+        con.execute(f"INSERT INTO polls ({stored}) SELECT {stored} FROM ({TYPED_INCOMING})")
+        return LoadCounts(loaded=len(record.polls), updated=0, duplicate=0)
     differs = " OR ".join(f"p.{c} IS DISTINCT FROM i.{c}" for c in MEASURE_COLUMNS)
     changed_names = ", ".join(
         f"CASE WHEN p.{c} IS DISTINCT FROM i.{c} THEN '{c}' END" for c in VALUE_COLUMNS
     )
     # Cast to the store's column types first, so that comparing old and new values is exact.
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE incoming_typed AS SELECT * REPLACE ("
-        "fieldwork_start::DATE AS fieldwork_start, fieldwork_end::DATE AS fieldwork_end, "
-        "published::DATE AS published, sample_size::INTEGER AS sample_size, "
-        "line_number::INTEGER AS line_number) FROM incoming"
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming_typed AS {TYPED_INCOMING}")
+
     con.execute(
         "CREATE OR REPLACE TEMP TABLE changed AS "
         f"SELECT i.poll_key, list_filter([{changed_names}], lambda x: x IS NOT NULL) AS columns "
@@ -223,7 +288,6 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
         "SELECT count(*) FROM incoming_typed i JOIN polls p USING (poll_key)"
     ).fetchone()[0]
     updated = con.execute("SELECT count(*) FROM changed").fetchone()[0]
-    stored = ", ".join(STORED_COLUMNS)
     con.execute(
         f"INSERT INTO revisions ({stored}, changed_columns, revised_by_file_sha256,"
         f" revised_by_run_id, revised_at) SELECT {', '.join('p.' + c for c in STORED_COLUMNS)},"

@@ -6,25 +6,36 @@ same way because they all come from here.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 if TYPE_CHECKING:
-    from pollwatch.ingest import FileResult
     from pollwatch.report import Report
+    from pollwatch.results import FileResult
     from pollwatch.runs import RunSummary
 
 REJECTS_IN_SUMMARY = 20
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def shown(text: object) -> str:
+    """Text from file names and cells on one line: control characters (a newline in a file
+    name) are written as escapes, so every message stays one line."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
 def describe_reject(path: str, reject: dict) -> str:
     """`file:line: column c: rule (value 'x')`, the shape compilers use, so editors can jump."""
     line = reject.get("line", reject.get("line_number"))
-    where = path if line is None or pd.isna(line) else f"{path}:{int(line)}"
+    where = shown(path) if line is None or pd.isna(line) else f"{shown(path)}:{int(line)}"
     if reject.get("column"):
-        return f"{where}: column {reject['column']}: {reject['rule']} (value {reject['value']!r})"
-    return f"{where}: {reject['rule']}: {reject['value']}"
+        return (
+            f"{where}: column {shown(reject['column'])}: {reject['rule']} "
+            f"(value {shown(repr(reject['value']))})"
+        )
+    return f"{where}: {reject['rule']}: {shown(reject['value'])}"
 
 
 def quarantine_summary(result: FileResult, rejects: pd.DataFrame, run_id: str) -> str:
@@ -58,8 +69,10 @@ def file_line(result: FileResult) -> str:
         f"{result.rows_read} read, {result.rows_loaded} new, {result.rows_updated} corrected,"
         f" {result.rows_duplicate} already known, {result.rows_rejected} rejected"
     )
+    if result.rows_skipped:
+        counts += f", {result.rows_skipped} skipped"
     detail = result.message if result.status in ("duplicate", "rejected") else counts
-    return f"{result.status:<9} {result.path}: {detail}"
+    return f"{result.status:<9} {shown(result.path)}: {shown(detail)}"
 
 
 def run_text(summary: RunSummary, rejects_per_file: int = 5) -> str:
@@ -67,17 +80,22 @@ def run_text(summary: RunSummary, rejects_per_file: int = 5) -> str:
     out = []
     for result in summary.files:
         out.append(file_line(result))
-        out += ["    warning: " + w for w in result.warnings]
+        out += ["    warning: " + shown(w) for w in result.warnings]
         if result.source is not None:
-            shown = result.rejects[:rejects_per_file]
-            out += ["    " + describe_reject(result.path, r) for r in shown]
+            first = result.rejects[:rejects_per_file]
+            out += ["    " + describe_reject(result.path, r) for r in first]
         if result.status in ("partial", "rejected") and result.stored_at:
-            out.append(f"    every reason is in {result.stored_at}.errors.csv")
-    out += [f"waiting   {path}: {reason}" for path, reason in summary.waiting]
-    out += [f"ignored   {path}: {reason}" for path, reason in summary.ignored]
+            out.append(f"    every reason is in {shown(result.stored_at)}.errors.csv")
+    out += [f"waiting   {shown(path)}: {reason}" for path, reason in summary.waiting]
+    out += [f"ignored   {shown(path)}: {reason}" for path, reason in summary.ignored]
     if not summary.files and not summary.waiting:
         out.append("nothing new in the inbox")
     out.append(totals_line(summary.totals))
+    if not all(r.filed for r in summary.files):
+        out.append(
+            "some files could not be moved out of the inbox (see the warnings above); "
+            "their rows are stored"
+        )
     return "\n".join(out)
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from pollwatch.config import ConfigError
-from schemas.polls import POPULATIONS
+from schemas.columns import POPULATIONS
 
 # 538's order: a poll that reports several populations counts once, as its first of these.
 POPULATION_PRIORITY = {name: rank for rank, name in enumerate(POPULATIONS)}

@@ -13,51 +13,18 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from schemas.columns import (
+    METRICS,
+    MODES,
+    POPULATIONS,
+    REJECT_COLUMNS,
+    SHARE_COLUMNS,
+)
 from schemas.countries import ISO_3166_ALPHA2
-
-METRICS = ("approval", "trust", "support", "favorability", "performance")
-POPULATIONS = ("adults", "registered_voters", "likely_voters", "voters", "unknown")
-MODES = ("phone", "online", "face_to_face", "ivr", "mixed", "unknown")
 
 # Three shares, each rounded by its pollster to a whole point, can add up to 101.5.
 SHARES_ROUNDING_TOLERANCE = 1.5
 EARLIEST_FIELDWORK = pd.Timestamp("1900-01-01")
-
-CANONICAL_COLUMNS = (
-    "pollster",
-    "sponsor",
-    "country",
-    "leader",
-    "metric",
-    "population",
-    "mode",
-    "fieldwork_start",
-    "fieldwork_end",
-    "published",
-    "sample_size",
-    "positive_pct",
-    "negative_pct",
-    "undecided_pct",
-    "tracking",
-    "poll_key",
-    "source_url",
-    "notes",
-)
-# Columns a canonical file must have in its header; the others have a default or may be empty.
-REQUIRED_COLUMNS = (
-    "pollster",
-    "country",
-    "leader",
-    "metric",
-    "fieldwork_start",
-    "fieldwork_end",
-    "positive_pct",
-)
-TEXT_COLUMNS = ("pollster", "sponsor", "leader", "poll_key", "source_url", "notes")
-CATEGORY_COLUMNS = {"metric": METRICS, "population": POPULATIONS, "mode": MODES}
-DATE_COLUMNS = ("fieldwork_start", "fieldwork_end", "published")
-SHARE_COLUMNS = ("positive_pct", "negative_pct", "undecided_pct")
-PROVENANCE_COLUMNS = ("file_sha256", "source_name", "line_number", "ingested_at", "run_id")
 
 
 class PollRecord(pa.DataFrameModel):
@@ -146,8 +113,6 @@ ROW_RULE_COLUMNS = {
     "published_not_before_fieldwork_end": ("published", ("fieldwork_end", "published")),
     "shares_sum_at_most_100": ("+".join(SHARE_COLUMNS), SHARE_COLUMNS),
 }
-
-REJECT_COLUMNS = ("line_number", "column", "rule", "value")
 
 
 @dataclass

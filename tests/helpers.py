@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from pollwatch.config import Settings
-from schemas.polls import CANONICAL_COLUMNS
+from schemas.columns import CANONICAL_COLUMNS
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 

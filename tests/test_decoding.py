@@ -10,7 +10,7 @@ import pytest
 
 from pollwatch.decoding import guess_single_byte_encoding
 from pollwatch.runs import run_ingest
-from schemas.polls import CANONICAL_COLUMNS
+from schemas.columns import CANONICAL_COLUMNS
 from tests.helpers import poll_row, query, settle
 
 RUSSIAN_ROWS = [

@@ -16,7 +16,7 @@ from pollwatch.checks import check_rows
 from pollwatch.layouts import load_aliases, load_layouts
 from pollwatch.rawcsv import parse_csv_text
 from pollwatch.sources import map_rows
-from schemas.polls import CANONICAL_COLUMNS, REQUIRED_COLUMNS
+from schemas.columns import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 from tests.helpers import poll_row
 
 

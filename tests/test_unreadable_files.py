@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from pollwatch.runs import run_ingest
-from schemas.polls import REQUIRED_COLUMNS
+from schemas.columns import REQUIRED_COLUMNS
 from tests.helpers import REAL, poll_row, query, settle, write_csv
 
 HTML_PAGE = REAL / "fte_president_approval_polls_503_error_2021-03-09.csv"

@@ -1,0 +1,45 @@
+"""The canonical poll record's columns and allowed values, as plain data.
+
+Kept apart from the pandera model (polls.py) so that code which only needs the names (the
+store, the layouts, the command line) does not load pandas and pandera to get them.
+"""
+
+METRICS = ("approval", "trust", "support", "favorability", "performance")
+POPULATIONS = ("adults", "registered_voters", "likely_voters", "voters", "unknown")
+MODES = ("phone", "online", "face_to_face", "ivr", "mixed", "unknown")
+
+CANONICAL_COLUMNS = (
+    "pollster",
+    "sponsor",
+    "country",
+    "leader",
+    "metric",
+    "population",
+    "mode",
+    "fieldwork_start",
+    "fieldwork_end",
+    "published",
+    "sample_size",
+    "positive_pct",
+    "negative_pct",
+    "undecided_pct",
+    "tracking",
+    "poll_key",
+    "source_url",
+    "notes",
+)
+# Columns a canonical file must have in its header; the others have a default or may be empty.
+REQUIRED_COLUMNS = (
+    "pollster",
+    "country",
+    "leader",
+    "metric",
+    "fieldwork_start",
+    "fieldwork_end",
+    "positive_pct",
+)
+TEXT_COLUMNS = ("pollster", "sponsor", "leader", "poll_key", "source_url", "notes")
+CATEGORY_COLUMNS = {"metric": METRICS, "population": POPULATIONS, "mode": MODES}
+DATE_COLUMNS = ("fieldwork_start", "fieldwork_end", "published")
+SHARE_COLUMNS = ("positive_pct", "negative_pct", "undecided_pct")
+REJECT_COLUMNS = ("line_number", "column", "rule", "value")

@@ -1,0 +1,171 @@
+"""Property-based: whatever arrives, a file ends loaded or quarantined with a reason, never in a
+traceback; valid records come back out exactly as they went in."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pollwatch.config import load_settings
+from pollwatch.export import read_polls, write_polls
+from pollwatch.runs import run_ingest
+from schemas.columns import CANONICAL_COLUMNS, METRICS, MODES, POPULATIONS
+from tests.helpers import settle
+
+QUICK = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def ingest_bytes(data: bytes):
+    root = Path(tempfile.mkdtemp(prefix="pollwatch-property-"))
+    (root / "data" / "inbox").mkdir(parents=True)
+    path = root / "data" / "inbox" / "drop.csv"
+    path.write_bytes(data)
+    settle(path)
+    config = load_settings(data_dir=root / "data", settle_seconds=0, env={})
+    run = run_ingest([], config)
+    return config, run
+
+
+def assert_handled(run) -> None:
+    [result] = run.files
+    assert result.status in ("loaded", "partial", "rejected")
+    if result.status == "rejected":
+        assert result.message and "\n" not in result.message
+        assert result.rejects, "a rejected file carries its reasons"
+    if result.status != "loaded":
+        assert result.stored_at and "quarantine" in result.stored_at
+
+
+@QUICK
+@given(st.binary(max_size=3000))
+def test_random_bytes_are_loaded_or_quarantined_with_a_reason(data):
+    assert_handled(ingest_bytes(data)[1])
+
+
+CSVISH = st.lists(
+    st.sampled_from(list(',;"\n\r\t 0123456789.-%/abcXYZ') + ["Левада", "NA", "2022-03", "71,5"]),
+    max_size=300,
+).map("".join)
+
+
+@QUICK
+@given(header=st.lists(st.sampled_from(CANONICAL_COLUMNS), max_size=10), body=CSVISH)
+def test_csv_like_text_under_any_header_is_loaded_or_quarantined(header, body):
+    assert_handled(ingest_bytes((",".join(header) + "\n" + body).encode())[1])
+
+
+WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ", min_size=3, max_size=20).map(
+    lambda s: "Q" + " ".join(s.split())
+)
+
+
+@st.composite
+def poll_records(draw, least: int = 1):
+    records = []
+    for index in range(draw(st.integers(least, 8))):
+        start = date(1950, 1, 1) + timedelta(days=draw(st.integers(0, 25_000)))
+        end = start + timedelta(days=draw(st.integers(0, 20)))
+        positive = draw(st.integers(0, 1000)) / 10
+        negative = draw(
+            st.one_of(st.none(), st.integers(0, int(1000 - positive * 10)).map(lambda v: v / 10))
+        )
+        records.append(
+            {
+                "pollster": draw(WORDS),
+                "sponsor": draw(st.one_of(st.just(""), WORDS)),
+                "country": draw(st.sampled_from(["RU", "UA", "US", "FR", "DE"])),
+                "leader": draw(WORDS),
+                "metric": draw(st.sampled_from(METRICS)),
+                "population": draw(st.sampled_from(POPULATIONS)),
+                "mode": draw(st.sampled_from(MODES)),
+                "fieldwork_start": start.isoformat(),
+                "fieldwork_end": end.isoformat(),
+                "published": draw(
+                    st.one_of(st.just(""), st.just((end + timedelta(days=3)).isoformat()))
+                ),
+                "sample_size": draw(st.one_of(st.just(""), st.integers(1, 20_000).map(str))),
+                "positive_pct": f"{positive:g}",
+                "negative_pct": "" if negative is None else f"{negative:g}",
+                "undecided_pct": "",
+                "tracking": draw(st.sampled_from(["true", "false"])),
+                "poll_key": f"key-{index}",
+                "source_url": "",
+                "notes": draw(st.one_of(st.just(""), WORDS)),
+            }
+        )
+    return records
+
+
+def as_csv(records: list[dict]) -> bytes:
+    handle = io.StringIO()
+    writer = csv.DictWriter(handle, list(CANONICAL_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return handle.getvalue().encode()
+
+
+@QUICK
+@given(poll_records())
+def test_valid_records_survive_ingest_and_export_unchanged(records):
+    config, run = ingest_bytes(as_csv(records))
+    assert run.files[0].status == "loaded", run.files[0].rejects
+    out = config.data_dir / "export.parquet"
+    write_polls(read_polls(config), out, "parquet")
+    exported = pd.read_parquet(out).set_index("poll_key")
+    for record in records:
+        row = exported.loc[record["poll_key"]]
+        for name in ("pollster", "country", "leader", "metric", "population", "mode"):
+            assert row[name] == record[name]
+        for name in ("sponsor", "notes"):
+            assert (row[name] if pd.notna(row[name]) else "") == record[name]
+        assert f"{row['fieldwork_start']:%Y-%m-%d}" == record["fieldwork_start"]
+        assert f"{row['fieldwork_end']:%Y-%m-%d}" == record["fieldwork_end"]
+        assert f"{row['positive_pct']:g}" == record["positive_pct"]
+        assert ("" if pd.isna(row["sample_size"]) else str(row["sample_size"])) == (
+            record["sample_size"]
+        )
+        assert bool(row["tracking"]) == (record["tracking"] == "true")
+
+
+DAMAGE = st.sampled_from(
+    [
+        ("positive_pct", "abc"),
+        ("positive_pct", "130"),
+        ("country", "Narnia"),
+        ("fieldwork_start", "2099-13-45"),
+        ("sample_size", "-5"),
+        ("metric", "vibes"),
+        ("leader", ""),
+        ("fieldwork_end", "1900-01-01"),
+    ]
+)
+
+
+@QUICK
+@given(
+    records=poll_records(least=2),
+    damage=st.lists(st.tuples(st.integers(0, 7), DAMAGE), min_size=1, max_size=4),
+)
+def test_damaged_rows_are_rejected_with_reasons_and_the_rest_load(records, damage):
+    broken = set()
+    for index, (field, value) in damage:
+        index %= len(records)
+        records[index][field] = value
+        broken.add(index)
+    config, run = ingest_bytes(as_csv(records))
+    [result] = run.files
+    rejected_lines = {r["line"] for r in result.rejects}
+    assert rejected_lines == {index + 2 for index in broken}
+    stored = set(read_polls(config)["poll_key"])
+    assert stored == {r["poll_key"] for i, r in enumerate(records) if i not in broken}
