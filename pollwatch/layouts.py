@@ -93,9 +93,13 @@ class Layout:
 
 def load_layouts(local: Path | None = None) -> dict[str, Layout]:
     """The shipped layouts, then any in `local` (a data directory's layouts/ folder)."""
-    layouts: dict[str, Layout] = {}
     paths = sorted(LAYOUT_DIR.glob("*.toml"))
     paths += sorted(local.glob("*.toml")) if local is not None and local.is_dir() else []
+    return _unchanged_or_read(("layouts", *paths), lambda: _read_layouts(paths))
+
+
+def _read_layouts(paths: list[Path]) -> dict[str, Layout]:
+    layouts: dict[str, Layout] = {}
     for path in paths:
         layout = load_layout(path)
         if layout.name in layouts:
@@ -104,7 +108,23 @@ def load_layouts(local: Path | None = None) -> dict[str, Layout]:
     return layouts
 
 
+_READ: dict[tuple, tuple[tuple, object]] = {}
+
+
+def _unchanged_or_read(key: tuple, read):
+    """Read files again only when one of them changed: a batch of a thousand drops should not
+    parse the same layout files a thousand times, and an edited layout is seen at once."""
+    stamps = tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in key[1:])
+    cached = _READ.get(key)
+    if cached is not None and cached[0] == stamps:
+        return cached[1]
+    value = read()
+    _READ[key] = (stamps, value)
+    return value
+
+
 def load_layout(path: Path) -> Layout:
+
     try:
         spec = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
@@ -207,6 +227,10 @@ def fold_series(text: pd.Series) -> pd.Series:
 
 def load_aliases(path: Path = ALIASES_FILE) -> dict[str, dict[str, str]]:
     """field -> {folded spelling: the one stored spelling} for pollster and leader."""
+    return _unchanged_or_read(("aliases", path), lambda: _read_aliases(path))
+
+
+def _read_aliases(path: Path) -> dict[str, dict[str, str]]:
     tables = tomllib.loads(path.read_text(encoding="utf-8"))
     return {
         name: {

@@ -143,6 +143,16 @@ def test_status_shows_the_settings_in_use(settings, monkeypatch):
     assert facts["settings"]["move_points"] == "2.0"
 
 
+def test_ingest_with_nothing_new_says_so_without_starting_a_run(settings):
+    fresh = write_csv(settings.inbox / "fresh.csv", monthly_rows(1), age_seconds=0)
+    result = pollwatch("ingest", "--data-dir", str(settings.data_dir), "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert report["files"] == [] and report["run_id"] is None
+    assert report["waiting"][0]["path"] == str(fresh)
+    assert not settings.db_path.exists()
+
+
 def test_status_before_any_ingest_says_so(settings):
 
     result = pollwatch("status", "--data-dir", str(settings.data_dir))
