@@ -266,27 +266,35 @@ def test_a_single_ten_megabyte_line_is_refused(settings):
 
 @pytest.fixture
 def read_only_archive(settings):
-    """The archive folder made read-only: a read-only tmpfs where we are root (root ignores
-    permission bits), chmod otherwise."""
+    """The archive folder made unwritable, and the words the system uses for it. Root ignores
+    permission bits, so as root it is a read-only tmpfs; where mounting is not allowed either, the
+    archive path is taken by a plain file, which refuses a move just as firmly."""
     settings.archive.mkdir(parents=True)
-    if os.geteuid() == 0:
-        subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(settings.archive)], check=True
-        )
-        yield settings.archive
-        subprocess.run(["umount", str(settings.archive)], check=True)
-    else:
+    if os.geteuid() != 0:
         settings.archive.chmod(0o555)
-        yield settings.archive
+        yield "Permission denied"
         settings.archive.chmod(0o755)
+        return
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(settings.archive)],
+        capture_output=True,
+    )
+    if mounted.returncode == 0:
+        yield "Read-only file system"
+        subprocess.run(["umount", str(settings.archive)], check=True)
+        return
+    settings.archive.rmdir()
+    settings.archive.write_text("not a folder")
+    yield "File exists"
 
 
-def test_a_read_only_archive_keeps_the_file_in_the_inbox_and_says_so(settings, read_only_archive):
+def test_an_unwritable_archive_keeps_the_file_in_the_inbox_and_says_so(settings, read_only_archive):
     path = write_csv(settings.inbox / "drop.csv", monthly_rows(5))
     run = run_ingest([], settings)
     [result] = run.files
     assert result.rows_loaded == 5 and not result.filed and run.exit_code == 3
-    assert "could not move it to" in result.warnings[0] and "Read-only" in result.warnings[0]
+    assert "could not move it to" in result.warnings[0]
+    assert read_only_archive in result.warnings[0]
     assert path.exists()
     assert query(settings, "SELECT count(*) AS n FROM polls")["n"][0] == 5
 
