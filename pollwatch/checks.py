@@ -40,7 +40,7 @@ def validate_batch(files: list[Mapped]) -> list[pd.DataFrame]:
     together = pd.concat(
         [m.polls.set_axis(m.polls.index + o) for m, o in zip(files, offsets, strict=True)]
     )
-    found = validate_polls(together).rejects
+    found = validate_polls(together)
     owner = found["line_number"] // LINE_SPAN
     return [
         found[owner == index]
@@ -54,7 +54,7 @@ def check_rows(mapped: Mapped, found: pd.DataFrame | None = None) -> Checked:
     """Split a mapped file into rows to store and rejects, with warnings for repeats. `found`:
     the model's rejects when validate_batch has already run it."""
     if found is None:
-        found = validate_polls(mapped.polls).rejects
+        found = validate_polls(mapped.polls)
     parse_failures = set(zip(mapped.rejects["line_number"], mapped.rejects["column"], strict=True))
     fresh = [
         key not in parse_failures for key in zip(found["line_number"], found["column"], strict=True)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from pollwatch.config import ConfigError
 from pollwatch.decoding import UnreadableFile
-from schemas.columns import CANONICAL_COLUMNS, CATEGORY_COLUMNS
+from schemas.columns import CANONICAL_COLUMNS, CATEGORY_COLUMNS, REQUIRED_COLUMNS
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 LAYOUT_DIR = SCHEMAS / "sources"
@@ -189,15 +189,7 @@ def _problem(spec: dict, path: Path) -> str | None:
     precision = spec.get("dates", {}).get("precision", "day")
     if precision not in PRECISIONS:
         return f"[dates] precision = {precision!r} is not one of {', '.join(PRECISIONS)}"
-    for required in (
-        "pollster",
-        "country",
-        "leader",
-        "metric",
-        "fieldwork_start",
-        "fieldwork_end",
-        "positive_pct",
-    ):
+    for required in REQUIRED_COLUMNS:
         if (
             required not in columns
             and required not in constants

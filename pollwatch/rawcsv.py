@@ -12,7 +12,6 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from pollwatch.decoding import Decoded, UnreadableFile, decode
+from pollwatch.decoding import Decoded, UnreadableFile
 
 # A cell longer than this is not poll data; csv refuses it instead of reading it whole.
 MAX_FIELD_CHARS = 1_000_000
@@ -51,11 +50,6 @@ class RawTable:
 
 def normalise_header(name: str) -> str:
     return name.strip().lower()
-
-
-def read_raw_csv(path: Path) -> RawTable:
-    """Read `path` as delimited text with a header row, in whatever encoding it is in."""
-    return parse_csv_text(decode(path.read_bytes()))
 
 
 def parse_csv_text(decoded: Decoded | str) -> RawTable:

@@ -55,9 +55,8 @@ def simulate_polls(
     return Simulated(polls, pd.Series(truth, index=dates), house)
 
 
-def _poll(rng, truth, pollster, lean, start, end, size, extra_sd, tracking) -> dict:
-    true_share = truth[start : end + 1].mean() + lean
-    sampling_sd = np.sqrt(true_share * (100 - true_share) / size)
+def _record(pollster: str, start: int, end: int, size: int, share: float, tracking: bool) -> dict:
+    """One simulated poll as the canonical columns the trend model reads."""
     return {
         "pollster": pollster,
         "leader": "Simulated Leader",
@@ -66,9 +65,16 @@ def _poll(rng, truth, pollster, lean, start, end, size, extra_sd, tracking) -> d
         "fieldwork_start": START + pd.Timedelta(days=start),
         "fieldwork_end": START + pd.Timedelta(days=end),
         "sample_size": size,
-        "positive_pct": true_share + rng.normal(0, sampling_sd) + rng.normal(0, extra_sd),
+        "positive_pct": share,
         "tracking": tracking,
     }
+
+
+def _poll(rng, truth, pollster, lean, start, end, size, extra_sd, tracking) -> dict:
+    true_share = truth[start : end + 1].mean() + lean
+    sampling_sd = np.sqrt(true_share * (100 - true_share) / size)
+    measured = true_share + rng.normal(0, sampling_sd) + rng.normal(0, extra_sd)
+    return _record(pollster, start, end, size, measured, tracking)
 
 
 def _tracking_releases(rng, truth, pollster, lean, extra_sd, window=3, daily_size=500):
@@ -77,23 +83,17 @@ def _tracking_releases(rng, truth, pollster, lean, extra_sd, window=3, daily_siz
     days = len(truth)
     sampling_sd = np.sqrt(truth * (100 - truth) / daily_size)
     daily = truth + lean + rng.normal(0, sampling_sd) + rng.normal(0, extra_sd, days)
-    releases = []
-    for end in range(window - 1, days):
-        start = end - window + 1
-        releases.append(
-            {
-                "pollster": pollster,
-                "leader": "Simulated Leader",
-                "metric": "approval",
-                "population": "adults",
-                "fieldwork_start": START + pd.Timedelta(days=start),
-                "fieldwork_end": START + pd.Timedelta(days=end),
-                "sample_size": daily_size * window,
-                "positive_pct": daily[start : end + 1].mean(),
-                "tracking": True,
-            }
+    return [
+        _record(
+            pollster,
+            end - window + 1,
+            end,
+            daily_size * window,
+            daily[end - window + 1 : end + 1].mean(),
+            True,
         )
-    return releases
+        for end in range(window - 1, days)
+    ]
 
 
 def moving_average(polls: pd.DataFrame, dates: pd.DatetimeIndex, days: int = 14) -> pd.Series:

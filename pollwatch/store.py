@@ -41,7 +41,6 @@ PROVENANCE_COLUMNS = [
     "leader_as_written",
 ]
 STORED_COLUMNS = ["poll_key", *VALUE_COLUMNS, *PROVENANCE_COLUMNS]
-KNOWN_FILE_STATUSES = ("loaded", "partial")
 
 
 class StoreError(Exception):

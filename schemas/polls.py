@@ -7,8 +7,6 @@ rejected file sees exactly these names next to the line and column that broke th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -115,26 +113,13 @@ ROW_RULE_COLUMNS = {
 }
 
 
-@dataclass
-class Validated:
-    """The rows that passed, and one reject row per (line, column, rule) that failed."""
-
-    valid: pd.DataFrame
-    rejects: pd.DataFrame
-
-
-def validate_polls(frame: pd.DataFrame) -> Validated:
-    """Validate lazily so that every broken rule of every row is reported in one pass."""
+def validate_polls(frame: pd.DataFrame) -> pd.DataFrame:
+    """One reject row (line, column, rule, value) per broken rule of every row: lazily, so that
+    everything wrong is reported in one pass."""
     try:
         PollRecord.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        rejects = _failure_cases_to_rejects(errors.failure_cases, frame)
-        bad_lines = set(rejects["line_number"])
-        return Validated(frame[~frame.index.isin(bad_lines)], rejects)
-    return Validated(frame, empty_rejects())
-
-
-def empty_rejects() -> pd.DataFrame:
+        return _failure_cases_to_rejects(errors.failure_cases, frame)
     return pd.DataFrame({name: pd.Series(dtype="object") for name in REJECT_COLUMNS})
 
 
