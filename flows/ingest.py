@@ -25,7 +25,7 @@ from flows.database_slot import database_slot
 from pollwatch import ingest, runs, summary
 from pollwatch.config import Settings, load_settings
 from pollwatch.discover import Discovery
-from pollwatch.results import FileResult, Waiting
+from pollwatch.results import FileResult, RunSummary, Waiting
 from pollwatch.store import StoreBusy
 
 
@@ -93,12 +93,12 @@ def end_run(
     started_at: datetime,
     results: list[FileResult | Waiting | None],
     plan: Discovery,
-) -> runs.RunSummary:
+) -> RunSummary:
     return runs.end_run(settings, run_id, started_at, results, plan)
 
 
 @task(name="publish-summary", cache_policy=NO_CACHE)
-def publish_summary(run: runs.RunSummary) -> None:
+def publish_summary(run: RunSummary) -> None:
     create_markdown_artifact(
         markdown=summary.run_markdown(run),
         key="ingest-summary",
@@ -116,7 +116,7 @@ def publish_summary(run: runs.RunSummary) -> None:
 @flow(name="ingest-polls")
 def ingest_polls(
     paths: list[str] | None = None, data_dir: str | None = None, layout: str | None = None
-) -> runs.RunSummary:
+) -> RunSummary:
     """Ingest the given files, or every settled new file in the inbox; `layout` names the source
     layout of all of them (default: each file's folder, else its header, decides)."""
     settings = load_settings(data_dir=data_dir)

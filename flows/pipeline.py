@@ -19,7 +19,7 @@ from flows.ingest import ingest_polls
 from flows.report import render_report
 from pollwatch.config import load_settings
 from pollwatch.report import Report, needs_report
-from pollwatch.runs import RunSummary
+from pollwatch.results import RunSummary
 
 
 @flow(name="ingest-and-report")

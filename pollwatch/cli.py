@@ -21,7 +21,7 @@ from typing import Annotated
 import typer
 
 from pollwatch.config import ConfigError, Settings, load_settings, require_data_dir
-from pollwatch.discover import find_new_files
+from pollwatch.discover import Discovery, find_new_files
 from pollwatch.exit_codes import EXIT_NOT_RUN, EXIT_USAGE
 from pollwatch.store import StoreError
 
@@ -97,8 +97,9 @@ def ingest(
         for path in paths or []:
             if not path.exists():
                 raise ConfigError(f"{path}: no such file or directory")
-        if not paths and not find_new_files(settings.inbox, settings.settle_seconds).ready:
-            _nothing_new(settings, as_json)  # no run to start: spare the Prefect start-up
+        found = None if paths else find_new_files(settings.inbox, settings.settle_seconds)
+        if found is not None and not found.ready:
+            _nothing_new(found, as_json)  # no run to start: spare the Prefect start-up
         from pollwatch.layouts import load_layouts
 
         known = load_layouts(settings.local_layouts)
@@ -121,31 +122,23 @@ def ingest(
     raise typer.Exit(run.exit_code)
 
 
-def _nothing_new(settings: Settings, as_json: bool) -> None:
-    """What an ingest with nothing to take says, without starting a run."""
-    found = find_new_files(settings.inbox, settings.settle_seconds)
-    waiting = [{"path": str(p), "reason": why} for p, why in found.waiting]
-    ignored = [{"path": str(p), "reason": why} for p, why in found.ignored]
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "run_id": None,
-                    "exit_code": 0,
-                    "files": [],
-                    "waiting": waiting,
-                    "ignored": ignored,
-                    "totals": {"files": 0},
-                },
-                indent=2,
-            )
-        )
-    else:
-        for kind, entries in (("waiting", waiting), ("ignored", ignored)):
-            for entry in entries:
-                typer.echo(f"{kind:<9} {entry['path']!r}: {entry['reason']}")
-        typer.echo(f"nothing new in {settings.inbox}")
-    raise typer.Exit(0)
+def _nothing_new(found: Discovery, as_json: bool) -> None:
+    """What an ingest with nothing to take says, in the shape of any run's, without one."""
+    from pollwatch.results import RunSummary
+    from pollwatch.store import utc_now
+    from pollwatch.summary import run_text
+
+    now = utc_now()
+    run = RunSummary(
+        run_id=None,
+        started_at=now,
+        finished_at=now,
+        files=[],
+        waiting=[(str(p), why) for p, why in found.waiting],
+        ignored=[(str(p), why) for p, why in found.ignored],
+    )
+    typer.echo(json.dumps(run.as_dict(), indent=2) if as_json else run_text(run))
+    raise typer.Exit(run.exit_code)
 
 
 @app.command()

@@ -114,7 +114,7 @@ _READ: dict[tuple, tuple[tuple, object]] = {}
 def _unchanged_or_read(key: tuple, read):
     """Read files again only when one of them changed: a batch of a thousand drops should not
     parse the same layout files a thousand times, and an edited layout is seen at once."""
-    stamps = tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in key[1:])
+    stamps = tuple((stat.st_mtime_ns, stat.st_size) for stat in (p.stat() for p in key[1:]))
     cached = _READ.get(key)
     if cached is not None and cached[0] == stamps:
         return cached[1]

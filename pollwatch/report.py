@@ -94,7 +94,7 @@ def build_report(settings: Settings, out_dir: Path | None = None) -> Report:
         len(trends),
         time.perf_counter() - started,
         moved=moves(before, after, settings.move_points),
-        stale=[f for f in _freshness(polls, settings.stale_days) if f["stale"]],
+        stale=[f for f in written["freshness"] if f["stale"]],
     )
 
 
@@ -184,6 +184,7 @@ def _write(
         )
     comparison = _comparison(trends, events, polls, staging, credit)
     chart_count += comparison is not None
+    freshness = _freshness(polls, settings.stale_days)
     context = {
         "pages": pages,
         "generated": generated,
@@ -194,7 +195,7 @@ def _write(
         "comparison": comparison,
         "quality": _quality(facts),
         "stale_days": settings.stale_days,
-        "freshness": _freshness(polls, settings.stale_days),
+        "freshness": freshness,
     }
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
@@ -212,7 +213,11 @@ def _write(
 
     write_polls(polls, staging / DOWNLOAD)
     (staging / MARKER).write_text(f"written by pollwatch at {generated}\n", encoding="utf-8")
-    return {"pages": ["index.html", *(p["href"] for p in pages)], "charts": chart_count}
+    return {
+        "pages": ["index.html", *(p["href"] for p in pages)],
+        "charts": chart_count,
+        "freshness": freshness,
+    }
 
 
 def _by_leader(trends: list[Trend]) -> dict[str, list[Trend]]:

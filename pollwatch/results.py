@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from pollwatch.exit_codes import EXIT_NOT_RUN, EXIT_OK, EXIT_REJECTS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REJECTS_SHOWN = 20
 
@@ -42,12 +47,68 @@ class Waiting:
     reason: str
 
 
+ROW_COUNTS = (
+    "rows_read",
+    "rows_loaded",
+    "rows_rejected",
+    "rows_updated",
+    "rows_duplicate",
+    "rows_skipped",
+)
+STATUSES = ("loaded", "partial", "rejected", "duplicate")
+
+
+@dataclass
+class RunSummary:
+    run_id: str | None  # None when nothing was ready and no run was started
+    started_at: datetime
+    finished_at: datetime
+    files: list[FileResult]
+    waiting: list[tuple[str, str]] = field(default_factory=list)
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def totals(self) -> dict[str, int]:
+        totals = {"files": len(self.files)}
+        totals |= {status: sum(r.status == status for r in self.files) for status in STATUSES}
+        totals |= {name: sum(getattr(r, name) for r in self.files) for name in ROW_COUNTS}
+        return totals
+
+    @property
+    def changed_rows(self) -> int:
+        """Rows this run added or corrected: what a report would show differently."""
+        return sum(r.rows_loaded + r.rows_updated for r in self.files)
+
+    @property
+    def exit_code(self) -> int:
+        """3 if a file could not be moved out of the inbox (its rows are stored), else 1 if
+        anything was rejected, else 0."""
+        if not all(r.filed for r in self.files):
+            return EXIT_NOT_RUN
+        if any(r.status in ("partial", "rejected") for r in self.files):
+            return EXIT_REJECTS
+        return EXIT_OK
+
+    def as_dict(self) -> dict:
+        """The object `pollwatch ingest --json` prints."""
+        return {
+            "run_id": self.run_id,
+            "started_at": self.started_at.isoformat() + "Z",
+            "finished_at": self.finished_at.isoformat() + "Z",
+            "exit_code": self.exit_code,
+            "files": [r.as_dict() for r in self.files],
+            "waiting": [{"path": p, "reason": why} for p, why in self.waiting],
+            "ignored": [{"path": p, "reason": why} for p, why in self.ignored],
+            "totals": self.totals,
+        }
+
+
 def reject_dicts(rejects: pd.DataFrame, limit: int = REJECTS_SHOWN) -> list[dict]:
     """The first rejects as plain JSON-ready dicts: line (or None for the whole file), column,
     rule, value."""
     return [
         {
-            "line": None if pd.isna(line) else int(line),
+            "line": None if is_missing(line) else int(line),
             "column": column,
             "rule": rule,
             "value": value,
@@ -61,3 +122,8 @@ def file_status(stored_rows: int, rejected_rows: int) -> str:
     if stored_rows == 0:
         return "rejected"
     return "partial" if rejected_rows else "loaded"
+
+
+def is_missing(value: object) -> bool:
+    """None or NaN (how a frame holds a line number a whole-file reject does not have)."""
+    return value is None or (isinstance(value, float) and value != value)

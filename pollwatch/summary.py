@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-import pandas as pd
+from pollwatch.results import is_missing
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from pollwatch.report import Report
-    from pollwatch.results import FileResult
-    from pollwatch.runs import RunSummary
+    from pollwatch.results import FileResult, RunSummary
 
 REJECTS_IN_SUMMARY = 20
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -29,7 +30,7 @@ def shown(text: object) -> str:
 def describe_reject(path: str, reject: dict) -> str:
     """`file:line: column c: rule (value 'x')`, the shape compilers use, so editors can jump."""
     line = reject.get("line", reject.get("line_number"))
-    where = shown(path) if line is None or pd.isna(line) else f"{shown(path)}:{int(line)}"
+    where = shown(path) if is_missing(line) else f"{shown(path)}:{int(line)}"
     if reject.get("column"):
         return (
             f"{where}: column {shown(reject['column'])}: {reject['rule']} "

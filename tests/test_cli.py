@@ -149,6 +149,8 @@ def test_ingest_with_nothing_new_says_so_without_starting_a_run(settings):
     assert result.exit_code == 0
     report = json.loads(result.stdout)
     assert report["files"] == [] and report["run_id"] is None
+    assert report["totals"]["rows_loaded"] == 0 and report["exit_code"] == 0
+
     assert report["waiting"][0]["path"] == str(fresh)
     assert not settings.db_path.exists()
 
