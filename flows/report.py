@@ -16,7 +16,6 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.database_slot import database_slot
 from pollwatch.config import Settings, load_settings
 from pollwatch.report import Report, build_report
 from pollwatch.summary import report_markdown
@@ -64,8 +63,7 @@ def publish(report: Report, settings: Settings) -> None:
 def render_report(data_dir: str | None = None, out_dir: str | None = None) -> Report:
     """Recompute every trend and chart and write the report (by default to ./reports)."""
     settings = load_settings(data_dir=data_dir, report_dir=out_dir)
-    with database_slot():
-        report = build(settings, None)
+    report = build(settings, None)
     publish(report, settings)
     return report
 

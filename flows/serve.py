@@ -1,40 +1,30 @@
-"""`pollwatch serve` and `pollwatch trigger`: the pipeline on a schedule, and runs by hand.
+"""`pollwatch serve`: the pipeline on a schedule, and the deployments for runs by hand.
 
 serve registers three deployments with a Prefect server and runs them as they come due:
 ingest-and-report/pollwatch on a cron schedule, ingest-polls/pollwatch and render-report/pollwatch
-for hand runs. trigger starts a run of one of them and, if asked, follows it to its end.
-Scheduling, run history, logs and artifacts are Prefect's; nothing here is a scheduler.
+for hand runs. Scheduling, run history, logs and artifacts are Prefect's; flows/runner.py starts
+the runs as they come due.
 """
 
 from __future__ import annotations
 
+import contextlib
 import signal
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import flows  # noqa: F401  (sets pollwatch's Prefect defaults before Prefect is imported)
 
 # isort: split
 from cronsim import CronSim
-from prefect import get_client, serve
-from prefect.client.schemas.filters import (
-    ArtifactFilter,
-    ArtifactFilterFlowRunId,
-    ArtifactFilterKey,
-    FlowRunFilter,
-    FlowRunFilterParentFlowRunId,
-)
-from prefect.deployments import run_deployment
+from prefect import get_client
 from prefect.deployments.runner import EntrypointType
 
-from flows.database_slot import ensure_slot
 from flows.ingest import ingest_polls
 from flows.pipeline import ingest_and_report
 from flows.report import render_report
+from flows.runner import WarmRunner
+from flows.trigger import DEPLOYMENT
 from pollwatch.config import Settings
-
-DEPLOYMENT = "pollwatch"
-FLOWS = {"pipeline": "ingest-and-report", "ingest": "ingest-polls", "report": "render-report"}
 
 
 def deployments(settings: Settings) -> list:
@@ -73,7 +63,6 @@ def next_run(cron: str) -> datetime:
 def serve_deployments(settings: Settings, api_url: str) -> None:
     """Register the deployments and run them as they come due, until SIGINT or SIGTERM."""
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    ensure_slot()
     ui = api_url.removesuffix("/api")
     print(f"Prefect UI: {ui}  (API {api_url})", flush=True)
     print(
@@ -86,61 +75,15 @@ def serve_deployments(settings: Settings, api_url: str) -> None:
         f"prefect deployment run 'ingest-and-report/{DEPLOYMENT}'",
         flush=True,
     )
-    serve(*deployments(settings), print_starting_message=False)
+    ids = [deployment.apply() for deployment in deployments(settings)]
+    try:
+        WarmRunner(ids).run()
+    finally:
+        with get_client(sync_client=True) as client:
+            for deployment_id in ids:  # as Prefect's runner does: no runs pile up unserved
+                with contextlib.suppress(Exception):
+                    client.pause_deployment(deployment_id)
 
 
 def _exit_on_sigterm(signum, frame) -> None:
     raise SystemExit(128 + signum)
-
-
-@dataclass
-class Triggered:
-    flow_run_id: str
-    url: str
-    state: str | None  # the final state's name when followed to the end
-    message: str
-    rejects: int  # rejected-row tables the run (or its sub-runs) left behind
-    exit_code: int
-
-
-def trigger(which: str, api_url: str, wait: bool, timeout: float | None = None) -> Triggered:
-    """Start a run of a served deployment; with `wait`, follow it to its end."""
-    flow_run = run_deployment(
-        name=f"{FLOWS[which]}/{DEPLOYMENT}", timeout=timeout if wait else 0, poll_interval=1
-    )
-    url = f"{api_url.removesuffix('/api')}/runs/flow-run/{flow_run.id}"
-    if not wait:
-        return Triggered(str(flow_run.id), url, None, "started", 0, 0)
-    state = flow_run.state
-    rejects = _rejects_left_by(flow_run.id)
-    if state is None or not state.is_final():
-        code = 3
-    elif state.is_completed():
-        code = 1 if rejects else 0
-    else:
-        code = 3
-    return Triggered(
-        str(flow_run.id),
-        url,
-        state.name if state else None,
-        (state.message or "") if state else "",
-        rejects,
-        code,
-    )
-
-
-def _rejects_left_by(flow_run_id) -> int:
-    with get_client(sync_client=True) as client:
-        children = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(
-                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id])
-            )
-        )
-        ids = [flow_run_id, *(child.id for child in children)]
-        found = client.read_artifacts(
-            artifact_filter=ArtifactFilter(
-                key=ArtifactFilterKey(any_=["ingest-rejects"]),
-                flow_run_id=ArtifactFilterFlowRunId(any_=ids),
-            )
-        )
-    return len(found)

@@ -12,6 +12,9 @@ Prefect and `pollwatch status` answers in a fraction of a second.
 from __future__ import annotations
 
 import json
+import logging
+import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,9 +24,11 @@ from typing import Annotated
 import typer
 
 from pollwatch.config import ConfigError, Settings, load_settings, require_data_dir
-from pollwatch.discover import Discovery, find_new_files
-from pollwatch.exit_codes import EXIT_NOT_RUN, EXIT_USAGE
+from pollwatch.discover import find_new_files
+from pollwatch.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_RUN, EXIT_USAGE
 from pollwatch.store import StoreError
+
+log = logging.getLogger("pollwatch.cli")
 
 app = typer.Typer(
     help="pollwatch: poll CSV drops in, validated rows in DuckDB, trends and a report out.",
@@ -90,8 +95,16 @@ def ingest(
 
     Files in the inbox are moved to archive/ (all rows stored) or quarantine/ (something was
     rejected; the reasons are written beside the file). Files named from elsewhere are copied.
-    Exit code 0: everything loaded or already known; 1: rows or files were rejected.
+    Exit code 0: everything loaded or already known; 1: rows or files were rejected; 130 (143
+    for SIGTERM): interrupted, what was committed stays and the rest stays in the inbox.
+
+    With a Prefect server reachable (PREFECT_API_URL, or the one `pollwatch serve` runs) the run is
+    a flow run with its logs and artifacts in the UI; otherwise it runs directly and is recorded in
+    the store only.
     """
+    from pollwatch.runs import RunInterrupted, idle_run
+    from pollwatch.summary import run_text
+
     with _plain_errors():
         settings = _settings(data_dir)
         for path in paths or []:
@@ -99,7 +112,9 @@ def ingest(
                 raise ConfigError(f"{path}: no such file or directory")
         found = None if paths else find_new_files(settings.inbox, settings.settle_seconds)
         if found is not None and not found.ready:
-            _nothing_new(found, as_json)  # no run to start: spare the Prefect start-up
+            run = idle_run(found)  # nothing to take: no run to start or record
+            typer.echo(json.dumps(run.as_dict(), indent=2) if as_json else run_text(run))
+            raise typer.Exit(run.exit_code)
         from pollwatch.layouts import load_layouts
 
         known = load_layouts(settings.local_layouts)
@@ -107,54 +122,119 @@ def ingest(
             raise ConfigError(
                 f"--layout {layout}: no such layout; known layouts: {', '.join(known)}"
             )
-        from flows.ephemeral import one_at_a_time
-        from flows.ingest import ingest_polls
+        try:
+            with _interruptible():
+                if _use_prefect(settings):
+                    from flows import without_heartbeats
+                    from flows.ingest import ingest_polls
 
-        with one_at_a_time():
-            run = ingest_polls(
-                paths=[str(p) for p in paths or []],
-                data_dir=str(settings.data_dir),
-                layout=layout,
-            )
-    from pollwatch.summary import run_text
+                    with without_heartbeats():
+                        run = ingest_polls(
+                            paths=[str(p) for p in paths or []],
+                            data_dir=str(settings.data_dir),
+                            layout=layout,
+                        )
+                else:
+                    from pollwatch.runs import run_ingest
 
+                    run = run_ingest(paths or [], settings, trigger="command", layout=layout)
+        except RunInterrupted as stop:
+            run = stop.summary
     typer.echo(json.dumps(run.as_dict(), indent=2) if as_json else run_text(run))
     raise typer.Exit(run.exit_code)
 
 
-def _nothing_new(found: Discovery, as_json: bool) -> None:
-    """What an ingest with nothing to take says, in the shape of any run's, without one."""
-    from pollwatch.results import RunSummary
-    from pollwatch.store import utc_now
-    from pollwatch.summary import run_text
+class Terminated(BaseException):  # noqa: N818  (a stop, like KeyboardInterrupt)
+    """SIGTERM, raised where the program is, so a run stops as cleanly as on Ctrl-C."""
 
-    now = utc_now()
-    run = RunSummary(
-        run_id=None,
-        started_at=now,
-        finished_at=now,
-        files=[],
-        waiting=[(str(p), why) for p, why in found.waiting],
-        ignored=[(str(p), why) for p, why in found.ignored],
-    )
-    typer.echo(json.dumps(run.as_dict(), indent=2) if as_json else run_text(run))
-    raise typer.Exit(run.exit_code)
+    signal = signal.SIGTERM
+
+
+@contextmanager
+def _interruptible(
+    unchanged: str = "interrupted before anything was stored; the inbox is as it was",
+) -> Iterator[None]:
+    """SIGTERM stops the work as Ctrl-C does; a stop that left nothing changed says so."""
+
+    def terminate(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    except (KeyboardInterrupt, Terminated) as stop:
+        code = EXIT_INTERRUPTED if isinstance(stop, KeyboardInterrupt) else 128 + stop.signal
+        _fail(unchanged, code)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _use_prefect(settings: Settings) -> bool:
+    """Run as a Prefect flow when a server is there to record it; else directly, saying how to
+    get runs into the Prefect UI. The library's log goes to stderr either way."""
+    from flows.server import find_server
+
+    server = find_server(settings.prefect_home)
+    if server is not None and server.reachable:
+        os.environ["PREFECT_API_URL"] = server.api_url
+        return True
+    _log_library_to_stderr()
+    if server is not None:
+        log.warning(
+            "the Prefect server at %s (from %s) does not answer: running without it, recorded in "
+            "the store only (`pollwatch status`)",
+            server.api_url,
+            server.source,
+        )
+    else:
+        log.info(
+            "no Prefect server running: this run is recorded in the store (`pollwatch status`); "
+            "to see runs in the Prefect UI, start `pollwatch serve` or set PREFECT_API_URL"
+        )
+    return False
+
+
+def _log_library_to_stderr() -> None:
+    """What a person at the command should see as it happens: waits for the database, warnings,
+    and on a terminal a progress line; the per-file lines come in the summary at the end."""
+    library = logging.getLogger("pollwatch")
+    if any(getattr(h, "pollwatch_cli", False) for h in library.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.pollwatch_cli = True
+    handler.setFormatter(logging.Formatter("pollwatch: %(message)s"))
+    handler.addFilter(_shown_on_stderr)
+    library.addHandler(handler)
+    library.setLevel(logging.INFO)
+
+
+def _shown_on_stderr(record: logging.LogRecord) -> bool:
+    if record.name == "pollwatch.progress":
+        return sys.stderr.isatty()
+    if record.name == "pollwatch.ingest":  # the summary printed at the end says the same
+        return False
+    return record.levelno >= logging.WARNING or record.name in ("pollwatch.cli", "pollwatch.store")
 
 
 @app.command()
 def report(data_dir: DataDir = None, out: OutDir = None) -> None:
     """Recompute every trend and chart and write the HTML report (index.html, a page per
-    leader, charts as PNG and SVG, the data as CSV)."""
-    with _plain_errors():
+    leader, charts as PNG and SVG, the data as CSV). A Prefect flow run when a server is
+    reachable, as for `ingest`."""
+    with _plain_errors(), _interruptible("interrupted: the report was left as it was"):
         settings = _settings(data_dir)
-        from flows.ephemeral import one_at_a_time
-        from flows.report import render_report
+        if _use_prefect(settings):
+            from flows import without_heartbeats
+            from flows.report import render_report
 
-        with one_at_a_time():
-            written = render_report(
-                data_dir=str(settings.data_dir), out_dir=str(out) if out else None
-            )
+            with without_heartbeats():
+                written = render_report(
+                    data_dir=str(settings.data_dir), out_dir=str(out) if out else None
+                )
+        else:
+            from pollwatch.report import build_report
 
+            written = build_report(settings, out)
     typer.echo(
         f"report: {written.index} ({written.series} series, {written.charts} charts, "
         f"{len(written.pages) - 1} leader pages, {written.seconds:.1f} s)"
@@ -271,22 +351,30 @@ def serve(
 ) -> None:
     """Run the pipeline on a schedule, and take hand runs, until Ctrl-C.
 
-    Uses the Prefect server at $PREFECT_API_URL if set; otherwise starts one on 127.0.0.1 (its
-    data in DATA_DIR/prefect/) and stops it on exit. Prints the UI address and the next run.
+    Uses the Prefect server PREFECT_API_URL names (environment, ./prefect.toml or the active
+    Prefect profile); otherwise starts one on 127.0.0.1 (its data in DATA_DIR/prefect/) and stops
+    it on exit. Prints the UI address and the next run. Commands run meanwhile find it and report
+    their runs to it.
     """
-    import os
-
     with _plain_errors():
         settings = _settings(data_dir, report_dir=out, cron=cron)
-    from flows.server import start_server, stop_server, write_address
+    from flows.server import answers, configured_api_url, start_server, stop_server, write_address
 
     own = None
-    api_url = os.environ.get("PREFECT_API_URL")
+    configured = configured_api_url()
+    if configured is not None and not answers(configured.api_url):
+        _fail(
+            f"the Prefect server at {configured.api_url} (from {configured.source}) does not "
+            "answer: start it, or unset it to let `pollwatch serve` start its own",
+            EXIT_NOT_RUN,
+        )
+    api_url = configured.api_url if configured else None
     try:
         if not api_url:
             typer.echo(f"starting a Prefect server (its data in {settings.prefect_home}) ...")
             own = start_server(settings.prefect_home)
-            api_url = os.environ["PREFECT_API_URL"] = own.api_url
+            api_url = own.api_url
+        os.environ["PREFECT_API_URL"] = api_url
         write_address(settings.prefect_home, api_url, os.getpid())
         from flows.serve import serve_deployments
 
@@ -313,30 +401,26 @@ def trigger(
     data_dir: DataDir = None,
 ) -> None:
     """Start a run of a deployment that `pollwatch serve` is serving, now."""
-    import os
+    from flows.server import find_server
+    from flows.trigger import TriggerError
+    from flows.trigger import trigger as start_run
 
     with _plain_errors():
         settings = _settings(data_dir)
         if which not in ("pipeline", "ingest", "report"):
             raise ConfigError(f"{which!r}: say pipeline, ingest or report")
-        from flows.server import read_address
-
-        api_url = os.environ.get("PREFECT_API_URL") or read_address(settings.prefect_home)
-        if not api_url:
+        server = find_server(settings.prefect_home)
+        if server is None:
             raise ConfigError(
                 "no Prefect server to send the run to: start `pollwatch serve` "
                 "(or set PREFECT_API_URL)"
             )
-        os.environ["PREFECT_API_URL"] = api_url
-    from flows.serve import trigger as start_run
-
     try:
-        done = start_run(which, api_url, wait)
-    except Exception as err:  # the API's errors: unreachable server, no such deployment
-        _fail(
-            f"could not start a {which} run at {api_url}: {err}; is `pollwatch serve` running?",
-            EXIT_NOT_RUN,
-        )
+        done = start_run(which, server.api_url, wait)
+    except TriggerError as err:
+        _fail(f"could not start a {which} run: {err}", EXIT_NOT_RUN)
+    except KeyboardInterrupt:
+        _fail("stopped following the run; it goes on (see the Prefect UI)", EXIT_INTERRUPTED)
     typer.echo(f"flow run {done.flow_run_id}: {done.url}")
     if wait:
         rejects = "; rows were rejected (see the run's artifacts)" if done.rejects else ""

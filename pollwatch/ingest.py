@@ -10,6 +10,7 @@ A file that changed after it was read stays in the inbox, so its new content is 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +26,10 @@ from pollwatch.layouts import choose_layout, folder_layout, load_aliases, load_l
 from pollwatch.rawcsv import parse_csv_text
 from pollwatch.results import FileResult, Waiting, file_status, reject_dicts
 from pollwatch.sources import Mapped, map_rows
-from pollwatch.summary import quarantine_summary
+from pollwatch.summary import describe_reject, file_line, quarantine_summary, shown
 from schemas.columns import REJECT_COLUMNS
+
+log = logging.getLogger("pollwatch.ingest")
 
 # Files per database connection (and per Prefect task): enough to spread the fixed costs of
 # connecting and of a task, few enough that a reader waits seconds, not minutes.
@@ -71,32 +74,42 @@ class Prepared:
     mapped: Mapped
 
 
-def ingest_file(
-    path: Path, settings: Settings, run_id: str, layout: str | None = None
-) -> FileResult | Waiting | None:
-    """Take one file all the way; Waiting if it is still changing, None if it vanished first
-    (another run took it).
-
-    The layout is the one named, else the one its folder is named after, else the one its header
-    fits.
-    """
-    return ingest_batch([path], settings, run_id, layout)[0]
-
-
 def ingest_batch(
     paths: list[Path], settings: Settings, run_id: str, layout: str | None = None
 ) -> list[FileResult | Waiting | None]:
     """Several files on one database connection, their rows validated in one pass of the poll
-    model, each file still loaded in its own transaction."""
+    model, each file still loaded in its own transaction.
+
+    Each file's layout is the one named, else the one its folder is named after, else the one its
+    header fits. A file still changing is Waiting; one that vanished first (another run took it)
+    is None.
+    """
     with store.session(settings.db_path, settings.lock_timeout_seconds):
         outcomes = [_prepare(path, settings, run_id, layout) for path in paths]
         ready = [o for o in outcomes if isinstance(o, Prepared)]
         found = validate_batch([p.mapped for p in ready])
         checked = {id(p): check_rows(p.mapped, f) for p, f in zip(ready, found, strict=True)}
-        return [
+        results = [
             _load(o, checked[id(o)], settings, run_id) if isinstance(o, Prepared) else o
             for o in outcomes
         ]
+    for path, result in zip(paths, results, strict=True):
+        log_result(path, result)
+    return results
+
+
+def log_result(path: Path, result: FileResult | Waiting | None) -> None:
+    """A line per file and per reject, for the run's log (Prefect's UI shows them)."""
+    if result is None:
+        log.info("%s is gone: another run took it", shown(path))
+    elif isinstance(result, Waiting):
+        log.info("waiting: %s: %s", shown(result.path), result.reason)
+    else:
+        log.info("%s", file_line(result))
+        for warning in result.warnings:
+            log.warning("%s: %s", shown(result.path), warning)
+        for reject in result.rejects:
+            log.warning("%s", describe_reject(result.path, reject))
 
 
 def _prepare(

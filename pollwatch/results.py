@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from pollwatch.exit_codes import EXIT_NOT_RUN, EXIT_OK, EXIT_REJECTS
+from pollwatch.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_RUN, EXIT_OK, EXIT_REJECTS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,6 +67,8 @@ class RunSummary:
     files: list[FileResult]
     waiting: list[tuple[str, str]] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)
+    # The signal that stopped the run part way (SIGINT, SIGTERM), if one did.
+    interrupted_by: str | None = None
 
     @property
     def totals(self) -> dict[str, int]:
@@ -81,8 +84,10 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        """3 if a file could not be moved out of the inbox (its rows are stored), else 1 if
-        anything was rejected, else 0."""
+        """130 (143 for SIGTERM) if the run was interrupted, else 3 if a file could not be moved
+        out of the inbox (its rows are stored), else 1 if anything was rejected, else 0."""
+        if self.interrupted_by is not None:
+            return interrupted_exit_code(self.interrupted_by)
         if not all(r.filed for r in self.files):
             return EXIT_NOT_RUN
         if any(r.status in ("partial", "rejected") for r in self.files):
@@ -96,11 +101,18 @@ class RunSummary:
             "started_at": self.started_at.isoformat() + "Z",
             "finished_at": self.finished_at.isoformat() + "Z",
             "exit_code": self.exit_code,
+            "interrupted_by": self.interrupted_by,
             "files": [r.as_dict() for r in self.files],
             "waiting": [{"path": p, "reason": why} for p, why in self.waiting],
             "ignored": [{"path": p, "reason": why} for p, why in self.ignored],
             "totals": self.totals,
         }
+
+
+def interrupted_exit_code(signal_name: str) -> int:
+    """128 + the signal's number, as shells report a process a signal stopped: 130 for Ctrl-C."""
+    number = getattr(signal.Signals, signal_name, signal.SIGINT)
+    return EXIT_INTERRUPTED - signal.SIGINT + number
 
 
 def reject_dicts(rejects: pd.DataFrame, limit: int = REJECTS_SHOWN) -> list[dict]:

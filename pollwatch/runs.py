@@ -1,25 +1,78 @@
-"""An ingest run: the files it took, what became of each, and the totals and exit code.
+"""An ingest run, the one sequence every caller takes: record the run, find the files, ingest
+them batch by batch, record how it ended.
 
-`run_ingest` is the whole run as plain Python, for tests, benchmarks and scripts; the Prefect
-flow calls the same steps (`begin_run`, `ingest_file`, `end_run`) as tasks.
+The command line calls `run_ingest` directly; the Prefect flow calls it too, handing in its task
+as the batch step so that each batch shows in the UI. A run that is stopped part way (Ctrl-C,
+SIGTERM, Prefect cancelling it) keeps every file it committed, leaves the rest in the inbox, is
+recorded as interrupted, and raises `RunInterrupted` with the summary of what it did.
 """
 
 from __future__ import annotations
 
+import logging
+import signal
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from pollwatch import store
 from pollwatch.config import Settings, require_data_dir
-from pollwatch.discover import Discovery
+from pollwatch.discover import Discovery, is_inside
 from pollwatch.exit_codes import EXIT_OK, EXIT_REJECTS
 from pollwatch.ingest import batches, ingest_batch, plan_files
 from pollwatch.results import FileResult, RunSummary, Waiting
+from pollwatch.summary import interrupted_line
+
+log = logging.getLogger("pollwatch.ingest")
+progress = logging.getLogger("pollwatch.progress")
+
+BatchStep = Callable[[list[Path], Settings, str, str | None], list[FileResult | Waiting | None]]
+
+
+class RunInterrupted(BaseException):  # noqa: N818  (a stop, like KeyboardInterrupt, not an error)
+    """The run was stopped by a signal; `summary` says what it had committed by then.
+
+    A BaseException, as KeyboardInterrupt is, so that no `except Exception` swallows the stop.
+    """
+
+    def __init__(self, summary: RunSummary) -> None:
+        super().__init__(f"ingest run {summary.run_id} interrupted by {summary.interrupted_by}")
+        self.summary = summary
 
 
 def new_run_id() -> str:
     return str(uuid.uuid4())
+
+
+def run_ingest(
+    paths: list[Path],
+    settings: Settings,
+    run_id: str | None = None,
+    trigger: str = "library",
+    layout: str | None = None,
+    ingest_step: BatchStep = ingest_batch,
+) -> RunSummary:
+    """Ingest the given files, or every settled new file in the inbox."""
+    run_id = run_id or new_run_id()
+    started_at = begin_run(settings, run_id, trigger)
+    try:
+        plan = plan_files(paths, settings)
+        log_plan(plan)
+        results: list[FileResult | Waiting | None] = []
+        done = 0
+        for batch in batches(plan.ready):
+            progress.info("%s", _progress_line(batch, done, len(plan.ready)))
+            results += ingest_step(batch, settings, run_id, layout)
+            done += len(batch)
+    except Exception:
+        _finish_quietly(settings, run_id, "failed", {})
+        raise
+    except BaseException as stop:
+        summary = interrupted_summary(settings, run_id, started_at, signal_name(stop))
+        log.warning("%s", interrupted_line(summary))
+        raise RunInterrupted(summary) from stop
+    return end_run(settings, run_id, started_at, results, plan)
 
 
 def begin_run(settings: Settings, run_id: str, trigger: str) -> datetime:
@@ -27,6 +80,20 @@ def begin_run(settings: Settings, run_id: str, trigger: str) -> datetime:
     with store.open_store(settings.db_path, settings.lock_timeout_seconds) as con:
         store.start_run(con, run_id, trigger)
     return store.utc_now()
+
+
+def log_plan(plan: Discovery) -> None:
+    log.info("%d file(s) to ingest", len(plan.ready))
+    for path, reason in plan.waiting:
+        log.info("waiting: %s: %s", path, reason)
+    for path, reason in plan.ignored:
+        log.warning("ignored: %s: %s", path, reason)
+
+
+def _progress_line(batch: list[Path], done: int, total: int) -> str:
+    if len(batch) == 1:
+        return f"ingesting {batch[0]} ({done + 1} of {total})"
+    return f"ingesting files {done + 1}-{done + len(batch)} of {total}, from {batch[0]}"
 
 
 def end_run(
@@ -51,18 +118,70 @@ def end_run(
     return summary
 
 
-def run_ingest(
-    paths: list[Path],
-    settings: Settings,
-    run_id: str | None = None,
-    trigger: str = "library",
-    layout: str | None = None,
-) -> RunSummary:
+def idle_run(plan: Discovery) -> RunSummary:
+    """What a run with nothing ready to take says, without recording a run."""
+    now = store.utc_now()
+    return RunSummary(
+        run_id=None,
+        started_at=now,
+        finished_at=now,
+        files=[],
+        waiting=[(str(p), why) for p, why in plan.waiting],
+        ignored=[(str(p), why) for p, why in plan.ignored],
+    )
 
-    run_id = run_id or new_run_id()
-    started_at = begin_run(settings, run_id, trigger)
-    plan = plan_files(paths, settings)
-    results = [
-        r for batch in batches(plan.ready) for r in ingest_batch(batch, settings, run_id, layout)
+
+def signal_name(stop: BaseException) -> str:
+    """SIGINT for Ctrl-C; the signal a termination exception carries (Prefect's, ours)."""
+    number = getattr(stop, "signal", None)
+    if isinstance(number, int):
+        try:
+            return signal.Signals(number).name
+        except ValueError:
+            return f"signal {number}"
+    return "SIGINT" if isinstance(stop, KeyboardInterrupt) else type(stop).__name__
+
+
+def interrupted_summary(
+    settings: Settings, run_id: str, started_at: datetime, stopped_by: str
+) -> RunSummary:
+    """What an interrupted run had done, read back from the store, which alone knows for sure
+    which files committed; the run is recorded as interrupted."""
+    with store.open_store(settings.db_path, settings.lock_timeout_seconds) as con:
+        logged = store.files_of_run(con, run_id)
+    files = [
+        FileResult(
+            path=f.path,
+            sha256=f.sha256,
+            source=f.source_name,
+            status=f.status,
+            rows_read=f.rows_read,
+            rows_loaded=f.rows_loaded,
+            rows_rejected=f.rows_rejected,
+            rows_updated=f.rows_updated,
+            rows_duplicate=f.rows_duplicate,
+            message=f.message,
+            stored_at=f.stored_path,
+            filed=not (Path(f.path).exists() and is_inside(Path(f.path), settings.inbox)),
+        )
+        for f in logged
     ]
-    return end_run(settings, run_id, started_at, results, plan)
+    summary = RunSummary(
+        run_id=run_id,
+        started_at=started_at,
+        finished_at=store.utc_now(),
+        files=files,
+        interrupted_by=stopped_by,
+    )
+    _finish_quietly(settings, run_id, "interrupted", summary.totals)
+    return summary
+
+
+def _finish_quietly(settings: Settings, run_id: str, status: str, totals: dict) -> None:
+    """Record how a run that did not end normally ended, if the database lets us; the original
+    stop or error is what the caller reports either way."""
+    try:
+        with store.open_store(settings.db_path, settings.lock_timeout_seconds) as con:
+            store.finish_run(con, run_id, status, totals)
+    except store.StoreError as err:
+        log.warning("could not record run %s as %s: %s", run_id, status, err)

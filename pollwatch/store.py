@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from pollwatch.migrations import MIGRATIONS
+from pollwatch.writer_lock import LockFileUnusable, LockTimeout, writer_lock
 from schemas.columns import CANONICAL_COLUMNS
 
 if TYPE_CHECKING:
@@ -81,23 +82,34 @@ def session(db_path: Path, timeout_seconds: float = 30.0) -> Iterator[None]:
 
 @contextmanager
 def open_store(db_path: Path, timeout_seconds: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Connect (waiting up to `timeout_seconds` for another writer), migrate, and close after;
-    inside a session, the session's connection."""
+    """Take the writer lock and connect (waiting up to `timeout_seconds` in all for another
+    process), migrate, and close and release after; inside a session, the session's connection."""
     active = _SESSION.get()
     if active is not None and active[0] == db_path.resolve():
         yield active[1]
         return
-    con = _connect_waiting(db_path, timeout_seconds)
-
-    try:
-        migrate(con)
-        yield con
-    finally:
-        con.close()
-
-
-def _connect_waiting(db_path: Path, timeout_seconds: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + timeout_seconds
+    try:
+        with writer_lock(db_path, deadline):
+            con = _connect_waiting(db_path, timeout_seconds, deadline)
+            try:
+                migrate(con)
+                yield con
+            finally:
+                con.close()
+    except LockTimeout as err:
+        raise StoreBusy(
+            f"database {db_path} is in use by another pollwatch run ({err.holder}); waited "
+            f"{timeout_seconds:g} s (raise POLLWATCH_LOCK_TIMEOUT_SECONDS to wait longer)"
+        ) from None
+    except LockFileUnusable as err:
+        raise StoreError(f"cannot open the database {db_path}: {err.strerror}") from err
+
+
+def _connect_waiting(
+    db_path: Path, timeout_seconds: float, deadline: float
+) -> duckdb.DuckDBPyConnection:
+    """Connect; another program holding the file (a notebook, the duckdb shell) is waited for."""
     pause = 0.05
     while True:
         try:
@@ -353,14 +365,41 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, totals:
         [
             utc_now(),
             status,
-            totals["files"],
-            totals["rows_loaded"],
-            totals["rows_rejected"],
-            totals["rows_updated"],
-            totals["rows_duplicate"],
+            totals.get("files"),
+            totals.get("rows_loaded"),
+            totals.get("rows_rejected"),
+            totals.get("rows_updated"),
+            totals.get("rows_duplicate"),
             run_id,
         ],
     )
+
+
+@dataclass
+class LoggedFile:
+    """A file's entry in the `files` table: what a run did with it."""
+
+    path: str
+    sha256: str
+    source_name: str | None
+    status: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    rows_updated: int
+    rows_duplicate: int
+    message: str
+    stored_path: str | None
+
+
+def files_of_run(con: duckdb.DuckDBPyConnection, run_id: str) -> list[LoggedFile]:
+    rows = con.execute(
+        "SELECT path, sha256, source_name, status, rows_read, rows_loaded, rows_rejected,"
+        " rows_updated, rows_duplicate, message, stored_path FROM files WHERE run_id = ?"
+        " ORDER BY file_id",
+        [run_id],
+    ).fetchall()
+    return [LoggedFile(*row) for row in rows]
 
 
 def file_rejects(con: duckdb.DuckDBPyConnection, sha256: str) -> pd.DataFrame:

@@ -89,7 +89,9 @@ def run_text(summary: RunSummary, rejects_per_file: int = 5) -> str:
             out.append(f"    every reason is in {shown(result.stored_at)}.errors.csv")
     out += [f"waiting   {shown(path)}: {reason}" for path, reason in summary.waiting]
     out += [f"ignored   {shown(path)}: {reason}" for path, reason in summary.ignored]
-    if not summary.files and not summary.waiting:
+    if summary.interrupted_by is not None:
+        out.append(interrupted_line(summary))
+    elif not summary.files and not summary.waiting:
         out.append("nothing new in the inbox")
     out.append(totals_line(summary.totals))
     if not all(r.filed for r in summary.files):
@@ -98,6 +100,13 @@ def run_text(summary: RunSummary, rejects_per_file: int = 5) -> str:
             "their rows are stored"
         )
     return "\n".join(out)
+
+
+def interrupted_line(summary: RunSummary) -> str:
+    return (
+        f"interrupted by {summary.interrupted_by}: the {len(summary.files)} file(s) above were "
+        "committed before the stop; every other file is still in the inbox for the next run"
+    )
 
 
 def totals_line(t: dict[str, int]) -> str:

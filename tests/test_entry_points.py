@@ -21,9 +21,13 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env | {"PREFECT_HOME": str(tmp_path / "prefect-home")} | extra
 
 
-def test_pollwatch_ingest_runs_in_prefect_ephemeral_mode_with_no_server_set_up(settings, tmp_path):
-    """A new user's first command: no Prefect server, a fresh PREFECT_HOME (the slow start)."""
+def test_pollwatch_ingest_with_no_prefect_server_runs_directly_and_records_the_run(
+    settings, tmp_path
+):
+    """A new user's first command: no Prefect server anywhere. The run costs the work, not a
+    temporary Prefect server: none is started, and the run is in the store for `status`."""
     write_csv(settings.inbox / "a.csv", monthly_rows(3))
+    home = tmp_path / "prefect-home"
     done = subprocess.run(
         [str(POLLWATCH), "ingest", "--data-dir", str(settings.data_dir), "--json"],
         env=clean_env(tmp_path),
@@ -33,9 +37,25 @@ def test_pollwatch_ingest_runs_in_prefect_ephemeral_mode_with_no_server_set_up(s
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["totals"]["rows_loaded"] == 3
-    assert "ingest-polls" in done.stderr  # Prefect's own run log, on stderr
-    assert query(settings, "SELECT count(*) AS n FROM polls")["n"][0] == 3
+    report = json.loads(done.stdout)
+    assert report["totals"]["rows_loaded"] == 3
+    assert done.stderr.splitlines() == [
+        "pollwatch: no Prefect server running: this run is recorded in the store (`pollwatch "
+        "status`); to see runs in the Prefect UI, start `pollwatch serve` or set PREFECT_API_URL"
+    ]
+    assert not (home / "prefect.db").exists(), "a temporary Prefect server was started"
+    runs = query(settings, "SELECT run_id, trigger, status, rows_loaded FROM runs")
+    assert runs.to_dict("records") == [
+        {"run_id": report["run_id"], "trigger": "command", "status": "ok", "rows_loaded": 3}
+    ]
+    status = subprocess.run(
+        [str(POLLWATCH), "status", "--data-dir", str(settings.data_dir)],
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert f"ok: 1 file(s), 3 rows new, 0 rejected (run {report['run_id']})" in status.stdout
 
 
 @pytest.mark.usefixtures("prefect_server")
