@@ -63,6 +63,7 @@ def next_run(cron: str) -> datetime:
 def serve_deployments(settings: Settings, api_url: str) -> None:
     """Register the deployments and run them as they come due, until SIGINT or SIGTERM."""
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    ids = [deployment.apply() for deployment in deployments(settings)]
     ui = api_url.removesuffix("/api")
     print(f"Prefect UI: {ui}  (API {api_url})", flush=True)
     print(
@@ -75,7 +76,6 @@ def serve_deployments(settings: Settings, api_url: str) -> None:
         f"prefect deployment run 'ingest-and-report/{DEPLOYMENT}'",
         flush=True,
     )
-    ids = [deployment.apply() for deployment in deployments(settings)]
     try:
         WarmRunner(ids).run()
     finally:

@@ -14,6 +14,7 @@ group.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -100,20 +101,27 @@ def wait_until_healthy(server: LocalServer, timeout: float) -> None:
 
 
 def stop_server(server: LocalServer, grace: float = 20.0) -> None:
-    """SIGTERM to the server's whole process group, then SIGKILL for what is left."""
+    stop_group(server.process.pid, grace)
+    server.process.wait()
+
+
+def stop_group(pid: int, grace: float = 20.0) -> None:
+    """SIGTERM to a process group (a server and the workers it started), then SIGKILL to what is
+    left after `grace` seconds; returns when the group is gone."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
-            os.killpg(server.process.pid, sig)
+            os.killpg(pid, sig)
         except ProcessLookupError:
             return
-        try:
-            server.process.wait(timeout=grace)
-            os.killpg(server.process.pid, 0)  # members of the group may outlive the leader
-        except ProcessLookupError:
-            return
-        except subprocess.TimeoutExpired:
-            continue
-        time.sleep(1)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)  # reap the leader if it is our child
+            try:
+                os.killpg(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
 
 
 def write_address(home: Path, api_url: str, pid: int) -> Path:

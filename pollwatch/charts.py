@@ -4,6 +4,8 @@ The x axis is the middle day of each poll's fieldwork.
 
 Colours are the Okabe-Ito palette, safe for the common forms of colour blindness; pollsters
 beyond its seven colours are drawn in grey as "other pollsters", so no two pollsters share a hue.
+Figures are made with matplotlib's object API, not pyplot: no global figure registry to leak
+into, no GUI backend to choose, and half a second less to import.
 """
 
 from __future__ import annotations
@@ -12,17 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from pollwatch import values  # noqa: E402
-from pollwatch.config import ConfigError  # noqa: E402
-from pollwatch.trends import Trend  # noqa: E402
+from pollwatch import values
+from pollwatch.config import ConfigError
+from pollwatch.trends import Trend
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442"]
 OTHER = "#9a9a9a"
@@ -91,8 +90,9 @@ def pollster_colours(polls: pd.DataFrame) -> dict[str, str]:
 def trend_chart(
     trend: Trend, events: pd.DataFrame, countries: set[str], out_dir: Path, stem: str, credit: str
 ) -> ChartFiles:
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(10, 5.2), layout="constrained")
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(10, 5.2), layout="constrained")
+        ax = fig.subplots()
         polls = trend.polls
         colours = pollster_colours(polls)
         sizes = 12 + 38 * np.sqrt(polls["sample_size"].fillna(1000).clip(100, 20000) / 1000)
@@ -157,8 +157,9 @@ def comparison_chart(
     credit: str,
 ) -> ChartFiles:
     """Several leaders and measures on one time axis; the legend names each measure."""
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(10, 5.2), layout="constrained")
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(10, 5.2), layout="constrained")
+        ax = fig.subplots()
         for index, trend in enumerate(trends):
             colour = OKABE_ITO[index % len(OKABE_ITO)]
             style = ["-", "--", ":", "-."][index // len(OKABE_ITO) % 4]
@@ -252,6 +253,6 @@ def _save(fig, out_dir: Path, stem: str) -> ChartFiles:
     out_dir.mkdir(parents=True, exist_ok=True)
     files = ChartFiles(out_dir / f"{stem}.png", out_dir / f"{stem}.svg")
     fig.savefig(files.png, dpi=150, metadata={"Software": "pollwatch"})
+    fig.set_layout_engine("none")  # the layout is done: the SVG keeps it rather than redo it
     fig.savefig(files.svg, metadata={"Date": None})
-    plt.close(fig)
     return files

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pollwatch.config import ConfigError
 from pollwatch.decoding import UnreadableFile
 from schemas.columns import CANONICAL_COLUMNS, CATEGORY_COLUMNS, REQUIRED_COLUMNS
+
+if TYPE_CHECKING:  # `pollwatch layouts` reads these files without paying for pandas
+    import pandas as pd
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 LAYOUT_DIR = SCHEMAS / "sources"
@@ -44,8 +47,8 @@ class LayoutError(ConfigError):
 @dataclass(frozen=True)
 class OfficeTerm:
     leader: str
-    start: pd.Timestamp
-    end: pd.Timestamp
+    start: datetime
+    end: datetime
 
 
 @dataclass(frozen=True)
@@ -152,9 +155,7 @@ def load_layout(path: Path) -> Layout:
         poll_key_columns=tuple(_lower(key.get("columns", ()))),
         skip_rows_without_shares=rows.get("skip_without_shares", False),
         leader_by_date=tuple(
-            OfficeTerm(
-                t["leader"], pd.Timestamp(t["from"]), pd.Timestamp(t.get("until", "2262-01-01"))
-            )
+            OfficeTerm(t["leader"], _day(t["from"]), _day(t.get("until", "2262-01-01")))
             for t in spec.get("leader_by_date", ())
         ),
     )
@@ -189,6 +190,14 @@ def _problem(spec: dict, path: Path) -> str | None:
     precision = spec.get("dates", {}).get("precision", "day")
     if precision not in PRECISIONS:
         return f"[dates] precision = {precision!r} is not one of {', '.join(PRECISIONS)}"
+    for term in spec.get("leader_by_date", ()):
+        if not isinstance(term, dict) or "leader" not in term or "from" not in term:
+            return "each [[leader_by_date]] needs leader and from (and may have until)"
+        for key in ("from", "until"):
+            try:
+                _day(term.get(key, "2262-01-01"))
+            except ValueError:
+                return f"[[leader_by_date]] {key} = {term[key]!r} is not a date (YYYY-MM-DD)"
     for required in REQUIRED_COLUMNS:
         if (
             required not in columns
@@ -201,6 +210,11 @@ def _problem(spec: dict, path: Path) -> str | None:
 
 def _as_list(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
+
+
+def _day(value) -> datetime:
+    """A TOML date, quoted or not, as the midnight it starts."""
+    return datetime.fromisoformat(str(value))
 
 
 def _lower(names) -> list[str]:

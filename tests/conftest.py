@@ -1,11 +1,15 @@
-"""Shared fixtures: a fresh data directory per test, and one Prefect test server per session.
+"""Shared fixtures: a fresh data directory per test, and one Prefect server for the whole run.
 
-PREFECT_HOME points into a temporary folder before anything imports Prefect, so tests never
-touch the developer's own Prefect database.
+PREFECT_HOME points into a temporary folder before anything imports Prefect, so tests never touch
+the developer's own Prefect database. The Prefect server is a real `prefect server start`, started
+by the first test that needs it and shared by every pytest-xdist worker (its address is kept in a
+file beside the workers' temporary folders); the controlling process stops it at the end.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -13,11 +17,13 @@ from pathlib import Path
 import pytest
 
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="pollwatch-prefect-home-")
-for _name in [n for n in os.environ if n.startswith("POLLWATCH_")]:
+for _name in [n for n in os.environ if n.startswith(("POLLWATCH_", "PREFECT_API_"))]:
     del os.environ[_name]
 
 import flows  # noqa: E402, F401  (pollwatch's Prefect defaults)
 from pollwatch.config import Settings, load_settings  # noqa: E402
+
+SERVER_FILE = "prefect-server.json"
 
 
 @pytest.fixture
@@ -36,10 +42,50 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     )
 
 
-@pytest.fixture(scope="session")
-def prefect_server():
-    """A real, temporary Prefect server for the tests that run flows (about 15 s, once)."""
-    from prefect.testing.utilities import prefect_test_harness
+def _shared_folder(config: pytest.Config) -> Path:
+    """A folder every process of this test run sees: the base of the workers' temporary
+    folders under xdist, else this process's own."""
+    base = config._tmp_path_factory.getbasetemp()  # noqa: SLF001  (pytest's tmp_path base)
+    return base.parent if hasattr(config, "workerinput") else base
 
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+
+@pytest.fixture(scope="session")
+def prefect_api_url(pytestconfig: pytest.Config) -> str:
+    """The address of the test run's one Prefect server (started on first use, about 10-20 s).
+    Its scheduler looks for due deployments every 5 s instead of 60."""
+    from flows.server import start_server
+
+    folder = _shared_folder(pytestconfig)
+    with (folder / "prefect-server.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        known = folder / SERVER_FILE
+        if known.exists():
+            return json.loads(known.read_text())["api_url"]
+        os.environ["PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS"] = "5"
+        try:
+            server = start_server(folder / "prefect-server-home")
+        finally:
+            del os.environ["PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS"]
+        known.write_text(json.dumps({"api_url": server.api_url, "pid": server.process.pid}))
+        return server.api_url
+
+
+@pytest.fixture
+def prefect_server(prefect_api_url: str):
+    """Flows called in this process report to the shared server."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: prefect_api_url}):
+        yield prefect_api_url
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controlling process (not an xdist worker) stops the shared server, by its group."""
+    if hasattr(session.config, "workerinput"):
+        return
+    known = _shared_folder(session.config) / SERVER_FILE
+    if known.exists():
+        from flows.server import stop_group
+
+        stop_group(json.loads(known.read_text())["pid"])
+        known.unlink()

@@ -102,6 +102,10 @@ def test_adding_a_pollster_is_adding_one_file(settings):
             ('pollster = "Центр Разумкова"', 'pollster = "Центр Разумкова"\nleader = "x"'),
             "not valid TOML",
         ),
+        (
+            ("[dates]", '[[leader_by_date]]\nleader = "x"\nfrom = "2024-13-01"\n\n[dates]'),
+            "[[leader_by_date]] from = '2024-13-01' is not a date (YYYY-MM-DD)",
+        ),
     ],
 )
 def test_a_broken_layout_file_is_refused_naming_file_and_key(tmp_path, change, message):

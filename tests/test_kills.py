@@ -1,0 +1,201 @@
+"""A run killed while it holds the database never holds up the next one.
+
+Each test starts the real `pollwatch ingest` on a 200,000-row drop, in a PREFECT_HOME shared by
+every command of the module as a user's `~/.prefect` is, waits until the kernel shows that run
+holding the database's lock, and signals its whole process group: SIGKILL (an OOM kill, a reboot),
+SIGTERM (a service manager), SIGINT (Ctrl-C). Then the next command must complete within its
+10 s wait for the database. In both modes: no Prefect server (the command runs directly) and a
+running server (the command is a Prefect flow run). A flow file run by itself in Prefect's
+ephemeral mode, the way that once leaked a concurrency slot for good, is killed too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import poll_row, query, write_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+POLLWATCH = Path(sys.executable).parent / "pollwatch"
+BIG_ROWS = 200_000
+
+
+@pytest.fixture(scope="module")
+def big_drop(tmp_path_factory) -> Path:
+    return write_csv(
+        tmp_path_factory.mktemp("drops") / "big.csv",
+        [
+            poll_row(poll_key=f"k{i}", negative_pct="", undecided_pct="", notes=f"n{i % 97}")
+            for i in range(BIG_ROWS)
+        ],
+    )
+
+
+@pytest.fixture(scope="module")
+def shared_prefect_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("prefect-home")
+
+
+@pytest.fixture(params=["no server", "server"])
+def mode(request) -> dict[str, str]:
+    """The environment of each mode: no Prefect server anywhere, or the session's server."""
+    if request.param == "no server":
+        return {}
+    return {"PREFECT_API_URL": request.getfixturevalue("prefect_api_url")}
+
+
+def command_env(prefect_home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "POLLWATCH_"))}
+    return env | {
+        "PREFECT_HOME": str(prefect_home),
+        "POLLWATCH_SETTLE_SECONDS": "0",
+        "POLLWATCH_LOCK_TIMEOUT_SECONDS": "10",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
+def lock_holder(db_path: Path) -> int | None:
+    """The pid holding the database's flock, as the kernel lists it in /proc/locks (asking by
+    taking the lock ourselves would change what we measure)."""
+    try:
+        inode = (db_path.parent / (db_path.name + ".lock")).stat().st_ino
+    except FileNotFoundError:
+        return None
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if "FLOCK" in fields and fields[fields.index("FLOCK") + 4].endswith(f":{inode}"):
+            return int(fields[fields.index("FLOCK") + 3])
+    return None
+
+
+def signal_while_holding(process: subprocess.Popen, db_path: Path, sig: int) -> None:
+    """Signal the process group once the run has held the database for 0.3 s on end: well inside
+    the load of the big file, not the short bookkeeping before it."""
+    deadline = time.monotonic() + 120
+    held_since = None
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the run ended before it could be killed"
+        if lock_holder(db_path) == process.pid:
+            held_since = held_since or time.monotonic()
+            if time.monotonic() - held_since >= 0.3:
+                os.killpg(process.pid, sig)
+                return
+        else:
+            held_since = None
+        time.sleep(0.01)
+    raise AssertionError("the run never held the database")
+
+
+def start_ingest(data: Path, env: dict[str, str], *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(POLLWATCH), "ingest", "--data-dir", str(data), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def assert_all_or_nothing(data: Path, big: Path) -> int:
+    """The big file is stored whole (and filed, or still in the inbox for the next run to file)
+    or not at all (and still in the inbox). Returns the rows stored from it."""
+    stored = int(query_db(data, "SELECT count(*) AS n FROM polls WHERE poll_key LIKE 'k%'"))
+    assert stored in (0, BIG_ROWS), stored
+    if stored == 0:
+        assert big.exists(), "a file whose rows were not committed must stay in the inbox"
+    return stored
+
+
+def query_db(data: Path, sql: str):
+    from pollwatch.config import load_settings
+
+    return query(load_settings(data_dir=data, env={}), sql)["n"][0]
+
+
+def next_command_completes(data: Path, env: dict[str, str]) -> None:
+    """The next run, in the same PREFECT_HOME, takes a one-row drop and finishes: with a 10 s wait
+    for the database, a lock left behind by the killed run would make it exit 3."""
+    one = write_csv(data.parent / "one.csv", [poll_row(poll_key="one", positive_pct="64")])
+    done = subprocess.run(
+        [str(POLLWATCH), "ingest", str(one), "--data-dir", str(data), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert json.loads(done.stdout)["totals"]["rows_loaded"] == 1
+    assert query_db(data, "SELECT count(*) AS n FROM polls WHERE poll_key = 'one'") == 1
+
+
+@pytest.mark.parametrize(
+    "sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=lambda s: signal.Signals(s).name
+)
+def test_a_run_killed_while_it_holds_the_database_does_not_hold_up_the_next(
+    sig, mode, big_drop, shared_prefect_home, tmp_path
+):
+    data = tmp_path / "data"
+    (data / "inbox").mkdir(parents=True)
+    big = Path(shutil.copy(big_drop, data / "inbox" / "big.csv"))
+    env = command_env(shared_prefect_home, **mode)
+    run = start_ingest(data, env, "--json")
+    signal_while_holding(run, data / "polls.duckdb", sig)
+    out, err = run.communicate(timeout=120)
+
+    if sig == signal.SIGKILL:
+        assert run.returncode == -signal.SIGKILL
+    else:
+        assert run.returncode == 128 + sig, err[-3000:]
+        summary = json.loads(out)  # the summary of what was done, even when stopped
+        assert summary["interrupted_by"] == signal.Signals(sig).name
+        assert summary["exit_code"] == 128 + sig
+        assert summary["totals"]["rows_loaded"] in (0, BIG_ROWS)
+    stored = assert_all_or_nothing(data, big)
+    next_command_completes(data, env)
+    if sig != signal.SIGKILL:
+        status = query_db(data, "SELECT count(*) AS n FROM runs WHERE status = 'interrupted'")
+        assert status == 1, "the stopped run is recorded as interrupted"
+    if stored == 0:  # the file left in the inbox loads whole on the next run of the inbox
+        again = subprocess.run(
+            [str(POLLWATCH), "ingest", "--data-dir", str(data), "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert json.loads(again.stdout)["totals"]["rows_loaded"] == BIG_ROWS
+        assert not big.exists() and (data / "archive" / "big.csv").exists()
+
+
+def test_a_flow_file_killed_in_ephemeral_mode_does_not_hold_up_the_next_command(
+    big_drop, shared_prefect_home, tmp_path
+):
+    """`python flows/ingest.py` with no server runs in Prefect's ephemeral mode: the scenario in
+    which a killed run once kept Prefect's database slot, and with it every later run, for good."""
+    data = tmp_path / "data"
+    (data / "inbox").mkdir(parents=True)
+    shutil.copy(big_drop, data / "inbox" / "big.csv")
+    env = command_env(shared_prefect_home, POLLWATCH_DATA_DIR=str(data))
+    run = subprocess.Popen(
+        [sys.executable, str(ROOT / "flows" / "ingest.py")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    signal_while_holding(run, data / "polls.duckdb", signal.SIGKILL)
+    run.wait(timeout=60)
+    assert_all_or_nothing(data, data / "inbox" / "big.csv")
+    next_command_completes(data, env)
