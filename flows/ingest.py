@@ -9,16 +9,19 @@ Run it by itself with `python flows/ingest.py [PATH ...]`, or through `pollwatch
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
 import flows  # noqa: F401  (sets pollwatch's Prefect defaults before Prefect is imported)
 
 # isort: split
-from prefect import flow, task
+from prefect import flow, get_client, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import ObjectNotFound
 from prefect.runtime import flow_run, task_run
+from prefect.states import Crashed
 
 from pollwatch import ingest, runs, summary
 from pollwatch.config import Settings, load_settings
@@ -59,6 +62,21 @@ def ingest_files(
     return ingest.ingest_batch(paths, settings, run_id, layout)
 
 
+@task(name="close-crashed-runs", cache_policy=NO_CACHE)
+def close_crashed_runs(flow_run_ids: list[str]) -> None:
+    """Earlier runs killed outright (the store found their process gone) leave Running runs in
+    Prefect, with nothing left to end them: record them as crashed."""
+    with get_client(sync_client=True) as client:
+        for flow_run_id in flow_run_ids:
+            with contextlib.suppress(ObjectNotFound):
+                if not client.read_flow_run(flow_run_id).state.is_final():
+                    client.set_flow_run_state(
+                        flow_run_id,
+                        Crashed(message="Its process was killed before the run could say so."),
+                        force=True,
+                    )
+
+
 @task(name="publish-summary", cache_policy=NO_CACHE)
 def publish_summary(run: RunSummary) -> None:
     create_markdown_artifact(
@@ -89,9 +107,12 @@ def ingest_polls(
         layout=layout,
         ingest_step=ingest_files,
     )
+    if run.crashed_flow_runs:
+        close_crashed_runs(run.crashed_flow_runs)
     publish_summary(run)
     return run
 
 
 if __name__ == "__main__":
-    sys.exit(ingest_polls(paths=sys.argv[1:]).exit_code)
+    with flows.without_heartbeats():
+        sys.exit(ingest_polls(paths=sys.argv[1:]).exit_code)

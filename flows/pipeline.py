@@ -37,7 +37,8 @@ def ingest_and_report(
 if __name__ == "__main__":
     from pollwatch.summary import run_text
 
-    run, report = ingest_and_report()
+    with flows.without_heartbeats():
+        run, report = ingest_and_report()
     print(run_text(run))
     index = load_settings().report_dir / "index.html"
     print(f"report: {index}" + ("" if report else " (unchanged: no new data)"))

@@ -69,4 +69,5 @@ def render_report(data_dir: str | None = None, out_dir: str | None = None) -> Re
 
 
 if __name__ == "__main__":
-    print(render_report().index)
+    with flows.without_heartbeats():
+        print(render_report().index)

@@ -99,4 +99,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE revisions ADD COLUMN leader_as_written VARCHAR;
         """,
     ),
+    (
+        3,
+        # Which process ran a run, so that a run whose process died (killed, out of memory) can
+        # be told from one still going, and recorded as crashed rather than running for ever.
+        """
+        ALTER TABLE runs ADD COLUMN pid INTEGER;
+        ALTER TABLE runs ADD COLUMN host VARCHAR;
+        """,
+    ),
 ]

@@ -69,6 +69,9 @@ class RunSummary:
     ignored: list[tuple[str, str]] = field(default_factory=list)
     # The signal that stopped the run part way (SIGINT, SIGTERM), if one did.
     interrupted_by: str | None = None
+    # Earlier Prefect flow runs found dead when this run began (their process was killed), for
+    # the flow to record as crashed in Prefect too.
+    crashed_flow_runs: list[str] = field(default_factory=list)
 
     @property
     def totals(self) -> dict[str, int]:

@@ -24,7 +24,8 @@ from pollwatch.ingest import batches, ingest_batch, plan_files
 from pollwatch.results import FileResult, RunSummary, Waiting
 from pollwatch.summary import interrupted_line
 
-log = logging.getLogger("pollwatch.ingest")
+log = logging.getLogger("pollwatch.runs")
+files_log = logging.getLogger("pollwatch.ingest")  # lines the run's printed summary repeats
 progress = logging.getLogger("pollwatch.progress")
 
 BatchStep = Callable[[list[Path], Settings, str, str | None], list[FileResult | Waiting | None]]
@@ -55,7 +56,7 @@ def run_ingest(
 ) -> RunSummary:
     """Ingest the given files, or every settled new file in the inbox."""
     run_id = run_id or new_run_id()
-    started_at = begin_run(settings, run_id, trigger)
+    started_at, crashed_flow_runs = begin_run(settings, run_id, trigger)
     try:
         plan = plan_files(paths, settings)
         log_plan(plan)
@@ -70,24 +71,31 @@ def run_ingest(
         raise
     except BaseException as stop:
         summary = interrupted_summary(settings, run_id, started_at, signal_name(stop))
-        log.warning("%s", interrupted_line(summary))
+        files_log.warning("%s", interrupted_line(summary))
         raise RunInterrupted(summary) from stop
-    return end_run(settings, run_id, started_at, results, plan)
+    summary = end_run(settings, run_id, started_at, results, plan)
+    summary.crashed_flow_runs = crashed_flow_runs
+    return summary
 
 
-def begin_run(settings: Settings, run_id: str, trigger: str) -> datetime:
+def begin_run(settings: Settings, run_id: str, trigger: str) -> tuple[datetime, list[str]]:
+    """Record the run; first, record as crashed the earlier runs whose process died. Returns the
+    start time and the ids of those that were Prefect flow runs, for the flow to close there."""
     require_data_dir(settings)
     with store.open_store(settings.db_path, settings.lock_timeout_seconds) as con:
+        dead = store.close_dead_runs(con)
         store.start_run(con, run_id, trigger)
-    return store.utc_now()
+    for dead_id, _ in dead:
+        log.warning("run %s ended without saying how (its process was killed): crashed", dead_id)
+    return store.utc_now(), [dead_id for dead_id, how in dead if how == "prefect"]
 
 
 def log_plan(plan: Discovery) -> None:
-    log.info("%d file(s) to ingest", len(plan.ready))
+    files_log.info("%d file(s) to ingest", len(plan.ready))
     for path, reason in plan.waiting:
-        log.info("waiting: %s: %s", path, reason)
+        files_log.info("waiting: %s: %s", path, reason)
     for path, reason in plan.ignored:
-        log.warning("ignored: %s: %s", path, reason)
+        files_log.warning("ignored: %s: %s", path, reason)
 
 
 def _progress_line(batch: list[Path], done: int, total: int) -> str:

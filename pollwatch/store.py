@@ -9,7 +9,9 @@ either all of them or none.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -352,10 +354,38 @@ def record_duplicate_file(
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, trigger: str) -> None:
     con.execute(
-        "INSERT INTO runs (run_id, started_at, trigger, status) VALUES (?, ?, ?, 'running') "
-        "ON CONFLICT (run_id) DO NOTHING",
-        [run_id, utc_now(), trigger],
+        "INSERT INTO runs (run_id, started_at, trigger, status, pid, host)"
+        " VALUES (?, ?, ?, 'running', ?, ?) ON CONFLICT (run_id) DO NOTHING",
+        [run_id, utc_now(), trigger, os.getpid(), socket.gethostname()],
     )
+
+
+def close_dead_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """Record as crashed the runs of this machine still marked running whose process is gone
+    (killed outright: nothing in it could record how it ended). Returns (run_id, trigger) of each.
+    """
+    running = con.execute(
+        "SELECT run_id, trigger, pid FROM runs WHERE status = 'running' AND host = ?",
+        [socket.gethostname()],
+    ).fetchall()
+    dead = [(run_id, trigger) for run_id, trigger, pid in running if not _alive(pid)]
+    for run_id, _ in dead:
+        con.execute(
+            "UPDATE runs SET status = 'crashed' WHERE run_id = ? AND status = 'running'", [run_id]
+        )
+    return dead
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return True  # recorded before pids were: nothing to go by
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process by that number
+        return True
+    return True
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, totals: dict) -> None:
