@@ -68,7 +68,7 @@ def median(runs: int, measure) -> float:
 def sample_sized_drop(path: Path, index: int) -> Path:
     """A drop like the samples: a few new monthly Levada polls of Putin's approval, so the
     report it leads to is the samples' report plus one more month or so."""
-    months = [f"{2030 + m // 12}-{m % 12 + 1:02d}" for m in (2 * index, 2 * index + 1)]
+    months = [f"{2025 + m // 12}-{m % 12 + 1:02d}" for m in (2 * index, 2 * index + 1)]
     rows = [
         {
             "pollster": "Levada Center",
