@@ -53,11 +53,18 @@ class WarmRunner:
         are stopped, and any that could not say how they ended are marked Crashed."""
         self.spare = self._start_process()
         with get_client(sync_client=True) as client:
+            failures = 0
             try:
                 while True:
-                    self._start_due_runs(client)
-                    self._stop_cancelled_runs(client)
-                    self._reap(client)
+                    try:
+                        self._start_due_runs(client)
+                        self._stop_cancelled_runs(client)
+                        self._reap(client)
+                        failures = 0
+                    except Exception as err:  # the server restarting or busy: try again
+                        if failures % 60 == 0:
+                            log.warning("cannot reach the Prefect server (%s); retrying", err)
+                        failures += 1
                     time.sleep(self.poll_seconds)
             finally:
                 self._shut_down(client)

@@ -18,6 +18,8 @@ DEPLOYMENT = "pollwatch"
 FLOWS = {"pipeline": "ingest-and-report", "ingest": "ingest-polls", "report": "render-report"}
 FINAL_STATES = ("COMPLETED", "FAILED", "CANCELLED", "CRASHED")
 POLL_SECONDS = 0.2
+RETRY_CODES = (429, 502, 503, 504)
+RETRY_PAUSES = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 
 class TriggerError(Exception):
@@ -70,26 +72,33 @@ def _rejects_left_by(api: str, flow_run_id: str) -> int:
 
 
 def _call(api: str, method: str, path: str, body: dict | None = None):
+    """One API call; a busy server (429, 502, 503, 504: a Prefect server on SQLite answers 503
+    while its database is locked) is asked again after a pause, as Prefect's own client does."""
     request = urllib.request.Request(
         api + path,
         method=method,
         data=None if body is None else json.dumps(body).encode(),
         headers={"Content-Type": "application/json", **_auth()},
     )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            return json.loads(answer.read() or b"null")
-    except urllib.error.HTTPError as err:
-        detail = err.read().decode(errors="replace")[:300]
-        if err.code == 404 and path.startswith("/deployments/name/"):
-            raise TriggerError(
-                f"no deployment {path.removeprefix('/deployments/name/')} at {api}: "
-                "is `pollwatch serve` running against this server?"
-            ) from None
-        raise TriggerError(f"{method} {path} at {api}: HTTP {err.code}: {detail}") from None
-    except (urllib.error.URLError, OSError) as err:
-        reason = getattr(err, "reason", err)
-        raise TriggerError(f"the Prefect server at {api} does not answer: {reason}") from None
+    for pause in (*RETRY_PAUSES, None):
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return json.loads(answer.read() or b"null")
+        except urllib.error.HTTPError as err:
+            if err.code in RETRY_CODES and pause is not None:
+                time.sleep(float(err.headers.get("Retry-After") or pause))
+                continue
+            detail = err.read().decode(errors="replace")[:300]
+            if err.code == 404 and path.startswith("/deployments/name/"):
+                raise TriggerError(
+                    f"no deployment {path.removeprefix('/deployments/name/')} at {api}: "
+                    "is `pollwatch serve` running against this server?"
+                ) from None
+            raise TriggerError(f"{method} {path} at {api}: HTTP {err.code}: {detail}") from None
+        except (urllib.error.URLError, OSError) as err:
+            reason = getattr(err, "reason", err)
+            raise TriggerError(f"the Prefect server at {api} does not answer: {reason}") from None
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _auth() -> dict[str, str]:

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows.server import start_server, stop_server
 from tests.helpers import settle
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,7 +125,6 @@ def make_due_now(client, deployment_name: str) -> object:
     return run
 
 
-@pytest.mark.xdist_group("pollwatch-deployments")
 def test_scheduled_and_hand_runs_on_a_real_prefect_server(prefect_api_url, tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
@@ -236,32 +236,34 @@ def test_serve_starts_its_own_server_and_stops_it(tmp_path):
     assert group_is_gone(serve.pid)
 
 
-@pytest.mark.xdist_group("pollwatch-deployments")
-def test_prefect_yaml_deploys_the_same_deployments_onto_a_process_pool(prefect_api_url, tmp_path):
-    """Run beside the serve test's deployments, never at the same time: the names are the same."""
+def test_prefect_yaml_deploys_the_same_deployments_onto_a_process_pool(tmp_path):
+    """On a Prefect server of its own: the deployments have the serve test's names, and a
+    deploy of them in the middle of that test would take its runs over."""
     prefect = Path(sys.executable).parent / "prefect"
-    env = environment(tmp_path, PREFECT_API_URL=prefect_api_url)
-    for command in (
-        ["work-pool", "create", "pollwatch", "--type", "process"],
-        ["--no-prompt", "deploy", "--all"],
+    server = start_server(tmp_path / "prefect-server")
+    try:
+        env = environment(tmp_path, PREFECT_API_URL=server.api_url)
+        for command in (
+            ["work-pool", "create", "pollwatch", "--type", "process"],
+            ["--no-prompt", "deploy", "--all"],
+        ):
+            done = subprocess.run(
+                [str(prefect), *command],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
+            assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        listed = subprocess.run(
+            [str(prefect), "deployment", "ls"], env=env, capture_output=True, text=True, timeout=60
+        ).stdout
+    finally:
+        stop_server(server)
+    for name in (
+        "ingest-and-report/pollwatch",
+        "ingest-polls/pollwatch",
+        "render-report/pollwatch",
     ):
-        done = subprocess.run(
-            [str(prefect), *command], env=env, cwd=ROOT, capture_output=True, text=True, timeout=180
-        )
-        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    listed = subprocess.run(
-        [str(prefect), "deployment", "ls"], env=env, capture_output=True, text=True, timeout=60
-    ).stdout
-    names = ("ingest-and-report/pollwatch", "ingest-polls/pollwatch", "render-report/pollwatch")
-    for name in names:
         assert name in listed
-    from prefect.client.orchestration import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    with (
-        temporary_settings({PREFECT_API_URL: prefect_api_url}),
-        get_client(sync_client=True) as client,
-    ):
-        for name in names:  # leave the shared server as it was, for the serve test
-            client.delete_deployment(client.read_deployment_by_name(name).id)
-        assert not [d for d in client.read_deployments() if d.name == "pollwatch"]
