@@ -6,6 +6,7 @@ with no server) needs more than Prefect's default 20 s to start its server on a 
 runs must not phone home, and the library's own `pollwatch` logger belongs in the run logs.
 """
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,10 @@ PREFECT_DEFAULTS = {
 
 for _name, _value in PREFECT_DEFAULTS.items():
     os.environ.setdefault(_name, _value)
+
+# Prefect gives its extra loggers its handlers but no level: without one, the library's INFO lines
+# (a line per file, "waiting for the database") would never reach a run's log.
+logging.getLogger("pollwatch").setLevel(os.environ.get("PREFECT_LOGGING_LEVEL", "INFO").upper())
 
 
 @contextmanager

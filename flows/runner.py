@@ -82,13 +82,14 @@ class WarmRunner:
             if flow_run.id in self.running or not self._claim(client, flow_run.id):
                 continue
             process, self.spare = self.spare, self._start_process()
-            if (
-                process.poll() is not None
-            ):  # the spare died waiting (killed by hand): use the new one
+            if process.poll() is not None:  # the spare died while it waited: take the new one
                 process, self.spare = self.spare, self._start_process()
-            process.stdin.write(f"{flow_run.id}\n")
-            process.stdin.close()
-            self.running[flow_run.id] = process
+            try:
+                process.stdin.write(f"{flow_run.id}\n")
+                process.stdin.close()
+            except OSError:  # it died before it could take the run (a broken install)
+                process.wait()
+            self.running[flow_run.id] = process  # reaped, and marked crashed if it did not run
             log.info(
                 "flow run %s (%s) started in process %d", flow_run.name, flow_run.id, process.pid
             )

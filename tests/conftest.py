@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -84,6 +85,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if hasattr(session.config, "workerinput"):
         return
     known = _shared_folder(session.config) / SERVER_FILE
+    if "prefect" in sys.modules:  # send this process's last run logs before the server goes
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=10)
+        EventsWorker.drain_all(timeout=10)
     if known.exists():
         from flows.server import stop_group
 

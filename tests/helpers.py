@@ -98,3 +98,40 @@ def hold_database(db_path, seconds=60):
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "holding"
     return holder
+
+
+def big_drop(path: Path, rows: int) -> Path:
+    """`rows` distinct valid polls (poll keys k0, k1, ...): a load that takes a while."""
+    return write_csv(
+        path, [poll_row(poll_key=f"k{i}", negative_pct="", undecided_pct="") for i in range(rows)]
+    )
+
+
+def lock_holder(db_path: Path) -> int | None:
+    """The pid holding the database's writer lock, as the kernel lists it in /proc/locks (asking
+    by taking the lock ourselves would change what we measure)."""
+    try:
+        inode = (db_path.parent / (db_path.name + ".lock")).stat().st_ino
+    except FileNotFoundError:
+        return None
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if "FLOCK" in fields and fields[fields.index("FLOCK") + 4].endswith(f":{inode}"):
+            return int(fields[fields.index("FLOCK") + 3])
+    return None
+
+
+def wait_until_held(db_path: Path, pid: int | None = None, timeout: float = 120) -> int:
+    """Wait until a process (`pid`, or any) has held the database for 0.3 s on end: well inside a
+    big file's load, not the short bookkeeping before it. Returns the holder's pid."""
+    deadline = time.monotonic() + timeout
+    held_since, holder = None, None
+    while time.monotonic() < deadline:
+        now = lock_holder(db_path)
+        if now is not None and now == holder and (pid is None or now == pid):
+            if time.monotonic() - held_since >= 0.3:
+                return now
+        else:
+            held_since, holder = time.monotonic(), now
+        time.sleep(0.01)
+    raise AssertionError("no run held the database")

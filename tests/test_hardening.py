@@ -22,7 +22,7 @@ from pollwatch.config import load_settings
 from pollwatch.report import build_report
 from pollwatch.runs import run_ingest
 from pollwatch.store import open_store
-from tests.helpers import monthly_rows, poll_row, query, settle, write_csv
+from tests.helpers import big_drop, monthly_rows, poll_row, query, settle, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 POLLWATCH = Path(sys.executable).parent / "pollwatch"
@@ -41,12 +41,6 @@ RUN_INGEST = textwrap.dedent("""
     print(json.dumps(run.as_dict()))
     sys.exit(run.exit_code)
 """)
-
-
-def big_drop(path: Path, rows: int) -> Path:
-    return write_csv(
-        path, [poll_row(poll_key=f"k{i}", negative_pct="", undecided_pct="") for i in range(rows)]
-    )
 
 
 def count(db: Path, sql: str) -> int:

@@ -17,14 +17,14 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from pollwatch.config import load_settings
-from tests.helpers import poll_row, query, write_csv
+from tests import helpers
+from tests.helpers import poll_row, query, wait_until_held, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 POLLWATCH = Path(sys.executable).parent / "pollwatch"
@@ -33,13 +33,7 @@ BIG_ROWS = 200_000
 
 @pytest.fixture(scope="module")
 def big_drop(tmp_path_factory) -> Path:
-    return write_csv(
-        tmp_path_factory.mktemp("drops") / "big.csv",
-        [
-            poll_row(poll_key=f"k{i}", negative_pct="", undecided_pct="", notes=f"n{i % 97}")
-            for i in range(BIG_ROWS)
-        ],
-    )
+    return helpers.big_drop(tmp_path_factory.mktemp("drops") / "big.csv", BIG_ROWS)
 
 
 @pytest.fixture(scope="module")
@@ -66,36 +60,11 @@ def command_env(prefect_home: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def lock_holder(db_path: Path) -> int | None:
-    """The pid holding the database's flock, as the kernel lists it in /proc/locks (asking by
-    taking the lock ourselves would change what we measure)."""
-    try:
-        inode = (db_path.parent / (db_path.name + ".lock")).stat().st_ino
-    except FileNotFoundError:
-        return None
-    for line in Path("/proc/locks").read_text().splitlines():
-        fields = line.split()
-        if "FLOCK" in fields and fields[fields.index("FLOCK") + 4].endswith(f":{inode}"):
-            return int(fields[fields.index("FLOCK") + 3])
-    return None
-
-
 def signal_while_holding(process: subprocess.Popen, db_path: Path, sig: int) -> None:
-    """Signal the process group once the run has held the database for 0.3 s on end: well inside
-    the load of the big file, not the short bookkeeping before it."""
-    deadline = time.monotonic() + 120
-    held_since = None
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the run ended before it could be killed"
-        if lock_holder(db_path) == process.pid:
-            held_since = held_since or time.monotonic()
-            if time.monotonic() - held_since >= 0.3:
-                os.killpg(process.pid, sig)
-                return
-        else:
-            held_since = None
-        time.sleep(0.01)
-    raise AssertionError("the run never held the database")
+    """Signal the run's process group once it has held the database for 0.3 s on end."""
+    wait_until_held(db_path, process.pid)
+    assert process.poll() is None, "the run ended before it could be killed"
+    os.killpg(process.pid, sig)
 
 
 def start_ingest(data: Path, env: dict[str, str], *args: str) -> subprocess.Popen:

@@ -8,6 +8,7 @@ fails.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -23,7 +24,7 @@ import duckdb
 import pytest
 
 from flows.server import start_server, stop_server
-from tests.helpers import settle
+from tests.helpers import big_drop, settle, wait_until_held
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
@@ -267,3 +268,80 @@ def test_prefect_yaml_deploys_the_same_deployments_onto_a_process_pool(tmp_path)
         "render-report/pollwatch",
     ):
         assert name in listed
+
+
+def flow_run_state(api_url: str, flow_run_id: str) -> dict:
+    with urllib.request.urlopen(f"{api_url}/flow_runs/{flow_run_id}", timeout=10) as answer:
+        return json.loads(answer.read())["state"]
+
+
+def test_a_served_run_cancelled_in_the_ui_or_killed_ends_and_the_next_run_goes_on(
+    prefect_api_url, tmp_path
+):
+    """serve's runner stops a run cancelled in Prefect and marks it Cancelled, and marks a run
+    whose process was killed Crashed; neither leaves the store half-written or the next waiting."""
+    data = tmp_path / "data"
+    (data / "inbox").mkdir(parents=True)
+    env = environment(tmp_path, PREFECT_API_URL=prefect_api_url)
+    log = tmp_path / "serve.log"
+    serve = start(["serve", "--data-dir", str(data)], env, log)
+    db = data / "polls.duckdb"
+
+    def trigger_ingest() -> str:
+        big_drop(data / "inbox" / "big.csv", 200_000)
+        started = subprocess.run(
+            [str(POLLWATCH), "trigger", "ingest", "--data-dir", str(data)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert started.returncode == 0, started.stderr
+        return re.search(r"flow run ([0-9a-f-]{36})", started.stdout).group(1)
+
+    def stored() -> int:
+        return read(db, "SELECT count(*) FROM polls")[0][0]
+
+    try:
+        wait_for(lambda: "next run" in log.read_text(), 120, "serve to say it is ready")
+        cancelled = trigger_ingest()
+        wait_until_held(db)
+        request = urllib.request.Request(
+            f"{prefect_api_url}/flow_runs/{cancelled}/set_state",
+            data=json.dumps({"state": {"type": "CANCELLING"}, "force": True}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        urllib.request.urlopen(request, timeout=10).close()
+        wait_for(
+            lambda: flow_run_state(prefect_api_url, cancelled)["type"] == "CANCELLED",
+            60,
+            "the cancelled run to be stopped",
+            pause=0.5,
+        )
+        assert stored() in (0, 200_000)
+
+        killed = trigger_ingest() if stored() == 0 else None
+        if killed:  # the big file is still in the inbox: kill the process that loads it
+            os.kill(wait_until_held(db), signal.SIGKILL)
+            state = wait_for(
+                lambda: (s := flow_run_state(prefect_api_url, killed))["type"] == "CRASHED" and s,
+                60,
+                "the killed run to be marked crashed",
+                pause=0.5,
+            )
+            assert "killed by SIGKILL" in state["message"]
+            assert stored() in (0, 200_000)
+
+        done = subprocess.run(
+            [str(POLLWATCH), "trigger", "ingest", "--wait", "--data-dir", str(data)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert stored() == 200_000
+    finally:
+        stop(serve)
+    assert group_is_gone(serve.pid)
