@@ -45,6 +45,13 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     )
 
 
+def pollwatch(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """The real command, run to its end."""
+    return subprocess.run(
+        [str(POLLWATCH), *args], env=env, capture_output=True, text=True, timeout=240
+    )
+
+
 def wait_for(check, timeout: float, what: str, pause: float = 1.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -195,13 +202,7 @@ def test_scheduled_and_hand_runs_on_a_real_prefect_server(prefect_api_url, tmp_p
         bad = data / "inbox" / "bad.csv"
         bad.write_text("pollster,country\nLevada,RU\n")
         settle(bad)
-        done = subprocess.run(
-            [str(POLLWATCH), "trigger", "ingest", "--wait", "--data-dir", str(data)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = pollwatch(env, "trigger", "ingest", "--wait", "--data-dir", str(data))
         assert done.returncode == 1, done.stdout + done.stderr
         assert "finished: Completed; rows were rejected" in done.stdout
     finally:
@@ -289,13 +290,7 @@ def test_a_served_run_cancelled_in_the_ui_or_killed_ends_and_the_next_run_goes_o
 
     def trigger_ingest() -> str:
         big_drop(data / "inbox" / "big.csv", 200_000)
-        started = subprocess.run(
-            [str(POLLWATCH), "trigger", "ingest", "--data-dir", str(data)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        started = pollwatch(env, "trigger", "ingest", "--data-dir", str(data))
         assert started.returncode == 0, started.stderr
         return re.search(r"flow run ([0-9a-f-]{36})", started.stdout).group(1)
 
@@ -333,13 +328,7 @@ def test_a_served_run_cancelled_in_the_ui_or_killed_ends_and_the_next_run_goes_o
             assert "killed by SIGKILL" in state["message"]
             assert stored() in (0, 200_000)
 
-        done = subprocess.run(
-            [str(POLLWATCH), "trigger", "ingest", "--wait", "--data-dir", str(data)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+        done = pollwatch(env, "trigger", "ingest", "--wait", "--data-dir", str(data))
         assert done.returncode == 0, done.stdout + done.stderr
         assert stored() == 200_000
     finally:
