@@ -21,10 +21,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pollwatch import trends
+from bench.simulation import moving_average, simulate_polls
 from pollwatch.config import load_settings
-from pollwatch.runs import run_ingest
-from pollwatch.simulation import moving_average, simulate_polls
+from pollwatch.ingest.run import run_ingest
+from pollwatch.model import trends
 
 REAL = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "real"
 SEEDS = range(1, 11)

@@ -35,7 +35,7 @@ MEASURE = textwrap.dedent("""
     else:
         from pathlib import Path
         from pollwatch.config import load_settings
-        from pollwatch.runs import run_ingest
+        from pollwatch.ingest.run import run_ingest
     started = time.perf_counter()  # the call itself, imports apart
     if kind == "duckdb":
         con = duckdb.connect(work + "/baseline.duckdb")

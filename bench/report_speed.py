@@ -1,6 +1,6 @@
 """Report speed: trends and charts for 20 leader-and-measure series of 5,000 polls each.
 
-The polls come from pollwatch.simulation (house effects, a daily tracker, outliers), stored in
+The polls come from bench.simulation (house effects, a daily tracker, outliers), stored in
 a fresh data directory; the figure is the whole report's time divided by the series.
 
 Run: .venv/bin/python bench/report_speed.py [--series N] [--polls N]   (or make bench)
@@ -19,11 +19,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.simulation import simulate_polls  # noqa: E402
 from pollwatch import store  # noqa: E402
 from pollwatch.config import load_settings  # noqa: E402
-from pollwatch.report import build_report  # noqa: E402
-from pollwatch.simulation import simulate_polls  # noqa: E402
-from pollwatch.trends import fit_trend, one_version_per_poll  # noqa: E402
+from pollwatch.model.trends import fit_trend, one_version_per_poll  # noqa: E402
+from pollwatch.publish.report import build_report  # noqa: E402
 
 METRICS = ["approval", "trust", "support", "favorability"]
 

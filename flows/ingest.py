@@ -23,9 +23,11 @@ from prefect.exceptions import ObjectNotFound
 from prefect.runtime import flow_run, task_run
 from prefect.states import Crashed
 
-from pollwatch import ingest, runs, summary
 from pollwatch.config import Settings, load_settings
-from pollwatch.results import FileResult, RunSummary, Waiting
+from pollwatch.ingest import messages as summary
+from pollwatch.ingest import run as runs
+from pollwatch.ingest import steps as ingest
+from pollwatch.ingest.outcomes import FileResult, RunSummary, Waiting
 from pollwatch.store import StoreBusy
 
 

@@ -18,8 +18,8 @@ from prefect import flow
 from flows.ingest import ingest_polls
 from flows.report import render_report
 from pollwatch.config import load_settings
-from pollwatch.report import Report, needs_report
-from pollwatch.results import RunSummary
+from pollwatch.ingest.outcomes import RunSummary
+from pollwatch.publish.report import Report, needs_report
 
 
 @flow(name="ingest-and-report")
@@ -35,7 +35,7 @@ def ingest_and_report(
 
 
 if __name__ == "__main__":
-    from pollwatch.summary import run_text
+    from pollwatch.ingest.messages import run_text
 
     with flows.without_heartbeats():
         run, report = ingest_and_report()

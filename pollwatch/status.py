@@ -6,7 +6,7 @@ from datetime import date
 
 from pollwatch import store
 from pollwatch.config import Settings
-from pollwatch.discover import find_new_files
+from pollwatch.ingest.discover import find_new_files
 
 
 def collect_status(settings: Settings) -> dict:

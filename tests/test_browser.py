@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from pollwatch.viewer import report_server
+from pollwatch.publish.viewer import report_server
 from tests.test_report import sample_report  # noqa: F401  (the module-scoped fixture)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -10,7 +10,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from pollwatch.cli import app
+from cli.main import app
 from tests.helpers import REAL, hold_database, monthly_rows, poll_row, write_csv
 
 runner = CliRunner()

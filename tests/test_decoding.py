@@ -8,8 +8,8 @@ import io
 
 import pytest
 
-from pollwatch.decoding import guess_single_byte_encoding
-from pollwatch.runs import run_ingest
+from pollwatch.ingest.run import run_ingest
+from pollwatch.read.decoding import guess_single_byte_encoding
 from schemas.columns import CANONICAL_COLUMNS
 from tests.helpers import poll_row, query, settle
 

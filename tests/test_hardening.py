@@ -19,8 +19,8 @@ import duckdb
 import pytest
 
 from pollwatch.config import load_settings
-from pollwatch.report import build_report
-from pollwatch.runs import run_ingest
+from pollwatch.ingest.run import run_ingest
+from pollwatch.publish.report import build_report
 from pollwatch.store import open_store
 from tests.helpers import big_drop, monthly_rows, poll_row, query, settle, write_csv
 
@@ -30,7 +30,7 @@ POLLWATCH = Path(sys.executable).parent / "pollwatch"
 RUN_INGEST = textwrap.dedent("""
     import json, sys
     from pollwatch.config import load_settings
-    from pollwatch.runs import run_ingest
+    from pollwatch.ingest.run import run_ingest
     from pollwatch.store import StoreError
     settings = load_settings(data_dir=sys.argv[1], settle_seconds=0, env={})
     try:
@@ -166,7 +166,7 @@ def test_a_file_that_is_still_growing_waits_until_it_stops(settings):
     ],
 )
 def test_odd_file_names_are_ingested_archived_and_printed_on_one_line(settings, name):
-    from pollwatch.summary import run_text
+    from pollwatch.ingest.messages import run_text
 
     path = write_csv(settings.inbox / name, [poll_row(country="XX"), poll_row()])
     run = run_ingest([], settings)
@@ -227,7 +227,7 @@ def test_a_one_gigabyte_file_is_refused_unread_in_bounded_memory(settings, tmp_p
     probe = textwrap.dedent("""
         import json, resource, sys
         from pollwatch.config import load_settings
-        from pollwatch.runs import run_ingest
+        from pollwatch.ingest.run import run_ingest
         settings = load_settings(data_dir=sys.argv[1], settle_seconds=0, env={})
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         run = run_ingest([], settings)

@@ -7,7 +7,7 @@ import csv
 import pytest
 
 from pollwatch.config import ConfigError
-from pollwatch.runs import run_ingest
+from pollwatch.ingest.run import run_ingest
 from tests.helpers import monthly_rows, poll_row, query, write_csv
 
 

@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from pollwatch.layouts import LayoutError, load_layout, load_layouts
-from pollwatch.runs import run_ingest
+from pollwatch.ingest.run import run_ingest
+from pollwatch.map.layouts import LayoutError, load_layout, load_layouts
 from tests.helpers import query, settle
 
 SHIPPED = [

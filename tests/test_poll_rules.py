@@ -12,10 +12,10 @@ import io
 import pandas as pd
 import pytest
 
-from pollwatch.checks import check_rows
-from pollwatch.layouts import load_aliases, load_layouts
-from pollwatch.rawcsv import parse_csv_text
-from pollwatch.sources import map_rows
+from pollwatch.map.layouts import load_aliases, load_layouts
+from pollwatch.map.mapping import map_rows
+from pollwatch.read.cells import parse_csv_text
+from pollwatch.validate.checks import check_rows
 from schemas.columns import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 from tests.helpers import poll_row
 

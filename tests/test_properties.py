@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pollwatch.config import load_settings
-from pollwatch.export import read_polls, write_polls
-from pollwatch.runs import run_ingest
+from pollwatch.ingest.run import run_ingest
+from pollwatch.publish.export import read_polls, write_polls
 from schemas.columns import CANONICAL_COLUMNS, METRICS, MODES, POPULATIONS
 from tests.helpers import settle
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pollwatch.config import load_settings
-from pollwatch.runs import run_ingest
+from pollwatch.ingest.run import run_ingest
 from tests.helpers import REAL, query, settle
 
 FOLDERS = {

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 from pollwatch.config import ConfigError
-from pollwatch.export import read_polls, write_polls
-from pollwatch.report import build_report
-from pollwatch.runs import run_ingest
-from pollwatch.viewer import report_server
+from pollwatch.ingest.run import run_ingest
+from pollwatch.publish.export import read_polls, write_polls
+from pollwatch.publish.report import build_report
+from pollwatch.publish.viewer import report_server
 from tests.helpers import poll_row, settle, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,7 +76,7 @@ def test_the_front_page_has_both_leaders_headlines_charts_and_the_quality_panel(
 
 def test_headline_numbers_are_the_trend_estimates(sample_report):
     settings, _ = sample_report
-    from pollwatch.trends import fit_trend, select_series
+    from pollwatch.model.trends import fit_trend, select_series
 
     putin = fit_trend(
         select_series(read_polls(settings), "Vladimir Putin", "approval"),

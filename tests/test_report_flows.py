@@ -10,9 +10,9 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from typer.testing import CliRunner
 
+from cli.main import app
 from flows.pipeline import ingest_and_report
 from flows.report import render_report
-from pollwatch.cli import app
 from tests.helpers import monthly_rows, write_csv
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

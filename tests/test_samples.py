@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pollwatch.runs import run_ingest
+from pollwatch.ingest.run import run_ingest
 from tests.helpers import query, settle
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"

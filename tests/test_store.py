@@ -13,8 +13,8 @@ import duckdb
 import pytest
 
 from pollwatch import store
-from pollwatch.migrations import MIGRATIONS
-from pollwatch.runs import run_ingest
+from pollwatch.ingest.run import run_ingest
+from pollwatch.store.migrations import MIGRATIONS
 from tests.helpers import hold_database, monthly_rows, poll_row, query, write_csv
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -70,9 +70,9 @@ LOAD_AND_REPORT = textwrap.dedent("""
     import sys
     from pathlib import Path
     from pollwatch import store
-    from pollwatch.checks import check_rows
+    from pollwatch.validate.checks import check_rows
     from pollwatch.config import load_settings
-    from pollwatch.ingest import file_record, file_sha256, read_and_map
+    from pollwatch.ingest.steps import file_record, file_sha256, read_and_map
     path, data_dir = Path(sys.argv[1]), Path(sys.argv[2])
     settings = load_settings(data_dir=data_dir, env={})
     mapped = read_and_map(path, settings)

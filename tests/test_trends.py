@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pollwatch import trends
-from pollwatch.simulation import moving_average, simulate_polls
+from bench.simulation import moving_average, simulate_polls
+from pollwatch.model import trends
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from pollwatch.runs import run_ingest
+from pollwatch.ingest.run import run_ingest
 from schemas.columns import REQUIRED_COLUMNS
 from tests.helpers import REAL, poll_row, query, settle, write_csv
 

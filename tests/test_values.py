@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pollwatch import values
+from pollwatch.map import values
 
 
 def cells(*texts: str) -> pd.Series:

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from pollwatch import store
-from pollwatch.writer_lock import lock_path
+from pollwatch.store.lock import lock_path
 
 HOLD = textwrap.dedent("""
     import sys, time

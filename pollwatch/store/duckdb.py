@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from pollwatch.migrations import MIGRATIONS
-from pollwatch.writer_lock import LockFileUnusable, LockTimeout, writer_lock
+from pollwatch.store.lock import LockFileUnusable, LockTimeout, writer_lock
+from pollwatch.store.migrations import MIGRATIONS
 from schemas.columns import CANONICAL_COLUMNS
 
 if TYPE_CHECKING:

@@ -17,16 +17,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from pollwatch import filing, store
-from pollwatch.checks import Checked, check_rows, validate_batch
+from pollwatch import store
 from pollwatch.config import ConfigError, Settings, require_data_dir
-from pollwatch.decoding import UnreadableFile, decode
-from pollwatch.discover import Discovery, find_new_files, is_inside
-from pollwatch.layouts import choose_layout, folder_layout, load_aliases, load_layouts
-from pollwatch.rawcsv import parse_csv_text
-from pollwatch.results import FileResult, Waiting, file_status, reject_dicts
-from pollwatch.sources import Mapped, map_rows
-from pollwatch.summary import describe_reject, file_line, quarantine_summary, shown
+from pollwatch.ingest import filing
+from pollwatch.ingest.discover import Discovery, find_new_files, is_inside
+from pollwatch.ingest.messages import describe_reject, file_line, quarantine_summary, shown
+from pollwatch.ingest.outcomes import FileResult, Waiting, file_status, reject_dicts
+from pollwatch.map.layouts import choose_layout, folder_layout, load_aliases, load_layouts
+from pollwatch.map.mapping import Mapped, map_rows
+from pollwatch.read.cells import parse_csv_text
+from pollwatch.read.decoding import UnreadableFile, decode
+from pollwatch.validate.checks import Checked, check_rows, validate_batch
 from schemas.columns import REJECT_COLUMNS
 
 log = logging.getLogger("pollwatch.ingest")

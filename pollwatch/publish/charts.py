@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from pollwatch import values
 from pollwatch.config import ConfigError
-from pollwatch.trends import Trend
+from pollwatch.map import values
+from pollwatch.model.trends import Trend
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442"]
 OTHER = "#9a9a9a"

@@ -24,8 +24,8 @@ from typing import Annotated
 import typer
 
 from pollwatch.config import ConfigError, Settings, load_settings, require_data_dir
-from pollwatch.discover import find_new_files
 from pollwatch.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_RUN, EXIT_USAGE
+from pollwatch.ingest.discover import find_new_files
 
 log = logging.getLogger("pollwatch.cli")
 
@@ -104,8 +104,8 @@ def ingest(
     a flow run with its logs and artifacts in the UI; otherwise it runs directly and is recorded in
     the store only.
     """
-    from pollwatch.runs import RunInterrupted, idle_run
-    from pollwatch.summary import run_text
+    from pollwatch.ingest.messages import run_text
+    from pollwatch.ingest.run import RunInterrupted, idle_run
 
     with _plain_errors():
         settings = _settings(data_dir)
@@ -117,7 +117,7 @@ def ingest(
             run = idle_run(found)  # nothing to take: no run to start or record
             typer.echo(json.dumps(run.as_dict(), indent=2) if as_json else run_text(run))
             raise typer.Exit(run.exit_code)
-        from pollwatch.layouts import load_layouts
+        from pollwatch.map.layouts import load_layouts
 
         known = load_layouts(settings.local_layouts)
         if layout is not None and layout not in known:
@@ -137,7 +137,7 @@ def ingest(
                             layout=layout,
                         )
                 else:
-                    from pollwatch.runs import run_ingest
+                    from pollwatch.ingest.run import run_ingest
 
                     run = run_ingest(paths or [], settings, trigger="command", layout=layout)
         except RunInterrupted as stop:
@@ -234,7 +234,7 @@ def report(data_dir: DataDir = None, out: OutDir = None) -> None:
                     data_dir=str(settings.data_dir), out_dir=str(out) if out else None
                 )
         else:
-            from pollwatch.report import build_report
+            from pollwatch.publish.report import build_report
 
             written = build_report(settings, out)
     typer.echo(
@@ -254,12 +254,12 @@ def trend(
 ) -> None:
     """The daily poll average of one leader and measure as CSV on stdout:
     date,estimate,lower,upper (the 95% band)."""
-    from pollwatch.export import read_polls
-    from pollwatch.trends import fit_trend, select_series
+    from pollwatch.model.trends import fit_trend, select_series
+    from pollwatch.publish.export import read_polls
 
     with _plain_errors():
         settings = _settings(data_dir)
-        from pollwatch.layouts import load_aliases
+        from pollwatch.map.layouts import load_aliases
 
         name = load_aliases()["leader"].get(" ".join(leader.lower().split()), leader)
         polls = select_series(read_polls(settings), name, metric, population)
@@ -279,7 +279,7 @@ def export(
 ) -> None:
     """Every stored poll with its provenance. In CSV, text that a spreadsheet would run as a
     formula (starting with = + - @) is made inert with a leading apostrophe."""
-    from pollwatch.export import read_polls, write_polls
+    from pollwatch.publish.export import read_polls, write_polls
 
     with _plain_errors():
         settings = _settings(data_dir)
@@ -296,7 +296,7 @@ def view(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.")] = 0,
 ) -> None:
     """Serve the report on 127.0.0.1 and print its address; Ctrl-C stops."""
-    from pollwatch.viewer import report_server
+    from pollwatch.publish.viewer import report_server
 
     with _plain_errors():
         settings = load_settings(data_dir=data_dir, report_dir=out)
@@ -328,7 +328,7 @@ def layouts(data_dir: DataDir = None) -> None:
     """The source layouts pollwatch knows (schemas/sources/*.toml, then DATA_DIR/layouts/*.toml)
     and how each is recognised."""
     with _plain_errors():
-        from pollwatch.layouts import load_layouts
+        from pollwatch.map.layouts import load_layouts
 
         known = load_layouts(load_settings(data_dir=data_dir).local_layouts)
     for layout in known.values():

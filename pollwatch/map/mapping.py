@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pollwatch import values
-from pollwatch.layouts import Layout, fold_series
-from pollwatch.rawcsv import RawTable
+from pollwatch.map import values
+from pollwatch.map.layouts import Layout, fold_series
+from pollwatch.read.cells import RawTable
 from schemas.columns import (
     CANONICAL_COLUMNS,
     CATEGORY_COLUMNS,

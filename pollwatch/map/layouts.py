@@ -13,14 +13,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import schemas
 from pollwatch.config import ConfigError
-from pollwatch.decoding import UnreadableFile
+from pollwatch.read.decoding import UnreadableFile
 from schemas.columns import CANONICAL_COLUMNS, CATEGORY_COLUMNS, REQUIRED_COLUMNS
 
 if TYPE_CHECKING:  # `pollwatch layouts` reads these files without paying for pandas
     import pandas as pd
 
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+SCHEMAS = Path(schemas.__file__).parent  # where the package is, in a checkout or a wheel
 LAYOUT_DIR = SCHEMAS / "sources"
 ALIASES_FILE = SCHEMAS / "aliases.toml"
 PRECISIONS = ("day", "month", "week_ending")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pollwatch.sources import Mapped
+from pollwatch.map.mapping import Mapped
 from schemas.columns import REJECT_COLUMNS
 from schemas.polls import ROW_RULE_COLUMNS, validate_polls
 

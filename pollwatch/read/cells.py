@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from pollwatch.decoding import Decoded, UnreadableFile
+from pollwatch.read.decoding import Decoded, UnreadableFile
 
 # A cell longer than this is not poll data; csv refuses it instead of reading it whole.
 MAX_FIELD_CHARS = 1_000_000

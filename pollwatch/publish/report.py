@@ -22,12 +22,12 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from pollwatch import charts
 from pollwatch.config import ConfigError, Settings
-from pollwatch.export import read_polls, write_polls
+from pollwatch.model.trends import ALL_POPULATIONS, Trend, series_trends
+from pollwatch.publish import charts
+from pollwatch.publish.export import read_polls, write_polls
 from pollwatch.status import collect_status
 from pollwatch.store import utc_now
-from pollwatch.trends import ALL_POPULATIONS, Trend, series_trends
 
 TEMPLATES = Path(__file__).parent / "templates"
 MARKER = ".pollwatch-report"

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from pollwatch import store
 from pollwatch.config import Settings, require_data_dir
-from pollwatch.discover import Discovery, is_inside
 from pollwatch.exit_codes import EXIT_OK, EXIT_REJECTS
-from pollwatch.ingest import batches, ingest_batch, plan_files
-from pollwatch.results import FileResult, RunSummary, Waiting
-from pollwatch.summary import interrupted_line
+from pollwatch.ingest.discover import Discovery, is_inside
+from pollwatch.ingest.messages import interrupted_line
+from pollwatch.ingest.outcomes import FileResult, RunSummary, Waiting
+from pollwatch.ingest.steps import batches, ingest_batch, plan_files
 
 log = logging.getLogger("pollwatch.runs")
 files_log = logging.getLogger("pollwatch.ingest")  # lines the run's printed summary repeats

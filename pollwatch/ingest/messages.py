@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from pollwatch.results import is_missing
+from pollwatch.ingest.outcomes import is_missing
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from pollwatch.report import Report
-    from pollwatch.results import FileResult, RunSummary
+    from pollwatch.ingest.outcomes import FileResult, RunSummary
+    from pollwatch.publish.report import Report
 
 REJECTS_IN_SUMMARY = 20
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from pollwatch.config import Settings
-from pollwatch.discover import is_inside
+from pollwatch.ingest.discover import is_inside
 
 QUARANTINED_STATUSES = ("partial", "rejected")
 ERRORS_SUFFIX = ".errors.csv"
