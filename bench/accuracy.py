@@ -32,7 +32,7 @@ SEEDS = range(1, 11)
 
 def against_538() -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(data_dir=tmp, settle_seconds=0, env={})
+        settings = load_settings(data_dir=tmp, settle_seconds=0)
         run_ingest([REAL / "fte_president_approval_polls_biden_2023-01.csv"], settings)
         with duckdb.connect(str(settings.db_path), read_only=True) as con:
             polls = con.execute("SELECT * FROM polls WHERE leader = 'Joe Biden'").df()

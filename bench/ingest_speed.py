@@ -43,7 +43,7 @@ MEASURE = textwrap.dedent("""
         rows = con.execute("SELECT count(*) FROM polls").fetchone()[0]
         con.close()
     else:
-        settings = load_settings(data_dir=work, settle_seconds=0, env={})
+        settings = load_settings(data_dir=work, settle_seconds=0)
 
         run = run_ingest([Path(target)], settings)
         rows = run.totals["rows_loaded"]

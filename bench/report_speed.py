@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.simulation import simulate_polls  # noqa: E402
-from pollwatch import store  # noqa: E402
 from pollwatch.config import load_settings  # noqa: E402
 from pollwatch.model.trends import fit_trend, one_version_per_poll  # noqa: E402
 from pollwatch.publish.report import build_report  # noqa: E402
+from pollwatch.store import FileRecord, open_store  # noqa: E402
 
 METRICS = ["approval", "trust", "support", "favorability"]
 
@@ -38,8 +38,8 @@ def series_polls(index: int, polls: int) -> pd.DataFrame:
 
 
 def store_polls(settings, frames: list[pd.DataFrame]) -> int:
-    polls = pd.concat(frames, ignore_index=True)
-    polls = polls.assign(
+    """The simulated polls stored as one file's rows, through the store as ingest stores them."""
+    polls = pd.concat(frames, ignore_index=True).assign(
         country="US",
         mode="online",
         sponsor=None,
@@ -48,25 +48,34 @@ def store_polls(settings, frames: list[pd.DataFrame]) -> int:
         undecided_pct=None,
         source_url=None,
         notes=None,
-        poll_key=[f"sim-{i}" for i in range(len(polls))],
-        file_sha256="bench",
-        source_name="simulation",
-        line_number=None,
-        ingested_at=store.utc_now(),
-        run_id="bench",
         pollster_as_written=None,
         leader_as_written=None,
     )
-    with store.open_store(settings.db_path) as con:
-        con.register("simulated", polls[store.STORED_COLUMNS])
-        con.execute(f"INSERT INTO polls SELECT {', '.join(store.STORED_COLUMNS)} FROM simulated")
+    polls["poll_key"] = [f"sim-{i}" for i in range(len(polls))]
+    polls.index = pd.RangeIndex(2, len(polls) + 2, name="line_number")
+    open_store(settings).load_file(
+        FileRecord(
+            sha256="bench",
+            path="simulation",
+            source_name="simulation",
+            status="loaded",
+            rows_read=len(polls),
+            polls=polls,
+            rejects=pd.DataFrame(columns=["line_number", "column", "rule", "value"]),
+            rows_rejected=0,
+            rows_duplicate=0,
+            message="simulated",
+            run_id="bench",
+            stored_path=None,
+        )
+    )
     return len(polls)
 
 
 def main(series: int, polls: int) -> None:
     frames = [series_polls(index, polls) for index in range(series)]
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(data_dir=tmp, report_dir=Path(tmp) / "reports", env={})
+        settings = load_settings(data_dir=tmp, report_dir=Path(tmp) / "reports")
         stored = store_polls(settings, frames)
         started = time.perf_counter()
         for frame in frames:

@@ -26,6 +26,7 @@ import typer
 from pollwatch.config import ConfigError, Settings, load_settings, require_data_dir
 from pollwatch.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_RUN, EXIT_USAGE
 from pollwatch.ingest.discover import find_new_files
+from pollwatch.store.errors import StoreError
 
 log = logging.getLogger("pollwatch.cli")
 
@@ -63,8 +64,7 @@ def _plain_errors() -> Iterator[None]:
     except ConfigError as err:  # LayoutError is one too
         _fail(str(err), EXIT_USAGE)
     except Exception as err:
-        store = sys.modules.get("pollwatch.store")  # not imported: not a store error, and no
-        if store is None or not isinstance(err, store.StoreError):  # DuckDB import to find out
+        if not isinstance(err, StoreError):
             raise
         _fail(str(err), EXIT_NOT_RUN)
 
@@ -255,14 +255,14 @@ def trend(
     """The daily poll average of one leader and measure as CSV on stdout:
     date,estimate,lower,upper (the 95% band)."""
     from pollwatch.model.trends import fit_trend, select_series
-    from pollwatch.publish.export import read_polls
+    from pollwatch.store import open_store
 
     with _plain_errors():
         settings = _settings(data_dir)
         from pollwatch.map.layouts import load_aliases
 
         name = load_aliases()["leader"].get(" ".join(leader.lower().split()), leader)
-        polls = select_series(read_polls(settings), name, metric, population)
+        polls = select_series(open_store(settings).polls(), name, metric, population)
         fitted = fit_trend(polls, name, metric, population)
     daily = fitted.daily[["date", "estimate", "lower", "upper"]]
     daily.to_csv(sys.stdout, index=False, float_format="%.2f", date_format="%Y-%m-%d")
@@ -279,12 +279,13 @@ def export(
 ) -> None:
     """Every stored poll with its provenance. In CSV, text that a spreadsheet would run as a
     formula (starting with = + - @) is made inert with a leading apostrophe."""
-    from pollwatch.publish.export import read_polls, write_polls
+    from pollwatch.publish.export import write_polls
+    from pollwatch.store import open_store
 
     with _plain_errors():
         settings = _settings(data_dir)
         chosen = fmt or ("parquet" if out.suffix.lower() == ".parquet" else "csv")
-        polls = read_polls(settings)
+        polls = open_store(settings).polls()
         write_polls(polls, out, chosen)
     typer.echo(f"exported {len(polls)} polls to {out} ({chosen})")
 

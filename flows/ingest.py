@@ -24,11 +24,10 @@ from prefect.runtime import flow_run, task_run
 from prefect.states import Crashed
 
 from pollwatch.config import Settings, load_settings
-from pollwatch.ingest import messages as summary
-from pollwatch.ingest import run as runs
-from pollwatch.ingest import steps as ingest
+from pollwatch.ingest import messages, steps
 from pollwatch.ingest.outcomes import FileResult, RunSummary, Waiting
-from pollwatch.store import StoreBusy
+from pollwatch.ingest.run import run_ingest
+from pollwatch.store import Store, StoreBusy
 
 
 def only_when_the_database_was_busy(task, task_run, state) -> bool:
@@ -57,11 +56,11 @@ def batch_name() -> str:
     retry_condition_fn=only_when_the_database_was_busy,
 )
 def ingest_files(
-    paths: list[Path], settings: Settings, run_id: str, layout: str | None = None
+    paths: list[Path], store: Store, settings: Settings, run_id: str, layout: str | None = None
 ) -> list[FileResult | Waiting | None]:
     """A batch of files, each in its own transaction. (A retry after a busy database finds the
     files it had done already known.)"""
-    return ingest.ingest_batch(paths, settings, run_id, layout)
+    return steps.ingest_batch(paths, store, settings, run_id, layout)
 
 
 @task(name="close-crashed-runs", cache_policy=NO_CACHE)
@@ -82,11 +81,11 @@ def close_crashed_runs(flow_run_ids: list[str]) -> None:
 @task(name="publish-summary", cache_policy=NO_CACHE)
 def publish_summary(run: RunSummary) -> None:
     create_markdown_artifact(
-        markdown=summary.run_markdown(run),
+        markdown=messages.run_markdown(run),
         key="ingest-summary",
         description="What the last ingest run did, file by file",
     )
-    rejected = summary.rejects_table(run)
+    rejected = messages.rejects_table(run)
     if rejected:
         create_table_artifact(
             table=rejected,
@@ -101,7 +100,7 @@ def ingest_polls(
 ) -> RunSummary:
     """Ingest the given files, or every settled new file in the inbox; `layout` names the source
     layout of all of them (default: each file's folder, else its header, decides)."""
-    run = runs.run_ingest(
+    run = run_ingest(
         [Path(p) for p in paths or []],
         load_settings(data_dir=data_dir),
         run_id=str(flow_run.id) if flow_run.id else None,

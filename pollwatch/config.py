@@ -1,39 +1,66 @@
 """Where things live and how long to wait: the one place that decides, from flags, then
-environment variables (POLLWATCH_*), then defaults.
+environment variables (POLLWATCH_*), then defaults (pydantic-settings does the reading).
 
-Everything else takes a Settings object, so a test, a flow and the command line differ only in
-the arguments they pass here.
+A run builds its Settings once and passes it down; a test, a flow and the command line differ only
+in the values they give here. Paths are where things live; the store backend names the module
+that owns the database (pollwatch/store/), so another backend is a module and this one value.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "POLLWATCH_"
+UNITS = {
+    "settle_seconds": "seconds",
+    "lock_timeout_seconds": "seconds",
+    "stale_days": "days",
+    "move_points": "points",
+    "max_file_mb": "MB",
+}
 
 
 class ConfigError(Exception):
     """A setting is unusable; the message names the setting and what to do."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    data_dir: Path
-    db_path: Path
-    report_dir: Path
+class Settings(BaseSettings):
+    # An empty variable (POLLWATCH_CRON=) means "not set", as it does in a shell script.
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True, extra="forbid"
+    )
+
+    data_dir: Path = Path("data")
+    # The database file; by default DATA_DIR/polls.duckdb (POLLWATCH_DB).
+    db: Path | None = None
+    report_dir: Path = Path("reports")
+    # Which module of pollwatch/store/ owns the database.
+    store_backend: Literal["duckdb"] = "duckdb"
     # A file modified more recently than this may still be being written: leave it for later.
-    settle_seconds: float = 5.0
+    settle_seconds: NonNegativeFloat = 5.0
     # How long to wait for another process that holds the database before giving up.
-    lock_timeout_seconds: float = 30.0
+    lock_timeout_seconds: NonNegativeFloat = 30.0
     # A series whose newest poll is older than this is flagged as stale in the report.
-    stale_days: int = 60
+    stale_days: NonNegativeInt = 60
     # A run's summary names the leaders whose average moved at least this many points.
-    move_points: float = 2.0
+    move_points: NonNegativeFloat = 2.0
     # When `pollwatch serve` runs the pipeline (cron syntax, UTC).
-    cron: str = "*/15 * * * *"
+    cron: str = Field("*/15 * * * *", min_length=1)
     # A file larger than this is refused unread: no poll file is that big.
-    max_file_mb: float = 512.0
+    max_file_mb: NonNegativeFloat = 512.0
+
+    @field_validator("data_dir", "db", "report_dir", mode="after")
+    @classmethod
+    def _home(cls, path: Path | None) -> Path | None:
+        return path.expanduser() if path is not None else None
+
+    @property
+    def db_path(self) -> Path:
+        return self.db if self.db is not None else self.data_dir / "polls.duckdb"
 
     @property
     def max_file_bytes(self) -> int:
@@ -68,41 +95,36 @@ class Settings:
 
     def shown(self) -> dict[str, str]:
         """The values in use, for `pollwatch status`."""
-        return {f.name: str(getattr(self, f.name)) for f in fields(self)}
-
-
-ENV_PREFIX = "POLLWATCH_"
+        values = {"data_dir": self.data_dir, "db_path": self.db_path}
+        values |= {name: getattr(self, name) for name in type(self).model_fields}
+        del values["db"]
+        return {name: str(value) for name, value in values.items()}
 
 
 def load_settings(
-    data_dir: str | Path | None = None,
-    db_path: str | Path | None = None,
-    report_dir: str | Path | None = None,
-    settle_seconds: float | None = None,
-    lock_timeout_seconds: float | None = None,
-    stale_days: int | None = None,
-    move_points: float | None = None,
-    cron: str | None = None,
-    max_file_mb: float | None = None,
-    env: Mapping[str, str] | None = None,
+    data_dir: str | Path | None = None, db_path: str | Path | None = None, **flags: object
 ) -> Settings:
-    env = os.environ if env is None else env
-    data = Path(_pick(data_dir, env, "DATA_DIR", "data")).expanduser()
-    db = Path(_pick(db_path, env, "DB", data / "polls.duckdb")).expanduser()
-    reports = Path(_pick(report_dir, env, "REPORT_DIR", "reports")).expanduser()
-    return Settings(
-        data_dir=data,
-        db_path=db,
-        report_dir=reports,
-        settle_seconds=_number(_pick(settle_seconds, env, "SETTLE_SECONDS", 5.0), "SETTLE_SECONDS"),
-        lock_timeout_seconds=_number(
-            _pick(lock_timeout_seconds, env, "LOCK_TIMEOUT_SECONDS", 30.0), "LOCK_TIMEOUT_SECONDS"
-        ),
-        stale_days=int(_number(_pick(stale_days, env, "STALE_DAYS", 60), "STALE_DAYS", "days")),
-        move_points=_number(_pick(move_points, env, "MOVE_POINTS", 2.0), "MOVE_POINTS", "points"),
-        cron=str(_pick(cron, env, "CRON", "*/15 * * * *")),
-        max_file_mb=_number(_pick(max_file_mb, env, "MAX_FILE_MB", 512.0), "MAX_FILE_MB", "MB"),
-    )
+    """Settings from the flags given (None means not given), then the POLLWATCH_* environment
+    variables, then the defaults; a bad value is a ConfigError naming the flag or variable."""
+    given = {"data_dir": data_dir, "db": db_path, **flags}
+    given = {name: value for name, value in given.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as err:
+        raise ConfigError(_plain(err, given)) from None
+
+
+def _plain(err: ValidationError, given: dict) -> str:
+    """The first problem, naming the variable or flag and what it must be."""
+    problem = err.errors()[0]
+    name = str(problem["loc"][0]) if problem["loc"] else "?"
+    where = f"--{name.replace('_', '-')}" if name in given else ENV_PREFIX + name.upper()
+    unit = UNITS.get(name)
+    if problem["type"] in ("float_parsing", "int_parsing", "int_from_float") and unit:
+        return f"{where}={problem['input']!r} is not a number of {unit}"
+    if problem["type"] in ("greater_than_equal",):
+        return f"{where}={problem['input']!r} must not be negative"
+    return f"{where}={problem['input']!r}: {problem['msg']}"
 
 
 def require_data_dir(settings: Settings) -> None:
@@ -112,20 +134,3 @@ def require_data_dir(settings: Settings) -> None:
             f"data directory {settings.data_dir} does not exist: create it, or point --data-dir "
             f"or {ENV_PREFIX}DATA_DIR at the right one"
         )
-
-
-def _pick(flag: object, env: Mapping[str, str], name: str, default: object) -> object:
-    if flag is not None:
-        return flag
-    value = env.get(ENV_PREFIX + name, "").strip()
-    return value if value else default
-
-
-def _number(value: object, name: str, unit: str = "seconds") -> float:
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{ENV_PREFIX}{name}={value!r} is not a number of {unit}") from None
-    if seconds < 0:
-        raise ConfigError(f"{ENV_PREFIX}{name}={value!r} must not be negative")
-    return seconds

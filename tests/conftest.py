@@ -39,7 +39,6 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
         report_dir=tmp_path / "reports",
         settle_seconds=2,
         lock_timeout_seconds=5,
-        env={},
     )
 
 

@@ -67,7 +67,7 @@ def test_a_cp1251_semicolon_file_with_decimal_commas_loads_the_same_rows_as_its_
 ):
     from pollwatch.config import load_settings
 
-    twin = load_settings(data_dir=tmp_path / "twin", settle_seconds=2, env={})
+    twin = load_settings(data_dir=tmp_path / "twin", settle_seconds=2)
     twin.data_dir.mkdir()
     utf8 = ingest_bytes(twin, "utf8.csv", as_text(RUSSIAN_ROWS).encode("utf-8"))
     cp1251 = ingest_bytes(

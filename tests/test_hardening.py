@@ -32,7 +32,7 @@ RUN_INGEST = textwrap.dedent("""
     from pollwatch.config import load_settings
     from pollwatch.ingest.run import run_ingest
     from pollwatch.store import StoreError
-    settings = load_settings(data_dir=sys.argv[1], settle_seconds=0, env={})
+    settings = load_settings(data_dir=sys.argv[1], settle_seconds=0)
     try:
         run = run_ingest([], settings)
     except StoreError as err:
@@ -51,7 +51,7 @@ def count(db: Path, sql: str) -> int:
 def test_a_run_killed_at_any_moment_leaves_all_or_nothing_and_the_next_run_loads_it_once(settings):
     path = big_drop(settings.inbox / "big.csv", 80_000)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    with open_store(settings.db_path):  # the schema exists, as it does after any first run
+    with open_store(settings).session():  # the schema exists, as it does after any first run
         pass
     outcomes = []
     for delay in (0.5, 1.5, 2.5, 3.5, 4.5):
@@ -125,7 +125,7 @@ def test_two_ingest_commands_at_once_load_every_file_exactly_once(settings, tmp_
 
 
 def test_a_file_that_is_still_growing_waits_until_it_stops(settings):
-    settings = load_settings(data_dir=settings.data_dir, settle_seconds=1, env={})
+    settings = load_settings(data_dir=settings.data_dir, settle_seconds=1)
     path = settings.inbox / "growing.csv"
     settings.inbox.mkdir()
     rows = monthly_rows(30)
@@ -228,7 +228,7 @@ def test_a_one_gigabyte_file_is_refused_unread_in_bounded_memory(settings, tmp_p
         import json, resource, sys
         from pollwatch.config import load_settings
         from pollwatch.ingest.run import run_ingest
-        settings = load_settings(data_dir=sys.argv[1], settle_seconds=0, env={})
+        settings = load_settings(data_dir=sys.argv[1], settle_seconds=0)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         run = run_ingest([], settings)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024

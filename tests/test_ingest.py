@@ -158,7 +158,7 @@ def test_a_file_named_from_outside_the_inbox_is_copied_not_moved(settings, tmp_p
 def test_a_missing_data_directory_is_a_configuration_error(settings, tmp_path):
     from pollwatch.config import load_settings
 
-    missing = load_settings(data_dir=tmp_path / "nope", env={})
+    missing = load_settings(data_dir=tmp_path / "nope")
     with pytest.raises(ConfigError, match="does not exist"):
         run_ingest([], missing)
     assert not (tmp_path / "nope").exists()

@@ -89,7 +89,7 @@ def assert_all_or_nothing(data: Path, big: Path) -> int:
 
 
 def query_db(data: Path, sql: str):
-    return query(load_settings(data_dir=data, env={}), sql)["n"][0]
+    return query(load_settings(data_dir=data), sql)["n"][0]
 
 
 def prefect_state(api_url: str, flow_run_id: str) -> str:
@@ -139,7 +139,7 @@ def test_a_run_killed_while_it_holds_the_database_does_not_hold_up_the_next(
     next_command_completes(data, env)
     ended = "crashed" if sig == signal.SIGKILL else "interrupted"
     [killed] = query(
-        load_settings(data_dir=data, env={}), f"SELECT run_id FROM runs WHERE status = '{ended}'"
+        load_settings(data_dir=data), f"SELECT run_id FROM runs WHERE status = '{ended}'"
     )["run_id"]
     if mode:  # the killed run is not left Running in Prefect either
         assert prefect_state(mode["PREFECT_API_URL"], killed) == "CRASHED"

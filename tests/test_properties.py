@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from pollwatch.config import load_settings
 from pollwatch.ingest.run import run_ingest
-from pollwatch.publish.export import read_polls, write_polls
+from pollwatch.publish.export import write_polls
+from pollwatch.store import open_store
 from schemas.columns import CANONICAL_COLUMNS, METRICS, MODES, POPULATIONS
 from tests.helpers import settle
 
@@ -32,7 +33,7 @@ def ingest_bytes(data: bytes):
     path = root / "data" / "inbox" / "drop.csv"
     path.write_bytes(data)
     settle(path)
-    config = load_settings(data_dir=root / "data", settle_seconds=0, env={})
+    config = load_settings(data_dir=root / "data", settle_seconds=0)
     run = run_ingest([], config)
     return config, run
 
@@ -121,7 +122,7 @@ def test_valid_records_survive_ingest_and_export_unchanged(records):
     config, run = ingest_bytes(as_csv(records))
     assert run.files[0].status == "loaded", run.files[0].rejects
     out = config.data_dir / "export.parquet"
-    write_polls(read_polls(config), out, "parquet")
+    write_polls(open_store(config).polls(), out, "parquet")
     exported = pd.read_parquet(out).set_index("poll_key")
     for record in records:
         row = exported.loc[record["poll_key"]]
@@ -167,5 +168,5 @@ def test_damaged_rows_are_rejected_with_reasons_and_the_rest_load(records, damag
     [result] = run.files
     rejected_lines = {r["line"] for r in result.rejects}
     assert rejected_lines == {index + 2 for index in broken}
-    stored = set(read_polls(config)["poll_key"])
+    stored = set(open_store(config).polls()["poll_key"])
     assert stored == {r["poll_key"] for i, r in enumerate(records) if i not in broken}

@@ -105,7 +105,7 @@ def drop_real_files(inbox: Path) -> None:
 def real_run(tmp_path_factory):
     data = tmp_path_factory.mktemp("real") / "data"
     data.mkdir()
-    settings = load_settings(data_dir=data, settle_seconds=2, env={})
+    settings = load_settings(data_dir=data, settle_seconds=2)
     drop_real_files(settings.inbox)
     return settings, run_ingest([], settings)
 

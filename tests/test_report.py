@@ -16,9 +16,10 @@ import pytest
 
 from pollwatch.config import ConfigError
 from pollwatch.ingest.run import run_ingest
-from pollwatch.publish.export import read_polls, write_polls
+from pollwatch.publish.export import write_polls
 from pollwatch.publish.report import build_report
 from pollwatch.publish.viewer import report_server
+from pollwatch.store import open_store
 from tests.helpers import poll_row, settle, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,9 +41,7 @@ def sample_report(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("report")
     (root / "data").mkdir()
-    settings = load_settings(
-        data_dir=root / "data", report_dir=root / "reports", settle_seconds=2, env={}
-    )
+    settings = load_settings(data_dir=root / "data", report_dir=root / "reports", settle_seconds=2)
     ingest_samples(settings)
     return settings, build_report(settings)
 
@@ -79,7 +78,7 @@ def test_headline_numbers_are_the_trend_estimates(sample_report):
     from pollwatch.model.trends import fit_trend, select_series
 
     putin = fit_trend(
-        select_series(read_polls(settings), "Vladimir Putin", "approval"),
+        select_series(open_store(settings).polls(), "Vladimir Putin", "approval"),
         "Vladimir Putin",
         "approval",
     ).latest
@@ -153,7 +152,7 @@ def test_spreadsheet_formulas_in_text_are_neutralised_in_csv_but_kept_in_parquet
         ],
     )
     run_ingest([], settings)
-    polls = read_polls(settings)
+    polls = open_store(settings).polls()
     write_polls(polls, tmp_path / "out.csv", "csv")
     write_polls(polls, tmp_path / "out.parquet", "parquet")
     [row] = list(csv.DictReader((tmp_path / "out.csv").open()))

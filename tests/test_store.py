@@ -12,38 +12,35 @@ import time
 import duckdb
 import pytest
 
-from pollwatch import store
 from pollwatch.ingest.run import run_ingest
-from pollwatch.store.migrations import MIGRATIONS
+from pollwatch.store import StoreBusy, open_store
+from pollwatch.store.duckdb import DuckDBStore
+from pollwatch.store.duckdb.migrations import MIGRATIONS
 from tests.helpers import hold_database, monthly_rows, poll_row, query, write_csv
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_opening_a_new_database_applies_every_migration_once(settings):
-    with store.open_store(settings.db_path) as con:
-        assert store.migrate(con) == MIGRATIONS[-1][0]
-    with store.open_store(settings.db_path) as con:
-        versions = con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
-        tables = {
-            name
-            for (name,) in con.execute(
-                "SELECT table_name FROM information_schema.tables"
-            ).fetchall()
-        }
-    assert [v for (v,) in versions] == [v for v, _ in MIGRATIONS]
+    with open_store(settings).session():
+        pass
+    with open_store(settings).session():  # a second open in the process finds nothing to do
+        pass
+    versions = query(settings, "SELECT version FROM schema_version ORDER BY version")
+    tables = set(query(settings, "SELECT table_name FROM information_schema.tables")["table_name"])
+    assert versions["version"].tolist() == [v for v, _ in MIGRATIONS]
     assert {"polls", "revisions", "files", "rejects", "runs"} <= tables
 
 
 def test_a_database_held_by_another_process_fails_after_waiting_and_names_the_holder(settings):
-    with store.open_store(settings.db_path):
+    with open_store(settings).session():
         pass
     holder = hold_database(settings.db_path)
     try:
         started = time.monotonic()
         with (
-            pytest.raises(store.StoreBusy) as caught,
-            store.open_store(settings.db_path, timeout_seconds=1),
+            pytest.raises(StoreBusy) as caught,
+            DuckDBStore(settings.db_path, timeout_seconds=1).session(),
         ):
             pass
         waited = time.monotonic() - started
@@ -56,12 +53,13 @@ def test_a_database_held_by_another_process_fails_after_waiting_and_names_the_ho
 
 
 def test_a_writer_that_finishes_soon_is_waited_for(settings):
-    with store.open_store(settings.db_path):
+    with open_store(settings).session():
         pass
     holder = hold_database(settings.db_path, seconds=1)
     try:
-        with store.open_store(settings.db_path, timeout_seconds=30) as con:
-            assert con.execute("SELECT count(*) FROM polls").fetchone()[0] == 0
+        started = time.monotonic()
+        assert DuckDBStore(settings.db_path, timeout_seconds=30).polls().empty
+        assert time.monotonic() - started >= 0.5, "it did not wait for the holder"
     finally:
         holder.wait()
 
@@ -69,17 +67,21 @@ def test_a_writer_that_finishes_soon_is_waited_for(settings):
 LOAD_AND_REPORT = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from pollwatch import store
-    from pollwatch.validate.checks import check_rows
     from pollwatch.config import load_settings
-    from pollwatch.ingest.steps import file_record, file_sha256, read_and_map
+    from pollwatch.ingest.commit import file_record
+    from pollwatch.ingest.files import read_file
+    from pollwatch.ingest.steps import map_bytes
+    from pollwatch.store import open_store
+    from pollwatch.validate.checks import check_rows
     path, data_dir = Path(sys.argv[1]), Path(sys.argv[2])
-    settings = load_settings(data_dir=data_dir, env={})
-    mapped = read_and_map(path, settings)
-    record = file_record(path, file_sha256(path), mapped, check_rows(mapped), run_id="doomed")
-    with store.open_store(settings.db_path) as con:
+    settings = load_settings(data_dir=data_dir)
+    read = read_file(path, settings.max_file_bytes)
+    mapped = map_bytes(read.data, path, settings)
+    record = file_record(read, mapped, check_rows(mapped), run_id="doomed")
+    store = open_store(settings)
+    with store.session():
         print("loading", flush=True)
-        store.load_file(con, record, store.utc_now())
+        store.load_file(record)
     print("committed", flush=True)
 """)
 

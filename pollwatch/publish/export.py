@@ -14,23 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from pollwatch import store
-from pollwatch.config import ConfigError, Settings
+from pollwatch.config import ConfigError
 from schemas.columns import DATE_COLUMNS
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "parquet")
-
-
-def read_polls(settings: Settings) -> pd.DataFrame:
-    """Every stored poll, ordered by leader, measure and fieldwork."""
-    if not settings.db_path.exists():
-        return pd.DataFrame(columns=store.STORED_COLUMNS)
-    with store.open_store(settings.db_path, settings.lock_timeout_seconds) as con:
-        return con.execute(
-            f"SELECT {', '.join(store.STORED_COLUMNS)} FROM polls "
-            "ORDER BY leader, metric, fieldwork_end, pollster, poll_key"
-        ).df()
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:

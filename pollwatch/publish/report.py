@@ -25,9 +25,8 @@ import pandas as pd
 from pollwatch.config import ConfigError, Settings
 from pollwatch.model.trends import ALL_POPULATIONS, Trend, series_trends
 from pollwatch.publish import charts
-from pollwatch.publish.export import read_polls, write_polls
-from pollwatch.status import collect_status
-from pollwatch.store import utc_now
+from pollwatch.publish.export import write_polls
+from pollwatch.store import Store, open_store, utc_now
 
 TEMPLATES = Path(__file__).parent / "templates"
 MARKER = ".pollwatch-report"
@@ -72,8 +71,7 @@ def build_report(settings: Settings, out_dir: Path | None = None) -> Report:
     started = time.perf_counter()
     out_dir = out_dir or settings.report_dir
     _check_writable(out_dir)
-    polls = read_polls(settings)
-    facts = collect_status(settings)
+    polls, facts = _read_store(open_store(settings))
     events = charts.load_events(settings.events_path)
     trends = series_trends(polls)
     before = _read_snapshot(out_dir / SNAPSHOT)
@@ -96,6 +94,14 @@ def build_report(settings: Settings, out_dir: Path | None = None) -> Report:
         moved=moves(before, after, settings.move_points),
         stale=[f for f in written["freshness"] if f["stale"]],
     )
+
+
+def _read_store(store: Store) -> tuple[pd.DataFrame, dict]:
+    """The polls and the data-quality facts, read together on one connection."""
+    if not store.exists():
+        return store.polls(), store.overview()
+    with store.session():
+        return store.polls(), store.overview()
 
 
 def _snapshot(trends: list[Trend]) -> dict[str, dict]:

@@ -1,2 +1,93 @@
-from pollwatch.store.duckdb import *  # noqa: F403  (temporary while the Store object lands)
-from pollwatch.store.duckdb import _first_line, _lock_holder  # noqa: F401
+"""The store: the one owner of connections, migrations and SQL.
+
+Everything that reads or writes poll data asks a Store (status, export, the report, ingest, runs);
+nothing else connects to a database. `open_store(settings)` picks the backend that
+`settings.store_backend` names; each backend is one module of this package with a class that
+satisfies `Store` below, and importing it is deferred until it is chosen, so its driver is loaded
+only when used. Adding a backend (DuckLake over a database catalog, a database server) is that
+module, one entry in BACKENDS, and the value in config.py's `store_backend`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Protocol
+
+from pollwatch.store.errors import StoreBusy, StoreError, StoreWriteFailed
+from pollwatch.store.records import (
+    STORED_COLUMNS,
+    FileRecord,
+    KnownFile,
+    LoadCounts,
+    LoggedFile,
+    utc_now,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pollwatch.config import Settings
+
+__all__ = [
+    "STORED_COLUMNS",
+    "FileRecord",
+    "KnownFile",
+    "LoadCounts",
+    "LoggedFile",
+    "Store",
+    "StoreBusy",
+    "StoreError",
+    "StoreWriteFailed",
+    "open_store",
+    "utc_now",
+]
+
+# store_backend value -> (module, class)
+BACKENDS = {"duckdb": ("pollwatch.store.duckdb", "DuckDBStore")}
+
+
+class Store(Protocol):
+    """What pollwatch asks of a database. Outside `session()` each call is its own short
+    connection; inside it, all calls share one, held by this process alone (one writer)."""
+
+    def session(self) -> AbstractContextManager[None]:
+        """Hold the database for a block of calls (a batch of files), waiting for another
+        writer up to the lock timeout (StoreBusy after)."""
+
+    def exists(self) -> bool:
+        """Whether anything was ever stored (a status before the first ingest creates nothing)."""
+
+    def known_files(self, sha256s: list[str]) -> dict[str, KnownFile]:
+        """The files among these whose bytes were loaded before (loaded or partly)."""
+
+    def load_file(self, record: FileRecord) -> LoadCounts | None:
+        """The file's new polls, corrections (old values kept as revisions), rejects and log
+        entry in one transaction; None, writing nothing, if its bytes were loaded meanwhile."""
+
+    def record_duplicate(self, sha256: str, path: str, stored_path: str, run_id: str) -> None:
+        """Log a drop of bytes already loaded."""
+
+    def rejects_of(self, sha256: str) -> pd.DataFrame:
+        """A file's rejected rows: line_number, column, rule, value."""
+
+    def start_run(self, run_id: str, trigger: str) -> list[tuple[str, str]]:
+        """Record a run as started; first record as crashed this machine's runs whose process
+        died. Returns those (run_id, trigger)."""
+
+    def finish_run(self, run_id: str, status: str, totals: dict[str, int]) -> None: ...
+
+    def files_of_run(self, run_id: str) -> list[LoggedFile]: ...
+
+    def polls(self) -> pd.DataFrame:
+        """Every stored poll with provenance, ordered by leader, measure and fieldwork."""
+
+    def overview(self) -> dict:
+        """Counts for `status` and the report's quality panel: polls, series, files by status,
+        rejects by rule, revisions, the last run, the newest poll."""
+
+
+def open_store(settings: Settings) -> Store:
+    module, name = BACKENDS[settings.store_backend]
+    backend = getattr(importlib.import_module(module), name)
+    return backend(settings.db_path, settings.lock_timeout_seconds)

@@ -1,46 +1,64 @@
-"""The store's schema as an ordered list of migrations, applied on open.
+"""The DuckDB store's schema as an ordered list of migrations, applied once per process.
 
 A migration is never edited once it has shipped: a change to the schema is a new entry at the
-end, so every existing database can be brought forward step by step.
-"""
-
-POLL_COLUMNS_SQL = """
-    pollster VARCHAR NOT NULL,
-    sponsor VARCHAR,
-    country VARCHAR NOT NULL,
-    leader VARCHAR NOT NULL,
-    metric VARCHAR NOT NULL,
-    population VARCHAR NOT NULL,
-    mode VARCHAR NOT NULL,
-    fieldwork_start DATE NOT NULL,
-    fieldwork_end DATE NOT NULL,
-    published DATE,
-    sample_size INTEGER,
-    positive_pct DOUBLE NOT NULL,
-    negative_pct DOUBLE,
-    undecided_pct DOUBLE,
-    tracking BOOLEAN NOT NULL,
-    source_url VARCHAR,
-    notes VARCHAR,
-    file_sha256 VARCHAR NOT NULL,
-    source_name VARCHAR NOT NULL,
-    line_number INTEGER,
-    ingested_at TIMESTAMP NOT NULL,
-    run_id VARCHAR NOT NULL
+end, so every existing database can be brought forward step by step. Each is written out in full,
+sharing no constant with the code, so that no later edit elsewhere can change a shipped one.
 """
 
 MIGRATIONS: list[tuple[int, str]] = [
     (
         1,
-        f"""
+        """
         CREATE TABLE polls (
             poll_key VARCHAR PRIMARY KEY,
-            {POLL_COLUMNS_SQL}
+            pollster VARCHAR NOT NULL,
+            sponsor VARCHAR,
+            country VARCHAR NOT NULL,
+            leader VARCHAR NOT NULL,
+            metric VARCHAR NOT NULL,
+            population VARCHAR NOT NULL,
+            mode VARCHAR NOT NULL,
+            fieldwork_start DATE NOT NULL,
+            fieldwork_end DATE NOT NULL,
+            published DATE,
+            sample_size INTEGER,
+            positive_pct DOUBLE NOT NULL,
+            negative_pct DOUBLE,
+            undecided_pct DOUBLE,
+            tracking BOOLEAN NOT NULL,
+            source_url VARCHAR,
+            notes VARCHAR,
+            file_sha256 VARCHAR NOT NULL,
+            source_name VARCHAR NOT NULL,
+            line_number INTEGER,
+            ingested_at TIMESTAMP NOT NULL,
+            run_id VARCHAR NOT NULL
         );
         -- The values a correction replaced, one row per replaced version.
         CREATE TABLE revisions (
             poll_key VARCHAR NOT NULL,
-            {POLL_COLUMNS_SQL},
+            pollster VARCHAR NOT NULL,
+            sponsor VARCHAR,
+            country VARCHAR NOT NULL,
+            leader VARCHAR NOT NULL,
+            metric VARCHAR NOT NULL,
+            population VARCHAR NOT NULL,
+            mode VARCHAR NOT NULL,
+            fieldwork_start DATE NOT NULL,
+            fieldwork_end DATE NOT NULL,
+            published DATE,
+            sample_size INTEGER,
+            positive_pct DOUBLE NOT NULL,
+            negative_pct DOUBLE,
+            undecided_pct DOUBLE,
+            tracking BOOLEAN NOT NULL,
+            source_url VARCHAR,
+            notes VARCHAR,
+            file_sha256 VARCHAR NOT NULL,
+            source_name VARCHAR NOT NULL,
+            line_number INTEGER,
+            ingested_at TIMESTAMP NOT NULL,
+            run_id VARCHAR NOT NULL,
             changed_columns VARCHAR[] NOT NULL,
             revised_by_file_sha256 VARCHAR NOT NULL,
             revised_by_run_id VARCHAR NOT NULL,

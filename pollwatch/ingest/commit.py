@@ -1,0 +1,219 @@
+"""A file's outcome made permanent: its one transaction in the store, then the file moved where
+its status says (archive/ when every row loaded, quarantine/ with its reasons when not).
+
+The order is what makes it safe. Nothing moves until the file's rows and log entry have committed
+together: a crash before that leaves the file in the inbox and the database without any row of it,
+and a crash after it is finished by the next run, which finds the hash already known and puts the
+file where this run meant to. A file that changed after it was read stays in the inbox, so its
+new content is read next time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from pollwatch.config import Settings
+from pollwatch.ingest import filing
+from pollwatch.ingest.discover import is_inside
+from pollwatch.ingest.files import Read, file_sha256, signature
+from pollwatch.ingest.messages import quarantine_summary
+from pollwatch.ingest.outcomes import FileResult, file_status, reject_dicts
+from pollwatch.map.mapping import Mapped
+from pollwatch.read.decoding import UnreadableFile
+from pollwatch.store import FileRecord, KnownFile, Store
+from pollwatch.validate.checks import Checked
+from schemas.columns import REJECT_COLUMNS
+
+
+def file_record(read: Read, mapped: Mapped, checked: Checked, run_id: str) -> FileRecord:
+    """Everything one file contributes to the store, ready for its one transaction."""
+    rows_rejected = int(checked.rejects["line_number"].nunique())
+    return FileRecord(
+        sha256=read.sha256,
+        path=str(read.path),
+        source_name=mapped.source_name,
+        status=file_status(stored_rows=len(checked.polls), rejected_rows=rows_rejected),
+        rows_read=mapped.rows_read,
+        polls=checked.polls.join(mapped.as_written),
+        rejects=checked.rejects,
+        rows_rejected=rows_rejected,
+        rows_duplicate=checked.rows_duplicate,
+        message=(
+            f"{rows_rejected} of {mapped.rows_read} rows rejected"
+            if rows_rejected
+            else f"{mapped.rows_read} rows read"
+        ),
+        run_id=run_id,
+        stored_path=None,
+    )
+
+
+def commit_mapped(
+    read: Read, mapped: Mapped, checked: Checked, store: Store, settings: Settings, run_id: str
+) -> FileResult:
+    """Store a file's checked rows, then file it."""
+    record = file_record(read, mapped, checked, run_id)
+    destination = filing.choose_destination(read.path, read.sha256, record.status, settings)
+    record.stored_path = str(destination)
+    counts = store.load_file(record)
+    if counts is None:  # another run loaded these bytes first
+        known = store.known_files([read.sha256])[read.sha256]
+        return commit_duplicate(read.path, read.sha256, known, store, settings, run_id)
+    result = FileResult(
+        path=str(read.path),
+        sha256=read.sha256,
+        source=mapped.source_name,
+        status=record.status,
+        rows_read=mapped.rows_read,
+        rows_loaded=counts.loaded,
+        rows_rejected=record.rows_rejected,
+        rows_updated=counts.updated,
+        rows_duplicate=counts.duplicate + checked.rows_duplicate,
+        rows_skipped=mapped.rows_skipped,
+        message=record.message,
+        warnings=list(checked.warnings),
+        stored_at=str(destination),
+        rejects=reject_dicts(checked.rejects),
+    )
+    if signature(_stat_or_none(read.path) or read.seen) != signature(read.seen):
+        result.warnings.append(
+            "the file changed after it was read: it stays in the inbox and "
+            "its new content is read by the next run"
+        )
+        result.stored_at, result.filed = None, False
+        return result
+    quarantined = record.status in filing.QUARANTINED_STATUSES
+    return _put_away(
+        result,
+        read.path,
+        destination,
+        settings,
+        rejects=checked.rejects if quarantined else None,
+        summary=quarantine_summary(result, checked.rejects, run_id) if quarantined else None,
+    )
+
+
+def commit_unreadable(
+    path: Path, sha256: str, err: UnreadableFile, store: Store, settings: Settings, run_id: str
+) -> FileResult:
+    """A file rejected whole (not a CSV, no layout fits, too large): logged with its reason and
+    quarantined."""
+    rejects = pd.DataFrame([(err.line, "", err.rule, err.reason)], columns=list(REJECT_COLUMNS))
+    destination = filing.choose_destination(path, sha256, "rejected", settings)
+    store.load_file(
+        FileRecord(
+            sha256=sha256,
+            path=str(path),
+            source_name=None,
+            status="rejected",
+            rows_read=0,
+            polls=pd.DataFrame(),
+            rejects=rejects,
+            rows_rejected=0,
+            rows_duplicate=0,
+            message=err.reason,
+            run_id=run_id,
+            stored_path=str(destination),
+        )
+    )
+    result = FileResult(
+        path=str(path),
+        sha256=sha256,
+        source=None,
+        status="rejected",
+        message=err.reason,
+        stored_at=str(destination),
+        rejects=reject_dicts(rejects),
+    )
+    return _put_away(
+        result,
+        path,
+        destination,
+        settings,
+        rejects=rejects,
+        summary=quarantine_summary(result, rejects, run_id),
+    )
+
+
+def commit_duplicate(
+    path: Path, sha256: str, known: KnownFile, store: Store, settings: Settings, run_id: str
+) -> FileResult:
+    """A file whose bytes are already stored: log the sighting and clear it from the inbox.
+
+    If the stored copy is where the earlier run put it, this copy is redundant and is removed
+    from the inbox (only from the inbox). If the earlier run committed but died before moving the
+    file, this is that file: it goes where that run meant it to, with its rejects written out
+    again from the database. Anything else is archived under a free name.
+    """
+    stored = Path(known.stored_path) if known.stored_path else None
+    unfinished = stored is not None and not stored.exists()
+    redundant = (
+        stored is not None
+        and stored.exists()
+        and is_inside(path, settings.inbox)
+        and file_sha256(stored) == sha256
+    )
+    destination = (
+        stored
+        if unfinished or redundant
+        else filing.choose_destination(path, sha256, "duplicate", settings)
+    )
+    store.record_duplicate(sha256, str(path), str(destination), run_id)
+    result = FileResult(
+        path=str(path),
+        sha256=sha256,
+        source=None,
+        status="duplicate",
+        message=f"already ingested at {known.ingested_at:%Y-%m-%d %H:%M} UTC (run {known.run_id});"
+        f" stored at {destination}",
+        stored_at=str(destination),
+    )
+    if redundant:
+        path.unlink(missing_ok=True)
+        return result
+    quarantined = unfinished and known.status in filing.QUARANTINED_STATUSES
+    rejects = store.rejects_of(sha256) if quarantined else None
+    return _put_away(
+        result,
+        path,
+        destination,
+        settings,
+        rejects=rejects,
+        summary=quarantine_summary(result, rejects, run_id) if quarantined else None,
+    )
+
+
+def _put_away(
+    result: FileResult,
+    path: Path,
+    destination: Path,
+    settings: Settings,
+    rejects: pd.DataFrame | None,
+    summary: str | None,
+) -> FileResult:
+    """Put the file away; if the disk says no, say so and leave it where it is, rows stored."""
+    try:
+        filing.put_away(path, destination, settings, rejects=rejects, summary=summary)
+    except FileNotFoundError:
+        if path.exists():
+            raise
+        result.warnings.append(
+            "the file left the inbox before it could be moved (another run took it)"
+        )
+    except OSError as err:
+        result.stored_at, result.filed = None, False
+        result.warnings.append(
+            f"could not move it to {destination}: {err.strerror or err}; it stays where it is "
+            "and a later run files it (its rows are stored)"
+        )
+    return result
+
+
+def _stat_or_none(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None

@@ -1,0 +1,219 @@
+"""The DuckDB backend: one database file with one writing process, which pollwatch keeps to by
+a lock the kernel drops when its holder dies (connection.py). Every SQL statement pollwatch
+issues against DuckDB is in this package: the file loads in loading.py, the rest here.
+
+Connections are short: each call outside a session opens and closes its own, and a session (a
+batch of files) holds one for its calls, so that between batches another run gets its turn.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from pollwatch.store.duckdb import loading
+from pollwatch.store.duckdb.connection import connected
+from pollwatch.store.records import (
+    STORED_COLUMNS,
+    FileRecord,
+    KnownFile,
+    LoadCounts,
+    LoggedFile,
+    utc_now,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+EMPTY_OVERVIEW = {
+    "schema_version": None,
+    "polls": 0,
+    "series": [],
+    "files": {},
+    "rows_rejected": 0,
+    "revisions": 0,
+    "reject_rules": [],
+    "last_run": None,
+    "newest_poll": None,
+}
+
+
+class DuckDBStore:
+    def __init__(self, db_path: Path, timeout_seconds: float = 30.0) -> None:
+        self.db_path = db_path
+        self.timeout_seconds = timeout_seconds
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        if self._con is not None:  # already held: a nested session shares it
+            yield
+            return
+        with connected(self.db_path, self.timeout_seconds) as con:
+            self._con = con
+            try:
+                yield
+            finally:
+                self._con = None
+
+    @contextmanager
+    def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.session():
+            yield self._con
+
+    def exists(self) -> bool:
+        return self.db_path.exists()
+
+    def known_files(self, sha256s: list[str]) -> dict[str, KnownFile]:
+        if not sha256s:
+            return {}
+        with self._connection() as con:
+            return loading.known_files(con, sha256s)
+
+    def load_file(self, record: FileRecord) -> LoadCounts | None:
+        with self._connection() as con:
+            return loading.load_file(con, record, utc_now())
+
+    def record_duplicate(self, sha256: str, path: str, stored_path: str, run_id: str) -> None:
+        with self._connection() as con:
+            con.execute(
+                "INSERT INTO files (file_id, sha256, path, status, rows_read, rows_loaded,"
+                " rows_rejected, rows_duplicate, rows_updated, message, ingested_at, run_id,"
+                " stored_path) VALUES (nextval('file_ids'), ?, ?, 'duplicate', 0, 0, 0, 0, 0,"
+                " 'already ingested', ?, ?, ?)",
+                [sha256, path, utc_now(), run_id, stored_path],
+            )
+
+    def rejects_of(self, sha256: str) -> pd.DataFrame:
+        with self._connection() as con:
+            return con.execute(
+                "SELECT line_number, column_name AS column, rule, value FROM rejects"
+                " WHERE file_sha256 = ? ORDER BY line_number NULLS FIRST, column_name",
+                [sha256],
+            ).df()
+
+    def start_run(self, run_id: str, trigger: str) -> list[tuple[str, str]]:
+        host = socket.gethostname()
+        with self._connection() as con:
+            running = con.execute(
+                "SELECT run_id, trigger, pid FROM runs WHERE status = 'running' AND host = ?",
+                [host],
+            ).fetchall()
+            dead = [(dead_id, how) for dead_id, how, pid in running if not _alive(pid)]
+            for dead_id, _ in dead:
+                con.execute(
+                    "UPDATE runs SET status = 'crashed' WHERE run_id = ? AND status = 'running'",
+                    [dead_id],
+                )
+            con.execute(
+                "INSERT INTO runs (run_id, started_at, trigger, status, pid, host)"
+                " VALUES (?, ?, ?, 'running', ?, ?) ON CONFLICT (run_id) DO NOTHING",
+                [run_id, utc_now(), trigger, os.getpid(), host],
+            )
+        return dead
+
+    def finish_run(self, run_id: str, status: str, totals: dict[str, int]) -> None:
+        with self._connection() as con:
+            con.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, files_seen = ?, rows_loaded = ?,"
+                " rows_rejected = ?, rows_updated = ?, rows_duplicate = ? WHERE run_id = ?",
+                [
+                    utc_now(),
+                    status,
+                    totals.get("files"),
+                    totals.get("rows_loaded"),
+                    totals.get("rows_rejected"),
+                    totals.get("rows_updated"),
+                    totals.get("rows_duplicate"),
+                    run_id,
+                ],
+            )
+
+    def files_of_run(self, run_id: str) -> list[LoggedFile]:
+        with self._connection() as con:
+            rows = con.execute(
+                "SELECT path, sha256, source_name, status, rows_read, rows_loaded, rows_rejected,"
+                " rows_updated, rows_duplicate, message, stored_path FROM files WHERE run_id = ?"
+                " ORDER BY file_id",
+                [run_id],
+            ).fetchall()
+        return [LoggedFile(*row) for row in rows]
+
+    def polls(self) -> pd.DataFrame:
+        if not self.exists():  # nothing stored yet, and nothing to create by asking
+            import pandas as pd
+
+            return pd.DataFrame(columns=STORED_COLUMNS)
+        with self._connection() as con:
+            return con.execute(
+                f"SELECT {', '.join(STORED_COLUMNS)} FROM polls "
+                "ORDER BY leader, metric, fieldwork_end, pollster, poll_key"
+            ).df()
+
+    def overview(self) -> dict:
+        if not self.exists():  # nothing stored yet, and nothing to create by asking
+            return dict(EMPTY_OVERVIEW)
+        with self._connection() as con:
+
+            def one(sql: str):
+                return con.execute(sql).fetchone()[0]
+
+            def records(sql: str) -> list[dict]:
+                cursor = con.execute(sql)
+                names = [d[0] for d in cursor.description]
+                return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+            last_run = records(
+                "SELECT run_id, trigger, status, started_at, finished_at, files_seen,"
+                " rows_loaded, rows_rejected, rows_updated FROM runs"
+                " ORDER BY started_at DESC LIMIT 1"
+            )
+            newest = records(
+                "SELECT leader, metric, pollster, fieldwork_end, positive_pct FROM polls"
+                " ORDER BY fieldwork_end DESC, leader LIMIT 1"
+            )
+            return {
+                "schema_version": one("SELECT max(version) FROM schema_version"),
+                "polls": one("SELECT count(*) FROM polls"),
+                "series": records(
+                    "SELECT leader, metric, count(*) AS polls,"
+                    " count(DISTINCT pollster) AS pollsters, min(fieldwork_end) AS first_poll,"
+                    " max(fieldwork_end) AS last_poll FROM polls"
+                    " GROUP BY leader, metric ORDER BY leader, metric"
+                ),
+                "files": dict(
+                    con.execute(
+                        "SELECT status, count(*) FROM files GROUP BY status ORDER BY status"
+                    ).fetchall()
+                ),
+                "rows_rejected": one(
+                    "SELECT count(DISTINCT (file_sha256, line_number)) FROM rejects"
+                ),
+                "revisions": one("SELECT count(*) FROM revisions"),
+                "reject_rules": records(
+                    "SELECT rule, count(DISTINCT (file_sha256, line_number)) AS rows,"
+                    " min(path || coalesce(':' || line_number, '') || coalesce(': ' || value, ''))"
+                    " AS example FROM rejects GROUP BY rule ORDER BY rows DESC, rule LIMIT 12"
+                ),
+                "last_run": last_run[0] if last_run else None,
+                "newest_poll": newest[0] if newest else None,
+            }
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return True  # recorded before pids were: nothing to go by
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process by that number
+        return True
+    return True

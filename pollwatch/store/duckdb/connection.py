@@ -1,0 +1,117 @@
+"""Opening the DuckDB file: the writer lock first, then the connection, then the schema brought
+up to date, once per process.
+
+DuckDB admits one process per database file and refuses a second at once, even read-only. Every
+pollwatch process therefore takes the writer lock (pollwatch/store/lock.py) before it connects;
+something outside pollwatch holding the file (a notebook, the duckdb shell) is waited for with
+backoff. Both waits share one deadline, and a run that waits says so once in its log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from pollwatch.store.duckdb.migrations import MIGRATIONS
+from pollwatch.store.errors import StoreBusy, StoreError
+from pollwatch.store.lock import LockFileUnusable, LockTimeout, writer_lock
+from pollwatch.store.records import utc_now
+
+log = logging.getLogger("pollwatch.store")
+
+# Databases this process has brought up to date: the schema check runs once per process.
+_migrated: set[Path] = set()
+_migrated_guard = threading.Lock()
+
+
+@contextmanager
+def connected(db_path: Path, timeout_seconds: float) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Hold the writer lock and a connection for the block; closed and released after."""
+    deadline = time.monotonic() + timeout_seconds
+    try:
+        with writer_lock(db_path, deadline):
+            con = _connect_waiting(db_path, timeout_seconds, deadline)
+            try:
+                _migrate_once(con, db_path)
+                yield con
+            finally:
+                con.close()
+    except LockTimeout as err:
+        raise StoreBusy(
+            f"database {db_path} is in use by another pollwatch run ({err.holder}); waited "
+            f"{timeout_seconds:g} s (raise POLLWATCH_LOCK_TIMEOUT_SECONDS to wait longer)"
+        ) from None
+    except LockFileUnusable as err:
+        raise StoreError(f"cannot open the database {db_path}: {err.strerror}") from err
+
+
+def _connect_waiting(
+    db_path: Path, timeout_seconds: float, deadline: float
+) -> duckdb.DuckDBPyConnection:
+    pause, said = 0.05, False
+    while True:
+        try:
+            return duckdb.connect(str(db_path))
+        except duckdb.IOException as err:
+            if "lock" not in str(err).lower():
+                raise StoreError(f"cannot open the database {db_path}: {first_line(err)}") from err
+            holder = _lock_holder(str(err))
+            if time.monotonic() >= deadline:
+                raise StoreBusy(
+                    f"database {db_path} is in use by {holder}; waited "
+                    f"{timeout_seconds:g} s (raise POLLWATCH_LOCK_TIMEOUT_SECONDS to wait longer)"
+                ) from None
+            if not said:
+                log.info("waiting for the database: %s has it open", holder)
+                said = True
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+
+
+def _lock_holder(message: str) -> str:
+    match = re.search(r"lock is held in (.+?) \(PID (\d+)\)", message)
+    if match:
+        return f"process {match.group(2)} ({match.group(1)})"
+    return "another process"
+
+
+def _migrate_once(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
+    key = db_path.resolve()
+    with _migrated_guard:
+        if key in _migrated:
+            return
+        migrate(con)
+        _migrated.add(key)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the schema to the newest version, each step in its own transaction."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version"
+        " (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
+    )
+    current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    for version, statements in MIGRATIONS:
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(statements)
+            con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, utc_now()])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        current = version
+    return current
+
+
+def first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__

@@ -1,0 +1,171 @@
+"""One file into DuckDB in one transaction: its new polls, its corrections with the values they
+replace, its rejects and its log entry, or none of them.
+
+Rows arrive as a pandas frame and leave it once: registered with DuckDB and inserted by SQL in a
+single pass when none of their poll keys is known (the bulk case); compared with the stored rows
+in SQL when some are, so that a correction is recorded with exactly the columns it changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+
+import duckdb
+
+from pollwatch.store.duckdb.connection import first_line
+from pollwatch.store.errors import StoreWriteFailed
+from pollwatch.store.records import (
+    MEASURE_COLUMNS,
+    PROVENANCE_COLUMNS,
+    STORED_COLUMNS,
+    VALUE_COLUMNS,
+    FileRecord,
+    KnownFile,
+    LoadCounts,
+    utc_now,
+)
+
+
+def known_files(con: duckdb.DuckDBPyConnection, sha256s: list[str]) -> dict[str, KnownFile]:
+    """The earliest load of each of these files whose rows were stored (loaded or partly)."""
+    rows = con.execute(
+        "SELECT sha256, arg_min((status, path, stored_path, ingested_at, run_id), ingested_at)"
+        " FROM files WHERE sha256 IN (SELECT unnest(?)) AND status IN ('loaded', 'partial')"
+        " GROUP BY sha256",
+        [sha256s],
+    ).fetchall()
+    return {sha256: KnownFile(*first) for sha256, first in rows}
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection, record: FileRecord, ingested_at: datetime
+) -> LoadCounts | None:
+    """Insert new polls, correct changed ones (old values to revisions), log the file: atomically.
+
+    Returns None, writing nothing, when another run loaded the same bytes first: that check is
+    inside the transaction, so two runs racing for one file cannot both load it.
+    """
+    incoming = record.polls.reset_index().assign(
+        file_sha256=record.sha256,
+        source_name=record.source_name,
+        ingested_at=ingested_at,
+        run_id=record.run_id,
+    )
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if known_files(con, [record.sha256]):
+            con.execute("ROLLBACK")
+            return None
+        counts = LoadCounts(0, 0, 0)
+        if not record.polls.empty:
+            con.register("incoming", incoming)
+            counts = _merge_polls(con, record)
+            con.unregister("incoming")
+        _insert_rejects(con, record, ingested_at)
+        con.execute(
+            "INSERT INTO files (file_id, sha256, path, source_name, status, rows_read, rows_loaded,"
+            " rows_rejected, rows_duplicate, rows_updated, message, ingested_at, run_id,"
+            " stored_path) VALUES (nextval('file_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                record.sha256,
+                record.path,
+                record.source_name,
+                record.status,
+                record.rows_read,
+                counts.loaded,
+                record.rows_rejected,
+                counts.duplicate + record.rows_duplicate,
+                counts.updated,
+                record.message,
+                ingested_at,
+                record.run_id,
+                record.stored_path,
+            ],
+        )
+        con.execute("COMMIT")
+    except BaseException as err:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        if isinstance(err, duckdb.Error):
+            raise StoreWriteFailed(
+                f"could not write {record.path}'s rows to the database: "
+                f"{first_line(err)}; nothing of it was stored"
+            ) from err
+        raise
+    return counts
+
+
+TYPED_INCOMING = (
+    "SELECT * REPLACE (fieldwork_start::DATE AS fieldwork_start, "
+    "fieldwork_end::DATE AS fieldwork_end, published::DATE AS published, "
+    "sample_size::INTEGER AS sample_size, line_number::INTEGER AS line_number) FROM incoming"
+)
+
+
+def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCounts:
+    """New polls inserted; known ones compared, corrected (old values to revisions) or counted."""
+    keys = record.polls[["poll_key"]]
+    con.register("incoming_keys", keys)
+    known = con.execute(
+        "SELECT count(*) FROM incoming_keys JOIN polls USING (poll_key)"
+    ).fetchall()[0][0]
+
+    con.unregister("incoming_keys")
+    stored = ", ".join(STORED_COLUMNS)
+    if known == 0:  # the bulk case: nothing to compare, one pass straight into the table
+        con.execute(f"INSERT INTO polls ({stored}) SELECT {stored} FROM ({TYPED_INCOMING})")
+        return LoadCounts(loaded=len(record.polls), updated=0, duplicate=0)
+    differs = " OR ".join(f"p.{c} IS DISTINCT FROM i.{c}" for c in MEASURE_COLUMNS)
+    changed_names = ", ".join(
+        f"CASE WHEN p.{c} IS DISTINCT FROM i.{c} THEN '{c}' END" for c in VALUE_COLUMNS
+    )
+    # Cast to the store's column types first, so that comparing old and new values is exact.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming_typed AS {TYPED_INCOMING}")
+
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE changed AS "
+        f"SELECT i.poll_key, list_filter([{changed_names}], lambda x: x IS NOT NULL) AS columns "
+        f"FROM incoming_typed i JOIN polls p USING (poll_key) WHERE {differs}"
+    )
+    matched = con.execute(
+        "SELECT count(*) FROM incoming_typed i JOIN polls p USING (poll_key)"
+    ).fetchone()[0]
+    updated = con.execute("SELECT count(*) FROM changed").fetchone()[0]
+    con.execute(
+        f"INSERT INTO revisions ({stored}, changed_columns, revised_by_file_sha256,"
+        f" revised_by_run_id, revised_at) SELECT {', '.join('p.' + c for c in STORED_COLUMNS)},"
+        " c.columns, ?, ?, ? FROM polls p JOIN changed c USING (poll_key)",
+        [record.sha256, record.run_id, utc_now()],
+    )
+    assignments = ", ".join(f"{c} = i.{c}" for c in [*VALUE_COLUMNS, *PROVENANCE_COLUMNS])
+    con.execute(
+        f"UPDATE polls SET {assignments} FROM incoming_typed i "
+        "WHERE polls.poll_key = i.poll_key AND polls.poll_key IN (SELECT poll_key FROM changed)"
+    )
+    con.execute(
+        f"INSERT INTO polls ({stored}) SELECT {stored} FROM incoming_typed i "
+        "WHERE NOT EXISTS (SELECT 1 FROM polls p WHERE p.poll_key = i.poll_key)"
+    )
+    con.execute("DROP TABLE changed")
+    con.execute("DROP TABLE incoming_typed")
+    return LoadCounts(
+        loaded=len(record.polls) - matched, updated=updated, duplicate=matched - updated
+    )
+
+
+def _insert_rejects(
+    con: duckdb.DuckDBPyConnection, record: FileRecord, rejected_at: datetime
+) -> None:
+    if record.rejects.empty:
+        return
+    rejects = record.rejects.assign(
+        file_sha256=record.sha256, path=record.path, run_id=record.run_id, rejected_at=rejected_at
+    ).astype({"line_number": "Int64", "column": "str", "rule": "str", "value": "str"})
+    con.register("incoming_rejects", rejects)
+    con.execute(
+        "INSERT INTO rejects (file_sha256, path, line_number, column_name, rule, value, run_id,"
+        ' rejected_at) SELECT file_sha256, path, line_number, "column", rule, value, run_id,'
+        " rejected_at FROM incoming_rejects"
+    )
+    con.unregister("incoming_rejects")

@@ -1,0 +1,86 @@
+"""What goes into the store and comes back out, the same for every backend: a file's
+contribution, what is known of a file, a run's file log, and the stored columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from schemas.columns import CANONICAL_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+VALUE_COLUMNS = [name for name in CANONICAL_COLUMNS if name != "poll_key"]
+# What a poll says. Two sources that agree on these report the same poll, even if their links
+# and notes differ; a difference in any of them is a correction.
+MEASURE_COLUMNS = [name for name in VALUE_COLUMNS if name not in ("source_url", "notes")]
+PROVENANCE_COLUMNS = [
+    "file_sha256",
+    "source_name",
+    "line_number",
+    "ingested_at",
+    "run_id",
+    "pollster_as_written",
+    "leader_as_written",
+]
+STORED_COLUMNS = ["poll_key", *VALUE_COLUMNS, *PROVENANCE_COLUMNS]
+
+
+def utc_now() -> datetime:
+    """The store's clock: naive UTC, as its TIMESTAMP columns hold it."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass
+class KnownFile:
+    """A file whose bytes were loaded before."""
+
+    status: str
+    path: str
+    stored_path: str | None
+    ingested_at: datetime
+    run_id: str
+
+
+@dataclass
+class FileRecord:
+    """What one file contributed, to be written in one transaction."""
+
+    sha256: str
+    path: str
+    source_name: str | None
+    status: str
+    rows_read: int
+    polls: pd.DataFrame  # canonical columns, index = line number
+    rejects: pd.DataFrame  # line_number, column, rule, value
+    rows_rejected: int
+    rows_duplicate: int  # repeats inside this file, stored once
+    message: str
+    run_id: str
+    stored_path: str | None
+
+
+@dataclass
+class LoadCounts:
+    loaded: int
+    updated: int
+    duplicate: int
+
+
+@dataclass
+class LoggedFile:
+    """A file's entry in the file log: what a run did with it."""
+
+    path: str
+    sha256: str
+    source_name: str | None
+    status: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    rows_updated: int
+    rows_duplicate: int
+    message: str
+    stored_path: str | None
