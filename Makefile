@@ -41,8 +41,10 @@ bench: setup
 	$(BIN)/python bench/report_speed.py
 	$(BIN)/python bench/latency.py
 
+# ruff, and the architecture: the import contracts in pyproject.toml ([tool.importlinter]).
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 # Two workers (the machine's two cores); tests that share Prefect deployments run on one worker.
 test: lint chromium

@@ -17,8 +17,8 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from pollwatch.config import Settings, load_settings
-from pollwatch.ingest.messages import report_markdown
 from pollwatch.publish.report import Report, build_report
+from pollwatch.publish.summary import report_markdown
 
 
 @task(name="build-report", cache_policy=NO_CACHE)
