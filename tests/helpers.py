@@ -15,6 +15,7 @@ import pandas as pd
 from pollwatch.config import Settings
 from schemas.columns import CANONICAL_COLUMNS
 
+ROOT = Path(__file__).resolve().parents[1]  # the checkout
 REAL = Path(__file__).parent / "fixtures" / "real"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -16,9 +15,7 @@ from pollwatch.ingest.run import run_ingest
 from pollwatch.store import StoreBusy, open_store
 from pollwatch.store.duckdb import DuckDBStore
 from pollwatch.store.duckdb.migrations import MIGRATIONS
-from tests.helpers import hold_database, monthly_rows, poll_row, query, write_csv
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.helpers import ROOT, hold_database, monthly_rows, poll_row, query, write_csv
 
 
 def test_opening_a_new_database_applies_every_migration_once(settings):

@@ -22,9 +22,8 @@ from pollwatch.config import load_settings
 from pollwatch.ingest.run import run_ingest
 from pollwatch.publish.report import build_report
 from pollwatch.store import open_store
-from tests.helpers import big_drop, monthly_rows, poll_row, query, settle, write_csv
+from tests.helpers import ROOT, big_drop, monthly_rows, poll_row, query, settle, write_csv
 
-ROOT = Path(__file__).resolve().parents[1]
 POLLWATCH = Path(sys.executable).parent / "pollwatch"
 
 RUN_INGEST = textwrap.dedent("""

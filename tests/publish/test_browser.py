@@ -12,10 +12,11 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from pollwatch.publish.viewer import report_server
-from tests.test_report import sample_report  # noqa: F401  (the module-scoped fixture)
+from tests.helpers import ROOT
+from tests.publish.test_report import sample_report  # noqa: F401  (the module-scoped fixture)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ARTIFACTS = ROOT / "test-artifacts"
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",

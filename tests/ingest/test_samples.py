@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 from pollwatch.ingest.run import run_ingest
-from tests.helpers import query, settle
+from tests.helpers import ROOT, query, settle
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+SAMPLES = ROOT / "data" / "samples"
 
 
 def test_every_sample_loads_without_a_reject_and_holds_the_headline_figures(settings):

@@ -24,9 +24,8 @@ import duckdb
 import pytest
 
 from flows.server import start_server, stop_server
-from tests.helpers import big_drop, settle, wait_until_held
+from tests.helpers import ROOT, big_drop, settle, wait_until_held
 
-ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 POLLWATCH = Path(sys.executable).parent / "pollwatch"
 

@@ -24,9 +24,8 @@ import pytest
 
 from pollwatch.config import load_settings
 from tests import helpers
-from tests.helpers import poll_row, query, wait_until_held, write_csv
+from tests.helpers import ROOT, poll_row, query, wait_until_held, write_csv
 
-ROOT = Path(__file__).resolve().parents[1]
 POLLWATCH = Path(sys.executable).parent / "pollwatch"
 BIG_ROWS = 200_000
 

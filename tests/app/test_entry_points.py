@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import monthly_rows, query, write_csv
+from tests.helpers import ROOT, monthly_rows, query, write_csv
 
-ROOT = Path(__file__).resolve().parents[1]
 POLLWATCH = Path(sys.executable).parent / "pollwatch"
 
 

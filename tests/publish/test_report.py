@@ -20,9 +20,8 @@ from pollwatch.publish.export import write_polls
 from pollwatch.publish.report import build_report
 from pollwatch.publish.viewer import report_server
 from pollwatch.store import open_store
-from tests.helpers import poll_row, settle, write_csv
+from tests.helpers import ROOT, poll_row, settle, write_csv
 
-ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 EVIL = "<script>alert(1)</script>"
 
