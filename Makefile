@@ -40,6 +40,7 @@ bench: setup
 	$(BIN)/python bench/ingest_speed.py
 	$(BIN)/python bench/report_speed.py
 	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/encoding_guess.py
 
 # ruff, and the architecture: the import contracts in pyproject.toml ([tool.importlinter]).
 lint: setup

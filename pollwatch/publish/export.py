@@ -45,7 +45,9 @@ def write_polls(frame: pd.DataFrame, path: Path, fmt: str = "csv") -> Path:
             for column in DATE_COLUMNS:
                 if column in as_text and pd.api.types.is_datetime64_any_dtype(as_text[column]):
                     as_text[column] = as_text[column].dt.strftime("%Y-%m-%d")
-            neutralise_formulas(as_text).to_csv(temporary, index=False)
+            # CRLF, as RFC 4180 has it: the csv writer quotes a cell holding any character of the
+            # line end, so a bare carriage return in a note cannot split a record in two.
+            neutralise_formulas(as_text).to_csv(temporary, index=False, lineterminator="\r\n")
         else:
             frame.to_parquet(temporary, index=False)
         os.replace(temporary, path)

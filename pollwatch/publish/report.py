@@ -14,13 +14,13 @@ import re
 import shutil
 import tempfile
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import jinja2
 import pandas as pd
+from slugify import slugify
 
 from pollwatch.config import ConfigError, Settings
 from pollwatch.model.trends import ALL_POPULATIONS, Trend, series_trends
@@ -56,9 +56,9 @@ def needs_report(changed_rows: int, settings: Settings, out_dir: Path | None = N
 
 
 def slug(text: str, taken: set[str]) -> str:
-    """A file-name-safe, unique slug; names in other scripts get a short hash."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60]
+    """A file-name-safe, unique slug that a person can read: names in Cyrillic and other scripts
+    are transliterated (Зеленський: zelenskii); what has no letters at all gets a short hash."""
+    base = slugify(text, max_length=60)
     base = base or "n-" + hashlib.sha1(text.encode()).hexdigest()[:8]
     candidate, counter = base, 2
     while candidate in taken:

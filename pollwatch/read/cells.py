@@ -153,6 +153,8 @@ def _read_fast(decoded: Decoded, delimiter: str) -> RawTable | None:
         # Lines of nothing but separators: the record-by-record reader skips them; so must this.
         blank = pd.concat([cells[c].str.strip() == "" for c in cells.columns], axis=1)
         cells = cells[~blank.all(axis=1)]
+        if cells.empty:  # nothing under the header but blank lines
+            raise UnreadableFile("header only: the file has no data rows", 1, "header_only")
     return RawTable(header, cells, [], 1)
 
 

@@ -84,7 +84,13 @@ def _decode_text(data: bytes) -> Decoded:
 
 
 def guess_single_byte_encoding(data: bytes) -> str:
-    """cp1251 when non-ASCII letters run together as Cyrillic words do, else cp1252."""
+    """cp1251 when non-ASCII letters run together as Cyrillic words do, else cp1252.
+
+    Kept by hand because it was measured better than charset-normalizer (bench/encoding_guess.py,
+    on the real files re-encoded and on single cells): 15 of 15 right against 14 of 15 when that
+    library is told the two candidates, 5 of 15 when it is not (it reads French as cp1250 and
+    538's files as big5).
+    """
     letters = len(HIGH_LETTER.findall(data))
     in_runs = sum(len(run) for run in HIGH_LETTER_RUN.findall(data))
     return "cp1251" if letters and in_runs / letters > 0.5 else "cp1252"

@@ -1,11 +1,15 @@
 """Property-based: whatever arrives, a file ends loaded or quarantined with a reason, never in a
-traceback; valid records come back out exactly as they went in."""
+traceback, with every row it held accounted for and the store agreeing with what the run said;
+valid records come back out exactly as they went in. Each example works in a temporary folder
+that is removed after it."""
 
 from __future__ import annotations
 
 import csv
 import io
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,7 +17,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pollwatch.config import load_settings
+from pollwatch.config import Settings, load_settings
+from pollwatch.ingest.outcomes import RunSummary
 from pollwatch.ingest.run import run_ingest
 from pollwatch.publish.export import write_polls
 from pollwatch.store import open_store
@@ -27,18 +32,22 @@ QUICK = settings(
 )
 
 
-def ingest_bytes(data: bytes):
-    root = Path(tempfile.mkdtemp(prefix="pollwatch-property-"))
-    (root / "data" / "inbox").mkdir(parents=True)
-    path = root / "data" / "inbox" / "drop.csv"
-    path.write_bytes(data)
-    settle(path)
-    config = load_settings(data_dir=root / "data", settle_seconds=0)
-    run = run_ingest([], config)
-    return config, run
+@contextmanager
+def ingested(data: bytes) -> Iterator[tuple[Settings, RunSummary]]:
+    """The bytes dropped in a fresh inbox and ingested; the folder is gone after the block."""
+    with tempfile.TemporaryDirectory(prefix="pollwatch-property-") as folder:
+        root = Path(folder)
+        (root / "data" / "inbox").mkdir(parents=True)
+        path = root / "data" / "inbox" / "drop.csv"
+        path.write_bytes(data)
+        settle(path)
+        config = load_settings(data_dir=root / "data", settle_seconds=0)
+        yield config, run_ingest([], config)
 
 
-def assert_handled(run) -> None:
+def assert_handled(config: Settings, run: RunSummary) -> None:
+    """Loaded or quarantined with its reasons; every row read accounted for once; the store holds
+    exactly the rows the run says it loaded, each from a line the file has."""
     [result] = run.files
     assert result.status in ("loaded", "partial", "rejected")
     if result.status == "rejected":
@@ -46,12 +55,22 @@ def assert_handled(run) -> None:
         assert result.rejects, "a rejected file carries its reasons"
     if result.status != "loaded":
         assert result.stored_at and "quarantine" in result.stored_at
+        assert Path(result.stored_at + ".errors.csv").exists()
+    assert not (config.inbox / "drop.csv").exists() and Path(result.stored_at).exists()
+    assert result.rows_read == (
+        result.rows_loaded + result.rows_rejected + result.rows_duplicate + result.rows_skipped
+    ), "a row was neither stored, rejected, a repeat nor skipped"
+    stored = open_store(config).polls()
+    assert len(stored) == result.rows_loaded
+    lines = Path(result.stored_at).read_bytes().count(b"\n") + 1
+    assert stored["line_number"].between(2, lines).all()
 
 
 @QUICK
 @given(st.binary(max_size=3000))
 def test_random_bytes_are_loaded_or_quarantined_with_a_reason(data):
-    assert_handled(ingest_bytes(data)[1])
+    with ingested(data) as (config, run):
+        assert_handled(config, run)
 
 
 CSVISH = st.lists(
@@ -63,7 +82,8 @@ CSVISH = st.lists(
 @QUICK
 @given(header=st.lists(st.sampled_from(CANONICAL_COLUMNS), max_size=10), body=CSVISH)
 def test_csv_like_text_under_any_header_is_loaded_or_quarantined(header, body):
-    assert_handled(ingest_bytes((",".join(header) + "\n" + body).encode())[1])
+    with ingested((",".join(header) + "\n" + body).encode()) as (config, run):
+        assert_handled(config, run)
 
 
 WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ", min_size=3, max_size=20).map(
@@ -119,7 +139,11 @@ def as_csv(records: list[dict]) -> bytes:
 @QUICK
 @given(poll_records())
 def test_valid_records_survive_ingest_and_export_unchanged(records):
-    config, run = ingest_bytes(as_csv(records))
+    with ingested(as_csv(records)) as (config, run):
+        assert_valid_records_come_back(config, run, records)
+
+
+def assert_valid_records_come_back(config: Settings, run: RunSummary, records: list[dict]):
     assert run.files[0].status == "loaded", run.files[0].rejects
     out = config.data_dir / "export.parquet"
     write_polls(open_store(config).polls(), out, "parquet")
@@ -164,9 +188,9 @@ def test_damaged_rows_are_rejected_with_reasons_and_the_rest_load(records, damag
         index %= len(records)
         records[index][field] = value
         broken.add(index)
-    config, run = ingest_bytes(as_csv(records))
-    [result] = run.files
-    rejected_lines = {r["line"] for r in result.rejects}
-    assert rejected_lines == {index + 2 for index in broken}
-    stored = set(open_store(config).polls()["poll_key"])
-    assert stored == {r["poll_key"] for i, r in enumerate(records) if i not in broken}
+    with ingested(as_csv(records)) as (config, run):
+        [result] = run.files
+        rejected_lines = {r["line"] for r in result.rejects}
+        assert rejected_lines == {index + 2 for index in broken}
+        stored = set(open_store(config).polls()["poll_key"])
+        assert stored == {r["poll_key"] for i, r in enumerate(records) if i not in broken}

@@ -17,7 +17,7 @@ import pytest
 from pollwatch.config import ConfigError
 from pollwatch.ingest.run import run_ingest
 from pollwatch.publish.export import write_polls
-from pollwatch.publish.report import build_report
+from pollwatch.publish.report import build_report, slug
 from pollwatch.publish.viewer import report_server
 from pollwatch.store import open_store
 from tests.helpers import ROOT, poll_row, settle, write_csv
@@ -195,3 +195,26 @@ def test_view_serves_the_report_on_loopback(sample_report):
 def test_view_without_a_report_says_how_to_make_one(tmp_path):
     with pytest.raises(ConfigError, match="run `pollwatch report` first"):
         report_server(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Володимир Зеленський", "volodimir-zelenskii"),
+        ("Владимир Путин", "vladimir-putin"),
+        ("Valéry Giscard d'Estaing", "valery-giscard-d-estaing"),
+        ("<script>alert(1)</script>", "script-alert-1-script"),
+    ],
+)
+def test_page_names_are_readable_in_any_script(name, expected):
+    assert slug(name, set()) == expected
+
+
+def test_page_names_stay_unique_and_a_name_without_letters_gets_a_hash():
+    taken: set[str] = set()
+    assert [slug("Putin", taken), slug("putin", taken), slug("PUTIN!", taken)] == [
+        "putin",
+        "putin-2",
+        "putin-3",
+    ]
+    assert re.fullmatch(r"n-[0-9a-f]{8}", slug("!!!", taken))

@@ -9,7 +9,9 @@ import io
 import pytest
 
 from pollwatch.ingest.run import run_ingest
+from pollwatch.ingest.steps import map_bytes
 from pollwatch.read.decoding import guess_single_byte_encoding
+from pollwatch.validate.checks import Checked, check_rows
 from schemas.columns import CANONICAL_COLUMNS
 from tests.helpers import poll_row, query, settle
 
@@ -45,6 +47,12 @@ def as_text(rows, delimiter=",", line_end="\n") -> str:
     writer.writeheader()
     writer.writerows(rows)
     return handle.getvalue()
+
+
+def read_rows(settings, data: bytes) -> Checked:
+    """A drop's bytes to the rows that would be stored, in memory: decoding, the CSV dialect,
+    mapping and the checks, without a database."""
+    return check_rows(map_bytes(data, settings.inbox / "drop.csv", settings))
 
 
 def ingest_bytes(settings, name: str, data: bytes):
@@ -90,13 +98,10 @@ def test_a_cp1251_semicolon_file_with_decimal_commas_loads_the_same_rows_as_its_
     [("utf-8-sig", ","), ("utf-16", "\t"), ("utf-16", ","), ("utf-8", "|")],
 )
 def test_byte_order_marks_and_delimiters_are_recognised(settings, encoding, delimiter):
-    result = ingest_bytes(
-        settings, "drop.csv", as_text(RUSSIAN_ROWS, delimiter=delimiter).encode(encoding)
-    )
-    assert result.status == "loaded" and result.rows_loaded == 2
-    assert query(settings, "SELECT pollster_as_written FROM polls ORDER BY line_number")[
-        "pollster_as_written"
-    ].tolist() == ["Левада-Центр", "ВЦИОМ"]
+    checked = read_rows(settings, as_text(RUSSIAN_ROWS, delimiter=delimiter).encode(encoding))
+    assert checked.rejects.empty
+    assert checked.polls["pollster"].tolist() == ["Levada Center", "VTsIOM"]
+    assert checked.polls["positive_pct"].tolist() == [71.5, 80.6]
 
 
 def test_a_western_file_in_cp1252_is_read_as_cp1252(settings):
@@ -108,9 +113,10 @@ def test_a_western_file_in_cp1252_is_read_as_cp1252(settings):
             notes="baromètre mensuel, août",
         )
     ]
-    result = ingest_bytes(settings, "fr.csv", as_text(rows).encode("cp1252"))
-    assert "read as cp1252 (it is not UTF-8)" in result.warnings
-    assert query(settings, "SELECT leader FROM polls")["leader"][0] == "Valéry Giscard d'Estaing"
+    checked = read_rows(settings, as_text(rows).encode("cp1252"))
+    assert "read as cp1252 (it is not UTF-8)" in checked.warnings
+    assert checked.polls["leader"].tolist() == ["Valéry Giscard d'Estaing"]
+    assert checked.polls["notes"].tolist() == ["baromètre mensuel, août"]
 
 
 def test_cyrillic_and_western_single_byte_text_are_told_apart():
@@ -131,14 +137,10 @@ def test_cyrillic_and_western_single_byte_text_are_told_apart():
 )
 def test_the_canonical_layout_reads_the_usual_date_spellings(settings, start, end, expected):
     rows = [poll_row(fieldwork_start=start, fieldwork_end=end, published="")]
-    result = ingest_bytes(settings, "d.csv", as_text(rows).encode())
-    assert result.status == "loaded", result.rejects
-    got = query(
-        settings,
-        "SELECT strftime(fieldwork_start, '%Y-%m-%d') AS s, "
-        "strftime(fieldwork_end, '%Y-%m-%d') AS e FROM polls",
-    )
-    assert tuple(got.values.tolist()[0]) == expected
+    checked = read_rows(settings, as_text(rows).encode())
+    assert checked.rejects.empty, checked.rejects
+    [poll] = checked.polls.to_dict("records")
+    assert (f"{poll['fieldwork_start']:%Y-%m-%d}", f"{poll['fieldwork_end']:%Y-%m-%d}") == expected
 
 
 @pytest.mark.parametrize("missing", ["", "NA", "n/a", "-"])
@@ -148,18 +150,17 @@ def test_missing_values_are_spelled_many_ways(settings, missing):
             negative_pct=missing, undecided_pct=missing, sample_size=missing, positive_pct="71%"
         )
     ]
-    result = ingest_bytes(settings, "m.csv", as_text(rows).encode())
-    assert result.status == "loaded"
-    stored = query(settings, "SELECT positive_pct, negative_pct, sample_size FROM polls")
-    assert stored["positive_pct"][0] == 71.0
-    assert stored[["negative_pct", "sample_size"]].isna().all(axis=None)
+    checked = read_rows(settings, as_text(rows).encode())
+    assert checked.rejects.empty
+    assert checked.polls["positive_pct"].tolist() == [71.0]
+    assert checked.polls[["negative_pct", "sample_size"]].isna().all(axis=None)
 
 
 def test_crlf_line_ends_and_quoted_newlines_keep_line_numbers_right(settings):
     rows = [poll_row(poll_key="a", notes="two\r\nlines"), poll_row(poll_key="b", country="XX")]
-    result = ingest_bytes(settings, "q.csv", as_text(rows, line_end="\r\n").encode())
-    assert result.rows_loaded == 1
-    assert result.rejects == [
-        {"line": 4, "column": "country", "rule": "iso_3166_alpha2_country", "value": "XX"}
+    checked = read_rows(settings, as_text(rows, line_end="\r\n").encode())
+    assert checked.polls["notes"].tolist() == ["two\r\nlines"]
+    assert checked.polls.index.tolist() == [2]
+    assert checked.rejects.to_dict("records") == [
+        {"line_number": 4, "column": "country", "rule": "iso_3166_alpha2_country", "value": "XX"}
     ]
-    assert query(settings, "SELECT notes FROM polls")["notes"][0] == "two\r\nlines"

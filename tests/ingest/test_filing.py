@@ -1,0 +1,133 @@
+"""Putting an ingested file away: archive/ or quarantine/ mirror the inbox's folders, nothing is
+overwritten (a taken name gets the file's hash), a quarantined file's explanation is written
+before the file moves, and a file from outside the inbox is copied, never moved."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+
+import pandas as pd
+import pytest
+
+from pollwatch.ingest.filing import choose_destination, put_away
+
+REJECTS = pd.DataFrame(
+    {
+        "line_number": [4, 7],
+        "column": ["yes", "start_date"],
+        "rule": ["in_range(0, 100)", "not_a_date"],
+        "value": ["140", "13/45/21"],
+    }
+)
+
+
+def drop(path, text="pollster,leader\nLevada,Putin\n"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path, hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("status", "folder"),
+    [
+        ("loaded", "archive"),
+        ("duplicate", "archive"),
+        ("partial", "quarantine"),
+        ("rejected", "quarantine"),
+    ],
+)
+def test_the_destination_mirrors_the_inbox_folder_under_archive_or_quarantine(
+    settings, status, folder
+):
+    path, sha = drop(settings.inbox / "levada" / "2022" / "march.csv")
+    destination = choose_destination(path, sha, status, settings)
+    assert destination == settings.data_dir / folder / "levada" / "2022" / "march.csv"
+    assert not destination.parent.exists()  # choosing creates nothing
+
+
+def test_a_taken_name_gets_the_file_s_hash_added(settings):
+    path, sha = drop(settings.inbox / "levada" / "march.csv")
+    taken = settings.archive / "levada" / "march.csv"
+    drop(taken, "an earlier file of the same name\n")
+    destination = choose_destination(path, sha, "loaded", settings)
+    assert destination == settings.archive / "levada" / f"march.{sha[:12]}.csv"
+    assert taken.read_text() == "an earlier file of the same name\n"
+
+
+def test_a_name_with_only_its_side_files_left_counts_as_taken(settings):
+    path, sha = drop(settings.inbox / "march.csv")
+    drop(settings.quarantine / "march.csv.summary.txt", "kept from an earlier run\n")
+    destination = choose_destination(path, sha, "rejected", settings)
+    assert destination.name == f"march.{sha[:12]}.csv"
+
+
+def test_when_the_hashed_name_is_taken_too_a_counter_is_added(settings):
+    path, sha = drop(settings.inbox / "march.csv")
+    drop(settings.archive / "march.csv")
+    drop(settings.archive / f"march.{sha[:12]}.csv")
+    drop(settings.archive / f"march.{sha[:12]}.2.csv.errors.csv")
+    destination = choose_destination(path, sha, "loaded", settings)
+    assert destination.name == f"march.{sha[:12]}.3.csv"
+
+
+def test_a_file_from_outside_the_inbox_goes_to_the_top_of_archive(settings, tmp_path):
+    path, sha = drop(tmp_path / "downloads" / "levada" / "march.csv")
+    assert choose_destination(path, sha, "loaded", settings) == settings.archive / "march.csv"
+
+
+def test_a_loaded_file_is_moved_out_of_the_inbox_with_nothing_beside_it(settings):
+    path, sha = drop(settings.inbox / "levada" / "march.csv")
+    destination = choose_destination(path, sha, "loaded", settings)
+    put_away(path, destination, settings)
+    assert not path.exists()
+    assert destination.read_text() == "pollster,leader\nLevada,Putin\n"
+    assert sorted(p.name for p in destination.parent.iterdir()) == ["march.csv"]
+
+
+def test_a_quarantined_file_has_its_rejected_lines_and_summary_beside_it(settings):
+    path, sha = drop(settings.inbox / "fte" / "polls.csv")
+    destination = choose_destination(path, sha, "partial", settings)
+    put_away(path, destination, settings, rejects=REJECTS, summary="rejected: 2 rows\n")
+    assert not path.exists() and destination.exists()
+    with (settings.quarantine / "fte" / "polls.csv.errors.csv").open(newline="") as handle:
+        errors = list(csv.DictReader(handle))
+    assert errors == [
+        {"line": "4", "column": "yes", "rule": "in_range(0, 100)", "value": "140"},
+        {"line": "7", "column": "start_date", "rule": "not_a_date", "value": "13/45/21"},
+    ]
+    summary = settings.quarantine / "fte" / "polls.csv.summary.txt"
+    assert summary.read_text(encoding="utf-8") == "rejected: 2 rows\n"
+
+
+def test_the_explanation_is_written_before_the_file_moves(settings):
+    # The move fails (the file vanished after it was read): its explanation is there already.
+    path = settings.inbox / "gone.csv"
+    settings.inbox.mkdir(parents=True)
+    destination = settings.quarantine / "gone.csv"
+    with pytest.raises(FileNotFoundError):
+        put_away(path, destination, settings, rejects=REJECTS, summary="rejected: 2 rows\n")
+    assert (settings.quarantine / "gone.csv.errors.csv").exists()
+    assert (settings.quarantine / "gone.csv.summary.txt").read_text() == "rejected: 2 rows\n"
+    assert not destination.exists()
+
+
+def test_a_file_from_outside_the_inbox_is_copied_and_left_where_it_was(settings, tmp_path):
+    path, sha = drop(tmp_path / "downloads" / "march.csv")
+    then = 1_600_000_000
+    os.utime(path, (then, then))
+    destination = choose_destination(path, sha, "rejected", settings)
+    put_away(path, destination, settings, rejects=REJECTS, summary="rejected\n")
+    assert path.read_text() == destination.read_text() == "pollster,leader\nLevada,Putin\n"
+    assert destination.stat().st_mtime == then  # copied with its times
+    assert (settings.quarantine / "march.csv.errors.csv").exists()
+
+
+def test_putting_away_a_second_file_of_the_same_name_keeps_both(settings):
+    first, first_sha = drop(settings.inbox / "march.csv", "pollster\nLevada\n")
+    put_away(first, choose_destination(first, first_sha, "loaded", settings), settings)
+    second, second_sha = drop(settings.inbox / "march.csv", "pollster\nFOM\n")
+    put_away(second, choose_destination(second, second_sha, "loaded", settings), settings)
+    assert (settings.archive / "march.csv").read_text() == "pollster\nLevada\n"
+    assert (settings.archive / f"march.{second_sha[:12]}.csv").read_text() == "pollster\nFOM\n"

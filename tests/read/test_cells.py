@@ -1,0 +1,170 @@
+"""Text to a table of cells: header names normalised, every record keyed by the physical line it
+starts on, the delimiter found by itself, and a text that is no table refused with its rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from pollwatch.read.cells import MAX_FIELD_CHARS, parse_csv_text, sniff_delimiter
+from pollwatch.read.decoding import UnreadableFile, decode
+
+
+def lines_of(text: str) -> list[int]:
+    return parse_csv_text(text).cells.index.tolist()
+
+
+def test_header_names_are_trimmed_and_lower_cased():
+    raw = parse_csv_text(" Pollster ,LEADER,Positive_PCT\nLevada,Putin,71\n")
+    assert raw.header == ["pollster", "leader", "positive_pct"]
+    assert raw.cells.columns.tolist() == raw.header
+    assert raw.cells.loc[2].tolist() == ["Levada", "Putin", "71"]
+
+
+def test_a_blank_header_cell_is_named_by_its_position():
+    raw = parse_csv_text(",Approve,\n2022-02-01,71,x\n")
+    assert raw.header == ["unnamed_1", "approve", "unnamed_3"]
+
+
+def test_cells_stay_text_exactly_as_written():
+    raw = parse_csv_text('a,b,c,d\n007," 71,5 ","x, y",\n')
+    assert raw.cells.loc[2].tolist() == ["007", " 71,5 ", "x, y", ""]
+
+
+def test_records_are_numbered_by_the_line_they_start_on_from_two():
+    assert lines_of("a,b\n1,2\n3,4\n5,6\n") == [2, 3, 4]
+
+
+def test_a_quoted_newline_pushes_later_records_down_a_line():
+    text = 'a,b\n1,"first\nsecond"\n3,4\n5,"x\ny\nz"\n7,8\n'
+    raw = parse_csv_text(text)
+    assert raw.cells.index.tolist() == [2, 4, 5, 8]
+    assert raw.cells.loc[2, "b"] == "first\nsecond"
+
+
+def test_crlf_line_ends_count_the_same_and_stay_out_of_the_cells():
+    raw = parse_csv_text('a,b\r\n1,"x\r\ny"\r\n3,4\r\n')
+    assert raw.cells.index.tolist() == [2, 4]
+    assert raw.cells.loc[4].tolist() == ["3", "4"]
+
+
+def test_blank_lines_are_skipped_but_still_counted():
+    assert lines_of("a,b\n\n1,2\n,\n3,4\n") == [3, 5]
+
+
+def test_blank_lines_before_the_header_move_the_header_down():
+    raw = parse_csv_text("\n\na,b\n1,2\n")
+    assert (raw.header_line, raw.cells.index.tolist()) == (3, [4])
+
+
+def test_a_crlf_file_of_plain_lines_keeps_carriage_returns_out_of_the_last_cell():
+    raw = parse_csv_text("a,b\r\n1,2\r\n3,4")  # and the last line has no line end
+    assert raw.cells.index.tolist() == [2, 3]
+    assert raw.cells["b"].tolist() == ["2", "4"]
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "words"),
+    [(",", None), (";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")],
+)
+def test_the_delimiter_is_found_and_a_non_comma_one_is_said(delimiter, words):
+    text = delimiter.join(["date", "approve", "disapprove"]) + "\n"
+    text += delimiter.join(["2022-02-01", "71.5", "27"]) + "\n"
+    assert sniff_delimiter(text) == delimiter
+    raw = parse_csv_text(text)
+    assert raw.delimiter == delimiter
+    assert raw.header == ["date", "approve", "disapprove"]
+    assert raw.cells.loc[2, "approve"] == "71.5"
+    assert raw.notes == ([f"fields separated by {words}"] if words else [])
+
+
+def test_the_delimiter_that_splits_rows_evenly_wins_over_one_used_inside_cells():
+    # Commas appear in the decimal shares, but only semicolons give every row three fields.
+    text = "date;approve;disapprove\n2022-02;71,5;27\n2022-03;83;15,5\n2022-04;82,1;16,2\n"
+    assert sniff_delimiter(text) == ";"
+
+
+def test_a_text_of_one_column_is_read_as_commas():
+    assert sniff_delimiter("date\n2022-02-01\n") == ","
+
+
+def test_rows_with_the_wrong_field_count_are_set_apart_with_their_line_and_count():
+    raw = parse_csv_text("a,b\n1,2,3\n4,5\n6\n7,8\n")
+    assert raw.cells.index.tolist() == [3, 5]
+    assert raw.ragged == [(2, 3), (4, 1)]
+    assert raw.rows_read == 4
+
+
+@pytest.mark.parametrize("data", [b"", b"  \n\n", b"\xef\xbb\xbf"])
+def test_an_empty_file_is_refused_as_empty(data):
+    with pytest.raises(UnreadableFile) as caught:
+        parse_csv_text(decode(data))
+    assert caught.value.rule == "empty_file"
+
+
+def test_empty_text_is_refused_as_empty():
+    with pytest.raises(UnreadableFile) as caught:
+        parse_csv_text("\n\n")
+    assert caught.value.rule == "empty_file"
+    assert "empty file" in caught.value.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "line"), [("a,b\n", 1), ("a,b", 1), ("a;b\r\n", 1), ("\na,b\n", 2)]
+)
+def test_a_header_only_file_is_refused_with_the_header_line(text, line):
+    with pytest.raises(UnreadableFile) as caught:
+        parse_csv_text(text)
+    assert caught.value.rule == "header_only"
+    assert caught.value.line == line
+    assert caught.value.reason == "header only: the file has no data rows"
+
+
+@pytest.mark.parametrize(
+    ("text", "line"), [("date,Approve,approve \n1,2,3\n", 1), ("\ndate,a,A\n1,2,3\n", 2)]
+)
+def test_a_header_naming_a_column_twice_is_refused_at_its_line(text, line):
+    with pytest.raises(UnreadableFile) as caught:
+        parse_csv_text(text)
+    assert caught.value.rule == "duplicate_column"
+    assert "twice" in caught.value.reason
+    assert caught.value.line == line
+
+
+@pytest.mark.parametrize("text", ["a,b\n\n", "a,b\n,\n"])
+def test_a_header_followed_only_by_blank_lines_is_header_only(text):
+    with pytest.raises(UnreadableFile) as caught:
+        parse_csv_text(text)
+    assert caught.value.rule == "header_only"
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_cell_longer_than_the_limit_is_refused_not_read(quoted):
+    huge = "x" * (MAX_FIELD_CHARS + 1)
+    cell = f'"{huge}"' if quoted else huge
+    # A quoted newline elsewhere sends the quoted case down the record-by-record reader.
+    text = f'a,b\n1,{cell}\n2,"p\nq"\n' if quoted else f"a,b\n1,{cell}\n"
+    with pytest.raises(UnreadableFile) as caught:
+        parse_csv_text(text)
+    assert caught.value.rule == "not_a_csv"
+    assert caught.value.line == 2
+    assert "field larger than field limit" in caught.value.reason
+
+
+def test_a_cell_at_the_limit_is_read_whole():
+    raw = parse_csv_text("a,b\n1," + "x" * MAX_FIELD_CHARS + "\n")
+    assert len(raw.cells.loc[2, "b"]) == MAX_FIELD_CHARS
+
+
+def test_a_cp1251_semicolon_export_is_read_with_both_guesses_said():
+    data = "Дата;Довіряю\r\nберезень 2024;59,5\r\n".encode("cp1251")
+    raw = parse_csv_text(decode(data))
+    assert raw.header == ["дата", "довіряю"]
+    assert raw.cells.loc[2].tolist() == ["березень 2024", "59,5"]
+    assert raw.encoding == "cp1251"
+    assert raw.notes == ["read as cp1251 (it is not UTF-8)", "fields separated by semicolons"]
+
+
+def test_a_byte_order_mark_stays_out_of_the_first_header_name():
+    raw = parse_csv_text(decode(b"\xef\xbb\xbfPollster,Leader\nLevada,Putin\n"))
+    assert raw.header == ["pollster", "leader"]
+    assert (raw.encoding, raw.notes) == ("utf-8", [])

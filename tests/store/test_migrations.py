@@ -1,0 +1,144 @@
+"""The DuckDB schema as ordered migrations: each applies once and in order, running them again
+changes nothing, an older database is brought forward step by step, a step that fails leaves the
+version where it was, and the end result holds every column the store writes."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pollwatch.store.duckdb.connection import migrate
+from pollwatch.store.duckdb.migrations import MIGRATIONS
+from pollwatch.store.records import STORED_COLUMNS
+
+LATEST = MIGRATIONS[-1][0]
+TABLES = {"polls", "revisions", "files", "rejects", "runs", "schema_version"}
+
+
+@pytest.fixture
+def con():
+    with duckdb.connect(":memory:") as connection:
+        yield connection
+
+
+def versions(con) -> list[int]:
+    return [
+        v for (v,) in con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
+    ]
+
+
+def columns(con, table: str) -> list[str]:
+    return [
+        name
+        for (name,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?"
+            " ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+    ]
+
+
+def tables(con) -> set[str]:
+    rows = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    return {table for (table,) in rows}
+
+
+def test_the_migrations_are_numbered_one_up_without_gaps():
+    assert [version for version, _ in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
+
+
+def test_a_new_database_gets_every_migration_once_in_order(con):
+    assert migrate(con) == LATEST
+    assert versions(con) == [version for version, _ in MIGRATIONS]
+    assert tables(con) == TABLES
+    applied = [
+        at
+        for (at,) in con.execute(
+            "SELECT applied_at FROM schema_version ORDER BY version"
+        ).fetchall()
+    ]
+    assert None not in applied and applied == sorted(applied)  # step by step, in order
+
+
+def test_migrating_again_changes_nothing_and_returns_the_latest_version(con):
+    migrate(con)
+    before = con.execute("SELECT * FROM schema_version ORDER BY version").fetchall()
+    assert migrate(con) == LATEST
+    assert migrate(con) == LATEST
+    assert con.execute("SELECT * FROM schema_version ORDER BY version").fetchall() == before
+
+
+def test_a_database_at_version_1_is_brought_forward_keeping_its_rows(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:
+        old.execute(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
+        )
+        for version, statements in MIGRATIONS[:1]:
+            old.execute(statements)
+            old.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+        old.execute("INSERT INTO runs (run_id, started_at, status) VALUES ('r1', now(), 'ok')")
+        assert "pollster_as_written" not in columns(old, "polls")
+    with duckdb.connect(str(path)) as con:
+        assert migrate(con) == LATEST
+        assert versions(con) == [version for version, _ in MIGRATIONS]
+        assert {"pollster_as_written", "leader_as_written"} <= set(columns(con, "revisions"))
+        assert {"pid", "host"} <= set(columns(con, "runs"))
+        assert con.execute("SELECT run_id, pid FROM runs").fetchall() == [("r1", None)]
+
+
+def test_a_step_that_fails_is_rolled_back_and_the_version_stays(con):
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
+    con.execute(MIGRATIONS[0][1])
+    con.execute("INSERT INTO schema_version VALUES (1, now())")
+    # Someone added one of step 2's columns by hand: step 2 cannot apply.
+    con.execute("ALTER TABLE revisions ADD COLUMN leader_as_written VARCHAR")
+    with pytest.raises(duckdb.Error, match="leader_as_written"):
+        migrate(con)
+    assert versions(con) == [1]
+    assert "pollster_as_written" not in columns(con, "polls")  # step 2's first statement undone
+    assert "pid" not in columns(con, "runs")  # and step 3 never ran
+
+
+def test_the_polls_table_holds_every_column_the_store_writes(con):
+    migrate(con)
+    assert columns(con, "polls") == STORED_COLUMNS
+
+
+def test_revisions_hold_every_stored_column_and_what_replaced_them(con):
+    migrate(con)
+    assert columns(con, "revisions") == [
+        *STORED_COLUMNS[:-2],
+        "changed_columns",
+        "revised_by_file_sha256",
+        "revised_by_run_id",
+        "revised_at",
+        *STORED_COLUMNS[-2:],
+    ]
+
+
+def test_the_final_schema_accepts_a_stored_poll_and_refuses_a_second_with_its_key(con):
+    migrate(con)
+    values = {
+        "poll_key": "k1",
+        "pollster": "Levada Center",
+        "country": "RU",
+        "leader": "Vladimir Putin",
+        "metric": "approval",
+        "population": "adults",
+        "mode": "face_to_face",
+        "fieldwork_start": "2022-02-17",
+        "fieldwork_end": "2022-02-21",
+        "positive_pct": 71.0,
+        "tracking": False,
+        "file_sha256": "abc",
+        "source_name": "canonical",
+        "ingested_at": "2022-03-01 00:00:00",
+        "run_id": "r1",
+        "pollster_as_written": "Левада-Центр",
+    }
+    insert = f"INSERT INTO polls ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
+    con.execute(insert, list(values.values()))
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute(insert, list(values.values()))
+    assert con.execute("SELECT pollster_as_written FROM polls").fetchall() == [("Левада-Центр",)]

@@ -1,0 +1,122 @@
+"""`pollwatch status`: asking before anything was ingested creates nothing; after an ingest it
+counts what a person checks (polls, series, files by status, rejected rows by rule, the last run)
+and what waits in the inbox."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pollwatch.ingest.run import run_ingest
+from pollwatch.status import collect_status, status_text
+from tests.helpers import monthly_rows, poll_row, write_csv
+
+
+@pytest.fixture
+def ingested(settings):
+    """Three drops: one clean (Zelensky), one with a bad row (Putin), one wholly rejected."""
+    putin = monthly_rows(3)  # 2015-01 .. 2015-03
+    putin[1]["country"] = "XX"  # line 3
+    write_csv(settings.inbox / "putin.csv", putin)
+    write_csv(
+        settings.inbox / "ua" / "zelensky.csv",
+        monthly_rows(2, start="2020-01", leader="Zelensky", country="UA", pollster="KIIS"),
+    )
+    write_csv(settings.inbox / "bad.csv", [poll_row(positive_pct="abc", poll_key="x")])
+    run = run_ingest([], settings)
+    return settings, run
+
+
+def test_status_before_any_ingest_says_so_and_creates_no_database(settings):
+    facts = collect_status(settings)
+    assert not settings.db_path.exists()
+    assert facts["note"] == "no database yet: nothing has been ingested"
+    assert (facts["polls"], facts["series"], facts["files"], facts["last_run"]) == (0, [], {}, None)
+    assert facts["inbox"] == {"ready": 0, "waiting": 0}
+    text = status_text(facts)
+    assert text.splitlines()[:2] == [
+        f"database  {settings.db_path}",
+        "no database yet: nothing has been ingested",
+    ]
+    assert "inbox     0 file(s) ready, 0 still being written" in text
+    assert not settings.db_path.exists()
+
+
+def test_the_inbox_counts_settled_files_as_ready_and_fresh_ones_as_waiting(settings):
+    write_csv(settings.inbox / "old.csv", monthly_rows(1), age_seconds=60)
+    write_csv(settings.inbox / "sub" / "older.csv", monthly_rows(1), age_seconds=600)
+    write_csv(settings.inbox / "fresh.csv", monthly_rows(1), age_seconds=0)
+    write_csv(settings.inbox / "download.csv.part", monthly_rows(1))  # neither: ignored
+    facts = collect_status(settings)
+    assert facts["inbox"] == {"ready": 2, "waiting": 1}
+    assert "inbox     2 file(s) ready, 1 still being written" in status_text(facts)
+
+
+def test_status_counts_the_polls_and_series_stored(ingested):
+    settings, _ = ingested
+    facts = collect_status(settings)
+    assert "note" not in facts
+    assert facts["polls"] == 4
+    assert [
+        (s["leader"], s["metric"], s["polls"], s["pollsters"], s["first_poll"], s["last_poll"])
+        for s in facts["series"]
+    ] == [
+        ("Vladimir Putin", "approval", 2, 1, date(2015, 1, 31), date(2015, 3, 31)),
+        ("Volodymyr Zelensky", "approval", 2, 1, date(2020, 1, 31), date(2020, 2, 29)),
+    ]
+    assert facts["newest_poll"]["leader"] == "Volodymyr Zelensky"
+    assert facts["newest_poll"]["fieldwork_end"] == date(2020, 2, 29)
+    assert facts["newest_poll"]["age_days"] == (date.today() - date(2020, 2, 29)).days
+
+
+def test_status_counts_files_by_status_and_rejected_rows_by_rule(ingested):
+    settings, _ = ingested
+    facts = collect_status(settings)
+    assert facts["files"] == {"loaded": 1, "partial": 1, "rejected": 1}
+    assert facts["rows_rejected"] == 2
+    rules = {r["rule"]: r for r in facts["reject_rules"]}
+    assert {rule: r["rows"] for rule, r in rules.items()} == {
+        "iso_3166_alpha2_country": 1,
+        "not_a_number": 1,
+    }
+    assert rules["iso_3166_alpha2_country"]["example"] == f"{settings.inbox / 'putin.csv'}:3: XX"
+
+
+def test_status_describes_the_last_run(ingested):
+    settings, run = ingested
+    facts = collect_status(settings)
+    last = facts["last_run"]
+    assert last["run_id"] == run.run_id
+    assert (last["status"], last["trigger"], last["files_seen"]) == ("rejects", "library", 3)
+    assert (last["rows_loaded"], last["rows_rejected"]) == (4, 2)
+    assert last["finished_at"] >= last["started_at"]
+
+
+def test_a_later_run_is_the_last_run(ingested):
+    settings, first = ingested
+    write_csv(settings.inbox / "more.csv", monthly_rows(1, start="2016-01"))
+    second = run_ingest([], settings)
+    facts = collect_status(settings)
+    assert second.run_id != first.run_id
+    assert facts["last_run"]["run_id"] == second.run_id
+    assert (facts["last_run"]["status"], facts["last_run"]["rows_loaded"]) == ("ok", 1)
+    assert facts["files"]["loaded"] == 2 and facts["polls"] == 5
+
+
+def test_status_text_shows_each_count_on_its_line(ingested):
+    settings, run = ingested
+    write_csv(settings.inbox / "fresh.csv", monthly_rows(1), age_seconds=0)
+    text = status_text(collect_status(settings))
+    lines = text.splitlines()
+    assert lines[0] == f"database  {settings.db_path}"
+    assert lines[1] == "polls     4 stored, 0 earlier versions kept, 2 rows rejected"
+    assert " ".join(lines[2].split()) == (
+        "Vladimir Putin approval 2 polls from 1 pollster(s), 2015-01-31 to 2015-03-31"
+    )
+    assert "files     1 loaded, 1 partial, 1 rejected" in lines
+    [last] = [line for line in lines if line.startswith("last run")]
+    assert last.endswith(f"rejects: 3 file(s), 4 rows new, 2 rejected (run {run.run_id})")
+    assert "newest    Volodymyr Zelensky approval by KIIS, fieldwork ended 2020-02-29" in text
+    assert "inbox     0 file(s) ready, 1 still being written" in lines
+    assert "settle_seconds=2.0" in lines[-1] and lines[-1].startswith("settings  ")
