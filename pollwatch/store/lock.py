@@ -9,7 +9,8 @@ its temporary server: that is how one killed run once stopped every later run.
 
 The holder writes its pid and command into the file, so a run that waits can say whom it waits for.
 The file itself is never deleted: removing a lock file while another process waits on it would let
-two holders in.
+two holders in. (The filelock package takes the same flock, but opens the file truncating it, so
+every waiter would erase the holder's name; these forty lines keep it.)
 """
 
 from __future__ import annotations
