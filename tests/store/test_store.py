@@ -112,3 +112,13 @@ def test_a_process_killed_in_the_middle_of_a_load_leaves_no_row_of_the_file(sett
     run = run_ingest([], settings)
     assert [(f.path, f.status, f.rows_loaded) for f in run.files] == [(str(path), "loaded", 60_000)]
     assert query(settings, "SELECT count(*) AS n FROM polls")["n"][0] == 60_003
+
+
+def test_a_long_query_draws_no_progress_bar_on_stdout(settings, capfd):
+    """DuckDB draws one on stdout for a slow query; it would corrupt `pollwatch ingest --json`."""
+    from pollwatch.store.duckdb.connection import connected
+
+    with connected(settings.db_path, 5) as con:
+        con.execute("SET progress_bar_time = 0")  # as if every query were slow
+        con.execute("SELECT count(*) FROM range(100000000) t(i) WHERE i % 7 = 1").fetchall()
+    assert capfd.readouterr().out == ""

@@ -58,7 +58,11 @@ def _connect_waiting(
     pause, said = 0.05, False
     while True:
         try:
-            return duckdb.connect(str(db_path))
+            con = duckdb.connect(str(db_path))
+            # DuckDB draws a progress bar on stdout for a query over 2 s: that would land in the
+            # middle of `pollwatch ingest --json`.
+            con.execute("SET enable_progress_bar = false")
+            return con
         except duckdb.IOException as err:
             if "lock" not in str(err).lower():
                 raise StoreError(f"cannot open the database {db_path}: {first_line(err)}") from err
