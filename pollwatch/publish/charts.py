@@ -18,6 +18,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from pollwatch.config import ConfigError
 from pollwatch.map import values
@@ -25,6 +26,7 @@ from pollwatch.model.trends import Trend
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442"]
 OTHER = "#9a9a9a"
+DENSE_DOTS = 1500
 EVENT_LABEL_GAP = 0.022  # of the axis width: closer event labels would overlap
 
 INK = "#1b1b1b"
@@ -52,6 +54,29 @@ STYLE = {
 class ChartFiles:
     png: Path
     svg: Path
+
+
+@dataclass
+class ChartJob:
+    """One chart to draw: a series' trend chart, or the comparison of several (`comparison`)."""
+
+    stem: str
+    trends: list[Trend]
+    events: pd.DataFrame
+    countries: set[str]
+    out_dir: Path
+    credit: str
+    comparison: bool = False
+
+
+def draw(job: ChartJob) -> ChartFiles:
+    """Draw a chart as PNG and SVG: a plain function of its job, so a process pool can run it."""
+    if job.comparison:
+        return comparison_chart(
+            job.trends, job.events, job.countries, job.out_dir, job.stem, job.credit
+        )
+    [trend] = job.trends
+    return trend_chart(trend, job.events, job.countries, job.out_dir, job.stem, job.credit)
 
 
 def load_events(path: Path) -> pd.DataFrame:
@@ -91,11 +116,15 @@ def trend_chart(
     trend: Trend, events: pd.DataFrame, countries: set[str], out_dir: Path, stem: str, credit: str
 ) -> ChartFiles:
     with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(10, 5.2), layout="constrained")
+        fig = _figure()
         ax = fig.subplots()
         polls = trend.polls
         colours = pollster_colours(polls)
         sizes = 12 + 38 * np.sqrt(polls["sample_size"].fillna(1000).clip(100, 20000) / 1000)
+        # Thousands of dots as SVG paths make a file of megabytes that takes seconds to write and
+        # to open; past DENSE_DOTS they go into the SVG as one 200 dpi image, under vector lines,
+        # bands and text (the PNG is a raster anyway).
+        dense = len(polls) > DENSE_DOTS
         for pollster, colour in colours.items():
             mine = polls["pollster"] == pollster
             label = pollster if colour != OTHER else None
@@ -108,6 +137,7 @@ def trend_chart(
                 linewidths=0,
                 label=label,
                 zorder=2,
+                rasterized=dense,
             )
         if OTHER in colours.values():
             others = sum(c == OTHER for c in colours.values())
@@ -158,7 +188,7 @@ def comparison_chart(
 ) -> ChartFiles:
     """Several leaders and measures on one time axis; the legend names each measure."""
     with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(10, 5.2), layout="constrained")
+        fig = _figure()
         ax = fig.subplots()
         for index, trend in enumerate(trends):
             colour = OKABE_ITO[index % len(OKABE_ITO)]
@@ -249,10 +279,16 @@ def _date_axis(ax) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
+def _figure() -> Figure:
+    """A chart's figure, its layout leaving a strip at the bottom for the credit line (the
+    layout does not see text placed on the figure, and put the axis labels over it)."""
+    return Figure(figsize=(10, 5.2), layout=ConstrainedLayoutEngine(rect=(0, 0.035, 1, 0.965)))
+
+
 def _save(fig, out_dir: Path, stem: str) -> ChartFiles:
     out_dir.mkdir(parents=True, exist_ok=True)
     files = ChartFiles(out_dir / f"{stem}.png", out_dir / f"{stem}.svg")
     fig.savefig(files.png, dpi=150, metadata={"Software": "pollwatch"})
     fig.set_layout_engine("none")  # the layout is done: the SVG keeps it rather than redo it
-    fig.savefig(files.svg, metadata={"Date": None})
+    fig.savefig(files.svg, metadata={"Date": None}, dpi=200)
     return files

@@ -14,7 +14,7 @@ import re
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -23,9 +23,11 @@ import pandas as pd
 from slugify import slugify
 
 from pollwatch.config import ConfigError, Settings
-from pollwatch.model.trends import ALL_POPULATIONS, Trend, series_trends
+from pollwatch.model.trends import ALL_POPULATIONS, Series, Trend, all_series, fit_series
 from pollwatch.publish import charts
+from pollwatch.publish.cache import Cache, chart_key, frame_digest, series_key
 from pollwatch.publish.export import write_polls
+from pollwatch.publish.parallel import run_all
 from pollwatch.store import Store, open_store, utc_now
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -48,6 +50,8 @@ class Report:
     moved: list[dict] = field(default_factory=list)
     # Series whose newest poll is older than settings.stale_days.
     stale: list[dict] = field(default_factory=list)
+    # The charts drawn this time; the others were unchanged and copied from the last report.
+    redrawn: list[str] = field(default_factory=list)
 
 
 def needs_report(changed_rows: int, settings: Settings, out_dir: Path | None = None) -> bool:
@@ -73,12 +77,15 @@ def build_report(settings: Settings, out_dir: Path | None = None) -> Report:
     _check_writable(out_dir)
     polls, facts = _read_store(open_store(settings))
     events = charts.load_events(settings.events_path)
-    trends = series_trends(polls)
     before = _read_snapshot(out_dir / SNAPSHOT)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        written = _write(staging, settings, polls, facts, events, trends)
+        cache = Cache(out_dir, staging)
+        fitted = _fitted(all_series(polls), cache)
+        trends = [trend for trend, _ in fitted]
+        written = _write(staging, out_dir, settings, polls, facts, events, fitted, cache)
+        cache.save()
         after = _snapshot(trends)
         (staging / SNAPSHOT).write_text(json.dumps(after, indent=1), encoding="utf-8")
         _swap_in(staging, out_dir)
@@ -93,6 +100,40 @@ def build_report(settings: Settings, out_dir: Path | None = None) -> Report:
         time.perf_counter() - started,
         moved=moves(before, after, settings.move_points),
         stale=[f for f in written["freshness"] if f["stale"]],
+        redrawn=written["redrawn"],
+    )
+
+
+def _fitted(series: list[Series], cache: Cache) -> list[tuple[Trend, str]]:
+    """Each series' trend, with the key its chart is cached under: reused from the last report
+    when its polls and the model are unchanged, else fitted (on every core when it is worth it)."""
+    keys = [series_key(s) for s in series]
+    found = {key: cache.trend(key) for key in keys}
+    missing = [(s, key) for s, key in zip(series, keys, strict=True) if found[key] is None]
+    fits = run_all(fit_series, [s for s, _ in missing], polls=sum(len(s.polls) for s, _ in missing))
+    for (_, key), trend in zip(missing, fits, strict=True):
+        found[key] = trend
+        cache.keep_trend(key, trend)
+    return [(found[key], key) for key in keys]
+
+
+def _draw(jobs: list[tuple[charts.ChartJob, str]], cache: Cache, before: Path) -> list[str]:
+    """Copy each chart that the last report drew from the same things; draw the others (on every
+    core when it is worth it). Returns the charts drawn."""
+    todo = [(job, key) for job, key in jobs if not cache.chart(job.stem, key, before, job.out_dir)]
+    weight = sum(len(t.polls) for job, _ in todo for t in job.trends)
+    run_all(charts.draw, [job for job, _ in todo], polls=weight)
+    for job, key in todo:
+        cache.keep_chart(job.stem, key)
+    return [job.stem for job, _ in todo]
+
+
+def _credit(polls: pd.DataFrame) -> str:
+    """What a chart says of its data; nothing that changes when the data does not, so an
+    unchanged chart is the same file."""
+    return (
+        f"pollwatch · {len(polls)} polls by {polls['pollster'].nunique()} pollsters · "
+        f"fieldwork to {polls['fieldwork_end'].max():%Y-%m-%d}"
     )
 
 
@@ -143,20 +184,19 @@ def moves(before: dict[str, dict], after: dict[str, dict], points: float) -> lis
 
 def _write(
     staging: Path,
+    previous: Path,
     settings: Settings,
     polls: pd.DataFrame,
     facts: dict,
     events: pd.DataFrame,
-    trends: list[Trend],
+    fitted: list[tuple[Trend, str]],
+    cache: Cache,
 ) -> dict:
     generated = f"{utc_now():%Y-%m-%d %H:%M} UTC"
-    credit = (
-        f"pollwatch · {len(polls)} polls by {polls['pollster'].nunique()} pollsters · "
-        f"generated {generated}"
-    )
+    keys = {id(trend): key for trend, key in fitted}
     taken: set[str] = set()
-    pages, chart_count = [], 0
-    for leader, leader_trends in _by_leader(trends).items():
+    pages, jobs = [], []
+    for leader, leader_trends in _by_leader([trend for trend, _ in fitted]).items():
         page_slug = slug(leader, taken)
         mine = polls[polls["leader"] == leader]
         countries = set(mine["country"])
@@ -164,11 +204,11 @@ def _write(
         for trend in leader_trends:
             view = _series_view(trend, page_slug, settings)
             if trend.population == ALL_POPULATIONS:
-                files = charts.trend_chart(
-                    trend, events, countries, staging / "charts", view["key"], credit
-                )
-                view |= {"png": f"charts/{files.png.name}", "svg": f"charts/{files.svg.name}"}
-                chart_count += 1
+                stem, credit = view["key"], _credit(trend.polls)
+                job = charts.ChartJob(stem, [trend], events, countries, staging / "charts", credit)
+                key = chart_key(stem, keys[id(trend)], credit, *_drawn_with(events, countries))
+                jobs.append((job, key))
+                view |= {"png": f"charts/{stem}.png", "svg": f"charts/{stem}.svg"}
             series.append(view)
         shown = charts.events_for(
             events, countries, mine["fieldwork_start"].min(), mine["fieldwork_end"].max()
@@ -188,8 +228,10 @@ def _write(
                 ],
             }
         )
-    comparison = _comparison(trends, events, polls, staging, credit)
-    chart_count += comparison is not None
+    comparison = _comparison(fitted, events, polls, staging)
+    if comparison is not None:
+        jobs.append(comparison)
+    redrawn = _draw(jobs, cache, previous / "charts")
     freshness = _freshness(polls, settings.stale_days)
     context = {
         "pages": pages,
@@ -198,7 +240,8 @@ def _write(
         "total_polls": len(polls),
         "total_pollsters": polls["pollster"].nunique(),
         "headline_series": [s for p in pages for s in p["series"] if s["population"] == "all"],
-        "comparison": comparison,
+        "comparison": comparison
+        and {"png": "charts/comparison.png", "svg": "charts/comparison.svg"},
         "quality": _quality(facts),
         "stale_days": settings.stale_days,
         "freshness": freshness,
@@ -221,7 +264,8 @@ def _write(
     (staging / MARKER).write_text(f"written by pollwatch at {generated}\n", encoding="utf-8")
     return {
         "pages": ["index.html", *(p["href"] for p in pages)],
-        "charts": chart_count,
+        "charts": len(jobs),
+        "redrawn": redrawn,
         "freshness": freshness,
     }
 
@@ -276,36 +320,35 @@ def _period(start: pd.Timestamp, end: pd.Timestamp) -> str:
     return f"{start:%Y-%m-%d}" if start == end else f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
 
 
-def _comparison(trends, events, polls, staging, credit) -> dict | None:
-    shown = [
-        t
-        for t in trends
+def _comparison(
+    fitted: list[tuple[Trend, str]], events: pd.DataFrame, polls: pd.DataFrame, staging: Path
+) -> tuple[charts.ChartJob, str] | None:
+    chosen = [
+        (t, key)
+        for t, key in fitted
         if t.population == ALL_POPULATIONS and len(t.polls) >= COMPARISON_MIN_POLLS
     ]
+    shown = [t for t, _ in chosen]
     if len(shown) < 2:
         return None
     end = max(t.daily["date"].iloc[-1] for t in shown)
     start = end - pd.DateOffset(years=COMPARISON_YEARS)
-    windowed = []
-    for trend in shown:
-        daily = trend.daily[trend.daily["date"] >= start]
-        if len(daily):
-            windowed.append(
-                Trend(
-                    trend.leader,
-                    trend.metric,
-                    trend.population,
-                    daily,
-                    trend.house_effects,
-                    trend.polls,
-                    trend.drift_sd,
-                    trend.extra_sd,
-                )
-            )
-    files = charts.comparison_chart(
-        windowed, events, set(polls["country"]), staging / "charts", "comparison", credit
+    windowed = [
+        replace(trend, daily=trend.daily[trend.daily["date"] >= start])
+        for trend in shown
+        if (trend.daily["date"] >= start).any()
+    ]
+    credit, countries = _credit(polls), set(polls["country"])
+    job = charts.ChartJob(
+        "comparison", windowed, events, countries, staging / "charts", credit, comparison=True
     )
-    return {"png": f"charts/{files.png.name}", "svg": f"charts/{files.svg.name}"}
+    drawn_from = [key for _, key in chosen]
+    return job, chart_key("comparison", credit, *drawn_from, *_drawn_with(events, countries))
+
+
+def _drawn_with(events: pd.DataFrame, countries: set[str]) -> tuple[str, str]:
+    """What else a chart shows: the events file, and the countries it marks events for."""
+    return frame_digest(events), ",".join(sorted(countries))
 
 
 def _quality(facts: dict) -> dict:

@@ -218,3 +218,52 @@ def test_page_names_stay_unique_and_a_name_without_letters_gets_a_hash():
         "putin-3",
     ]
     assert re.fullmatch(r"n-[0-9a-f]{8}", slug("!!!", taken))
+
+
+def test_a_report_after_a_one_file_ingest_redraws_only_what_that_file_touched(settings):
+    ingest_samples(settings)
+    first = build_report(settings)
+    assert "vladimir-putin-approval" in first.redrawn and len(first.redrawn) == first.charts
+    charts = settings.report_dir / "charts"
+    zelensky_trust = (charts / "volodymyr-zelensky-trust.png").read_bytes()
+
+    again = build_report(settings)  # nothing new: every chart is the one already drawn
+    assert again.redrawn == []
+    assert (charts / "volodymyr-zelensky-trust.png").read_bytes() == zelensky_trust
+
+    write_csv(
+        settings.inbox / "levada-2024-09.csv",
+        [
+            poll_row(
+                fieldwork_start="2024-09-19",
+                fieldwork_end="2024-09-25",
+                published="2024-09-30",
+                positive_pct="85",
+                negative_pct="13",
+            )
+        ],
+    )
+    run = run_ingest([], settings)
+    assert run.totals["rows_loaded"] == 1, run.files[0].rejects
+    after = build_report(settings)
+    assert sorted(after.redrawn) == ["comparison", "vladimir-putin-approval"]
+    assert (charts / "volodymyr-zelensky-trust.png").read_bytes() == zelensky_trust
+
+
+def test_a_report_drawn_on_every_core_says_what_one_core_says(
+    settings, tmp_path, monkeypatch, caplog
+):
+    """The process pool that large reports use (forced here on the samples): the same numbers
+    and the same charts as the report drawn in one process."""
+    from pollwatch.publish import parallel
+
+    ingest_samples(settings)
+    alone = build_report(settings, tmp_path / "alone")
+    monkeypatch.setattr(parallel, "WORTH_A_POOL", 0)
+    with caplog.at_level("WARNING", logger="pollwatch.publish"):
+        pooled = build_report(settings, tmp_path / "pooled")
+    broke = [r.getMessage() for r in caplog.records if r.name == "pollwatch.publish"]
+    assert not broke, f"the pool did not run: {broke}"
+    assert pooled.redrawn == alone.redrawn and pooled.series == alone.series
+    for name in ("data/latest.json", "charts/vladimir-putin-approval.png"):
+        assert (tmp_path / "pooled" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes()

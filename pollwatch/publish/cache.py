@@ -1,0 +1,101 @@
+"""What an earlier report already computed, kept beside it and reused when nothing it depends on
+has changed: a series' fitted average (its polls and the model's code) and each chart (what it
+shows and the drawing code). A report after a one-file ingest refits and redraws only the series
+that file touched; everything else is copied from the report it replaces.
+
+The cache lives in the report's own folder (data/cache/), which only pollwatch writes; anything
+there that cannot be read back is simply computed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import shutil
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from pollwatch.model import trends as model
+from pollwatch.model.trends import Series, Trend
+from pollwatch.publish import charts as drawing
+
+FOLDER = "data/cache"
+MANIFEST = "charts.json"
+
+
+@cache
+def code_version(module) -> str:
+    """The module's source: a change to the model or the drawing invalidates what it made."""
+    return hashlib.sha256(Path(module.__file__).read_bytes()).hexdigest()
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+    columns = "|".join(map(str, frame.columns)).encode()
+    return hashlib.sha256(columns + hashed).hexdigest()
+
+
+def series_key(series: Series) -> str:
+    parts = [code_version(model), series.leader, series.metric, series.population]
+    return _digest(*parts, frame_digest(series.polls))
+
+
+def chart_key(*parts: str) -> str:
+    return _digest(code_version(drawing), *parts)
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+class Cache:
+    """Reads what the report in `previous` kept; keeps what the new one (in `staging`) uses."""
+
+    def __init__(self, previous: Path, staging: Path) -> None:
+        self.old, self.new = previous / FOLDER, staging / FOLDER
+        self.new.mkdir(parents=True, exist_ok=True)
+        self.charts_before = self._manifest(self.old / MANIFEST)
+        self.charts_now: dict[str, str] = {}
+
+    def trend(self, key: str) -> Trend | None:
+        path = self.old / f"{key}.pickle"
+        try:
+            trend = pickle.loads(path.read_bytes())
+        except Exception:  # missing, or written by another version: fit it again
+            return None
+        if not isinstance(trend, Trend):
+            return None
+        shutil.copyfile(path, self.new / path.name)
+        return trend
+
+    def keep_trend(self, key: str, trend: Trend) -> None:
+        (self.new / f"{key}.pickle").write_bytes(pickle.dumps(trend))
+
+    def chart(self, stem: str, key: str, before: Path, now: Path) -> bool:
+        """Copy the chart `stem` from the folder `before` into `now` if it was drawn from the
+        same things; False when it must be drawn again."""
+        files = [before / f"{stem}.{kind}" for kind in ("png", "svg")]
+        if self.charts_before.get(stem) != key or not all(f.exists() for f in files):
+            return False
+        now.mkdir(parents=True, exist_ok=True)
+        for file in files:
+            shutil.copyfile(file, now / file.name)
+        self.charts_now[stem] = key
+        return True
+
+    def keep_chart(self, stem: str, key: str) -> None:
+        self.charts_now[stem] = key
+
+    def save(self) -> None:
+        (self.new / MANIFEST).write_text(json.dumps(self.charts_now, indent=1), encoding="utf-8")
+
+    @staticmethod
+    def _manifest(path: Path) -> dict[str, str]:
+        try:
+            found = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return found if isinstance(found, dict) else {}
