@@ -55,21 +55,23 @@ def store_polls(settings, frames: list[pd.DataFrame]) -> int:
     )
     polls["poll_key"] = [f"sim-{i}" for i in range(len(polls))]
     polls.index = pd.RangeIndex(2, len(polls) + 2, name="line_number")
-    open_store(settings).load_file(
-        FileRecord(
-            sha256="bench",
-            path="simulation",
-            source_name="simulation",
-            status="loaded",
-            rows_read=len(polls),
-            polls=polls,
-            rejects=pd.DataFrame(columns=["line_number", "column", "rule", "value"]),
-            rows_rejected=0,
-            rows_duplicate=0,
-            message="simulated",
-            run_id="bench",
-            stored_path=None,
-        )
+    open_store(settings).load_files(
+        [
+            FileRecord(
+                sha256="bench",
+                path="simulation",
+                source_name="simulation",
+                status="loaded",
+                rows_read=len(polls),
+                polls=polls,
+                rejects=pd.DataFrame(columns=["line_number", "column", "rule", "value"]),
+                rows_rejected=0,
+                rows_duplicate=0,
+                message="simulated",
+                run_id="bench",
+                stored_path=None,
+            )
+        ]
     )
     return len(polls)
 

@@ -11,6 +11,7 @@ new content is read next time.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +24,7 @@ from pollwatch.ingest.messages import quarantine_summary
 from pollwatch.ingest.outcomes import FileResult, file_status, reject_dicts
 from pollwatch.map.mapping import Mapped
 from pollwatch.read.decoding import UnreadableFile
-from pollwatch.store import FileRecord, KnownFile, Store
+from pollwatch.store import FileRecord, KnownFile, LoadCounts, Store
 from pollwatch.validate.checks import Checked
 from schemas.columns import REJECT_COLUMNS
 
@@ -51,73 +52,64 @@ def file_record(read: Read, mapped: Mapped, checked: Checked, run_id: str) -> Fi
     )
 
 
-def commit_mapped(
-    read: Read, mapped: Mapped, checked: Checked, store: Store, settings: Settings, run_id: str
-) -> FileResult:
-    """Store a file's checked rows, then file it."""
+@dataclass
+class Pending:
+    """A file's record, to be written with its batch-mates in one transaction, and what is
+    needed to finish it once written: its result so far and the file as it was read."""
+
+    path: Path
+    record: FileRecord
+    destination: Path
+    result: FileResult
+    rejects: pd.DataFrame
+    repeats: int = 0  # exact repeats inside the file, stored once
+    seen: os.stat_result | None = None  # when read, to tell whether it changed since
+
+
+def pending_mapped(
+    read: Read, mapped: Mapped, checked: Checked, settings: Settings, run_id: str
+) -> Pending:
     record = file_record(read, mapped, checked, run_id)
     destination = filing.choose_destination(read.path, read.sha256, record.status, settings)
     record.stored_path = str(destination)
-    counts = store.load_file(record)
-    if counts is None:  # another run loaded these bytes first
-        known = store.known_files([read.sha256])[read.sha256]
-        return commit_duplicate(read.path, read.sha256, known, store, settings, run_id)
     result = FileResult(
         path=str(read.path),
         sha256=read.sha256,
         source=mapped.source_name,
         status=record.status,
         rows_read=mapped.rows_read,
-        rows_loaded=counts.loaded,
         rows_rejected=record.rows_rejected,
-        rows_updated=counts.updated,
-        rows_duplicate=counts.duplicate + checked.rows_duplicate,
         rows_skipped=mapped.rows_skipped,
         message=record.message,
         warnings=list(checked.warnings),
         stored_at=str(destination),
         rejects=reject_dicts(checked.rejects),
     )
-    if signature(_stat_or_none(read.path) or read.seen) != signature(read.seen):
-        result.warnings.append(
-            "the file changed after it was read: it stays in the inbox and "
-            "its new content is read by the next run"
-        )
-        result.stored_at, result.filed = None, False
-        return result
-    quarantined = record.status in filing.QUARANTINED_STATUSES
-    return _put_away(
-        result,
-        read.path,
-        destination,
-        settings,
-        rejects=checked.rejects if quarantined else None,
-        summary=quarantine_summary(result, checked.rejects, run_id) if quarantined else None,
+    return Pending(
+        read.path, record, destination, result, checked.rejects, checked.rows_duplicate, read.seen
     )
 
 
-def commit_unreadable(
-    path: Path, sha256: str, err: UnreadableFile, store: Store, settings: Settings, run_id: str
-) -> FileResult:
+def pending_unreadable(
+    path: Path, sha256: str, err: UnreadableFile, settings: Settings, run_id: str
+) -> Pending:
     """A file rejected whole (not a CSV, no layout fits, too large): logged with its reason and
     quarantined."""
     rejects = pd.DataFrame([(err.line, "", err.rule, err.reason)], columns=list(REJECT_COLUMNS))
     destination = filing.choose_destination(path, sha256, "rejected", settings)
-    store.load_file(
-        FileRecord(
-            sha256=sha256,
-            path=str(path),
-            source_name=None,
-            status="rejected",
-            rows_read=0,
-            polls=pd.DataFrame(),
-            rejects=rejects,
-            rows_rejected=0,
-            rows_duplicate=0,
-            message=err.reason,
-            run_id=run_id,
-            stored_path=str(destination),
-        )
+    record = FileRecord(
+        sha256=sha256,
+        path=str(path),
+        source_name=None,
+        status="rejected",
+        rows_read=0,
+        polls=pd.DataFrame(),
+        rejects=rejects,
+        rows_rejected=0,
+        rows_duplicate=0,
+        message=err.reason,
+        run_id=run_id,
+        stored_path=str(destination),
     )
     result = FileResult(
         path=str(path),
@@ -128,13 +120,47 @@ def commit_unreadable(
         stored_at=str(destination),
         rejects=reject_dicts(rejects),
     )
+    return Pending(path, record, destination, result, rejects)
+
+
+def commit_all(
+    pending: list[Pending], store: Store, settings: Settings, run_id: str
+) -> list[FileResult]:
+    """Write the files' records in one transaction, then put each file away."""
+    written = store.load_files([p.record for p in pending])
+    results = []
+    for file, counts in zip(pending, written, strict=True):
+        if counts is None:  # its bytes were loaded first by another run, or earlier in this batch
+            known = store.known_files([file.record.sha256])[file.record.sha256]
+            results.append(
+                commit_duplicate(file.path, file.record.sha256, known, store, settings, run_id)
+            )
+        else:
+            results.append(_finish(file, counts, settings, run_id))
+    return results
+
+
+def _finish(file: Pending, counts: LoadCounts, settings: Settings, run_id: str) -> FileResult:
+    result = file.result
+    result.rows_loaded, result.rows_updated = counts.loaded, counts.updated
+    result.rows_duplicate = counts.duplicate + file.repeats
+    if file.seen is not None and signature(_stat_or_none(file.path) or file.seen) != signature(
+        file.seen
+    ):
+        result.warnings.append(
+            "the file changed after it was read: it stays in the inbox and "
+            "its new content is read by the next run"
+        )
+        result.stored_at, result.filed = None, False
+        return result
+    quarantined = file.record.status in filing.QUARANTINED_STATUSES
     return _put_away(
         result,
-        path,
-        destination,
+        file.path,
+        file.destination,
         settings,
-        rejects=rejects,
-        summary=quarantine_summary(result, rejects, run_id),
+        rejects=file.rejects if quarantined else None,
+        summary=quarantine_summary(result, file.rejects, run_id) if quarantined else None,
     )
 
 

@@ -13,27 +13,35 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pollwatch.config import ConfigError, Settings, require_data_dir
-from pollwatch.ingest.commit import commit_duplicate, commit_mapped, commit_unreadable
+from pollwatch.ingest.commit import (
+    Pending,
+    commit_all,
+    commit_duplicate,
+    pending_mapped,
+    pending_unreadable,
+)
 from pollwatch.ingest.discover import Discovery, find_new_files
 from pollwatch.ingest.files import Read, TooLarge, read_file
 from pollwatch.ingest.messages import describe_reject, file_line, shown
 from pollwatch.ingest.outcomes import FileResult, Waiting
 from pollwatch.ingest.signals import stops_held
-from pollwatch.map.layouts import choose_layout, folder_layout, load_aliases, load_layouts
-from pollwatch.map.mapping import Mapped, map_rows
-from pollwatch.read.cells import parse_csv_text
+from pollwatch.map.layouts import Layout, choose_layout, folder_layout, load_aliases, load_layouts
+from pollwatch.map.mapping import Mapped, map_many
+from pollwatch.read.cells import RawTable, parse_csv_text
 from pollwatch.read.decoding import UnreadableFile, decode
-from pollwatch.store import KnownFile, Store
+from pollwatch.store import Store
 from pollwatch.validate.checks import check_rows, validate_batch
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 log = logging.getLogger("pollwatch.ingest")
 
 # Files per batch (and per Prefect task): enough to spread the fixed costs of a transaction and
 # of a task, few enough that another run waiting for the database waits seconds, not minutes.
 BATCH_FILES = 50
+# Rows a transaction takes from several files together; a bigger file is written alone.
+WRITE_ROWS = 20_000
 
 
 def plan_files(paths: list[Path], settings: Settings) -> Discovery:
@@ -60,60 +68,95 @@ def batches(paths: list[Path], size: int = BATCH_FILES) -> list[list[Path]]:
 
 
 def map_bytes(data: bytes, path: Path, settings: Settings, layout: str | None = None) -> Mapped:
-    """Decode, split into cells, and map to canonical rows with the layout that is named, else
-    the one the file's folder is named after, else the one its header fits."""
-    raw = parse_csv_text(decode(data))
-    layouts = load_layouts(settings.local_layouts)
-    named = layout or folder_layout(path, settings.inbox, layouts)
-    return map_rows(raw, choose_layout(raw.header, layouts, named), load_aliases())
+    """One file's bytes to canonical rows (map_files does many at once)."""
+    [mapped] = map_files([(path, data)], settings, layout).values()
+    if isinstance(mapped, UnreadableFile):
+        raise mapped
+    return mapped
+
+
+def map_files(
+    files: list[tuple[Path, bytes]], settings: Settings, layout: str | None = None
+) -> dict[Path, Mapped | UnreadableFile]:
+    """Decode each file, split it into cells, pick its layout (the one named, else the one its
+    folder is named after, else the one its header fits), and map it to canonical rows; files
+    read the same way under the same header and layout are mapped together, in one pass."""
+    layouts, aliases = load_layouts(settings.local_layouts), load_aliases()
+    found: dict[Path, Mapped | UnreadableFile] = {}
+    alike: dict[tuple, list[tuple[Path, RawTable, Layout]]] = {}
+    for path, data in files:
+        try:
+            raw = parse_csv_text(decode(data))
+            named = layout or folder_layout(path, settings.inbox, layouts)
+            chosen = choose_layout(raw.header, layouts, named)
+        except UnreadableFile as err:
+            found[path] = err
+            continue
+        key = (chosen.name, tuple(raw.header), tuple(raw.notes))
+        alike.setdefault(key, []).append((path, raw, chosen))
+    for group in alike.values():
+        mapped = map_many([raw for _, raw, _ in group], group[0][2], aliases)
+        found |= {path: m for (path, _, _), m in zip(group, mapped, strict=True)}
+    return {path: found[path] for path, _ in files}
 
 
 def ingest_batch(
     paths: list[Path], store: Store, settings: Settings, run_id: str, layout: str | None = None
 ) -> list[FileResult | Waiting | None]:
     """Take each file all the way. A file still changing is Waiting; one that vanished first
-    (another run took it) is None."""
+    (another run took it) is None.
+
+    The files are written together, in transactions of up to WRITE_ROWS rows: a small drop's
+    own transaction and statements cost more than its rows, while a big file is written alone so
+    that a stop waits for no more than one file's commit.
+    """
     read = [read_file(path, settings.max_file_bytes) for path in paths]
     known = store.known_files([r.sha256 for r in read if isinstance(r, Read)])
-    mapped: dict[Path, Mapped | UnreadableFile] = {}
-    for r in read:
-        if isinstance(r, Read) and r.sha256 not in known:
-            try:
-                mapped[r.path] = map_bytes(r.data, r.path, settings, layout)
-            except UnreadableFile as err:
-                mapped[r.path] = err
+    fresh = [(r.path, r.data) for r in read if isinstance(r, Read) and r.sha256 not in known]
+    mapped = map_files(fresh, settings, layout)
     readable = [m for m in mapped.values() if isinstance(m, Mapped)]
     found = dict(zip(map(id, readable), validate_batch(readable), strict=True))
+    results: dict[int, FileResult | Waiting | None] = {}
+    pending: dict[int, Pending] = {}
+    for index, r in enumerate(read):
+        if isinstance(r, TooLarge):
+            pending[index] = pending_unreadable(r.path, r.sha256, r.reason, settings, run_id)
+        elif not isinstance(r, Read) or r.sha256 in known:
+            results[index] = r  # Waiting or gone; or known: put away below
+        elif isinstance(outcome := mapped[r.path], UnreadableFile):
+            pending[index] = pending_unreadable(r.path, r.sha256, outcome, settings, run_id)
+        else:
+            checked = check_rows(outcome, found[id(outcome)])
+            pending[index] = pending_mapped(r, outcome, checked, settings, run_id)
     with store.session():
-        results = []
-        for r in read:
+        for index, r in enumerate(read):
+            if isinstance(r, Read) and r.sha256 in known:
+                with stops_held():
+                    results[index] = commit_duplicate(
+                        r.path, r.sha256, known[r.sha256], store, settings, run_id
+                    )
+        for group in _write_groups(pending):
             with stops_held():
-                results.append(_commit(r, known, mapped, found, store, settings, run_id))
-    for path, result in zip(paths, results, strict=True):
+                done = commit_all([pending[i] for i in group], store, settings, run_id)
+            results |= dict(zip(group, done, strict=True))
+    ordered = [results[index] for index in range(len(read))]
+    for path, result in zip(paths, ordered, strict=True):
         log_result(path, result)
-    return results
+    return ordered
 
 
-def _commit(
-    r: Read | TooLarge | Waiting | None,
-    known: dict[str, KnownFile],
-    mapped: dict[Path, Mapped | UnreadableFile],
-    found: dict[int, pd.DataFrame],
-    store: Store,
-    settings: Settings,
-    run_id: str,
-) -> FileResult | Waiting | None:
-    if isinstance(r, TooLarge):
-        return commit_unreadable(r.path, r.sha256, r.reason, store, settings, run_id)
-    if not isinstance(r, Read):
-        return r
-    if r.sha256 in known:
-        return commit_duplicate(r.path, r.sha256, known[r.sha256], store, settings, run_id)
-    outcome = mapped[r.path]
-    if isinstance(outcome, UnreadableFile):
-        return commit_unreadable(r.path, r.sha256, outcome, store, settings, run_id)
-    checked = check_rows(outcome, found[id(outcome)])
-    return commit_mapped(r, outcome, checked, store, settings, run_id)
+def _write_groups(pending: dict[int, Pending]) -> list[list[int]]:
+    """Files in order, grouped into transactions of up to WRITE_ROWS rows."""
+    groups: list[list[int]] = []
+    rows = WRITE_ROWS
+    for index, file in pending.items():
+        size = len(file.record.polls) + len(file.rejects)
+        if rows + size > WRITE_ROWS:
+            groups.append([])
+            rows = 0
+        groups[-1].append(index)
+        rows += size
+    return groups
 
 
 def log_result(path: Path, result: FileResult | Waiting | None) -> None:

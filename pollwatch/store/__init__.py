@@ -61,9 +61,10 @@ class Store(Protocol):
     def known_files(self, sha256s: list[str]) -> dict[str, KnownFile]:
         """The files among these whose bytes were loaded before (loaded or partly)."""
 
-    def load_file(self, record: FileRecord) -> LoadCounts | None:
-        """The file's new polls, corrections (old values kept as revisions), rejects and log
-        entry in one transaction; None, writing nothing, if its bytes were loaded meanwhile."""
+    def load_files(self, records: list[FileRecord]) -> list[LoadCounts | None]:
+        """The files' new polls, corrections (old values kept as revisions), rejects and log
+        entries, all in one transaction; None for a file, writing nothing of it, if its bytes
+        were loaded meanwhile (or earlier in the list)."""
 
     def record_duplicate(self, sha256: str, path: str, stored_path: str, run_id: str) -> None:
         """Log a drop of bytes already loaded."""

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pollwatch.map.mapping import Mapped
+from pollwatch.map.mapping import LINE_SPAN, Mapped
 from schemas.columns import REJECT_COLUMNS
 from schemas.polls import ROW_RULE_COLUMNS, validate_polls
 
 LINES_NAMED = 10
-LINE_SPAN = 10**12  # far beyond any file's line count: line numbers of a batch stay apart
 
 
 @dataclass

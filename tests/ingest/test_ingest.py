@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import shutil
+from pathlib import Path
 
 import pytest
 
-from pollwatch.config import ConfigError
+from pollwatch.config import ConfigError, load_settings
 from pollwatch.ingest.run import run_ingest
-from tests.helpers import monthly_rows, poll_row, query, write_csv
+from tests.helpers import monthly_rows, poll_row, query, settle, write_csv
 
 
 def ten_rows_three_bad() -> list[dict[str, str]]:
@@ -180,3 +182,62 @@ def test_a_file_moved_out_mid_run_by_a_crash_is_finished_by_the_next_run(setting
     assert (settings.quarantine / "levada.csv").read_bytes() == data
     assert (settings.quarantine / "levada.csv.errors.csv").read_text().count("\n") == 4
     assert query(settings, "SELECT count(*) AS n FROM polls")["n"][0] == 7
+
+
+def test_small_drops_written_together_each_end_as_they_would_alone(settings, tmp_path):
+    """Files of one batch are mapped and written together; each still ends as it would in a
+    run of its own: a broken file or a file contradicting itself takes no batch-mate down, a
+    later file corrects an earlier one's poll, and a second copy of a file is a duplicate."""
+    drops = {
+        "a-good.csv": [poll_row(poll_key="p1"), poll_row(poll_key="p2", positive_pct="60")],
+        "b-broken.csv": None,
+        "c-self-contradicting.csv": [
+            poll_row(poll_key="p3", positive_pct="50"),
+            poll_row(poll_key="p3", positive_pct="51"),
+            poll_row(poll_key="p4"),
+        ],
+        "d-corrects-a.csv": [poll_row(poll_key="p2", positive_pct="61")],
+        "e-copy-of-a.csv": [poll_row(poll_key="p1"), poll_row(poll_key="p2", positive_pct="60")],
+    }
+
+    def drop(folder: Path) -> None:
+        for age, (name, rows) in enumerate(drops.items()):
+            if rows is None:
+                (folder / name).parent.mkdir(parents=True, exist_ok=True)
+                (folder / name).write_bytes(b"pollster,country\n\xff\xfe\x00broken\n")
+                settle(folder / name, 100 - age)
+            else:
+                write_csv(folder / name, rows, age_seconds=100 - age)
+
+    drop(settings.inbox)
+    together = {Path(f.path).name: f for f in run_ingest([], settings).files}
+
+    alone_settings = load_settings(data_dir=tmp_path / "alone", settle_seconds=2)
+    alone_settings.data_dir.mkdir()
+    staging = tmp_path / "staging"
+    drop(staging)
+    alone_settings.inbox.mkdir()
+    alone = {}
+    for name in drops:  # one file a run, in the same order
+        settle(Path(shutil.copy(staging / name, alone_settings.inbox / name)))
+        [alone[name]] = run_ingest([], alone_settings).files
+
+    fields = (
+        "status",
+        "rows_read",
+        "rows_loaded",
+        "rows_updated",
+        "rows_duplicate",
+        "rows_rejected",
+    )
+    for name in drops:
+        assert [getattr(together[name], f) for f in fields] == [
+            getattr(alone[name], f) for f in fields
+        ], name
+        assert together[name].rejects == alone[name].rejects, name
+    assert together["d-corrects-a.csv"].rows_updated == 1
+    assert together["e-copy-of-a.csv"].status == "duplicate"
+    assert query(settings, "SELECT positive_pct FROM polls WHERE poll_key = 'p2'")[
+        "positive_pct"
+    ].tolist() == [61.0]
+    assert query(settings, "SELECT count(*) AS n FROM revisions")["n"][0] == 1

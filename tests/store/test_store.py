@@ -78,7 +78,7 @@ LOAD_AND_REPORT = textwrap.dedent("""
     store = open_store(settings)
     with store.session():
         print("loading", flush=True)
-        store.load_file(record)
+        store.load_files([record])
     print("committed", flush=True)
 """)
 

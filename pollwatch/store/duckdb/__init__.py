@@ -77,9 +77,9 @@ class DuckDBStore:
         with self._connection() as con:
             return loading.known_files(con, sha256s)
 
-    def load_file(self, record: FileRecord) -> LoadCounts | None:
+    def load_files(self, records: list[FileRecord]) -> list[LoadCounts | None]:
         with self._connection() as con:
-            return loading.load_file(con, record, utc_now())
+            return loading.load_files(con, records, utc_now())
 
     def record_duplicate(self, sha256: str, path: str, stored_path: str, run_id: str) -> None:
         with self._connection() as con:

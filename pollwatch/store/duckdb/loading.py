@@ -12,6 +12,7 @@ import contextlib
 from datetime import datetime
 
 import duckdb
+import pandas as pd
 
 from pollwatch.store.duckdb.connection import first_line
 from pollwatch.store.errors import StoreWriteFailed
@@ -38,62 +39,113 @@ def known_files(con: duckdb.DuckDBPyConnection, sha256s: list[str]) -> dict[str,
     return {sha256: KnownFile(*first) for sha256, first in rows}
 
 
-def load_file(
-    con: duckdb.DuckDBPyConnection, record: FileRecord, ingested_at: datetime
-) -> LoadCounts | None:
-    """Insert new polls, correct changed ones (old values to revisions), log the file: atomically.
+def load_files(
+    con: duckdb.DuckDBPyConnection, records: list[FileRecord], ingested_at: datetime
+) -> list[LoadCounts | None]:
+    """Insert new polls, correct changed ones (old values to revisions), log each file: the whole
+    batch in one transaction, so it is all there or none of it is.
 
-    Returns None, writing nothing, when another run loaded the same bytes first: that check is
-    inside the transaction, so two runs racing for one file cannot both load it.
+    A file whose bytes another run loaded first (or an earlier file of this batch did) gets None,
+    and nothing of it is written: that check is inside the transaction, so two runs racing for one
+    file cannot both load it. When no poll of the batch is known yet and no two files share one,
+    all rows go into the table in one statement; otherwise file by file, in order, so that a later
+    file corrects an earlier one as it would in two runs.
     """
-    incoming = record.polls.reset_index().assign(
+    con.execute("BEGIN TRANSACTION")
+    try:
+        known = known_files(con, [r.sha256 for r in records])
+        taking: dict[str, FileRecord] = {}
+        for record in records:
+            if record.sha256 not in known:
+                taking.setdefault(record.sha256, record)
+        taken = list(taking.values())
+        counts = _merge_all(con, taken, ingested_at)
+        _insert_rejects(con, taken, ingested_at)
+        _log_files(con, taken, counts, ingested_at)
+        con.execute("COMMIT")
+    except BaseException as err:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        if isinstance(err, duckdb.Error):
+            names = ", ".join(r.path for r in records[:3]) + (" ..." if len(records) > 3 else "")
+            raise StoreWriteFailed(
+                f"could not write {names}'s rows to the database: "
+                f"{first_line(err)}; nothing of {'it' if len(records) == 1 else 'them'} was stored"
+            ) from err
+        raise
+    by_record = {id(r): c for r, c in zip(taken, counts, strict=True)}
+    return [by_record.get(id(r)) for r in records]
+
+
+def _merge_all(
+    con: duckdb.DuckDBPyConnection, records: list[FileRecord], ingested_at: datetime
+) -> list[LoadCounts]:
+    with_polls = [r for r in records if not r.polls.empty]
+    counts = {id(r): LoadCounts(0, 0, 0) for r in records}
+    if with_polls:
+        incoming = pd.concat([_incoming(r, ingested_at) for r in with_polls], ignore_index=True)
+        con.register("incoming", incoming)
+        try:
+            # fetchall, not fetchone: DuckDB refuses the next statement while a result is open.
+            known = con.execute(
+                "SELECT count(*) FROM incoming JOIN polls USING (poll_key)"
+            ).fetchall()[0][0]
+            if known == 0 and not incoming["poll_key"].duplicated().any():
+                stored = ", ".join(STORED_COLUMNS)
+                con.execute(f"INSERT INTO polls ({stored}) SELECT {stored} FROM ({TYPED_INCOMING})")
+                counts |= {id(r): LoadCounts(len(r.polls), 0, 0) for r in with_polls}
+            else:
+                con.unregister("incoming")
+                for record in with_polls:
+                    con.register("incoming", _incoming(record, ingested_at))
+                    counts[id(record)] = _merge_polls(con, record)
+                    con.unregister("incoming")
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                con.unregister("incoming")
+    return [counts[id(r)] for r in records]
+
+
+def _incoming(record: FileRecord, ingested_at: datetime) -> pd.DataFrame:
+    return record.polls.reset_index().assign(
         file_sha256=record.sha256,
         source_name=record.source_name,
         ingested_at=ingested_at,
         run_id=record.run_id,
     )
-    con.execute("BEGIN TRANSACTION")
-    try:
-        if known_files(con, [record.sha256]):
-            con.execute("ROLLBACK")
-            return None
-        counts = LoadCounts(0, 0, 0)
-        if not record.polls.empty:
-            con.register("incoming", incoming)
-            counts = _merge_polls(con, record)
-            con.unregister("incoming")
-        _insert_rejects(con, record, ingested_at)
-        con.execute(
-            "INSERT INTO files (file_id, sha256, path, source_name, status, rows_read, rows_loaded,"
-            " rows_rejected, rows_duplicate, rows_updated, message, ingested_at, run_id,"
-            " stored_path) VALUES (nextval('file_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+
+
+def _log_files(
+    con: duckdb.DuckDBPyConnection,
+    records: list[FileRecord],
+    counts: list[LoadCounts],
+    ingested_at: datetime,
+) -> None:
+    if not records:
+        return
+    con.executemany(
+        "INSERT INTO files (file_id, sha256, path, source_name, status, rows_read, rows_loaded,"
+        " rows_rejected, rows_duplicate, rows_updated, message, ingested_at, run_id,"
+        " stored_path) VALUES (nextval('file_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
             [
                 record.sha256,
                 record.path,
                 record.source_name,
                 record.status,
                 record.rows_read,
-                counts.loaded,
+                count.loaded,
                 record.rows_rejected,
-                counts.duplicate + record.rows_duplicate,
-                counts.updated,
+                count.duplicate + record.rows_duplicate,
+                count.updated,
                 record.message,
                 ingested_at,
                 record.run_id,
                 record.stored_path,
-            ],
-        )
-        con.execute("COMMIT")
-    except BaseException as err:
-        with contextlib.suppress(duckdb.Error):
-            con.execute("ROLLBACK")
-        if isinstance(err, duckdb.Error):
-            raise StoreWriteFailed(
-                f"could not write {record.path}'s rows to the database: "
-                f"{first_line(err)}; nothing of it was stored"
-            ) from err
-        raise
-    return counts
+            ]
+            for record, count in zip(records, counts, strict=True)
+        ],
+    )
 
 
 TYPED_INCOMING = (
@@ -130,8 +182,8 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
     )
     matched = con.execute(
         "SELECT count(*) FROM incoming_typed i JOIN polls p USING (poll_key)"
-    ).fetchone()[0]
-    updated = con.execute("SELECT count(*) FROM changed").fetchone()[0]
+    ).fetchall()[0][0]
+    updated = con.execute("SELECT count(*) FROM changed").fetchall()[0][0]
     con.execute(
         f"INSERT INTO revisions ({stored}, changed_columns, revised_by_file_sha256,"
         f" revised_by_run_id, revised_at) SELECT {', '.join('p.' + c for c in STORED_COLUMNS)},"
@@ -155,13 +207,20 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
 
 
 def _insert_rejects(
-    con: duckdb.DuckDBPyConnection, record: FileRecord, rejected_at: datetime
+    con: duckdb.DuckDBPyConnection, records: list[FileRecord], rejected_at: datetime
 ) -> None:
-    if record.rejects.empty:
+    frames = [
+        r.rejects.assign(
+            file_sha256=r.sha256, path=r.path, run_id=r.run_id, rejected_at=rejected_at
+        )
+        for r in records
+        if not r.rejects.empty
+    ]
+    if not frames:
         return
-    rejects = record.rejects.assign(
-        file_sha256=record.sha256, path=record.path, run_id=record.run_id, rejected_at=rejected_at
-    ).astype({"line_number": "Int64", "column": "str", "rule": "str", "value": "str"})
+    rejects = pd.concat(frames, ignore_index=True).astype(
+        {"line_number": "Int64", "column": "str", "rule": "str", "value": "str"}
+    )
     con.register("incoming_rejects", rejects)
     con.execute(
         "INSERT INTO rejects (file_sha256, path, line_number, column_name, rule, value, run_id,"
