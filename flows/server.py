@@ -50,6 +50,18 @@ def free_port() -> int:
 
 
 def start_server(home: Path, timeout: float = STARTUP_TIMEOUT) -> LocalServer:
+    """A server on 127.0.0.1 at a free port, answering when this returns."""
+    server = launch_server(home)
+    try:
+        wait_until_healthy(server, timeout)
+    except BaseException:
+        stop_server(server)
+        raise
+    return server
+
+
+def launch_server(home: Path) -> LocalServer:
+    """`prefect server start` launched, not yet answering (wait_until_healthy)."""
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = home / "server.log"
@@ -69,13 +81,7 @@ def start_server(home: Path, timeout: float = STARTUP_TIMEOUT) -> LocalServer:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    server = LocalServer(f"http://127.0.0.1:{port}/api", process, log)
-    try:
-        wait_until_healthy(server, timeout)
-    except BaseException:
-        stop_server(server)
-        raise
-    return server
+    return LocalServer(f"http://127.0.0.1:{port}/api", process, log)
 
 
 def wait_until_healthy(server: LocalServer, timeout: float) -> None:

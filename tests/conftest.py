@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -51,23 +52,54 @@ def _shared_folder(config: pytest.Config) -> Path:
 
 @pytest.fixture(scope="session")
 def prefect_api_url(pytestconfig: pytest.Config) -> str:
-    """The address of the test run's one Prefect server (started on first use, about 10-20 s).
-    Its scheduler looks for due deployments every 5 s instead of 60."""
-    from flows.server import start_server
-
+    """The address of the test run's one Prefect server: launched at the start of a whole-suite
+    run, so its 10-20 s start overlaps the other tests, else by the first test that needs it."""
     folder = _shared_folder(pytestconfig)
     with (folder / "prefect-server.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         known = folder / SERVER_FILE
-        if known.exists():
-            return json.loads(known.read_text())["api_url"]
-        os.environ["PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS"] = "5"
-        try:
-            server = start_server(folder / "prefect-server-home")
-        finally:
-            del os.environ["PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS"]
-        known.write_text(json.dumps({"api_url": server.api_url, "pid": server.process.pid}))
-        return server.api_url
+        if not known.exists():
+            _launch_shared_server(folder)
+        api_url = json.loads(known.read_text())["api_url"]
+    _wait_for_health(api_url)
+    return api_url
+
+
+def _launch_shared_server(folder: Path) -> None:
+    """Its scheduler looks for due deployments every 5 s instead of 60."""
+    from flows.server import launch_server
+
+    os.environ["PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS"] = "5"
+    try:
+        server = launch_server(folder / "prefect-server-home")
+    finally:
+        del os.environ["PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS"]
+    (folder / SERVER_FILE).write_text(
+        json.dumps({"api_url": server.api_url, "pid": server.process.pid})
+    )
+
+
+def _wait_for_health(api_url: str, timeout: float = 180) -> None:
+    from flows.server import answers
+
+    deadline = time.monotonic() + timeout
+    while not answers(api_url, timeout=2):
+        if time.monotonic() > deadline:
+            pytest.fail(f"the test run's Prefect server at {api_url} never answered")
+        time.sleep(0.5)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A run of the whole suite (as `make test`) launches the shared server at once."""
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return
+    whole_suite = [Path(a).resolve() for a in config.args] in (
+        [],
+        [Path(config.rootpath, p).resolve() for p in config.getini("testpaths")],
+    )
+    if whole_suite:
+        _launch_shared_server(_shared_folder(config))
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from schemas.columns import CANONICAL_COLUMNS, METRICS, MODES, POPULATIONS
 from tests.helpers import settle
 
 QUICK = settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
