@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import Series
 
 from schemas.columns import (
     METRICS,
@@ -19,88 +18,101 @@ from schemas.columns import (
     SHARE_COLUMNS,
 )
 from schemas.countries import ISO_3166_ALPHA2
+from schemas.rules import Rule
 
 # Three shares, each rounded by its pollster to a whole point, can add up to 101.5.
 SHARES_ROUNDING_TOLERANCE = 1.5
 EARLIEST_FIELDWORK = pd.Timestamp("1900-01-01")
 
 
-class PollRecord(pa.DataFrameModel):
-    """One measured share of one leader by one pollster over one fieldwork period.
+# The rules on single values, by column; each column's type and whether it may be empty follow.
+COLUMN_RULES: dict[str, tuple[Rule, ...]] = {
+    "pollster": (Rule("not_blank", "not_blank"),),
+    "country": (Rule("iso_3166_alpha2_country", "one_of", tuple(sorted(ISO_3166_ALPHA2))),),
+    "leader": (Rule("not_blank", "not_blank"),),
+    "metric": (Rule("known_metric", "one_of", METRICS),),
+    "population": (Rule("known_population", "one_of", POPULATIONS),),
+    "mode": (Rule("known_mode", "one_of", MODES),),
+    "fieldwork_start": (Rule("fieldwork_after_1900", "at_least", EARLIEST_FIELDWORK),),
+    "fieldwork_end": (Rule("fieldwork_end_not_in_future", "not_after_tomorrow"),),
+    "sample_size": (Rule("greater_than(0)", "greater_than", 0),),
+    **{name: (Rule("in_range(0, 100)", "between", (0, 100)),) for name in SHARE_COLUMNS},
+    "poll_key": (Rule("not_blank", "not_blank"),),
+}
+COLUMN_TYPES: dict[str, object] = {
+    "pollster": str,
+    "sponsor": str,
+    "country": str,
+    "leader": str,
+    "metric": str,
+    "population": str,
+    "mode": str,
+    "fieldwork_start": pa.DateTime,
+    "fieldwork_end": pa.DateTime,
+    "published": pa.DateTime,
+    "sample_size": pd.Int64Dtype(),
+    "positive_pct": float,
+    "negative_pct": float,
+    "undecided_pct": float,
+    "tracking": bool,
+    "poll_key": str,
+    "source_url": str,
+    "notes": str,
+}
+NULLABLE = frozenset(
+    {"sponsor", "published", "sample_size", "negative_pct", "undecided_pct", "source_url", "notes"}
+)
 
-    The frame's index is the line number in the source file, so every failure points at a line.
-    """
 
-    pollster: Series[str]
-    sponsor: Series[str] = pa.Field(nullable=True)
-    country: Series[str]
-    leader: Series[str]
-    metric: Series[str]
-    population: Series[str]
-    mode: Series[str]
-    fieldwork_start: Series[pa.DateTime]
-    fieldwork_end: Series[pa.DateTime]
-    published: Series[pa.DateTime] = pa.Field(nullable=True)
-    sample_size: Series[pd.Int64Dtype] = pa.Field(gt=0, nullable=True)
-    positive_pct: Series[float] = pa.Field(in_range={"min_value": 0, "max_value": 100})
-    negative_pct: Series[float] = pa.Field(
-        in_range={"min_value": 0, "max_value": 100}, nullable=True
-    )
-    undecided_pct: Series[float] = pa.Field(
-        in_range={"min_value": 0, "max_value": 100}, nullable=True
-    )
-    tracking: Series[bool]
-    poll_key: Series[str]
-    source_url: Series[str] = pa.Field(nullable=True)
-    notes: Series[str] = pa.Field(nullable=True)
+def _fieldwork_order(df: pd.DataFrame) -> pd.Series:
+    missing = df["fieldwork_start"].isna() | df["fieldwork_end"].isna()
+    return missing | (df["fieldwork_end"] >= df["fieldwork_start"])
 
-    class Config:
-        strict = True
-        ordered = False
 
-    @pa.check("pollster", "leader", "poll_key", name="not_blank")
-    def _not_blank(cls, column: Series[str]) -> Series[bool]:
-        return column.str.strip().str.len() > 0
+def _published_after_fieldwork(df: pd.DataFrame) -> pd.Series:
+    missing = df["published"].isna() | df["fieldwork_end"].isna()
+    return missing | (df["published"] >= df["fieldwork_end"])
 
-    @pa.check("country", name="iso_3166_alpha2_country")
-    def _iso_country(cls, country: Series[str]) -> Series[bool]:
-        return country.isin(ISO_3166_ALPHA2)
 
-    @pa.check("metric", name="known_metric")
-    def _known_metric(cls, metric: Series[str]) -> Series[bool]:
-        return metric.isin(METRICS)
+def _shares_sum(df: pd.DataFrame) -> pd.Series:
+    shares = df[list(SHARE_COLUMNS)]
+    out_of_range = ((shares < 0) | (shares > 100)).any(axis=1)
+    return out_of_range | (shares.fillna(0).sum(axis=1) <= 100 + SHARES_ROUNDING_TOLERANCE)
 
-    @pa.check("population", name="known_population")
-    def _known_population(cls, population: Series[str]) -> Series[bool]:
-        return population.isin(POPULATIONS)
 
-    @pa.check("mode", name="known_mode")
-    def _known_mode(cls, mode: Series[str]) -> Series[bool]:
-        return mode.isin(MODES)
+ROW_RULES = (
+    pa.Check(_fieldwork_order, name="fieldwork_end_not_before_start"),
+    pa.Check(_published_after_fieldwork, name="published_not_before_fieldwork_end"),
+    pa.Check(_shares_sum, name="shares_sum_at_most_100"),
+)
 
-    @pa.check("fieldwork_start", name="fieldwork_after_1900")
-    def _fieldwork_after_1900(cls, start: Series[pa.DateTime]) -> Series[bool]:
-        return start >= EARLIEST_FIELDWORK
-
-    @pa.check("fieldwork_end", name="fieldwork_end_not_in_future")
-    def _fieldwork_not_in_future(cls, end: Series[pa.DateTime]) -> Series[bool]:
-        return end <= pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
-
-    @pa.dataframe_check(name="fieldwork_end_not_before_start")
-    def _fieldwork_order(cls, df: pd.DataFrame) -> Series[bool]:
-        missing = df["fieldwork_start"].isna() | df["fieldwork_end"].isna()
-        return missing | (df["fieldwork_end"] >= df["fieldwork_start"])
-
-    @pa.dataframe_check(name="published_not_before_fieldwork_end")
-    def _published_after_fieldwork(cls, df: pd.DataFrame) -> Series[bool]:
-        missing = df["published"].isna() | df["fieldwork_end"].isna()
-        return missing | (df["published"] >= df["fieldwork_end"])
-
-    @pa.dataframe_check(name="shares_sum_at_most_100")
-    def _shares_sum(cls, df: pd.DataFrame) -> Series[bool]:
-        shares = df[list(SHARE_COLUMNS)]
-        out_of_range = ((shares < 0) | (shares > 100)).any(axis=1)
-        return out_of_range | (shares.fillna(0).sum(axis=1) <= 100 + SHARES_ROUNDING_TOLERANCE)
+# One measured share of one leader by one pollster over one fieldwork period. The frame's index
+# is the line number in the source file, so every failure points at a line.
+POLL_RECORD = pa.DataFrameSchema(
+    {
+        name: pa.Column(
+            kind,
+            checks=[rule.check() for rule in COLUMN_RULES.get(name, ())],
+            nullable=name in NULLABLE,
+        )
+        for name, kind in COLUMN_TYPES.items()
+    },
+    checks=list(ROW_RULES),
+    strict=True,
+    ordered=False,
+    name="PollRecord",
+)
+# The row-wide rules alone, over the columns they compare: where the column rules ran as SQL.
+ROW_RULE_FRAME = pa.DataFrameSchema(
+    {
+        name: pa.Column(COLUMN_TYPES[name], nullable=True)
+        for name in ("fieldwork_start", "fieldwork_end", "published", *SHARE_COLUMNS)
+    },
+    checks=list(ROW_RULES),
+    strict=True,
+    ordered=False,
+    name="PollRecord row rules",
+)
 
 
 # Row-wide rules pass when a value they compare is missing or out of range: that value is
@@ -113,11 +125,11 @@ ROW_RULE_COLUMNS = {
 }
 
 
-def validate_polls(frame: pd.DataFrame) -> pd.DataFrame:
+def validate_polls(frame: pd.DataFrame, schema: pa.DataFrameSchema = POLL_RECORD) -> pd.DataFrame:
     """One reject row (line, column, rule, value) per broken rule of every row: lazily, so that
     everything wrong is reported in one pass."""
     try:
-        PollRecord.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
         return _failure_cases_to_rejects(errors.failure_cases, frame)
     return pd.DataFrame({name: pd.Series(dtype="object") for name in REJECT_COLUMNS})

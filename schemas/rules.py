@@ -1,0 +1,77 @@
+"""Rules on one column's values, declared once and checked two ways: by pandera on a frame, and by
+DuckDB as SQL where a big file is mapped without leaving the database.
+
+A rule is data (a kind and its bounds), not a function, so that both forms are generated from
+the one declaration and cannot drift apart. Each rule passes a missing value: whether a column
+may be empty is the column's own `nullable`, reported once as `not_nullable`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pandera.pandas as pa
+
+
+@dataclass(frozen=True)
+class Rule:
+    """`name` is what a reject shows; `kind` one of KINDS; `bound` its value or values."""
+
+    name: str
+    kind: str
+    bound: object = None
+
+    def check(self) -> pa.Check:
+        """The pandera check (its error text is the rule's name, so failures are named so)."""
+        if self.kind == "one_of":
+            return pa.Check.isin(list(self.bound), name=self.name, error=self.name)
+        if self.kind == "not_blank":
+            return pa.Check.str_matches(r"\s*\S", name=self.name, error=self.name)
+        if self.kind == "between":
+            low, high = self.bound
+            return pa.Check.in_range(low, high, name=self.name, error=self.name)
+        if self.kind == "greater_than":
+            return pa.Check.gt(self.bound, name=self.name, error=self.name)
+        if self.kind == "at_least":
+            return pa.Check.ge(self.bound, name=self.name, error=self.name)
+        if self.kind == "not_after_tomorrow":
+            return pa.Check(lambda day: day <= tomorrow(), name=self.name, error=self.name)
+        raise ValueError(f"unknown rule kind {self.kind!r}")
+
+    def sql(self, column: str) -> str:
+        """A DuckDB predicate over `column` that is false exactly where the pandera check fails
+        (missing values pass, as pandera ignores them)."""
+        if self.kind == "one_of":
+            test = f"{column} IN ({', '.join(map(literal, self.bound))})"
+        elif self.kind == "not_blank":
+            # Values reach the rules trimmed (Python's notion of space, wider than SQL's), so a
+            # value is blank here exactly when it has no character that is not a space.
+            test = f"regexp_matches({column}, '^\\s*\\S')"
+        elif self.kind == "between":
+            low, high = self.bound
+            test = f"{column} BETWEEN {literal(low)} AND {literal(high)}"
+        elif self.kind == "greater_than":
+            test = f"{column} > {literal(self.bound)}"
+        elif self.kind == "at_least":
+            test = f"{column} >= {literal(self.bound)}"
+        elif self.kind == "not_after_tomorrow":
+            test = f"{column} <= {literal(tomorrow())}"
+        else:
+            raise ValueError(f"unknown rule kind {self.kind!r}")
+        return f"({column} IS NULL OR {test})"
+
+
+def tomorrow() -> datetime:
+    """The latest fieldwork end a poll may have: today, with a day's grace for time zones."""
+    return datetime.combine(date.today() + timedelta(days=1), datetime.min.time())
+
+
+def literal(value: object) -> str:
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, datetime):
+        return f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S}'"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"no SQL literal for {value!r}")
+    return repr(value)
