@@ -117,7 +117,7 @@ def test_revisions_hold_every_stored_column_and_what_replaced_them(con):
     ]
 
 
-def test_the_final_schema_accepts_a_stored_poll_and_refuses_a_second_with_its_key(con):
+def test_the_final_schema_accepts_a_stored_poll_and_refuses_one_without_its_required_values(con):
     migrate(con)
     values = {
         "poll_key": "k1",
@@ -139,6 +139,33 @@ def test_the_final_schema_accepts_a_stored_poll_and_refuses_a_second_with_its_ke
     }
     insert = f"INSERT INTO polls ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
     con.execute(insert, list(values.values()))
-    with pytest.raises(duckdb.ConstraintException):
-        con.execute(insert, list(values.values()))
+    with pytest.raises(duckdb.ConstraintException, match="pollster"):
+        con.execute(insert, list((values | {"pollster": None}).values()))
     assert con.execute("SELECT pollster_as_written FROM polls").fetchall() == [("Левада-Центр",)]
+
+
+def test_a_store_from_before_version_4_keeps_its_polls_and_loses_only_the_key_index(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:
+        old.execute(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
+        )
+        for version, statements in MIGRATIONS[:3]:
+            old.execute(statements)
+            old.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+        old.execute(
+            "INSERT INTO polls VALUES ('k1', 'FOM', NULL, 'RU', 'Vladimir Putin', 'trust',"
+            " 'adults', 'phone', '2022-02-17', '2022-02-21', NULL, 1500, 71, NULL, NULL, false,"
+            " NULL, NULL, 'abc', 'canonical', 2, '2022-03-01', 'r1', 'ФОМ', NULL)"
+        )
+    with duckdb.connect(str(path)) as con:
+        assert migrate(con) == LATEST
+        assert columns(con, "polls") == STORED_COLUMNS
+        assert con.execute(
+            "SELECT poll_key, pollster_as_written, sample_size FROM polls"
+        ).fetchall() == [("k1", "ФОМ", 1500)]
+        indexed = con.execute(
+            "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'polls'"
+            " AND constraint_type = 'PRIMARY KEY'"
+        ).fetchone()[0]
+        assert indexed == 0
