@@ -38,7 +38,7 @@ def file_record(read: Read, mapped: Mapped, checked: Checked, run_id: str) -> Fi
         source_name=mapped.source_name,
         status=file_status(stored_rows=len(checked.polls), rejected_rows=rows_rejected),
         rows_read=mapped.rows_read,
-        polls=checked.polls.join(mapped.as_written),
+        polls=checked.polls,
         rejects=checked.rejects,
         rows_rejected=rows_rejected,
         rows_duplicate=checked.rows_duplicate,

@@ -121,19 +121,25 @@ def _one_file(mapped: Mapped, index: int, rejects: pd.DataFrame, raw: RawTable) 
     )
 
 
-def map_rows(raw: RawTable, layout: Layout, aliases: dict[str, dict[str, str]]) -> Mapped:
-    warnings = list(raw.notes)
-    extra = [name for name in raw.header if name not in layout.known_columns()]
+def column_sources(header: list[str], layout: Layout) -> tuple[dict[str, str], list[str]]:
+    """Each canonical field's column in a file with this header, and a warning naming the
+    columns the layout does not read."""
+    warnings = []
+    extra = [name for name in header if name not in layout.known_columns()]
     if extra:
         warnings.append(
             f"ignored column{'s' if len(extra) > 1 else ''} not in the "
             f"{layout.name} layout: {', '.join(extra)}"
         )
-    column_names = {
-        name: source
-        for name in CANONICAL_COLUMNS
-        if (source := layout.source_column(raw.header, name))
+    names = {
+        name: source for name in CANONICAL_COLUMNS if (source := layout.source_column(header, name))
     }
+    return names, warnings
+
+
+def map_rows(raw: RawTable, layout: Layout, aliases: dict[str, dict[str, str]]) -> Mapped:
+    column_names, extra = column_sources(raw.header, layout)
+    warnings = [*raw.notes, *extra]
     cells = pd.DataFrame(index=raw.cells.index)
     for name in CANONICAL_COLUMNS:
         if name in column_names:
@@ -198,8 +204,8 @@ def _translate(
 ) -> pd.DataFrame:
     """Publisher spellings to canonical ones: the layout's value maps, then the alias tables."""
     text = cells.copy()
-    for name, table in [*layout.values.items(), *((n, aliases.get(n, {})) for n in ALIASED)]:
-        text[name] = values.per_unique(lambda column, t=table: _spelled_as(column, t), text[name])
+    for name in {*layout.values, *ALIASED}:
+        text[name] = translate(name, text[name], layout, aliases)
     if layout.month_only_published_is_fieldwork:
         undated = (
             values.clean_text(text["fieldwork_start"]).isna()
@@ -209,6 +215,25 @@ def _translate(
         text.loc[undated, "fieldwork_start"] = text.loc[undated, "published"]
         text.loc[undated, "published"] = ""
     return text
+
+
+def translations(
+    name: str, layout: Layout, aliases: dict[str, dict[str, str]]
+) -> list[dict[str, str]]:
+    """The tables a field's text goes through, in order: the layout's value map, then the
+    alias table."""
+    return [
+        *([layout.values[name]] if name in layout.values else []),
+        *([aliases.get(name, {})] if name in ALIASED else []),
+    ]
+
+
+def translate(
+    name: str, column: pd.Series, layout: Layout, aliases: dict[str, dict[str, str]]
+) -> pd.Series:
+    for table in translations(name, layout, aliases):
+        column = values.per_unique(lambda c, t=table: _spelled_as(c, t), column)
+    return column
 
 
 def _spelled_as(column: pd.Series, table: dict[str, str]) -> pd.Series:
@@ -223,12 +248,7 @@ def _parse(
     polls = pd.DataFrame(index=text.index)
     rejects = []
     for name in CANONICAL_COLUMNS:
-        if name in DATE_COLUMNS:
-            parsed = values.parse_date(
-                text[name], period_end=name != "fieldwork_start", formats=layout.date_formats
-            )
-        else:
-            parsed = PARSERS[name](text[name])
+        parsed = parse_column(name, text[name], layout)
         polls[name] = parsed.values
         if parsed.bad.any():
             bad = cells.loc[parsed.bad, name]
@@ -251,15 +271,24 @@ def _parse(
     return polls, frame
 
 
+def parse_column(
+    name: str, text: pd.Series, layout: Layout, other_end: bool = False
+) -> values.Parsed:
+    """A field's text as its type; `other_end` reads a fieldwork date as the other end of the
+    period would (a month is its first day at the start, its last at the end)."""
+    if name in DATE_COLUMNS:
+        period_end = (name != "fieldwork_start") != other_end
+        return values.parse_date(text, period_end=period_end, formats=layout.date_formats)
+    return PARSERS[name](text)
+
+
 def _settle_fieldwork_periods(polls: pd.DataFrame, text: pd.DataFrame, layout: Layout) -> None:
     """Turn a series' date stamps into fieldwork periods, and let a month fill an empty end."""
     start, end = polls["fieldwork_start"], polls["fieldwork_end"]
     # A month reads as its first day at the start and its last day at the end; a day reads the
     # same either way. So a start cell is a month exactly when its two readings differ.
-    start_as_end = values.parse_date(
-        text["fieldwork_start"], period_end=True, formats=layout.date_formats
-    ).values
-    end_as_start = values.parse_date(text["fieldwork_end"], formats=layout.date_formats).values
+    start_as_end = parse_column("fieldwork_start", text["fieldwork_start"], layout, True).values
+    end_as_start = parse_column("fieldwork_end", text["fieldwork_end"], layout, True).values
     fill_end = end.isna() & start_as_end.notna() & (start_as_end != start)
     fill_start = start.isna() & end_as_start.notna() & (end_as_start != end)
     if layout.date_precision == "month":

@@ -57,13 +57,19 @@ def parse_csv_text(decoded: Decoded | str) -> RawTable:
         decoded = Decoded(decoded, "utf-8", False)
     delimiter = sniff_delimiter(decoded.text)
     table = _read_fast(decoded, delimiter) or _read_exact(decoded.text, delimiter)
+    table.encoding, table.delimiter = decoded.encoding, delimiter
+    table.notes = reading_notes(decoded, delimiter)
+    return table
+
+
+def reading_notes(decoded: Decoded, delimiter: str) -> list[str]:
+    """How the file was read, where that was a guess or not the usual."""
     notes = []
     if decoded.guessed:
         notes.append(f"read as {decoded.encoding} (it is not UTF-8)")
     if delimiter != ",":
         notes.append(f"fields separated by {DELIMITER_NAMES[delimiter]}")
-    table.encoding, table.delimiter, table.notes = decoded.encoding, delimiter, notes
-    return table
+    return notes
 
 
 def _read_exact(text: str, delimiter: str) -> RawTable:
@@ -103,12 +109,22 @@ def _refuse_huge_cells(table: pa.Table) -> None:
             )
 
 
-def _read_fast(decoded: Decoded, delimiter: str) -> RawTable | None:
+@dataclass
+class ArrowCells:
+    """A file read by the fast reader, still in Arrow: each record on the line after the one
+    before it, so a record's line number is its row number plus two."""
+
+    header: list[str]
+    table: pa.Table  # one string column per header name, no missing values
+    blank_lines: bool  # lines of nothing but separators, which the careful reader skips
+
+
+def read_arrow(decoded: Decoded, delimiter: str) -> ArrowCells | None:
     """The common case at C speed: every record on its own line under a header on line 1.
 
     pyarrow reads all cells as text; the record count must equal the count of lines after the
     header, which proves each record sits on one line, so line numbers are exact. Anything else
-    (blank lines, quoted newlines, ragged rows) returns None and is read record by record.
+    (quoted newlines, ragged rows, a bad quote) returns None and is read record by record.
     """
     data = decoded.utf8()
     first_newline = data.find(b"\n")
@@ -146,16 +162,25 @@ def _read_fast(decoded: Decoded, delimiter: str) -> RawTable | None:
     if table.num_rows != lines:
         return None
     _refuse_huge_cells(table)
-    cells = table.to_pandas(types_mapper={pa.string(): STR}.get)
-    cells.index = pd.RangeIndex(2, 2 + len(cells), name="line_number")
     separators = rb"[ \t" + re.escape(delimiter.encode()) + rb"]"
-    if re.search(rb"\n" + separators + rb"*\r?\n|\n" + separators + rb"+\r?$", data):
+    blank = re.search(rb"\n" + separators + rb"*\r?\n|\n" + separators + rb"+\r?$", data)
+    return ArrowCells(header, table, blank is not None)
+
+
+def _read_fast(decoded: Decoded, delimiter: str) -> RawTable | None:
+    """read_arrow's cells as a frame of text indexed by line number."""
+    found = read_arrow(decoded, delimiter)
+    if found is None:
+        return None
+    cells = found.table.to_pandas(types_mapper={pa.string(): STR}.get)
+    cells.index = pd.RangeIndex(2, 2 + len(cells), name="line_number")
+    if found.blank_lines:
         # Lines of nothing but separators: the record-by-record reader skips them; so must this.
         blank = pd.concat([cells[c].str.strip() == "" for c in cells.columns], axis=1)
         cells = cells[~blank.all(axis=1)]
         if cells.empty:  # nothing under the header but blank lines
             raise UnreadableFile("header only: the file has no data rows", 1, "header_only")
-    return RawTable(header, cells, [], 1)
+    return RawTable(found.header, cells, [], 1)
 
 
 def sniff_delimiter(text: str) -> str:

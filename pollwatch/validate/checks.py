@@ -50,27 +50,45 @@ def validate_batch(files: list[Mapped]) -> list[pd.DataFrame]:
 
 
 def check_rows(mapped: Mapped, found: pd.DataFrame | None = None) -> Checked:
-    """Split a mapped file into rows to store and rejects, with warnings for repeats. `found`:
-    the model's rejects when validate_batch has already run it."""
+    """Split a mapped file into rows to store (with the pollster and leader as written) and
+    rejects, with warnings for repeats. `found`: the model's rejects when validate_batch has
+    already run it."""
     if found is None:
         found = validate_polls(mapped.polls)
-    parse_failures = set(zip(mapped.rejects["line_number"], mapped.rejects["column"], strict=True))
-    fresh = [
-        key not in parse_failures for key in zip(found["line_number"], found["column"], strict=True)
-    ]
-    found = quote_cells_as_written(found[np.array(fresh, dtype=bool)], mapped.cells)
+    found = quote_cells_as_written(not_parse_failures(found, mapped.rejects), mapped.cells)
     rejects = pd.concat([mapped.rejects, found], ignore_index=True)
     polls = mapped.polls[~mapped.polls.index.isin(set(rejects["line_number"]))]
+    shared = polls[polls["poll_key"].duplicated(keep=False)]
+    repeated, conflicts, warnings = repeats_and_conflicts(shared, mapped.warnings)
+    if not conflicts.empty:
+        rejects = pd.concat([rejects, conflicts], ignore_index=True)
+    polls = polls.drop(index=[*repeated, *conflicts["line_number"]])
+    return Checked(
+        polls.join(mapped.as_written),
+        in_file_terms(rejects, mapped.column_names),
+        len(repeated),
+        warnings,
+    )
 
-    # Exact repeats share their poll key: compare whole rows only where keys repeat.
-    shared = polls["poll_key"].duplicated(keep=False)
-    repeated = pd.Series(False, index=polls.index)
-    if shared.any():
-        repeated[shared] = polls[shared].duplicated(keep="first")
 
-    warnings = list(mapped.warnings)
+def not_parse_failures(found: pd.DataFrame, parse_rejects: pd.DataFrame) -> pd.DataFrame:
+    """The model's rejects less those of cells that did not parse: reported once, as unparseable,
+    not again as missing."""
+    failures = set(zip(parse_rejects["line_number"], parse_rejects["column"], strict=True))
+    fresh = [key not in failures for key in zip(found["line_number"], found["column"], strict=True)]
+    return found[np.array(fresh, dtype=bool)]
+
+
+def repeats_and_conflicts(
+    shared: pd.DataFrame, warnings: list[str]
+) -> tuple[list[int], pd.DataFrame, list[str]]:
+    """Among rows that share a poll key (`shared`, in file order): the lines that repeat an
+    earlier row exactly (stored once), the rejects of keys given different values, and the
+    warnings with a line about the repeats added."""
+    repeated = shared.duplicated(keep="first")
+    warnings = list(warnings)
     if repeated.any():
-        lines = list(polls.index[repeated])
+        lines = list(shared.index[repeated])
         named = ", ".join(map(str, lines[:LINES_NAMED])) + (
             " ..." if len(lines) > LINES_NAMED else ""
         )
@@ -79,14 +97,21 @@ def check_rows(mapped: Mapped, found: pd.DataFrame | None = None) -> Checked:
             if len(lines) > 1
             else f"line {named} repeats an earlier row exactly; the poll is stored once"
         )
-    polls = polls[~repeated]
-    conflicting = polls[polls["poll_key"].duplicated(keep=False)]
-    if not conflicting.empty:
-        rejects = pd.concat([rejects, _conflict_rejects(conflicting)], ignore_index=True)
-        polls = polls.drop(index=conflicting.index)
+    kept = shared[~repeated]
+    conflicting = kept[kept["poll_key"].duplicated(keep=False)]
+    conflicts = (
+        _conflict_rejects(conflicting)
+        if not conflicting.empty
+        else pd.DataFrame(columns=list(REJECT_COLUMNS))
+    )
+    return list(shared.index[repeated]), conflicts, warnings
+
+
+def in_file_terms(rejects: pd.DataFrame, column_names: dict[str, str]) -> pd.DataFrame:
+    """Rejects in line order, each naming the file's own column."""
     rejects = rejects.sort_values(["line_number", "column"], kind="stable", ignore_index=True)
-    rejects["column"] = [file_columns(c, mapped.column_names) for c in rejects["column"]]
-    return Checked(polls, rejects, int(repeated.sum()), warnings)
+    rejects["column"] = [file_columns(c, column_names) for c in rejects["column"]]
+    return rejects
 
 
 def file_columns(columns: str, names: dict[str, str]) -> str:
