@@ -23,13 +23,16 @@ from pollwatch.ingest.files import Read, file_sha256, signature
 from pollwatch.ingest.messages import quarantine_summary
 from pollwatch.ingest.outcomes import FileResult, file_status, reject_dicts
 from pollwatch.map.mapping import Mapped
+from pollwatch.map.sql import MappedInDuckDB
 from pollwatch.read.decoding import UnreadableFile
 from pollwatch.store import FileRecord, KnownFile, LoadCounts, Store
 from pollwatch.validate.checks import Checked
 from schemas.columns import REJECT_COLUMNS
 
 
-def file_record(read: Read, mapped: Mapped, checked: Checked, run_id: str) -> FileRecord:
+def file_record(
+    read: Read, mapped: Mapped | MappedInDuckDB, checked: Checked, run_id: str
+) -> FileRecord:
     """Everything one file contributes to the store, ready for its one transaction."""
     rows_rejected = int(checked.rejects["line_number"].nunique())
     return FileRecord(
@@ -67,7 +70,7 @@ class Pending:
 
 
 def pending_mapped(
-    read: Read, mapped: Mapped, checked: Checked, settings: Settings, run_id: str
+    read: Read, mapped: Mapped | MappedInDuckDB, checked: Checked, settings: Settings, run_id: str
 ) -> Pending:
     record = file_record(read, mapped, checked, run_id)
     destination = filing.choose_destination(read.path, read.sha256, record.status, settings)

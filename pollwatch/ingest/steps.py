@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pollwatch.config import ConfigError, Settings, require_data_dir
 from pollwatch.ingest.commit import (
@@ -27,13 +26,18 @@ from pollwatch.ingest.outcomes import FileResult, Waiting
 from pollwatch.ingest.signals import stops_held
 from pollwatch.map.layouts import Layout, choose_layout, folder_layout, load_aliases, load_layouts
 from pollwatch.map.mapping import Mapped, map_many
-from pollwatch.read.cells import RawTable, parse_csv_text
-from pollwatch.read.decoding import UnreadableFile, decode
+from pollwatch.map.sql import MappedInDuckDB, map_in_duckdb, sql_ready
+from pollwatch.read.cells import (
+    RawTable,
+    parse_csv_text,
+    read_arrow,
+    reading_notes,
+    sniff_delimiter,
+)
+from pollwatch.read.decoding import Decoded, UnreadableFile, decode
 from pollwatch.store import Store
-from pollwatch.validate.checks import check_rows, validate_batch
-
-if TYPE_CHECKING:
-    pass
+from pollwatch.validate.checks import Checked, check_rows, validate_batch
+from pollwatch.validate.sql import check_in_duckdb
 
 log = logging.getLogger("pollwatch.ingest")
 
@@ -42,6 +46,12 @@ log = logging.getLogger("pollwatch.ingest")
 BATCH_FILES = 50
 # Rows a transaction takes from several files together; a bigger file is written alone.
 WRITE_ROWS = 20_000
+# Lines from which a file is mapped and checked inside DuckDB rather than as a pandas frame:
+# below it, DuckDB's fixed cost per statement is more than the frame path's whole time.
+SQL_FROM_LINES = 20_000
+
+# A file mapped and checked inside DuckDB: what it was mapped from, and the outcome.
+InDuckDB = tuple[MappedInDuckDB, Checked]
 
 
 def plan_files(paths: list[Path], settings: Settings) -> Discovery:
@@ -69,25 +79,33 @@ def batches(paths: list[Path], size: int = BATCH_FILES) -> list[list[Path]]:
 
 def map_bytes(data: bytes, path: Path, settings: Settings, layout: str | None = None) -> Mapped:
     """One file's bytes to canonical rows (map_files does many at once)."""
-    [mapped] = map_files([(path, data)], settings, layout).values()
+    [mapped] = map_files([(path, data)], settings, layout, in_duckdb=False).values()
     if isinstance(mapped, UnreadableFile):
         raise mapped
     return mapped
 
 
 def map_files(
-    files: list[tuple[Path, bytes]], settings: Settings, layout: str | None = None
-) -> dict[Path, Mapped | UnreadableFile]:
+    files: list[tuple[Path, bytes]],
+    settings: Settings,
+    layout: str | None = None,
+    in_duckdb: bool = True,
+) -> dict[Path, Mapped | InDuckDB | UnreadableFile]:
     """Decode each file, split it into cells, pick its layout (the one named, else the one its
     folder is named after, else the one its header fits), and map it to canonical rows; files
-    read the same way under the same header and layout are mapped together, in one pass."""
+    read the same way under the same header and layout are mapped together, in one pass. A big
+    file is mapped and checked inside DuckDB (`in_duckdb`), where its layout allows."""
     layouts, aliases = load_layouts(settings.local_layouts), load_aliases()
-    found: dict[Path, Mapped | UnreadableFile] = {}
+    found: dict[Path, Mapped | InDuckDB | UnreadableFile] = {}
     alike: dict[tuple, list[tuple[Path, RawTable, Layout]]] = {}
     for path, data in files:
         try:
-            raw = parse_csv_text(decode(data))
+            decoded = decode(data)
             named = layout or folder_layout(path, settings.inbox, layouts)
+            if in_duckdb and (big := _in_duckdb(decoded, named, layouts, aliases)):
+                found[path] = big
+                continue
+            raw = parse_csv_text(decoded)
             chosen = choose_layout(raw.header, layouts, named)
         except UnreadableFile as err:
             found[path] = err
@@ -98,6 +116,30 @@ def map_files(
         mapped = map_many([raw for _, raw, _ in group], group[0][2], aliases)
         found |= {path: m for (path, _, _), m in zip(group, mapped, strict=True)}
     return {path: found[path] for path, _ in files}
+
+
+def _in_duckdb(
+    decoded: Decoded,
+    named: str | None,
+    layouts: dict[str, Layout],
+    aliases: dict[str, dict[str, str]],
+) -> InDuckDB | None:
+    """A big file mapped and checked in DuckDB; None where it takes the frame path (small, not
+    one record a line, or a layout mapping.py alone handles)."""
+    if decoded.utf8().count(b"\n") < SQL_FROM_LINES:
+        return None
+    delimiter = sniff_delimiter(decoded.text)
+    cells = read_arrow(decoded, delimiter)
+    if cells is None or cells.blank_lines:
+        return None
+    chosen = choose_layout(cells.header, layouts, named)
+    if not sql_ready(chosen):
+        return None
+    mapped = map_in_duckdb(cells, chosen, aliases, reading_notes(decoded, delimiter))
+    try:
+        return mapped, check_in_duckdb(mapped)
+    finally:
+        mapped.con.close()
 
 
 def ingest_batch(
@@ -125,6 +167,8 @@ def ingest_batch(
             results[index] = r  # Waiting or gone; or known: put away below
         elif isinstance(outcome := mapped[r.path], UnreadableFile):
             pending[index] = pending_unreadable(r.path, r.sha256, outcome, settings, run_id)
+        elif isinstance(outcome, tuple):
+            pending[index] = pending_mapped(r, *outcome, settings, run_id)
         else:
             checked = check_rows(outcome, found[id(outcome)])
             pending[index] = pending_mapped(r, outcome, checked, settings, run_id)

@@ -320,12 +320,12 @@ def _source_keys(cells: pd.DataFrame, layout: Layout) -> pd.Series:
 
 def derive_poll_keys(polls: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.Series:
     """A stable key for sources without poll ids: a hash of what makes a poll the same poll."""
-    fields = [_key_text(polls[name]) for name in POLL_KEY_FIELDS + extra]
+    fields = [key_text(polls[name]) for name in POLL_KEY_FIELDS + extra]
     joined = fields[0].str.cat(fields[1:], sep="|")
     return joined.map(lambda text: "pw-" + hashlib.sha256(text.encode()).hexdigest()[:20])
 
 
-def _key_text(column: pd.Series) -> pd.Series:
+def key_text(column: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(column):
         return column.dt.strftime("%Y-%m-%d").fillna("")
     return column.astype("str").str.lower().fillna("")

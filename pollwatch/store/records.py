@@ -11,6 +11,7 @@ from schemas.columns import CANONICAL_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 VALUE_COLUMNS = [name for name in CANONICAL_COLUMNS if name != "poll_key"]
 # What a poll says. Two sources that agree on these report the same poll, even if their links
@@ -53,7 +54,9 @@ class FileRecord:
     source_name: str | None
     status: str
     rows_read: int
-    polls: pd.DataFrame  # canonical columns, index = line number
+    # Canonical columns and the as-written ones: a frame indexed by line number, or an Arrow
+    # table with a line_number column (a big file, mapped inside DuckDB).
+    polls: pd.DataFrame | pa.Table
     rejects: pd.DataFrame  # line_number, column, rule, value
     rows_rejected: int
     rows_duplicate: int  # repeats inside this file, stored once

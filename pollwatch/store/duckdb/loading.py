@@ -1,9 +1,10 @@
 """One file into DuckDB in one transaction: its new polls, its corrections with the values they
 replace, its rejects and its log entry, or none of them.
 
-Rows arrive as a pandas frame and leave it once: registered with DuckDB and inserted by SQL in a
-single pass when none of their poll keys is known (the bulk case); compared with the stored rows
-in SQL when some are, so that a correction is recorded with exactly the columns it changed.
+Rows arrive as a pandas frame (small files) or an Arrow table (a file mapped inside DuckDB), are
+made one Arrow table, and are inserted by SQL in a single pass when none of their poll keys is
+known (the bulk case); compared with the stored rows in SQL when some are, so that a correction
+is recorded with exactly the columns it changed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from datetime import datetime
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pollwatch.store.duckdb.connection import first_line
 from pollwatch.store.errors import StoreWriteFailed
@@ -80,17 +83,19 @@ def load_files(
 def _merge_all(
     con: duckdb.DuckDBPyConnection, records: list[FileRecord], ingested_at: datetime
 ) -> list[LoadCounts]:
-    with_polls = [r for r in records if not r.polls.empty]
+    with_polls = [r for r in records if len(r.polls)]
     counts = {id(r): LoadCounts(0, 0, 0) for r in records}
     if with_polls:
-        incoming = pd.concat([_incoming(r, ingested_at) for r in with_polls], ignore_index=True)
+        incoming = pa.concat_tables(
+            [_incoming(r, ingested_at) for r in with_polls], promote_options="permissive"
+        )
         con.register("incoming", incoming)
         try:
             # fetchall, not fetchone: DuckDB refuses the next statement while a result is open.
             known = con.execute(
                 "SELECT count(*) FROM incoming JOIN polls USING (poll_key)"
             ).fetchall()[0][0]
-            if known == 0 and not incoming["poll_key"].duplicated().any():
+            if known == 0 and pc.count_distinct(incoming["poll_key"]).as_py() == len(incoming):
                 stored = ", ".join(STORED_COLUMNS)
                 con.execute(f"INSERT INTO polls ({stored}) SELECT {stored} FROM ({TYPED_INCOMING})")
                 counts |= {id(r): LoadCounts(len(r.polls), 0, 0) for r in with_polls}
@@ -106,13 +111,20 @@ def _merge_all(
     return [counts[id(r)] for r in records]
 
 
-def _incoming(record: FileRecord, ingested_at: datetime) -> pd.DataFrame:
-    return record.polls.reset_index().assign(
-        file_sha256=record.sha256,
-        source_name=record.source_name,
-        ingested_at=ingested_at,
-        run_id=record.run_id,
-    )
+def _incoming(record: FileRecord, ingested_at: datetime) -> pa.Table:
+    """The file's rows with their provenance, as one Arrow table (line_number a column)."""
+    polls = record.polls
+    if isinstance(polls, pd.DataFrame):
+        polls = pa.Table.from_pandas(polls.reset_index(), preserve_index=False)
+    provenance = {
+        "file_sha256": record.sha256,
+        "source_name": record.source_name,
+        "ingested_at": ingested_at,
+        "run_id": record.run_id,
+    }
+    for name, value in provenance.items():
+        polls = polls.append_column(name, pa.repeat(pa.scalar(value), len(polls)))
+    return polls
 
 
 def _log_files(
@@ -157,13 +169,9 @@ TYPED_INCOMING = (
 
 def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCounts:
     """New polls inserted; known ones compared, corrected (old values to revisions) or counted."""
-    keys = record.polls[["poll_key"]]
-    con.register("incoming_keys", keys)
-    known = con.execute(
-        "SELECT count(*) FROM incoming_keys JOIN polls USING (poll_key)"
-    ).fetchall()[0][0]
-
-    con.unregister("incoming_keys")
+    known = con.execute("SELECT count(*) FROM incoming JOIN polls USING (poll_key)").fetchall()[0][
+        0
+    ]
     stored = ", ".join(STORED_COLUMNS)
     if known == 0:  # the bulk case: nothing to compare, one pass straight into the table
         con.execute(f"INSERT INTO polls ({stored}) SELECT {stored} FROM ({TYPED_INCOMING})")

@@ -1,0 +1,269 @@
+"""A big file's mapping done inside DuckDB, over the cells the fast reader left in Arrow.
+
+A million rows through pandas cost seconds in per-column machinery and twice the file's size in
+memory. Here the rows stay in DuckDB: each field is read by SQL where its text is in the plain
+form (ISO dates, plain numbers, text with nothing to trim), and every other distinct text goes
+once through the same Python readers the small-file path uses (mapping.py, values.py) and is
+joined back. So there is one definition of how a cell is read; SQL only takes the spellings on
+which it provably agrees with it, and a test runs both paths over the same files.
+
+Layouts that drop placeholder rows or move a month-only publication date into the fieldwork
+(series files of a few hundred rows) are not mapped here: `sql_ready` says so, and they take
+the frame path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from pollwatch.map import values
+from pollwatch.map.layouts import Layout
+from pollwatch.map.mapping import (
+    AS_WRITTEN,
+    DEFAULTS,
+    POLL_KEY_FIELDS,
+    column_sources,
+    key_text,
+    parse_column,
+    translate,
+    translations,
+)
+from pollwatch.read.cells import ArrowCells
+from schemas.columns import (
+    CANONICAL_COLUMNS,
+    DATE_COLUMNS,
+    REJECT_COLUMNS,
+    SHARE_COLUMNS,
+    TEXT_COLUMNS,
+)
+from schemas.rules import literal
+
+# Text whose first and last characters are printable ASCII other than space: Python's strip()
+# leaves it as it is, so SQL can take it as it stands.
+PLAIN_TEXT = r"[!-~](?s:.*[!-~])?"
+PLAIN_NUMBER = r"[0-9]{1,15}(\.[0-9]{1,15})?"
+PLAIN_WHOLE = r"[0-9]{1,18}"
+PLAIN_DATE = r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}"
+ASCII_MISSING = tuple(sorted(t for t in values.MISSING_TOKENS if t.isascii()))
+KEY_FIELDS = tuple(name for name in POLL_KEY_FIELDS if name not in DATE_COLUMNS)
+
+
+def sql_ready(layout: Layout) -> bool:
+    return not (layout.skip_rows_without_shares or layout.month_only_published_is_fieldwork)
+
+
+@dataclass
+class MappedInDuckDB:
+    """A file mapped into the `mapped` table of `con` (canonical columns typed, `line_number`,
+    `<field>__bad` where a cell did not parse); `src` is the view of each field's text as it
+    stands in the file."""
+
+    con: duckdb.DuckDBPyConnection
+    source_name: str
+    rows_read: int
+    parse_rejects: pd.DataFrame
+    column_names: dict[str, str]
+    warnings: list[str] = field(default_factory=list)
+    rows_skipped: int = 0
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def map_in_duckdb(
+    cells: ArrowCells, layout: Layout, aliases: dict[str, dict[str, str]], notes: list[str]
+) -> MappedInDuckDB:
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    column_names, extra = column_sources(cells.header, layout)
+    table = cells.table.append_column(
+        "line_number", pa.array(range(2, 2 + cells.table.num_rows), pa.int64())
+    )
+    con.register("cells", table)
+    sources = {
+        name: f"c.{quoted(column_names[name])}"
+        if name in column_names
+        else literal(layout.constants.get(name, ""))
+        for name in CANONICAL_COLUMNS
+    }
+    keys = {f"key_{i}": f"c.{quoted(c)}" for i, c in enumerate(layout.poll_key_columns)}
+    con.execute(
+        "CREATE TEMP VIEW src AS SELECT c.line_number, "
+        + ", ".join(f"{expr} AS {quoted(name)}" for name, expr in (sources | keys).items())
+        + " FROM cells c"
+    )
+    fields, joins, rules = [], [], {}
+    for name in CANONICAL_COLUMNS:
+        got, rule = _field(con, name, layout, aliases)
+        fields += got
+        joins.append(f"LEFT JOIN lk_{name} ON lk_{name}.raw = s.{quoted(name)}")
+        rules[name] = rule
+    for key in keys:
+        plain = _plain_test(key, PLAIN_TEXT)
+        _lookup(con, key, plain, lambda text: pd.DataFrame({"value": values.clean_text(text)}))
+        fields.append(f"CASE WHEN {plain} THEN {_plain_text(key)} ELSE lk_{key}.value END AS {key}")
+        joins.append(f"LEFT JOIN lk_{key} ON lk_{key}.raw = s.{key}")
+    con.execute(
+        "CREATE TEMP TABLE parsed AS SELECT s.line_number, "
+        + ", ".join(fields)
+        + " FROM src s "
+        + " ".join(joins)
+    )
+    con.execute("CREATE TEMP TABLE mapped AS " + _settled(layout, column_names, list(keys)))
+    con.execute("DROP TABLE parsed")
+    parse_rejects = con.execute(
+        " UNION ALL ".join(
+            f"SELECT m.line_number, '{name}' AS \"column\", {literal(rules[name])} AS rule,"
+            f" s.{quoted(name)} AS value FROM mapped m JOIN src s USING (line_number)"
+            f" WHERE m.{name}__bad"
+            for name in CANONICAL_COLUMNS
+        )
+        + " ORDER BY line_number"
+    ).df()
+    return MappedInDuckDB(
+        con,
+        layout.name,
+        cells.table.num_rows,
+        parse_rejects[list(REJECT_COLUMNS)],
+        column_names,
+        [*notes, *extra],
+    )
+
+
+def _plain_test(name: str, pattern: str) -> str:
+    return f"regexp_full_match(s.{quoted(name)}, '{pattern}')"
+
+
+def _plain_text(name: str) -> str:
+    missing = ", ".join(map(literal, ASCII_MISSING))
+    return f"CASE WHEN lower(s.{quoted(name)}) IN ({missing}) THEN NULL ELSE s.{quoted(name)} END"
+
+
+def _field(
+    con: duckdb.DuckDBPyConnection, name: str, layout: Layout, aliases: dict[str, dict[str, str]]
+) -> tuple[list[str], str]:
+    """The SELECT items of one field (value, `__bad`, and the extras the later steps use), with
+    its lookup table of non-plain texts registered; and the rule a bad cell broke."""
+    column = f"s.{quoted(name)}"
+    plain, plain_value = "false", "NULL"
+    if not translations(name, layout, aliases):
+        if name in TEXT_COLUMNS:
+            plain, plain_value = _plain_test(name, PLAIN_TEXT), _plain_text(name)
+        elif name in SHARE_COLUMNS:
+            plain = _plain_test(name, PLAIN_NUMBER)
+            plain_value = f"CAST({column} AS DOUBLE)"
+        elif name == "sample_size":
+            plain = _plain_test(name, PLAIN_WHOLE)
+            plain_value = f"CAST({column} AS BIGINT)"
+        elif name in DATE_COLUMNS and not layout.date_formats:
+            plain_value = f"TRY_CAST({column} AS DATE)::TIMESTAMP"
+            plain = f"({_plain_test(name, PLAIN_DATE)} AND {plain_value} IS NOT NULL)"
+    rule = parse_column(name, pd.Series([], dtype="str"), layout).rule
+
+    def read(text: pd.Series) -> pd.DataFrame:
+        translated = translate(name, text, layout, aliases)
+        parsed = parse_column(name, translated, layout)
+        found = {"value": parsed.values, "bad": parsed.bad}
+        if name in ("fieldwork_start", "fieldwork_end"):
+            found["other"] = parse_column(name, translated, layout, other_end=True).values
+        if name in KEY_FIELDS:  # missing stays missing: a default may fill it first
+            found["key"] = key_text(parsed.values).where(parsed.values.notna())
+        if name in AS_WRITTEN:
+            found["written"] = values.clean_text(text)
+        return pd.DataFrame(found)
+
+    extras = _lookup(con, name, plain, read)
+    lk = f"lk_{name}"
+    items = [
+        f"CASE WHEN {plain} THEN {plain_value} ELSE {lk}.value END AS {name}",
+        f"(NOT {plain} AND coalesce({lk}.bad, false)) AS {name}__bad",
+    ]
+    if "other" in extras:  # a plain date is a day: it reads the same at either end
+        items.append(f"CASE WHEN {plain} THEN {plain_value} ELSE {lk}.other END AS {name}__other")
+    if "key" in extras:
+        items.append(f"{lk}.key AS {name}__key")  # never plain: these fields are looked up
+    if "written" in extras:  # pollster and leader are always looked up (alias tables)
+        items.append(f"{lk}.written AS {name}__written")
+    return items, rule
+
+
+def _lookup(con: duckdb.DuckDBPyConnection, name: str, plain: str, read) -> list[str]:
+    """Register lk_<name>: each distinct non-plain text of the field and what `read` makes of
+    it (a frame of named result columns). Returns those column names."""
+    distinct = con.sql(
+        f"SELECT DISTINCT s.{quoted(name)} AS raw FROM src s WHERE NOT {plain}"
+    ).to_arrow_table()
+    text = distinct.column("raw").to_pandas().astype("str")
+    found = read(text).reset_index(drop=True)
+    found.insert(0, "raw", text.reset_index(drop=True))
+    table = pa.Table.from_pandas(found, preserve_index=False)
+    con.register(f"lk_{name}", table)
+    return list(found.columns[1:])
+
+
+def _settled(layout: Layout, column_names: dict[str, str], keys: list[str]) -> str:
+    """The cross-field steps of mapping.map_rows, as SQL over `parsed`: fieldwork periods, terms
+    of office, defaults and poll keys."""
+    start, end = "fieldwork_start", "fieldwork_end"
+    if layout.date_precision == "month":
+        start_p, end_p = f"date_trunc('month', {start})", f"last_day({end})::TIMESTAMP"
+    elif layout.date_precision == "week_ending":
+        start_p, end_p = f"{end} - INTERVAL 6 DAY", end
+    else:
+        start_p, end_p = start, end
+    fill_end = (
+        f"{end} IS NULL AND {start}__other IS NOT NULL AND {start}__other IS DISTINCT FROM {start}"
+    )
+    fill_start = (
+        f"{start} IS NULL AND {end}__other IS NOT NULL AND {end}__other IS DISTINCT FROM {end}"
+    )
+    periods = (
+        f"SELECT * REPLACE (CASE WHEN {fill_start} THEN {end}__other ELSE {start_p} END AS {start},"
+        f" CASE WHEN {fill_end} THEN {start}__other ELSE {end_p} END AS {end}) FROM parsed"
+    )
+    leader, leader_key = "leader", "leader__key"
+    for term in layout.leader_by_date:  # a later term wins, as it does in mapping.py
+        held = f"{end} BETWEEN {literal(term.start)} AND {literal(term.end)}"
+        leader = f"CASE WHEN {held} THEN {literal(term.leader)} ELSE {leader} END"
+        key = key_text(pd.Series([term.leader], dtype="str")).iloc[0]
+        leader_key = f"CASE WHEN {held} THEN {literal(key)} ELSE {leader_key} END"
+    population_key = key_text(pd.Series([DEFAULTS["population"]], dtype="str")).iloc[0]
+    key_texts = {
+        "pollster": "pollster__key",
+        "leader": leader_key,
+        "metric": "metric__key",
+        "population": f"coalesce(population__key, {literal(population_key)})",
+        start: f"strftime({start}, '%Y-%m-%d')",
+        end: f"strftime({end}, '%Y-%m-%d')",
+    }
+    derived = (
+        "'pw-' || left(sha256("
+        + " || '|' || ".join(f"coalesce({key_texts[name]}, '')" for name in POLL_KEY_FIELDS)
+        + "), 20)"
+    )
+    from_source = "NULL"
+    if keys:
+        prefix = [literal(layout.poll_key_prefix)] if layout.poll_key_prefix else []
+        from_source = " || '-' || ".join([*prefix, *keys])
+    as_written = ", ".join(
+        f"{name}__written AS {name}_as_written"
+        if name in column_names
+        else f"NULL::VARCHAR AS {name}_as_written"
+        for name in AS_WRITTEN
+    )
+    bad = ", ".join(f"{name}__bad" for name in CANONICAL_COLUMNS)
+    typed = ", ".join(
+        {
+            "leader": f"{leader} AS leader",
+            "population": f"coalesce(population, {literal(DEFAULTS['population'])}) AS population",
+            "mode": f"coalesce(mode, {literal(DEFAULTS['mode'])}) AS mode",
+            "poll_key": f"coalesce(poll_key, {from_source}, {derived}) AS poll_key",
+        }.get(name, name)
+        for name in CANONICAL_COLUMNS
+    )
+    return f"SELECT line_number, {typed}, {as_written}, {bad} FROM ({periods})"

@@ -1,0 +1,103 @@
+"""The poll contract checked inside DuckDB, for a file mapped there (map/sql.py).
+
+The column rules are the SQL form of the declarations in schemas/polls.py (schemas/rules.py
+writes both forms), so they run where the rows are. The row-wide rules stay pandera checks: they
+run on a narrow frame of the six columns they compare, which costs little even for a million
+rows. Repeats and conflicts of one poll key are found in SQL and judged by the same code as on
+the frame path, on those rows only.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+
+from pollwatch.map.sql import MappedInDuckDB, quoted
+from pollwatch.validate.checks import (
+    Checked,
+    in_file_terms,
+    not_parse_failures,
+    repeats_and_conflicts,
+)
+from schemas.columns import CANONICAL_COLUMNS, REJECT_COLUMNS
+from schemas.polls import (
+    COLUMN_RULES,
+    NULLABLE,
+    ROW_RULE_FRAME,
+    validate_polls,
+)
+from schemas.rules import literal
+
+STORED = (*CANONICAL_COLUMNS, "pollster_as_written", "leader_as_written")
+
+
+def check_in_duckdb(mapped: MappedInDuckDB) -> Checked:
+    """Split the `mapped` table into rows to store (an Arrow table) and rejects."""
+    con = mapped.con
+    found = pd.concat([_column_rejects(mapped), _row_rejects(mapped)], ignore_index=True)
+    rejects = pd.concat(
+        [mapped.parse_rejects, not_parse_failures(found, mapped.parse_rejects)],
+        ignore_index=True,
+    )
+    con.register("rejected", pa.table({"line_number": rejects["line_number"].astype("int64")}))
+    shared = _frame(
+        con.sql(
+            "WITH kept AS (SELECT * FROM mapped ANTI JOIN rejected USING (line_number))"
+            f" SELECT line_number, {', '.join(CANONICAL_COLUMNS)} FROM kept"
+            " WHERE poll_key IN (SELECT poll_key FROM kept GROUP BY poll_key HAVING count(*) > 1)"
+            " ORDER BY line_number"
+        ).to_arrow_table()
+    )
+    repeated, conflicts, warnings = repeats_and_conflicts(shared, mapped.warnings)
+    if not conflicts.empty:
+        rejects = pd.concat([rejects, conflicts], ignore_index=True)
+    dropped = pd.concat([rejects["line_number"], pd.Series(repeated, dtype="int64")])
+    con.register("dropped", pa.table({"line_number": dropped.astype("int64")}))
+    polls = con.sql(
+        f"SELECT line_number, {', '.join(STORED)} FROM mapped"
+        " ANTI JOIN dropped USING (line_number) ORDER BY line_number"
+    ).to_arrow_table()
+    return Checked(polls, in_file_terms(rejects, mapped.column_names), len(repeated), warnings)
+
+
+def _column_rejects(mapped: MappedInDuckDB) -> pd.DataFrame:
+    """Every broken column rule, with the cell as it stands in the file."""
+    failing = []
+    for name in CANONICAL_COLUMNS:
+        column = f"m.{name}"
+        if name not in NULLABLE:
+            failing.append((name, "not_nullable", f"{column} IS NULL"))
+        for rule in COLUMN_RULES.get(name, ()):
+            failing.append((name, rule.name, f"NOT {rule.sql(column)}"))
+    found = mapped.con.execute(
+        " UNION ALL ".join(
+            f'SELECT m.line_number, {literal(name)} AS "column", {literal(rule)} AS rule,'
+            f" s.{quoted(name)} AS value FROM mapped m JOIN src s USING (line_number)"
+            f" WHERE {test} AND NOT m.{name}__bad"
+            for name, rule, test in failing
+        )
+    ).df()
+    return found[list(REJECT_COLUMNS)]
+
+
+def _row_rejects(mapped: MappedInDuckDB) -> pd.DataFrame:
+    """The row-wide rules, by pandera, on the columns they compare."""
+    columns = list(ROW_RULE_FRAME.columns)
+    frame = _frame(
+        mapped.con.sql(f"SELECT line_number, {', '.join(columns)} FROM mapped").to_arrow_table()
+    )
+    return validate_polls(frame, ROW_RULE_FRAME)
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    """Rows from DuckDB as the frame path types them, indexed by line number."""
+    frame = table.to_pandas(
+        types_mapper={
+            pa.string(): pd.StringDtype("pyarrow", na_value=float("nan")),
+            pa.int64(): pd.Int64Dtype(),
+        }.get
+    )
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            frame[column] = frame[column].astype("datetime64[us]")
+    return frame.set_index("line_number").rename_axis("line_number")
