@@ -18,7 +18,7 @@ from schemas.columns import (
     SHARE_COLUMNS,
 )
 from schemas.countries import ISO_3166_ALPHA2
-from schemas.rules import Rule
+from schemas.rules import RowRule, Rule
 
 # Three shares, each rounded by its pollster to a whole point, can add up to 101.5.
 SHARES_ROUNDING_TOLERANCE = 1.5
@@ -64,27 +64,29 @@ NULLABLE = frozenset(
 )
 
 
-def _fieldwork_order(df: pd.DataFrame) -> pd.Series:
-    missing = df["fieldwork_start"].isna() | df["fieldwork_end"].isna()
-    return missing | (df["fieldwork_end"] >= df["fieldwork_start"])
-
-
-def _published_after_fieldwork(df: pd.DataFrame) -> pd.Series:
-    missing = df["published"].isna() | df["fieldwork_end"].isna()
-    return missing | (df["published"] >= df["fieldwork_end"])
-
-
-def _shares_sum(df: pd.DataFrame) -> pd.Series:
-    shares = df[list(SHARE_COLUMNS)]
-    out_of_range = ((shares < 0) | (shares > 100)).any(axis=1)
-    return out_of_range | (shares.fillna(0).sum(axis=1) <= 100 + SHARES_ROUNDING_TOLERANCE)
-
-
 ROW_RULES = (
-    pa.Check(_fieldwork_order, name="fieldwork_end_not_before_start"),
-    pa.Check(_published_after_fieldwork, name="published_not_before_fieldwork_end"),
-    pa.Check(_shares_sum, name="shares_sum_at_most_100"),
+    RowRule(
+        "fieldwork_end_not_before_start",
+        "not_before",
+        ("fieldwork_start", "fieldwork_end"),
+        reported="fieldwork_end",
+    ),
+    RowRule(
+        "published_not_before_fieldwork_end",
+        "not_before",
+        ("fieldwork_end", "published"),
+        reported="published",
+    ),
+    RowRule(
+        "shares_sum_at_most_100",
+        "sum_at_most",
+        SHARE_COLUMNS,
+        reported="+".join(SHARE_COLUMNS),
+        bound=100 + SHARES_ROUNDING_TOLERANCE,
+    ),
 )
+# A row-wide rule is reported once per row, against the column a person would edit to fix it.
+ROW_RULE_COLUMNS = {rule.name: (rule.reported, rule.columns) for rule in ROW_RULES}
 
 # One measured share of one leader by one pollster over one fieldwork period. The frame's index
 # is the line number in the source file, so every failure points at a line.
@@ -97,39 +99,18 @@ POLL_RECORD = pa.DataFrameSchema(
         )
         for name, kind in COLUMN_TYPES.items()
     },
-    checks=list(ROW_RULES),
+    checks=[rule.check() for rule in ROW_RULES],
     strict=True,
     ordered=False,
     name="PollRecord",
 )
-# The row-wide rules alone, over the columns they compare: where the column rules ran as SQL.
-ROW_RULE_FRAME = pa.DataFrameSchema(
-    {
-        name: pa.Column(COLUMN_TYPES[name], nullable=True)
-        for name in ("fieldwork_start", "fieldwork_end", "published", *SHARE_COLUMNS)
-    },
-    checks=list(ROW_RULES),
-    strict=True,
-    ordered=False,
-    name="PollRecord row rules",
-)
 
 
-# Row-wide rules pass when a value they compare is missing or out of range: that value is
-# reported by its own column's rule, once. A row-wide rule is reported once per row, against the
-# column a person would edit to fix it.
-ROW_RULE_COLUMNS = {
-    "fieldwork_end_not_before_start": ("fieldwork_end", ("fieldwork_start", "fieldwork_end")),
-    "published_not_before_fieldwork_end": ("published", ("fieldwork_end", "published")),
-    "shares_sum_at_most_100": ("+".join(SHARE_COLUMNS), SHARE_COLUMNS),
-}
-
-
-def validate_polls(frame: pd.DataFrame, schema: pa.DataFrameSchema = POLL_RECORD) -> pd.DataFrame:
+def validate_polls(frame: pd.DataFrame) -> pd.DataFrame:
     """One reject row (line, column, rule, value) per broken rule of every row: lazily, so that
     everything wrong is reported in one pass."""
     try:
-        schema.validate(frame, lazy=True)
+        POLL_RECORD.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
         return _failure_cases_to_rejects(errors.failure_cases, frame)
     return pd.DataFrame({name: pd.Series(dtype="object") for name in REJECT_COLUMNS})
@@ -165,20 +146,23 @@ def _failure_cases_to_rejects(cases: pd.DataFrame, frame: pd.DataFrame) -> pd.Da
             }
         )
     ]
-    for rule, (column, involved) in ROW_RULE_COLUMNS.items():
-        failed = frame.loc[lines[rules == rule].unique(), list(involved)]
-        if failed.empty:
-            continue
-        shown = [name + "=" + failed[name].map(format_value) for name in involved]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "line_number": failed.index.to_numpy(),
-                    "column": column,
-                    "rule": rule,
-                    "value": shown[0].str.cat(shown[1:], sep=", ").to_numpy(),
-                }
-            )
-        )
+    for rule in ROW_RULES:
+        failed = frame.loc[lines[rules == rule.name].unique(), list(rule.columns)]
+        if not failed.empty:
+            parts.append(row_rule_rejects(rule, failed))
     rejects = pd.concat(parts, ignore_index=True)
     return rejects.sort_values(["line_number", "column"], kind="stable", ignore_index=True)
+
+
+def row_rule_rejects(rule: RowRule, failed: pd.DataFrame) -> pd.DataFrame:
+    """A reject per row that broke `rule` (`failed`: its compared values, by line), showing
+    them as `fieldwork_start=2023-01-05, fieldwork_end=2023-01-01`."""
+    shown = [name + "=" + failed[name].map(format_value) for name in rule.columns]
+    return pd.DataFrame(
+        {
+            "line_number": failed.index.to_numpy(),
+            "column": rule.reported,
+            "rule": rule.name,
+            "value": shown[0].str.cat(shown[1:], sep=", ").to_numpy(),
+        }
+    )

@@ -1,5 +1,6 @@
-"""Rules on one column's values, declared once and checked two ways: by pandera on a frame, and by
-DuckDB as SQL where a big file is mapped without leaving the database.
+"""Rules on one column's values and on a row's values together, declared once and checked two
+ways: by pandera on a frame, and by DuckDB as SQL where a big file is mapped without leaving the
+database.
 
 A rule is data (a kind and its bounds), not a function, so that both forms are generated from
 the one declaration and cannot drift apart. Each rule passes a missing value: whether a column
@@ -75,3 +76,47 @@ def literal(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"no SQL literal for {value!r}")
     return repr(value)
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule comparing a row's values: `columns` are those it compares, `reported` the column
+    a person would edit to fix it. It passes where a value it needs is missing or out of its
+    column's range: that value is reported by its own column's rule, once."""
+
+    name: str
+    kind: str  # "not_before": columns[1] on or after columns[0]; "sum_at_most": total <= bound
+    columns: tuple[str, ...]
+    reported: str
+    bound: float = 0.0
+    value_range: tuple[float, float] = (0, 100)
+
+    def check(self) -> pa.Check:
+        return pa.Check(self.passes, name=self.name)
+
+    def passes(self, df):
+        """True for each row of the frame `df` that keeps the rule."""
+        if self.kind == "not_before":
+            first, then = (df[c] for c in self.columns)
+            return first.isna() | then.isna() | (then >= first)
+        if self.kind == "sum_at_most":
+            values = df[list(self.columns)]
+            low, high = self.value_range
+            out_of_range = ((values < low) | (values > high)).any(axis=1)
+            return out_of_range | (values.fillna(0).sum(axis=1) <= self.bound)
+        raise ValueError(f"unknown row rule kind {self.kind!r}")
+
+    def sql(self) -> str:
+        """A DuckDB predicate, over the columns by name, true for each row that keeps the rule."""
+        if self.kind == "not_before":
+            first, then = self.columns
+            return f"({first} IS NULL OR {then} IS NULL OR {then} >= {first})"
+        if self.kind == "sum_at_most":
+            low, high = self.value_range
+            outside = " OR ".join(
+                f"coalesce({c} < {literal(low)} OR {c} > {literal(high)}, false)"
+                for c in self.columns
+            )
+            total = " + ".join(f"coalesce({c}, 0)" for c in self.columns)
+            return f"({outside} OR {total} <= {literal(self.bound)})"
+        raise ValueError(f"unknown row rule kind {self.kind!r}")

@@ -28,6 +28,7 @@ from pollwatch.map.layouts import Layout, choose_layout, folder_layout, load_ali
 from pollwatch.map.mapping import Mapped, map_many
 from pollwatch.map.sql import MappedInDuckDB, map_in_duckdb, sql_ready
 from pollwatch.read.cells import (
+    SNIFF_CHARS,
     RawTable,
     parse_csv_text,
     read_arrow,
@@ -128,7 +129,7 @@ def _in_duckdb(
     one record a line, or a layout mapping.py alone handles)."""
     if decoded.utf8().count(b"\n") < SQL_FROM_LINES:
         return None
-    delimiter = sniff_delimiter(decoded.text)
+    delimiter = sniff_delimiter(decoded.head(SNIFF_CHARS + 1))
     cells = read_arrow(decoded, delimiter)
     if cells is None or cells.blank_lines:
         return None

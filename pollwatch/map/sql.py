@@ -84,7 +84,12 @@ def map_in_duckdb(
     table = cells.table.append_column(
         "line_number", pa.array(range(2, 2 + cells.table.num_rows), pa.int64())
     )
-    con.register("cells", table)
+    # Into DuckDB's own storage once: each field's queries then scan a native column instead of
+    # converting Arrow text again.
+    con.register("arrow_cells", table)
+    con.execute("CREATE TEMP TABLE cells AS SELECT * FROM arrow_cells")
+    con.unregister("arrow_cells")
+    del table
     sources = {
         name: f"c.{quoted(column_names[name])}"
         if name in column_names
@@ -109,13 +114,12 @@ def map_in_duckdb(
         fields.append(f"CASE WHEN {plain} THEN {_plain_text(key)} ELSE lk_{key}.value END AS {key}")
         joins.append(f"LEFT JOIN lk_{key} ON lk_{key}.raw = s.{key}")
     con.execute(
-        "CREATE TEMP TABLE parsed AS SELECT s.line_number, "
+        "CREATE TEMP VIEW parsed AS SELECT s.line_number, "
         + ", ".join(fields)
         + " FROM src s "
         + " ".join(joins)
     )
     con.execute("CREATE TEMP TABLE mapped AS " + _settled(layout, column_names, list(keys)))
-    con.execute("DROP TABLE parsed")
     parse_rejects = con.execute(
         " UNION ALL ".join(
             f"SELECT m.line_number, '{name}' AS \"column\", {literal(rules[name])} AS rule,"

@@ -55,7 +55,7 @@ def normalise_header(name: str) -> str:
 def parse_csv_text(decoded: Decoded | str) -> RawTable:
     if isinstance(decoded, str):
         decoded = Decoded(decoded, "utf-8", False)
-    delimiter = sniff_delimiter(decoded.text)
+    delimiter = sniff_delimiter(decoded.head(SNIFF_CHARS + 1))
     table = _read_fast(decoded, delimiter) or _read_exact(decoded.text, delimiter)
     table.encoding, table.delimiter = decoded.encoding, delimiter
     table.notes = reading_notes(decoded, delimiter)
@@ -98,6 +98,10 @@ def _read_exact(text: str, delimiter: str) -> RawTable:
 def _refuse_huge_cells(table: pa.Table) -> None:
     """The same bound as the record-by-record reader: a cell this long is not poll data."""
     for column in table.columns:
+        # Bytes first (read from the offsets, no pass over the text): a cell of more
+        # characters than the limit has at least that many bytes.
+        if (pc.max(pc.binary_length(column)).as_py() or 0) <= MAX_FIELD_CHARS:
+            continue
         lengths = pc.utf8_length(column)
         longest = pc.max(lengths).as_py()
         if longest is not None and longest > MAX_FIELD_CHARS:
@@ -184,7 +188,8 @@ def _read_fast(decoded: Decoded, delimiter: str) -> RawTable | None:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The candidate that splits the first records into the same, largest number of fields."""
+    """The candidate that splits the first records into the same, largest number of fields
+    (`text`: the file's text, or its first SNIFF_CHARS characters and one more)."""
     sample = text[:SNIFF_CHARS]
     best, best_score = ",", (0.0, 0)
     for delimiter in DELIMITER_NAMES:
@@ -194,7 +199,7 @@ def sniff_delimiter(text: str) -> str:
             ][:SNIFF_RECORDS]
         except csv.Error:
             continue
-        if len(rows) > 1 and not text.startswith(sample):
+        if len(rows) > 1 and len(text) > len(sample):
             rows = rows[:-1]  # the last record of a cut sample may be cut too
         widths = [len(r) for r in rows]
         if not widths or widths[0] < 2:

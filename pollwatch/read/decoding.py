@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
 
 
 class UnreadableFile(Exception):
@@ -31,19 +30,38 @@ BYTE_ORDER_MARKS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 MARKUP_STARTS = ("<?xml", "<!doctype", "<html", "<head", "<body")
+MARKUP_CHARS = 64 * 1024
 # In cp1251 text, Cyrillic letters (bytes 0xC0-0xFF) come in whole words; in cp1252 text the
 # same bytes are accented Latin letters, mostly alone between ASCII ones.
 HIGH_LETTER_RUN = re.compile(rb"[\xc0-\xff\xa8\xb8\xaa\xba\xaf\xbf\xb2\xb3\xa5\xb4]{2,}")
 HIGH_LETTER = re.compile(rb"[\xc0-\xff]")
 
 
-@dataclass
 class Decoded:
-    text: str
-    encoding: str
-    guessed: bool  # True when no byte-order mark or valid UTF-8 said so
-    # The file's own bytes when they are the UTF-8 of `text` (saves encoding it again).
-    utf8_bytes: bytes | None = None
+    """A file's text, its encoding, and whether that encoding was a guess (no byte-order mark
+    or valid UTF-8 said so). ASCII text is kept as its bytes and made a str only if asked:
+    a big file's fast path reads the bytes and never needs it."""
+
+    def __init__(
+        self, text: str | None, encoding: str, guessed: bool, utf8_bytes: bytes | None = None
+    ):
+        self._text = text
+        self.encoding = encoding
+        self.guessed = guessed
+        # The file's own bytes when they are the UTF-8 of the text (saves encoding it again).
+        self.utf8_bytes = utf8_bytes
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.utf8_bytes.decode("utf-8")
+        return self._text
+
+    def head(self, chars: int) -> str:
+        """The first `chars` characters (all of them if fewer), without decoding the rest."""
+        if self._text is None and self.utf8_bytes.isascii():
+            return self.utf8_bytes[:chars].decode("ascii")
+        return self.text[:chars]
 
     def utf8(self) -> bytes:
         return self.utf8_bytes if self.utf8_bytes is not None else self.text.encode("utf-8")
@@ -56,7 +74,7 @@ def decode(data: bytes) -> Decoded:
             rule="empty_file",
         )
     decoded = _decode_text(data)
-    _refuse_markup(decoded.text)
+    _refuse_markup(decoded.head(MARKUP_CHARS))
     return decoded
 
 
@@ -71,6 +89,8 @@ def _decode_text(data: bytes) -> Decoded:
         raise UnreadableFile(
             "not a CSV: binary data (NUL bytes), or UTF-16 without a byte-order mark"
         )
+    if data.isascii():
+        return Decoded(None, "utf-8", False, data)
     try:
         return Decoded(data.decode("utf-8"), "utf-8", False, data)
 

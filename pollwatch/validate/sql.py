@@ -1,10 +1,10 @@
 """The poll contract checked inside DuckDB, for a file mapped there (map/sql.py).
 
-The column rules are the SQL form of the declarations in schemas/polls.py (schemas/rules.py
-writes both forms), so they run where the rows are. The row-wide rules stay pandera checks: they
-run on a narrow frame of the six columns they compare, which costs little even for a million
-rows. Repeats and conflicts of one poll key are found in SQL and judged by the same code as on
-the frame path, on those rows only.
+The column and row rules are the SQL form of the declarations in schemas/polls.py
+(schemas/rules.py writes both the pandera and the SQL form of each), so they run where the rows
+are; only the failing rows come out, to be shown as the frame path shows them. Repeats and
+conflicts of one poll key are found in SQL and judged by the same code as on the frame path, on
+those rows only.
 """
 
 from __future__ import annotations
@@ -20,12 +20,7 @@ from pollwatch.validate.checks import (
     repeats_and_conflicts,
 )
 from schemas.columns import CANONICAL_COLUMNS, REJECT_COLUMNS
-from schemas.polls import (
-    COLUMN_RULES,
-    NULLABLE,
-    ROW_RULE_FRAME,
-    validate_polls,
-)
+from schemas.polls import COLUMN_RULES, NULLABLE, ROW_RULES, row_rule_rejects
 from schemas.rules import literal
 
 STORED = (*CANONICAL_COLUMNS, "pollster_as_written", "leader_as_written")
@@ -54,8 +49,7 @@ def check_in_duckdb(mapped: MappedInDuckDB) -> Checked:
     dropped = pd.concat([rejects["line_number"], pd.Series(repeated, dtype="int64")])
     con.register("dropped", pa.table({"line_number": dropped.astype("int64")}))
     polls = con.sql(
-        f"SELECT line_number, {', '.join(STORED)} FROM mapped"
-        " ANTI JOIN dropped USING (line_number) ORDER BY line_number"
+        f"SELECT line_number, {', '.join(STORED)} FROM mapped ANTI JOIN dropped USING (line_number)"
     ).to_arrow_table()
     return Checked(polls, in_file_terms(rejects, mapped.column_names), len(repeated), warnings)
 
@@ -81,12 +75,20 @@ def _column_rejects(mapped: MappedInDuckDB) -> pd.DataFrame:
 
 
 def _row_rejects(mapped: MappedInDuckDB) -> pd.DataFrame:
-    """The row-wide rules, by pandera, on the columns they compare."""
-    columns = list(ROW_RULE_FRAME.columns)
-    frame = _frame(
-        mapped.con.sql(f"SELECT line_number, {', '.join(columns)} FROM mapped").to_arrow_table()
+    """The row-wide rules as SQL; the few failing rows' values are shown as the frame path
+    shows them."""
+    parts = []
+    for rule in ROW_RULES:
+        failed = _frame(
+            mapped.con.sql(
+                f"SELECT line_number, {', '.join(rule.columns)} FROM mapped WHERE NOT {rule.sql()}"
+            ).to_arrow_table()
+        )
+        if not failed.empty:
+            parts.append(row_rule_rejects(rule, failed))
+    return (
+        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(REJECT_COLUMNS))
     )
-    return validate_polls(frame, ROW_RULE_FRAME)
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:

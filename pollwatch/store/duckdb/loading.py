@@ -13,6 +13,7 @@ import contextlib
 from datetime import datetime
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -122,8 +123,11 @@ def _incoming(record: FileRecord, ingested_at: datetime) -> pa.Table:
         "ingested_at": ingested_at,
         "run_id": record.run_id,
     }
-    for name, value in provenance.items():
-        polls = polls.append_column(name, pa.repeat(pa.scalar(value), len(polls)))
+    every_row = pa.array(np.zeros(len(polls), dtype=np.int32))
+    for name, value in provenance.items():  # one value per file: a dictionary of one entry
+        polls = polls.append_column(
+            name, pa.DictionaryArray.from_arrays(every_row, pa.array([value]))
+        )
     return polls
 
 

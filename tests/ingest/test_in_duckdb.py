@@ -1,0 +1,147 @@
+"""Big files are mapped and checked inside DuckDB: the rows stored and every reject must be what
+the frame path gives for the same bytes, and a big drop must end as a small one would."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+import pytest
+
+from pollwatch.ingest import steps
+from pollwatch.ingest.run import run_ingest
+from pollwatch.map.mapping import Mapped
+from pollwatch.validate.checks import check_rows
+from tests.helpers import REAL, monthly_rows, poll_row, query, write_csv
+
+
+def csv_bytes(rows: list[dict[str, str]], delimiter: str = ",", encoding: str = "utf-8") -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter=delimiter)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def messy_rows() -> list[dict[str, str]]:
+    """Every kind of cell the frame path reads, good and bad, with repeats and a conflict."""
+    rows = monthly_rows(12)
+    rows[0].update(poll_key="k-1", fieldwork_start="24.03.2022", fieldwork_end="3/30/2022")
+    rows[1].update(poll_key=" k-2 ", positive_pct="71,5", negative_pct="27 %", sample_size="1 600")
+    rows[2].update(positive_pct="140", negative_pct="", undecided_pct="")  # out of range
+    rows[3].update(fieldwork_start="2023-05", fieldwork_end="")  # a month: its end is filled in
+    rows[4].update(fieldwork_end="2014-01-01")  # ends before it starts
+    rows[5].update(country="XX", mode="Face-to-face", population="N/A")
+    rows[6].update(sample_size="1600.5", tracking="maybe", published="2031-13-45")
+    rows[7].update(pollster="  Левада-Центр ", leader="Путин", positive_pct="abc")
+    rows[8].update(poll_key="dup", positive_pct="60", negative_pct="30", undecided_pct="10")
+    rows[9] = dict(rows[8])  # an exact repeat: stored once
+    rows[10].update(poll_key="clash", positive_pct="55")
+    rows[11] = dict(rows[10], positive_pct="56")  # one poll, two values: both rejected
+    rows.append(poll_row(fieldwork_start="1 March 2022", fieldwork_end="марта 2022", notes="x"))
+    rows.append(poll_row(pollster="", leader="   ", fieldwork_end="2099-01-01"))
+    rows.append(poll_row(positive_pct="60", negative_pct="50", undecided_pct="5"))  # sum 115
+    rows.append(poll_row(published="2022-02-01", sample_size="0", source_url="NULL"))
+    return rows
+
+
+def both_paths(monkeypatch, settings, data: bytes, layout: str | None = None):
+    monkeypatch.setattr(steps, "SQL_FROM_LINES", 0)
+    path = settings.inbox / "drop.csv"
+    [framed] = steps.map_files([(path, data)], settings, layout, in_duckdb=False).values()
+    [in_duckdb] = steps.map_files([(path, data)], settings, layout).values()
+    assert isinstance(framed, Mapped) and isinstance(in_duckdb, tuple), "a path was not taken"
+    return check_rows(framed), in_duckdb[1]
+
+
+def stored(polls) -> list[tuple]:
+    frame = polls.reset_index() if isinstance(polls, pd.DataFrame) else polls.to_pandas()
+    frame = frame.sort_values("line_number", ignore_index=True)
+    for name in ("fieldwork_start", "fieldwork_end", "published"):
+        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[us]")
+    return [
+        tuple(None if pd.isna(v) else v for v in row)
+        for row in frame.astype(object).itertuples(index=False)
+    ]
+
+
+def assert_same(framed, in_duckdb):
+    assert stored(in_duckdb.polls) == stored(framed.polls)
+    assert (
+        in_duckdb.rejects.astype(str).values.tolist() == framed.rejects.astype(str).values.tolist()
+    )
+    assert (in_duckdb.warnings, in_duckdb.rows_duplicate) == (
+        framed.warnings,
+        framed.rows_duplicate,
+    )
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "encoding"), [(",", "utf-8"), (";", "cp1251"), ("\t", "utf-8-sig")]
+)
+def test_a_messy_canonical_file_gives_the_same_rows_and_rejects_both_ways(
+    monkeypatch, settings, delimiter, encoding
+):
+    framed, in_duckdb = both_paths(
+        monkeypatch, settings, csv_bytes(messy_rows(), delimiter, encoding)
+    )
+    assert len(framed.rejects) > 10 and len(framed.polls) >= 3  # the file tests something
+    assert framed.rows_duplicate == 1 and "same_poll_key_different_values" in set(
+        framed.rejects["rule"]
+    )
+    assert_same(framed, in_duckdb)
+
+
+def test_rows_without_a_poll_key_get_the_same_derived_key_both_ways(monkeypatch, settings):
+    rows = [
+        poll_row(
+            pollster=p, fieldwork_start=f"2022-0{m}-01", fieldwork_end=f"2022-0{m}-20", published=""
+        )
+        for p in ("FOM", "ВЦИОМ")
+        for m in (1, 2, 3)
+    ]
+    framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
+    keys = [row[list(framed.polls.columns).index("poll_key") + 1] for row in stored(framed.polls)]
+    assert all(key.startswith("pw-") for key in keys) and len(set(keys)) == 6
+    assert_same(framed, in_duckdb)
+
+
+@pytest.mark.parametrize(
+    ("name", "layout"),
+    [
+        ("fte_president_approval_polls_biden_2023-01.csv", None),
+        ("fte_president_approval_polls_2021-01_head3000.csv", None),
+        ("pollsposition_popularite.csv", None),
+    ],
+)
+def test_real_files_give_the_same_rows_both_ways(monkeypatch, settings, name, layout):
+    framed, in_duckdb = both_paths(monkeypatch, settings, (REAL / name).read_bytes(), layout)
+    assert len(framed.polls) > 250
+    assert_same(framed, in_duckdb)
+
+
+def test_a_big_drop_with_three_bad_rows_loads_the_rest_and_names_each_bad_line(settings):
+    rows = [poll_row(poll_key=f"k{i}") for i in range(steps.SQL_FROM_LINES + 500)]
+    rows[2].update(positive_pct="140", negative_pct="", undecided_pct="")  # line 4
+    rows[9_000].update(fieldwork_end="2022-01-01")  # line 9,002: ends before it starts
+    rows[-1]["country"] = "XX"  # the last line
+    path = write_csv(settings.inbox / "big.csv", rows)
+    [result] = run_ingest([], settings).files
+    last = len(rows) + 1
+    assert (result.status, result.rows_read, result.rows_loaded) == (
+        "partial",
+        len(rows),
+        len(rows) - 3,
+    )
+    assert [(r["line"], r["column"], r["rule"]) for r in result.rejects] == [
+        (4, "positive_pct", "in_range(0, 100)"),
+        (9_002, "fieldwork_end", "fieldwork_end_not_before_start"),
+        (last, "country", "iso_3166_alpha2_country"),
+    ]
+    assert not path.exists() and (settings.quarantine / "big.csv").exists()
+    lines = query(
+        settings,
+        "SELECT min(line_number) AS first, max(line_number) AS last, count(*) AS n FROM polls",
+    )
+    assert lines.values.tolist() == [[2, last - 1, len(rows) - 3]]
