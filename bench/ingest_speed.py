@@ -41,11 +41,12 @@ MEASURE = textwrap.dedent("""
     started = time.perf_counter()  # the call itself, imports apart
     if kind == "duckdb":
         con = duckdb.connect(work + "/baseline.duckdb")
+        con.execute("SET enable_progress_bar = false")  # it would draw on stdout
         con.execute(f"CREATE TABLE polls AS SELECT * FROM read_csv('{target}')")
         rows = con.execute("SELECT count(*) FROM polls").fetchone()[0]
         con.close()
     else:
-        settings = load_settings(data_dir=work, settle_seconds=0)
+        settings = load_settings(data_dir=work, settle_seconds=0, max_file_mb=4096)
         settings.inbox.mkdir(parents=True, exist_ok=True)
         dropped = settings.inbox / Path(target).name
         dropped.hardlink_to(target)  # dropped in the inbox, as a user does: archived by a rename
@@ -67,11 +68,25 @@ def measure(kind: str, target: Path) -> dict:
             text=True,
             check=True,
         )
-        return json.loads(done.stdout)
+        return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def big_drop(rows: int, work: Path) -> None:
-    path = canonical_drop(work / "big.csv", rows)
+    # Written by a child process: a parent grown by pandas would pass its peak memory on to every
+    # measuring process it starts (Linux keeps ru_maxrss across fork and exec).
+    path = work / "big.csv"
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from bench.common import"
+            " canonical_drop; canonical_drop(Path(sys.argv[1]), int(sys.argv[2]))",
+            str(path),
+            str(rows),
+        ],
+        cwd=ROOT,
+        check=True,
+    )
     size = path.stat().st_size / 2**20
     duckdb = min((measure("duckdb", path) for _ in range(2)), key=lambda m: m["seconds"])
     ours = measure("pollwatch", path)
