@@ -29,8 +29,9 @@ from pollwatch.map.mapping import Mapped, map_many
 from pollwatch.map.sql import MappedInDuckDB, map_in_duckdb, sql_ready
 from pollwatch.read.cells import (
     SNIFF_CHARS,
+    ArrowCells,
     RawTable,
-    parse_csv_text,
+    as_raw_table,
     read_arrow,
     reading_notes,
     sniff_delimiter,
@@ -47,9 +48,9 @@ log = logging.getLogger("pollwatch.ingest")
 BATCH_FILES = 50
 # Rows a transaction takes from several files together; a bigger file is written alone.
 WRITE_ROWS = 20_000
-# Lines from which a file is mapped and checked inside DuckDB rather than as a pandas frame:
+# Rows from which a file is mapped and checked inside DuckDB rather than as a pandas frame:
 # below it, DuckDB's fixed cost per statement is more than the frame path's whole time.
-SQL_FROM_LINES = 20_000
+SQL_FROM_ROWS = 20_000
 
 # A file mapped and checked inside DuckDB: what it was mapped from, and the outcome.
 InDuckDB = tuple[MappedInDuckDB, Checked]
@@ -103,10 +104,12 @@ def map_files(
         try:
             decoded = decode(data)
             named = layout or folder_layout(path, settings.inbox, layouts)
-            if in_duckdb and (big := _in_duckdb(decoded, named, layouts, aliases)):
+            delimiter = sniff_delimiter(decoded.head(SNIFF_CHARS + 1))
+            fast = read_arrow(decoded, delimiter)
+            if in_duckdb and (big := _in_duckdb(decoded, delimiter, fast, named, layouts, aliases)):
                 found[path] = big
                 continue
-            raw = parse_csv_text(decoded)
+            raw = as_raw_table(decoded, delimiter, fast)
             chosen = choose_layout(raw.header, layouts, named)
         except UnreadableFile as err:
             found[path] = err
@@ -121,22 +124,20 @@ def map_files(
 
 def _in_duckdb(
     decoded: Decoded,
+    delimiter: str,
+    fast: ArrowCells | None,
     named: str | None,
     layouts: dict[str, Layout],
     aliases: dict[str, dict[str, str]],
 ) -> InDuckDB | None:
-    """A big file mapped and checked in DuckDB; None where it takes the frame path (small, not
-    one record a line, or a layout mapping.py alone handles)."""
-    if decoded.utf8().count(b"\n") < SQL_FROM_LINES:
+    """A big file mapped and checked in DuckDB from the fast reader's cells; None where it takes
+    the frame path (small, not one record a line, or a layout mapping.py alone handles)."""
+    if fast is None or fast.blank_lines or fast.table.num_rows < SQL_FROM_ROWS:
         return None
-    delimiter = sniff_delimiter(decoded.head(SNIFF_CHARS + 1))
-    cells = read_arrow(decoded, delimiter)
-    if cells is None or cells.blank_lines:
-        return None
-    chosen = choose_layout(cells.header, layouts, named)
+    chosen = choose_layout(fast.header, layouts, named)
     if not sql_ready(chosen):
         return None
-    mapped = map_in_duckdb(cells, chosen, aliases, reading_notes(decoded, delimiter))
+    mapped = map_in_duckdb(fast, chosen, aliases, reading_notes(decoded, delimiter))
     try:
         return mapped, check_in_duckdb(mapped)
     finally:

@@ -56,7 +56,13 @@ def parse_csv_text(decoded: Decoded | str) -> RawTable:
     if isinstance(decoded, str):
         decoded = Decoded(decoded, "utf-8", False)
     delimiter = sniff_delimiter(decoded.head(SNIFF_CHARS + 1))
-    table = _read_fast(decoded, delimiter) or _read_exact(decoded.text, delimiter)
+    return as_raw_table(decoded, delimiter, read_arrow(decoded, delimiter))
+
+
+def as_raw_table(decoded: Decoded, delimiter: str, fast: ArrowCells | None) -> RawTable:
+    """The file's cells as a frame: from what the fast reader read (`fast`), or record by record
+    where it could not read the file."""
+    table = _frame_of(fast) if fast is not None else _read_exact(decoded.text, delimiter)
     table.encoding, table.delimiter = decoded.encoding, delimiter
     table.notes = reading_notes(decoded, delimiter)
     return table
@@ -171,11 +177,8 @@ def read_arrow(decoded: Decoded, delimiter: str) -> ArrowCells | None:
     return ArrowCells(header, table, blank is not None)
 
 
-def _read_fast(decoded: Decoded, delimiter: str) -> RawTable | None:
+def _frame_of(found: ArrowCells) -> RawTable:
     """read_arrow's cells as a frame of text indexed by line number."""
-    found = read_arrow(decoded, delimiter)
-    if found is None:
-        return None
     cells = found.table.to_pandas(types_mapper={pa.string(): STR}.get)
     cells.index = pd.RangeIndex(2, 2 + len(cells), name="line_number")
     if found.blank_lines:

@@ -47,7 +47,7 @@ def messy_rows() -> list[dict[str, str]]:
 
 
 def both_paths(monkeypatch, settings, data: bytes, layout: str | None = None):
-    monkeypatch.setattr(steps, "SQL_FROM_LINES", 0)
+    monkeypatch.setattr(steps, "SQL_FROM_ROWS", 0)
     path = settings.inbox / "drop.csv"
     [framed] = steps.map_files([(path, data)], settings, layout, in_duckdb=False).values()
     [in_duckdb] = steps.map_files([(path, data)], settings, layout).values()
@@ -122,7 +122,7 @@ def test_real_files_give_the_same_rows_both_ways(monkeypatch, settings, name, la
 
 
 def test_a_big_drop_with_three_bad_rows_loads_the_rest_and_names_each_bad_line(settings):
-    rows = [poll_row(poll_key=f"k{i}") for i in range(steps.SQL_FROM_LINES + 500)]
+    rows = [poll_row(poll_key=f"k{i}") for i in range(steps.SQL_FROM_ROWS + 500)]
     rows[2].update(positive_pct="140", negative_pct="", undecided_pct="")  # line 4
     rows[9_000].update(fieldwork_end="2022-01-01")  # line 9,002: ends before it starts
     rows[-1]["country"] = "XX"  # the last line
