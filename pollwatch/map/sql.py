@@ -120,23 +120,34 @@ def map_in_duckdb(
         + " ".join(joins)
     )
     con.execute("CREATE TEMP TABLE mapped AS " + _settled(layout, column_names, list(keys)))
-    parse_rejects = con.execute(
-        " UNION ALL ".join(
-            f"SELECT m.line_number, '{name}' AS \"column\", {literal(rules[name])} AS rule,"
-            f" s.{quoted(name)} AS value FROM mapped m JOIN src s USING (line_number)"
-            f" WHERE m.{name}__bad"
-            for name in CANONICAL_COLUMNS
-        )
-        + " ORDER BY line_number"
-    ).df()
+    parse_rejects = cell_rejects(
+        con, [(name, rules[name], f"m.{name}__bad") for name in CANONICAL_COLUMNS]
+    )
     return MappedInDuckDB(
         con,
         layout.name,
         cells.table.num_rows,
-        parse_rejects[list(REJECT_COLUMNS)],
+        parse_rejects,
         column_names,
         [*notes, *extra],
     )
+
+
+def cell_rejects(
+    con: duckdb.DuckDBPyConnection, failing: list[tuple[str, str, str]]
+) -> pd.DataFrame:
+    """A reject for each row of `mapped` (as m) where a condition holds: each of `failing` is
+    (field, rule, condition); the value shown is the cell as it stands in the file."""
+    found = con.execute(
+        " UNION ALL ".join(
+            f'SELECT m.line_number, {literal(name)} AS "column", {literal(rule)} AS rule,'
+            f" s.{quoted(name)} AS value FROM mapped m JOIN src s USING (line_number)"
+            f" WHERE {condition}"
+            for name, rule, condition in failing
+        )
+        + " ORDER BY line_number"
+    ).df()
+    return found[list(REJECT_COLUMNS)]
 
 
 def _plain_test(name: str, pattern: str) -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from pollwatch.map.sql import MappedInDuckDB, quoted
+from pollwatch.map.sql import MappedInDuckDB, cell_rejects
+from pollwatch.read.cells import STR
 from pollwatch.validate.checks import (
     Checked,
     in_file_terms,
@@ -21,7 +22,6 @@ from pollwatch.validate.checks import (
 )
 from schemas.columns import CANONICAL_COLUMNS, REJECT_COLUMNS
 from schemas.polls import COLUMN_RULES, NULLABLE, ROW_RULES, row_rule_rejects
-from schemas.rules import literal
 
 STORED = (*CANONICAL_COLUMNS, "pollster_as_written", "leader_as_written")
 
@@ -63,15 +63,9 @@ def _column_rejects(mapped: MappedInDuckDB) -> pd.DataFrame:
             failing.append((name, "not_nullable", f"{column} IS NULL"))
         for rule in COLUMN_RULES.get(name, ()):
             failing.append((name, rule.name, f"NOT {rule.sql(column)}"))
-    found = mapped.con.execute(
-        " UNION ALL ".join(
-            f'SELECT m.line_number, {literal(name)} AS "column", {literal(rule)} AS rule,'
-            f" s.{quoted(name)} AS value FROM mapped m JOIN src s USING (line_number)"
-            f" WHERE {test} AND NOT m.{name}__bad"
-            for name, rule, test in failing
-        )
-    ).df()
-    return found[list(REJECT_COLUMNS)]
+    return cell_rejects(
+        mapped.con, [(name, rule, f"{test} AND NOT m.{name}__bad") for name, rule, test in failing]
+    )
 
 
 def _row_rejects(mapped: MappedInDuckDB) -> pd.DataFrame:
@@ -95,7 +89,7 @@ def _frame(table: pa.Table) -> pd.DataFrame:
     """Rows from DuckDB as the frame path types them, indexed by line number."""
     frame = table.to_pandas(
         types_mapper={
-            pa.string(): pd.StringDtype("pyarrow", na_value=float("nan")),
+            pa.string(): STR,
             pa.int64(): pd.Int64Dtype(),
         }.get
     )
