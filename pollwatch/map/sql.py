@@ -70,6 +70,12 @@ class MappedInDuckDB:
     warnings: list[str] = field(default_factory=list)
     rows_skipped: int = 0
 
+    def drop_cells(self) -> None:
+        """Free the file's text once every reject has been shown with its cell: the rows to
+        store are then fetched beside the mapped table alone."""
+        self.con.execute("DROP VIEW src")
+        self.con.execute("DROP TABLE cells")
+
 
 def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -81,9 +87,9 @@ def map_in_duckdb(
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     column_names, extra = column_sources(cells.header, layout)
-    table = cells.table.append_column(
-        "line_number", pa.array(range(2, 2 + cells.table.num_rows), pa.int64())
-    )
+    rows_read = cells.table.num_rows
+    table = cells.hand_over()
+    table = table.append_column("line_number", pa.array(range(2, 2 + rows_read), pa.int64()))
     # Into DuckDB's own storage once: each field's queries then scan a native column instead of
     # converting Arrow text again.
     con.register("arrow_cells", table)
@@ -102,20 +108,24 @@ def map_in_duckdb(
         + ", ".join(f"{expr} AS {quoted(name)}" for name, expr in (sources | keys).items())
         + " FROM cells c"
     )
-    fields, joins, rules = [], [], {}
+    fields, joins, rules, lookups = [], [], {}, {}
     for name in CANONICAL_COLUMNS:
-        got, rule = _field(con, name, layout, aliases)
-        fields += got
-        joins.append(f"LEFT JOIN lk_{name} ON lk_{name}.raw = s.{quoted(name)}")
-        rules[name] = rule
+        plain, plain_value, rules[name], lookups[name] = _field(name, layout, aliases)
+        fields.append((name, plain, plain_value))
     for key in keys:
-        plain = _plain_test(key, PLAIN_TEXT)
-        _lookup(con, key, plain, lambda text: pd.DataFrame({"value": values.clean_text(text)}))
-        fields.append(f"CASE WHEN {plain} THEN {_plain_text(key)} ELSE lk_{key}.value END AS {key}")
-        joins.append(f"LEFT JOIN lk_{key} ON lk_{key}.raw = s.{key}")
+        lookups[key] = (
+            _plain_test(key, PLAIN_TEXT),
+            lambda text: pd.DataFrame({"value": values.clean_text(text)}),
+        )
+        fields.append((key, lookups[key][0], _plain_text(key)))
+    found = _lookups(con, lookups)
+    items = []
+    for name, plain, plain_value in fields:
+        items += _items(name, plain, plain_value, found[name])
+        joins.append(f"LEFT JOIN lk_{name} ON lk_{name}.raw = s.{quoted(name)}")
     con.execute(
         "CREATE TEMP VIEW parsed AS SELECT s.line_number, "
-        + ", ".join(fields)
+        + ", ".join(items)
         + " FROM src s "
         + " ".join(joins)
     )
@@ -126,7 +136,7 @@ def map_in_duckdb(
     return MappedInDuckDB(
         con,
         layout.name,
-        cells.table.num_rows,
+        rows_read,
         parse_rejects,
         column_names,
         [*notes, *extra],
@@ -160,10 +170,10 @@ def _plain_text(name: str) -> str:
 
 
 def _field(
-    con: duckdb.DuckDBPyConnection, name: str, layout: Layout, aliases: dict[str, dict[str, str]]
-) -> tuple[list[str], str]:
-    """The SELECT items of one field (value, `__bad`, and the extras the later steps use), with
-    its lookup table of non-plain texts registered; and the rule a bad cell broke."""
+    name: str, layout: Layout, aliases: dict[str, dict[str, str]]
+) -> tuple[str, str, str, tuple]:
+    """How one field is read: the SQL test for a plain cell and its value, the rule a bad cell
+    broke, and its lookup (the test, and the reader of the texts that are not plain)."""
     column = f"s.{quoted(name)}"
     plain, plain_value = "false", "NULL"
     if not translations(name, layout, aliases):
@@ -192,33 +202,46 @@ def _field(
             found["written"] = values.clean_text(text)
         return pd.DataFrame(found)
 
-    extras = _lookup(con, name, plain, read)
+    return plain, plain_value, rule, (plain, read)
+
+
+def _items(name: str, plain: str, plain_value: str, extras: list[str]) -> list[str]:
+    """The SELECT items of one field: its value, `__bad` for a field that has it, and the extras
+    the later steps use."""
     lk = f"lk_{name}"
-    items = [
-        f"CASE WHEN {plain} THEN {plain_value} ELSE {lk}.value END AS {name}",
-        f"(NOT {plain} AND coalesce({lk}.bad, false)) AS {name}__bad",
-    ]
+    items = [f"CASE WHEN {plain} THEN {plain_value} ELSE {lk}.value END AS {name}"]
+    if "bad" in extras:
+        items.append(f"(NOT {plain} AND coalesce({lk}.bad, false)) AS {name}__bad")
     if "other" in extras:  # a plain date is a day: it reads the same at either end
         items.append(f"CASE WHEN {plain} THEN {plain_value} ELSE {lk}.other END AS {name}__other")
     if "key" in extras:
         items.append(f"{lk}.key AS {name}__key")  # never plain: these fields are looked up
     if "written" in extras:  # pollster and leader are always looked up (alias tables)
         items.append(f"{lk}.written AS {name}__written")
-    return items, rule
+    return items
 
 
-def _lookup(con: duckdb.DuckDBPyConnection, name: str, plain: str, read) -> list[str]:
-    """Register lk_<name>: each distinct non-plain text of the field and what `read` makes of
-    it (a frame of named result columns). Returns those column names."""
+def _lookups(con: duckdb.DuckDBPyConnection, lookups: dict[str, tuple]) -> dict[str, list[str]]:
+    """Register lk_<name> for each field: each distinct text that is not plain, and what the
+    field's reader makes of it (a frame of named result columns). One scan of the file's cells
+    collects the texts of every field. Returns each lookup's result column names."""
     distinct = con.sql(
-        f"SELECT DISTINCT s.{quoted(name)} AS raw FROM src s WHERE NOT {plain}"
+        "SELECT "
+        + ", ".join(
+            f"list(DISTINCT s.{quoted(name)}) FILTER (WHERE NOT {plain}) AS {quoted(name)}"
+            for name, (plain, _) in lookups.items()
+        )
+        + " FROM src s"
     ).to_arrow_table()
-    text = distinct.column("raw").to_pandas().astype("str")
-    found = read(text).reset_index(drop=True)
-    found.insert(0, "raw", text.reset_index(drop=True))
-    table = pa.Table.from_pandas(found, preserve_index=False)
-    con.register(f"lk_{name}", table)
-    return list(found.columns[1:])
+    found = {}
+    for name, (_, read) in lookups.items():
+        texts = distinct.column(name)[0].values  # NULL when no text needed reading
+        text = pd.Series(texts.to_pandas() if texts is not None else [], dtype="str")
+        table = read(text).reset_index(drop=True)
+        table.insert(0, "raw", text.reset_index(drop=True))
+        con.register(f"lk_{name}", pa.Table.from_pandas(table, preserve_index=False))
+        found[name] = list(table.columns[1:])
+    return found
 
 
 def _settled(layout: Layout, column_names: dict[str, str], keys: list[str]) -> str:

@@ -34,6 +34,7 @@ def check_in_duckdb(mapped: MappedInDuckDB) -> Checked:
         [mapped.parse_rejects, not_parse_failures(found, mapped.parse_rejects)],
         ignore_index=True,
     )
+    mapped.drop_cells()
     con.register("rejected", pa.table({"line_number": rejects["line_number"].astype("int64")}))
     shared = _frame(
         con.sql(
