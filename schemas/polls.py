@@ -50,7 +50,7 @@ COLUMN_TYPES: dict[str, object] = {
     "fieldwork_start": pa.DateTime,
     "fieldwork_end": pa.DateTime,
     "published": pa.DateTime,
-    "sample_size": pd.Int64Dtype(),
+    "sample_size": float,  # an effective (weighted) sample may be fractional
     "positive_pct": float,
     "negative_pct": float,
     "undecided_pct": float,

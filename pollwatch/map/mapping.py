@@ -37,7 +37,7 @@ PARSERS: dict[str, Callable[[pd.Series], values.Parsed]] = {
     **{name: values.parse_category for name in CATEGORY_COLUMNS},
     **{name: values.parse_number for name in SHARE_COLUMNS},
     "country": values.parse_country,
-    "sample_size": values.parse_whole_number,
+    "sample_size": values.parse_sample_size,
     "tracking": values.parse_bool,
 }
 

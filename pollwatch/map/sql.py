@@ -46,7 +46,8 @@ from schemas.rules import literal
 # leaves it as it is, so SQL can take it as it stands.
 PLAIN_TEXT = r"[!-~](?s:.*[!-~])?"
 PLAIN_NUMBER = r"[0-9]{1,15}(\.[0-9]{1,15})?"
-PLAIN_WHOLE = r"[0-9]{1,18}"
+# A count with a dot and three digits after it is thousands (values.DOT_THOUSANDS), not plain.
+DOT_THOUSANDS = r"[0-9]{1,3}(\.[0-9]{3})+"
 PLAIN_DATE = r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}"
 ASCII_MISSING = tuple(sorted(t for t in values.MISSING_TOKENS if t.isascii()))
 KEY_FIELDS = tuple(name for name in POLL_KEY_FIELDS if name not in DATE_COLUMNS)
@@ -183,8 +184,9 @@ def _field(
             plain = _plain_test(name, PLAIN_NUMBER)
             plain_value = f"CAST({column} AS DOUBLE)"
         elif name == "sample_size":
-            plain = _plain_test(name, PLAIN_WHOLE)
-            plain_value = f"CAST({column} AS BIGINT)"
+            dots = _plain_test(name, DOT_THOUSANDS)
+            plain = f"({_plain_test(name, PLAIN_NUMBER)} AND NOT {dots})"
+            plain_value = f"CAST({column} AS DOUBLE)"
         elif name in DATE_COLUMNS and not layout.date_formats:
             plain_value = f"TRY_CAST({column} AS DATE)::TIMESTAMP"
             plain = f"({_plain_test(name, PLAIN_DATE)} AND {plain_value} IS NOT NULL)"

@@ -80,7 +80,10 @@ def clean(value: object) -> str | None:
 
 SPACES = re.compile(r"[\s\u00a0\u202f]")
 DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
-THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+")
+THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+# '1.000' and '12.500' as a count are thousands with dots, as Russian and German tables write
+# them: a sample of one person and a half is not a poll.
+DOT_THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -98,18 +101,18 @@ def read_number(value: object) -> float | None | object:
     return number if math.isfinite(number) else BAD
 
 
-def read_whole_number(value: object) -> int | None | object:
-    """Counts, with thousands separators ('1,600', '1 600') allowed."""
+def read_sample_size(value: object) -> float | None | object:
+    """A count of interviews, or an effective (weighted) one, which may be fractional ('2202.5'
+    in 538's files); thousands separators allowed ('1,600', '1 600', '1.600')."""
     text = clean(value)
     if text is None:
         return None
     text = SPACES.sub("", text)
     if THOUSANDS.fullmatch(text):
         text = text.replace(",", "")
-    number = read_number(text)
-    if number is BAD or number is None or not float(number).is_integer():
-        return BAD
-    return int(number)
+    elif DOT_THOUSANDS.fullmatch(text):
+        text = text.replace(".", "")
+    return read_number(text)
 
 
 def read_bool(value: object, default: bool = False) -> bool | object:
@@ -249,8 +252,8 @@ def parse_number(raw: pd.Series) -> Parsed:
     return _by_value(read_number, raw, "float64", "not_a_number")
 
 
-def parse_whole_number(raw: pd.Series) -> Parsed:
-    return _by_value(read_whole_number, raw, "Int64", "not_a_whole_number")
+def parse_sample_size(raw: pd.Series) -> Parsed:
+    return _by_value(read_sample_size, raw, "float64", "not_a_number")
 
 
 def parse_bool(raw: pd.Series, default: bool = False) -> Parsed:

@@ -305,7 +305,7 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings) -> dict:
                 "fieldwork": _period(p.fieldwork_start, p.fieldwork_end),
                 "pollster": p.pollster,
                 "population": p.population.replace("_", " "),
-                "sample_size": "" if pd.isna(p.sample_size) else f"{int(p.sample_size):,}",
+                "sample_size": _sample_size(p.sample_size),
                 "value": p.positive_pct,
                 "adjusted": p.adjusted,
                 "outlier": bool(p.outlier),
@@ -314,6 +314,13 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings) -> dict:
         ],
         "house_effects": trend.house_effects.to_dict("records"),
     }
+
+
+def _sample_size(size: float) -> str:
+    """As published: a whole count with separators, an effective (weighted) one to a decimal."""
+    if pd.isna(size):
+        return ""
+    return f"{size:,.0f}" if float(size).is_integer() else f"{size:,.1f}"
 
 
 def _period(start: pd.Timestamp, end: pd.Timestamp) -> str:

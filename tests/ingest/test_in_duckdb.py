@@ -34,6 +34,8 @@ def messy_rows() -> list[dict[str, str]]:
     rows[4].update(fieldwork_end="2014-01-01")  # ends before it starts
     rows[5].update(country="XX", mode="Face-to-face", population="N/A")
     rows[6].update(sample_size="1600.5", tracking="maybe", published="2031-13-45")
+    rows[3].update(sample_size="1.000")  # thousands with a dot
+    rows[4].update(sample_size="about 900")
     rows[7].update(pollster="  Левада-Центр ", leader="Путин", positive_pct="abc")
     rows[8].update(poll_key="dup", positive_pct="60", negative_pct="30", undecided_pct="10")
     rows[9] = dict(rows[8])  # an exact repeat: stored once

@@ -6,6 +6,8 @@ their header. The counts pinned here are the table in the README.
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from pathlib import Path
 
@@ -319,3 +321,30 @@ def test_ingesting_the_whole_folder_again_changes_nothing(real_run, tmp_path):
     }
     assert query(settings, "SELECT * FROM polls ORDER BY poll_key").equals(before)
     assert query(settings, "SELECT count(*) AS n FROM revisions")["n"][0] == revisions
+
+
+def test_538_weighted_sample_sizes_are_stored_as_published(tmp_path):
+    """538's later files give effective (weighted) sample sizes such as 2202.5: each such poll is
+    stored with it, none rejected."""
+    settings = load_settings(data_dir=tmp_path / "data", settle_seconds=0)
+    text = (REAL / "fte_president_approval_polls_biden_2023-01.csv").read_text()
+    header, first, second, *rest = text.splitlines()
+    sizes = header.split(",").index("sample_size")
+    weighted = []
+    for line, size in ((first, "2202.5"), (second, "1,187.25")):
+        cells = next(csv.reader([line]))
+        cells[sizes] = size
+        out = io.StringIO()
+        csv.writer(out, lineterminator="").writerow(cells)
+        weighted.append(out.getvalue())
+    drop = settings.inbox / "weighted.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_text("\n".join([header, *weighted, *rest]) + "\n")
+    [result] = run_ingest([], settings).files
+    assert (result.status, result.rows_rejected) == ("loaded", 0)
+    keys = [f"538-{c[0]}-{c[16]}-{c[18]}" for c in csv.reader([first, second])]
+    stored = query(
+        settings,
+        f"SELECT sample_size FROM polls WHERE poll_key IN ('{keys[0]}', '{keys[1]}') ORDER BY 1",
+    )
+    assert stored["sample_size"].tolist() == [1187.25, 2202.5]

@@ -136,6 +136,25 @@ def test_names_from_csv_files_show_as_text_not_markup(settings):
     assert all(re.fullmatch(r"[a-z0-9.-]+", p.name) for p in written.pages)
 
 
+def test_a_weighted_sample_size_is_shown_as_published(settings):
+    write_csv(
+        settings.inbox / "weighted.csv",
+        [
+            poll_row(sample_size="2202.5"),
+            poll_row(
+                fieldwork_start="2022-03-01",
+                fieldwork_end="2022-03-05",
+                published="",
+                sample_size="1.600",
+            ),
+        ],
+    )
+    run_ingest([], settings)
+    page = next(p for p in build_report(settings).pages if p.name != "index.html").read_text()
+    cells = re.findall(r'<td class="num">([0-9,.]+)</td>', page)
+    assert "2,202.5" in cells and "1,600" in cells
+
+
 def test_spreadsheet_formulas_in_text_are_neutralised_in_csv_but_kept_in_parquet(
     settings, tmp_path
 ):

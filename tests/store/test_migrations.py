@@ -169,3 +169,29 @@ def test_a_store_from_before_version_4_keeps_its_polls_and_loses_only_the_key_in
             " AND constraint_type = 'PRIMARY KEY'"
         ).fetchone()[0]
         assert indexed == 0
+
+
+def test_a_store_from_before_version_5_keeps_its_sample_sizes_and_takes_weighted_ones(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:
+        old.execute(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
+        )
+        for version, statements in MIGRATIONS[:4]:
+            old.execute(statements)
+            old.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+        old.execute(
+            "INSERT INTO polls (poll_key, pollster, country, leader, metric, population, mode,"
+            " fieldwork_start, fieldwork_end, sample_size, positive_pct, tracking, file_sha256,"
+            " source_name, ingested_at, run_id) VALUES ('k1', 'FOM', 'RU', 'Vladimir Putin',"
+            " 'trust', 'adults', 'phone', '2022-02-17', '2022-02-21', 1500, 71, false, 'abc',"
+            " 'canonical', '2022-03-01', 'r1')"
+        )
+    with duckdb.connect(str(path)) as con:
+        assert migrate(con) == LATEST
+        con.execute(
+            "INSERT INTO polls SELECT * REPLACE ('k2' AS poll_key, 2202.5 AS sample_size)"
+            " FROM polls"
+        )
+        sizes = con.execute("SELECT sample_size FROM polls ORDER BY poll_key").fetchall()
+        assert sizes == [(1500.0,), (2202.5,)]

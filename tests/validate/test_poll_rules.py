@@ -61,7 +61,7 @@ def test_a_valid_row_passes_with_its_values_typed():
         ("population", "martians", "known_population"),
         ("mode", "carrier_pigeon", "known_mode"),
         ("positive_pct", "seventy", "not_a_number"),
-        ("sample_size", "1600.5", "not_a_whole_number"),
+        ("sample_size", "1,5OO", "not_a_number"),
         ("fieldwork_start", "yesterday", "not_a_date"),
         ("tracking", "maybe", "not_true_or_false"),
         ("fieldwork_start", "1899-12-31", "fieldwork_after_1900"),

@@ -167,7 +167,7 @@ def _log_files(
 TYPED_INCOMING = (
     "SELECT * REPLACE (fieldwork_start::DATE AS fieldwork_start, "
     "fieldwork_end::DATE AS fieldwork_end, published::DATE AS published, "
-    "sample_size::INTEGER AS sample_size, line_number::INTEGER AS line_number) FROM incoming"
+    "sample_size::DOUBLE AS sample_size, line_number::INTEGER AS line_number) FROM incoming"
 )
 
 

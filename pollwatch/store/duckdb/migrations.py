@@ -164,4 +164,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE polls_unindexed RENAME TO polls;
         """,
     ),
+    (
+        5,
+        # Sample sizes as given: 538's files carry effective (weighted) sizes such as 2202.5,
+        # which an INTEGER column would have refused or rounded.
+        """
+        ALTER TABLE polls ALTER sample_size SET DATA TYPE DOUBLE;
+        ALTER TABLE revisions ALTER sample_size SET DATA TYPE DOUBLE;
+        """,
+    ),
 ]
