@@ -147,6 +147,8 @@ AUTO_DATE_PATTERNS = [
     (re.compile(r"\d{4}-\d{1,2}"), "%Y-%m", True),
     (re.compile(r"\d{1,2}\.\d{4}"), "%m.%Y", True),
 ]
+# The usual spelling, read without strptime (a tenth of its cost, on a million distinct days).
+ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 TIME_OF_DAY = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2})?$")
 SPELLED = re.compile(r"(?:(\d{1,2})\s+)?([^\W\d_]+)\.?,?\s+(\d{4})")
 # Month names in English, French, Russian and Ukrainian, in the nominative and genitive.
@@ -194,6 +196,11 @@ def _date_and_span(value: object, formats: tuple[str, ...]):
             if parsed is not None:
                 return parsed, "%d" not in fmt
         return BAD
+    if iso := ISO_DAY.fullmatch(text):
+        try:
+            return datetime(*map(int, iso.groups())), False
+        except ValueError:
+            return BAD
     spelled = SPELLED.fullmatch(text.lower())
     if spelled and spelled.group(2) in MONTH_NUMBER:
         day, month, year = spelled.groups()
