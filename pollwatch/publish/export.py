@@ -32,6 +32,14 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
+def number_text(value: float) -> str:
+    """A sample size as published: 1600 not 1600.0, a weighted 2202.5 as it is; empty when
+    missing."""
+    if pd.isna(value):
+        return ""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
 def write_polls(frame: pd.DataFrame, path: Path, fmt: str = "csv") -> Path:
     """Write atomically: a reader never sees half a file."""
     if fmt not in FORMATS:
@@ -47,7 +55,10 @@ def write_polls(frame: pd.DataFrame, path: Path, fmt: str = "csv") -> Path:
                     as_text[column] = as_text[column].dt.strftime("%Y-%m-%d")
             # CRLF, as RFC 4180 has it: the csv writer quotes a cell holding any character of the
             # line end, so a bare carriage return in a note cannot split a record in two.
-            neutralise_formulas(as_text).to_csv(temporary, index=False, lineterminator="\r\n")
+            as_text = neutralise_formulas(as_text)
+            if "sample_size" in as_text:  # a count stays a count: 1600, not 1600.0
+                as_text["sample_size"] = as_text["sample_size"].map(number_text)
+            as_text.to_csv(temporary, index=False, lineterminator="\r\n")
         else:
             frame.to_parquet(temporary, index=False)
         os.replace(temporary, path)

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from pollwatch.config import Settings, load_settings
 from pollwatch.ingest.outcomes import RunSummary
 from pollwatch.ingest.run import run_ingest
-from pollwatch.publish.export import write_polls
+from pollwatch.publish.export import number_text, write_polls
 from pollwatch.store import open_store
 from schemas.columns import CANONICAL_COLUMNS, METRICS, MODES, POPULATIONS
 from tests.helpers import settle
@@ -115,7 +115,13 @@ def poll_records(draw, least: int = 1):
                 "published": draw(
                     st.one_of(st.just(""), st.just((end + timedelta(days=3)).isoformat()))
                 ),
-                "sample_size": draw(st.one_of(st.just(""), st.integers(1, 20_000).map(str))),
+                "sample_size": draw(
+                    st.one_of(
+                        st.just(""),
+                        st.integers(1, 20_000).map(str),
+                        st.integers(1, 40_000).map(lambda n: f"{n / 2:g}"),  # weighted: 2202.5
+                    )
+                ),
                 "positive_pct": f"{positive:g}",
                 "negative_pct": "" if negative is None else f"{negative:g}",
                 "undecided_pct": "",
@@ -157,9 +163,7 @@ def assert_valid_records_come_back(config: Settings, run: RunSummary, records: l
         assert f"{row['fieldwork_start']:%Y-%m-%d}" == record["fieldwork_start"]
         assert f"{row['fieldwork_end']:%Y-%m-%d}" == record["fieldwork_end"]
         assert f"{row['positive_pct']:g}" == record["positive_pct"]
-        assert ("" if pd.isna(row["sample_size"]) else str(row["sample_size"])) == (
-            record["sample_size"]
-        )
+        assert number_text(row["sample_size"]) == record["sample_size"]
         assert bool(row["tracking"]) == (record["tracking"] == "true")
 
 
