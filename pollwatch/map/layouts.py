@@ -296,17 +296,22 @@ def choose_layout(
             line=1,
             rule="ambiguous_layout",
         )
-    closest = max(layouts.values(), key=lambda layout: _overlap(layout, header))
+    closest = max(layouts.values(), key=lambda layout: _closeness(layout, header))
     missing = closest.missing_columns(header)
+    shared = [c for c in header if c in closest.known_columns()]
     raise UnreadableFile(
         f"no known layout fits this header ({', '.join(header)}); the closest is {closest.name}, "
-        f"which needs {', '.join(missing)}; a series without pollster or leader columns goes in "
+        f"which shares {len(shared)} column{'' if len(shared) == 1 else 's'} with it"
+        f"{' (' + ', '.join(shared) + ')' if shared else ''} and needs {', '.join(missing)}; "
+        "a series without pollster or leader columns goes in "
         f"its layout's folder (inbox/<layout>/); known layouts: {', '.join(layouts)}",
         line=1,
         rule="unknown_layout",
     )
 
 
-def _overlap(layout: Layout, header: list[str]) -> float:
-    required = layout.required_columns()
-    return sum(any(c in header for c in sources) for sources in required) / len(required)
+def _closeness(layout: Layout, header: list[str]) -> tuple[int, int]:
+    """Columns of the header the layout knows, then fewest of its required ones missing: a
+    layout sharing seven columns with a file is closer than one that needs only two it lacks."""
+    known = layout.known_columns()
+    return sum(c in known for c in header), -len(layout.missing_columns(header))
