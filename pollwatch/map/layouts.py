@@ -71,6 +71,13 @@ class Layout:
     poll_key_columns: tuple[str, ...] = ()
     skip_rows_without_shares: bool = False
     leader_by_date: tuple[OfficeTerm, ...] = field(default_factory=tuple)
+    # source column -> the values (folded) a row must have to be kept / is dropped for
+    keep_rows: dict[str, frozenset[str]] = field(default_factory=dict)
+    drop_rows: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def filters_rows(self) -> bool:
+        return bool(self.skip_rows_without_shares or self.keep_rows or self.drop_rows)
 
     def source_column(self, header: list[str], name: str) -> str | None:
         """The column `name` is read from in a file with this header, if it has one."""
@@ -79,7 +86,7 @@ class Layout:
     def required_columns(self) -> list[tuple[str, ...]]:
         """The source columns a file must have, each a tuple of alternatives, in order."""
         required = [s for name, s in self.columns.items() if name not in self.optional]
-        required += [(c,) for c in self.poll_key_columns]
+        required += [(c,) for c in (*self.poll_key_columns, *self.keep_rows, *self.drop_rows)]
         return list(dict.fromkeys(required))
 
     def missing_columns(self, header: list[str]) -> list[str]:
@@ -92,7 +99,8 @@ class Layout:
 
     def known_columns(self) -> set[str]:
         mapped = {c for sources in self.columns.values() for c in sources}
-        return mapped | self.ignore | set(self.poll_key_columns)
+        filters = {*self.keep_rows, *self.drop_rows}
+        return mapped | self.ignore | set(self.poll_key_columns) | filters
 
 
 def load_layouts(local: Path | None = None) -> dict[str, Layout]:
@@ -155,11 +163,20 @@ def load_layout(path: Path) -> Layout:
         poll_key_prefix=key.get("prefix", ""),
         poll_key_columns=tuple(_lower(key.get("columns", ()))),
         skip_rows_without_shares=rows.get("skip_without_shares", False),
+        keep_rows=_row_filter(rows.get("keep", {})),
+        drop_rows=_row_filter(rows.get("drop", {})),
         leader_by_date=tuple(
             OfficeTerm(t["leader"], _day(t["from"]), _day(t.get("until", "2262-01-01")))
             for t in spec.get("leader_by_date", ())
         ),
     )
+
+
+def _row_filter(spec: dict[str, str | list[str]]) -> dict[str, frozenset[str]]:
+    return {
+        column.strip().lower(): frozenset(_fold(v) for v in _as_list(wanted))
+        for column, wanted in spec.items()
+    }
 
 
 def _problem(spec: dict, path: Path) -> str | None:
@@ -188,6 +205,18 @@ def _problem(spec: dict, path: Path) -> str | None:
         wrong = [t for t in targets if t not in allowed]
         if wrong:
             return f"{name} value(s) {', '.join(wrong)} are not among {', '.join(allowed)}"
+    rows = spec.get("rows", {})
+    stray = set(rows) - {"skip_without_shares", "keep", "drop"}
+    if stray:
+        known = "skip_without_shares, keep, drop"
+        return f"[rows] has unknown key(s) {', '.join(sorted(stray))} (known: {known})"
+    for kind in ("keep", "drop"):
+        for column, wanted in rows.get(kind, {}).items():
+            if not (
+                isinstance(wanted, str)
+                or (isinstance(wanted, list) and all(isinstance(v, str) for v in wanted))
+            ):
+                return f"[rows.{kind}] {column} must be a text or a list of texts"
     precision = spec.get("dates", {}).get("precision", "day")
     if precision not in PRECISIONS:
         return f"[dates] precision = {precision!r} is not one of {', '.join(PRECISIONS)}"

@@ -68,7 +68,7 @@ def map_many(
     """Several files of one layout, one header and one way of reading mapped in a single pass,
     then split back: mapping costs tens of milliseconds a call whatever the rows, which is most
     of a 50-row drop's time. Each file keeps its own line numbers and rows."""
-    if len(raws) < 2 or layout.skip_rows_without_shares:  # its warning names lines: one by one
+    if len(raws) < 2 or layout.filters_rows:  # a file's skipped rows are its own: one by one
         return [map_rows(raw, layout, aliases) for raw in raws]
     offsets = [index * LINE_SPAN for index in range(len(raws))]
     first = raws[0]
@@ -140,13 +140,15 @@ def column_sources(header: list[str], layout: Layout) -> tuple[dict[str, str], l
 def map_rows(raw: RawTable, layout: Layout, aliases: dict[str, dict[str, str]]) -> Mapped:
     column_names, extra = column_sources(raw.header, layout)
     warnings = [*raw.notes, *extra]
-    cells = pd.DataFrame(index=raw.cells.index)
+    kept, filtered = _filter_rows(raw.cells, layout, warnings)
+    cells = pd.DataFrame(index=kept.index)
     for name in CANONICAL_COLUMNS:
         if name in column_names:
-            cells[name] = raw.cells[column_names[name]]
+            cells[name] = kept[column_names[name]]
         else:
             cells[name] = pd.Series(layout.constants.get(name, ""), index=cells.index, dtype="str")
     cells, skipped = _skip_placeholders(cells, layout, warnings)
+    skipped += filtered
     text = _translate(cells, layout, aliases)
     polls, rejects = _parse(text, cells, layout)
     _apply_terms_of_office(polls, layout)
@@ -178,6 +180,29 @@ def map_rows(raw: RawTable, layout: Layout, aliases: dict[str, dict[str, str]]) 
         skipped,
         warnings,
     )
+
+
+def _filter_rows(
+    cells: pd.DataFrame, layout: Layout, warnings: list[str]
+) -> tuple[pd.DataFrame, int]:
+    """The rows the layout keeps ([rows] keep and drop, on the file's own columns): 538 repeats
+    each poll once per subgroup, of which a tracker wants one."""
+    if not (layout.keep_rows or layout.drop_rows):
+        return cells, 0
+    keep = pd.Series(True, index=cells.index)
+    for column, wanted in layout.keep_rows.items():
+        keep &= fold_series(cells[column].fillna("")).isin(wanted)
+    for column, unwanted in layout.drop_rows.items():
+        keep &= ~fold_series(cells[column].fillna("")).isin(unwanted)
+    skipped = int((~keep).sum())
+    if skipped:
+        rules = [f"{c} is {' or '.join(sorted(v))}" for c, v in layout.keep_rows.items()]
+        rules += [f"{c} is not {' or '.join(sorted(v))}" for c, v in layout.drop_rows.items()]
+        warnings.append(
+            f"skipped {skipped} row(s) the {layout.name} layout does not keep "
+            f"(it keeps rows where {' and '.join(rules)})"
+        )
+    return cells[keep], skipped
 
 
 def _skip_placeholders(

@@ -7,9 +7,9 @@ once through the same Python readers the small-file path uses (mapping.py, value
 joined back. So there is one definition of how a cell is read; SQL only takes the spellings on
 which it provably agrees with it, and a test runs both paths over the same files.
 
-Layouts that drop placeholder rows or move a month-only publication date into the fieldwork
-(series files of a few hundred rows) are not mapped here: `sql_ready` says so, and they take
-the frame path.
+Layouts that drop placeholder rows, filter rows by value ([rows] keep/drop) or move a
+month-only publication date into the fieldwork are not mapped here: `sql_ready` says so, and
+they take the frame path.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ KEY_FIELDS = tuple(name for name in POLL_KEY_FIELDS if name not in DATE_COLUMNS)
 
 
 def sql_ready(layout: Layout) -> bool:
-    return not (layout.skip_rows_without_shares or layout.month_only_published_is_fieldwork)
+    return not (layout.filters_rows or layout.month_only_published_is_fieldwork)
 
 
 @dataclass

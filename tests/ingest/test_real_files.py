@@ -16,6 +16,7 @@ import pytest
 from pollwatch.config import load_settings
 from pollwatch.ingest.run import run_ingest
 from tests.helpers import REAL, query, settle
+from tests.map.test_layouts import POLLLIST
 
 FOLDERS = {
     "valchyshen_levada_putin_approval_1999-2024.csv": "levada_putin_approval",
@@ -348,3 +349,39 @@ def test_538_weighted_sample_sizes_are_stored_as_published(tmp_path):
         f"SELECT sample_size FROM polls WHERE poll_key IN ('{keys[0]}', '{keys[1]}') ORDER BY 1",
     )
     assert stored["sample_size"].tolist() == [1187.25, 2202.5]
+
+
+def test_538_poll_list_keeps_one_row_per_poll_under_the_raw_files_key(tmp_path):
+    """approval_polllist.csv lists each poll once per subgroup of 538's model: the layout keeps
+    the "All polls" rows, says how many it skipped and why, and keys each poll as 538's raw file
+    does, so the same poll from both files is one poll."""
+    settings = load_settings(data_dir=tmp_path / "data", settle_seconds=0)
+    text = (REAL / "fte_president_approval_polls_biden_2023-01.csv").read_text()
+    header, *raw = list(csv.DictReader(io.StringIO(text)))[:3]
+    raw = [header, *raw]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(POLLLIST)
+    for row in raw:
+        for subgroup in ("Voters", "All polls", "Adults"):
+            start, end = (
+                f"{m}/{d}/20{y}"
+                for m, d, y in (row[k].split("/") for k in ("start_date", "end_date"))
+            )
+            writer.writerow(
+                [row["politician"], subgroup, "1/31/2023", start, end, row["pollster"], "B",
+                 row["sample_size"], row["population"], "1", "0.5", row["yes"], row["no"], "", "",
+                 "", row["tracking"], row["url"], row["poll_id"], row["question_id"], "1/29/2023",
+                 "13:31:00 31 Jan 2023"]
+            )  # fmt: skip
+    drop = settings.inbox / "approval_polllist.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_text(out.getvalue())
+    [result] = run_ingest([], settings).files
+    assert (result.source, result.status) == ("fte_approval_polllist", "loaded")
+    assert (result.rows_read, result.rows_loaded, result.rows_skipped) == (9, 3, 6)
+    assert any("skipped 6 row(s)" in w and "subgroup is all polls" in w for w in result.warnings)
+    stored = query(settings, "SELECT poll_key, positive_pct FROM polls ORDER BY poll_key")
+    assert stored.values.tolist() == sorted(
+        [f"538-{r['poll_id']}-{r['question_id']}-{r['population']}", float(r["yes"])] for r in raw
+    )

@@ -8,12 +8,14 @@ import textwrap
 import pytest
 
 from pollwatch.ingest.run import run_ingest
-from pollwatch.map.layouts import LayoutError, load_layout, load_layouts
+from pollwatch.map.layouts import LayoutError, choose_layout, load_layout, load_layouts
+from pollwatch.read.decoding import UnreadableFile
 from tests.helpers import query, settle
 
 SHIPPED = [
     "canonical",
     "fom_putin_approval",
+    "fte_approval_polllist",
     "fte_approval_polls",
     "leader_polls_compiled",
     "levada_putin_approval",
@@ -102,6 +104,11 @@ def test_adding_a_pollster_is_adding_one_file(settings):
             ('pollster = "Центр Разумкова"', 'pollster = "Центр Разумкова"\nleader = "x"'),
             "not valid TOML",
         ),
+        (("[dates]", "[rows]\nkeep_only = 1\n\n[dates]"), "[rows] has unknown key(s) keep_only"),
+        (
+            ("[dates]", "[rows]\nkeep = { wave = 3 }\n\n[dates]"),
+            "[rows.keep] wave must be a text or a list of texts",
+        ),
         (
             ("[dates]", '[[leader_by_date]]\nleader = "x"\nfrom = "2024-13-01"\n\n[dates]'),
             "[[leader_by_date]] from = '2024-13-01' is not a date (YYYY-MM-DD)",
@@ -114,6 +121,44 @@ def test_a_broken_layout_file_is_refused_naming_file_and_key(tmp_path, change, m
         load_layout(path)
     assert str(caught.value).startswith(str(path))
     assert message in str(caught.value)
+
+
+POLLLIST = [
+    "president",
+    "subgroup",
+    "modeldate",
+    "startdate",
+    "enddate",
+    "pollster",
+    "grade",
+    "samplesize",
+    "population",
+    "weight",
+    "influence",
+    "approve",
+    "disapprove",
+    "adjusted_approve",
+    "adjusted_disapprove",
+    "multiversions",
+    "tracking",
+    "url",
+    "poll_id",
+    "question_id",
+    "createddate",
+    "timestamp",
+]
+
+
+def test_the_closest_layout_is_the_one_sharing_most_columns():
+    """538's poll list without the layout made for it: 538's raw-poll layout shares six of its
+    columns; a series layout that lacks only `date` shares none and is not closer."""
+    layouts = {n: x for n, x in load_layouts().items() if n != "fte_approval_polllist"}
+    with pytest.raises(UnreadableFile) as refused:
+        choose_layout(POLLLIST, layouts)
+    assert (
+        "the closest is fte_approval_polls, which shares 6 columns with it (pollster, "
+        "population, tracking, url, poll_id, question_id) and needs politician, methodology"
+    ) in refused.value.reason
 
 
 def test_a_local_layout_may_not_reuse_a_shipped_name(tmp_path):
