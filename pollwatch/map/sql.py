@@ -122,8 +122,11 @@ def map_in_duckdb(
     found = _lookups(con, lookups)
     items = []
     for name, plain, plain_value in fields:
-        items += _items(name, plain, plain_value, found[name])
-        joins.append(f"LEFT JOIN lk_{name} ON lk_{name}.raw = s.{quoted(name)}")
+        if found[name] is None:  # every cell is plain: no test, no join
+            plain = "true"
+        else:
+            joins.append(f"LEFT JOIN lk_{name} ON lk_{name}.raw = s.{quoted(name)}")
+        items += _items(name, plain, plain_value, found[name] or [])
     con.execute(
         "CREATE TEMP VIEW parsed AS SELECT s.line_number, "
         + ", ".join(items)
@@ -211,6 +214,16 @@ def _items(name: str, plain: str, plain_value: str, extras: list[str]) -> list[s
     """The SELECT items of one field: its value, `__bad` for a field that has it, and the extras
     the later steps use."""
     lk = f"lk_{name}"
+    if plain == "true":
+        return [
+            f"{plain_value} AS {name}",
+            *([f"false AS {name}__bad"] if name in CANONICAL_COLUMNS else []),
+            *(
+                [f"{plain_value} AS {name}__other"]
+                if name in ("fieldwork_start", "fieldwork_end")
+                else []
+            ),
+        ]
     items = [f"CASE WHEN {plain} THEN {plain_value} ELSE {lk}.value END AS {name}"]
     if "bad" in extras:
         items.append(f"(NOT {plain} AND coalesce({lk}.bad, false)) AS {name}__bad")
@@ -223,10 +236,13 @@ def _items(name: str, plain: str, plain_value: str, extras: list[str]) -> list[s
     return items
 
 
-def _lookups(con: duckdb.DuckDBPyConnection, lookups: dict[str, tuple]) -> dict[str, list[str]]:
+def _lookups(
+    con: duckdb.DuckDBPyConnection, lookups: dict[str, tuple]
+) -> dict[str, list[str] | None]:
     """Register lk_<name> for each field: each distinct text that is not plain, and what the
     field's reader makes of it (a frame of named result columns). One scan of the file's cells
-    collects the texts of every field. Returns each lookup's result column names."""
+    collects the texts of every field. Returns each lookup's result column names, None for a
+    field whose every cell is plain."""
     distinct = con.sql(
         "SELECT "
         + ", ".join(
@@ -238,7 +254,10 @@ def _lookups(con: duckdb.DuckDBPyConnection, lookups: dict[str, tuple]) -> dict[
     found = {}
     for name, (_, read) in lookups.items():
         texts = distinct.column(name)[0].values  # NULL when no text needed reading
-        text = pd.Series(texts.to_pandas() if texts is not None else [], dtype="str")
+        if texts is None:
+            found[name] = None
+            continue
+        text = pd.Series(texts.to_pandas(), dtype="str")
         table = read(text).reset_index(drop=True)
         table.insert(0, "raw", text.reset_index(drop=True))
         con.register(f"lk_{name}", pa.Table.from_pandas(table, preserve_index=False))
