@@ -94,7 +94,12 @@ def _merge_all(
             known = con.execute(
                 "SELECT count(*) FROM incoming JOIN polls USING (poll_key)"
             ).fetchall()[0][0]
-            if known == 0 and pc.count_distinct(incoming["poll_key"]).as_py() == len(incoming):
+            # A file's own keys are unique once checked (repeats stored once, conflicts
+            # rejected); only several files together can share one.
+            unique = len(with_polls) == 1 or pc.count_distinct(incoming["poll_key"]).as_py() == len(
+                incoming
+            )
+            if known == 0 and unique:
                 stored = ", ".join(STORED_COLUMNS)
                 con.execute(f"INSERT INTO polls ({stored}) SELECT {stored} FROM ({TYPED_INCOMING})")
                 counts |= {id(r): LoadCounts(len(r.polls), 0, 0) for r in with_polls}
