@@ -29,29 +29,34 @@ def simulate_polls(
     extra_sd: float = 1.5,
     house_sd: float = 2.0,
     outlier_share: float = 0.02,
+    every: tuple[int, int] = (5, 25),
+    tracker: bool = True,
+    level: float = 45,
 ) -> Simulated:
+    """`every`: the range of days between one pollster's polls ((28, 32) is a monthly series,
+    as Levada's); `tracker`: add a daily tracking poll; `level`: the truth's mean share."""
     rng = np.random.default_rng(seed)
     t = np.arange(days)
     walk = np.cumsum(rng.normal(0, 0.15, days))
-    truth = 45 + 6 * np.sin(2 * np.pi * t / 240) + walk - walk.mean()
+    truth = level + 6 * np.sin(2 * np.pi * t / 240) + walk - walk.mean()
     names = [f"Pollster {chr(65 + i)}" for i in range(pollsters)]
     leans = rng.normal(0, house_sd, pollsters + 1)
     leans -= leans.mean()  # the average pollster is right: that is what an average can know
     rows = []
     for index, name in enumerate(names):
-        every = int(rng.integers(5, 25))
-        for end in range(int(rng.integers(0, every)), days, every):
+        gap = int(rng.integers(every[0], every[1] + 1))
+        for end in range(int(rng.integers(0, gap)), days, gap):
             length = int(rng.integers(2, 6))
             start = max(0, end - length + 1)
             size = int(rng.integers(500, 2000))
             rows.append(_poll(rng, truth, name, leans[index], start, end, size, extra_sd, False))
-    tracker, tracker_lean = "Daily Tracker", leans[-1]
-    rows += _tracking_releases(rng, truth, tracker, tracker_lean, extra_sd)
+    if tracker:
+        rows += _tracking_releases(rng, truth, "Daily Tracker", leans[-1], extra_sd)
     polls = pd.DataFrame(rows)
     wild = rng.random(len(polls)) < outlier_share
     polls.loc[wild, "positive_pct"] += rng.choice([-12.0, 12.0], wild.sum())
     dates = pd.date_range(START, periods=days, freq="D")
-    house = pd.Series(leans, index=[*names, tracker])
+    house = pd.Series(leans, index=[*names, "Daily Tracker"])
     return Simulated(polls, pd.Series(truth, index=dates), house)
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
+from scipy.special import ndtr, ndtri
 
 from pollwatch.config import ConfigError
 from schemas.columns import POPULATIONS
@@ -159,14 +160,14 @@ def fit_trend(
     adjusted = y - house[codes]
     realtime = _filter(adjusted, obs_var, known, days, np.exp(log_drift))[0]
     dates = pd.date_range(start, periods=days, freq="D")
-    band = Z95 * np.sqrt(level_var)
+    lower, upper = share_band(level, level_var)
     daily = pd.DataFrame(
         {
             "date": dates,
-            "estimate": level,
-            "lower": np.maximum(level - band, 0),
-            "upper": np.minimum(level + band, 100),
-            "realtime": realtime,
+            "estimate": np.clip(level, lower, upper),  # a level past 100 is drawn at the edge
+            "lower": lower,
+            "upper": upper,
+            "realtime": np.clip(realtime, 0, 100),
         }
     )
     house_effects = pd.DataFrame(
@@ -206,6 +207,20 @@ def fit_trend(
         float(np.exp(log_drift / 2)),
         float(np.exp(log_extra / 2)),
     )
+
+
+def share_band(level: np.ndarray, variance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 95% band of a share: the model's normal distribution of the day's level, truncated to
+    0-100 and renormalised, since a share cannot leave it. Where the normal is well inside (most
+    days of most series) this is the usual level +- 1.96 sd; where it reaches past 100 (a sparse
+    series near 90%), the band is pulled inside and made lopsided rather than cut flat at the
+    edge, and it holds 95% of what the model believes is possible."""
+    sd = np.sqrt(np.maximum(variance, 1e-12))
+    below, above = ndtr((0 - level) / sd), ndtr((100 - level) / sd)
+    mass = np.maximum(above - below, 1e-12)
+    lower = level + sd * ndtri(np.clip(below + 0.025 * mass, 1e-15, 1 - 1e-15))
+    upper = level + sd * ndtri(np.clip(below + 0.975 * mass, 1e-15, 1 - 1e-15))
+    return np.clip(lower, 0, 100), np.clip(upper, 0, 100)
 
 
 def _fit_hyperparameters(y, sampling_var, scale, day, days, start) -> tuple[float, float]:

@@ -88,6 +88,29 @@ def test_a_series_of_one_or_two_polls_gets_a_wide_honest_band():
     assert len(single.daily) == 3 and single.latest["estimate"] == pytest.approx(79.0)
 
 
+def test_a_share_s_band_is_the_usual_one_inside_and_stays_within_0_to_100_at_the_edges():
+    lower, upper = trends.share_band(np.array([45.0, 90.0, 3.0]), np.array([1.0, 100.0, 9.0]))
+    assert lower[0] == pytest.approx(45 - 1.96, abs=0.01)
+    assert upper[0] == pytest.approx(45 + 1.96, abs=0.01)
+    assert 0 <= lower[2] < 3 < upper[2] and 0 < lower[1] < 90 < upper[1] < 100
+    assert upper[1] - 90 < 90 - lower[1]  # lopsided: less room above than below
+
+
+def test_a_sparse_series_near_90_percent_keeps_its_band_inside_0_to_100():
+    """KIIS's trust in Zelensky, as the bundled sample has it: seven polls over three years,
+    from 37% to 90% within three months. Between polls the model knows little and its band is
+    wide, but it neither leaves 0-100 nor lies flat against 100 (as a clipped band did on 506
+    days)."""
+    months = ["2022-02", "2022-05", "2023-12", "2024-02", "2024-05", "2024-12", "2025-05"]
+    frame = polls_frame([37.0, 90.0, 77.0, 64.0, 59.0, 52.0, 74.0], size=1000)
+    frame["fieldwork_start"] = pd.to_datetime(months)
+    frame["fieldwork_end"] = frame["fieldwork_start"] + pd.Timedelta(days=10)
+    daily = trends.fit_trend(frame, "Volodymyr Zelensky", "trust").daily
+    assert (daily["upper"] < 99.5).all() and (daily["lower"] > 0).all()
+    assert ((daily["lower"] <= daily["estimate"]) & (daily["estimate"] <= daily["upper"])).all()
+    assert (daily["upper"] - daily["lower"]).max() > 30  # honest about the gaps
+
+
 def test_a_poll_of_several_populations_counts_once_as_adults_and_questions_average():
     frame = pd.concat(
         [
