@@ -87,8 +87,7 @@ def against_truth(kind: str) -> tuple[float, float]:
         )
     ratio, coverage = float(np.nanmean(ratios)), float(np.mean(coverages))
     print(
-        f"    mean ratio {ratio:.2f} (target <= 0.50), mean coverage {coverage:.1%} "
-        "(target 93-97%)"
+        f"    mean ratio {ratio:.2f} (target <= 0.50), mean coverage {coverage:.1%} (target 93-97%)"
     )
     return ratio, coverage
 
