@@ -22,11 +22,15 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from pollwatch.config import ConfigError
 from pollwatch.map import values
-from pollwatch.model.trends import Trend
+from pollwatch.model.trends import Z95, Trend
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442"]
 OTHER = "#9a9a9a"
 DENSE_DOTS = 1500
+# A series of fewer polls than this is drawn as a sparse one: each poll with its own margin of
+# error, and the average dashed, its band fainter, on days further than FAR_DAYS from any poll.
+SPARSE_POLLS = 40
+FAR_DAYS = 45
 EVENT_LABEL_GAP = 0.022  # of the axis width: closer event labels would overlap
 
 INK = "#1b1b1b"
@@ -143,19 +147,27 @@ def trend_chart(
             others = sum(c == OTHER for c in colours.values())
             ax.scatter([], [], s=30, color=OTHER, label=f"{others} other pollsters")
         daily = trend.daily
-        ax.fill_between(
-            daily["date"],
-            daily["lower"],
-            daily["upper"],
-            color=INK,
-            alpha=0.15,
-            linewidth=0,
-            label="95% band",
-            zorder=3,
-        )
-        ax.plot(
-            daily["date"], daily["estimate"], color=INK, linewidth=2.2, label="average", zorder=4
-        )
+        if len(polls) < SPARSE_POLLS:
+            _draw_sparse(ax, trend)
+        else:
+            ax.fill_between(
+                daily["date"],
+                daily["lower"],
+                daily["upper"],
+                color=INK,
+                alpha=0.15,
+                linewidth=0,
+                label="95% band",
+                zorder=3,
+            )
+            ax.plot(
+                daily["date"],
+                daily["estimate"],
+                color=INK,
+                linewidth=2.2,
+                label="average",
+                zorder=4,
+            )
         _frame_dates(ax, daily["date"].iloc[0], daily["date"].iloc[-1])
         _label_latest(ax, trend)
         _mark_events(
@@ -217,6 +229,61 @@ def comparison_chart(
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8.5)
         fig.text(0.01, 0.005, credit, fontsize=7.5, color="#555555", ha="left", va="bottom")
         return _save(fig, out_dir, stem)
+
+
+def _draw_sparse(ax, trend: Trend) -> None:
+    """A few polls far apart: each with its own 95% margin of error (from its sample size), the
+    average solid near polls and dashed where the nearest poll is more than FAR_DAYS away, with
+    a fainter band there. The model's line between two polls months apart is a guess, and is
+    drawn as one."""
+    polls, daily = trend.polls, trend.daily
+    share = polls["positive_pct"].clip(1, 99) / 100
+    sizes = polls["sample_size"].astype("float64").fillna(1000).clip(lower=50)
+    margin = Z95 * np.sqrt(share * (1 - share) / sizes) * 100
+    ax.errorbar(
+        polls["day"],
+        polls["positive_pct"],
+        yerr=margin,
+        fmt="none",
+        ecolor="#555555",
+        elinewidth=1,
+        capsize=3,
+        zorder=2,
+        label="a poll's own 95% margin",
+    )
+    poll_days = polls["day"].to_numpy(dtype="datetime64[D]").astype("int64")
+    days = daily["date"].to_numpy(dtype="datetime64[D]").astype("int64")
+    nearest = np.abs(days[:, None] - poll_days[None, :]).min(axis=1)
+    far = nearest > FAR_DAYS
+    for where, alpha, label in ((~far, 0.15, "95% band"), (far, 0.07, None)):
+        ax.fill_between(
+            daily["date"],
+            daily["lower"],
+            daily["upper"],
+            where=where,
+            color=INK,
+            alpha=alpha,
+            linewidth=0,
+            label=label,
+            zorder=3,
+            interpolate=True,
+        )
+    estimate = daily["estimate"]
+    ax.plot(
+        daily["date"], estimate.where(~far), color=INK, linewidth=2.2, label="average", zorder=4
+    )
+    if far.any():
+        # The dashed piece reaches one day into the solid one on each side: the line is unbroken.
+        reach = far | np.r_[far[1:], False] | np.r_[False, far[:-1]]
+        ax.plot(
+            daily["date"],
+            estimate.where(reach),
+            color=INK,
+            linewidth=1.6,
+            linestyle=(0, (4, 3)),
+            label=f"average, no poll within {FAR_DAYS} days",
+            zorder=4,
+        )
 
 
 def _label_latest(ax, trend: Trend) -> None:

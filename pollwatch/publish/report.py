@@ -203,7 +203,8 @@ def _write(
         series = []
         for trend in leader_trends:
             view = _series_view(trend, page_slug, settings)
-            if trend.population == ALL_POPULATIONS:
+            # One poll is shown as itself, a card: a chart of it would be a dot and a wedge.
+            if view["single"] is None and trend.population == ALL_POPULATIONS:
                 stem, credit = view["key"], _credit(trend.polls)
                 job = charts.ChartJob(stem, [trend], events, countries, staging / "charts", credit)
                 key = chart_key(stem, keys[id(trend)], credit, *_drawn_with(events, countries))
@@ -297,7 +298,8 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings) -> dict:
         "lower": float(latest["lower"]),
         "upper": float(latest["upper"]),
         "as_of": f"{latest['date']:%Y-%m-%d}",
-        "change": trend.change(30),
+        "change": trend.change(30) if len(trend.polls) > 1 else None,
+        "single": _single_poll(trend.polls),
         "polls": len(trend.polls),
         "pollsters": trend.polls["pollster"].nunique(),
         "latest_polls": [
@@ -313,6 +315,19 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings) -> dict:
             for p in polls.head(LATEST_POLLS).itertuples()
         ],
         "house_effects": trend.house_effects.to_dict("records"),
+    }
+
+
+def _single_poll(polls: pd.DataFrame) -> dict | None:
+    """The one poll of a series that has only one: what its card shows."""
+    if len(polls) != 1:
+        return None
+    [poll] = polls.itertuples()
+    return {
+        "value": float(poll.positive_pct),
+        "pollster": poll.pollster,
+        "fieldwork": _period(poll.fieldwork_start, poll.fieldwork_end),
+        "sample_size": _sample_size(poll.sample_size),
     }
 
 

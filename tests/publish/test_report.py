@@ -286,3 +286,26 @@ def test_a_report_drawn_on_every_core_says_what_one_core_says(
     assert pooled.redrawn == alone.redrawn and pooled.series == alone.series
     for name in ("data/latest.json", "charts/vladimir-putin-approval.png"):
         assert (tmp_path / "pooled" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes()
+
+
+def test_a_series_of_one_poll_is_a_card_not_a_chart(sample_report):
+    """The samples hold one poll of Putin's performance: shown as that poll, with no average,
+    band or chart made of it."""
+    settings, report = sample_report
+    page = (settings.report_dir / "leader-vladimir-putin.html").read_text()
+    section = page.split('id="vladimir-putin-performance"')[1].split("</section>")[0]
+    assert "one poll so far" in section and "<img" not in section
+    assert not (settings.report_dir / "charts" / "vladimir-putin-performance.png").exists()
+    headline = report.index.read_text().split('data-series="vladimir-putin-performance"')[1]
+    assert "one poll, no average yet" in headline.split("</div>\n  </div>")[0]
+
+
+def test_a_sparse_series_shows_each_poll_s_margin_and_dashes_the_guess_between_polls(
+    sample_report,
+):
+    """KIIS's seven polls of trust in Zelensky over three years: the line between polls months
+    apart is drawn as the guess it is, and each poll with its own margin of error."""
+    settings, _ = sample_report
+    svg = (settings.report_dir / "charts" / "volodymyr-zelensky-trust.svg").read_text()
+    assert "a poll's own 95% margin" in svg
+    assert "average, no poll within 45 days" in svg
