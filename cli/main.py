@@ -250,6 +250,13 @@ def trend(
     population: Annotated[
         str, typer.Option(help="adults, registered_voters, ... Default: all, one per poll.")
     ] = "all",
+    measure: Annotated[
+        str,
+        typer.Option(
+            help="positive (approve, trust, ...), negative (disapprove, distrust, ...) or net "
+            "(positive minus negative, in points), from the polls that give it."
+        ),
+    ] = "positive",
     data_dir: DataDir = None,
 ) -> None:
     """The daily poll average of one leader and measure as CSV on stdout:
@@ -263,7 +270,7 @@ def trend(
 
         name = load_aliases()["leader"].get(" ".join(leader.lower().split()), leader)
         polls = select_series(open_store(settings).polls(), name, metric, population)
-        fitted = fit_trend(polls, name, metric, population)
+        fitted = fit_trend(polls, name, metric, population, measure)
     daily = fitted.daily[["date", "estimate", "lower", "upper"]]
     daily.to_csv(sys.stdout, index=False, float_format="%.2f", date_format="%Y-%m-%d")
 

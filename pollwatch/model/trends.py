@@ -37,6 +37,9 @@ OUTLIER_Z = 3.0  # a poll this many standard deviations off the trend is reporte
 # Taylor 1989), heavy-tailed enough that a wild poll gets little weight.
 T_DOF = 4.0
 ROUNDS = 6
+MEASURES = ("positive", "negative", "net")
+# A series gets disapproval and net lines when at least this many of its polls give disapproval.
+MEASURED_POLLS = 2
 
 # Priors on the log variances: a daily drift of ~0.25 points and an extra survey error of ~2
 # points, each give or take a factor of e (2.7) in variance. They decide little where there
@@ -54,9 +57,11 @@ class Trend:
     # realtime: what the average said that day from the polls whose fieldwork had ended
     daily: pd.DataFrame
     house_effects: pd.DataFrame  # pollster, effect, lower, upper, polls
-    polls: pd.DataFrame  # the polls used, with their day, weight and whether they were outliers
+    # the polls used, with their day, value (of the measure), weight and whether outliers
+    polls: pd.DataFrame
     drift_sd: float  # fitted day-to-day movement of the true share, points
     extra_sd: float  # fitted survey error beyond sampling, points
+    measure: str = "positive"  # positive, negative (disapprove, distrust...) or net (the two's gap)
 
     @property
     def latest(self) -> pd.Series:
@@ -72,10 +77,13 @@ class Trend:
 def one_version_per_poll(polls: pd.DataFrame) -> pd.DataFrame:
     """One row per poll: its first population in 538's order, its questions averaged."""
     ranked = polls.assign(_rank=polls["population"].map(POPULATION_PRIORITY).fillna(99))
+    if "negative_pct" not in ranked:
+        ranked["negative_pct"] = np.nan
     first = ranked.groupby(POLL_IDENTITY, dropna=False)["_rank"].transform("min")
     kept = ranked[ranked["_rank"] == first]
     return kept.groupby([*POLL_IDENTITY, "population"], dropna=False, as_index=False).agg(
         positive_pct=("positive_pct", "mean"),
+        negative_pct=("negative_pct", "mean"),
         sample_size=("sample_size", "max"),
         tracking=("tracking", "any"),
         questions=("positive_pct", "size"),
@@ -123,10 +131,49 @@ def non_overlapping_releases(polls: pd.DataFrame) -> np.ndarray:
     return keep
 
 
+def measured(polls: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """The polls that carry `measure`, with its value per poll (`value`) and that value's
+    sampling variance from one respondent (`spread`; divided by the effective sample size, it
+    is the poll's sampling variance).
+
+    positive is the share who approve (trust, support); negative the share who disapprove;
+    net the gap between them, fitted as its own series: its sampling variance is that of a
+    difference of two shares of one sample, (p + q - (p - q)^2) / n, so its band comes from the
+    fit, not from the two others' bands added by hand."""
+    if measure not in MEASURES:
+        raise ConfigError(f"--measure must be one of {', '.join(MEASURES)}, not {measure!r}")
+    if measure != "positive":
+        polls = polls[polls["negative_pct"].notna()]
+    polls = polls.reset_index(drop=True)
+    positive = np.clip(polls["positive_pct"].to_numpy(dtype="float64"), 5, 95) / 100
+    negative = polls["negative_pct"].to_numpy(dtype="float64")
+    if measure == "positive":
+        value, spread = polls["positive_pct"].to_numpy(dtype="float64"), positive * (1 - positive)
+    else:
+        q = np.clip(negative, 5, 95) / 100
+        if measure == "negative":
+            value, spread = negative, q * (1 - q)
+        else:
+            value = polls["positive_pct"].to_numpy(dtype="float64") - negative
+            spread = np.maximum(positive + q - (positive - q) ** 2, 0.05)
+    return polls.assign(value=value, spread=spread)
+
+
 def fit_trend(
-    polls: pd.DataFrame, leader: str, metric: str, population: str = ALL_POPULATIONS
+    polls: pd.DataFrame,
+    leader: str,
+    metric: str,
+    population: str = ALL_POPULATIONS,
+    measure: str = "positive",
 ) -> Trend:
-    """Fit the model to one series' polls (canonical rows, one version per poll)."""
+    """Fit the model to one series' polls (canonical rows, one version per poll), for one
+    measure of them (`measured`)."""
+    if "negative_pct" not in polls:
+        polls = polls.assign(negative_pct=np.nan)
+    polls = measured(polls, measure)
+    if polls.empty:
+        raise ConfigError(f"no polls of {leader} / {metric} give a {measure} share")
+    low, high = (-100, 100) if measure == "net" else (0, 100)
     everything = polls.sort_values("fieldwork_end").reset_index(drop=True)
     independent = non_overlapping_releases(everything)
     polls = everything[independent].reset_index(drop=True)
@@ -135,9 +182,8 @@ def fit_trend(
     length = polls["fieldwork_end"] - polls["fieldwork_start"]
     day = ((polls["fieldwork_start"] + length / 2 - start).dt.days).to_numpy()
     known = ((polls["fieldwork_end"] - start).dt.days).to_numpy()
-    y = polls["positive_pct"].to_numpy(dtype="float64")
-    share = np.clip(y, 5, 95) / 100
-    sampling_var = share * (1 - share) / effective_sample_sizes(polls).to_numpy() * 1e4
+    y = polls["value"].to_numpy(dtype="float64")
+    sampling_var = polls["spread"].to_numpy() / effective_sample_sizes(polls).to_numpy() * 1e4
     codes, pollsters = pd.factorize(polls["pollster"])
     house = np.zeros(len(pollsters))
     scale = np.ones(len(y))  # each poll's variance multiplier (the Student-t reweighting)
@@ -160,14 +206,14 @@ def fit_trend(
     adjusted = y - house[codes]
     realtime = _filter(adjusted, obs_var, known, days, np.exp(log_drift))[0]
     dates = pd.date_range(start, periods=days, freq="D")
-    lower, upper = share_band(level, level_var)
+    lower, upper = share_band(level, level_var, low, high)
     daily = pd.DataFrame(
         {
             "date": dates,
             "estimate": np.clip(level, lower, upper),  # a level past 100 is drawn at the edge
             "lower": lower,
             "upper": upper,
-            "realtime": np.clip(realtime, 0, 100),
+            "realtime": np.clip(realtime, low, high),
         }
     )
     house_effects = pd.DataFrame(
@@ -193,7 +239,7 @@ def fit_trend(
             day=middle.dt.floor("D"),
             weight=0.0,
             outlier=False,
-            adjusted=left_out["positive_pct"].to_numpy(dtype="float64")
+            adjusted=left_out["value"].to_numpy(dtype="float64")
             - house[pd.Index(pollsters).get_indexer(left_out["pollster"])],
         )
         used = pd.concat([used, left_out]).sort_values("fieldwork_end", ignore_index=True)
@@ -206,21 +252,24 @@ def fit_trend(
         used,
         float(np.exp(log_drift / 2)),
         float(np.exp(log_extra / 2)),
+        measure,
     )
 
 
-def share_band(level: np.ndarray, variance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def share_band(
+    level: np.ndarray, variance: np.ndarray, low: float = 0, high: float = 100
+) -> tuple[np.ndarray, np.ndarray]:
     """The 95% band of a share: the model's normal distribution of the day's level, truncated to
-    0-100 and renormalised, since a share cannot leave it. Where the normal is well inside (most
-    days of most series) this is the usual level +- 1.96 sd; where it reaches past 100 (a sparse
-    series near 90%), the band is pulled inside and made lopsided rather than cut flat at the
-    edge, and it holds 95% of what the model believes is possible."""
+    0-100 (a net share: -100 to 100) and renormalised, since a share cannot leave it. Where the
+    normal is well inside (most days of most series) this is the usual level +- 1.96 sd; where
+    it reaches past 100 (a sparse series near 90%), the band is pulled inside and made lopsided
+    rather than cut flat at the edge, and it holds 95% of what the model believes is possible."""
     sd = np.sqrt(np.maximum(variance, 1e-12))
-    below, above = ndtr((0 - level) / sd), ndtr((100 - level) / sd)
+    below, above = ndtr((low - level) / sd), ndtr((high - level) / sd)
     mass = np.maximum(above - below, 1e-12)
     lower = level + sd * ndtri(np.clip(below + 0.025 * mass, 1e-15, 1 - 1e-15))
     upper = level + sd * ndtri(np.clip(below + 0.975 * mass, 1e-15, 1 - 1e-15))
-    return np.clip(lower, 0, 100), np.clip(upper, 0, 100)
+    return np.clip(lower, low, high), np.clip(upper, low, high)
 
 
 def _fit_hyperparameters(y, sampling_var, scale, day, days, start) -> tuple[float, float]:
@@ -348,14 +397,20 @@ class Series:
     metric: str
     population: str
     polls: pd.DataFrame
+    measure: str = "positive"
 
 
 def all_series(polls: pd.DataFrame) -> list[Series]:
     """A series per leader and measure over all populations, and one per population where a
-    leader has several. Measures are never averaged together."""
+    leader has several; over all populations, the negative share and the net too, where at
+    least MEASURED_POLLS polls give the negative. Measures are never averaged together."""
     found = []
     for (leader, metric), polled in polls.groupby(["leader", "metric"], sort=True):
-        found.append(Series(leader, metric, ALL_POPULATIONS, one_version_per_poll(polled)))
+        every = one_version_per_poll(polled)
+        found.append(Series(leader, metric, ALL_POPULATIONS, every))
+        if every["negative_pct"].notna().sum() >= MEASURED_POLLS:
+            for measure in ("negative", "net"):
+                found.append(Series(leader, metric, ALL_POPULATIONS, every, measure))
         populations = polled["population"].unique()
         if len(populations) > 1:
             for population in sorted(populations, key=POPULATION_PRIORITY.get):
@@ -365,7 +420,7 @@ def all_series(polls: pd.DataFrame) -> list[Series]:
 
 
 def fit_series(series: Series) -> Trend:
-    return fit_trend(series.polls, series.leader, series.metric, series.population)
+    return fit_trend(series.polls, series.leader, series.metric, series.population, series.measure)
 
 
 def series_trends(polls: pd.DataFrame) -> list[Trend]:

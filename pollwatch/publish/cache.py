@@ -39,7 +39,7 @@ def frame_digest(frame: pd.DataFrame) -> str:
 
 
 def series_key(series: Series) -> str:
-    parts = [code_version(model), series.leader, series.metric, series.population]
+    parts = [code_version(model), series.leader, series.metric, series.population, series.measure]
     return _digest(*parts, frame_digest(series.polls))
 
 

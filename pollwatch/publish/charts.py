@@ -41,6 +41,32 @@ MEASURES = {
     "favorability": "have a favourable view",
     "performance": "say performs well",
 }
+# The other side of each measure, and the names of the three measures of a series.
+NEGATIVE = {
+    "approval": ("disapprove", "disapproval"),
+    "trust": ("distrust", "distrust"),
+    "support": ("oppose", "opposition"),
+    "favorability": ("have an unfavourable view", "unfavourability"),
+    "performance": ("say performs badly", "poor performance"),
+}
+
+
+def measure_label(metric: str, measure: str) -> str:
+    """'approval', 'disapproval', 'net approval' (and so on for each metric)."""
+    if measure == "negative":
+        return NEGATIVE.get(metric, (f"not {metric}",) * 2)[1]
+    return f"net {metric}" if measure == "net" else metric
+
+
+def axis_label(metric: str, measure: str) -> str:
+    verb = MEASURES.get(metric, metric)
+    if measure == "negative":
+        return f"% who {NEGATIVE.get(metric, (f'not {verb}',))[0]}"
+    if measure == "net":
+        return f"% who {verb} minus % who {NEGATIVE.get(metric, (f'not {verb}',))[0]}, points"
+    return f"% who {verb}"
+
+
 STYLE = {
     "font.family": "DejaVu Sans",
     "font.size": 10,
@@ -134,7 +160,7 @@ def trend_chart(
             label = pollster if colour != OTHER else None
             ax.scatter(
                 polls.loc[mine, "day"],
-                polls.loc[mine, "positive_pct"],
+                polls.loc[mine, "value"],
                 s=sizes[mine],
                 color=colour,
                 alpha=0.55,
@@ -173,17 +199,19 @@ def trend_chart(
         _mark_events(
             ax, events_for(events, countries, daily["date"].iloc[0], daily["date"].iloc[-1])
         )
-        measure = MEASURES.get(trend.metric, trend.metric)
         population = "" if trend.population == "all" else f", {trend.population.replace('_', ' ')}"
         ax.set_title(
-            f"{trend.leader}: {trend.metric}{population}",
+            f"{trend.leader}: {measure_label(trend.metric, trend.measure)}{population}",
             loc="left",
             fontsize=14,
             fontweight="bold",
         )
-        ax.set_ylabel(f"% who {measure}")
+        ax.set_ylabel(axis_label(trend.metric, trend.measure))
         _date_axis(ax)
-        ax.set_ylim(max(0, ax.get_ylim()[0]), min(100, ax.get_ylim()[1]))
+        low = -100 if trend.measure == "net" else 0
+        ax.set_ylim(max(low, ax.get_ylim()[0]), min(100, ax.get_ylim()[1]))
+        if trend.measure == "net":
+            ax.axhline(0, color="#7a7a7a", linewidth=0.8, zorder=1)
 
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8.5)
         fig.text(0.01, 0.005, credit, fontsize=7.5, color="#555555", ha="left", va="bottom")
@@ -237,12 +265,11 @@ def _draw_sparse(ax, trend: Trend) -> None:
     a fainter band there. The model's line between two polls months apart is a guess, and is
     drawn as one."""
     polls, daily = trend.polls, trend.daily
-    share = polls["positive_pct"].clip(1, 99) / 100
     sizes = polls["sample_size"].astype("float64").fillna(1000).clip(lower=50)
-    margin = Z95 * np.sqrt(share * (1 - share) / sizes) * 100
+    margin = Z95 * np.sqrt(polls["spread"] / sizes) * 100
     ax.errorbar(
         polls["day"],
-        polls["positive_pct"],
+        polls["value"],
         yerr=margin,
         fmt="none",
         ecolor="#555555",
@@ -289,7 +316,10 @@ def _draw_sparse(ax, trend: Trend) -> None:
 def _label_latest(ax, trend: Trend) -> None:
     """The latest estimate and band, written beside the line's end (room is made for it)."""
     latest = trend.latest
-    text = f"{latest['estimate']:.1f}%\n({latest['lower']:.1f}-{latest['upper']:.1f})"
+    value = (
+        f"{latest['estimate']:+.1f} pts" if trend.measure == "net" else f"{latest['estimate']:.1f}%"
+    )
+    text = f"{value}\n({latest['lower']:.1f} to {latest['upper']:.1f})"
     ax.annotate(
         text,
         (latest["date"], latest["estimate"]),

@@ -23,7 +23,14 @@ import pandas as pd
 from slugify import slugify
 
 from pollwatch.config import ConfigError, Settings
-from pollwatch.model.trends import ALL_POPULATIONS, Series, Trend, all_series, fit_series
+from pollwatch.model.trends import (
+    ALL_POPULATIONS,
+    MEASURES,
+    Series,
+    Trend,
+    all_series,
+    fit_series,
+)
 from pollwatch.publish import charts
 from pollwatch.publish.cache import Cache, chart_key, frame_digest, series_key
 from pollwatch.publish.export import write_polls
@@ -33,6 +40,7 @@ from pollwatch.store import Store, open_store, utc_now
 TEMPLATES = Path(__file__).parent / "templates"
 MARKER = ".pollwatch-report"
 DOWNLOAD = "data/polls.csv"
+AVERAGES = "data/averages.csv"
 SNAPSHOT = "data/latest.json"
 LATEST_POLLS = 15
 COMPARISON_YEARS = 5
@@ -148,10 +156,12 @@ def _read_store(store: Store) -> tuple[pd.DataFrame, dict]:
 def _snapshot(trends: list[Trend]) -> dict[str, dict]:
     """Each series' latest average, kept with the report to tell what the next one changed."""
     return {
-        f"{t.leader}|{t.metric}|{t.population}": {
+        f"{t.leader}|{t.metric}|{t.population}"
+        + ("" if t.measure == "positive" else f"|{t.measure}"): {
             "leader": t.leader,
             "metric": t.metric,
             "population": t.population,
+            "measure": t.measure,
             "estimate": round(float(t.latest["estimate"]), 2),
             "as_of": f"{t.latest['date']:%Y-%m-%d}",
         }
@@ -238,6 +248,7 @@ def _write(
         "pages": pages,
         "generated": generated,
         "download": DOWNLOAD,
+        "averages": AVERAGES,
         "total_polls": len(polls),
         "total_pollsters": polls["pollster"].nunique(),
         "headline_series": [s for p in pages for s in p["series"] if s["population"] == "all"],
@@ -262,6 +273,9 @@ def _write(
         shutil.copy(TEMPLATES / asset, staging / asset)
 
     write_polls(polls, staging / DOWNLOAD)
+    _averages([trend for trend, _ in fitted]).to_csv(
+        staging / AVERAGES, index=False, float_format="%.2f", date_format="%Y-%m-%d"
+    )
     (staging / MARKER).write_text(f"written by pollwatch at {generated}\n", encoding="utf-8")
     return {
         "pages": ["index.html", *(p["href"] for p in pages)],
@@ -271,13 +285,35 @@ def _write(
     }
 
 
+def _averages(trends: list[Trend]) -> pd.DataFrame:
+    """Every series' daily average with its band, one row per day, measure and population: the
+    figures the charts draw, for a spreadsheet."""
+    columns = ["leader", "metric", "measure", "population", "date", "estimate", "lower", "upper"]
+    frames = [
+        t.daily.assign(leader=t.leader, metric=t.metric, measure=t.measure, population=t.population)
+        for t in trends
+        if len(t.polls) > 1
+    ]
+    return (
+        pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    )
+
+
 def _by_leader(trends: list[Trend]) -> dict[str, list[Trend]]:
     """Leaders with the most recent polls first; each leader's measures in a steady order."""
     leaders: dict[str, list[Trend]] = {}
     for trend in sorted(trends, key=lambda t: (-t.daily["date"].iloc[-1].value, t.leader)):
         leaders.setdefault(trend.leader, []).append(trend)
     return {
-        name: sorted(found, key=lambda t: (t.metric, t.population != ALL_POPULATIONS, t.population))
+        name: sorted(
+            found,
+            key=lambda t: (
+                t.metric,
+                t.population != ALL_POPULATIONS,
+                t.population,
+                MEASURES.index(t.measure),
+            ),
+        )
         for name, found in leaders.items()
     }
 
@@ -285,13 +321,18 @@ def _by_leader(trends: list[Trend]) -> dict[str, list[Trend]]:
 def _series_view(trend: Trend, page_slug: str, settings: Settings) -> dict:
     latest = trend.latest
     polls = trend.polls.sort_values("fieldwork_end", ascending=False)
-    key = f"{page_slug}-{trend.metric}" + (
-        "" if trend.population == ALL_POPULATIONS else f"-{trend.population}"
+    key = (
+        f"{page_slug}-{trend.metric}"
+        + ("" if trend.population == ALL_POPULATIONS else f"-{trend.population}")
+        + ("" if trend.measure == "positive" else f"-{trend.measure}")
     )
     return {
         "key": re.sub(r"[^a-z0-9-]+", "-", key.lower()),
         "leader": trend.leader,
         "metric": trend.metric,
+        "measure": trend.measure,
+        "measure_label": charts.measure_label(trend.metric, trend.measure),
+        "unit": "pts" if trend.measure == "net" else "%",
         "population": trend.population,
         "population_label": trend.population.replace("_", " "),
         "estimate": float(latest["estimate"]),
@@ -308,7 +349,7 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings) -> dict:
                 "pollster": p.pollster,
                 "population": p.population.replace("_", " "),
                 "sample_size": _sample_size(p.sample_size),
-                "value": p.positive_pct,
+                "value": p.value,
                 "adjusted": p.adjusted,
                 "outlier": bool(p.outlier),
             }
@@ -324,7 +365,7 @@ def _single_poll(polls: pd.DataFrame) -> dict | None:
         return None
     [poll] = polls.itertuples()
     return {
-        "value": float(poll.positive_pct),
+        "value": float(poll.value),
         "pollster": poll.pollster,
         "fieldwork": _period(poll.fieldwork_start, poll.fieldwork_end),
         "sample_size": _sample_size(poll.sample_size),
@@ -348,7 +389,9 @@ def _comparison(
     chosen = [
         (t, key)
         for t, key in fitted
-        if t.population == ALL_POPULATIONS and len(t.polls) >= COMPARISON_MIN_POLLS
+        if t.population == ALL_POPULATIONS
+        and t.measure == "positive"
+        and len(t.polls) >= COMPARISON_MIN_POLLS
     ]
     shown = [t for t, _ in chosen]
     if len(shown) < 2:

@@ -49,7 +49,10 @@ def test_report_trend_and_export_commands(settings, tmp_path):
     runner.invoke(app, ["ingest", "--data-dir", str(settings.data_dir)])
     made = runner.invoke(app, ["report", "--data-dir", str(settings.data_dir)])
     assert made.exit_code == 0, made.output
-    assert made.stdout.startswith(f"report: {settings.report_dir / 'index.html'} (1 series")
+    # approval, disapproval and net approval, each its own series and chart
+    assert made.stdout.startswith(
+        f"report: {settings.report_dir / 'index.html'} (3 series, 3 charts"
+    )
 
     trend = runner.invoke(
         app,
@@ -68,6 +71,25 @@ def test_report_trend_and_export_commands(settings, tmp_path):
     assert rows[0] == ["date", "estimate", "lower", "upper"]
     assert rows[1][0] == "2015-01-01" and len(rows) == 1 + 243
     assert all(float(r[2]) <= float(r[1]) <= float(r[3]) for r in rows[1:])
+
+    net = runner.invoke(
+        app,
+        ["trend", "--leader", "Putin", "--metric", "approval", "--measure", "net"]
+        + ["--data-dir", str(settings.data_dir)],
+    )
+    assert net.exit_code == 0, net.output
+    nets = list(csv.reader(io.StringIO(net.stdout)))[1:]
+    approve = {r[0]: float(r[1]) for r in rows[1:]}
+    assert len(nets) == len(rows) - 1 and all(-100 <= float(r[2]) <= float(r[3]) for r in nets)
+    assert all(float(r[1]) < approve[r[0]] for r in nets)  # approve minus a disapproval above 0
+    wrong = runner.invoke(
+        app,
+        ["trend", "--leader", "Putin", "--metric", "approval", "--measure", "gap"]
+        + ["--data-dir", str(settings.data_dir)],
+    )
+    assert wrong.exit_code == 2 and "--measure must be one of positive, negative, net" in (
+        wrong.stderr
+    )
 
     missing = runner.invoke(
         app,

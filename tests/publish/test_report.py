@@ -265,7 +265,12 @@ def test_a_report_after_a_one_file_ingest_redraws_only_what_that_file_touched(se
     run = run_ingest([], settings)
     assert run.totals["rows_loaded"] == 1, run.files[0].rejects
     after = build_report(settings)
-    assert sorted(after.redrawn) == ["comparison", "vladimir-putin-approval"]
+    assert sorted(after.redrawn) == [
+        "comparison",
+        "vladimir-putin-approval",
+        "vladimir-putin-approval-negative",  # the new poll gives disapproval too
+        "vladimir-putin-approval-net",
+    ]
     assert (charts / "volodymyr-zelensky-trust.png").read_bytes() == zelensky_trust
 
 
@@ -309,3 +314,24 @@ def test_a_sparse_series_shows_each_poll_s_margin_and_dashes_the_guess_between_p
     svg = (settings.report_dir / "charts" / "volodymyr-zelensky-trust.svg").read_text()
     assert "a poll's own 95% margin" in svg
     assert "average, no poll within 45 days" in svg
+
+
+def test_disapproval_and_net_have_their_own_averages_pages_and_download(sample_report):
+    """Levada gives disapproval beside approval: Putin's page shows approval, disapproval and
+    net approval, each fitted with its band; averages.csv carries all three."""
+    settings, report = sample_report
+    page = (settings.report_dir / "leader-vladimir-putin.html").read_text()
+    for section in ("approval", "approval-negative", "approval-net"):
+        assert f'id="vladimir-putin-{section}"' in page
+        assert (settings.report_dir / "charts" / f"vladimir-putin-{section}.png").exists()
+    assert "<h2>Disapproval</h2>" in page and "<h2>Net approval</h2>" in page
+    averages = pd.read_csv(settings.report_dir / "data" / "averages.csv")
+    putin = averages[(averages["leader"] == "Vladimir Putin") & (averages["metric"] == "approval")]
+    latest = putin.groupby("measure").last()
+    assert set(latest.index) == {"positive", "negative", "net"}
+    assert (latest["lower"] <= latest["estimate"]).all() and (
+        latest["estimate"] <= latest["upper"]
+    ).all()
+    gap = latest.loc["positive", "estimate"] - latest.loc["negative", "estimate"]
+    assert abs(latest.loc["net", "estimate"] - gap) < 2  # fitted on its own, close to the gap
+    assert latest.loc["net", "upper"] - latest.loc["net", "lower"] > 0
