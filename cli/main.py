@@ -18,6 +18,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -45,6 +46,14 @@ DataDir = Annotated[
     ),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+AsOf = Annotated[
+    datetime | None,
+    typer.Option(
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="As it stood that day: only polls public by then, in the versions stored then.",
+    ),
+]
 OutDir = Annotated[
     Path | None,
     typer.Option("--out", help="Report folder. Default: $POLLWATCH_REPORT_DIR, else ./reports."),
@@ -219,7 +228,7 @@ def _shown_on_stderr(record: logging.LogRecord) -> bool:
 
 
 @app.command()
-def report(data_dir: DataDir = None, out: OutDir = None) -> None:
+def report(data_dir: DataDir = None, out: OutDir = None, as_of: AsOf = None) -> None:
     """Recompute every trend and chart and write the HTML report (index.html, a page per
     leader, charts as PNG and SVG, the data as CSV). A Prefect flow run when a server is
     reachable, as for `ingest`."""
@@ -231,12 +240,14 @@ def report(data_dir: DataDir = None, out: OutDir = None) -> None:
 
             with without_heartbeats():
                 written = render_report(
-                    data_dir=str(settings.data_dir), out_dir=str(out) if out else None
+                    data_dir=str(settings.data_dir),
+                    out_dir=str(out) if out else None,
+                    as_of=as_of.date().isoformat() if as_of else None,
                 )
         else:
             from pollwatch.publish.report import build_report
 
-            written = build_report(settings, out)
+            written = build_report(settings, out, as_of.date() if as_of else None)
     typer.echo(
         f"report: {written.index} ({written.series} series, {written.charts} charts, "
         f"{len(written.pages) - 1} leader pages, {written.seconds:.1f} s)"
@@ -257,10 +268,12 @@ def trend(
             "(positive minus negative, in points), from the polls that give it."
         ),
     ] = "positive",
+    as_of: AsOf = None,
     data_dir: DataDir = None,
 ) -> None:
     """The daily poll average of one leader and measure as CSV on stdout:
     date,estimate,lower,upper (the 95% band)."""
+    from pollwatch.model.as_of import public_by
     from pollwatch.model.trends import fit_trend, select_series
     from pollwatch.store import open_store
 
@@ -269,8 +282,12 @@ def trend(
         from pollwatch.map.layouts import load_aliases
 
         name = load_aliases()["leader"].get(" ".join(leader.lower().split()), leader)
-        polls = select_series(open_store(settings).polls(), name, metric, population)
-        fitted = fit_trend(polls, name, metric, population, measure)
+        day = as_of.date() if as_of else None
+        stored = open_store(settings).polls(day)
+        polls = select_series(
+            stored if day is None else public_by(stored, day), name, metric, population
+        )
+        fitted = fit_trend(polls, name, metric, population, measure, until=as_of)
     daily = fitted.daily[["date", "estimate", "lower", "upper"]]
     daily.to_csv(sys.stdout, index=False, float_format="%.2f", date_format="%Y-%m-%d")
 

@@ -7,6 +7,7 @@ warns in its log about each series without a recent poll.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import flows  # noqa: F401  (sets pollwatch's Prefect defaults before Prefect is imported)
@@ -22,8 +23,8 @@ from pollwatch.publish.summary import report_markdown
 
 
 @task(name="build-report", cache_policy=NO_CACHE)
-def build(settings: Settings, out_dir: Path | None) -> Report:
-    report = build_report(settings, out_dir)
+def build(settings: Settings, out_dir: Path | None, as_of: date | None = None) -> Report:
+    report = build_report(settings, out_dir, as_of)
     logger = get_run_logger()
     logger.info(
         "report: %s (%d series, %d charts, %.1f s)",
@@ -60,10 +61,14 @@ def publish(report: Report, settings: Settings) -> None:
 
 
 @flow(name="render-report")
-def render_report(data_dir: str | None = None, out_dir: str | None = None) -> Report:
-    """Recompute every trend and chart and write the report (by default to ./reports)."""
-    settings = load_settings(data_dir=data_dir, report_dir=out_dir)
-    report = build(settings, None)
+def render_report(
+    data_dir: str | None = None, out_dir: str | None = None, as_of: str | None = None
+) -> Report:
+    """Recompute every trend and chart and write the report (by default to ./reports); with
+    `as_of` (YYYY-MM-DD), the report as it stood that day (to ./reports-as-of-<day>)."""
+    settings = load_settings(data_dir=data_dir)
+    day = date.fromisoformat(as_of) if as_of else None
+    report = build(settings, Path(out_dir) if out_dir else None, day)
     publish(report, settings)
     return report
 

@@ -165,9 +165,11 @@ def fit_trend(
     metric: str,
     population: str = ALL_POPULATIONS,
     measure: str = "positive",
+    until: pd.Timestamp | None = None,
 ) -> Trend:
     """Fit the model to one series' polls (canonical rows, one version per poll), for one
-    measure of them (`measured`)."""
+    measure of them (`measured`); with `until`, the days after the last poll up to that day too
+    (an as-of average ends on its day, however old its newest poll)."""
     if "negative_pct" not in polls:
         polls = polls.assign(negative_pct=np.nan)
     polls = measured(polls, measure)
@@ -178,7 +180,9 @@ def fit_trend(
     independent = non_overlapping_releases(everything)
     polls = everything[independent].reset_index(drop=True)
     start = polls["fieldwork_start"].min()
-    days = int((polls["fieldwork_end"].max() - start).days) + 1
+    last = polls["fieldwork_end"].max()
+    last = last if until is None else max(last, pd.Timestamp(until))
+    days = int((last - start).days) + 1
     length = polls["fieldwork_end"] - polls["fieldwork_start"]
     day = ((polls["fieldwork_start"] + length / 2 - start).dt.days).to_numpy()
     known = ((polls["fieldwork_end"] - start).dt.days).to_numpy()
@@ -398,29 +402,32 @@ class Series:
     population: str
     polls: pd.DataFrame
     measure: str = "positive"
+    until: pd.Timestamp | None = None  # the day an as-of average ends on
 
 
-def all_series(polls: pd.DataFrame) -> list[Series]:
+def all_series(polls: pd.DataFrame, until: pd.Timestamp | None = None) -> list[Series]:
     """A series per leader and measure over all populations, and one per population where a
     leader has several; over all populations, the negative share and the net too, where at
     least MEASURED_POLLS polls give the negative. Measures are never averaged together."""
     found = []
     for (leader, metric), polled in polls.groupby(["leader", "metric"], sort=True):
         every = one_version_per_poll(polled)
-        found.append(Series(leader, metric, ALL_POPULATIONS, every))
+        found.append(Series(leader, metric, ALL_POPULATIONS, every, until=until))
         if every["negative_pct"].notna().sum() >= MEASURED_POLLS:
             for measure in ("negative", "net"):
-                found.append(Series(leader, metric, ALL_POPULATIONS, every, measure))
+                found.append(Series(leader, metric, ALL_POPULATIONS, every, measure, until))
         populations = polled["population"].unique()
         if len(populations) > 1:
             for population in sorted(populations, key=POPULATION_PRIORITY.get):
                 subset = one_version_per_poll(polled[polled["population"] == population])
-                found.append(Series(leader, metric, population, subset))
+                found.append(Series(leader, metric, population, subset, until=until))
     return found
 
 
 def fit_series(series: Series) -> Trend:
-    return fit_trend(series.polls, series.leader, series.metric, series.population, series.measure)
+    return fit_trend(
+        series.polls, series.leader, series.metric, series.population, series.measure, series.until
+    )
 
 
 def series_trends(polls: pd.DataFrame) -> list[Trend]:

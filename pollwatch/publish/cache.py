@@ -40,6 +40,7 @@ def frame_digest(frame: pd.DataFrame) -> str:
 
 def series_key(series: Series) -> str:
     parts = [code_version(model), series.leader, series.metric, series.population, series.measure]
+    parts.append("" if series.until is None else f"{series.until:%Y-%m-%d}")
     return _digest(*parts, frame_digest(series.polls))
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 from slugify import slugify
 
 from pollwatch.config import ConfigError, Settings
+from pollwatch.model.as_of import public_by
 from pollwatch.model.trends import (
     ALL_POPULATIONS,
     MEASURES,
@@ -79,20 +80,29 @@ def slug(text: str, taken: set[str]) -> str:
     return candidate
 
 
-def build_report(settings: Settings, out_dir: Path | None = None) -> Report:
+def build_report(
+    settings: Settings, out_dir: Path | None = None, as_of: date | None = None
+) -> Report:
+    """The report; with `as_of`, as it would have stood that day (only the polls public by then,
+    in the versions stored then, averages ending that day), by default beside the current one in
+    `<report dir>-as-of-<day>`."""
     started = time.perf_counter()
-    out_dir = out_dir or settings.report_dir
+    if out_dir is None:
+        out_dir = settings.report_dir
+        if as_of is not None:
+            out_dir = out_dir.with_name(f"{out_dir.name}-as-of-{as_of:%Y-%m-%d}")
     _check_writable(out_dir)
-    polls, facts = _read_store(open_store(settings))
+    polls, facts = _read_store(open_store(settings), as_of)
+    until = None if as_of is None else pd.Timestamp(as_of)
     events = charts.load_events(settings.events_path)
     before = _read_snapshot(out_dir / SNAPSHOT)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         cache = Cache(out_dir, staging)
-        fitted = _fitted(all_series(polls), cache)
+        fitted = _fitted(all_series(polls, until), cache)
         trends = [trend for trend, _ in fitted]
-        written = _write(staging, out_dir, settings, polls, facts, events, fitted, cache)
+        written = _write(staging, out_dir, settings, polls, facts, events, fitted, cache, as_of)
         cache.save()
         after = _snapshot(trends)
         (staging / SNAPSHOT).write_text(json.dumps(after, indent=1), encoding="utf-8")
@@ -145,12 +155,14 @@ def _credit(polls: pd.DataFrame) -> str:
     )
 
 
-def _read_store(store: Store) -> tuple[pd.DataFrame, dict]:
-    """The polls and the data-quality facts, read together on one connection."""
+def _read_store(store: Store, as_of: date | None = None) -> tuple[pd.DataFrame, dict]:
+    """The polls and the data-quality facts, read together on one connection; with `as_of`, the
+    polls public by then as they were stored then."""
     if not store.exists():
         return store.polls(), store.overview()
     with store.session():
-        return store.polls(), store.overview()
+        polls, facts = store.polls(as_of), store.overview()
+    return (polls if as_of is None else public_by(polls, as_of)), facts
 
 
 def _snapshot(trends: list[Trend]) -> dict[str, dict]:
@@ -201,6 +213,7 @@ def _write(
     events: pd.DataFrame,
     fitted: list[tuple[Trend, str]],
     cache: Cache,
+    as_of: date | None = None,
 ) -> dict:
     generated = f"{utc_now():%Y-%m-%d %H:%M} UTC"
     keys = {id(trend): key for trend, key in fitted}
@@ -243,12 +256,13 @@ def _write(
     if comparison is not None:
         jobs.append(comparison)
     redrawn = _draw(jobs, cache, previous / "charts")
-    freshness = _freshness(polls, settings.stale_days)
+    freshness = _freshness(polls, settings.stale_days, as_of or date.today())
     context = {
         "pages": pages,
         "generated": generated,
         "download": DOWNLOAD,
         "averages": AVERAGES,
+        "as_of": None if as_of is None else f"{as_of:%Y-%m-%d}",
         "total_polls": len(polls),
         "total_pollsters": polls["pollster"].nunique(),
         "headline_series": [s for p in pages for s in p["series"] if s["population"] == "all"],
@@ -427,9 +441,9 @@ def _quality(facts: dict) -> dict:
     }
 
 
-def _freshness(polls: pd.DataFrame, stale_days: int) -> list[dict]:
+def _freshness(polls: pd.DataFrame, stale_days: int, today: date) -> list[dict]:
     newest = polls.groupby(["leader", "metric"])["fieldwork_end"].max().reset_index()
-    today = pd.Timestamp(date.today())
+    today = pd.Timestamp(today)
     return [
         {
             "leader": r.leader,

@@ -25,6 +25,8 @@ from pollwatch.store.records import (
 )
 
 if TYPE_CHECKING:
+    from datetime import date
+
     import pandas as pd
 
     from pollwatch.config import Settings
@@ -80,8 +82,10 @@ class Store(Protocol):
 
     def files_of_run(self, run_id: str) -> list[LoggedFile]: ...
 
-    def polls(self) -> pd.DataFrame:
-        """Every stored poll with provenance, ordered by leader, measure and fieldwork."""
+    def polls(self, as_of: date | None = None) -> pd.DataFrame:
+        """Every stored poll with provenance, ordered by leader, measure and fieldwork; with
+        `as_of`, each in the version that stood at the end of that day (later corrections
+        rolled back through the revisions)."""
 
     def overview(self) -> dict:
         """Counts for `status` and the report's quality panel: polls, series, files by status,

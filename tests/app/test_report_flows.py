@@ -82,6 +82,15 @@ def test_report_trend_and_export_commands(settings, tmp_path):
     approve = {r[0]: float(r[1]) for r in rows[1:]}
     assert len(nets) == len(rows) - 1 and all(-100 <= float(r[2]) <= float(r[3]) for r in nets)
     assert all(float(r[1]) < approve[r[0]] for r in nets)  # approve minus a disapproval above 0
+    then = runner.invoke(
+        app,
+        ["trend", "--leader", "Putin", "--metric", "approval", "--as-of", "2015-04-10"]
+        + ["--data-dir", str(settings.data_dir)],
+    )
+    assert then.exit_code == 0, then.output
+    as_it_stood = list(csv.reader(io.StringIO(then.stdout)))[1:]
+    # March's poll ended on the 31st, public 3 days later; April's was not over.
+    assert as_it_stood[-1][0] == "2015-04-10" and len(as_it_stood) == 31 + 28 + 31 + 10
     wrong = runner.invoke(
         app,
         ["trend", "--leader", "Putin", "--metric", "approval", "--measure", "gap"]

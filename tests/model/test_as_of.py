@@ -1,0 +1,76 @@
+"""As it stood on a past day: the polls public by then, in the versions stored then."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pollwatch.ingest.run import run_ingest
+from pollwatch.model.as_of import public_by
+from pollwatch.publish.report import build_report
+from pollwatch.store import open_store
+from tests.helpers import ROOT, poll_row, settle, write_csv
+
+
+def polls(*rows: tuple[str, str, str | None]) -> pd.DataFrame:
+    """(pollster, fieldwork end, published) per poll."""
+    return pd.DataFrame(
+        {
+            "pollster": [r[0] for r in rows],
+            "fieldwork_end": pd.to_datetime([r[1] for r in rows]),
+            "published": pd.to_datetime([r[2] for r in rows]),
+        }
+    )
+
+
+def test_a_poll_is_public_from_its_publication_or_its_pollster_s_usual_delay():
+    found = polls(
+        ("A", "2022-03-01", "2022-03-05"),  # A publishes 4 days after fieldwork
+        ("A", "2022-03-08", None),  # expected on the 12th
+        ("A", "2022-03-11", None),  # expected on the 15th: not yet
+        ("B", "2022-03-10", None),  # B's delay unknown: everyone's (4 days), the 14th
+        ("A", "2022-03-02", "2022-03-20"),  # published after the day
+    )
+    public = public_by(found, date(2022, 3, 14))
+    assert public.index.tolist() == [0, 1, 3]
+
+
+def test_a_poll_corrected_after_the_day_appears_with_its_old_value(settings):
+    write_csv(settings.inbox / "first.csv", [poll_row(poll_key="lev-1", positive_pct="71")])
+    run_ingest([], settings)
+    with duckdb.connect(str(settings.db_path)) as con:  # as if it was stored on 10 March 2022
+        con.execute("UPDATE polls SET ingested_at = '2022-03-10 12:00'")
+    write_csv(settings.inbox / "fixed.csv", [poll_row(poll_key="lev-1", positive_pct="69")])
+    assert run_ingest([], settings).totals["rows_updated"] == 1
+    store = open_store(settings)
+    assert store.polls(date(2022, 3, 14))["positive_pct"].tolist() == [71.0]
+    assert store.polls(date(2022, 3, 9)).empty is False  # a backfill: its first version
+    assert store.polls(date(2022, 3, 9))["positive_pct"].tolist() == [71.0]
+    assert store.polls(date.today())["positive_pct"].tolist() == [69.0]
+    assert store.polls()["positive_pct"].tolist() == [69.0]
+
+
+def test_the_samples_as_they_stood_at_the_fourth_round_of_talks(settings):
+    """14 March 2022: Levada and FOM had Putin's approval near 71% in late February; Rating
+    Group had Zelensky's support above 90%. The report of that day says so, and nothing of what
+    came after (the 83% measured at the end of March)."""
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    for sample in (ROOT / "data" / "samples").glob("*.csv"):
+        settle(Path(shutil.copy(sample, settings.inbox)))
+    run_ingest([], settings)
+    report = build_report(settings, as_of=date(2022, 3, 14))
+    assert report.index.parent.name == f"{settings.report_dir.name}-as-of-2022-03-14"
+    html = report.index.read_text()
+    assert "As it stood on 2022-03-14" in html
+    values = dict(
+        re.findall(r'<div class="what">(.*?)</div>\s*<div class="value">([-+0-9.]+)%?</div>', html)
+    )
+    assert 68 <= float(values["Vladimir Putin · approval"]) <= 73
+    assert float(values["Volodymyr Zelensky · support"]) > 90
+    averages = pd.read_csv(report.index.parent / "data" / "averages.csv")
+    assert averages["date"].max() == "2022-03-14"
