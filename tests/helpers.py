@@ -122,6 +122,11 @@ def lock_holder(db_path: Path) -> int | None:
     return None
 
 
+# A drop whose commit holds the database for well over wait_until_held's 0.3 s (about 0.8 s here):
+# 200,000 rows once did, until the store got faster (0.38 s, and less under load).
+HOLDING_ROWS = 500_000
+
+
 def wait_until_held(db_path: Path, pid: int | None = None, timeout: float = 120) -> int:
     """Wait until a process (`pid`, or any) has held the database for 0.3 s on end: well inside a
     big file's load, not the short bookkeeping before it. Returns the holder's pid."""

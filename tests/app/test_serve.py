@@ -24,7 +24,7 @@ import duckdb
 import pytest
 
 from flows.server import start_server, stop_server
-from tests.helpers import ROOT, big_drop, settle, wait_until_held
+from tests.helpers import HOLDING_ROWS, ROOT, big_drop, settle, wait_until_held
 
 SAMPLES = ROOT / "data" / "samples"
 POLLWATCH = Path(sys.executable).parent / "pollwatch"
@@ -290,7 +290,7 @@ def test_a_served_run_cancelled_in_the_ui_or_killed_ends_and_the_next_run_goes_o
     db = data / "polls.duckdb"
 
     def trigger_ingest() -> str:
-        big_drop(data / "inbox" / "big.csv", 200_000)
+        big_drop(data / "inbox" / "big.csv", HOLDING_ROWS)
         started = pollwatch(env, "trigger", "ingest", "--data-dir", str(data))
         assert started.returncode == 0, started.stderr
         return re.search(r"flow run ([0-9a-f-]{36})", started.stdout).group(1)
@@ -315,7 +315,7 @@ def test_a_served_run_cancelled_in_the_ui_or_killed_ends_and_the_next_run_goes_o
             "the cancelled run to be stopped",
             pause=0.5,
         )
-        assert stored() in (0, 200_000)
+        assert stored() in (0, HOLDING_ROWS)
 
         killed = trigger_ingest() if stored() == 0 else None
         if killed:  # the big file is still in the inbox: kill the process that loads it
@@ -327,11 +327,11 @@ def test_a_served_run_cancelled_in_the_ui_or_killed_ends_and_the_next_run_goes_o
                 pause=0.5,
             )
             assert "killed by SIGKILL" in state["message"]
-            assert stored() in (0, 200_000)
+            assert stored() in (0, HOLDING_ROWS)
 
         done = pollwatch(env, "trigger", "ingest", "--wait", "--data-dir", str(data))
         assert done.returncode == 0, done.stdout + done.stderr
-        assert stored() == 200_000
+        assert stored() == HOLDING_ROWS
     finally:
         stop(serve)
     assert group_is_gone(serve.pid)

@@ -27,7 +27,7 @@ from tests import helpers
 from tests.helpers import ROOT, poll_row, query, wait_until_held, write_csv
 
 POLLWATCH = Path(sys.executable).parent / "pollwatch"
-BIG_ROWS = 200_000
+BIG_ROWS = helpers.HOLDING_ROWS
 
 
 @pytest.fixture(scope="module")
