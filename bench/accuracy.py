@@ -57,7 +57,7 @@ def against_538() -> tuple[float, float]:
     return smoothed, realtime
 
 
-# Dense: a dozen pollsters every 5-25 days and a daily tracker. Sparse: two pollsters a month,
+# Dense: a dozen pollsters every 5-24 days and a daily tracker. Sparse: two pollsters a month,
 # as Levada's and FOM's series are, near 80%, where a band can reach 100.
 SIMULATIONS = {
     "dense": {},

@@ -29,11 +29,11 @@ def simulate_polls(
     extra_sd: float = 1.5,
     house_sd: float = 2.0,
     outlier_share: float = 0.02,
-    every: tuple[int, int] = (5, 25),
+    every: tuple[int, int] = (5, 24),
     tracker: bool = True,
     level: float = 45,
 ) -> Simulated:
-    """`every`: the range of days between one pollster's polls ((28, 32) is a monthly series,
+    """`every`: the least and most days between one pollster's polls ((28, 32) is a monthly series,
     as Levada's); `tracker`: add a daily tracking poll; `level`: the truth's mean share."""
     rng = np.random.default_rng(seed)
     t = np.arange(days)

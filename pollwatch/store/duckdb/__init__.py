@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from pollwatch.store.duckdb import loading
 from pollwatch.store.duckdb.connection import connected
 from pollwatch.store.records import (
     STORED_COLUMNS,
@@ -76,10 +75,14 @@ class DuckDBStore:
         if not sha256s:
             return {}
         with self._connection() as con:
+            from pollwatch.store.duckdb import loading  # pandas and pyarrow: not for `status`
+
             return loading.known_files(con, sha256s)
 
     def load_files(self, records: list[FileRecord]) -> list[LoadCounts | None]:
         with self._connection() as con:
+            from pollwatch.store.duckdb import loading
+
             return loading.load_files(con, records, utc_now())
 
     def record_duplicate(self, sha256: str, path: str, stored_path: str, run_id: str) -> None:
