@@ -273,8 +273,7 @@ def trend(
 ) -> None:
     """The daily poll average of one leader and measure as CSV on stdout:
     date,estimate,lower,upper (the 95% band)."""
-    from pollwatch.model.as_of import public_by
-    from pollwatch.model.trends import fit_trend, select_series
+    from pollwatch.model.as_of import series_trend
     from pollwatch.store import open_store
 
     with _plain_errors():
@@ -284,10 +283,7 @@ def trend(
         name = load_aliases()["leader"].get(" ".join(leader.lower().split()), leader)
         day = as_of.date() if as_of else None
         stored = open_store(settings).polls(day)
-        polls = select_series(
-            stored if day is None else public_by(stored, day), name, metric, population
-        )
-        fitted = fit_trend(polls, name, metric, population, measure, until=as_of)
+        fitted = series_trend(stored, name, metric, population, measure, day)
     daily = fitted.daily[["date", "estimate", "lower", "upper"]]
     daily.to_csv(sys.stdout, index=False, float_format="%.2f", date_format="%Y-%m-%d")
 

@@ -12,7 +12,25 @@ from datetime import date
 
 import pandas as pd
 
+from pollwatch.model.trends import ALL_POPULATIONS, Trend, fit_trend, select_series
+
 DEFAULT_DELAY_DAYS = 3
+
+
+def series_trend(
+    stored: pd.DataFrame,
+    leader: str,
+    metric: str,
+    population: str = ALL_POPULATIONS,
+    measure: str = "positive",
+    as_of: date | None = None,
+) -> Trend:
+    """One series' average from the stored polls (with `as_of`, those the store gives for that
+    day): today's, or the one the tracker would have published that day, ending on it."""
+    polls = stored if as_of is None else public_by(stored, as_of)
+    chosen = select_series(polls, leader, metric, population)
+    until = None if as_of is None else pd.Timestamp(as_of)
+    return fit_trend(chosen, leader, metric, population, measure, until)
 
 
 def public_by(polls: pd.DataFrame, as_of: date) -> pd.DataFrame:
