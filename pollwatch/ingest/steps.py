@@ -32,6 +32,7 @@ from pollwatch.read.cells import (
     ArrowCells,
     RawTable,
     as_raw_table,
+    as_raw_tables,
     read_arrow,
     reading_notes,
     sniff_delimiter,
@@ -99,7 +100,8 @@ def map_files(
     file is mapped and checked inside DuckDB (`in_duckdb`), where its layout allows."""
     layouts, aliases = load_layouts(settings.local_layouts), load_aliases()
     found: dict[Path, Mapped | InDuckDB | UnreadableFile] = {}
-    alike: dict[tuple, list[tuple[Path, RawTable, Layout]]] = {}
+    # Files alike: read (a RawTable), or read whole by the fast reader and still in Arrow.
+    alike: dict[tuple, list[tuple[Path, RawTable | tuple[Decoded, str, ArrowCells], Layout]]] = {}
     for path, data in files:
         try:
             decoded = decode(data)
@@ -109,15 +111,23 @@ def map_files(
             if in_duckdb and (big := _in_duckdb(decoded, delimiter, fast, named, layouts, aliases)):
                 found[path] = big
                 continue
-            raw = as_raw_table(decoded, delimiter, fast)
-            chosen = choose_layout(raw.header, layouts, named)
+            if fast is None or fast.blank_lines:
+                read = as_raw_table(decoded, delimiter, fast)
+                header, notes = read.header, read.notes
+            else:
+                read = (decoded, delimiter, fast)
+                header, notes = fast.header, reading_notes(decoded, delimiter)
+            chosen = choose_layout(header, layouts, named)
         except UnreadableFile as err:
             found[path] = err
             continue
-        key = (chosen.name, tuple(raw.header), tuple(raw.notes))
-        alike.setdefault(key, []).append((path, raw, chosen))
+        key = (chosen.name, tuple(header), tuple(notes))
+        alike.setdefault(key, []).append((path, read, chosen))
     for group in alike.values():
-        mapped = map_many([raw for _, raw, _ in group], group[0][2], aliases)
+        in_arrow = [read for _, read, _ in group if isinstance(read, tuple)]
+        converted = iter(as_raw_tables(in_arrow) if in_arrow else [])
+        raws = [read if isinstance(read, RawTable) else next(converted) for _, read, _ in group]
+        mapped = map_many(raws, group[0][2], aliases)
         found |= {path: m for (path, _, _), m in zip(group, mapped, strict=True)}
     return {path: found[path] for path, _ in files}
 
