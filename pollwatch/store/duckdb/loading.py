@@ -136,7 +136,9 @@ def _incoming(records: list[FileRecord], ingested_at: datetime) -> pa.Table:
     ordered = framed + [r for r in records if not isinstance(r.polls, pd.DataFrame)]
     tables = [r.polls for r in ordered[len(framed) :]]
     if framed:
-        together = pd.concat([r.polls.reset_index() for r in framed], ignore_index=True)
+        # Concatenated first, the line number still the index: pandas joins fifty frames'
+        # columns ten times faster so than after each one's reset_index.
+        together = pd.concat([r.polls for r in framed]).reset_index()
         tables.insert(0, pa.Table.from_pandas(together, preserve_index=False))
     polls = pa.concat_tables(tables, promote_options="permissive")
     codes = pa.array(
