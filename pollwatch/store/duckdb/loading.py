@@ -166,29 +166,36 @@ def _log_files(
 ) -> None:
     if not records:
         return
-    con.executemany(
-        "INSERT INTO files (file_id, sha256, path, source_name, status, rows_read, rows_loaded,"
-        " rows_rejected, rows_duplicate, rows_updated, message, ingested_at, run_id,"
-        " stored_path) VALUES (nextval('file_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    logged = pa.Table.from_pylist(
         [
-            [
-                record.sha256,
-                record.path,
-                record.source_name,
-                record.status,
-                record.rows_read,
-                count.loaded,
-                record.rows_rejected,
-                count.duplicate + record.rows_duplicate,
-                count.updated,
-                record.message,
-                ingested_at,
-                record.run_id,
-                record.stored_path,
-            ]
+            {
+                "sha256": record.sha256,
+                "path": record.path,
+                "source_name": record.source_name,
+                "status": record.status,
+                "rows_read": record.rows_read,
+                "rows_loaded": count.loaded,
+                "rows_rejected": record.rows_rejected,
+                "rows_duplicate": count.duplicate + record.rows_duplicate,
+                "rows_updated": count.updated,
+                "message": record.message,
+                "ingested_at": ingested_at,
+                "run_id": record.run_id,
+                "stored_path": record.stored_path,
+            }
             for record, count in zip(records, counts, strict=True)
-        ],
+        ]
     )
+    names = ", ".join(logged.column_names)
+    # One statement for the batch's files: executemany is a statement a file (17 ms for 50).
+    con.register("logged_files", logged)
+    try:
+        con.execute(
+            f"INSERT INTO files (file_id, {names})"
+            f" SELECT nextval('file_ids'), {names} FROM logged_files"
+        )
+    finally:
+        con.unregister("logged_files")
 
 
 TYPED_INCOMING = (
