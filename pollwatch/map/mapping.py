@@ -74,9 +74,7 @@ def map_many(
     first = raws[0]
     together = RawTable(
         first.header,
-        pd.concat(
-            [raw.cells.set_axis(raw.cells.index + o) for raw, o in zip(raws, offsets, strict=True)]
-        ),
+        pd.concat([_renumbered(raw.cells, o) for raw, o in zip(raws, offsets, strict=True)]),
         [
             (line + o, count)
             for raw, o in zip(raws, offsets, strict=True)
@@ -96,6 +94,14 @@ def map_many(
     ]
 
 
+def _renumbered(frame: pd.DataFrame, shift: int) -> pd.DataFrame:
+    """The frame with its line numbers shifted, sharing its data: set_axis would copy every
+    column, a millisecond a file in a batch of fifty."""
+    moved = frame.copy(deep=False)
+    moved.index = pd.Index(frame.index + shift, name=frame.index.name)
+    return moved
+
+
 def _one_file(mapped: Mapped, index: int, rejects: pd.DataFrame, raw: RawTable) -> Mapped:
     """File `index`'s part of rows mapped together: its lines, numbered as in the file (the
     frames are in file order, so each file's rows are one slice)."""
@@ -105,8 +111,7 @@ def _one_file(mapped: Mapped, index: int, rejects: pd.DataFrame, raw: RawTable) 
         if not frame.index.is_monotonic_increasing:
             frame = frame.sort_index(kind="stable")
         start, stop = frame.index.searchsorted([offset, offset + LINE_SPAN])
-        mine = frame.iloc[start:stop]
-        return mine.set_axis(mine.index - offset).rename_axis(frame.index.name)
+        return _renumbered(frame.iloc[start:stop], -offset)
 
     return Mapped(
         mapped.source_name,
