@@ -33,6 +33,15 @@ def test_render_report_leaves_a_link_artifact_to_the_report(settings):
     ]
 
 
+def test_render_report_as_of_a_day_writes_that_day_s_report_beside_the_current_one(settings):
+    write_csv(settings.inbox / "a.csv", monthly_rows(8))
+    ingest_and_report(data_dir=str(settings.data_dir))
+    written = render_report(data_dir=str(settings.data_dir), as_of="2015-04-10")
+    assert written.index.parent.name == f"{settings.report_dir.name}-as-of-2015-04-10"
+    assert "As it stood on 2015-04-10" in written.index.read_text()
+    assert (settings.report_dir / "index.html").exists()  # the current report is left alone
+
+
 def test_the_pipeline_renders_only_when_the_data_changed(settings):
     write_csv(settings.inbox / "a.csv", monthly_rows(6))
     run, report = ingest_and_report(data_dir=str(settings.data_dir))
