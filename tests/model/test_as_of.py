@@ -9,9 +9,11 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pytest
 
+from pollwatch.config import ConfigError
 from pollwatch.ingest.run import run_ingest
-from pollwatch.model.as_of import public_by
+from pollwatch.model.as_of import public_by, series_trend
 from pollwatch.publish.report import build_report
 from pollwatch.store import open_store
 from tests.helpers import ROOT, poll_row, settle, write_csv
@@ -74,3 +76,15 @@ def test_the_samples_as_they_stood_at_the_fourth_round_of_talks(settings):
     assert float(values["Volodymyr Zelensky · support"]) > 90
     averages = pd.read_csv(report.index.parent / "data" / "averages.csv")
     assert averages["date"].max() == "2022-03-14"
+
+
+def test_a_day_before_a_series_first_poll_says_so(settings):
+    write_csv(settings.inbox / "first.csv", [poll_row()])  # fieldwork 17-21 Feb 2022
+    run_ingest([], settings)
+    stored = open_store(settings).polls(date(2022, 2, 1))
+    with pytest.raises(ConfigError, match="no polls of Vladimir Putin / approval were public by"):
+        series_trend(stored, "Vladimir Putin", "approval", as_of=date(2022, 2, 1))
+    with pytest.raises(ConfigError, match="no polls of Vladimir Putin / trust; stored series"):
+        series_trend(stored, "Vladimir Putin", "trust", as_of=date(2022, 2, 1))
+    trend = series_trend(stored, "Vladimir Putin", "approval", as_of=date(2022, 3, 1))
+    assert trend.latest["date"] == pd.Timestamp("2022-03-01")
