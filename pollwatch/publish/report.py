@@ -346,7 +346,8 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings) -> dict:
         "metric": trend.metric,
         "measure": trend.measure,
         "measure_label": charts.measure_label(trend.metric, trend.measure),
-        "unit": "pts" if trend.measure == "net" else "%",
+        "unit": " pts" if trend.measure == "net" else "%",
+        "number": "%+.1f" if trend.measure == "net" else "%.1f",  # a net's sign is its news
         "population": trend.population,
         "population_label": trend.population.replace("_", " "),
         "estimate": float(latest["estimate"]),
