@@ -83,12 +83,23 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=10)
 
 
-def group_is_gone(pid: int) -> bool:
-    try:
-        os.killpg(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
+def group_is_gone(pgid: int, timeout: float = 10) -> bool:
+    """No live process left in the group within `timeout`. A zombie counts as gone: it is dead
+    and only waits for its reaper (here not always prompt, so killpg(pgid, 0) kept finding one
+    after serve had exited)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                state, _, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+            except (OSError, ValueError):
+                continue  # gone while we looked
+            if int(group) == pgid and state not in ("Z", "X"):
+                alive.append(stat.parent.name)
+        if not alive or time.monotonic() > deadline:
+            return not alive
+        time.sleep(0.1)
 
 
 def drop(sample: str, inbox: Path) -> Path:
