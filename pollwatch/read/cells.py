@@ -62,24 +62,36 @@ def parse_csv_text(decoded: Decoded | str) -> RawTable:
 def as_raw_table(decoded: Decoded, delimiter: str, fast: ArrowCells | None) -> RawTable:
     """The file's cells as a frame: from what the fast reader read (`fast`), or record by record
     where it could not read the file."""
-    table = _frame_of(fast) if fast is not None else _read_exact(decoded.text, delimiter)
+    if fast is not None:
+        return as_raw_tables([(decoded, delimiter, fast)])[0]
+    table = _read_exact(decoded.text, delimiter)
     table.encoding, table.delimiter = decoded.encoding, delimiter
     table.notes = reading_notes(decoded, delimiter)
     return table
 
 
 def as_raw_tables(files: list[tuple[Decoded, str, ArrowCells]]) -> list[RawTable]:
-    """as_raw_table for several files the fast reader read whole (no blank lines), under one
-    header: converted from Arrow together, since a conversion costs a millisecond or two
-    whatever its size, which is most of a 50-row file's reading."""
-    together = pa.concat_tables([fast.table for _, _, fast in files])
-    frame = together.to_pandas(types_mapper={pa.string(): STR}.get)
+    """The cells of files the fast reader read, under one header, as frames indexed by line
+    number: converted from Arrow together, since a conversion costs a millisecond or two
+    whatever its size, which is most of a 50-row file's reading. A file of nothing but blank
+    lines under its header raises UnreadableFile, so several files are best sent without any
+    such lines."""
+    frame = pa.concat_tables([fast.table for _, _, fast in files]).to_pandas(
+        types_mapper={pa.string(): STR}.get
+    )
     tables, start = [], 0
     for decoded, delimiter, fast in files:
         rows = fast.table.num_rows
         cells = frame.iloc[start : start + rows]
         cells.index = pd.RangeIndex(2, 2 + rows, name="line_number")
         start += rows
+        if fast.blank_lines:
+            # Lines of nothing but separators: the record-by-record reader skips them; so must
+            # this.
+            blank = pd.concat([cells[c].str.strip() == "" for c in cells.columns], axis=1)
+            cells = cells[~blank.all(axis=1)]
+            if cells.empty:  # nothing under the header but blank lines
+                raise UnreadableFile("header only: the file has no data rows", 1, "header_only")
         table = RawTable(fast.header, cells, [], 1, decoded.encoding, delimiter)
         table.notes = reading_notes(decoded, delimiter)
         tables.append(table)
@@ -199,19 +211,6 @@ def read_arrow(decoded: Decoded, delimiter: str) -> ArrowCells | None:
     separators = rb"[ \t" + re.escape(delimiter.encode()) + rb"]"
     blank = re.search(rb"\n" + separators + rb"*\r?\n|\n" + separators + rb"+\r?$", data)
     return ArrowCells(header, table, blank is not None)
-
-
-def _frame_of(found: ArrowCells) -> RawTable:
-    """read_arrow's cells as a frame of text indexed by line number."""
-    cells = found.table.to_pandas(types_mapper={pa.string(): STR}.get)
-    cells.index = pd.RangeIndex(2, 2 + len(cells), name="line_number")
-    if found.blank_lines:
-        # Lines of nothing but separators: the record-by-record reader skips them; so must this.
-        blank = pd.concat([cells[c].str.strip() == "" for c in cells.columns], axis=1)
-        cells = cells[~blank.all(axis=1)]
-        if cells.empty:  # nothing under the header but blank lines
-            raise UnreadableFile("header only: the file has no data rows", 1, "header_only")
-    return RawTable(found.header, cells, [], 1)
 
 
 def sniff_delimiter(text: str) -> str:
