@@ -4,6 +4,9 @@ version where it was, and the end result holds every column the store writes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import duckdb
 import pytest
 
@@ -38,6 +41,19 @@ def columns(con, table: str) -> list[str]:
     ]
 
 
+@contextmanager
+def database_at(path, version: int) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A database file as the migrations up to `version` left it, open for a test to fill."""
+    with duckdb.connect(str(path)) as old:
+        old.execute(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
+        )
+        for number, statements in MIGRATIONS[:version]:
+            old.execute(statements)
+            old.execute("INSERT INTO schema_version VALUES (?, now())", [number])
+        yield old
+
+
 def tables(con) -> set[str]:
     rows = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
     return {table for (table,) in rows}
@@ -70,13 +86,7 @@ def test_migrating_again_changes_nothing_and_returns_the_latest_version(con):
 
 def test_a_database_at_version_1_is_brought_forward_keeping_its_rows(tmp_path):
     path = tmp_path / "old.duckdb"
-    with duckdb.connect(str(path)) as old:
-        old.execute(
-            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
-        )
-        for version, statements in MIGRATIONS[:1]:
-            old.execute(statements)
-            old.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+    with database_at(path, 1) as old:
         old.execute("INSERT INTO runs (run_id, started_at, status) VALUES ('r1', now(), 'ok')")
         assert "pollster_as_written" not in columns(old, "polls")
     with duckdb.connect(str(path)) as con:
@@ -146,13 +156,7 @@ def test_the_final_schema_accepts_a_stored_poll_and_refuses_one_without_its_requ
 
 def test_a_store_from_before_version_4_keeps_its_polls_and_loses_only_the_key_index(tmp_path):
     path = tmp_path / "old.duckdb"
-    with duckdb.connect(str(path)) as old:
-        old.execute(
-            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
-        )
-        for version, statements in MIGRATIONS[:3]:
-            old.execute(statements)
-            old.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+    with database_at(path, 3) as old:
         old.execute(
             "INSERT INTO polls VALUES ('k1', 'FOM', NULL, 'RU', 'Vladimir Putin', 'trust',"
             " 'adults', 'phone', '2022-02-17', '2022-02-21', NULL, 1500, 71, NULL, NULL, false,"
@@ -173,13 +177,7 @@ def test_a_store_from_before_version_4_keeps_its_polls_and_loses_only_the_key_in
 
 def test_a_store_from_before_version_5_keeps_its_sample_sizes_and_takes_weighted_ones(tmp_path):
     path = tmp_path / "old.duckdb"
-    with duckdb.connect(str(path)) as old:
-        old.execute(
-            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
-        )
-        for version, statements in MIGRATIONS[:4]:
-            old.execute(statements)
-            old.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+    with database_at(path, 4) as old:
         old.execute(
             "INSERT INTO polls (poll_key, pollster, country, leader, metric, population, mode,"
             " fieldwork_start, fieldwork_end, sample_size, positive_pct, tracking, file_sha256,"
