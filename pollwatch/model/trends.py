@@ -145,17 +145,14 @@ def measured(polls: pd.DataFrame, measure: str) -> pd.DataFrame:
     if measure != "positive":
         polls = polls[polls["negative_pct"].notna()]
     polls = polls.reset_index(drop=True)
-    positive = np.clip(polls["positive_pct"].to_numpy(dtype="float64"), 5, 95) / 100
+    positive = polls["positive_pct"].to_numpy(dtype="float64")
     negative = polls["negative_pct"].to_numpy(dtype="float64")
-    if measure == "positive":
-        value, spread = polls["positive_pct"].to_numpy(dtype="float64"), positive * (1 - positive)
-    else:
-        q = np.clip(negative, 5, 95) / 100
-        if measure == "negative":
-            value, spread = negative, q * (1 - q)
-        else:
-            value = polls["positive_pct"].to_numpy(dtype="float64") - negative
-            spread = np.maximum(positive + q - (positive - q) ** 2, 0.05)
+    p, q = np.clip(positive, 5, 95) / 100, np.clip(negative, 5, 95) / 100
+    value, spread = {
+        "positive": (positive, p * (1 - p)),
+        "negative": (negative, q * (1 - q)),
+        "net": (positive - negative, np.maximum(p + q - (p - q) ** 2, 0.05)),
+    }[measure]
     return polls.assign(value=value, spread=spread)
 
 
