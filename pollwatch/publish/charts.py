@@ -173,27 +173,8 @@ def trend_chart(
             others = sum(c == OTHER for c in colours.values())
             ax.scatter([], [], s=30, color=OTHER, label=f"{others} other pollsters")
         daily = trend.daily
-        if len(polls) < SPARSE_POLLS:
-            _draw_sparse(ax, trend)
-        else:
-            ax.fill_between(
-                daily["date"],
-                daily["lower"],
-                daily["upper"],
-                color=INK,
-                alpha=0.15,
-                linewidth=0,
-                label="95% band",
-                zorder=3,
-            )
-            ax.plot(
-                daily["date"],
-                daily["estimate"],
-                color=INK,
-                linewidth=2.2,
-                label="average",
-                zorder=4,
-            )
+        far = _draw_margins(ax, trend) if len(polls) < SPARSE_POLLS else np.zeros(len(daily), bool)
+        _draw_average(ax, daily, far)
         _frame_dates(ax, daily["date"].iloc[0], daily["date"].iloc[-1])
         _label_latest(ax, trend)
         _mark_events(
@@ -259,11 +240,10 @@ def comparison_chart(
         return _save(fig, out_dir, stem)
 
 
-def _draw_sparse(ax, trend: Trend) -> None:
-    """A few polls far apart: each with its own 95% margin of error (from its sample size), the
-    average solid near polls and dashed where the nearest poll is more than FAR_DAYS away, with
-    a fainter band there. The model's line between two polls months apart is a guess, and is
-    drawn as one."""
+def _draw_margins(ax, trend: Trend) -> np.ndarray:
+    """A sparse series' polls with their own 95% margins of error (from their sample sizes).
+    Returns the days whose nearest poll is more than FAR_DAYS away: there the model's line
+    between two polls months apart is a guess, and is drawn as one."""
     polls, daily = trend.polls, trend.daily
     sizes = polls["sample_size"].astype("float64").fillna(1000).clip(lower=50)
     margin = Z95 * np.sqrt(polls["spread"] / sizes) * 100
@@ -280,9 +260,14 @@ def _draw_sparse(ax, trend: Trend) -> None:
     )
     poll_days = polls["day"].to_numpy(dtype="datetime64[D]").astype("int64")
     days = daily["date"].to_numpy(dtype="datetime64[D]").astype("int64")
-    nearest = np.abs(days[:, None] - poll_days[None, :]).min(axis=1)
-    far = nearest > FAR_DAYS
-    for where, alpha, label in ((~far, 0.15, "95% band"), (far, 0.07, None)):
+    return np.abs(days[:, None] - poll_days[None, :]).min(axis=1) > FAR_DAYS
+
+
+def _draw_average(ax, daily: pd.DataFrame, far: np.ndarray) -> None:
+    """The average and its 95% band: solid, and where no poll is near (`far`) dashed over a
+    fainter band."""
+    shades = [(~far, 0.15, "95% band")] + ([(far, 0.07, None)] if far.any() else [])
+    for where, alpha, label in shades:
         ax.fill_between(
             daily["date"],
             daily["lower"],
