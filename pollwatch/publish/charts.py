@@ -304,7 +304,7 @@ def _label_latest(ax, trend: Trend) -> None:
     value = (
         f"{latest['estimate']:+.1f} pts" if trend.measure == "net" else f"{latest['estimate']:.1f}%"
     )
-    text = f"{value}\n({latest['lower']:.1f} to {latest['upper']:.1f})"
+    text = f"{value}\n({latest['lower']:.1f}–{latest['upper']:.1f})"  # as the headline writes it
     ax.annotate(
         text,
         (latest["date"], latest["estimate"]),
