@@ -144,18 +144,15 @@ def _incoming(records: list[FileRecord], ingested_at: datetime) -> pa.Table:
     codes = pa.array(
         np.repeat(np.arange(len(ordered), dtype=np.int32), [len(r.polls) for r in ordered])
     )
-    for name, values in _provenance(ordered, ingested_at).items():
+    provenance = {
+        "file_sha256": [r.sha256 for r in ordered],
+        "source_name": [r.source_name for r in ordered],
+        "ingested_at": [ingested_at] * len(ordered),
+        "run_id": [r.run_id for r in ordered],
+    }
+    for name, values in provenance.items():
         polls = polls.append_column(name, pa.DictionaryArray.from_arrays(codes, pa.array(values)))
     return polls
-
-
-def _provenance(records: list[FileRecord], ingested_at: datetime) -> dict[str, list]:
-    return {
-        "file_sha256": [r.sha256 for r in records],
-        "source_name": [r.source_name for r in records],
-        "ingested_at": [ingested_at] * len(records),
-        "run_id": [r.run_id for r in records],
-    }
 
 
 def _log_files(
