@@ -51,6 +51,8 @@ DOT_THOUSANDS = r"[0-9]{1,3}(\.[0-9]{3})+"
 PLAIN_DATE = r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}"
 ASCII_MISSING = tuple(sorted(t for t in values.MISSING_TOKENS if t.isascii()))
 KEY_FIELDS = tuple(name for name in POLL_KEY_FIELDS if name not in DATE_COLUMNS)
+# The ends of the fieldwork: a month at one end can lend the other its span (`__other`).
+PERIOD_ENDS = ("fieldwork_start", "fieldwork_end")
 
 
 def sql_ready(layout: Layout) -> bool:
@@ -199,7 +201,7 @@ def _field(
         translated = translate(name, text, layout, aliases)
         parsed = parse_column(name, translated, layout)
         found = {"value": parsed.values, "bad": parsed.bad}
-        if name in ("fieldwork_start", "fieldwork_end"):
+        if name in PERIOD_ENDS:
             found["other"] = parse_column(name, translated, layout, other_end=True).values
         if name in KEY_FIELDS:  # missing stays missing: a default may fill it first
             found["key"] = key_text(parsed.values).where(parsed.values.notna())
@@ -218,11 +220,7 @@ def _items(name: str, plain: str, plain_value: str, extras: list[str]) -> list[s
         return [
             f"{plain_value} AS {name}",
             *([f"false AS {name}__bad"] if name in CANONICAL_COLUMNS else []),
-            *(
-                [f"{plain_value} AS {name}__other"]
-                if name in ("fieldwork_start", "fieldwork_end")
-                else []
-            ),
+            *([f"{plain_value} AS {name}__other"] if name in PERIOD_ENDS else []),
         ]
     items = [f"CASE WHEN {plain} THEN {plain_value} ELSE {lk}.value END AS {name}"]
     if "bad" in extras:
