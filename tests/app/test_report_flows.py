@@ -55,6 +55,10 @@ def test_the_pipeline_renders_only_when_the_data_changed(settings):
     assert run.changed_rows == 2 and report is not None
 
 
+def run_trend(settings, *options: str):
+    return runner.invoke(app, ["trend", *options, "--data-dir", str(settings.data_dir)])
+
+
 def test_report_trend_and_export_commands(settings, tmp_path):
     write_csv(settings.inbox / "a.csv", monthly_rows(8))
     runner.invoke(app, ["ingest", "--data-dir", str(settings.data_dir)])
@@ -65,56 +69,30 @@ def test_report_trend_and_export_commands(settings, tmp_path):
         f"report: {settings.report_dir / 'index.html'} (3 series, 3 charts"
     )
 
-    trend = runner.invoke(
-        app,
-        [
-            "trend",
-            "--leader",
-            "putin",
-            "--metric",
-            "approval",
-            "--data-dir",
-            str(settings.data_dir),
-        ],
-    )
+    trend = run_trend(settings, "--leader", "putin", "--metric", "approval")
     assert trend.exit_code == 0, trend.output
     rows = list(csv.reader(io.StringIO(trend.stdout)))
     assert rows[0] == ["date", "estimate", "lower", "upper"]
     assert rows[1][0] == "2015-01-01" and len(rows) == 1 + 243
     assert all(float(r[2]) <= float(r[1]) <= float(r[3]) for r in rows[1:])
 
-    net = runner.invoke(
-        app,
-        ["trend", "--leader", "Putin", "--metric", "approval", "--measure", "net"]
-        + ["--data-dir", str(settings.data_dir)],
-    )
+    net = run_trend(settings, "--leader", "Putin", "--metric", "approval", "--measure", "net")
     assert net.exit_code == 0, net.output
     nets = list(csv.reader(io.StringIO(net.stdout)))[1:]
     approve = {r[0]: float(r[1]) for r in rows[1:]}
     assert len(nets) == len(rows) - 1 and all(-100 <= float(r[2]) <= float(r[3]) for r in nets)
     assert all(float(r[1]) < approve[r[0]] for r in nets)  # approve minus a disapproval above 0
-    then = runner.invoke(
-        app,
-        ["trend", "--leader", "Putin", "--metric", "approval", "--as-of", "2015-04-10"]
-        + ["--data-dir", str(settings.data_dir)],
-    )
+    then = run_trend(settings, "--leader", "Putin", "--metric", "approval", "--as-of", "2015-04-10")
     assert then.exit_code == 0, then.output
     as_it_stood = list(csv.reader(io.StringIO(then.stdout)))[1:]
     # March's poll ended on the 31st, public 3 days later; April's was not over.
     assert as_it_stood[-1][0] == "2015-04-10" and len(as_it_stood) == 31 + 28 + 31 + 10
-    wrong = runner.invoke(
-        app,
-        ["trend", "--leader", "Putin", "--metric", "approval", "--measure", "gap"]
-        + ["--data-dir", str(settings.data_dir)],
-    )
+    wrong = run_trend(settings, "--leader", "Putin", "--metric", "approval", "--measure", "gap")
     assert wrong.exit_code == 2 and "--measure must be one of positive, negative, net" in (
         wrong.stderr
     )
 
-    missing = runner.invoke(
-        app,
-        ["trend", "--leader", "Putin", "--metric", "trust", "--data-dir", str(settings.data_dir)],
-    )
+    missing = run_trend(settings, "--leader", "Putin", "--metric", "trust")
     assert missing.exit_code == 2
     assert "no polls of Vladimir Putin / trust; stored series: Vladimir Putin / approval" in (
         missing.stderr
