@@ -88,8 +88,11 @@ def map_many(
     mapped = map_rows(together, layout, aliases)
     owners = mapped.rejects["line_number"] // LINE_SPAN
     rejects = {owner: found for owner, found in mapped.rejects.groupby(owners, sort=False)}
+    # polls, cells and as_written share their rows, in file order: each file's rows are one
+    # slice of them all, found once.
+    bounds = mapped.polls.index.searchsorted([*offsets, len(raws) * LINE_SPAN]).tolist()
     return [
-        _one_file(mapped, index, rejects.get(index, mapped.rejects.iloc[:0]), raw)
+        _one_file(mapped, index, bounds[index], bounds[index + 1], rejects, raw)
         for index, raw in enumerate(raws)
     ]
 
@@ -102,21 +105,26 @@ def _renumbered(frame: pd.DataFrame, shift: int) -> pd.DataFrame:
     return moved
 
 
-def _one_file(mapped: Mapped, index: int, rejects: pd.DataFrame, raw: RawTable) -> Mapped:
-    """File `index`'s part of rows mapped together: its lines, numbered as in the file (the
-    frames are in file order, so each file's rows are one slice)."""
+def _one_file(
+    mapped: Mapped, index: int, start: int, stop: int, rejects: dict, raw: RawTable
+) -> Mapped:
+    """File `index`'s part of rows mapped together (rows `start` to `stop`), numbered as in the
+    file."""
     offset = index * LINE_SPAN
+    lines = pd.Index(mapped.polls.index[start:stop] - offset, name="line_number")
 
     def own(frame: pd.DataFrame) -> pd.DataFrame:
-        if not frame.index.is_monotonic_increasing:
-            frame = frame.sort_index(kind="stable")
-        start, stop = frame.index.searchsorted([offset, offset + LINE_SPAN])
-        return _renumbered(frame.iloc[start:stop], -offset)
+        part = frame.iloc[start:stop]  # a new frame on the same data: its index is its own
+        part.index = lines
+        return part
 
+    mine = rejects.get(index)
     return Mapped(
         mapped.source_name,
         own(mapped.polls),
-        rejects.assign(line_number=rejects["line_number"] - offset).reset_index(drop=True),
+        mapped.rejects.iloc[:0]
+        if mine is None
+        else mine.assign(line_number=mine["line_number"] - offset).reset_index(drop=True),
         own(mapped.cells),
         mapped.column_names,
         own(mapped.as_written),

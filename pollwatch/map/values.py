@@ -12,6 +12,7 @@ Only free text that is mostly distinct (ids, notes) is cleaned by vectorised str
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -185,7 +186,10 @@ def is_month(value: object, formats: tuple[str, ...] = ()) -> bool:
     return found is not None and found is not BAD and found[1]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _date_and_span(value: object, formats: tuple[str, ...]):
+    """The day a cell names and whether it names a whole month. Cached: each end of a fieldwork
+    period is read twice (as a start and as an end), and drops repeat their dates."""
     text = clean(value)
     if text is None:
         return None
