@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pollwatch.config import ConfigError, load_settings
+from pollwatch.ingest import steps
 from pollwatch.ingest.run import run_ingest
 from tests.helpers import monthly_rows, poll_row, query, settle, write_csv
 
@@ -60,7 +61,11 @@ def test_a_clean_drop_is_archived_with_its_folder(settings):
     assert not path.exists()
 
 
-def test_the_second_ingest_of_the_same_file_loads_nothing(settings):
+@pytest.mark.parametrize("ask_first", [True, False], ids=["asked-first", "found-at-commit"])
+def test_the_second_ingest_of_the_same_file_loads_nothing(settings, monkeypatch, ask_first):
+    """A batch of big files asks the store which it holds before reading them; a small one finds
+    out when it commits. Either way the copy is a duplicate and nothing changes."""
+    monkeypatch.setattr(steps, "ASK_FIRST_BYTES", 0 if ask_first else 1 << 40)
     rows = monthly_rows(5)
     write_csv(settings.inbox / "a.csv", rows)
     run_ingest([], settings)
@@ -241,3 +246,16 @@ def test_small_drops_written_together_each_end_as_they_would_alone(settings, tmp
         "positive_pct"
     ].tolist() == [61.0]
     assert query(settings, "SELECT count(*) AS n FROM revisions")["n"][0] == 1
+
+
+def test_batches_hold_at_most_so_many_files_and_bytes(tmp_path):
+    sizes = [10, 10, 10, 50, 10, 200, 10]
+    paths = []
+    for index, size in enumerate(sizes):
+        paths.append(tmp_path / f"{index}.csv")
+        paths[-1].write_bytes(b"x" * size)
+    found = steps.batches(paths, size=3, max_bytes=60)
+    assert [[int(p.stem) for p in batch] for batch in found] == [[0, 1, 2], [3, 4], [5], [6]]
+    assert steps.batches(paths + [tmp_path / "gone.csv"], size=10, max_bytes=1000) == [
+        paths + [tmp_path / "gone.csv"]
+    ]
