@@ -4,10 +4,13 @@ for a person or a script."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path, PurePath
 
 from pollwatch.config import Settings
-from pollwatch.ingest.discover import find_new_files
+from pollwatch.ingest.discover import filed_drops, find_new_files
 from pollwatch.store import open_store
+
+UNRECORDED_SHOWN = 5
 
 
 def collect_status(settings: Settings) -> dict:
@@ -18,6 +21,7 @@ def collect_status(settings: Settings) -> dict:
     if not store.exists():
         facts["note"] = "no database yet: nothing has been ingested"
     facts |= store.overview()
+    facts["unrecorded"] = [str(p) for p in unrecorded_files(settings, store.filed_paths())]
     if facts["newest_poll"]:
         facts["newest_poll"]["age_days"] = (
             date.today() - facts["newest_poll"]["fieldwork_end"]
@@ -54,7 +58,35 @@ def status_text(facts: dict) -> str:
                 f"newest    {newest['leader']} {newest['metric']} by {newest['pollster']}, "
                 f"fieldwork ended {newest['fieldwork_end']} ({newest['age_days']} days ago)"
             )
+    if facts["unrecorded"]:
+        shown = facts["unrecorded"][:UNRECORDED_SHOWN]
+        more = len(facts["unrecorded"]) - len(shown)
+        out.append(
+            f"WARNING   {len(facts['unrecorded'])} file(s) put away that the database has no "
+            f"record of: {', '.join(shown)}{f' and {more} more' if more else ''}. Their rows "
+            "are not stored (a lost database write, or an older database put back): move them "
+            "into the inbox and run `pollwatch ingest`"
+        )
     inbox = facts["inbox"]
     out.append(f"inbox     {inbox['ready']} file(s) ready, {inbox['waiting']} still being written")
     out.append("settings  " + ", ".join(f"{k}={v}" for k, v in facts["settings"].items()))
     return "\n".join(out)
+
+
+def unrecorded_files(settings: Settings, logged: list[str]) -> list[Path]:
+    """Files in archive/ and quarantine/ that no logged file was put away as. Compared by their
+    place inside those folders, so a data folder moved elsewhere still matches its log."""
+    found = []
+    for folder in (settings.archive, settings.quarantine):
+        known = {_inside(path, folder.name) for path in logged}
+        found += [folder / p for p in filed_drops(folder) if p not in known]
+    return found
+
+
+def _inside(path: str, folder_name: str) -> PurePath | None:
+    """The part of `path` after its last `folder_name` component (None if it has none)."""
+    parts = PurePath(path).parts
+    if folder_name not in parts:
+        return None
+    last = len(parts) - 1 - parts[::-1].index(folder_name)
+    return PurePath(*parts[last + 1 :])

@@ -101,10 +101,14 @@ def hold_database(db_path, seconds=60):
     return holder
 
 
-def big_drop(path: Path, rows: int) -> Path:
+def big_drop(path: Path, rows: int, key_prefix: str = "k") -> Path:
     """`rows` distinct valid polls (poll keys k0, k1, ...): a load that takes a while."""
     return write_csv(
-        path, [poll_row(poll_key=f"k{i}", negative_pct="", undecided_pct="") for i in range(rows)]
+        path,
+        [
+            poll_row(poll_key=f"{key_prefix}{i}", negative_pct="", undecided_pct="")
+            for i in range(rows)
+        ],
     )
 
 

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from pollwatch.config import load_settings
 from pollwatch.ingest.run import run_ingest
 from pollwatch.status import collect_status, status_text
 from tests.helpers import monthly_rows, poll_row, write_csv
@@ -120,3 +121,23 @@ def test_status_text_shows_each_count_on_its_line(ingested):
     assert "newest    Volodymyr Zelensky approval by KIIS, fieldwork ended 2020-02-29" in text
     assert "inbox     0 file(s) ready, 1 still being written" in lines
     assert "settle_seconds=2.0" in lines[-1] and lines[-1].startswith("settings  ")
+
+
+def test_status_names_filed_files_the_database_has_no_record_of(ingested, tmp_path):
+    """Archive and database agree after a run, also once the data folder has moved; a file put
+    away without its rows (a lost write, an older database restored) is named, with the fix."""
+    settings, _ = ingested
+    assert collect_status(settings)["unrecorded"] == []
+    moved = settings.data_dir.rename(tmp_path / "moved")
+    moved_settings = load_settings(data_dir=moved, settle_seconds=2)
+    assert collect_status(moved_settings)["unrecorded"] == []
+
+    lost = write_csv(moved_settings.archive / "ua" / "lost.csv", monthly_rows(1))
+    facts = collect_status(moved_settings)
+    assert facts["unrecorded"] == [str(lost)]
+    warning = [line for line in status_text(facts).splitlines() if line.startswith("WARNING")]
+    assert warning == [
+        f"WARNING   1 file(s) put away that the database has no record of: {lost}. Their rows "
+        "are not stored (a lost database write, or an older database put back): move them into "
+        "the inbox and run `pollwatch ingest`"
+    ]

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TEMPORARY_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", "~")
+# Written beside a quarantined file: its rejected lines and a summary, never drops of their own.
+ERRORS_SUFFIX = ".errors.csv"
+SUMMARY_SUFFIX = ".summary.txt"
 
 
 @dataclass
@@ -59,3 +62,15 @@ def find_new_files(inbox: Path, settle_seconds: float, now: float | None = None)
 
 def is_inside(path: Path, directory: Path) -> bool:
     return path.resolve().is_relative_to(directory.resolve())
+
+
+def filed_drops(folder: Path) -> list[Path]:
+    """The drops put away under `folder` (archive/ or quarantine/), as paths relative to it;
+    not the notes written beside them."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path.relative_to(folder)
+        for path in folder.rglob("*")
+        if path.is_file() and not path.name.endswith((ERRORS_SUFFIX, SUMMARY_SUFFIX))
+    )

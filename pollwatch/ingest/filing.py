@@ -14,11 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from pollwatch.config import Settings
-from pollwatch.ingest.discover import is_inside
+from pollwatch.ingest.discover import ERRORS_SUFFIX, SUMMARY_SUFFIX, is_inside
 
 QUARANTINED_STATUSES = ("partial", "rejected")
-ERRORS_SUFFIX = ".errors.csv"
-SUMMARY_SUFFIX = ".summary.txt"
 
 
 def choose_destination(path: Path, sha256: str, status: str, settings: Settings) -> Path:

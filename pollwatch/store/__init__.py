@@ -65,8 +65,9 @@ class Store(Protocol):
 
     def load_files(self, records: list[FileRecord]) -> list[LoadCounts | None]:
         """The files' new polls, corrections (old values kept as revisions), rejects and log
-        entries, all in one transaction; None for a file, writing nothing of it, if its bytes
-        were loaded meanwhile (or earlier in the list)."""
+        entries, all in one transaction, durable when this returns (a file may then be moved);
+        None for a file, writing nothing of it, if its bytes were loaded meanwhile (or earlier
+        in the list)."""
 
     def record_duplicate(self, sha256: str, path: str, stored_path: str, run_id: str) -> None:
         """Log a drop of bytes already loaded."""
@@ -86,6 +87,9 @@ class Store(Protocol):
         """Every stored poll with provenance, ordered by leader, measure and fieldwork; with
         `as_of`, each in the version that stood at the end of that day (later corrections
         rolled back through the revisions)."""
+
+    def filed_paths(self) -> list[str]:
+        """Where every logged file was put (archive/ or quarantine/), as logged."""
 
     def overview(self) -> dict:
         """Counts for `status` and the report's quality panel: polls, series, files by status,

@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -175,3 +176,48 @@ def test_a_flow_file_killed_in_ephemeral_mode_does_not_hold_up_the_next_command(
     run.wait(timeout=60)
     assert_all_or_nothing(data, data / "inbox" / "big.csv")
     next_command_completes(data, env)
+
+
+def test_a_file_is_archived_only_once_its_rows_are_in_the_database_file(tmp_path):
+    """SIGKILL a run after it archived one big file and while it loads the next, then delete
+    the write-ahead log, as a person tidying up might: every archived file's rows are still
+    stored, `status` finds nothing amiss, and the next run loads the file left in the inbox."""
+    data = tmp_path / "data"
+    inbox = data / "inbox"
+    inbox.mkdir(parents=True)
+    rows = 200_000  # each file its own transaction (over 20,000 rows), both in one batch
+    first = helpers.big_drop(inbox / "a.csv", rows, key_prefix="a")
+    helpers.settle(first, 120)
+    helpers.big_drop(inbox / "b.csv", rows, key_prefix="b")
+    helpers.settle(inbox / "b.csv", 60)
+    env = command_env(tmp_path / "prefect-home")
+    run = start_ingest(data, env)
+    archived = data / "archive" / "a.csv"
+    deadline = time.monotonic() + 120
+    while not archived.exists() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert archived.exists() and run.poll() is None, "the run ended before it could be killed"
+    os.killpg(run.pid, signal.SIGKILL)
+    run.communicate(timeout=60)
+    wal = data / "polls.duckdb.wal"
+    wal.unlink(missing_ok=True)
+
+    assert query_db(data, "SELECT count(*) AS n FROM polls WHERE poll_key LIKE 'a%'") == rows
+    status = subprocess.run(
+        [str(POLLWATCH), "status", "--data-dir", str(data)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert status.returncode == 0 and "WARNING" not in status.stdout, status.stdout
+    again = subprocess.run(
+        [str(POLLWATCH), "ingest", "--data-dir", str(data), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert sorted(p.name for p in (data / "archive").iterdir()) == ["a.csv", "b.csv"]
+    assert query_db(data, "SELECT count(*) AS n FROM polls") == 2 * rows

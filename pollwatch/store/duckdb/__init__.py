@@ -83,7 +83,13 @@ class DuckDBStore:
         with self._connection() as con:
             from pollwatch.store.duckdb import loading
 
-            return loading.load_files(con, records, utc_now())
+            counts = loading.load_files(con, records, utc_now())
+            # Into the database file itself before any file moves: a commit lives in the
+            # write-ahead log until a checkpoint, and a run killed before its session closes
+            # leaves it there, where deleting the .wal (a common reflex) loses rows whose files
+            # were already archived.
+            con.execute("CHECKPOINT")
+            return counts
 
     def record_duplicate(self, sha256: str, path: str, stored_path: str, run_id: str) -> None:
         with self._connection() as con:
@@ -174,6 +180,17 @@ class DuckDBStore:
                 f" SELECT {columns} FROM ranked WHERE pick = 1{order}",
                 {"then": then},
             ).df()
+
+    def filed_paths(self) -> list[str]:
+        if not self.exists():
+            return []
+        with self._connection() as con:
+            return [
+                row[0]
+                for row in con.execute(
+                    "SELECT DISTINCT stored_path FROM files WHERE stored_path IS NOT NULL"
+                ).fetchall()
+            ]
 
     def overview(self) -> dict:
         if not self.exists():  # nothing stored yet, and nothing to create by asking
