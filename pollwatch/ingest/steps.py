@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import pandas as pd
+
 from pollwatch.config import ConfigError, Settings, require_data_dir
 from pollwatch.ingest.commit import (
     Pending,
@@ -39,7 +41,15 @@ from pollwatch.read.cells import (
 )
 from pollwatch.read.decoding import Decoded, UnreadableFile, decode
 from pollwatch.store import Store
-from pollwatch.validate.checks import Checked, check_rows, validate_batch
+from pollwatch.validate.checks import (
+    Checked,
+    batch_frame,
+    check_rows,
+    identities,
+    taken_in_batch,
+    validate_batch,
+    without_taken_keys,
+)
 from pollwatch.validate.sql import check_in_duckdb
 
 log = logging.getLogger("pollwatch.ingest")
@@ -196,9 +206,11 @@ def ingest_batch(
     fresh = [(r.path, r.data) for r in got if r.sha256 not in known]
     mapped = map_files(fresh, settings, layout)
     readable = [m for m in mapped.values() if isinstance(m, Mapped)]
-    found = dict(zip(map(id, readable), validate_batch(readable), strict=True))
+    together = batch_frame(readable) if readable else None
+    found = dict(zip(map(id, readable), validate_batch(readable, together), strict=True))
     results: dict[int, FileResult | Waiting | None] = {}
     pending: dict[int, Pending] = {}
+    checked: dict[int, tuple[Read, Mapped | MappedInDuckDB, Checked]] = {}
     for index, r in enumerate(read):
         if isinstance(r, TooLarge):
             pending[index] = pending_unreadable(r.path, r.sha256, r.reason, settings, run_id)
@@ -207,10 +219,9 @@ def ingest_batch(
         elif isinstance(outcome := mapped[r.path], UnreadableFile):
             pending[index] = pending_unreadable(r.path, r.sha256, outcome, settings, run_id)
         elif isinstance(outcome, tuple):
-            pending[index] = pending_mapped(r, *outcome, settings, run_id)
+            checked[index] = (r, *outcome)
         else:
-            checked = check_rows(outcome, found[id(outcome)])
-            pending[index] = pending_mapped(r, outcome, checked, settings, run_id)
+            checked[index] = (r, outcome, check_rows(outcome, found[id(outcome)]))
     with store.session():
         for index, r in enumerate(read):
             if isinstance(r, Read) and r.sha256 in known:
@@ -218,6 +229,11 @@ def ingest_batch(
                     results[index] = commit_duplicate(
                         r.path, r.sha256, known[r.sha256], store, settings, run_id
                     )
+        # Asked while the database is held, so no run can store a key between the question
+        # and the commit.
+        for index, (r, m, c) in _keys_checked(checked, together, store).items():
+            pending[index] = pending_mapped(r, m, c, settings, run_id)
+        pending = dict(sorted(pending.items()))  # written in the batch's order
         for group in _write_groups(pending):
             with stops_held():
                 done = commit_all([pending[i] for i in group], store, settings, run_id)
@@ -226,6 +242,32 @@ def ingest_batch(
     for path, result in zip(paths, ordered, strict=True):
         log_result(path, result)
     return ordered
+
+
+def _keys_checked(
+    checked: dict[int, tuple[Read, Mapped | MappedInDuckDB, Checked]],
+    together: pd.DataFrame | None,
+    store: Store,
+) -> dict[int, tuple[Read, Mapped | MappedInDuckDB, Checked]]:
+    """Each file's rows less those whose poll key the store, or an earlier file of the batch,
+    holds for another poll (another pollster, country, leader or measure). `together`: the
+    batch_frame of the files mapped as frames, in the batch's order."""
+    framed = [(i, m, c) for i, (_, m, c) in checked.items() if isinstance(m, Mapped)]
+    in_arrow = [(i, c) for i, (_, m, c) in checked.items() if not isinstance(m, Mapped)]
+    slims = identities(together, framed, in_arrow)
+    found = [store.taken_keys(slim) for slim in slims]
+    found.append(taken_in_batch(slims, {i: str(r.path) for i, (r, _, _) in checked.items()}))
+    found = [part for part in found if not part.empty]
+    by_file = {}
+    if found:  # the store's answer first: a key it holds is owned there, not in the batch
+        taken = pd.concat(found, ignore_index=True).drop_duplicates(["file", "line_number"])
+        by_file = dict(iter(taken.groupby("file")))
+    return {
+        index: (r, m, without_taken_keys(c, by_file[index], m.column_names))
+        if index in by_file
+        else (r, m, c)
+        for index, (r, m, c) in checked.items()
+    }
 
 
 def _write_groups(pending: dict[int, Pending]) -> list[list[int]]:

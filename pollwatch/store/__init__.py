@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from datetime import date
 
     import pandas as pd
+    import pyarrow as pa
 
     from pollwatch.config import Settings
 
@@ -87,6 +88,11 @@ class Store(Protocol):
         """Every stored poll with provenance, ordered by leader, measure and fieldwork; with
         `as_of`, each in the version that stood at the end of that day (later corrections
         rolled back through the revisions)."""
+
+    def taken_keys(self, incoming: pd.DataFrame | pa.Table) -> pd.DataFrame:
+        """Incoming rows (file, line_number, poll_key, pollster, country, leader, metric) whose
+        poll key is stored for another poll: file, line_number, poll_key, stored_<identity
+        column> and stored_by (the path of the file that stored it)."""
 
     def filed_paths(self) -> list[str]:
         """Where every logged file was put (archive/ or quarantine/), as logged."""

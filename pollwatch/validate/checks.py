@@ -12,12 +12,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pollwatch.map.mapping import LINE_SPAN, Mapped
 from schemas.columns import REJECT_COLUMNS
 from schemas.polls import ROW_RULE_COLUMNS, validate_polls
 
 LINES_NAMED = 10
+# What a poll is about: a correction may change its values, never these.
+IDENTITY = ("pollster", "country", "leader", "metric")
+KEY_TAKEN = "poll_key_of_another_poll"
+TAKEN_COLUMNS = ["file", "line_number", "poll_key", *(f"stored_{c}" for c in IDENTITY), "stored_by"]
 
 
 @dataclass
@@ -30,26 +36,29 @@ class Checked:
     warnings: list[str]
 
 
-def validate_batch(files: list[Mapped]) -> list[pd.DataFrame]:
-    """The poll model's rejects for several files in one validation: each call of the model
-    costs tens of milliseconds whatever its size, which dominates a batch of small drops."""
+def batch_frame(files: list[Mapped]) -> pd.DataFrame:
+    """The files' rows in one frame, each file's line numbers moved LINE_SPAN x its place
+    along: validated together, and asked about together."""
+    return pd.concat([m.polls.set_axis(m.polls.index + i * LINE_SPAN) for i, m in enumerate(files)])
+
+
+def validate_batch(files: list[Mapped], together: pd.DataFrame | None = None) -> list[pd.DataFrame]:
+    """The poll model's rejects for several files in one validation (`together`: their
+    batch_frame, when already made): each call of the model costs tens of milliseconds whatever
+    its size, which dominates a batch of small drops."""
     if not files:
         return []
-    offsets = [index * LINE_SPAN for index in range(len(files))]
-    together = pd.concat(
-        [m.polls.set_axis(m.polls.index + o) for m, o in zip(files, offsets, strict=True)]
-    )
-    found = validate_polls(together)
+    found = validate_polls(batch_frame(files) if together is None else together)
     owner = found["line_number"] // LINE_SPAN
     mine = {index: part for index, part in found.groupby(owner, sort=False)}
     none = found.iloc[:0]  # most files: nothing found, and nothing to split out
     return [
         mine[index]
-        .assign(line_number=lambda f, o=offset: f["line_number"] - o)
+        .assign(line_number=lambda f, o=index * LINE_SPAN: f["line_number"] - o)
         .reset_index(drop=True)
         if index in mine
         else none
-        for index, offset in enumerate(offsets)
+        for index in range(len(files))
     ]
 
 
@@ -158,3 +167,94 @@ def _conflict_rejects(conflicting: pd.DataFrame) -> pd.DataFrame:
                 )
             )
     return pd.DataFrame(rows, columns=list(REJECT_COLUMNS))
+
+
+def identities(
+    together: pd.DataFrame | None,
+    framed: list[tuple[int, Mapped, Checked]],
+    in_arrow: list[tuple[int, Checked]],
+) -> list[pd.DataFrame | pa.Table]:
+    """What the batch's files would store, as (file, line_number, poll_key, identity) to check
+    against the store and each other: the small files' rows cut from their batch_frame
+    (`together`, of the `framed` files in that order; a frame per file would cost a
+    millisecond each), a big file's Arrow table apart. `file` is each file's place in the
+    batch."""
+    columns = ["poll_key", *IDENTITY]
+    slims: list[pd.DataFrame | pa.Table] = []
+    if together is not None and len(together):
+        place = together.index.to_numpy() // LINE_SPAN
+        line = together.index.to_numpy() % LINE_SPAN
+        keep = np.ones(len(together), dtype=bool)
+        for position, (_, mapped, checked) in enumerate(framed):
+            if len(checked.polls) != len(mapped.polls):  # rows rejected or repeated: not stored
+                dropped = mapped.polls.index.difference(checked.polls.index).to_numpy()
+                keep &= ~((place == position) & np.isin(line, dropped))
+        files = np.array([index for index, _, _ in framed], dtype="int64")
+        slim = together[columns].reset_index(drop=True)
+        slim.insert(0, "line_number", line)
+        slim.insert(0, "file", files[place])
+        slims.append(slim[keep])
+    for index, checked in in_arrow:
+        table = checked.polls.select(["line_number", *columns])
+        slims.append(table.append_column("file", pa.array([index] * len(table), pa.int64())))
+    return slims
+
+
+def taken_in_batch(slims: list[pd.DataFrame | pa.Table], paths: dict[int, str]) -> pd.DataFrame:
+    """Rows whose poll key an earlier file of the batch gives to another poll, shaped as the
+    store's answer (stored_<identity>, stored_by); `paths`: each file's path by its place."""
+    files = sum(s["file"].nunique() if isinstance(s, pd.DataFrame) else 1 for s in slims)
+    if files < 2:
+        return pd.DataFrame(columns=TAKEN_COLUMNS)
+    rows = pd.concat(
+        [s.to_pandas() if isinstance(s, pa.Table) else s for s in slims], ignore_index=True
+    )
+    if not rows["poll_key"].duplicated().any():  # a file's keys are its own: no key in two
+        return pd.DataFrame(columns=TAKEN_COLUMNS)
+    rows = rows.sort_values(["file", "line_number"], kind="stable")
+    first = rows.drop_duplicates("poll_key")
+    owner = rows[["poll_key"]].merge(first, on="poll_key", how="left", suffixes=("", "_"))
+    owner.index = rows.index
+    differs = np.zeros(len(rows), dtype=bool)
+    for column in IDENTITY:
+        differs |= (rows[column] != owner[column]).to_numpy(dtype=bool, na_value=True)
+    taken = rows[differs & (rows["file"] != owner["file"]).to_numpy()]
+    stored = owner.loc[taken.index]
+    return taken[["file", "line_number", "poll_key"]].assign(
+        **{f"stored_{c}": stored[c].to_numpy() for c in IDENTITY},
+        stored_by=[paths[i] for i in stored["file"]],
+    )
+
+
+def without_taken_keys(checked: Checked, taken: pd.DataFrame, column_names: dict) -> Checked:
+    """The file's rows less those whose poll key belongs to another poll (stored, or earlier in
+    the batch): each becomes a reject naming that poll and its file, since a correction may change
+    a poll's values but never what it is about."""
+    if taken.empty:
+        return checked
+    lines = taken["line_number"].astype("int64").to_numpy()
+    polls = checked.polls
+    if isinstance(polls, pa.Table):
+        keep = pc.invert(pc.is_in(polls["line_number"], pa.array(lines, pa.int64())))
+        polls = polls.filter(keep)
+    else:
+        polls = polls.drop(index=lines)
+    owners = taken[[f"stored_{c}" for c in IDENTITY]].astype("str").agg(", ".join, axis=1)
+    found = pd.DataFrame(
+        {
+            "line_number": lines,
+            "column": file_columns("poll_key", column_names),
+            "rule": KEY_TAKEN,
+            "value": (
+                taken["poll_key"].astype("str")
+                + " is the key of another poll ("
+                + owners
+                + ") from "
+                + taken["stored_by"].astype("str")
+            ).to_numpy(),
+        }
+    )
+    rejects = pd.concat([checked.rejects, found], ignore_index=True).sort_values(
+        "line_number", kind="stable", ignore_index=True
+    )
+    return Checked(polls, rejects, checked.rows_duplicate, checked.warnings)

@@ -259,3 +259,51 @@ def test_batches_hold_at_most_so_many_files_and_bytes(tmp_path):
     assert steps.batches(paths + [tmp_path / "gone.csv"], size=10, max_bytes=1000) == [
         paths + [tmp_path / "gone.csv"]
     ]
+
+
+LEVADA_PUTIN = {"pollster": "Levada Center", "country": "RU", "leader": "Putin"}
+KIIS_ZELENSKY = {"pollster": "KIIS", "country": "UA", "leader": "Zelensky", "metric": "trust"}
+
+
+@pytest.mark.parametrize(
+    "runs, in_duckdb",
+    [("two runs", False), ("one run", False), ("two runs", True), ("one run", True)],
+)
+def test_a_poll_key_given_to_another_poll_is_rejected_naming_both_files(
+    settings, monkeypatch, runs, in_duckdb
+):
+    """A KIIS Zelensky row reusing the key of a stored Levada Putin poll would have replaced it
+    ("1 corrected"); a correction may change a poll's values, never what it is about. Both for
+    small files and for files mapped inside DuckDB (big ones)."""
+    if in_duckdb:
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    levada = write_csv(
+        settings.inbox / "levada.csv", [poll_row(poll_key="1", **LEVADA_PUTIN)], age_seconds=100
+    )
+    if runs == "two runs":
+        run_ingest([], settings)
+    kiis_rows = [poll_row(poll_key="1", **KIIS_ZELENSKY), poll_row(poll_key="2", **KIIS_ZELENSKY)]
+    write_csv(settings.inbox / "kiis.csv", kiis_rows, age_seconds=50)
+    run = run_ingest([], settings)
+    kiis = next(f for f in run.files if f.path.endswith("kiis.csv"))
+    assert (kiis.status, kiis.rows_loaded, kiis.rows_updated, kiis.rows_rejected) == (
+        "partial",
+        1,
+        0,
+        1,
+    )
+    [reject] = kiis.rejects
+    assert (reject["line"], reject["column"], reject["rule"]) == (
+        2,
+        "poll_key",
+        "poll_key_of_another_poll",
+    )
+    assert reject["value"] == (
+        f"1 is the key of another poll (Levada Center, RU, Vladimir Putin, approval) from {levada}"
+    )
+    stored = query(settings, "SELECT poll_key, pollster, leader FROM polls ORDER BY poll_key")
+    assert stored.values.tolist() == [
+        ["1", "Levada Center", "Vladimir Putin"],
+        ["2", "KIIS", "Volodymyr Zelensky"],
+    ]
+    assert query(settings, "SELECT count(*) AS n FROM revisions")["n"][0] == 0

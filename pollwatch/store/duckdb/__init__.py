@@ -30,6 +30,7 @@ from pollwatch.store.records import (
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 
 EMPTY_OVERVIEW = {
@@ -180,6 +181,12 @@ class DuckDBStore:
                 f" SELECT {columns} FROM ranked WHERE pick = 1{order}",
                 {"then": then},
             ).df()
+
+    def taken_keys(self, incoming: pd.DataFrame | pa.Table) -> pd.DataFrame:
+        with self._connection() as con:
+            from pollwatch.store.duckdb import loading
+
+            return loading.taken_keys(con, incoming)
 
     def filed_paths(self) -> list[str]:
         if not self.exists():

@@ -101,7 +101,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         "CREATE TABLE IF NOT EXISTS schema_version"
         " (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
     )
-    current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    # fetchall: a result left open (fetchone) makes DuckDB refuse the connection's next call.
+    current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
     for version, statements in MIGRATIONS:
         if version <= current:
             continue
