@@ -85,6 +85,24 @@ ROW_RULES = (
         bound=100 + SHARES_ROUNDING_TOLERANCE,
     ),
 )
+# Rows that are stored but named in a warning: possible, and more likely a typing slip (a year
+# of 1901 for 2019, a start date from another row).
+WARNING_RULES = (
+    RowRule(
+        "fieldwork longer than a year",
+        "span_at_most",
+        ("fieldwork_start", "fieldwork_end"),
+        reported="fieldwork_start",
+        bound=366,
+    ),
+    RowRule(
+        "fieldwork starting before 1930",
+        "year_at_least",
+        ("fieldwork_start",),
+        reported="fieldwork_start",
+        bound=1930,
+    ),
+)
 # A row-wide rule is reported once per row, against the column a person would edit to fix it.
 ROW_RULE_COLUMNS = {rule.name: (rule.reported, rule.columns) for rule in ROW_RULES}
 

@@ -85,7 +85,10 @@ class RowRule:
     column's range: that value is reported by its own column's rule, once."""
 
     name: str
-    kind: str  # "not_before": columns[1] on or after columns[0]; "sum_at_most": total <= bound
+    # "not_before": columns[1] on or after columns[0]; "sum_at_most": total <= bound;
+    # "span_at_most": columns[1] at most `bound` days after columns[0];
+    # "year_at_least": columns[0] in the year `bound` or later
+    kind: str
     columns: tuple[str, ...]
     reported: str
     bound: float = 0.0
@@ -104,6 +107,12 @@ class RowRule:
             low, high = self.value_range
             out_of_range = ((values < low) | (values > high)).any(axis=1)
             return out_of_range | (values.fillna(0).sum(axis=1) <= self.bound)
+        if self.kind == "span_at_most":
+            first, then = (df[c] for c in self.columns)
+            return first.isna() | then.isna() | ((then - first).dt.days <= self.bound)
+        if self.kind == "year_at_least":
+            day = df[self.columns[0]]
+            return day.isna() | (day.dt.year >= self.bound)
         raise ValueError(f"unknown row rule kind {self.kind!r}")
 
     def sql(self) -> str:
@@ -119,4 +128,13 @@ class RowRule:
             )
             total = " + ".join(f"coalesce({c}, 0)" for c in self.columns)
             return f"({outside} OR {total} <= {literal(self.bound)})"
+        if self.kind == "span_at_most":
+            first, then = self.columns
+            return (
+                f"({first} IS NULL OR {then} IS NULL"
+                f" OR date_diff('day', {first}, {then}) <= {literal(self.bound)})"
+            )
+        if self.kind == "year_at_least":
+            day = self.columns[0]
+            return f"({day} IS NULL OR year({day}) >= {literal(self.bound)})"
         raise ValueError(f"unknown row rule kind {self.kind!r}")

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from pollwatch.config import ConfigError, Settings, require_data_dir
 from pollwatch.ingest.commit import (
@@ -26,6 +27,7 @@ from pollwatch.ingest.files import Read, TooLarge, read_file
 from pollwatch.ingest.messages import describe_reject, file_line, shown
 from pollwatch.ingest.outcomes import FileResult, Waiting
 from pollwatch.ingest.signals import stops_held
+from pollwatch.map.day_order import settle_day_order
 from pollwatch.map.layouts import Layout, choose_layout, folder_layout, load_aliases, load_layouts
 from pollwatch.map.mapping import Mapped, map_many
 from pollwatch.map.sql import MappedInDuckDB, map_in_duckdb, sql_ready
@@ -46,6 +48,7 @@ from pollwatch.validate.checks import (
     batch_frame,
     check_rows,
     identities,
+    implausible,
     taken_in_batch,
     validate_batch,
     without_taken_keys,
@@ -149,11 +152,13 @@ def map_files(
             else:
                 read = (decoded, delimiter, fast)
                 header, notes = fast.header, reading_notes(decoded, delimiter)
-            chosen = choose_layout(header, layouts, named)
+            chosen = settle_day_order(
+                choose_layout(header, layouts, named), header, _distinct_texts(read)
+            )
         except UnreadableFile as err:
             found[path] = err
             continue
-        key = (chosen.name, tuple(header), tuple(notes))
+        key = (chosen.name, chosen.day_first, tuple(header), tuple(notes))
         alike.setdefault(key, []).append((path, read, chosen))
     for group in alike.values():
         in_arrow = [read for _, read, _ in group if isinstance(read, tuple)]
@@ -177,6 +182,7 @@ def _in_duckdb(
     if fast is None or fast.blank_lines or fast.table.num_rows < SQL_FROM_ROWS:
         return None
     chosen = choose_layout(fast.header, layouts, named)
+    chosen = settle_day_order(chosen, fast.header, _distinct_texts((decoded, delimiter, fast)))
     if not sql_ready(chosen):
         return None
     mapped = map_in_duckdb(fast, chosen, aliases, reading_notes(decoded, delimiter))
@@ -184,6 +190,14 @@ def _in_duckdb(
         return mapped, check_in_duckdb(mapped)
     finally:
         mapped.con.close()
+
+
+def _distinct_texts(read: RawTable | tuple[Decoded, str, ArrowCells]):
+    """A file's column's distinct texts, however it was read."""
+    if isinstance(read, RawTable):
+        return lambda column: read.cells[column].unique()
+    table = read[2].table
+    return lambda column: pc.unique(table.column(column)).to_pylist()
 
 
 def ingest_batch(
@@ -208,6 +222,9 @@ def ingest_batch(
     readable = [m for m in mapped.values() if isinstance(m, Mapped)]
     together = batch_frame(readable) if readable else None
     found = dict(zip(map(id, readable), validate_batch(readable, together), strict=True))
+    if together is not None:
+        for m, warnings in zip(readable, implausible(together, len(readable)), strict=True):
+            m.warnings += warnings
     results: dict[int, FileResult | Waiting | None] = {}
     pending: dict[int, Pending] = {}
     checked: dict[int, tuple[Read, Mapped | MappedInDuckDB, Checked]] = {}

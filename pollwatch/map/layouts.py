@@ -65,6 +65,9 @@ class Layout:
     values: dict[str, dict[str, str]]
     ignore: frozenset[str]
     date_formats: tuple[str, ...] = ()
+    # Whether a slashed date puts the day first (14/03/2023): declared ([dates] day_first), or
+    # None, for each file to settle from its own dates (map/day_order.py).
+    day_first: bool | None = None
     date_precision: str = "day"
     month_only_published_is_fieldwork: bool = False
     poll_key_prefix: str = ""
@@ -158,6 +161,7 @@ def load_layout(path: Path) -> Layout:
         },
         ignore=frozenset(_lower(spec.get("ignore", ()))),
         date_formats=tuple(dates.get("formats", ())),
+        day_first=dates.get("day_first"),
         date_precision=dates.get("precision", "day"),
         month_only_published_is_fieldwork=dates.get("month_only_published_is_fieldwork", False),
         poll_key_prefix=key.get("prefix", ""),
@@ -217,6 +221,8 @@ def _problem(spec: dict, path: Path) -> str | None:
                 or (isinstance(wanted, list) and all(isinstance(v, str) for v in wanted))
             ):
                 return f"[rows.{kind}] {column} must be a text or a list of texts"
+    if not isinstance(spec.get("dates", {}).get("day_first", False), bool):
+        return "[dates] day_first must be true or false"
     precision = spec.get("dates", {}).get("precision", "day")
     if precision not in PRECISIONS:
         return f"[dates] precision = {precision!r} is not one of {', '.join(PRECISIONS)}"

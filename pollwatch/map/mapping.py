@@ -248,7 +248,7 @@ def _translate(
         undated = (
             values.clean_text(text["fieldwork_start"]).isna()
             & values.clean_text(text["fieldwork_end"]).isna()
-            & values.is_month_only(text["published"])
+            & values.is_month_only(text["published"], layout.date_formats, bool(layout.day_first))
         )
         text.loc[undated, "fieldwork_start"] = text.loc[undated, "published"]
         text.loc[undated, "published"] = ""
@@ -316,7 +316,9 @@ def parse_column(
     period would (a month is its first day at the start, its last at the end)."""
     if name in DATE_COLUMNS:
         period_end = (name != "fieldwork_start") != other_end
-        return values.parse_date(text, period_end=period_end, formats=layout.date_formats)
+        return values.parse_date(
+            text, period_end, layout.date_formats, day_first=bool(layout.day_first)
+        )
     return PARSERS[name](text)
 
 

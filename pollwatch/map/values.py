@@ -138,7 +138,8 @@ def read_country(value: object) -> str | None:
 
 
 # Dates. Without given formats: ISO days and months, 24.03.2022, 3/24/2022 and 3/24/22 (slashes
-# are month first, as in American files), 03.2022, and month names in four languages.
+# are month first, as in American files, unless the file shows otherwise), 03.2022, and month
+# names in four languages.
 AUTO_DATE_PATTERNS = [
     (re.compile(r"\d{4}-\d{1,2}-\d{1,2}"), "%Y-%m-%d", False),
     (re.compile(r"\d{4}/\d{1,2}/\d{1,2}"), "%Y/%m/%d", False),
@@ -147,6 +148,12 @@ AUTO_DATE_PATTERNS = [
     (re.compile(r"\d{1,2}/\d{1,2}/\d{2}"), "%m/%d/%y", False),
     (re.compile(r"\d{4}-\d{1,2}"), "%Y-%m", True),
     (re.compile(r"\d{1,2}\.\d{4}"), "%m.%Y", True),
+]
+# The same, where the file shows its slashed dates put the day first (14/03/2023): decided per
+# file, from the dates that prove it (see map/day_order.py).
+DAY_FIRST_PATTERNS = [
+    (pattern, fmt.replace("%m/%d", "%d/%m"), month_only)
+    for pattern, fmt, month_only in AUTO_DATE_PATTERNS
 ]
 # The usual spelling, read without strptime (a tenth of its cost, on a million distinct days).
 ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -171,23 +178,24 @@ MONTH_NUMBER = {name: number for number, names in MONTH_NAMES.items() for name i
 
 
 def read_date(
-    value: object, period_end: bool = False, formats: tuple[str, ...] = ()
+    value: object, period_end: bool = False, formats: tuple[str, ...] = (), day_first: bool = False
 ) -> datetime | None | object:
-    """A date; a month stands for its whole span: `period_end` gives its last day."""
-    found = _date_and_span(value, formats)
+    """A date; a month stands for its whole span: `period_end` gives its last day. `day_first`:
+    a slashed date puts the day first (14/03/2023), not the month."""
+    found = _date_and_span(value, formats, day_first)
     if found is None or found is BAD:
         return found
     day, is_month = found
     return _month_end(day) if is_month and period_end else day
 
 
-def is_month(value: object, formats: tuple[str, ...] = ()) -> bool:
-    found = _date_and_span(value, formats)
+def is_month(value: object, formats: tuple[str, ...] = (), day_first: bool = False) -> bool:
+    found = _date_and_span(value, formats, day_first)
     return found is not None and found is not BAD and found[1]
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _date_and_span(value: object, formats: tuple[str, ...]):
+def _date_and_span(value: object, formats: tuple[str, ...], day_first: bool = False):
     """The day a cell names and whether it names a whole month. Cached: each end of a fieldwork
     period is read twice (as a start and as an end), and drops repeat their dates."""
     text = clean(value)
@@ -213,7 +221,7 @@ def _date_and_span(value: object, formats: tuple[str, ...]):
             return datetime(int(year), number, 1), True
         parsed = _strptime(f"{year}-{number}-{day}", "%Y-%m-%d")
         return (parsed, False) if parsed is not None else BAD
-    for pattern, fmt, month_only in AUTO_DATE_PATTERNS:
+    for pattern, fmt, month_only in DAY_FIRST_PATTERNS if day_first else AUTO_DATE_PATTERNS:
         if pattern.fullmatch(text):
             parsed = _strptime(text, fmt)
             return (parsed, month_only) if parsed is not None else BAD
@@ -271,13 +279,17 @@ def parse_bool(raw: pd.Series, default: bool = False) -> Parsed:
     return _by_value(lambda v: read_bool(v, default), raw, "bool", "not_true_or_false")
 
 
-def parse_date(raw: pd.Series, period_end: bool = False, formats: tuple[str, ...] = ()) -> Parsed:
+def parse_date(
+    raw: pd.Series, period_end: bool = False, formats: tuple[str, ...] = (), day_first: bool = False
+) -> Parsed:
     """Dates in the given strptime `formats`, or else in any of the usual spellings."""
     return _by_value(
-        lambda v: read_date(v, period_end, formats), raw, "datetime64[us]", "not_a_date"
+        lambda v: read_date(v, period_end, formats, day_first), raw, "datetime64[us]", "not_a_date"
     )
 
 
-def is_month_only(raw: pd.Series, formats: tuple[str, ...] = ()) -> pd.Series:
+def is_month_only(
+    raw: pd.Series, formats: tuple[str, ...] = (), day_first: bool = False
+) -> pd.Series:
     """Cells that name a month and no day, whose span the other end of a period can borrow."""
-    return _by_value(lambda v: is_month(v, formats), raw, "bool", "month").values
+    return _by_value(lambda v: is_month(v, formats, day_first), raw, "bool", "month").values

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from pollwatch.map.mapping import LINE_SPAN, Mapped
 from schemas.columns import REJECT_COLUMNS
-from schemas.polls import ROW_RULE_COLUMNS, validate_polls
+from schemas.polls import ROW_RULE_COLUMNS, WARNING_RULES, validate_polls
 
 LINES_NAMED = 10
 # What a poll is about: a correction may change its values, never these.
@@ -62,12 +62,30 @@ def validate_batch(files: list[Mapped], together: pd.DataFrame | None = None) ->
     ]
 
 
+def implausible(together: pd.DataFrame, files: int) -> list[list[str]]:
+    """Each file's warnings (its rows stored, but worth a look: schemas.polls.WARNING_RULES),
+    found in the batch_frame of `files` files at once."""
+    found: list[list[str]] = [[] for _ in range(files)]
+    for rule in WARNING_RULES:
+        failing = together.index[~rule.passes(together[list(rule.columns)]).to_numpy(bool)]
+        for owner, lines in pd.Series(failing % LINE_SPAN).groupby(failing // LINE_SPAN):
+            found[owner].append(implausible_warning(rule.name, lines.tolist()))
+    return found
+
+
+def implausible_warning(name: str, lines: list[int]) -> str:
+    named = ", ".join(map(str, lines[:LINES_NAMED])) + (" ..." if len(lines) > LINES_NAMED else "")
+    return f"{name} on line{'s' if len(lines) > 1 else ''} {named}: check the dates"
+
+
 def check_rows(mapped: Mapped, found: pd.DataFrame | None = None) -> Checked:
     """Split a mapped file into rows to store (with the pollster and leader as written) and
     rejects, with warnings for repeats. `found`: the model's rejects when validate_batch has
-    already run it."""
+    already run it (and the implausible rows are then among the file's warnings already)."""
+    extra = []
     if found is None:
         found = validate_polls(mapped.polls)
+        extra = implausible(mapped.polls, 1)[0]
     # Most drops are clean: each step below is skipped where it has nothing to do, since a
     # pandas step costs about half a millisecond even on an empty frame, a file at a time.
     polls, rejects = mapped.polls, mapped.rejects
@@ -76,10 +94,10 @@ def check_rows(mapped: Mapped, found: pd.DataFrame | None = None) -> Checked:
         rejects = pd.concat([rejects, found], ignore_index=True)
     if not rejects.empty:
         polls = polls[~polls.index.isin(set(rejects["line_number"]))]
-    repeated, warnings = [], list(mapped.warnings)
+    repeated, warnings = [], [*mapped.warnings, *extra]
     if not polls["poll_key"].is_unique:
         shared = polls[polls["poll_key"].duplicated(keep=False)]
-        repeated, conflicts, warnings = repeats_and_conflicts(shared, mapped.warnings)
+        repeated, conflicts, warnings = repeats_and_conflicts(shared, warnings)
         if not conflicts.empty:
             rejects = pd.concat([rejects, conflicts], ignore_index=True)
         polls = polls.drop(index=[*repeated, *conflicts["line_number"]])

@@ -16,12 +16,13 @@ from pollwatch.map.sql import MappedInDuckDB, cell_rejects
 from pollwatch.read.cells import STR
 from pollwatch.validate.checks import (
     Checked,
+    implausible_warning,
     in_file_terms,
     not_parse_failures,
     repeats_and_conflicts,
 )
 from schemas.columns import CANONICAL_COLUMNS, REJECT_COLUMNS
-from schemas.polls import COLUMN_RULES, NULLABLE, ROW_RULES, row_rule_rejects
+from schemas.polls import COLUMN_RULES, NULLABLE, ROW_RULES, WARNING_RULES, row_rule_rejects
 
 STORED = (*CANONICAL_COLUMNS, "pollster_as_written", "leader_as_written")
 
@@ -44,7 +45,14 @@ def check_in_duckdb(mapped: MappedInDuckDB) -> Checked:
             " ORDER BY line_number"
         ).to_arrow_table()
     )
-    repeated, conflicts, warnings = repeats_and_conflicts(shared, mapped.warnings)
+    warnings = list(mapped.warnings)
+    for rule in WARNING_RULES:
+        lines = con.sql(
+            f"SELECT line_number FROM mapped WHERE NOT {rule.sql()} ORDER BY line_number"
+        ).fetchnumpy()["line_number"]
+        if len(lines):
+            warnings.append(implausible_warning(rule.name, lines.tolist()))
+    repeated, conflicts, warnings = repeats_and_conflicts(shared, warnings)
     if not conflicts.empty:
         rejects = pd.concat([rejects, conflicts], ignore_index=True)
     dropped = pd.concat([rejects["line_number"], pd.Series(repeated, dtype="int64")])

@@ -11,7 +11,7 @@ import pytest
 from pollwatch.config import ConfigError, load_settings
 from pollwatch.ingest import steps
 from pollwatch.ingest.run import run_ingest
-from tests.helpers import monthly_rows, poll_row, query, settle, write_csv
+from tests.helpers import ROOT, monthly_rows, poll_row, query, settle, write_csv
 
 
 def ten_rows_three_bad() -> list[dict[str, str]]:
@@ -307,3 +307,100 @@ def test_a_poll_key_given_to_another_poll_is_rejected_naming_both_files(
         ["2", "KIIS", "Volodymyr Zelensky"],
     ]
     assert query(settings, "SELECT count(*) AS n FROM revisions")["n"][0] == 0
+
+
+def dated(start: str, end: str, key: str) -> dict[str, str]:
+    return poll_row(fieldwork_start=start, fieldwork_end=end, poll_key=key, published="")
+
+
+@pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
+def test_slashed_dates_are_read_in_the_order_the_file_proves(settings, monkeypatch, in_duckdb):
+    """01/02/2023 was stored as January 2 while 14/03/2023 in the same file was rejected: a day
+    above 12 proves the day comes first, for every date of that file; another file's 03/14/2023
+    proves the month comes first for that one."""
+    if in_duckdb:
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    write_csv(
+        settings.inbox / "eu.csv",
+        [dated("01/02/2023", "07/02/2023", "eu1"), dated("14/03/2023", "20/03/2023", "eu2")],
+        age_seconds=100,
+    )
+    write_csv(
+        settings.inbox / "us.csv",
+        [dated("01/02/2023", "01/07/2023", "us1"), dated("03/14/2023", "03/20/2023", "us2")],
+        age_seconds=50,
+    )
+    run = run_ingest([], settings)
+    assert [f.status for f in run.files] == ["loaded", "loaded"]
+    stored = query(
+        settings,
+        "SELECT poll_key, strftime(fieldwork_start, '%Y-%m-%d') AS s,"
+        " strftime(fieldwork_end, '%Y-%m-%d') AS e FROM polls ORDER BY poll_key",
+    )
+    assert stored.values.tolist() == [
+        ["eu1", "2023-02-01", "2023-02-07"],
+        ["eu2", "2023-03-14", "2023-03-20"],
+        ["us1", "2023-01-02", "2023-01-07"],
+        ["us2", "2023-03-14", "2023-03-20"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "rows, rule",
+    [
+        ([dated("01/02/2023", "07/02/2023", "a")], "ambiguous_dates"),
+        (
+            [dated("14/03/2023", "20/03/2023", "a"), dated("03/14/2023", "03/20/2023", "b")],
+            "mixed_date_order",
+        ),
+    ],
+    ids=["no date tells", "both orders"],
+)
+def test_a_file_whose_slashed_dates_do_not_tell_their_order_is_refused(settings, rows, rule):
+    path = write_csv(settings.inbox / "dates.csv", rows)
+    run = run_ingest([], settings)
+    [result] = run.files
+    assert (result.status, result.rows_loaded) == ("rejected", 0)
+    assert result.rejects[0]["rule"] == rule
+    assert "name the order in a layout" in result.message
+    assert (settings.quarantine / path.name).exists()
+
+
+def test_a_layout_may_declare_the_day_first(settings):
+    """A layout that says so reads a file whose dates alone cannot tell."""
+    layout = settings.local_layouts / "eu_canonical.toml"
+    layout.parent.mkdir(parents=True, exist_ok=True)
+    canonical = (ROOT / "schemas" / "sources" / "canonical.toml").read_text(encoding="utf-8")
+    layout.write_text(
+        canonical.replace('name = "canonical"', 'name = "eu_canonical"')
+        + "\n[dates]\nday_first = true\n",
+        encoding="utf-8",
+    )
+    write_csv(settings.inbox / "eu_canonical" / "a.csv", [dated("01/02/2023", "07/02/2023", "a")])
+    [result] = run_ingest([], settings).files
+    assert result.status == "loaded", result.message
+    assert query(settings, "SELECT strftime(fieldwork_start, '%Y-%m-%d') AS s FROM polls")[
+        "s"
+    ].tolist() == ["2023-02-01"]
+
+
+@pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
+def test_implausible_fieldwork_is_stored_with_a_warning_naming_its_lines(
+    settings, monkeypatch, in_duckdb
+):
+    if in_duckdb:
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    write_csv(
+        settings.inbox / "odd.csv",
+        [
+            dated("2023-02-01", "2023-02-07", "fine"),
+            dated("1901-02-01", "2023-02-07", "typo"),  # line 3: both
+            dated("2021-01-01", "2023-02-07", "long"),  # line 4
+        ],
+    )
+    [result] = run_ingest([], settings).files
+    assert (result.status, result.rows_loaded) == ("loaded", 3)
+    assert [w for w in result.warnings if "check the dates" in w] == [
+        "fieldwork longer than a year on lines 3, 4: check the dates",
+        "fieldwork starting before 1930 on line 3: check the dates",
+    ]
