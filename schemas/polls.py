@@ -85,22 +85,38 @@ ROW_RULES = (
         bound=100 + SHARES_ROUNDING_TOLERANCE,
     ),
 )
-# Rows that are stored but named in a warning: possible, and more likely a typing slip (a year
-# of 1901 for 2019, a start date from another row).
+# Rows that are stored but named in a warning, with what to check: possible values, more likely
+# a slip (a year of 1901 for 2019, a start date from another row, 1.000 meant as 1,000).
 WARNING_RULES = (
-    RowRule(
-        "fieldwork longer than a year",
-        "span_at_most",
-        ("fieldwork_start", "fieldwork_end"),
-        reported="fieldwork_start",
-        bound=366,
+    (
+        RowRule(
+            "fieldwork longer than a year",
+            "span_at_most",
+            ("fieldwork_start", "fieldwork_end"),
+            reported="fieldwork_start",
+            bound=366,
+        ),
+        "check the dates",
     ),
-    RowRule(
-        "fieldwork starting before 1930",
-        "year_at_least",
-        ("fieldwork_start",),
-        reported="fieldwork_start",
-        bound=1930,
+    (
+        RowRule(
+            "fieldwork starting before 1930",
+            "year_at_least",
+            ("fieldwork_start",),
+            reported="fieldwork_start",
+            bound=1930,
+        ),
+        "check the dates",
+    ),
+    (
+        RowRule(
+            "a sample of fewer than 50 people",
+            "value_at_least",
+            ("sample_size",),
+            reported="sample_size",
+            bound=50,
+        ),
+        "check the sample size",
     ),
 )
 # A row-wide rule is reported once per row, against the column a person would edit to fix it.

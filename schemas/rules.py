@@ -87,7 +87,8 @@ class RowRule:
     name: str
     # "not_before": columns[1] on or after columns[0]; "sum_at_most": total <= bound;
     # "span_at_most": columns[1] at most `bound` days after columns[0];
-    # "year_at_least": columns[0] in the year `bound` or later
+    # "year_at_least": columns[0] in the year `bound` or later; "value_at_least": columns[0]
+    # at least `bound`
     kind: str
     columns: tuple[str, ...]
     reported: str
@@ -113,6 +114,9 @@ class RowRule:
         if self.kind == "year_at_least":
             day = df[self.columns[0]]
             return day.isna() | (day.dt.year >= self.bound)
+        if self.kind == "value_at_least":
+            value = df[self.columns[0]]
+            return value.isna() | (value >= self.bound)
         raise ValueError(f"unknown row rule kind {self.kind!r}")
 
     def sql(self) -> str:
@@ -137,4 +141,7 @@ class RowRule:
         if self.kind == "year_at_least":
             day = self.columns[0]
             return f"({day} IS NULL OR year({day}) >= {literal(self.bound)})"
+        if self.kind == "value_at_least":
+            value = self.columns[0]
+            return f"({value} IS NULL OR {value} >= {literal(self.bound)})"
         raise ValueError(f"unknown row rule kind {self.kind!r}")

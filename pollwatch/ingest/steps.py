@@ -222,9 +222,8 @@ def ingest_batch(
     readable = [m for m in mapped.values() if isinstance(m, Mapped)]
     together = batch_frame(readable) if readable else None
     found = dict(zip(map(id, readable), validate_batch(readable, together), strict=True))
-    if together is not None:
-        for m, warnings in zip(readable, implausible(together, len(readable)), strict=True):
-            m.warnings += warnings
+    implausible_rows = implausible(together, len(readable)) if readable else []
+    noted = dict(zip(map(id, readable), implausible_rows, strict=True))
     results: dict[int, FileResult | Waiting | None] = {}
     pending: dict[int, Pending] = {}
     checked: dict[int, tuple[Read, Mapped | MappedInDuckDB, Checked]] = {}
@@ -238,7 +237,11 @@ def ingest_batch(
         elif isinstance(outcome, tuple):
             checked[index] = (r, *outcome)
         else:
-            checked[index] = (r, outcome, check_rows(outcome, found[id(outcome)]))
+            checked[index] = (
+                r,
+                outcome,
+                check_rows(outcome, found[id(outcome)], noted[id(outcome)]),
+            )
     with store.session():
         for index, r in enumerate(read):
             if isinstance(r, Read) and r.sha256 in known:

@@ -66,26 +66,28 @@ def implausible(together: pd.DataFrame, files: int) -> list[list[str]]:
     """Each file's warnings (its rows stored, but worth a look: schemas.polls.WARNING_RULES),
     found in the batch_frame of `files` files at once."""
     found: list[list[str]] = [[] for _ in range(files)]
-    for rule in WARNING_RULES:
+    for rule, advice in WARNING_RULES:
         failing = together.index[~rule.passes(together[list(rule.columns)]).to_numpy(bool)]
         for owner, lines in pd.Series(failing % LINE_SPAN).groupby(failing // LINE_SPAN):
-            found[owner].append(implausible_warning(rule.name, lines.tolist()))
+            found[owner].append(implausible_warning(rule.name, advice, lines.tolist()))
     return found
 
 
-def implausible_warning(name: str, lines: list[int]) -> str:
+def implausible_warning(name: str, advice: str, lines: list[int]) -> str:
     named = ", ".join(map(str, lines[:LINES_NAMED])) + (" ..." if len(lines) > LINES_NAMED else "")
-    return f"{name} on line{'s' if len(lines) > 1 else ''} {named}: check the dates"
+    return f"{name} on line{'s' if len(lines) > 1 else ''} {named}: {advice}"
 
 
-def check_rows(mapped: Mapped, found: pd.DataFrame | None = None) -> Checked:
+def check_rows(
+    mapped: Mapped, found: pd.DataFrame | None = None, noted: list[str] | None = None
+) -> Checked:
     """Split a mapped file into rows to store (with the pollster and leader as written) and
-    rejects, with warnings for repeats. `found`: the model's rejects when validate_batch has
-    already run it (and the implausible rows are then among the file's warnings already)."""
-    extra = []
+    rejects, with warnings for repeats and implausible rows. `found` and `noted`: the model's
+    rejects and the implausible rows' warnings, when validate_batch and implausible have already
+    looked at the file with its batch."""
     if found is None:
         found = validate_polls(mapped.polls)
-        extra = implausible(mapped.polls, 1)[0]
+        noted = implausible(mapped.polls, 1)[0]
     # Most drops are clean: each step below is skipped where it has nothing to do, since a
     # pandas step costs about half a millisecond even on an empty frame, a file at a time.
     polls, rejects = mapped.polls, mapped.rejects
@@ -94,7 +96,7 @@ def check_rows(mapped: Mapped, found: pd.DataFrame | None = None) -> Checked:
         rejects = pd.concat([rejects, found], ignore_index=True)
     if not rejects.empty:
         polls = polls[~polls.index.isin(set(rejects["line_number"]))]
-    repeated, warnings = [], [*mapped.warnings, *extra]
+    repeated, warnings = [], [*mapped.warnings, *(noted or [])]
     if not polls["poll_key"].is_unique:
         shared = polls[polls["poll_key"].duplicated(keep=False)]
         repeated, conflicts, warnings = repeats_and_conflicts(shared, warnings)

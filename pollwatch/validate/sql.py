@@ -46,12 +46,12 @@ def check_in_duckdb(mapped: MappedInDuckDB) -> Checked:
         ).to_arrow_table()
     )
     warnings = list(mapped.warnings)
-    for rule in WARNING_RULES:
+    for rule, advice in WARNING_RULES:
         lines = con.sql(
             f"SELECT line_number FROM mapped WHERE NOT {rule.sql()} ORDER BY line_number"
         ).fetchnumpy()["line_number"]
         if len(lines):
-            warnings.append(implausible_warning(rule.name, lines.tolist()))
+            warnings.append(implausible_warning(rule.name, advice, lines.tolist()))
     repeated, conflicts, warnings = repeats_and_conflicts(shared, warnings)
     if not conflicts.empty:
         rejects = pd.concat([rejects, conflicts], ignore_index=True)

@@ -396,11 +396,17 @@ def test_implausible_fieldwork_is_stored_with_a_warning_naming_its_lines(
             dated("2023-02-01", "2023-02-07", "fine"),
             dated("1901-02-01", "2023-02-07", "typo"),  # line 3: both
             dated("2021-01-01", "2023-02-07", "long"),  # line 4
+            dict(dated("2023-02-01", "2023-02-07", "few"), sample_size="12"),  # line 5
+            dict(dated("2023-02-01", "2023-02-07", "dot"), sample_size="1.000"),  # thousands
         ],
     )
     [result] = run_ingest([], settings).files
-    assert (result.status, result.rows_loaded) == ("loaded", 3)
-    assert [w for w in result.warnings if "check the dates" in w] == [
+    assert (result.status, result.rows_loaded) == ("loaded", 5)
+    assert [w for w in result.warnings if ": check the" in w] == [
         "fieldwork longer than a year on lines 3, 4: check the dates",
         "fieldwork starting before 1930 on line 3: check the dates",
+        "a sample of fewer than 50 people on line 5: check the sample size",
     ]
+    assert query(settings, "SELECT sample_size FROM polls WHERE poll_key = 'dot'")[
+        "sample_size"
+    ].tolist() == [1000.0]

@@ -10,7 +10,7 @@ import pandas as pd
 from pollwatch.map.layouts import load_aliases, load_layouts
 from pollwatch.map.mapping import Mapped, map_rows
 from pollwatch.read.cells import parse_csv_text
-from pollwatch.validate.checks import check_rows, validate_batch
+from pollwatch.validate.checks import batch_frame, check_rows, implausible, validate_batch
 
 FTE_HEADER = (
     "poll_id,question_id,politician,pollster,population,methodology,start_date,end_date,yes,no,"
@@ -132,9 +132,10 @@ def test_a_batch_rejects_in_each_file_exactly_what_checking_it_alone_does():
         ),
     ]
     found = validate_batch(files)
-    assert len(found) == len(files)
-    for one, its_own in zip(files, found, strict=True):
-        together, alone = check_rows(one, its_own), check_rows(one)
+    noted = implausible(batch_frame(files), len(files))
+    assert len(found) == len(noted) == len(files)
+    for one, its_own, its_notes in zip(files, found, noted, strict=True):
+        together, alone = check_rows(one, its_own, its_notes), check_rows(one)
         pd.testing.assert_frame_equal(together.rejects, alone.rejects)
         pd.testing.assert_frame_equal(together.polls, alone.polls)
         assert together.warnings == alone.warnings
