@@ -101,11 +101,31 @@ def as_raw_tables(files: list[tuple[Decoded, str, ArrowCells]]) -> list[RawTable
 def reading_notes(decoded: Decoded, delimiter: str) -> list[str]:
     """How the file was read, where that was a guess or not the usual."""
     notes = []
-    if decoded.guessed:
+    if decoded.utf8_lines:
+        notes.append(
+            f"the file joins two encodings: {_lines(decoded.utf8_lines)} read as UTF-8, "
+            f"the others as {decoded.encoding}"
+        )
+    elif decoded.guessed:
         notes.append(f"read as {decoded.encoding} (it is not UTF-8)")
     if delimiter != ",":
         notes.append(f"fields separated by {DELIMITER_NAMES[delimiter]}")
     return notes
+
+
+def _lines(numbers: list[int], shown: int = 3) -> str:
+    """'lines 2-5, 9 and 12-20' (the first `shown` runs, then how many more lines)."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    named = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs[:shown]]
+    rest = sum(b - a + 1 for a, b in runs[shown:])
+    text = ", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else named[0]
+    more = f" and {rest} more" if rest else ""
+    return f"line{'s' if len(numbers) > 1 else ''} {text}{more}"
 
 
 def _read_exact(text: str, delimiter: str) -> RawTable:

@@ -9,6 +9,7 @@ is said out loud, and what is none of them is refused with a reason a person can
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 
 
@@ -35,6 +36,16 @@ MARKUP_CHARS = 64 * 1024
 # same bytes are accented Latin letters, mostly alone between ASCII ones.
 HIGH_LETTER_RUN = re.compile(rb"[\xc0-\xff\xa8\xb8\xaa\xba\xaf\xbf\xb2\xb3\xa5\xb4]{2,}")
 HIGH_LETTER = re.compile(rb"[\xc0-\xff]")
+# A Cyrillic letter in UTF-8 (two bytes, D0 or D1 then a continuation byte): in a file that is not
+# UTF-8 as a whole, a sign that some of its lines may be.
+UTF8_CYRILLIC = re.compile(rb"[\xd0\xd1][\x80-\xbf]")
+# What a line that decodes as UTF-8 must hold beyond ASCII to be taken for UTF-8: Latin letters,
+# the modern Russian, Ukrainian and Belarusian alphabets, common punctuation. A cp1251 line can
+# decode as UTF-8 by chance ("Сі" is the two bytes of the old letter "ѳ"), hardly ever into these.
+PLAUSIBLE_UTF8 = re.compile(
+    "[\x00-\x7f\u00a0-\u017f\u0401\u0404\u0406\u0407\u040e\u0410-\u044f\u0451\u0454"
+    "\u0456\u0457\u045e\u0490\u0491\u2010-\u2044\u2116]*"
+)
 
 
 class Decoded:
@@ -43,13 +54,20 @@ class Decoded:
     a big file's fast path reads the bytes and never needs it."""
 
     def __init__(
-        self, text: str | None, encoding: str, guessed: bool, utf8_bytes: bytes | None = None
+        self,
+        text: str | None,
+        encoding: str,
+        guessed: bool,
+        utf8_bytes: bytes | None = None,
+        utf8_lines: list[int] | None = None,
     ):
         self._text = text
         self.encoding = encoding
         self.guessed = guessed
         # The file's own bytes when they are the UTF-8 of the text (saves encoding it again).
         self.utf8_bytes = utf8_bytes
+        # In a file of two exports joined, one UTF-8 and one not: the lines read as UTF-8.
+        self.utf8_lines = utf8_lines or []
 
     @property
     def text(self) -> str:
@@ -98,9 +116,31 @@ def _decode_text(data: bytes) -> Decoded:
         utf8_error = err
     encoding = guess_single_byte_encoding(data)
     try:
+        if UTF8_CYRILLIC.search(data) and (mixed := _line_by_line(data, encoding)):
+            return mixed
         return Decoded(data.decode(encoding), encoding, True)
     except UnicodeDecodeError:
         raise _undecodable(data, utf8_error, "not UTF-8 text, nor cp1251 or cp1252") from None
+
+
+def _line_by_line(data: bytes, encoding: str) -> Decoded | None:
+    """Two exports joined into one file, one in UTF-8 and one in `encoding`: each line read in
+    its own. None when no line with letters beyond ASCII reads as UTF-8 (one encoding)."""
+    lines = data.split(b"\n")
+    utf8_lines, texts = [], []
+    for number, line in enumerate(lines, 1):
+        text = None
+        if not line.isascii():
+            with contextlib.suppress(UnicodeDecodeError):
+                text = line.decode("utf-8")
+            if text is not None and PLAUSIBLE_UTF8.fullmatch(text):
+                utf8_lines.append(number)
+            else:
+                text = None
+        texts.append(line.decode(encoding) if text is None else text)
+    if not utf8_lines:
+        return None
+    return Decoded("\n".join(texts), encoding, True, utf8_lines=utf8_lines)
 
 
 def guess_single_byte_encoding(data: bytes) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from pollwatch.ingest.run import run_ingest
 from pollwatch.ingest.steps import map_bytes
-from pollwatch.read.decoding import guess_single_byte_encoding
+from pollwatch.read.decoding import decode, guess_single_byte_encoding
 from pollwatch.validate.checks import Checked, check_rows
 from schemas.columns import CANONICAL_COLUMNS
 from tests.helpers import poll_row, query, settle
@@ -164,3 +164,27 @@ def test_crlf_line_ends_and_quoted_newlines_keep_line_numbers_right(settings):
     assert checked.rejects.to_dict("records") == [
         {"line_number": 4, "column": "country", "rule": "iso_3166_alpha2_country", "value": "XX"}
     ]
+
+
+def test_two_exports_joined_in_two_encodings_are_read_line_by_line(settings):
+    """UTF-8 rows followed by cp1251 rows were all decoded as cp1251: pollster 'Р¤РћРњ' and a
+    phantom leader with a report page of his own."""
+    utf8 = as_text(RUSSIAN_ROWS).encode("utf-8")
+    rows = [dict(r, poll_key=f"later-{i}", pollster="ФОМ") for i, r in enumerate(RUSSIAN_ROWS)]
+    cp1251 = as_text(rows).split("\n", 1)[1].encode("cp1251")  # the rows, not the header again
+    checked = read_rows(settings, utf8 + cp1251)
+    assert checked.rejects.empty
+    assert checked.polls["pollster"].tolist() == ["Levada Center", "VTsIOM", "FOM", "FOM"]
+    assert checked.polls["leader"].nunique() == 1
+    assert "the file joins two encodings: lines 2-3 read as UTF-8, the others as cp1251" in (
+        checked.warnings
+    )
+
+
+def test_a_cp1251_line_that_happens_to_be_valid_utf8_is_still_cp1251():
+    """'Сі' in cp1251 is the two bytes UTF-8 makes the old letter 'ѳ' of: not taken for UTF-8."""
+    data = "pollster,notes\nKIIS,Сі\nКМІС,опитування\n".encode("cp1251")
+    assert data.split(b"\n")[1].decode("utf-8") == "KIIS,ѳ"  # valid UTF-8 by chance
+    decoded = decode(data)
+    assert (decoded.encoding, decoded.utf8_lines) == ("cp1251", [])
+    assert decoded.text.splitlines()[1] == "KIIS,Сі"
