@@ -147,6 +147,12 @@ def _finish(file: Pending, counts: LoadCounts, settings: Settings, run_id: str) 
     result = file.result
     result.rows_loaded, result.rows_updated = counts.loaded, counts.updated
     result.rows_duplicate = counts.duplicate + file.repeats
+    if counts.kept:
+        named = ", ".join(f"{column} of {n} poll(s)" for column, n in counts.kept.items())
+        result.warnings.append(
+            f"left empty here and kept as stored: {named}; a correction changes known values, "
+            "it does not erase them"
+        )
     if file.seen is not None and signature(_stat_or_none(file.path) or file.seen) != signature(
         file.seen
     ):

@@ -3,7 +3,7 @@ contribution, what is known of a file, a run's file log, and the stored columns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -70,6 +70,8 @@ class LoadCounts:
     loaded: int
     updated: int
     duplicate: int
+    # Values a later version left empty, kept from the stored poll: polls, by column.
+    kept: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -410,3 +410,24 @@ def test_implausible_fieldwork_is_stored_with_a_warning_naming_its_lines(
     assert query(settings, "SELECT sample_size FROM polls WHERE poll_key = 'dot'")[
         "sample_size"
     ].tolist() == [1000.0]
+
+
+def test_a_later_emptier_version_keeps_the_values_it_leaves_out(settings):
+    """A shorter export (no negative or undecided shares) used to set them to nothing; it may
+    correct what it gives, and what it leaves out is kept, with a warning."""
+    full = poll_row(poll_key="p", positive_pct="60", negative_pct="30", undecided_pct="10")
+    write_csv(settings.inbox / "full.csv", [full], age_seconds=100)
+    run_ingest([], settings)
+    write_csv(
+        settings.inbox / "short.csv",
+        [dict(full, positive_pct="61", negative_pct="", undecided_pct="")],
+        age_seconds=50,
+    )
+    [result] = run_ingest([], settings).files
+    assert (result.status, result.rows_updated) == ("loaded", 1)
+    assert (
+        "left empty here and kept as stored: negative_pct of 1 poll(s), undecided_pct of 1 "
+        "poll(s); a correction changes known values, it does not erase them"
+    ) in result.warnings
+    stored = query(settings, "SELECT positive_pct, negative_pct, undecided_pct FROM polls")
+    assert stored.values.tolist() == [[61.0, 30.0, 10.0]]

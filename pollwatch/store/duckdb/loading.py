@@ -30,6 +30,7 @@ from pollwatch.store.records import (
     LoadCounts,
     utc_now,
 )
+from schemas.polls import NULLABLE
 
 
 def known_files(con: duckdb.DuckDBPyConnection, sha256s: list[str]) -> dict[str, KnownFile]:
@@ -219,6 +220,7 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
     )
     # Cast to the store's column types first, so that comparing old and new values is exact.
     con.execute(f"CREATE OR REPLACE TEMP TABLE incoming_typed AS {TYPED_INCOMING}")
+    kept = _keep_known_values(con)
 
     con.execute(
         "CREATE OR REPLACE TEMP TABLE changed AS "
@@ -247,8 +249,31 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
     con.execute("DROP TABLE changed")
     con.execute("DROP TABLE incoming_typed")
     return LoadCounts(
-        loaded=len(record.polls) - matched, updated=updated, duplicate=matched - updated
+        loaded=len(record.polls) - matched,
+        updated=updated,
+        duplicate=matched - updated,
+        kept=kept,
     )
+
+
+def _keep_known_values(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """A later version that leaves a value empty where the stored poll has one (a shorter
+    export: no negative or undecided shares) keeps the stored value: a correction changes what
+    is known, it does not erase it. Returns how many polls kept each column's value."""
+    emptied = {c: f"i.{c} IS NULL AND p.{c} IS NOT NULL" for c in VALUE_COLUMNS if c in NULLABLE}
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(f"count(*) FILTER (WHERE {test})" for test in emptied.values())
+        + " FROM incoming_typed i JOIN polls p USING (poll_key)"
+    ).fetchall()[0]
+    kept = {c: n for c, n in zip(emptied, counts, strict=True) if n}
+    if kept:
+        con.execute(
+            "UPDATE incoming_typed i SET "
+            + ", ".join(f"{c} = coalesce(i.{c}, p.{c})" for c in kept)
+            + " FROM polls p WHERE p.poll_key = i.poll_key"
+        )
+    return kept
 
 
 def _insert_rejects(
