@@ -169,6 +169,13 @@ def _refuse_huge_cells(table: pa.Table) -> None:
             )
 
 
+def _quote_in_a_cell(table: pa.Table) -> bool:
+    """Whether a cell holds a quote character. The fast reader reads a stray quote inside a
+    quoted cell ("Bad "quoted" Research") as text, where the record-by-record reader refuses it;
+    such a file is read by the latter, so one reader's rules decide for every file."""
+    return any(pc.any(pc.match_substring(column, '"')).as_py() for column in table.columns)
+
+
 @dataclass
 class ArrowCells:
     """A file read by the fast reader, still in Arrow: each record on the line after the one
@@ -226,6 +233,8 @@ def read_arrow(decoded: Decoded, delimiter: str) -> ArrowCells | None:
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
     if table.num_rows != lines:
+        return None
+    if b'"' in data and _quote_in_a_cell(table):
         return None
     if len(data) > MAX_FIELD_CHARS:  # a smaller file has no cell that long
         _refuse_huge_cells(table)

@@ -431,3 +431,29 @@ def test_a_later_emptier_version_keeps_the_values_it_leaves_out(settings):
     ) in result.warnings
     stored = query(settings, "SELECT positive_pct, negative_pct, undecided_pct FROM polls")
     assert stored.values.tolist() == [[61.0, 30.0, 10.0]]
+
+
+@pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
+def test_quotes_are_read_by_one_set_of_rules_for_every_file(settings, monkeypatch, in_duckdb):
+    """`"Bad "quoted" Research"` was stored mangled by the fast reader and refused by the careful
+    one; doubled quotes are the CSV way to write a quote, and read as one."""
+    if in_duckdb:
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    header = ",".join(poll_row())
+    good = ",".join(v if k != "pollster" else '"The ""Best"" Polls"' for k, v in poll_row().items())
+    bad = ",".join(
+        v if k != "pollster" else '"Bad "quoted" Research"'
+        for k, v in poll_row(poll_key="bad").items()
+    )
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    (settings.inbox / "good.csv").write_text(f"{header}\n{good}\n", encoding="utf-8")
+    settle(settings.inbox / "good.csv", 100)
+    (settings.inbox / "bad.csv").write_text(f"{header}\n{good}\n{bad}\n", encoding="utf-8")
+    settle(settings.inbox / "bad.csv", 50)
+    good_result, bad_result = run_ingest([], settings).files
+    assert good_result.status == "loaded"
+    assert query(settings, "SELECT pollster FROM polls")["pollster"].tolist() == [
+        'The "Best" Polls'
+    ]
+    assert bad_result.status == "rejected"
+    assert bad_result.message.startswith("not a valid CSV at line 3")
