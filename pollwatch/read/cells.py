@@ -169,11 +169,27 @@ def _refuse_huge_cells(table: pa.Table) -> None:
             )
 
 
-def _quote_in_a_cell(table: pa.Table) -> bool:
-    """Whether a cell holds a quote character. The fast reader reads a stray quote inside a
-    quoted cell ("Bad "quoted" Research") as text, where the record-by-record reader refuses it;
-    such a file is read by the latter, so one reader's rules decide for every file."""
-    return any(pc.any(pc.match_substring(column, '"')).as_py() for column in table.columns)
+def _quotes_well_formed(table: pa.Table, data: bytes, delimiter: str) -> bool:
+    """Whether the records whose cells hold a quote character keep the CSV quoting rules. The
+    fast reader reads a stray quote inside a quoted cell ("Bad "quoted" Research") as text, where
+    the record-by-record reader refuses it; such a file is read by the latter, so that one
+    reader's rules decide for every file. Only those records are read again: a doubled quote
+    ("The ""Best"" Polls") is the usual way to write one."""
+    quoted = None
+    for column in table.columns:
+        has = pc.match_substring(column, '"')
+        quoted = has if quoted is None else pc.or_(quoted, has)
+    rows = pc.indices_nonzero(quoted).to_pylist() if quoted is not None else []
+    if not rows:
+        return True
+    lines = data.split(b"\n")  # one record a line: the reader's count proved it
+    try:
+        for row in rows:
+            record = lines[row + 1].decode("utf-8").rstrip("\r")
+            next(csv.reader([record], delimiter=delimiter, strict=True))
+    except csv.Error:
+        return False
+    return True
 
 
 @dataclass
@@ -234,7 +250,7 @@ def read_arrow(decoded: Decoded, delimiter: str) -> ArrowCells | None:
         return None
     if table.num_rows != lines:
         return None
-    if b'"' in data and _quote_in_a_cell(table):
+    if b'"' in data and not _quotes_well_formed(table, data, delimiter):
         return None
     if len(data) > MAX_FIELD_CHARS:  # a smaller file has no cell that long
         _refuse_huge_cells(table)
