@@ -35,6 +35,7 @@ COLUMN_RULES: dict[str, tuple[Rule, ...]] = {
     "mode": (Rule("known_mode", "one_of", MODES),),
     "fieldwork_start": (Rule("fieldwork_after_1900", "at_least", EARLIEST_FIELDWORK),),
     "fieldwork_end": (Rule("fieldwork_end_not_in_future", "not_after_tomorrow"),),
+    "published": (Rule("published_not_in_future", "not_after_tomorrow"),),
     "sample_size": (Rule("greater_than(0)", "greater_than", 0),),
     **{name: (Rule("in_range(0, 100)", "between", (0, 100)),) for name in SHARE_COLUMNS},
     "poll_key": (Rule("not_blank", "not_blank"),),

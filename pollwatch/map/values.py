@@ -71,11 +71,18 @@ def per_unique(func: Callable[[pd.Series], pd.Series], column: pd.Series) -> pd.
 # -- the scalar readers -----------------------------------------------------------------------
 
 
+# Space and the characters that show as nothing (zero-width spaces and joiners, a stray
+# byte-order mark): a name made only of them is no name.
+EDGES = re.compile(r"^[\s\u200b-\u200d\u2060\ufeff]+|[\s\u200b-\u200d\u2060\ufeff]+$")
+
+
 def clean(value: object) -> str | None:
     """Trimmed text, or None for the usual spellings of 'no value'."""
     if not isinstance(value, str):
         return None
     text = value.strip()
+    if not text.isascii():
+        text = EDGES.sub("", text)
     return None if text.lower() in MISSING_TOKENS else text
 
 
@@ -244,7 +251,7 @@ def _month_end(day: datetime) -> datetime:
 
 
 def _clean_vectorised(raw: pd.Series) -> pd.Series:
-    text = raw.astype("str").str.strip()
+    text = raw.astype("str").str.strip().str.replace(EDGES.pattern, "", regex=True)
     return text.where(~text.str.lower().isin(MISSING_TOKENS)).astype("str")
 
 

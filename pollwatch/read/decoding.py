@@ -107,6 +107,11 @@ def _decode_text(data: bytes) -> Decoded:
         raise UnreadableFile(
             "not a CSV: binary data (NUL bytes), or UTF-16 without a byte-order mark"
         )
+    if (nul := data.find(b"\x00")) >= 0:
+        line = data[:nul].count(b"\n") + 1
+        raise UnreadableFile(
+            f"not a CSV: a NUL byte on line {line} (binary data, or a damaged file)", line
+        )
     if data.isascii():
         return Decoded(None, "utf-8", False, data)
     try:

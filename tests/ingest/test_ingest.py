@@ -457,3 +457,35 @@ def test_quotes_are_read_by_one_set_of_rules_for_every_file(settings, monkeypatc
     ]
     assert bad_result.status == "rejected"
     assert bad_result.message.startswith("not a valid CSV at line 3")
+
+
+def test_implausible_values_are_refused(settings):
+    """A publication date in 2999 and a pollster that is only a zero-width space were stored; a
+    NUL byte past the first 4 KB was read into a cell."""
+    write_csv(
+        settings.inbox / "odd.csv",
+        [
+            poll_row(poll_key="a", published="2999-01-01"),
+            poll_row(poll_key="b", pollster="\u200b"),
+            poll_row(poll_key="c", pollster="\u200bLevada\u200b"),
+        ],
+        age_seconds=100,
+    )
+    nul = settings.inbox / "nul.csv"
+    rows = [poll_row(poll_key=f"n{i}") for i in range(60)]
+    write_csv(nul, rows, age_seconds=50)
+    data = nul.read_bytes()
+    cut = data.index(b"\n", 5000)
+    nul.write_bytes(data[:cut] + b"\x00" + data[cut:])
+    settle(nul, 50)
+    odd, damaged = run_ingest([], settings).files
+    assert [(r["line"], r["column"], r["rule"]) for r in odd.rejects] == [
+        (2, "published", "published_not_in_future"),
+        (3, "pollster", "not_nullable"),
+    ]
+    assert query(settings, "SELECT pollster FROM polls")["pollster"].tolist() == ["Levada Center"]
+    line = data[:cut].count(b"\n") + 1
+    assert damaged.status == "rejected"
+    assert (
+        damaged.message == f"not a CSV: a NUL byte on line {line} (binary data, or a damaged file)"
+    )
