@@ -36,7 +36,11 @@ COLUMN_RULES: dict[str, tuple[Rule, ...]] = {
     "fieldwork_start": (Rule("fieldwork_after_1900", "at_least", EARLIEST_FIELDWORK),),
     "fieldwork_end": (Rule("fieldwork_end_not_in_future", "not_after_tomorrow"),),
     "published": (Rule("published_not_in_future", "not_after_tomorrow"),),
-    "sample_size": (Rule("greater_than(0)", "greater_than", 0),),
+    # More people than any country has: a typing slip, or two columns run together.
+    "sample_size": (
+        Rule("greater_than(0)", "greater_than", 0),
+        Rule("at_most_100_million", "between", (0, 100_000_000)),
+    ),
     **{name: (Rule("in_range(0, 100)", "between", (0, 100)),) for name in SHARE_COLUMNS},
     "poll_key": (Rule("not_blank", "not_blank"),),
 }

@@ -489,3 +489,20 @@ def test_implausible_values_are_refused(settings):
     assert (
         damaged.message == f"not a CSV: a NUL byte on line {line} (binary data, or a damaged file)"
     )
+
+
+def test_a_sample_size_past_any_integer_column_costs_its_row_not_the_inbox(settings):
+    """A sample of 2,147,483,648 ended the run ('Conversion Error ... INT32') and kept that file
+    and every later one in the inbox for ever."""
+    write_csv(
+        settings.inbox / "a.csv",
+        [poll_row(poll_key="a"), poll_row(poll_key="b", sample_size="2147483648")],
+        age_seconds=100,
+    )
+    write_csv(settings.inbox / "b.csv", [poll_row(poll_key="c")], age_seconds=50)
+    run = run_ingest([], settings)
+    assert run.exit_code == 1
+    assert [(f.status, f.rows_loaded) for f in run.files] == [("partial", 1), ("loaded", 1)]
+    [reject] = run.files[0].rejects
+    assert (reject["line"], reject["rule"]) == (3, "at_most_100_million")
+    assert not any(settings.inbox.rglob("*.csv"))
