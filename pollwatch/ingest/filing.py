@@ -28,13 +28,31 @@ def choose_destination(path: Path, sha256: str, status: str, settings: Settings)
         else Path(path.name)
     )
     destination = base / relative
-    if _taken(destination):
-        destination = destination.with_name(f"{path.stem}.{sha256[:12]}{path.suffix}")
+    if _too_long(destination.name) or _taken(destination):
+        destination = destination.with_name(_named(path, f".{sha256[:12]}{path.suffix}"))
     counter = 2
     while _taken(destination):
-        destination = destination.with_name(f"{path.stem}.{sha256[:12]}.{counter}{path.suffix}")
+        destination = destination.with_name(_named(path, f".{sha256[:12]}.{counter}{path.suffix}"))
         counter += 1
     return destination
+
+
+# A file name's limit on the usual file systems, in bytes; the side files add their suffix to
+# the destination's name, so it keeps room for the longest.
+NAME_BYTES = 255
+SIDE_ROOM = max(len(ERRORS_SUFFIX), len(SUMMARY_SUFFIX))
+
+
+def _too_long(name: str) -> bool:
+    return len(name.encode()) + SIDE_ROOM > NAME_BYTES
+
+
+def _named(path: Path, tail: str) -> str:
+    """The file's stem and `tail`, the stem cut (at a whole character) where a long name
+    (122 Cyrillic letters are 244 bytes) would leave no room for the side files' suffixes."""
+    room = NAME_BYTES - SIDE_ROOM - len(tail.encode())
+    stem = path.stem.encode()[:room].decode("utf-8", "ignore")
+    return stem + tail
 
 
 def _taken(destination: Path) -> bool:

@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 
 from pollwatch.ingest.filing import choose_destination, put_away
+from pollwatch.ingest.run import run_ingest
+from tests.helpers import poll_row, write_csv
 
 REJECTS = pd.DataFrame(
     {
@@ -131,3 +133,24 @@ def test_putting_away_a_second_file_of_the_same_name_keeps_both(settings):
     put_away(second, choose_destination(second, second_sha, "loaded", settings), settings)
     assert (settings.archive / "march.csv").read_text() == "pollster\nLevada\n"
     assert (settings.archive / f"march.{second_sha[:12]}.csv").read_text() == "pollster\nFOM\n"
+
+
+def test_a_name_as_long_as_the_file_system_allows_is_filed_with_its_explanation(settings):
+    """A 250-byte name (125 Cyrillic letters) left no room for `.errors.csv` beside it: the run
+    ended on 'File name too long', and that file and every later one stayed in the inbox."""
+    name = "опрос" * 25 + ".csv"  # 254 bytes
+    assert len(name.encode()) == 254
+    rows = [poll_row(poll_key="a"), poll_row(poll_key="b", positive_pct="abc")]
+    write_csv(settings.inbox / name, rows, age_seconds=100)
+    write_csv(settings.inbox / "later.csv", [poll_row(poll_key="c")], age_seconds=50)
+    run = run_ingest([], settings)
+    assert [f.status for f in run.files] == ["partial", "loaded"]
+    [filed] = [
+        p
+        for p in settings.quarantine.iterdir()
+        if p.name.endswith(".csv") and not p.name.endswith(".errors.csv")
+    ]
+    assert filed.name.startswith("опрос") and len(filed.name.encode()) <= 255 - 12
+    assert (filed.parent / (filed.name + ".errors.csv")).exists()
+    assert (filed.parent / (filed.name + ".summary.txt")).exists()
+    assert not any(settings.inbox.rglob("*.csv"))
