@@ -11,6 +11,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISBLK, S_ISCHR, S_ISFIFO, S_ISREG, S_ISSOCK
 
 TEMPORARY_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", "~")
 # Written beside a quarantined file: its rejected lines and a summary, never drops of their own.
@@ -41,13 +42,23 @@ def find_new_files(inbox: Path, settle_seconds: float, now: float | None = None)
             if name.startswith(".") or name.endswith(TEMPORARY_SUFFIXES):
                 found.ignored.append((path, "hidden or temporary file name"))
                 continue
-            if path.is_symlink() and not path.resolve().is_relative_to(root):
-                found.ignored.append((path, "symbolic link to outside the inbox, not followed"))
-                continue
             try:
+                if path.is_symlink() and not path.resolve().is_relative_to(root):
+                    found.ignored.append((path, "symbolic link to outside the inbox, not followed"))
+                    continue
                 stat = path.stat()
+            except RuntimeError:  # Python's word for a loop of symbolic links
+                found.ignored.append((path, "symbolic link that leads back to itself (a loop)"))
+                continue
             except OSError as err:
                 found.ignored.append((path, f"cannot be read: {err.strerror}"))
+                continue
+            if not S_ISREG(stat.st_mode):
+                # A FIFO would hang the run on its read; a socket or a device has no file to read.
+                found.ignored.append((path, f"not a file but a {_kind(stat.st_mode)}: skipped"))
+                continue
+            if not os.access(path, os.R_OK):
+                found.ignored.append((path, "cannot be read: permission denied"))
                 continue
             age = now - stat.st_mtime
             if age < settle_seconds:
@@ -58,6 +69,16 @@ def find_new_files(inbox: Path, settle_seconds: float, now: float | None = None)
             candidates.append((stat.st_mtime, str(path), path))
     found.ready = [path for _, _, path in sorted(candidates)]
     return found
+
+
+def _kind(mode: int) -> str:
+    if S_ISFIFO(mode):
+        return "named pipe (FIFO)"
+    if S_ISSOCK(mode):
+        return "socket"
+    if S_ISCHR(mode) or S_ISBLK(mode):
+        return "device"
+    return "special file"
 
 
 def is_inside(path: Path, directory: Path) -> bool:

@@ -47,6 +47,8 @@ def read_file(path: Path, max_bytes: int) -> Read | TooLarge | Waiting | None:
             return Waiting(str(path), "changed while it was read; it waits for the next run")
     except FileNotFoundError:
         return None
+    except OSError as err:  # unreadable since it was found: it stays, and says why
+        return Waiting(str(path), f"cannot be read: {err.strerror or err}; it stays in the inbox")
     return Read(path, data, hashlib.sha256(data).hexdigest(), seen)
 
 

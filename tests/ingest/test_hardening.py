@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -326,3 +327,39 @@ def test_a_full_disk_rolls_the_file_back_keeps_it_in_the_inbox_and_says_so(setti
     assert path.exists()
     assert count(settings.db_path, "SELECT count(*) FROM polls") == 3
     assert run_ingest([], settings).files[0].rows_loaded == 60_000
+
+
+def test_fifos_sockets_and_symlink_loops_in_the_inbox_stop_nothing(settings):
+    """A FIFO hung the run while it held the database; a socket and a loop of symbolic links each
+    ended it with a traceback. Now each is skipped with its reason, and the drop beside them
+    loads: the real command, given a minute before it counts as hung."""
+    settings.inbox.mkdir(parents=True)
+    good = write_csv(settings.inbox / "good.csv", [poll_row(poll_key="a")])
+    os.mkfifo(settings.inbox / "pipe.csv")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(settings.inbox / "sock.csv"))
+    os.symlink("loop-b.csv", settings.inbox / "loop-a.csv")
+    os.symlink("loop-a.csv", settings.inbox / "loop-b.csv")
+    for path in settings.inbox.iterdir():
+        os.utime(path, (time.time() - 60,) * 2, follow_symlinks=False)
+    try:
+        done = subprocess.run(
+            [str(POLLWATCH), "ingest", "--data-dir", str(settings.data_dir), "--json"],
+            env={**os.environ, "POLLWATCH_SETTLE_SECONDS": "2"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        server.close()
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads(done.stdout)
+    assert [f["status"] for f in summary["files"]] == ["loaded"]
+    ignored = {Path(i["path"]).name: i["reason"] for i in summary["ignored"]}
+    assert ignored == {
+        "pipe.csv": "not a file but a named pipe (FIFO): skipped",
+        "sock.csv": "not a file but a socket: skipped",
+        "loop-a.csv": "symbolic link that leads back to itself (a loop)",
+        "loop-b.csv": "symbolic link that leads back to itself (a loop)",
+    }
+    assert not good.exists()
