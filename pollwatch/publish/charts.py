@@ -76,6 +76,8 @@ STYLE = {
     "grid.color": "#e6e6e6",
     "grid.linewidth": 0.8,
     "svg.fonttype": "none",
+    # Names come from the data: "$5 to $10" is text, never mathematics to typeset.
+    "text.parse_math": False,
     "svg.hashsalt": "pollwatch",
 }
 

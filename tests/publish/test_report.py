@@ -335,3 +335,29 @@ def test_disapproval_and_net_have_their_own_averages_pages_and_download(sample_r
     gap = latest.loc["positive", "estimate"] - latest.loc["negative", "estimate"]
     assert abs(latest.loc["net", "estimate"] - gap) < 2  # fitted on its own, close to the gap
     assert latest.loc["net", "upper"] - latest.loc["net", "lower"] > 0
+
+
+def test_dollar_signs_in_names_are_drawn_as_text_not_math(settings):
+    """`$...$` in a pollster's or leader's name was read by matplotlib as mathematics: a stray
+    `$` ended the whole report with a ValueError, and `Cost $5 to $10 Polls` was drawn as italic
+    `Cost 5to10 Polls`."""
+    rows = [
+        poll_row(
+            pollster="Cost $5 to $10 Polls",
+            leader="Mr $",
+            poll_key=f"d{i}",
+            fieldwork_start=f"2022-03-{i + 1:02d}",
+            fieldwork_end=f"2022-03-{i + 1:02d}",
+            published="",
+        )
+        for i in range(3)
+    ]
+    rows.append(dict(rows[0], pollster="Bad $\\frac{$ Research", poll_key="stray"))
+    write_csv(settings.inbox / "dollars.csv", rows)
+    run_ingest([], settings)
+    written = build_report(settings)
+    svg = written.pages[0].parent / "charts" / "mr-approval.svg"
+    text = svg.read_text(encoding="utf-8")
+    # As text elements of their own (mathematics is drawn glyph by glyph).
+    assert re.search(r">Cost \$5 to \$10 Polls</text>", text)
+    assert re.search(r">Mr \$: approval</text>", text)
