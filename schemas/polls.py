@@ -39,7 +39,7 @@ COLUMN_RULES: dict[str, tuple[Rule, ...]] = {
     # More people than any country has: a typing slip, or two columns run together.
     "sample_size": (
         Rule("greater_than(0)", "greater_than", 0),
-        Rule("at_most_100_million", "between", (0, 100_000_000)),
+        Rule("at_most_100_million", "at_most", 100_000_000),
     ),
     **{name: (Rule("in_range(0, 100)", "between", (0, 100)),) for name in SHARE_COLUMNS},
     "poll_key": (Rule("not_blank", "not_blank"),),

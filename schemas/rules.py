@@ -36,6 +36,8 @@ class Rule:
             return pa.Check.gt(self.bound, name=self.name, error=self.name)
         if self.kind == "at_least":
             return pa.Check.ge(self.bound, name=self.name, error=self.name)
+        if self.kind == "at_most":
+            return pa.Check.le(self.bound, name=self.name, error=self.name)
         if self.kind == "not_after_tomorrow":
             return pa.Check(lambda day: day <= tomorrow(), name=self.name, error=self.name)
         raise ValueError(f"unknown rule kind {self.kind!r}")
@@ -56,6 +58,8 @@ class Rule:
             test = f"{column} > {literal(self.bound)}"
         elif self.kind == "at_least":
             test = f"{column} >= {literal(self.bound)}"
+        elif self.kind == "at_most":
+            test = f"{column} <= {literal(self.bound)}"
         elif self.kind == "not_after_tomorrow":
             test = f"{column} <= {literal(tomorrow())}"
         else:
