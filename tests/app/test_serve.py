@@ -143,6 +143,13 @@ def make_due_now(client, deployment_name: str) -> object:
     return run
 
 
+# The tests that serve the deployment ingest-and-report/pollwatch on the session's one server
+# run on one worker, one after the other: at once, each one's serve took the other's runs (a
+# scheduled-run test once ran the cancel test's 500,000-row drop).
+SHARED_DEPLOYMENT = pytest.mark.xdist_group("serves-the-shared-deployment")
+
+
+@SHARED_DEPLOYMENT
 def test_scheduled_and_hand_runs_on_a_real_prefect_server(prefect_api_url, tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
@@ -288,6 +295,7 @@ def flow_run_state(api_url: str, flow_run_id: str) -> dict:
         return json.loads(answer.read())["state"]
 
 
+@SHARED_DEPLOYMENT
 def test_a_served_run_cancelled_in_the_ui_or_killed_ends_and_the_next_run_goes_on(
     prefect_api_url, tmp_path
 ):
