@@ -282,7 +282,7 @@ def trend(
 
         name = load_aliases()["leader"].get(" ".join(leader.lower().split()), leader)
         day = as_of.date() if as_of else None
-        stored = open_store(settings).polls(day)
+        stored = open_store(settings, read_only=True).polls(day)
         fitted = series_trend(stored, name, metric, population, measure, day)
     daily = fitted.daily[["date", "estimate", "lower", "upper"]]
     daily.to_csv(sys.stdout, index=False, float_format="%.2f", date_format="%Y-%m-%d")
@@ -299,13 +299,14 @@ def export(
 ) -> None:
     """Every stored poll with its provenance. In CSV, text that a spreadsheet would run as a
     formula (starting with = + - @) is made inert with a leading apostrophe."""
-    from pollwatch.publish.export import write_polls
+    from pollwatch.publish.export import check_out_file, write_polls
     from pollwatch.store import open_store
 
     with _plain_errors():
+        check_out_file(out)
         settings = _settings(data_dir)
         chosen = fmt or ("parquet" if out.suffix.lower() == ".parquet" else "csv")
-        polls = open_store(settings).polls()
+        polls = open_store(settings, read_only=True).polls()
         write_polls(polls, out, chosen)
     typer.echo(f"exported {len(polls)} polls to {out} ({chosen})")
 

@@ -17,7 +17,7 @@ def collect_status(settings: Settings) -> dict:
     facts: dict = {"database": str(settings.db_path), "settings": settings.shown()}
     inbox = find_new_files(settings.inbox, settings.settle_seconds)
     facts["inbox"] = {"ready": len(inbox.ready), "waiting": len(inbox.waiting)}
-    store = open_store(settings)
+    store = open_store(settings, read_only=True)
     if not store.exists():
         facts["note"] = "no database yet: nothing has been ingested"
     facts |= store.overview()
@@ -46,7 +46,17 @@ def status_text(facts: dict) -> str:
         files = ", ".join(f"{n} {status}" for status, n in facts["files"].items()) or "none"
         out.append(f"files     {files}")
         run = facts["last_run"]
-        if run:
+        if run and run["files_seen"] is None:  # never finished: nothing counted
+            said = {
+                "running": "running, not finished yet",
+                "crashed": "crashed: its process ended before the run finished; its files are "
+                "still in the inbox unless their rows were stored",
+            }.get(run["status"], run["status"])
+            out.append(
+                f"last run  {run['started_at']:%Y-%m-%d %H:%M:%S} UTC, {said}"
+                f" (run {run['run_id']})"
+            )
+        elif run:
             out.append(
                 f"last run  {run['started_at']:%Y-%m-%d %H:%M:%S} UTC, {run['status']}:"
                 f" {run['files_seen']} file(s), {run['rows_loaded']} rows new,"

@@ -40,6 +40,15 @@ def number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
+def check_out_file(path: Path) -> None:
+    """A path a person gave to write the export to: a file in a folder that exists (a typo in
+    the folder is said, not made into new folders)."""
+    if path.is_dir():
+        raise ConfigError(f"--out {path} is a folder: name the file, e.g. {path / 'polls.csv'}")
+    if not path.parent.is_dir():
+        raise ConfigError(f"--out {path}: there is no folder {path.parent} to write it in")
+
+
 def write_polls(frame: pd.DataFrame, path: Path, fmt: str = "csv") -> Path:
     """Write atomically: a reader never sees half a file."""
     if fmt not in FORMATS:

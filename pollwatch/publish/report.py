@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -42,6 +43,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 MARKER = ".pollwatch-report"
 DOWNLOAD = "data/polls.csv"
 AVERAGES = "data/averages.csv"
+# Written in a staging folder while a report is drawn: the pid that owns it.
+OWNER = ".pollwatch-owner"
 SNAPSHOT = "data/latest.json"
 LATEST_POLLS = 15
 COMPARISON_YEARS = 5
@@ -92,12 +95,14 @@ def build_report(
         if as_of is not None:
             out_dir = out_dir.with_name(f"{out_dir.name}-as-of-{as_of:%Y-%m-%d}")
     _check_writable(out_dir)
-    polls, facts = _read_store(open_store(settings), as_of)
+    polls, facts = _read_store(open_store(settings, read_only=True), as_of)
     until = None if as_of is None else pd.Timestamp(as_of)
     events = charts.load_events(settings.events_path)
     before = _read_snapshot(out_dir / SNAPSHOT)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    _clear_leftovers(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    (staging / OWNER).write_text(str(os.getpid()), encoding="utf-8")
     try:
         cache = Cache(out_dir, staging)
         fitted = _fitted(all_series(polls, until), cache)
@@ -106,6 +111,7 @@ def build_report(
         cache.save()
         after = _snapshot(trends)
         (staging / SNAPSHOT).write_text(json.dumps(after, indent=1), encoding="utf-8")
+        (staging / OWNER).unlink()
         _swap_in(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -459,11 +465,38 @@ def _freshness(polls: pd.DataFrame, stale_days: int, today: date) -> list[dict]:
 
 def _check_writable(out_dir: Path) -> None:
     """Only a folder pollwatch wrote (or an empty or missing one) is replaced."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"--out {out_dir} is a file: the report is written to a folder")
     if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
         raise ConfigError(
             f"{out_dir} holds files pollwatch did not write; choose another "
             "--out folder (the report replaces its folder whole)"
         )
+
+
+def _clear_leftovers(out_dir: Path) -> None:
+    """Remove what reports killed before they finished left beside `out_dir` (a SIGKILL skips
+    every cleanup): their staging folders, unless the report that owns one still runs, and the
+    previous report each was about to delete."""
+    for path in out_dir.parent.glob(f".{out_dir.name}.*"):
+        if not path.is_dir():
+            continue
+        try:
+            owner = int((path / OWNER).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            owner = None
+        if owner is None or not _running(owner):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: running
+        return True
+    return True
 
 
 def _swap_in(staging: Path, out_dir: Path) -> None:

@@ -102,7 +102,9 @@ class Store(Protocol):
         rejects by rule, revisions, the last run, the newest poll."""
 
 
-def open_store(settings: Settings) -> Store:
+def open_store(settings: Settings, read_only: bool = False) -> Store:
+    """The configured store; `read_only` for a reader (status, export, trend, the report), which
+    then reads a database it may not write."""
     module, name = BACKENDS[settings.store_backend]
     backend = getattr(importlib.import_module(module), name)
-    return backend(settings.db_path, settings.lock_timeout_seconds)
+    return backend(settings.db_path, settings.lock_timeout_seconds, read_only)

@@ -6,11 +6,20 @@ With no Prefect server reachable, as here, the commands run the library directly
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from pollwatch.store import open_store
 from tests.helpers import REAL, hold_database, monthly_rows, poll_row, write_csv
 
 runner = CliRunner()
@@ -160,3 +169,170 @@ def test_status_before_any_ingest_says_so(settings):
     assert result.exit_code == 0
     assert "nothing has been ingested" in result.stdout
     assert not settings.db_path.exists()
+
+
+@dataclass
+class Ran:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def command(*args: str) -> Ran:
+    """The installed command in its own process, as a person runs it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "POLLWATCH_"))}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "pollwatch"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return Ran(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def damaged(settings):
+    """A database whose second half is overwritten, as a failing disk or a cut copy leaves it."""
+    write_csv(settings.inbox / "a.csv", monthly_rows(24))
+    assert pollwatch("ingest", "--data-dir", str(settings.data_dir)).exit_code == 0
+    size = settings.db_path.stat().st_size
+    with settings.db_path.open("r+b") as handle:
+        handle.seek(size // 4)
+        handle.write(bytes(range(256)) * ((size - size // 4) // 256))
+    return settings
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status"],
+        ["export", "--out", "{tmp}/out.csv"],
+        ["trend", "--leader", "Vladimir Putin", "--metric", "approval"],
+        ["report", "--out", "{tmp}/report"],
+    ],
+    ids=["status", "export", "trend", "report"],
+)
+def test_a_damaged_database_is_one_line_and_exit_3(damaged, tmp_path, args):
+    """Each command printed a traceback and exited 1, which means 'rows rejected'."""
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = command(*args, "--data-dir", str(damaged.data_dir))
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    line = result.stderr.strip().splitlines()[-1]  # after the report's note about Prefect
+    assert line.startswith(f"pollwatch: the database {damaged.db_path} is damaged (")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["export", "--out", "{tmp}"], "--out {tmp} is a folder: name the file"),
+        (["export", "--out", "{tmp}/no/such/x.csv"], "there is no folder {tmp}/no/such"),
+        (["report", "--out", "{tmp}/a-file"], "--out {tmp}/a-file is a file"),
+    ],
+    ids=["export to a folder", "export to a missing folder", "report to a file"],
+)
+def test_an_out_path_that_cannot_be_written_is_a_usage_error(settings, tmp_path, args, message):
+    write_csv(settings.inbox / "a.csv", monthly_rows(3))
+    pollwatch("ingest", "--data-dir", str(settings.data_dir))
+    (tmp_path / "a-file").write_text("mine")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = command(*args, "--data-dir", str(settings.data_dir))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("pollwatch: ") and message.replace("{tmp}", str(tmp_path)) in line
+    assert (tmp_path / "a-file").read_text() == "mine"
+
+
+@pytest.fixture
+def read_only_data(settings, tmp_path):
+    """The data folder, database and all, where nothing may be written: a read-only bind mount
+    as root (who ignores permission bits), the bits themselves otherwise."""
+    write_csv(settings.inbox / "a.csv", monthly_rows(24))
+    assert command("ingest", "--data-dir", str(settings.data_dir)).exit_code == 0
+    folder = settings.data_dir
+    if os.geteuid() != 0:
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        yield folder
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        return
+    bound = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True)
+    if bound.returncode != 0:
+        pytest.skip(f"cannot make a read-only folder here: {bound.stderr.decode().strip()}")
+    subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_read_only_database_can_be_read(read_only_data, tmp_path):
+    """status and export took the writer's lock and opened the file for writing: a published
+    copy or a backup could not be read at all."""
+    assert not os.access(read_only_data, os.W_OK) or os.geteuid() == 0
+    data = ["--data-dir", str(read_only_data)]
+    status = command("status", *data)
+    assert status.exit_code == 0, status.output
+    assert "24 stored" in status.stdout
+    export = command("export", "--out", str(tmp_path / "polls.csv"), *data)
+    assert export.exit_code == 0, export.output
+    assert len((tmp_path / "polls.csv").read_text().splitlines()) == 25
+    trend = command("trend", "--leader", "Vladimir Putin", "--metric", "approval", *data)
+    assert trend.exit_code == 0, trend.output
+    report = command("report", "--out", str(tmp_path / "report"), *data)
+    assert report.exit_code == 0, report.output
+    assert (tmp_path / "report" / "index.html").exists()
+
+
+def test_a_report_killed_mid_way_leaves_nothing_once_the_next_has_run(settings, tmp_path):
+    """A SIGKILLed report left its `.reports.XXXXXX` staging folder for ever."""
+    write_csv(settings.inbox / "a.csv", monthly_rows(24))
+    assert command("ingest", "--data-dir", str(settings.data_dir)).exit_code == 0
+    out = tmp_path / "reports"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "POLLWATCH_"))}
+    report = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "pollwatch"),
+            "report",
+            "--out",
+            str(out),
+            "--data-dir",
+            str(settings.data_dir),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".reports.*")) and time.monotonic() < deadline:
+        assert report.poll() is None, "the report finished before it could be killed"
+        time.sleep(0.005)
+    os.killpg(report.pid, signal.SIGKILL)
+    report.wait(timeout=30)
+    assert list(tmp_path.glob(".reports.*")), "nothing was left to clean up"
+    again = command("report", "--out", str(out), "--data-dir", str(settings.data_dir))
+    assert again.exit_code == 0, again.output
+    assert list(tmp_path.glob(".reports.*")) == []
+    assert not (out / ".pollwatch-owner").exists()
+
+
+def test_status_says_a_killed_run_crashed_rather_than_none_files(settings):
+    """A run killed before it finished showed for ever as `running: None file(s), None rows new`
+    until another ingest ran."""
+    write_csv(settings.inbox / "a.csv", monthly_rows(3))
+    killed = subprocess.Popen(["sleep", "0"])
+    killed.wait()
+    store = open_store(settings)
+    store.start_run("the-killed-run", "cli")
+    with duckdb.connect(str(settings.db_path)) as con:
+        con.execute("UPDATE runs SET pid = ? WHERE run_id = 'the-killed-run'", [killed.pid])
+    status = command("status", "--data-dir", str(settings.data_dir))
+    [line] = [s for s in status.stdout.splitlines() if s.startswith("last run")]
+    assert "None" not in line
+    assert "crashed: its process ended before the run finished" in line

@@ -47,9 +47,12 @@ EMPTY_OVERVIEW = {
 
 
 class DuckDBStore:
-    def __init__(self, db_path: Path, timeout_seconds: float = 30.0) -> None:
+    def __init__(
+        self, db_path: Path, timeout_seconds: float = 30.0, read_only: bool = False
+    ) -> None:
         self.db_path = db_path
         self.timeout_seconds = timeout_seconds
+        self.read_only = read_only
         self._con: duckdb.DuckDBPyConnection | None = None
 
     @contextmanager
@@ -57,7 +60,7 @@ class DuckDBStore:
         if self._con is not None:  # already held: a nested session shares it
             yield
             return
-        with connected(self.db_path, self.timeout_seconds) as con:
+        with connected(self.db_path, self.timeout_seconds, self.read_only) as con:
             self._con = con
             try:
                 yield
@@ -214,9 +217,13 @@ class DuckDBStore:
 
             last_run = records(
                 "SELECT run_id, trigger, status, started_at, finished_at, files_seen,"
-                " rows_loaded, rows_rejected, rows_updated FROM runs"
+                " rows_loaded, rows_rejected, rows_updated, pid, host FROM runs"
                 " ORDER BY started_at DESC LIMIT 1"
             )
+            for run in last_run:  # a run whose process died says so before the next run does
+                pid, host = run.pop("pid"), run.pop("host")
+                if run["status"] == "running" and host == socket.gethostname() and not _alive(pid):
+                    run["status"] = "crashed"
             newest = records(
                 "SELECT leader, metric, pollster, fieldwork_end, positive_pct FROM polls"
                 " ORDER BY fieldwork_end DESC, leader LIMIT 1"

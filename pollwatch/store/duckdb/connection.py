@@ -9,6 +9,7 @@ backoff. Both waits share one deadline, and a run that waits says so once in its
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -32,15 +33,31 @@ _migrated_guard = threading.Lock()
 
 
 @contextmanager
-def connected(db_path: Path, timeout_seconds: float) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Hold the writer lock and a connection for the block; closed and released after."""
+def connected(
+    db_path: Path, timeout_seconds: float, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Hold the writer lock and a connection for the block; closed and released after. A reader
+    (`read_only`) waits for a writer the same way, and opens a database it may not write (a
+    published copy, a backup, a read-only mount) without the lock it cannot take there."""
     deadline = time.monotonic() + timeout_seconds
     try:
-        with writer_lock(db_path, deadline):
-            con = _connect_waiting(db_path, timeout_seconds, deadline)
+        with contextlib.ExitStack() as held:
             try:
-                _migrate_once(con, db_path)
+                held.enter_context(writer_lock(db_path, deadline))
+            except LockFileUnusable:
+                if not read_only:
+                    raise
+            con = _connect_waiting(db_path, timeout_seconds, deadline, read_only)
+            try:
+                if read_only:
+                    _require_current(con, db_path)
+                else:
+                    _migrate_once(con, db_path)
                 yield con
+            except duckdb.Error as err:
+                # Whatever the database itself refuses (a damaged file above all) is said in
+                # one line, as every store failure is, not as a traceback.
+                raise StoreError(_database_failed(db_path, err)) from err
             finally:
                 con.close()
     except LockTimeout as err:
@@ -53,12 +70,12 @@ def connected(db_path: Path, timeout_seconds: float) -> Iterator[duckdb.DuckDBPy
 
 
 def _connect_waiting(
-    db_path: Path, timeout_seconds: float, deadline: float
+    db_path: Path, timeout_seconds: float, deadline: float, read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:
     pause, said = 0.05, False
     while True:
         try:
-            con = duckdb.connect(str(db_path))
+            con = duckdb.connect(str(db_path), read_only=read_only)
             # DuckDB draws a progress bar on stdout for a query over 2 s: that would land in the
             # middle of `pollwatch ingest --json`.
             con.execute("SET enable_progress_bar = false")
@@ -79,6 +96,15 @@ def _connect_waiting(
             pause = min(pause * 2, 1.0)
 
 
+def _database_failed(db_path: Path, err: duckdb.Error) -> str:
+    if "corrupt" in str(err).lower() or isinstance(err, duckdb.SerializationException):
+        return (
+            f"the database {db_path} is damaged ({first_line(err)}): put back a copy, or build "
+            "it again from archive/ and quarantine/ (README, 'Rebuilding the database')"
+        )
+    return f"the database {db_path} failed: {first_line(err)}"
+
+
 def _lock_holder(message: str) -> str:
     match = re.search(r"lock is held in (.+?) \(PID (\d+)\)", message)
     if match:
@@ -93,6 +119,18 @@ def _migrate_once(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
             return
         migrate(con)
         _migrated.add(key)
+
+
+def _require_current(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
+    """A database opened only to read cannot be brought up to date: say so if it needs it."""
+    newest = MIGRATIONS[-1][0]
+    found = con.execute("SELECT max(version) FROM schema_version").fetchall()[0][0]
+    if found is None or found < newest:
+        raise StoreError(
+            f"the database {db_path} was written by an older pollwatch (schema {found}, this one "
+            f"reads {newest}) and cannot be updated where it is, read-only: update a writable "
+            "copy first (any pollwatch command on it)"
+        )
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
