@@ -53,8 +53,7 @@ def status_text(facts: dict) -> str:
                 "still in the inbox unless their rows were stored",
             }.get(run["status"], run["status"])
             out.append(
-                f"last run  {run['started_at']:%Y-%m-%d %H:%M:%S} UTC, {said}"
-                f" (run {run['run_id']})"
+                f"last run  {run['started_at']:%Y-%m-%d %H:%M:%S} UTC, {said} (run {run['run_id']})"
             )
         elif run:
             out.append(
