@@ -346,6 +346,25 @@ def status(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
 
 
 @app.command()
+def rebuild(data_dir: DataDir = None) -> None:
+    """A new database from every file in archive/ and quarantine/, read in the order they
+    arrived; nothing is moved. For a lost or damaged polls.duckdb: the one it replaces is kept
+    beside it. Stop `pollwatch serve` first, so that no run writes meanwhile."""
+    with _plain_errors():
+        from pollwatch.ingest.rebuild import rebuild as rebuild_database
+
+        settings = _settings(data_dir)
+        summary, kept = rebuild_database(settings)
+    totals = summary.totals
+    typer.echo(
+        f"rebuilt {settings.db_path} from {len(summary.files)} file(s): "
+        f"{totals['rows_loaded']} polls, {totals['rows_updated']} corrections, "
+        f"{totals['rows_rejected']} rows rejected"
+        + (f"; the database it replaces is kept as {kept}" if kept else "")
+    )
+
+
+@app.command()
 def layouts(data_dir: DataDir = None) -> None:
     """The source layouts pollwatch knows (schemas/sources/*.toml, then DATA_DIR/layouts/*.toml)
     and how each is recognised."""

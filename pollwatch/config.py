@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     cron: str = Field("*/15 * * * *", min_length=1)
     # A file larger than this is refused unread: no poll file is that big.
     max_file_mb: NonNegativeFloat = 512.0
+    # Files are recorded where they lie and never moved: `pollwatch rebuild` reads the archive
+    # into a new database this way.
+    file_in_place: bool = False
 
     @field_validator("data_dir", "db", "report_dir", mode="after")
     @classmethod
@@ -97,7 +100,7 @@ class Settings(BaseSettings):
         """The values in use, for `pollwatch status`."""
         values = {"data_dir": self.data_dir, "db_path": self.db_path}
         values |= {name: getattr(self, name) for name in type(self).model_fields}
-        del values["db"]
+        del values["db"], values["file_in_place"]  # the latter: rebuild's, never a user's
         return {name: str(value) for name, value in values.items()}
 
 

@@ -230,6 +230,8 @@ def _put_away(
     summary: str | None,
 ) -> FileResult:
     """Put the file away; if the disk says no, say so and leave it where it is, rows stored."""
+    if settings.file_in_place:  # already where it belongs, with its explanation beside it
+        return result
     try:
         filing.put_away(path, destination, settings, rejects=rejects, summary=summary)
     except FileNotFoundError:

@@ -20,7 +20,10 @@ QUARANTINED_STATUSES = ("partial", "rejected")
 
 
 def choose_destination(path: Path, sha256: str, status: str, settings: Settings) -> Path:
-    """A free path under archive/ or quarantine/ that mirrors the file's place in the inbox."""
+    """A free path under archive/ or quarantine/ that mirrors the file's place in the inbox (the
+    file's own path, when files are filed in place)."""
+    if settings.file_in_place:
+        return path
     base = settings.quarantine if status in QUARANTINED_STATUSES else settings.archive
     relative = (
         path.resolve().relative_to(settings.inbox.resolve())

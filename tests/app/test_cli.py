@@ -336,3 +336,48 @@ def test_status_says_a_killed_run_crashed_rather_than_none_files(settings):
     [line] = [s for s in status.stdout.splitlines() if s.startswith("last run")]
     assert "None" not in line
     assert "crashed: its process ended before the run finished" in line
+
+
+def test_rebuild_gives_the_database_back_from_the_archive_and_moves_nothing(settings):
+    """Re-ingesting archive/ and quarantine/ to rebuild a lost database filed every file again
+    as name.<hash>.csv and read the .errors.csv notes as drops. `rebuild` reads the filed drops in
+    the order they arrived, corrections over what they corrected, and moves nothing."""
+    data = ["--data-dir", str(settings.data_dir)]
+    write_csv(settings.inbox / "a.csv", monthly_rows(12), age_seconds=300)
+    write_csv(
+        settings.inbox / "b.csv",
+        [dict(r, positive_pct="48") for r in monthly_rows(2)] + [poll_row(positive_pct="x")],
+        age_seconds=200,
+    )
+    assert command("ingest", *data).exit_code == 1  # b.csv has a bad row
+    question = "SELECT poll_key, positive_pct FROM polls ORDER BY poll_key"
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        before = con.execute(question).fetchall()
+        revisions = con.execute("SELECT count(*) FROM revisions").fetchall()
+    filed = sorted(p.relative_to(settings.data_dir) for p in settings.data_dir.rglob("*.csv"))
+    settings.db_path.unlink()  # lost
+
+    done = command("rebuild", *data)
+    assert done.exit_code == 0, done.output
+    assert done.stdout.startswith(
+        f"rebuilt {settings.db_path} from 2 file(s): 12 polls, 2 corrections, 1 rows rejected"
+    )
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assert con.execute(question).fetchall() == before
+        assert con.execute("SELECT count(*) FROM revisions").fetchall() == revisions
+    assert sorted(p.relative_to(settings.data_dir) for p in settings.data_dir.rglob("*.csv")) == (
+        filed
+    )
+    status = command("status", *data)
+    assert "WARNING" not in status.stdout and "12 stored" in status.stdout
+
+    size = settings.db_path.stat().st_size  # damaged now: rebuilt again, the old one kept
+    with settings.db_path.open("r+b") as handle:
+        handle.seek(size // 4)
+        handle.write(b"\xff" * (size // 2))
+    again = command("rebuild", *data)
+    assert again.exit_code == 0, again.output
+    [kept] = settings.data_dir.glob("polls.duckdb.before-rebuild-*")
+    assert f"kept as {kept}" in again.stdout
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assert con.execute(question).fetchall() == before

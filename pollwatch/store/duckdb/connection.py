@@ -100,7 +100,7 @@ def _database_failed(db_path: Path, err: duckdb.Error) -> str:
     if "corrupt" in str(err).lower() or isinstance(err, duckdb.SerializationException):
         return (
             f"the database {db_path} is damaged ({first_line(err)}): put back a copy, or build "
-            "it again from archive/ and quarantine/ (README, 'Rebuilding the database')"
+            "it again from archive/ and quarantine/ with `pollwatch rebuild`"
         )
     return f"the database {db_path} failed: {first_line(err)}"
 

@@ -1,0 +1,69 @@
+"""`pollwatch rebuild`: a new database from the files in archive/ and quarantine/.
+
+The archive holds every file whose rows were ever stored, and quarantine/ every file refused in
+part or whole, each with the modification time it arrived with. Read again in that order, as the
+runs read them, they give the database back: the same polls, each correction over the version it
+corrected, the same rejects. Nothing is moved (each file is recorded where it lies), the notes
+beside quarantined files are not read as drops, and the database this replaces, damaged or not,
+is kept beside the new one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from pollwatch.config import ConfigError, Settings, require_data_dir
+from pollwatch.ingest.discover import filed_drops
+from pollwatch.ingest.run import RunSummary, run_ingest
+
+BUILDING = ".rebuilding"
+
+
+def filed_in_order(settings: Settings) -> list[Path]:
+    """Every drop put away, in the order they arrived (their modification times, as the inbox
+    is read)."""
+    files = [
+        folder / relative
+        for folder in (settings.archive, settings.quarantine)
+        for relative in filed_drops(folder)
+    ]
+    return sorted(files, key=lambda path: (path.stat().st_mtime, str(path)))
+
+
+def rebuild(settings: Settings) -> tuple[RunSummary, Path | None]:
+    """Build the database again from the filed drops; returns the run and where the database it
+    replaced was kept (None if there was none)."""
+    require_data_dir(settings)
+    files = filed_in_order(settings)
+    if not files:
+        raise ConfigError(
+            f"nothing to rebuild from: {settings.archive} and {settings.quarantine} hold no files"
+        )
+    target = settings.db_path
+    building = target.with_name(target.name + BUILDING)
+    _remove(building)  # a rebuild stopped half-way leaves its half-built database
+    summary = run_ingest(
+        files,
+        settings.model_copy(update={"db": building, "file_in_place": True}),
+        trigger="rebuild",
+    )
+    kept = None
+    if target.exists():
+        kept = target.with_name(f"{target.name}.before-rebuild-{datetime.now():%Y%m%d-%H%M%S}")
+        target.rename(kept)
+        wal = _wal(target)
+        if wal.exists():
+            wal.rename(_wal(kept))
+    building.rename(target)
+    _remove(building)
+    return summary, kept
+
+
+def _wal(db: Path) -> Path:
+    return db.with_name(db.name + ".wal")
+
+
+def _remove(db: Path) -> None:
+    for path in (db, _wal(db), db.with_name(db.name + ".lock")):
+        path.unlink(missing_ok=True)
