@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import schemas
 from pollwatch.config import ConfigError
 from pollwatch.read.decoding import UnreadableFile
+from pollwatch.read.echo import capped, listed
 from schemas.columns import CANONICAL_COLUMNS, CATEGORY_COLUMNS, REQUIRED_COLUMNS
 
 if TYPE_CHECKING:  # `pollwatch layouts` reads these files without paying for pandas
@@ -304,14 +305,14 @@ def choose_layout(
     if named is not None:
         if named not in layouts:
             raise UnreadableFile(
-                f"no layout named {named!r}; known layouts: {', '.join(layouts)}",
+                f"no layout named {capped(named, 60)!r}; known layouts: {', '.join(layouts)}",
                 rule="unknown_layout",
             )
         missing = layouts[named].missing_columns(header)
         if missing:
             raise UnreadableFile(
                 f"layout {named} needs column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(missing)} (the header has: {', '.join(header)})",
+                f"{', '.join(missing)} (the header has: {listed(header)})",
                 line=1,
                 rule="missing_required_columns",
             )
@@ -335,9 +336,9 @@ def choose_layout(
     missing = closest.missing_columns(header)
     shared = [c for c in header if c in closest.known_columns()]
     raise UnreadableFile(
-        f"no known layout fits this header ({', '.join(header)}); the closest is {closest.name}, "
+        f"no known layout fits this header ({listed(header)}); the closest is {closest.name}, "
         f"which shares {len(shared)} column{'' if len(shared) == 1 else 's'} with it"
-        f"{' (' + ', '.join(shared) + ')' if shared else ''} and needs {', '.join(missing)}; "
+        f"{' (' + listed(shared) + ')' if shared else ''} and needs {', '.join(missing)}; "
         "a series without pollster or leader columns goes in "
         f"its layout's folder (inbox/<layout>/); known layouts: {', '.join(layouts)}",
         line=1,

@@ -17,6 +17,7 @@ import pandas as pd
 from pollwatch.map import values
 from pollwatch.map.layouts import Layout, fold_series
 from pollwatch.read.cells import RawTable
+from pollwatch.read.echo import listed
 from schemas.columns import (
     CANONICAL_COLUMNS,
     CATEGORY_COLUMNS,
@@ -142,7 +143,7 @@ def column_sources(header: list[str], layout: Layout) -> tuple[dict[str, str], l
     if extra:
         warnings.append(
             f"ignored column{'s' if len(extra) > 1 else ''} not in the "
-            f"{layout.name} layout: {', '.join(extra)}"
+            f"{layout.name} layout: {listed(extra)}"
         )
     names = {
         name: source for name in CANONICAL_COLUMNS if (source := layout.source_column(header, name))

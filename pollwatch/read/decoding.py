@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import json
 import re
 
 
@@ -93,7 +94,31 @@ def decode(data: bytes) -> Decoded:
         )
     decoded = _decode_text(data)
     _refuse_markup(decoded.head(MARKUP_CHARS))
+    _refuse_json(decoded)
     return decoded
+
+
+def _refuse_json(decoded: Decoded) -> None:
+    """A JSON export (an API's answer saved as .csv) read as CSV gives 'header only' or 'no
+    layout fits ([)': say what it is."""
+    start = decoded.head(MARKUP_CHARS).lstrip()[:1]
+    if start not in ("{", "["):
+        return
+    text = decoded.text
+    try:
+        json.loads(text)
+        kind = "JSON"
+    except ValueError:
+        try:  # JSON Lines: an object a line
+            json.loads(text.lstrip().splitlines()[0])
+            kind = "JSON Lines"
+        except ValueError:
+            return  # a CSV whose first cell starts with a bracket
+    raise UnreadableFile(
+        f"this is {kind}, not CSV: export the table as CSV (comma-separated, a header line "
+        "first)",
+        rule="not_a_csv",
+    )
 
 
 def _decode_text(data: bytes) -> Decoded:
@@ -101,8 +126,16 @@ def _decode_text(data: bytes) -> Decoded:
         if data.startswith(mark):
             try:
                 return Decoded(data.decode(encoding), encoding.removesuffix("-sig"), False)
-            except UnicodeDecodeError as err:
-                raise _undecodable(data, err, f"not valid {encoding.upper()} text") from None
+            except UnicodeDecodeError as first:
+                what = f"not valid {encoding.removesuffix('-sig').upper()} text after its mark"
+                # Decoded again past the mark, so the byte and line named are the file's own
+                # (the codec counts from after the mark).
+                try:
+                    data[len(mark) :].decode(encoding.removesuffix("-sig"))
+                except UnicodeDecodeError as err:
+                    err.start += len(mark)
+                    raise _undecodable(data, err, what) from None
+                raise _undecodable(data, first, what) from None
     if b"\x00" in data[:4096]:
         raise UnreadableFile(
             "not a CSV: binary data (NUL bytes), or UTF-16 without a byte-order mark"

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pollwatch.map.mapping import LINE_SPAN, Mapped
+from pollwatch.read.echo import capped, capped_column
 from schemas.columns import REJECT_COLUMNS
 from schemas.polls import ROW_RULE_COLUMNS, WARNING_RULES, validate_polls
 
@@ -151,7 +152,8 @@ def repeats_and_conflicts(
 def in_file_terms(rejects: pd.DataFrame, column_names: dict[str, str]) -> pd.DataFrame:
     """Rejects in line order, each naming the file's own column."""
     rejects = rejects.sort_values(["line_number", "column"], kind="stable", ignore_index=True)
-    rejects["column"] = [file_columns(c, column_names) for c in rejects["column"]]
+    rejects["column"] = [capped(file_columns(c, column_names), 200) for c in rejects["column"]]
+    rejects["value"] = capped_column(rejects["value"])
     return rejects
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import shutil
 
 import pytest
@@ -132,3 +133,57 @@ def test_a_rejected_file_is_tried_again_when_dropped_again(settings):
         f"drop.{result.sha256[:12]}.csv.errors.csv",
         f"drop.{result.sha256[:12]}.csv.summary.txt",
     ]
+
+
+def test_what_a_file_holds_is_echoed_capped(settings):
+    """A 100,000-column header went whole into the reason: 789 KB into the database, the
+    terminal and the quarantine note."""
+    header = ",".join(f"column_{i}" for i in range(100_000))
+    path = settings.inbox / "wide.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(header + "\n" + ",".join("1" * 1 for _ in range(100_000)) + "\n")
+    settle(path)
+    [result] = run_ingest([], settings).files
+    assert result.status == "rejected"
+    assert len(result.message) < 3_000, len(result.message)
+    assert "... and 99,980 more" in result.message
+    note = (settings.quarantine / "wide.csv.summary.txt").read_text()
+    assert len(note) < 10_000
+
+
+def test_a_long_rejected_cell_is_echoed_capped(settings):
+    path = write_csv(settings.inbox / "long.csv", [poll_row(positive_pct="9" * 5000)])
+    [result] = run_ingest([], settings).files
+    [reject] = result.rejects
+    assert reject["value"] == "9" * 300 + "... (5,000 characters)"
+    assert path.name in {p.name for p in settings.quarantine.iterdir()}
+
+
+def test_a_byte_order_mark_before_cp1251_text_names_the_right_byte_and_line(settings):
+    data = codecs.BOM_UTF8 + "pollster,leader\nLevada,RU\nЛевада,Путин\n".encode("cp1251")
+    path = settings.inbox / "bom.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    settle(path)
+    [result] = run_ingest([], settings).files
+    assert result.message.startswith(
+        "not valid UTF-8 text after its mark: byte 0xcb on line 3 cannot be decoded"
+    )
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ('[{"pollster": "Levada", "yes": 71}, {"pollster": "FOM", "yes": 75}]', "JSON"),
+        ('{"pollster": "Levada", "yes": 71}\n{"pollster": "FOM", "yes": 75}\n', "JSON Lines"),
+    ],
+)
+def test_a_json_file_is_called_json(settings, text, kind):
+    """It was 'header only' or 'no layout fits ([)'."""
+    path = settings.inbox / "api.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    settle(path)
+    [result] = run_ingest([], settings).files
+    assert result.status == "rejected"
+    assert result.message.startswith(f"this is {kind}, not CSV")

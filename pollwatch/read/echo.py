@@ -1,0 +1,35 @@
+"""What a file holds, echoed back to a person in a message: capped, since a file can hold
+anything. A header of 100,000 columns once went whole into a reason, 789 KB of it into the
+database, the terminal and the quarantine note."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+NAMES_SHOWN = 20
+CHARS_SHOWN = 300
+
+
+def listed(names: list[str], shown: int = NAMES_SHOWN) -> str:
+    """'a, b, c' or, past `shown`, 'a, b, ... and 99,980 more', each name capped."""
+    named = ", ".join(capped(name, 60) for name in names[:shown])
+    more = len(names) - shown
+    return f"{named} ... and {more:,} more" if more > 0 else named
+
+
+def capped(text: str, chars: int = CHARS_SHOWN) -> str:
+    """The text, cut to `chars` characters with the length of what was cut said."""
+    if len(text) <= chars:
+        return text
+    return f"{text[:chars]}... ({len(text):,} characters)"
+
+
+def capped_column(values: pd.Series, chars: int = CHARS_SHOWN) -> pd.Series:
+    """`capped` over a column of texts, touching only the long ones."""
+    text = values.astype("str")
+    long = text.str.len().fillna(0) > chars
+    if not long.any():
+        return values
+    out = values.copy()
+    out[long] = text[long].map(lambda t: capped(t, chars))
+    return out
