@@ -148,57 +148,61 @@ def trend_chart(
     trend: Trend, events: pd.DataFrame, countries: set[str], out_dir: Path, stem: str, credit: str
 ) -> ChartFiles:
     with matplotlib.rc_context(STYLE):
-        fig = _figure()
-        ax = fig.subplots()
-        polls = trend.polls
-        colours = pollster_colours(polls)
-        sizes = 12 + 38 * np.sqrt(polls["sample_size"].fillna(1000).clip(100, 20000) / 1000)
-        # Thousands of dots as SVG paths make a file of megabytes that takes seconds to write and
-        # to open; past DENSE_DOTS they go into the SVG as one 200 dpi image, under vector lines,
-        # bands and text (the PNG is a raster anyway).
-        dense = len(polls) > DENSE_DOTS
-        for pollster, colour in colours.items():
-            mine = polls["pollster"] == pollster
-            label = pollster if colour != OTHER else None
-            ax.scatter(
-                polls.loc[mine, "day"],
-                polls.loc[mine, "value"],
-                s=sizes[mine],
-                color=colour,
-                alpha=0.55,
-                linewidths=0,
-                label=label,
-                zorder=2,
-                rasterized=dense,
-            )
-        if OTHER in colours.values():
-            others = sum(c == OTHER for c in colours.values())
-            ax.scatter([], [], s=30, color=OTHER, label=f"{others} other pollsters")
-        daily = trend.daily
-        far = _draw_margins(ax, trend) if len(polls) < SPARSE_POLLS else np.zeros(len(daily), bool)
-        _draw_average(ax, daily, far)
-        _frame_dates(ax, daily["date"].iloc[0], daily["date"].iloc[-1])
-        _label_latest(ax, trend)
-        _mark_events(
-            ax, events_for(events, countries, daily["date"].iloc[0], daily["date"].iloc[-1])
-        )
-        population = "" if trend.population == "all" else f", {trend.population.replace('_', ' ')}"
-        ax.set_title(
-            f"{trend.leader}: {measure_label(trend.metric, trend.measure)}{population}",
-            loc="left",
-            fontsize=14,
-            fontweight="bold",
-        )
-        ax.set_ylabel(axis_label(trend.metric, trend.measure))
-        _date_axis(ax)
-        low = -100 if trend.measure == "net" else 0
-        ax.set_ylim(max(low, ax.get_ylim()[0]), min(100, ax.get_ylim()[1]))
-        if trend.measure == "net":
-            ax.axhline(0, color="#7a7a7a", linewidth=0.8, zorder=1)
+        return _save(trend_figure(trend, events, countries, credit), out_dir, stem)
 
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8.5)
-        fig.text(0.01, 0.005, credit, fontsize=7.5, color="#555555", ha="left", va="bottom")
-        return _save(fig, out_dir, stem)
+
+def trend_figure(trend: Trend, events: pd.DataFrame, countries: set[str], credit: str) -> Figure:
+    """One series' chart, laid out, not yet saved (drawn under STYLE, as trend_chart draws it)."""
+    fig = _figure()
+    ax = fig.subplots()
+    polls = trend.polls
+    colours = pollster_colours(polls)
+    sizes = 12 + 38 * np.sqrt(polls["sample_size"].fillna(1000).clip(100, 20000) / 1000)
+    # Thousands of dots as SVG paths make a file of megabytes that takes seconds to write and
+    # to open; past DENSE_DOTS they go into the SVG as one 200 dpi image, under vector lines,
+    # bands and text (the PNG is a raster anyway).
+    dense = len(polls) > DENSE_DOTS
+    for pollster, colour in colours.items():
+        mine = polls["pollster"] == pollster
+        label = pollster if colour != OTHER else None
+        ax.scatter(
+            polls.loc[mine, "day"],
+            polls.loc[mine, "value"],
+            s=sizes[mine],
+            color=colour,
+            alpha=0.55,
+            linewidths=0,
+            label=label,
+            zorder=2,
+            rasterized=dense,
+        )
+    if OTHER in colours.values():
+        others = sum(c == OTHER for c in colours.values())
+        ax.scatter([], [], s=30, color=OTHER, label=f"{others} other pollsters")
+    daily = trend.daily
+    far = _draw_margins(ax, trend) if len(polls) < SPARSE_POLLS else np.zeros(len(daily), bool)
+    _draw_average(ax, daily, far)
+    _frame_dates(ax, daily["date"].iloc[0], daily["date"].iloc[-1])
+    latest = _label_latest(ax, trend)
+    _mark_events(ax, events_for(events, countries, daily["date"].iloc[0], daily["date"].iloc[-1]))
+    population = "" if trend.population == "all" else f", {trend.population.replace('_', ' ')}"
+    ax.set_title(
+        f"{trend.leader}: {measure_label(trend.metric, trend.measure)}{population}",
+        loc="left",
+        fontsize=14,
+        fontweight="bold",
+    )
+    ax.set_ylabel(axis_label(trend.metric, trend.measure))
+    _date_axis(ax)
+    low = -100 if trend.measure == "net" else 0
+    ax.set_ylim(max(low, ax.get_ylim()[0]), min(100, ax.get_ylim()[1]))
+    if trend.measure == "net":
+        ax.axhline(0, color="#7a7a7a", linewidth=0.8, zorder=1)
+
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8.5)
+    fig.text(0.01, 0.005, credit, fontsize=7.5, color="#555555", ha="left", va="bottom")
+    _fit_inside(ax, latest)
+    return fig
 
 
 def comparison_chart(
@@ -300,14 +304,16 @@ def _draw_average(ax, daily: pd.DataFrame, far: np.ndarray) -> None:
         )
 
 
-def _label_latest(ax, trend: Trend) -> None:
-    """The latest estimate and band, written beside the line's end (room is made for it)."""
+def _label_latest(ax, trend: Trend):
+    """The latest estimate and band, written beside the line's end (room is made for it by
+    _fit_inside, once the chart is laid out). Returns the label."""
     latest = trend.latest
+    ax.plot([latest["date"]], [latest["estimate"]], "o", color=INK, markersize=5, zorder=5)
     value = (
         f"{latest['estimate']:+.1f} pts" if trend.measure == "net" else f"{latest['estimate']:.1f}%"
     )
     text = f"{value}\n({latest['lower']:.1f}–{latest['upper']:.1f})"  # as the headline writes it
-    ax.annotate(
+    return ax.annotate(
         text,
         (latest["date"], latest["estimate"]),
         xytext=(8, 0),
@@ -318,7 +324,6 @@ def _label_latest(ax, trend: Trend) -> None:
         color=INK,
         annotation_clip=False,
     )
-    ax.plot([latest["date"]], [latest["estimate"]], "o", color=INK, markersize=5, zorder=5)
 
 
 def _mark_events(ax, events: pd.DataFrame) -> None:
@@ -345,6 +350,25 @@ def _mark_events(ax, events: pd.DataFrame) -> None:
             color="#555555",
             bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75},
         )
+
+
+def _fit_inside(ax, label, pad_px: float = 6) -> None:
+    """Widen the date axis until `label` ends inside the plot: sized by a share of the dates, it
+    ran past the plot into the legend wherever the legend's names made the plot narrow. Lays
+    the figure out, without drawing it, and keeps that layout."""
+    ax.figure.draw_without_rendering()
+    # The layout is done: saving keeps it rather than do it again (a wider date axis changes no
+    # margin), so this pass costs no more than the one it replaces.
+    ax.figure.set_layout_engine("none")
+    box, plot = label.get_window_extent(), ax.get_window_extent()
+    if box.x1 + pad_px <= plot.x1:
+        return
+    anchor = ax.transData.transform((mdates.date2num(label.xy[0]), label.xy[1]))[0]
+    left, right = ax.get_xlim()
+    # The anchor's share of the plot's width must leave the label's width (and the pad) free.
+    share = (plot.width - (box.x1 - anchor) - pad_px) / plot.width
+    at = (mdates.date2num(label.xy[0]) - left) / share
+    ax.set_xlim(left, left + max(at, right - left))
 
 
 def _frame_dates(ax, first: pd.Timestamp, last: pd.Timestamp, room: float = 0.1) -> None:

@@ -115,8 +115,7 @@ def _refuse_json(decoded: Decoded) -> None:
         except ValueError:
             return  # a CSV whose first cell starts with a bracket
     raise UnreadableFile(
-        f"this is {kind}, not CSV: export the table as CSV (comma-separated, a header line "
-        "first)",
+        f"this is {kind}, not CSV: export the table as CSV (comma-separated, a header line first)",
         rule="not_a_csv",
     )
 
