@@ -147,6 +147,11 @@ def _finish(file: Pending, counts: LoadCounts, settings: Settings, run_id: str) 
     result = file.result
     result.rows_loaded, result.rows_updated = counts.loaded, counts.updated
     result.rows_duplicate = counts.duplicate + file.repeats
+    if counts.coarser:
+        result.warnings.append(
+            f"{counts.coarser} month-only poll(s) here are stored already with their exact "
+            "fieldwork days: the exact version is kept"
+        )
     if counts.kept:
         named = ", ".join(f"{column} of {n} poll(s)" for column, n in counts.kept.items())
         result.warnings.append(

@@ -72,6 +72,8 @@ class LoadCounts:
     duplicate: int
     # Values a later version left empty, kept from the stored poll: polls, by column.
     kept: dict[str, int] = field(default_factory=dict)
+    # Month-only polls already stored with their exact days, kept as stored.
+    coarser: int = 0
 
 
 @dataclass

@@ -506,3 +506,49 @@ def test_a_sample_size_past_any_integer_column_costs_its_row_not_the_inbox(setti
     [reject] = run.files[0].rejects
     assert (reject["line"], reject["rule"]) == (3, "at_most_100_million")
     assert not any(settings.inbox.rglob("*.csv"))
+
+
+@pytest.mark.parametrize("month_first", [True, False], ids=["month, then days", "days, then month"])
+def test_a_poll_at_two_precisions_is_one_poll(settings, month_first):
+    """Levada's monthly series gives July 2023 as a month (82); a file with the exact fieldwork
+    gives 20-26 July (82.5). Both were stored, and the average counted the poll twice."""
+    levada = {
+        "pollster": "Levada Center",
+        "country": "RU",
+        "leader": "Putin",
+        "published": "",
+        "negative_pct": "15",
+        "undecided_pct": "2",
+    }
+    month = poll_row(**levada, fieldwork_start="2023-07", fieldwork_end="", positive_pct="82")
+    month["poll_key"] = ""
+    days = poll_row(
+        **levada, fieldwork_start="2023-07-20", fieldwork_end="2023-07-26", positive_pct="82.5"
+    )
+    days["poll_key"] = ""
+    other = poll_row(**levada, fieldwork_start="2023-08", fieldwork_end="", positive_pct="80")
+    other["poll_key"] = ""
+    first, then = ([month, other], [days]) if month_first else ([days], [month, other])
+    write_csv(settings.inbox / "first.csv", first, age_seconds=100)
+    run_ingest([], settings)
+    write_csv(settings.inbox / "then.csv", then, age_seconds=50)
+    [result] = run_ingest([], settings).files
+    stored = query(
+        settings,
+        "SELECT strftime(fieldwork_start, '%Y-%m-%d') AS s, strftime(fieldwork_end, '%Y-%m-%d')"
+        " AS e, positive_pct FROM polls ORDER BY fieldwork_start",
+    )
+    assert stored.values.tolist() == [
+        ["2023-07-20", "2023-07-26", 82.5],
+        ["2023-08-01", "2023-08-31", 80.0],
+    ]
+    revisions = query(settings, "SELECT positive_pct, changed_columns FROM revisions")
+    if month_first:  # the exact days correct the month, whose figure is kept as a revision
+        assert result.rows_updated == 1
+        assert revisions["positive_pct"].tolist() == [82.0]
+    else:  # the month adds nothing to the exact days: the poll stays as it is
+        assert (result.rows_loaded, result.rows_duplicate) == (1, 1)
+        assert revisions.empty
+        assert "1 month-only poll(s) here are stored already with their exact fieldwork days" in (
+            " ".join(result.warnings)
+        )

@@ -100,7 +100,8 @@ def _merge_all(
             unique = len(with_polls) == 1 or pc.count_distinct(incoming["poll_key"]).as_py() == len(
                 incoming
             )
-            if known == 0 and unique:
+            finer, coarser = _other_precision(con) if known == 0 and unique else ([], [])
+            if known == 0 and unique and not finer and not coarser:
                 stored = ", ".join(STORED_COLUMNS)
                 _insert_unordered(
                     con, f"INSERT INTO polls ({stored}) SELECT {stored} FROM ({TYPED_INCOMING})"
@@ -204,12 +205,19 @@ TYPED_INCOMING = (
 
 
 def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCounts:
-    """New polls inserted; known ones compared, corrected (old values to revisions) or counted."""
+    """New polls inserted; known ones compared, corrected (old values to revisions) or counted.
+    A poll known at another precision (a month, or its exact days) is the same poll."""
+    finer, coarser = _other_precision(con)
+    for incoming_key, stored_key in finer:  # the stored poll takes the precise one's key
+        for table in ("polls", "revisions"):
+            con.execute(
+                f"UPDATE {table} SET poll_key = ? WHERE poll_key = ?", [incoming_key, stored_key]
+            )
     known = con.execute("SELECT count(*) FROM incoming JOIN polls USING (poll_key)").fetchall()[0][
         0
     ]
     stored = ", ".join(STORED_COLUMNS)
-    if known == 0:  # the bulk case: nothing to compare, one pass straight into the table
+    if known == 0 and not coarser:  # the bulk case: nothing to compare, one pass into the table
         _insert_unordered(
             con, f"INSERT INTO polls ({stored}) SELECT {stored} FROM ({TYPED_INCOMING})"
         )
@@ -220,6 +228,8 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
     )
     # Cast to the store's column types first, so that comparing old and new values is exact.
     con.execute(f"CREATE OR REPLACE TEMP TABLE incoming_typed AS {TYPED_INCOMING}")
+    if coarser:  # stored already, with its exact days: kept as it is
+        con.execute("DELETE FROM incoming_typed WHERE poll_key IN (SELECT unnest(?))", [coarser])
     kept = _keep_known_values(con)
 
     con.execute(
@@ -249,11 +259,49 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
     con.execute("DROP TABLE changed")
     con.execute("DROP TABLE incoming_typed")
     return LoadCounts(
-        loaded=len(record.polls) - matched,
+        loaded=len(record.polls) - matched - len(coarser),
         updated=updated,
-        duplicate=matched - updated,
+        duplicate=matched - updated + len(coarser),
         kept=kept,
+        coarser=len(coarser),
     )
+
+
+# A poll whose fieldwork is one whole calendar month: how month-only series (Levada's monthly
+# figures) are stored.
+WHOLE_MONTH = (
+    "{t}.fieldwork_start = date_trunc('month', {t}.fieldwork_start)"
+    " AND {t}.fieldwork_end = last_day({t}.fieldwork_start)"
+)
+SAME_SERIES = "p.pollster = i.pollster AND p.leader = i.leader AND p.metric = i.metric"
+
+
+def _other_precision(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, str]], list[str]]:
+    """Incoming polls that are stored polls at another precision: the same pollster, leader and
+    measure, one poll's exact days inside the other's whole month, and nothing else of that
+    pollster's series in that month on either side. Returns (incoming key, stored key) where the
+    incoming poll is the finer, and the incoming keys where it is the coarser."""
+    typed = f"({TYPED_INCOMING})"
+    new = "i.poll_key NOT IN (SELECT poll_key FROM polls)"
+    finer = con.execute(
+        f"WITH m AS (SELECT i.poll_key AS incoming, p.poll_key AS stored FROM {typed} i"
+        f" JOIN polls p ON {SAME_SERIES}"
+        " AND p.fieldwork_start = date_trunc('month', i.fieldwork_start)"
+        " AND i.fieldwork_end <= p.fieldwork_end"
+        f" WHERE {WHOLE_MONTH.format(t='p')} AND NOT ({WHOLE_MONTH.format(t='i')}) AND {new})"
+        " SELECT incoming, stored FROM m"
+        " WHERE stored IN (SELECT stored FROM m GROUP BY stored HAVING count(*) = 1)"
+        " AND incoming IN (SELECT incoming FROM m GROUP BY incoming HAVING count(*) = 1)"
+    ).fetchall()
+    coarser = con.execute(
+        f"WITH m AS (SELECT i.poll_key AS incoming, p.poll_key AS stored FROM {typed} i"
+        f" JOIN polls p ON {SAME_SERIES}"
+        " AND date_trunc('month', p.fieldwork_start) = i.fieldwork_start"
+        " AND p.fieldwork_end <= i.fieldwork_end"
+        f" WHERE {WHOLE_MONTH.format(t='i')} AND NOT ({WHOLE_MONTH.format(t='p')}) AND {new})"
+        " SELECT incoming FROM m GROUP BY incoming HAVING count(*) = 1"
+    ).fetchall()
+    return finer, [key for (key,) in coarser]
 
 
 def _keep_known_values(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
