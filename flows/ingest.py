@@ -23,6 +23,7 @@ from prefect.exceptions import ObjectNotFound
 from prefect.runtime import flow_run, task_run
 from prefect.states import Crashed
 
+from flows.quiet import failing_quietly
 from pollwatch.config import Settings, load_settings
 from pollwatch.ingest import messages, steps
 from pollwatch.ingest.outcomes import FileResult, RunSummary, Waiting
@@ -95,6 +96,7 @@ def publish_summary(run: RunSummary) -> None:
 
 
 @flow(name="ingest-polls")
+@failing_quietly
 def ingest_polls(
     paths: list[str] | None = None, data_dir: str | None = None, layout: str | None = None
 ) -> RunSummary:

@@ -16,6 +16,7 @@ import flows  # noqa: F401  (sets pollwatch's Prefect defaults before Prefect is
 from prefect import flow
 
 from flows.ingest import ingest_polls
+from flows.quiet import failing_quietly
 from flows.report import render_report
 from pollwatch.config import load_settings
 from pollwatch.ingest.outcomes import RunSummary
@@ -23,6 +24,7 @@ from pollwatch.publish.report import Report, needs_report
 
 
 @flow(name="ingest-and-report")
+@failing_quietly
 def ingest_and_report(
     data_dir: str | None = None, report_dir: str | None = None
 ) -> tuple[RunSummary, Report | None]:

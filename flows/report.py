@@ -17,6 +17,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.quiet import failing_quietly
 from pollwatch.config import Settings, load_settings
 from pollwatch.publish.report import Report, build_report
 from pollwatch.publish.summary import report_markdown
@@ -61,6 +62,7 @@ def publish(report: Report, settings: Settings) -> None:
 
 
 @flow(name="render-report")
+@failing_quietly
 def render_report(
     data_dir: str | None = None, out_dir: str | None = None, as_of: str | None = None
 ) -> Report:
