@@ -50,8 +50,9 @@ class Settings(BaseSettings):
     move_points: NonNegativeFloat = 2.0
     # When `pollwatch serve` runs the pipeline (cron syntax, UTC).
     cron: str = Field("*/15 * * * *", min_length=1)
-    # A file larger than this is refused unread: no poll file is that big.
-    max_file_mb: NonNegativeFloat = 512.0
+    # A file larger than this is refused unread: no poll file is that big, and ingest holds
+    # about ten times a file's size at its peak (a 258 MB file: 2.5 GB), so this bounds it.
+    max_file_mb: NonNegativeFloat = 256.0
     # Files are recorded where they lie and never moved: `pollwatch rebuild` reads the archive
     # into a new database this way.
     file_in_place: bool = False

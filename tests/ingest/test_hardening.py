@@ -244,7 +244,7 @@ def test_a_one_gigabyte_file_is_refused_unread_in_bounded_memory(settings, tmp_p
     found = json.loads(done.stdout)
     assert found["file"]["status"] == "rejected"
     assert found["file"]["rejects"][0]["rule"] == "too_large"
-    assert "1,024 MB, over the 512 MB limit" in found["file"]["message"]
+    assert "1,024 MB, over the 256 MB limit" in found["file"]["message"]
     assert found["grew_mb"] < 150, f"memory grew by {found['grew_mb']} MB"
 
 
