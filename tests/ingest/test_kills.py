@@ -67,6 +67,13 @@ def signal_while_holding(process: subprocess.Popen, db_path: Path, sig: int) -> 
     os.killpg(process.pid, sig)
 
 
+def pollwatch(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """The next command, run to its end."""
+    return subprocess.run(
+        [str(POLLWATCH), *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
 def start_ingest(data: Path, env: dict[str, str], *args: str) -> subprocess.Popen:
     return subprocess.Popen(
         [str(POLLWATCH), "ingest", "--data-dir", str(data), *args],
@@ -101,13 +108,7 @@ def next_command_completes(data: Path, env: dict[str, str]) -> None:
     """The next run, in the same PREFECT_HOME, takes a one-row drop and finishes: with a 10 s wait
     for the database, a lock left behind by the killed run would make it exit 3."""
     one = write_csv(data.parent / "one.csv", [poll_row(poll_key="one", positive_pct="64")])
-    done = subprocess.run(
-        [str(POLLWATCH), "ingest", str(one), "--data-dir", str(data), "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = pollwatch(env, "ingest", str(one), "--data-dir", str(data), "--json", timeout=120)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     assert json.loads(done.stdout)["totals"]["rows_loaded"] == 1
     assert query_db(data, "SELECT count(*) AS n FROM polls WHERE poll_key = 'one'") == 1
@@ -144,13 +145,7 @@ def test_a_run_killed_while_it_holds_the_database_does_not_hold_up_the_next(
     if mode:  # the killed run is not left Running in Prefect either
         assert prefect_state(mode["PREFECT_API_URL"], killed) == "CRASHED"
     if stored == 0:  # the file left in the inbox loads whole on the next run of the inbox
-        again = subprocess.run(
-            [str(POLLWATCH), "ingest", "--data-dir", str(data), "--json"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        again = pollwatch(env, "ingest", "--data-dir", str(data), "--json")
         assert again.returncode == 0, again.stderr[-3000:]
         assert json.loads(again.stdout)["totals"]["rows_loaded"] == BIG_ROWS
         assert not big.exists() and (data / "archive" / "big.csv").exists()
@@ -203,21 +198,9 @@ def test_a_file_is_archived_only_once_its_rows_are_in_the_database_file(tmp_path
     wal.unlink(missing_ok=True)
 
     assert query_db(data, "SELECT count(*) AS n FROM polls WHERE poll_key LIKE 'a%'") == rows
-    status = subprocess.run(
-        [str(POLLWATCH), "status", "--data-dir", str(data)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    status = pollwatch(env, "status", "--data-dir", str(data), timeout=60)
     assert status.returncode == 0 and "WARNING" not in status.stdout, status.stdout
-    again = subprocess.run(
-        [str(POLLWATCH), "ingest", "--data-dir", str(data), "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    again = pollwatch(env, "ingest", "--data-dir", str(data), "--json")
     assert again.returncode == 0, again.stderr[-3000:]
     assert sorted(p.name for p in (data / "archive").iterdir()) == ["a.csv", "b.csv"]
     assert query_db(data, "SELECT count(*) AS n FROM polls") == 2 * rows
