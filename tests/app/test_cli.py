@@ -287,6 +287,11 @@ def test_a_read_only_database_can_be_read(read_only_data, tmp_path):
     report = command("report", "--out", str(tmp_path / "report"), *data)
     assert report.exit_code == 0, report.output
     assert (tmp_path / "report" / "index.html").exists()
+    # A writer cannot work there: one line and exit 3, not a traceback and exit 1.
+    ingest = command("ingest", str(read_only_data / "archive"), *data)
+    assert ingest.exit_code == 3, ingest.output
+    [line] = [x for x in ingest.stderr.splitlines() if x.startswith("pollwatch: cannot")]
+    assert "Traceback" not in ingest.output
 
 
 def test_a_report_killed_mid_way_leaves_nothing_once_the_next_has_run(settings, tmp_path):
