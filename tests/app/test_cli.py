@@ -392,7 +392,8 @@ def test_a_known_failure_in_a_flow_run_is_one_line_not_tracebacks(
     damaged, prefect_api_url, tmp_path
 ):
     """With a Prefect server, a damaged database printed about a hundred lines of Prefect's
-    tracebacks before the one-line message; the flow run now ends Failed with that line."""
+    tracebacks before the one-line message (ingest's and report's flow runs); each run now ends
+    Failed with that line."""
     write_csv(damaged.inbox / "b.csv", monthly_rows(2, start="2019-01"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "POLLWATCH_"))}
     env |= {
@@ -400,23 +401,17 @@ def test_a_known_failure_in_a_flow_run_is_one_line_not_tracebacks(
         "PREFECT_HOME": str(tmp_path / "prefect-home"),
         "POLLWATCH_SETTLE_SECONDS": "0",
     }
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "pollwatch"),
-            "ingest",
-            "--data-dir",
-            str(damaged.data_dir),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 3, done.stdout + done.stderr
-    assert "Traceback" not in done.stderr, done.stderr
-    assert "Finished in state Failed('StoreError: the database" in done.stderr
-    assert (
-        done.stderr.strip()
-        .splitlines()[-1]
-        .startswith(f"pollwatch: the database {damaged.db_path} is damaged")
-    )
+    pollwatch_command = str(Path(sys.executable).parent / "pollwatch")
+    for args in (["ingest"], ["report", "--out", str(tmp_path / "report")]):
+        done = subprocess.run(
+            [pollwatch_command, *args, "--data-dir", str(damaged.data_dir)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert done.returncode == 3, done.stdout + done.stderr
+        assert "Traceback" not in done.stderr, done.stderr
+        assert "Finished in state Failed('StoreError: the database" in done.stderr
+        last = done.stderr.strip().splitlines()[-1]
+        assert last.startswith(f"pollwatch: the database {damaged.db_path} is damaged")
