@@ -43,3 +43,6 @@ CATEGORY_COLUMNS = {"metric": METRICS, "population": POPULATIONS, "mode": MODES}
 DATE_COLUMNS = ("fieldwork_start", "fieldwork_end", "published")
 SHARE_COLUMNS = ("positive_pct", "negative_pct", "undecided_pct")
 REJECT_COLUMNS = ("line_number", "column", "rule", "value")
+# What a poll is about: a correction may change its values, never these; a poll key another
+# file gives to a poll differing in any of them belongs to another poll.
+IDENTITY_COLUMNS = ("pollster", "country", "leader", "metric")

@@ -17,14 +17,13 @@ import pyarrow.compute as pc
 
 from pollwatch.map.mapping import LINE_SPAN, Mapped
 from pollwatch.read.echo import capped, capped_column
-from schemas.columns import REJECT_COLUMNS
+from schemas.columns import IDENTITY_COLUMNS, REJECT_COLUMNS
 from schemas.polls import ROW_RULE_COLUMNS, WARNING_RULES, validate_polls
 
 LINES_NAMED = 10
-# What a poll is about: a correction may change its values, never these.
-IDENTITY = ("pollster", "country", "leader", "metric")
 KEY_TAKEN = "poll_key_of_another_poll"
-TAKEN_COLUMNS = ["file", "line_number", "poll_key", *(f"stored_{c}" for c in IDENTITY), "stored_by"]
+STORED_IDENTITY = [f"stored_{c}" for c in IDENTITY_COLUMNS]
+TAKEN_COLUMNS = ["file", "line_number", "poll_key", *STORED_IDENTITY, "stored_by"]
 
 
 @dataclass
@@ -201,7 +200,7 @@ def identities(
     (`together`, of the `framed` files in that order; a frame per file would cost a
     millisecond each), a big file's Arrow table apart. `file` is each file's place in the
     batch."""
-    columns = ["poll_key", *IDENTITY]
+    columns = ["poll_key", *IDENTITY_COLUMNS]
     slims: list[pd.DataFrame | pa.Table] = []
     if together is not None and len(together):
         place = together.index.to_numpy() // LINE_SPAN
@@ -238,12 +237,12 @@ def taken_in_batch(slims: list[pd.DataFrame | pa.Table], paths: dict[int, str]) 
     owner = rows[["poll_key"]].merge(first, on="poll_key", how="left", suffixes=("", "_"))
     owner.index = rows.index
     differs = np.zeros(len(rows), dtype=bool)
-    for column in IDENTITY:
+    for column in IDENTITY_COLUMNS:
         differs |= (rows[column] != owner[column]).to_numpy(dtype=bool, na_value=True)
     taken = rows[differs & (rows["file"] != owner["file"]).to_numpy()]
     stored = owner.loc[taken.index]
     return taken[["file", "line_number", "poll_key"]].assign(
-        **{f"stored_{c}": stored[c].to_numpy() for c in IDENTITY},
+        **{f"stored_{c}": stored[c].to_numpy() for c in IDENTITY_COLUMNS},
         stored_by=[paths[i] for i in stored["file"]],
     )
 
@@ -261,7 +260,7 @@ def without_taken_keys(checked: Checked, taken: pd.DataFrame, column_names: dict
         polls = polls.filter(keep)
     else:
         polls = polls.drop(index=lines)
-    owners = taken[[f"stored_{c}" for c in IDENTITY]].astype("str").agg(", ".join, axis=1)
+    owners = taken[STORED_IDENTITY].astype("str").agg(", ".join, axis=1)
     found = pd.DataFrame(
         {
             "line_number": lines,

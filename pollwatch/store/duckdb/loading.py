@@ -30,6 +30,7 @@ from pollwatch.store.records import (
     LoadCounts,
     utc_now,
 )
+from schemas.columns import IDENTITY_COLUMNS
 from schemas.polls import NULLABLE
 
 
@@ -348,18 +349,15 @@ def _insert_rejects(
     con.unregister("incoming_rejects")
 
 
-IDENTITY = ("pollster", "country", "leader", "metric")
-
-
 def taken_keys(con: duckdb.DuckDBPyConnection, incoming: pd.DataFrame | pa.Table) -> pd.DataFrame:
     """Incoming rows (file, line_number, poll_key and the identity columns) whose poll key the
     store holds for another poll, with that poll's identity and the file that stored it."""
     con.register("incoming_keys", incoming)
     try:
-        differs = " OR ".join(f"i.{c} IS DISTINCT FROM p.{c}" for c in IDENTITY)
+        differs = " OR ".join(f"i.{c} IS DISTINCT FROM p.{c}" for c in IDENTITY_COLUMNS)
         return con.execute(
             "SELECT i.file, i.line_number, i.poll_key, "
-            + ", ".join(f"p.{c} AS stored_{c}" for c in IDENTITY)
+            + ", ".join(f"p.{c} AS stored_{c}" for c in IDENTITY_COLUMNS)
             + ", coalesce(f.path, p.file_sha256) AS stored_by FROM incoming_keys i"
             " JOIN polls p USING (poll_key)"
             " LEFT JOIN (SELECT sha256, min(path) AS path FROM files GROUP BY sha256) f"
