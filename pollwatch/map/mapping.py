@@ -17,7 +17,7 @@ import pandas as pd
 from pollwatch.map import values
 from pollwatch.map.layouts import Layout, fold_series
 from pollwatch.read.cells import RawTable
-from pollwatch.read.echo import listed
+from pollwatch.read.echo import line_numbers, listed
 from schemas.columns import (
     CANONICAL_COLUMNS,
     CATEGORY_COLUMNS,
@@ -75,7 +75,7 @@ def map_many(
     first = raws[0]
     together = RawTable(
         first.header,
-        pd.concat([_renumbered(raw.cells, o) for raw, o in zip(raws, offsets, strict=True)]),
+        pd.concat([renumbered(raw.cells, o) for raw, o in zip(raws, offsets, strict=True)]),
         [
             (line + o, count)
             for raw, o in zip(raws, offsets, strict=True)
@@ -98,7 +98,7 @@ def map_many(
     ]
 
 
-def _renumbered(frame: pd.DataFrame, shift: int) -> pd.DataFrame:
+def renumbered(frame: pd.DataFrame, shift: int) -> pd.DataFrame:
     """The frame with its line numbers shifted, sharing its data: set_axis would copy every
     column, a millisecond a file in a batch of fifty."""
     moved = frame.copy(deep=False)
@@ -230,7 +230,7 @@ def _skip_placeholders(
     )
     if empty.any():
         lines = list(cells.index[empty])
-        named = ", ".join(map(str, lines[:10])) + (" ..." if len(lines) > 10 else "")
+        named = line_numbers(lines)
         warnings.append(
             f"skipped {len(lines)} row(s) with no shares at all, the series' mark "
             f"for a period without a poll: line(s) {named}"

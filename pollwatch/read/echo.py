@@ -8,6 +8,7 @@ import pandas as pd
 
 NAMES_SHOWN = 20
 CHARS_SHOWN = 300
+LINES_SHOWN = 10
 
 
 def listed(names: list[str], shown: int = NAMES_SHOWN) -> str:
@@ -15,6 +16,11 @@ def listed(names: list[str], shown: int = NAMES_SHOWN) -> str:
     named = ", ".join(capped(name, 60) for name in names[:shown])
     more = len(names) - shown
     return f"{named} ... and {more:,} more" if more > 0 else named
+
+
+def line_numbers(lines: list[int], shown: int = LINES_SHOWN) -> str:
+    """'3, 7, 12' or, past `shown`, the first of them and ' ...'."""
+    return ", ".join(map(str, lines[:shown])) + (" ..." if len(lines) > shown else "")
 
 
 def capped(text: str, chars: int = CHARS_SHOWN) -> str:

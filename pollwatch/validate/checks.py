@@ -15,12 +15,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pollwatch.map.mapping import LINE_SPAN, Mapped
-from pollwatch.read.echo import capped, capped_column
+from pollwatch.map.mapping import LINE_SPAN, Mapped, renumbered
+from pollwatch.read.echo import capped, capped_column, line_numbers
 from schemas.columns import IDENTITY_COLUMNS, REJECT_COLUMNS
 from schemas.polls import ROW_RULE_COLUMNS, WARNING_RULES, validate_polls
 
-LINES_NAMED = 10
 KEY_TAKEN = "poll_key_of_another_poll"
 STORED_IDENTITY = [f"stored_{c}" for c in IDENTITY_COLUMNS]
 TAKEN_COLUMNS = ["file", "line_number", "poll_key", *STORED_IDENTITY, "stored_by"]
@@ -39,7 +38,7 @@ class Checked:
 def batch_frame(files: list[Mapped]) -> pd.DataFrame:
     """The files' rows in one frame, each file's line numbers moved LINE_SPAN x its place
     along: validated together, and asked about together."""
-    return pd.concat([m.polls.set_axis(m.polls.index + i * LINE_SPAN) for i, m in enumerate(files)])
+    return pd.concat([renumbered(m.polls, i * LINE_SPAN) for i, m in enumerate(files)])
 
 
 def validate_batch(files: list[Mapped], together: pd.DataFrame | None = None) -> list[pd.DataFrame]:
@@ -74,7 +73,7 @@ def implausible(together: pd.DataFrame, files: int) -> list[list[str]]:
 
 
 def implausible_warning(name: str, advice: str, lines: list[int]) -> str:
-    named = ", ".join(map(str, lines[:LINES_NAMED])) + (" ..." if len(lines) > LINES_NAMED else "")
+    named = line_numbers(lines)
     return f"{name} on line{'s' if len(lines) > 1 else ''} {named}: {advice}"
 
 
@@ -130,9 +129,7 @@ def repeats_and_conflicts(
     warnings = list(warnings)
     if repeated.any():
         lines = list(shared.index[repeated])
-        named = ", ".join(map(str, lines[:LINES_NAMED])) + (
-            " ..." if len(lines) > LINES_NAMED else ""
-        )
+        named = line_numbers(lines)
         warnings.append(
             f"lines {named} repeat earlier rows exactly; each poll is stored once"
             if len(lines) > 1
