@@ -3,6 +3,7 @@ for a person or a script."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from pathlib import Path, PurePath
 
@@ -20,8 +21,11 @@ def collect_status(settings: Settings) -> dict:
     store = open_store(settings, read_only=True)
     if not store.exists():
         facts["note"] = "no database yet: nothing has been ingested"
-    facts |= store.overview()
-    facts["unrecorded"] = [str(p) for p in unrecorded_files(settings, store.filed_paths())]
+    # One connection for both questions (a session opens none where there is no database yet).
+    with store.session() if store.exists() else contextlib.nullcontext():
+        facts |= store.overview()
+        logged = store.filed_paths()
+    facts["unrecorded"] = [str(p) for p in unrecorded_files(settings, logged)]
     if facts["newest_poll"]:
         facts["newest_poll"]["age_days"] = (
             date.today() - facts["newest_poll"]["fieldwork_end"]
