@@ -152,9 +152,7 @@ def map_files(
             else:
                 read = (decoded, delimiter, fast)
                 header, notes = fast.header, reading_notes(decoded, delimiter)
-            chosen = settle_day_order(
-                choose_layout(header, layouts, named), header, _distinct_texts(read)
-            )
+            chosen = _file_layout(header, layouts, named, read)
         except UnreadableFile as err:
             found[path] = err
             continue
@@ -181,8 +179,7 @@ def _in_duckdb(
     the frame path (small, not one record a line, or a layout mapping.py alone handles)."""
     if fast is None or fast.blank_lines or fast.table.num_rows < SQL_FROM_ROWS:
         return None
-    chosen = choose_layout(fast.header, layouts, named)
-    chosen = settle_day_order(chosen, fast.header, _distinct_texts((decoded, delimiter, fast)))
+    chosen = _file_layout(fast.header, layouts, named, (decoded, delimiter, fast))
     if not sql_ready(chosen):
         return None
     mapped = map_in_duckdb(fast, chosen, aliases, reading_notes(decoded, delimiter))
@@ -192,12 +189,24 @@ def _in_duckdb(
         mapped.con.close()
 
 
-def _distinct_texts(read: RawTable | tuple[Decoded, str, ArrowCells]):
-    """A file's column's distinct texts, however it was read."""
+def _file_layout(
+    header: list[str],
+    layouts: dict[str, Layout],
+    named: str | None,
+    read: RawTable | tuple[Decoded, str, ArrowCells],
+) -> Layout:
+    """The file's layout (choose_layout), with the order of its slashed dates settled from its
+    own cells, however it was read: the same for a big file and a small one."""
     if isinstance(read, RawTable):
-        return lambda column: read.cells[column].unique()
-    table = read[2].table
-    return lambda column: pc.unique(table.column(column)).to_pylist()
+
+        def texts(column: str):
+            return read.cells[column].unique()
+    else:
+
+        def texts(column: str):
+            return pc.unique(read[2].table.column(column)).to_pylist()
+
+    return settle_day_order(choose_layout(header, layouts, named), header, texts)
 
 
 def ingest_batch(
