@@ -33,6 +33,7 @@ from pollwatch.model.trends import (
     all_series,
     fit_series,
 )
+from pollwatch.processes import is_running
 from pollwatch.publish import charts
 from pollwatch.publish.cache import Cache, chart_key, frame_digest, series_key
 from pollwatch.publish.export import write_polls
@@ -485,18 +486,8 @@ def _clear_leftovers(out_dir: Path) -> None:
             owner = int((path / OWNER).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             owner = None
-        if owner is None or not _running(owner):
+        if owner is None or not is_running(owner):
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: running
-        return True
-    return True
 
 
 def _swap_in(staging: Path, out_dir: Path) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from pollwatch.processes import is_running
 from pollwatch.store.duckdb.connection import connected
 from pollwatch.store.records import (
     STORED_COLUMNS,
@@ -257,12 +258,4 @@ class DuckDBStore:
 
 
 def _alive(pid: int | None) -> bool:
-    if pid is None:
-        return True  # recorded before pids were: nothing to go by
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process by that number
-        return True
-    return True
+    return pid is None or is_running(pid)  # None: recorded before pids were, nothing to go by
