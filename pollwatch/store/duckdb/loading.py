@@ -101,8 +101,9 @@ def _merge_all(
             unique = len(with_polls) == 1 or pc.count_distinct(incoming["poll_key"]).as_py() == len(
                 incoming
             )
-            finer, coarser = _other_precision(con) if known == 0 and unique else ([], [])
-            if known == 0 and unique and not finer and not coarser:
+            # A poll stored at another precision makes it a merge, file by file, as a known
+            # key does.
+            if known == 0 and unique and not any(_other_precision(con)):
                 stored = ", ".join(STORED_COLUMNS)
                 _insert_unordered(
                     con, f"INSERT INTO polls ({stored}) SELECT {stored} FROM ({TYPED_INCOMING})"
