@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -33,7 +31,7 @@ from pollwatch.model.trends import (
     all_series,
     fit_series,
 )
-from pollwatch.processes import is_running
+from pollwatch.processes import OWNER, clear_abandoned, owned_folder
 from pollwatch.publish import charts
 from pollwatch.publish.cache import Cache, chart_key, frame_digest, series_key
 from pollwatch.publish.export import write_polls
@@ -44,8 +42,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 MARKER = ".pollwatch-report"
 DOWNLOAD = "data/polls.csv"
 AVERAGES = "data/averages.csv"
-# Written in a staging folder while a report is drawn: the pid that owns it.
-OWNER = ".pollwatch-owner"
 SNAPSHOT = "data/latest.json"
 LATEST_POLLS = 15
 COMPARISON_YEARS = 5
@@ -100,10 +96,9 @@ def build_report(
     until = None if as_of is None else pd.Timestamp(as_of)
     events = charts.load_events(settings.events_path)
     before = _read_snapshot(out_dir / SNAPSHOT)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    _clear_leftovers(out_dir)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    (staging / OWNER).write_text(str(os.getpid()), encoding="utf-8")
+    # Beside the report; the folders of reports killed before they finished go first.
+    clear_abandoned(out_dir.parent, f".{out_dir.name}.")
+    staging = owned_folder(out_dir.parent, f".{out_dir.name}.")
     try:
         cache = Cache(out_dir, staging)
         fitted = _fitted(all_series(polls, until), cache)
@@ -473,21 +468,6 @@ def _check_writable(out_dir: Path) -> None:
             f"{out_dir} holds files pollwatch did not write; choose another "
             "--out folder (the report replaces its folder whole)"
         )
-
-
-def _clear_leftovers(out_dir: Path) -> None:
-    """Remove what reports killed before they finished left beside `out_dir` (a SIGKILL skips
-    every cleanup): their staging folders, unless the report that owns one still runs, and the
-    previous report each was about to delete."""
-    for path in out_dir.parent.glob(f".{out_dir.name}.*"):
-        if not path.is_dir():
-            continue
-        try:
-            owner = int((path / OWNER).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            owner = None
-        if owner is None or not is_running(owner):
-            shutil.rmtree(path, ignore_errors=True)
 
 
 def _swap_in(staging: Path, out_dir: Path) -> None:
