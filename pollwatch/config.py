@@ -11,7 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, ValidationError, field_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "POLLWATCH_"
@@ -21,6 +28,7 @@ UNITS = {
     "stale_days": "days",
     "move_points": "points",
     "max_file_mb": "MB",
+    "mapping_memory_mb": "MB",
 }
 
 
@@ -50,9 +58,14 @@ class Settings(BaseSettings):
     move_points: NonNegativeFloat = 2.0
     # When `pollwatch serve` runs the pipeline (cron syntax, UTC).
     cron: str = Field("*/15 * * * *", min_length=1)
-    # A file larger than this is refused unread: no poll file is that big, and ingest holds
-    # about ten times a file's size at its peak (a 258 MB file: 2.5 GB), so this bounds it.
+    # A file larger than this is refused unless it can be streamed (plain UTF-8, one record a
+    # line, a layout mapped in DuckDB): read whole, ingest holds about ten times a file's size
+    # at its peak (a 258 MB file: 2.5 GB), so this bounds it.
     max_file_mb: NonNegativeFloat = 256.0
+    # What a streamed file's mapping holds in memory before DuckDB writes the rest to disk. A
+    # million rows: 256 MB, peak 460 MB in 7.0 s; 512 MB, 660 MB in 5.2 s; 1024 MB, 770 MB in
+    # 5.1 s (bench/RESULTS.md).
+    mapping_memory_mb: PositiveFloat = 256.0
     # Files are recorded where they lie and never moved: `pollwatch rebuild` reads the archive
     # into a new database this way.
     file_in_place: bool = False

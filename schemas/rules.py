@@ -72,6 +72,11 @@ def tomorrow() -> datetime:
     return datetime.combine(date.today() + timedelta(days=1), datetime.min.time())
 
 
+def quoted(name: str) -> str:
+    """A name as an SQL identifier, whatever characters a file's header gave it."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def literal(value: object) -> str:
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"

@@ -1,8 +1,9 @@
 """A dropped file's bytes, read once and hashed as read.
 
 Drops arrive by copy, sync or scraper, so a file can change while it is read: its size and
-modification time before and after the read must agree, or it waits for a later run. A file over
-the size limit is hashed in a stream and never read whole.
+modification time before and after the read must agree, or it waits for a later run. A big file
+is hashed in a stream and, when it is plain UTF-8, never read whole: DuckDB reads it where it lies.
+Any other file over the size limit is refused unread.
 """
 
 from __future__ import annotations
@@ -13,17 +14,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pollwatch.ingest.outcomes import Waiting
-from pollwatch.read.decoding import UnreadableFile
+from pollwatch.read.decoding import PlainUtf8, UnreadableFile
+
+# Bytes from which a plain UTF-8 file is streamed rather than read whole (a million canonical
+# rows are 130 MB): below it, holding the bytes costs less than a second pass over the file.
+STREAM_FROM_BYTES = 32 << 20
 
 
 @dataclass(frozen=True)
 class Read:
-    """A file's bytes, their hash, and what the file looked like when they were read."""
+    """A file's bytes, their hash, and what the file looked like when they were read. A streamed
+    file's `data` is None: it is plain UTF-8 (`plain` says what else its scan found), read from
+    `path`."""
 
     path: Path
-    data: bytes
+    data: bytes | None
     sha256: str
     seen: os.stat_result
+    plain: PlainUtf8 | None = None
+
+    @property
+    def size(self) -> int:
+        return self.seen.st_size
 
 
 @dataclass(frozen=True)
@@ -36,20 +48,43 @@ class TooLarge:
 
 
 def read_file(path: Path, max_bytes: int) -> Read | TooLarge | Waiting | None:
-    """The file's bytes; Waiting if it changed while read; None if it is gone (another run took
-    it)."""
+    """The file's bytes (or, for a big plain UTF-8 file, its hash and line count); Waiting if it
+    changed while read; None if it is gone (another run took it)."""
+    changed = Waiting(str(path), "changed while it was read; it waits for the next run")
     try:
         seen = os.stat(path)
-        if seen.st_size > max_bytes:
-            return TooLarge(path, file_sha256(path), too_large(seen.st_size, max_bytes))
+        if seen.st_size >= STREAM_FROM_BYTES or seen.st_size > max_bytes:
+            sha256, plain = _scan(path)
+            if signature(os.stat(path)) != signature(seen):
+                return changed
+            if plain.finish():
+                return Read(path, None, sha256, seen, plain)
+            if seen.st_size > max_bytes:
+                return TooLarge(path, sha256, too_large(seen.st_size, max_bytes))
         data = path.read_bytes()
         if signature(os.stat(path)) != signature(seen):
-            return Waiting(str(path), "changed while it was read; it waits for the next run")
+            return changed
     except FileNotFoundError:
         return None
     except OSError as err:  # unreadable since it was found: it stays, and says why
         return Waiting(str(path), f"cannot be read: {err.strerror or err}; it stays in the inbox")
     return Read(path, data, hashlib.sha256(data).hexdigest(), seen)
+
+
+def whole(read: Read, max_bytes: int) -> bytes:
+    """A streamed file's bytes, for the reading that needs them all (records over several
+    lines, a layout mapped in pandas); refused as too large past the limit, and Waiting's reason
+    if the file is no longer what was hashed."""
+    if read.size > max_bytes:
+        raise too_large(read.size, max_bytes)
+    data = read.path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != read.sha256:
+        raise ChangedSinceRead(str(read.path))
+    return data
+
+
+class ChangedSinceRead(Exception):
+    """The file's bytes are no longer those hashed: it waits for the next run."""
 
 
 def too_large(size: int, limit: int) -> UnreadableFile:
@@ -63,11 +98,19 @@ def too_large(size: int, limit: int) -> UnreadableFile:
 
 def file_sha256(path: Path) -> str:
     """Streamed, so a file too large to read is still hashed in bounded memory."""
+    return _scan(path, check_plain=False)[0]
+
+
+def _scan(path: Path, check_plain: bool = True) -> tuple[str, PlainUtf8]:
+    """One pass over the file in blocks: its hash, and whether it is plain UTF-8."""
+    plain = PlainUtf8()
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
+            if check_plain:
+                plain.feed(block)
+    return digest.hexdigest(), plain
 
 
 def signature(stat: os.stat_result) -> tuple[int, int]:

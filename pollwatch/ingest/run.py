@@ -21,7 +21,8 @@ from pollwatch.exit_codes import EXIT_OK, EXIT_REJECTS
 from pollwatch.ingest.discover import Discovery, is_inside
 from pollwatch.ingest.messages import interrupted_line
 from pollwatch.ingest.outcomes import FileResult, RunSummary, Waiting
-from pollwatch.ingest.steps import batches, ingest_batch, plan_files
+from pollwatch.ingest.steps import STAGING, batches, ingest_batch, plan_files
+from pollwatch.processes import clear_abandoned
 from pollwatch.store import Store, StoreError, open_store, utc_now
 
 log = logging.getLogger("pollwatch.runs")
@@ -62,6 +63,7 @@ def run_ingest(
     store = open_store(settings)
     run_id = run_id or new_run_id()
     started_at, crashed_flow_runs = begin_run(store, run_id, trigger)
+    clear_abandoned(settings.data_dir, STAGING)
     try:
         plan = plan_files(paths, settings)
         log_plan(plan)

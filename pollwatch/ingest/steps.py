@@ -9,8 +9,10 @@ pass of the poll model; each file is still committed in its own transaction.
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow.compute as pc
 
@@ -23,14 +25,15 @@ from pollwatch.ingest.commit import (
     pending_unreadable,
 )
 from pollwatch.ingest.discover import Discovery, find_new_files
-from pollwatch.ingest.files import Read, TooLarge, read_file
+from pollwatch.ingest.files import ChangedSinceRead, Read, TooLarge, read_file, whole
 from pollwatch.ingest.messages import describe_reject, file_line, shown
 from pollwatch.ingest.outcomes import FileResult, Waiting
 from pollwatch.ingest.signals import stops_held
 from pollwatch.map.day_order import settle_day_order
 from pollwatch.map.layouts import Layout, choose_layout, folder_layout, load_aliases, load_layouts
 from pollwatch.map.mapping import Mapped, map_many
-from pollwatch.map.sql import MappedInDuckDB, map_in_duckdb, sql_ready
+from pollwatch.map.sql import MappedInDuckDB, connect, map_cells, map_in_duckdb, sql_ready
+from pollwatch.processes import owned_folder
 from pollwatch.read.cells import (
     SNIFF_CHARS,
     ArrowCells,
@@ -42,6 +45,7 @@ from pollwatch.read.cells import (
     sniff_delimiter,
 )
 from pollwatch.read.decoding import Decoded, UnreadableFile, decode
+from pollwatch.read.in_duckdb import read_in_place
 from pollwatch.store import Store
 from pollwatch.validate.checks import (
     Checked,
@@ -54,6 +58,7 @@ from pollwatch.validate.checks import (
     without_taken_keys,
 )
 from pollwatch.validate.sql import check_in_duckdb
+from schemas.rules import quoted
 
 log = logging.getLogger("pollwatch.ingest")
 
@@ -71,6 +76,10 @@ WRITE_ROWS = 20_000
 SQL_FROM_ROWS = 20_000
 # Bytes from which a batch asks the store which of its files it holds before mapping them.
 ASK_FIRST_BYTES = 1 << 20
+
+# Under the data folder: a streamed file's work in progress (its mapping past mapping_memory_mb,
+# its rows until they commit), removed after its batch, or by the next run after a kill.
+STAGING = ".staging."
 
 # A file mapped and checked inside DuckDB: what it was mapped from, and the outcome.
 InDuckDB = tuple[MappedInDuckDB, Checked]
@@ -193,7 +202,7 @@ def _file_layout(
     header: list[str],
     layouts: dict[str, Layout],
     named: str | None,
-    read: RawTable | tuple[Decoded, str, ArrowCells],
+    read: RawTable | tuple[Decoded, str, ArrowCells] | duckdb.DuckDBPyConnection,
 ) -> Layout:
     """The file's layout (choose_layout), with the order of its slashed dates settled from its
     own cells, however it was read: the same for a big file and a small one."""
@@ -201,6 +210,13 @@ def _file_layout(
 
         def texts(column: str):
             return read.cells[column].unique()
+    elif isinstance(read, duckdb.DuckDBPyConnection):  # its `cells` table
+
+        def texts(column: str):
+            return [
+                t
+                for (t,) in read.execute(f"SELECT DISTINCT {quoted(column)} FROM cells").fetchall()
+            ]
     else:
 
         def texts(column: str):
@@ -224,10 +240,39 @@ def ingest_batch(
     # Asking first costs a connection (20 ms); mapping a file already stored costs its size.
     # A small batch is mapped unasked: a file found stored at commit is then put away as a
     # duplicate, as one another run stored meanwhile is.
-    ask_first = sum(len(r.data) for r in got) >= ASK_FIRST_BYTES
+    ask_first = sum(r.size for r in got) >= ASK_FIRST_BYTES
     known = store.known_files([r.sha256 for r in got]) if ask_first else {}
-    fresh = [(r.path, r.data) for r in got if r.sha256 not in known]
-    mapped = map_files(fresh, settings, layout)
+    fresh = [r for r in got if r.sha256 not in known]
+    # A streamed file's mapping spills to disk, and its rows wait there for the commit.
+    staging = (
+        owned_folder(settings.data_dir, STAGING) if any(r.data is None for r in fresh) else None
+    )
+    try:
+        mapped = map_files(
+            [(r.path, r.data) for r in fresh if r.data is not None], settings, layout
+        )
+        for place, r in enumerate(fresh):
+            if r.data is None:
+                mapped[r.path] = map_streamed(r, settings, layout, staging / f"{place}.duckdb")
+        ordered = _check_and_commit(read, known, mapped, store, settings, run_id)
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    for path, result in zip(paths, ordered, strict=True):
+        log_result(path, result)
+    return ordered
+
+
+def _check_and_commit(
+    read: list[Read | TooLarge | Waiting | None],
+    known: dict,
+    mapped: dict[Path, Mapped | InDuckDB | UnreadableFile | Waiting],
+    store: Store,
+    settings: Settings,
+    run_id: str,
+) -> list[FileResult | Waiting | None]:
+    """Check the files mapped as frames in one pass of the poll model, then commit every file
+    (and put away those the store already holds) while the database is held."""
     readable = [m for m in mapped.values() if isinstance(m, Mapped)]
     together = batch_frame(readable) if readable else None
     found = dict(zip(map(id, readable), validate_batch(readable, together), strict=True))
@@ -243,6 +288,8 @@ def ingest_batch(
             results[index] = r  # Waiting or gone; or known: put away below
         elif isinstance(outcome := mapped[r.path], UnreadableFile):
             pending[index] = pending_unreadable(r.path, r.sha256, outcome, settings, run_id)
+        elif isinstance(outcome, Waiting):
+            results[index] = outcome
         elif isinstance(outcome, tuple):
             checked[index] = (r, *outcome)
         else:
@@ -267,10 +314,38 @@ def ingest_batch(
             with stops_held():
                 done = commit_all([pending[i] for i in group], store, settings, run_id)
             results |= dict(zip(group, done, strict=True))
-    ordered = [results[index] for index in range(len(read))]
-    for path, result in zip(paths, ordered, strict=True):
-        log_result(path, result)
-    return ordered
+    return [results[index] for index in range(len(read))]
+
+
+def map_streamed(
+    read: Read, settings: Settings, layout: str | None, stage_to: Path
+) -> Mapped | InDuckDB | UnreadableFile | Waiting:
+    """A big plain UTF-8 file mapped and checked in DuckDB as DuckDB reads it where it lies, in
+    bounded memory (its rows to store are left in the DuckDB file `stage_to`); read whole and
+    mapped as any other file where its records or its layout need that."""
+    layouts, aliases = load_layouts(settings.local_layouts), load_aliases()
+    con = connect(spill_to=stage_to.parent, memory_mb=settings.mapping_memory_mb)
+    try:
+        found = read_in_place(con, read.path, read.plain)
+        if found is not None:
+            header, delimiter, rows = found
+            named = layout or folder_layout(read.path, settings.inbox, layouts)
+            chosen = _file_layout(header, layouts, named, con)
+            if sql_ready(chosen):
+                notes = reading_notes(Decoded(None, "utf-8", False, b""), delimiter)
+                mapped = map_cells(con, header, rows, chosen, aliases, notes)
+                return mapped, check_in_duckdb(mapped, stage_to)
+    except UnreadableFile as err:
+        return err
+    finally:
+        con.close()
+    try:
+        data = whole(read, settings.max_file_bytes)
+    except UnreadableFile as err:
+        return err
+    except ChangedSinceRead:
+        return Waiting(str(read.path), "changed while it was read; it waits for the next run")
+    return map_files([(read.path, data)], settings, layout)[read.path]
 
 
 def _keys_checked(

@@ -15,6 +15,7 @@ they take the frame path.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -33,6 +34,7 @@ from pollwatch.map.mapping import (
     translations,
 )
 from pollwatch.read.cells import ArrowCells
+from pollwatch.read.in_duckdb import cells_from_arrow, drop_cells
 from schemas.columns import (
     CANONICAL_COLUMNS,
     DATE_COLUMNS,
@@ -40,7 +42,7 @@ from schemas.columns import (
     SHARE_COLUMNS,
     TEXT_COLUMNS,
 )
-from schemas.rules import literal
+from schemas.rules import literal, quoted
 
 # Text whose first and last characters are printable ASCII other than space: Python's strip()
 # leaves it as it is, so SQL can take it as it stands.
@@ -77,28 +79,42 @@ class MappedInDuckDB:
         """Free the file's text once every reject has been shown with its cell: the rows to
         store are then fetched beside the mapped table alone."""
         self.con.execute("DROP VIEW src")
-        self.con.execute("DROP TABLE cells")
+        drop_cells(self.con)
 
 
-def quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def connect(spill_to: Path | None = None, memory_mb: float = 0) -> duckdb.DuckDBPyConnection:
+    """A connection of its own for one file's mapping; with `spill_to`, a folder where DuckDB
+    writes what is over `memory_mb`, so that a file of any size maps in bounded memory."""
+    con = duckdb.connect(
+        config={}
+        if spill_to is None
+        else {"memory_limit": f"{memory_mb:.0f}MB", "temp_directory": str(spill_to)}
+    )
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def map_in_duckdb(
     cells: ArrowCells, layout: Layout, aliases: dict[str, dict[str, str]], notes: list[str]
 ) -> MappedInDuckDB:
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    column_names, extra = column_sources(cells.header, layout)
+    """A file the fast reader read, from its cells in Arrow."""
+    con = connect()
     rows_read = cells.table.num_rows
-    table = cells.hand_over()
-    table = table.append_column("line_number", pa.array(range(2, 2 + rows_read), pa.int64()))
-    # Into DuckDB's own storage once: each field's queries then scan a native column instead of
-    # converting Arrow text again.
-    con.register("arrow_cells", table)
-    con.execute("CREATE TEMP TABLE cells AS SELECT * FROM arrow_cells")
-    con.unregister("arrow_cells")
-    del table
+    cells_from_arrow(con, cells.hand_over())
+    return map_cells(con, cells.header, rows_read, layout, aliases, notes)
+
+
+def map_cells(
+    con: duckdb.DuckDBPyConnection,
+    header: list[str],
+    rows_read: int,
+    layout: Layout,
+    aliases: dict[str, dict[str, str]],
+    notes: list[str],
+) -> MappedInDuckDB:
+    """Map the file in `cells` (its text under the header's names, `line_number`) into
+    `mapped`."""
+    column_names, extra = column_sources(header, layout)
     sources = {
         name: f"c.{quoted(column_names[name])}"
         if name in column_names

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -183,13 +184,29 @@ def _quotes_well_formed(table: pa.Table, data: bytes, delimiter: str) -> bool:
     if not rows:
         return True
     lines = data.split(b"\n")  # one record a line: the reader's count proved it
+    return records_well_formed(
+        (lines[row + 1].decode("utf-8").rstrip("\r") for row in rows), delimiter
+    )
+
+
+def records_well_formed(lines: Iterable[str], delimiter: str) -> bool:
+    """Whether each line is one record by the record-by-record reader's strict rules."""
     try:
-        for row in rows:
-            record = lines[row + 1].decode("utf-8").rstrip("\r")
-            next(csv.reader([record], delimiter=delimiter, strict=True))
+        for line in lines:
+            next(csv.reader([line], delimiter=delimiter, strict=True))
     except csv.Error:
         return False
     return True
+
+
+def header_names(line: str, delimiter: str, number: int) -> list[str]:
+    """The header line's names as every later step uses them; `number`: its line."""
+    header = [
+        normalise_header(name) or f"unnamed_{i}"
+        for i, name in enumerate(next(csv.reader([line], delimiter=delimiter)), 1)
+    ]
+    _check_header(header, number)
+    return header
 
 
 @dataclass
@@ -222,11 +239,7 @@ def read_arrow(decoded: Decoded, delimiter: str) -> ArrowCells | None:
     first_line = data[:first_newline].decode("utf-8").rstrip("\r")
     if not first_line.strip():
         return None
-    header = [
-        normalise_header(name) or f"unnamed_{i}"
-        for i, name in enumerate(next(csv.reader([first_line], delimiter=delimiter)), 1)
-    ]
-    _check_header(header, 1)
+    header = header_names(first_line, delimiter, 1)
     lines = data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1)
     if lines == 0:
         raise UnreadableFile("header only: the file has no data rows", 1, "header_only")

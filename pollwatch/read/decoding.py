@@ -86,6 +86,59 @@ class Decoded:
         return self.utf8_bytes if self.utf8_bytes is not None else self.text.encode("utf-8")
 
 
+# A line of nothing but spaces, tabs and separators (any of the delimiters cells.py knows): a
+# blank record, which every reader skips.
+BLANK_LINE = re.compile(rb"\n[ \t,;|]*\r?(?:\n|\Z)")
+
+
+class PlainUtf8:
+    """Whether a file fed block by block is plain UTF-8 text (a UTF-8 byte-order mark allowed,
+    no NUL byte), and how many line breaks it has: a big file of that kind is read by DuckDB
+    where it lies, never held whole; any other is read whole, where decode() says what it is.
+    It also notes whether the file has a quote character or a blank line anywhere: a file with
+    neither (most big exports) is spared the checks those need."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self.plain = True
+        self.newlines = 0
+        self.ends_with_newline = False
+        self.quotes = False
+        self.blank_lines = False
+        self._last_line = b""  # the part of the last block after its last line break
+
+    def feed(self, block: bytes) -> None:
+        if not block or not self.plain:
+            return
+        self.newlines += block.count(b"\n")
+        self.ends_with_newline = block.endswith(b"\n")
+        self.quotes = self.quotes or b'"' in block
+        if not self.blank_lines:
+            self.blank_lines = BLANK_LINE.search(self._last_line + block) is not None
+        self._last_line = block[block.rfind(b"\n") :] if b"\n" in block else self._last_line + block
+        if b"\x00" in block:
+            self.plain = False
+        elif not block.isascii() or self._decoder.getstate()[0]:
+            try:
+                self._decoder.decode(block)
+            except UnicodeDecodeError:
+                self.plain = False
+
+    def finish(self) -> bool:
+        """Whether the whole file was plain (a character cut off at its end is not)."""
+        if self.plain:
+            try:
+                self._decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self.plain = False
+        return self.plain
+
+    @property
+    def records(self) -> int:
+        """Lines after the header line, as a reader reading one record a line counts them."""
+        return self.newlines - 1 + (0 if self.ends_with_newline else 1)
+
+
 def decode(data: bytes) -> Decoded:
     if not data.strip():
         raise UnreadableFile(
@@ -93,7 +146,7 @@ def decode(data: bytes) -> Decoded:
             rule="empty_file",
         )
     decoded = _decode_text(data)
-    _refuse_markup(decoded.head(MARKUP_CHARS))
+    refuse_markup(decoded.head(MARKUP_CHARS))
     _refuse_json(decoded)
     return decoded
 
@@ -203,7 +256,7 @@ def _undecodable(data: bytes, err: UnicodeDecodeError, what: str) -> UnreadableF
     )
 
 
-def _refuse_markup(text: str) -> None:
+def refuse_markup(text: str) -> None:
     start = text.lstrip()[:200].lower()
     if start.startswith(MARKUP_STARTS):
         first = text.lstrip().splitlines()[0][:60]

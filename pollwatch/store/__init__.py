@@ -21,6 +21,7 @@ from pollwatch.store.records import (
     KnownFile,
     LoadCounts,
     LoggedFile,
+    Staged,
     utc_now,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "KnownFile",
     "LoadCounts",
     "LoggedFile",
+    "Staged",
     "Store",
     "StoreBusy",
     "StoreError",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from schemas.columns import CANONICAL_COLUMNS
@@ -45,6 +46,35 @@ class KnownFile:
     run_id: str
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A big file's rows to store, left in table `polls` of the DuckDB file at `path` by its
+    mapping: the store takes them from there inside its own transaction, and they never pass
+    through Python."""
+
+    path: Path
+    rows: int
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def select(self, columns: list[str]) -> pa.Table:
+        """Some of the rows' columns, for the checks that need them in hand."""
+        import duckdb  # deferred, as every driver is (store/__init__.py)
+
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            return con.sql(f"SELECT {', '.join(columns)} FROM polls").to_arrow_table()
+
+    def without(self, lines: list[int]) -> Staged:
+        """The rows less those from these lines of the file (refused after mapping)."""
+        import duckdb
+
+        with duckdb.connect(str(self.path)) as con:
+            con.execute("DELETE FROM polls WHERE line_number IN (SELECT unnest(?))", [lines])
+            [(rows,)] = con.execute("SELECT count(*) FROM polls").fetchall()
+        return Staged(self.path, rows)
+
+
 @dataclass
 class FileRecord:
     """What one file contributed, to be written in one transaction."""
@@ -55,8 +85,9 @@ class FileRecord:
     status: str
     rows_read: int
     # Canonical columns and the as-written ones: a frame indexed by line number, or an Arrow
-    # table with a line_number column (a big file, mapped inside DuckDB).
-    polls: pd.DataFrame | pa.Table
+    # table with a line_number column (a big file, mapped inside DuckDB), or Staged on disk (a
+    # big file streamed).
+    polls: pd.DataFrame | pa.Table | Staged
     rejects: pd.DataFrame  # line_number, column, rule, value
     rows_rejected: int
     rows_duplicate: int  # repeats inside this file, stored once

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from pollwatch.map.mapping import LINE_SPAN, Mapped, renumbered
 from pollwatch.read.echo import capped, capped_column, line_numbers
+from pollwatch.store import Staged
 from schemas.columns import IDENTITY_COLUMNS, REJECT_COLUMNS
 from schemas.polls import ROW_RULE_COLUMNS, WARNING_RULES, validate_polls
 
@@ -29,7 +30,7 @@ TAKEN_COLUMNS = ["file", "line_number", "poll_key", *STORED_IDENTITY, "stored_by
 class Checked:
     """A mapped file split into rows to store and rows to reject."""
 
-    polls: pd.DataFrame
+    polls: pd.DataFrame | pa.Table | Staged
     rejects: pd.DataFrame
     rows_duplicate: int
     warnings: list[str]
@@ -252,7 +253,9 @@ def without_taken_keys(checked: Checked, taken: pd.DataFrame, column_names: dict
         return checked
     lines = taken["line_number"].astype("int64").to_numpy()
     polls = checked.polls
-    if isinstance(polls, pa.Table):
+    if isinstance(polls, Staged):
+        polls = polls.without(lines.tolist())
+    elif isinstance(polls, pa.Table):
         keep = pc.invert(pc.is_in(polls["line_number"], pa.array(lines, pa.int64())))
         polls = polls.filter(keep)
     else:

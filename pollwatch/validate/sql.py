@@ -9,11 +9,14 @@ those rows only.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pyarrow as pa
 
 from pollwatch.map.sql import MappedInDuckDB, cell_rejects
 from pollwatch.read.cells import STR
+from pollwatch.store import Staged
 from pollwatch.validate.checks import (
     Checked,
     implausible_warning,
@@ -23,12 +26,14 @@ from pollwatch.validate.checks import (
 )
 from schemas.columns import CANONICAL_COLUMNS, REJECT_COLUMNS
 from schemas.polls import COLUMN_RULES, NULLABLE, ROW_RULES, WARNING_RULES, row_rule_rejects
+from schemas.rules import literal
 
 STORED = (*CANONICAL_COLUMNS, "pollster_as_written", "leader_as_written")
 
 
-def check_in_duckdb(mapped: MappedInDuckDB) -> Checked:
-    """Split the `mapped` table into rows to store (an Arrow table) and rejects."""
+def check_in_duckdb(mapped: MappedInDuckDB, stage_to: Path | None = None) -> Checked:
+    """Split the `mapped` table into rows to store and rejects. The rows to store are an Arrow
+    table, or, with `stage_to`, left in a DuckDB file there (Staged) for the store to take."""
     con = mapped.con
     found = pd.concat([_column_rejects(mapped), _row_rejects(mapped)], ignore_index=True)
     rejects = pd.concat(
@@ -57,9 +62,17 @@ def check_in_duckdb(mapped: MappedInDuckDB) -> Checked:
         rejects = pd.concat([rejects, conflicts], ignore_index=True)
     dropped = pd.concat([rejects["line_number"], pd.Series(repeated, dtype="int64")])
     con.register("dropped", pa.table({"line_number": dropped.astype("int64")}))
-    polls = con.sql(
+    kept = (
         f"SELECT line_number, {', '.join(STORED)} FROM mapped ANTI JOIN dropped USING (line_number)"
-    ).to_arrow_table()
+    )
+    if stage_to is None:
+        polls = con.sql(kept).to_arrow_table()
+    else:
+        con.execute(f"ATTACH {literal(str(stage_to))} AS staged")
+        con.execute(f"CREATE TABLE staged.polls AS {kept}")
+        [(rows,)] = con.execute("SELECT count(*) FROM staged.polls").fetchall()
+        con.execute("DETACH staged")
+        polls = Staged(stage_to, rows)
     return Checked(polls, in_file_terms(rejects, mapped.column_names), len(repeated), warnings)
 
 

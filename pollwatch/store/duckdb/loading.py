@@ -10,13 +10,13 @@ is recorded with exactly the columns it changed.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from datetime import datetime
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from pollwatch.store.duckdb.connection import first_line
 from pollwatch.store.errors import StoreWriteFailed
@@ -28,10 +28,12 @@ from pollwatch.store.records import (
     FileRecord,
     KnownFile,
     LoadCounts,
+    Staged,
     utc_now,
 )
 from schemas.columns import IDENTITY_COLUMNS
 from schemas.polls import NULLABLE
+from schemas.rules import literal
 
 
 def known_files(con: duckdb.DuckDBPyConnection, sha256s: list[str]) -> dict[str, KnownFile]:
@@ -88,18 +90,21 @@ def _merge_all(
 ) -> list[LoadCounts]:
     with_polls = [r for r in records if len(r.polls)]
     counts = {id(r): LoadCounts(0, 0, 0) for r in records}
-    if with_polls:
-        incoming = _incoming(with_polls, ingested_at)
-        con.register("incoming", incoming)
-        try:
+    # Staged rows are read where they lie, a file at a time.
+    together = len(with_polls) > 1 and not any(isinstance(r.polls, Staged) for r in with_polls)
+    if len(with_polls) == 1 or together:
+        with _incoming(con, with_polls, ingested_at):
             # fetchall, not fetchone: DuckDB refuses the next statement while a result is open.
             known = con.execute(
                 "SELECT count(*) FROM incoming JOIN polls USING (poll_key)"
             ).fetchall()[0][0]
             # A file's own keys are unique once checked (repeats stored once, conflicts
             # rejected); only several files together can share one.
-            unique = len(with_polls) == 1 or pc.count_distinct(incoming["poll_key"]).as_py() == len(
-                incoming
+            unique = (
+                not together
+                or con.execute(
+                    "SELECT count(DISTINCT poll_key) = count(*) FROM incoming"
+                ).fetchall()[0][0]
             )
             # A poll stored at another precision makes it a merge, file by file, as a known
             # key does.
@@ -109,15 +114,10 @@ def _merge_all(
                     con, f"INSERT INTO polls ({stored}) SELECT {stored} FROM ({TYPED_INCOMING})"
                 )
                 counts |= {id(r): LoadCounts(len(r.polls), 0, 0) for r in with_polls}
-            else:
-                con.unregister("incoming")
-                for record in with_polls:
-                    con.register("incoming", _incoming([record], ingested_at))
-                    counts[id(record)] = _merge_polls(con, record)
-                    con.unregister("incoming")
-        finally:
-            with contextlib.suppress(duckdb.Error):
-                con.unregister("incoming")
+                with_polls = []
+    for record in with_polls:
+        with _incoming(con, [record], ingested_at):
+            counts[id(record)] = _merge_polls(con, record)
     return [counts[id(r)] for r in records]
 
 
@@ -132,7 +132,42 @@ def _insert_unordered(con: duckdb.DuckDBPyConnection, insert: str) -> None:
         con.execute("RESET preserve_insertion_order")
 
 
-def _incoming(records: list[FileRecord], ingested_at: datetime) -> pa.Table:
+@contextlib.contextmanager
+def _incoming(
+    con: duckdb.DuckDBPyConnection, records: list[FileRecord], ingested_at: datetime
+) -> Iterator[None]:
+    """The records' rows with their provenance, as `incoming` for the statements inside: an
+    Arrow table registered, or a view of one file's Staged rows."""
+    [staged] = [r for r in records if isinstance(r.polls, Staged)] or [None]
+    if staged is None:
+        con.register("incoming", _arrow_incoming(records, ingested_at))
+    else:
+        con.execute(f"SET memory_limit = '{STAGED_INSERT_MEMORY}'")
+        con.execute(f"ATTACH {literal(str(staged.polls.path))} AS staged (READ_ONLY)")
+        provenance = {
+            "file_sha256": literal(staged.sha256),
+            "source_name": literal(staged.source_name or ""),
+            "ingested_at": f"TIMESTAMP '{ingested_at.isoformat(sep=' ')}'",
+            "run_id": literal(staged.run_id),
+        }
+        con.execute(
+            "CREATE TEMP VIEW incoming AS SELECT *, "
+            + ", ".join(f"{value} AS {name}" for name, value in provenance.items())
+            + " FROM staged.polls"
+        )
+    try:
+        yield
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            if staged is None:
+                con.unregister("incoming")
+            else:
+                con.execute("DROP VIEW incoming")
+                con.execute("DETACH staged")
+                con.execute("RESET memory_limit")
+
+
+def _arrow_incoming(records: list[FileRecord], ingested_at: datetime) -> pa.Table:
     """Several files' rows as one Arrow table: the small files' frames converted together (a
     conversion costs about a millisecond whatever its size), each file's provenance a code into
     a dictionary of the batch's files."""
@@ -198,6 +233,10 @@ def _log_files(
     finally:
         con.unregister("logged_files")
 
+
+# What the store may hold while it takes a streamed file's rows from disk: unbounded, DuckDB holds
+# 450 MB for a million rows (and its cache keeps it), for no gain in time.
+STAGED_INSERT_MEMORY = "256MB"
 
 TYPED_INCOMING = (
     "SELECT * REPLACE (fieldwork_start::DATE AS fieldwork_start, "
