@@ -50,7 +50,7 @@ class TooLarge:
 def read_file(path: Path, max_bytes: int) -> Read | TooLarge | Waiting | None:
     """The file's bytes (or, for a big plain UTF-8 file, its hash and line count); Waiting if it
     changed while read; None if it is gone (another run took it)."""
-    changed = Waiting(str(path), "changed while it was read; it waits for the next run")
+    changed = changed_while_read(path)
     try:
         seen = os.stat(path)
         if seen.st_size >= STREAM_FROM_BYTES or seen.st_size > max_bytes:
@@ -69,6 +69,15 @@ def read_file(path: Path, max_bytes: int) -> Read | TooLarge | Waiting | None:
     except OSError as err:  # unreadable since it was found: it stays, and says why
         return Waiting(str(path), f"cannot be read: {err.strerror or err}; it stays in the inbox")
     return Read(path, data, hashlib.sha256(data).hexdigest(), seen)
+
+
+def changed_while_read(path: Path) -> Waiting:
+    return Waiting(str(path), "changed while it was read; it waits for the next run")
+
+
+def unchanged(read: Read) -> bool:
+    """Whether the file is still as it was when hashed (a streamed file is read again later)."""
+    return signature(os.stat(read.path)) == signature(read.seen)
 
 
 def whole(read: Read, max_bytes: int) -> bytes:

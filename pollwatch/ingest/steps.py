@@ -25,7 +25,15 @@ from pollwatch.ingest.commit import (
     pending_unreadable,
 )
 from pollwatch.ingest.discover import Discovery, find_new_files
-from pollwatch.ingest.files import ChangedSinceRead, Read, TooLarge, read_file, whole
+from pollwatch.ingest.files import (
+    ChangedSinceRead,
+    Read,
+    TooLarge,
+    changed_while_read,
+    read_file,
+    unchanged,
+    whole,
+)
 from pollwatch.ingest.messages import describe_reject, file_line, shown
 from pollwatch.ingest.outcomes import FileResult, Waiting
 from pollwatch.ingest.signals import stops_held
@@ -266,7 +274,7 @@ def ingest_batch(
 def _check_and_commit(
     read: list[Read | TooLarge | Waiting | None],
     known: dict,
-    mapped: dict[Path, Mapped | InDuckDB | UnreadableFile | Waiting],
+    mapped: dict[Path, Mapped | InDuckDB | UnreadableFile | Waiting | None],
     store: Store,
     settings: Settings,
     run_id: str,
@@ -288,8 +296,8 @@ def _check_and_commit(
             results[index] = r  # Waiting or gone; or known: put away below
         elif isinstance(outcome := mapped[r.path], UnreadableFile):
             pending[index] = pending_unreadable(r.path, r.sha256, outcome, settings, run_id)
-        elif isinstance(outcome, Waiting):
-            results[index] = outcome
+        elif outcome is None or isinstance(outcome, Waiting):
+            results[index] = outcome  # changed or gone since it was hashed
         elif isinstance(outcome, tuple):
             checked[index] = (r, *outcome)
         else:
@@ -319,14 +327,17 @@ def _check_and_commit(
 
 def map_streamed(
     read: Read, settings: Settings, layout: str | None, stage_to: Path
-) -> Mapped | InDuckDB | UnreadableFile | Waiting:
+) -> Mapped | InDuckDB | UnreadableFile | Waiting | None:
     """A big plain UTF-8 file mapped and checked in DuckDB as DuckDB reads it where it lies, in
     bounded memory (its rows to store are left in the DuckDB file `stage_to`); read whole and
-    mapped as any other file where its records or its layout need that."""
+    mapped as any other file where its records or its layout need that. Waiting if the file
+    changed since it was hashed (its rows must be those of its hash); None if it is gone."""
     layouts, aliases = load_layouts(settings.local_layouts), load_aliases()
     con = connect(spill_to=stage_to.parent, memory_mb=settings.mapping_memory_mb)
     try:
         found = read_in_place(con, read.path, read.plain)
+        if not unchanged(read):
+            return changed_while_read(read.path)
         if found is not None:
             header, delimiter, rows = found
             named = layout or folder_layout(read.path, settings.inbox, layouts)
@@ -337,6 +348,8 @@ def map_streamed(
                 return mapped, check_in_duckdb(mapped, stage_to)
     except UnreadableFile as err:
         return err
+    except FileNotFoundError:
+        return None  # another run took it
     finally:
         con.close()
     try:
@@ -344,7 +357,9 @@ def map_streamed(
     except UnreadableFile as err:
         return err
     except ChangedSinceRead:
-        return Waiting(str(read.path), "changed while it was read; it waits for the next run")
+        return changed_while_read(read.path)
+    except FileNotFoundError:
+        return None
     return map_files([(read.path, data)], settings, layout)[read.path]
 
 

@@ -175,3 +175,22 @@ def test_the_staging_folder_of_a_killed_run_is_removed_by_the_next_run(settings)
     settings.inbox.mkdir()
     run_ingest([], settings)
     assert not left.exists() and working.exists()
+
+
+def test_a_file_that_changes_after_its_hash_waits_and_one_gone_is_left_to_its_taker(
+    monkeypatch, settings
+):
+    """A streamed file is read again by DuckDB after it was hashed: rows stored under a hash
+    must be that hash's bytes, so a file changed in between waits for the next run."""
+    monkeypatch.setattr(files, "STREAM_FROM_BYTES", 0)
+    path = write_csv(settings.inbox / "drop.csv", [poll_row(poll_key=f"k{i}") for i in range(9)])
+    stage = settings.data_dir / "stage"
+    stage.mkdir()
+    read = files.read_file(path, settings.max_file_bytes)
+    with path.open("a", encoding="utf-8") as handle:  # a sync tool appends while we work
+        handle.write(canonical_text([poll_row(poll_key="late")]).split("\n", 1)[1])
+    waiting = steps.map_streamed(read, settings, None, stage / "0.duckdb")
+    assert waiting.reason == "changed while it was read; it waits for the next run"
+    read = files.read_file(path, settings.max_file_bytes)
+    path.unlink()  # another run took it
+    assert steps.map_streamed(read, settings, None, stage / "1.duckdb") is None
