@@ -46,3 +46,6 @@ REJECT_COLUMNS = ("line_number", "column", "rule", "value")
 # What a poll is about: a correction may change its values, never these; a poll key another
 # file gives to a poll differing in any of them belongs to another poll.
 IDENTITY_COLUMNS = ("pollster", "country", "leader", "metric")
+# What names a poll: its key, within its pollster's keys. Publishers number their own polls, so
+# KIIS's poll 1 and Levada's poll 1 are two polls.
+POLL_NAME = ("pollster", "poll_key")

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from pollwatch.map.mapping import LINE_SPAN, Mapped, renumbered
 from pollwatch.read.echo import capped, capped_column, line_numbers
 from pollwatch.store import Staged
-from schemas.columns import IDENTITY_COLUMNS, REJECT_COLUMNS
+from schemas.columns import IDENTITY_COLUMNS, POLL_NAME, REJECT_COLUMNS
 from schemas.polls import ROW_RULE_COLUMNS, WARNING_RULES, validate_polls
 
 KEY_TAKEN = "poll_key_of_another_poll"
@@ -97,8 +97,10 @@ def check_rows(
     if not rejects.empty:
         polls = polls[~polls.index.isin(set(rejects["line_number"]))]
     repeated, warnings = [], [*mapped.warnings, *(noted or [])]
-    if not polls["poll_key"].is_unique:
-        shared = polls[polls["poll_key"].duplicated(keep=False)]
+    # A key alone is the quick test (most files never repeat one); a poll is named by its key
+    # within its pollster's (POLL_NAME).
+    if not polls["poll_key"].is_unique and polls.duplicated(list(POLL_NAME)).any():
+        shared = polls[polls.duplicated(list(POLL_NAME), keep=False)]
         repeated, conflicts, warnings = repeats_and_conflicts(shared, warnings)
         if not conflicts.empty:
             rejects = pd.concat([rejects, conflicts], ignore_index=True)
@@ -123,7 +125,7 @@ def not_parse_failures(found: pd.DataFrame, parse_rejects: pd.DataFrame) -> pd.D
 def repeats_and_conflicts(
     shared: pd.DataFrame, warnings: list[str]
 ) -> tuple[list[int], pd.DataFrame, list[str]]:
-    """Among rows that share a poll key (`shared`, in file order): the lines that repeat an
+    """Among rows that name one poll (`shared`, in file order): the lines that repeat an
     earlier row exactly (stored once), the rejects of keys given different values, and the
     warnings with a line about the repeats added."""
     repeated = shared.duplicated(keep="first")
@@ -137,7 +139,7 @@ def repeats_and_conflicts(
             else f"line {named} repeats an earlier row exactly; the poll is stored once"
         )
     kept = shared[~repeated]
-    conflicting = kept[kept["poll_key"].duplicated(keep=False)]
+    conflicting = kept[kept.duplicated(list(POLL_NAME), keep=False)]
     conflicts = (
         _conflict_rejects(conflicting)
         if not conflicting.empty
@@ -173,7 +175,7 @@ def quote_cells_as_written(rejects: pd.DataFrame, cells: pd.DataFrame) -> pd.Dat
 
 def _conflict_rejects(conflicting: pd.DataFrame) -> pd.DataFrame:
     rows = []
-    for key, group in conflicting.groupby("poll_key", sort=False):
+    for (_, key), group in conflicting.groupby(list(POLL_NAME), sort=False):
         differing = [c for c in group.columns if group[c].nunique(dropna=False) > 1]
         lines = ", ".join(map(str, group.index))
         for line in group.index:
@@ -228,11 +230,12 @@ def taken_in_batch(slims: list[pd.DataFrame | pa.Table], paths: dict[int, str]) 
     rows = pd.concat(
         [s.to_pandas() if isinstance(s, pa.Table) else s for s in slims], ignore_index=True
     )
-    if not rows["poll_key"].duplicated().any():  # a file's keys are its own: no key in two
+    # A file's polls are its own: a poll in two files is rare, and a key in two rarer still.
+    if not rows["poll_key"].duplicated().any() or not rows.duplicated(list(POLL_NAME)).any():
         return pd.DataFrame(columns=TAKEN_COLUMNS)
     rows = rows.sort_values(["file", "line_number"], kind="stable")
-    first = rows.drop_duplicates("poll_key")
-    owner = rows[["poll_key"]].merge(first, on="poll_key", how="left", suffixes=("", "_"))
+    first = rows.drop_duplicates(list(POLL_NAME))
+    owner = rows[list(POLL_NAME)].merge(first, on=list(POLL_NAME), how="left", suffixes=("", "_"))
     owner.index = rows.index
     differs = np.zeros(len(rows), dtype=bool)
     for column in IDENTITY_COLUMNS:

@@ -46,7 +46,8 @@ def check_in_duckdb(mapped: MappedInDuckDB, stage_to: Path | None = None) -> Che
         con.sql(
             "WITH kept AS (SELECT * FROM mapped ANTI JOIN rejected USING (line_number))"
             f" SELECT line_number, {', '.join(CANONICAL_COLUMNS)} FROM kept"
-            " WHERE poll_key IN (SELECT poll_key FROM kept GROUP BY poll_key HAVING count(*) > 1)"
+            " WHERE (pollster, poll_key) IN (SELECT (pollster, poll_key) FROM kept"
+            " GROUP BY pollster, poll_key HAVING count(*) > 1)"
             " ORDER BY line_number"
         ).to_arrow_table()
     )

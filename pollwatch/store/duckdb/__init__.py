@@ -178,7 +178,7 @@ class DuckDBStore:
             return con.execute(
                 f"WITH versions AS (SELECT {columns} FROM polls"
                 f" UNION ALL SELECT {columns} FROM revisions),"
-                " ranked AS (SELECT *, row_number() OVER (PARTITION BY poll_key ORDER BY"
+                " ranked AS (SELECT *, row_number() OVER (PARTITION BY pollster, poll_key ORDER BY"
                 " ingested_at < $then DESC,"
                 " CASE WHEN ingested_at < $then THEN ingested_at END DESC NULLS LAST,"
                 " ingested_at) AS pick FROM versions)"

@@ -96,14 +96,14 @@ def _merge_all(
         with _incoming(con, with_polls, ingested_at):
             # fetchall, not fetchone: DuckDB refuses the next statement while a result is open.
             known = con.execute(
-                "SELECT count(*) FROM incoming JOIN polls USING (poll_key)"
+                "SELECT count(*) FROM incoming JOIN polls USING (pollster, poll_key)"
             ).fetchall()[0][0]
             # A file's own keys are unique once checked (repeats stored once, conflicts
             # rejected); only several files together can share one.
             unique = (
                 not together
                 or con.execute(
-                    "SELECT count(DISTINCT poll_key) = count(*) FROM incoming"
+                    "SELECT count(DISTINCT (pollster, poll_key)) = count(*) FROM incoming"
                 ).fetchall()[0][0]
             )
             # A poll stored at another precision makes it a merge, file by file, as a known
@@ -249,14 +249,15 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
     """New polls inserted; known ones compared, corrected (old values to revisions) or counted.
     A poll known at another precision (a month, or its exact days) is the same poll."""
     finer, coarser = _other_precision(con)
-    for incoming_key, stored_key in finer:  # the stored poll takes the precise one's key
+    for pollster, incoming_key, stored_key in finer:  # the stored poll takes the precise key
         for table in ("polls", "revisions"):
             con.execute(
-                f"UPDATE {table} SET poll_key = ? WHERE poll_key = ?", [incoming_key, stored_key]
+                f"UPDATE {table} SET poll_key = ? WHERE pollster = ? AND poll_key = ?",
+                [incoming_key, pollster, stored_key],
             )
-    known = con.execute("SELECT count(*) FROM incoming JOIN polls USING (poll_key)").fetchall()[0][
-        0
-    ]
+    known = con.execute(
+        "SELECT count(*) FROM incoming JOIN polls USING (pollster, poll_key)"
+    ).fetchall()[0][0]
     stored = ", ".join(STORED_COLUMNS)
     if known == 0 and not coarser:  # the bulk case: nothing to compare, one pass into the table
         _insert_unordered(
@@ -270,32 +271,39 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
     # Cast to the store's column types first, so that comparing old and new values is exact.
     con.execute(f"CREATE OR REPLACE TEMP TABLE incoming_typed AS {TYPED_INCOMING}")
     if coarser:  # stored already, with its exact days: kept as it is
-        con.execute("DELETE FROM incoming_typed WHERE poll_key IN (SELECT unnest(?))", [coarser])
+        con.register("coarser", pd.DataFrame(coarser, columns=["pollster", "poll_key"]))
+        con.execute(
+            "DELETE FROM incoming_typed i USING coarser c WHERE i.poll_key = c.poll_key"
+            " AND i.pollster = c.pollster"
+        )
+        con.unregister("coarser")
     kept = _keep_known_values(con)
 
     con.execute(
         "CREATE OR REPLACE TEMP TABLE changed AS "
-        f"SELECT i.poll_key, list_filter([{changed_names}], lambda x: x IS NOT NULL) AS columns "
-        f"FROM incoming_typed i JOIN polls p USING (poll_key) WHERE {differs}"
+        f"SELECT i.pollster, i.poll_key, list_filter([{changed_names}], lambda x: x IS NOT NULL)"
+        f" AS columns FROM incoming_typed i JOIN polls p USING (pollster, poll_key) WHERE {differs}"
     )
     matched = con.execute(
-        "SELECT count(*) FROM incoming_typed i JOIN polls p USING (poll_key)"
+        "SELECT count(*) FROM incoming_typed i JOIN polls p USING (pollster, poll_key)"
     ).fetchall()[0][0]
     updated = con.execute("SELECT count(*) FROM changed").fetchall()[0][0]
     con.execute(
         f"INSERT INTO revisions ({stored}, changed_columns, revised_by_file_sha256,"
         f" revised_by_run_id, revised_at) SELECT {', '.join('p.' + c for c in STORED_COLUMNS)},"
-        " c.columns, ?, ?, ? FROM polls p JOIN changed c USING (poll_key)",
+        " c.columns, ?, ?, ? FROM polls p JOIN changed c USING (pollster, poll_key)",
         [record.sha256, record.run_id, utc_now()],
     )
     assignments = ", ".join(f"{c} = i.{c}" for c in [*VALUE_COLUMNS, *PROVENANCE_COLUMNS])
     con.execute(
         f"UPDATE polls SET {assignments} FROM incoming_typed i "
-        "WHERE polls.poll_key = i.poll_key AND polls.poll_key IN (SELECT poll_key FROM changed)"
+        "WHERE polls.poll_key = i.poll_key AND polls.pollster = i.pollster"
+        " AND (polls.pollster, polls.poll_key) IN (SELECT (pollster, poll_key) FROM changed)"
     )
     con.execute(
         f"INSERT INTO polls ({stored}) SELECT {stored} FROM incoming_typed i "
-        "WHERE NOT EXISTS (SELECT 1 FROM polls p WHERE p.poll_key = i.poll_key)"
+        "WHERE NOT EXISTS (SELECT 1 FROM polls p WHERE p.poll_key = i.poll_key"
+        " AND p.pollster = i.pollster)"
     )
     con.execute("DROP TABLE changed")
     con.execute("DROP TABLE incoming_typed")
@@ -317,32 +325,39 @@ WHOLE_MONTH = (
 SAME_SERIES = "p.pollster = i.pollster AND p.leader = i.leader AND p.metric = i.metric"
 
 
-def _other_precision(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, str]], list[str]]:
+def _other_precision(
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
     """Incoming polls that are stored polls at another precision: the same pollster, leader and
     measure, one poll's exact days inside the other's whole month, and nothing else of that
-    pollster's series in that month on either side. Returns (incoming key, stored key) where the
-    incoming poll is the finer, and the incoming keys where it is the coarser."""
+    pollster's series in that month on either side. Returns (pollster, incoming key, stored
+    key) where the incoming poll is the finer, and (pollster, incoming key) where it is the
+    coarser."""
     typed = f"({TYPED_INCOMING})"
-    new = "i.poll_key NOT IN (SELECT poll_key FROM polls)"
+    new = (
+        "NOT EXISTS (SELECT 1 FROM polls o WHERE o.poll_key = i.poll_key"
+        " AND o.pollster = i.pollster)"
+    )
     finer = con.execute(
-        f"WITH m AS (SELECT i.poll_key AS incoming, p.poll_key AS stored FROM {typed} i"
-        f" JOIN polls p ON {SAME_SERIES}"
+        f"WITH m AS (SELECT i.pollster, i.poll_key AS incoming, p.poll_key AS stored"
+        f" FROM {typed} i JOIN polls p ON {SAME_SERIES}"
         " AND p.fieldwork_start = date_trunc('month', i.fieldwork_start)"
         " AND i.fieldwork_end <= p.fieldwork_end"
         f" WHERE {WHOLE_MONTH.format(t='p')} AND NOT ({WHOLE_MONTH.format(t='i')}) AND {new})"
-        " SELECT incoming, stored FROM m"
-        " WHERE stored IN (SELECT stored FROM m GROUP BY stored HAVING count(*) = 1)"
-        " AND incoming IN (SELECT incoming FROM m GROUP BY incoming HAVING count(*) = 1)"
+        " SELECT pollster, incoming, stored FROM m WHERE (pollster, stored) IN"
+        " (SELECT (pollster, stored) FROM m GROUP BY pollster, stored HAVING count(*) = 1)"
+        " AND (pollster, incoming) IN"
+        " (SELECT (pollster, incoming) FROM m GROUP BY pollster, incoming HAVING count(*) = 1)"
     ).fetchall()
     coarser = con.execute(
-        f"WITH m AS (SELECT i.poll_key AS incoming, p.poll_key AS stored FROM {typed} i"
-        f" JOIN polls p ON {SAME_SERIES}"
+        f"WITH m AS (SELECT i.pollster, i.poll_key AS incoming, p.poll_key AS stored"
+        f" FROM {typed} i JOIN polls p ON {SAME_SERIES}"
         " AND date_trunc('month', p.fieldwork_start) = i.fieldwork_start"
         " AND p.fieldwork_end <= i.fieldwork_end"
         f" WHERE {WHOLE_MONTH.format(t='i')} AND NOT ({WHOLE_MONTH.format(t='p')}) AND {new})"
-        " SELECT incoming FROM m GROUP BY incoming HAVING count(*) = 1"
+        " SELECT pollster, incoming FROM m GROUP BY pollster, incoming HAVING count(*) = 1"
     ).fetchall()
-    return finer, [key for (key,) in coarser]
+    return finer, coarser
 
 
 def _keep_known_values(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -353,14 +368,14 @@ def _keep_known_values(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     counts = con.execute(
         "SELECT "
         + ", ".join(f"count(*) FILTER (WHERE {test})" for test in emptied.values())
-        + " FROM incoming_typed i JOIN polls p USING (poll_key)"
+        + " FROM incoming_typed i JOIN polls p USING (pollster, poll_key)"
     ).fetchall()[0]
     kept = {c: n for c, n in zip(emptied, counts, strict=True) if n}
     if kept:
         con.execute(
             "UPDATE incoming_typed i SET "
             + ", ".join(f"{c} = coalesce(i.{c}, p.{c})" for c in kept)
-            + " FROM polls p WHERE p.poll_key = i.poll_key"
+            + " FROM polls p WHERE p.poll_key = i.poll_key AND p.pollster = i.pollster"
         )
     return kept
 
@@ -391,7 +406,8 @@ def _insert_rejects(
 
 def taken_keys(con: duckdb.DuckDBPyConnection, incoming: pd.DataFrame | pa.Table) -> pd.DataFrame:
     """Incoming rows (file, line_number, poll_key and the identity columns) whose poll key the
-    store holds for another poll, with that poll's identity and the file that stored it."""
+    store holds, under the same pollster, for another poll (another country, leader or
+    measure), with that poll's identity and the file that stored it."""
     con.register("incoming_keys", incoming)
     try:
         differs = " OR ".join(f"i.{c} IS DISTINCT FROM p.{c}" for c in IDENTITY_COLUMNS)
@@ -399,7 +415,7 @@ def taken_keys(con: duckdb.DuckDBPyConnection, incoming: pd.DataFrame | pa.Table
             "SELECT i.file, i.line_number, i.poll_key, "
             + ", ".join(f"p.{c} AS stored_{c}" for c in IDENTITY_COLUMNS)
             + ", coalesce(f.path, p.file_sha256) AS stored_by FROM incoming_keys i"
-            " JOIN polls p USING (poll_key)"
+            " JOIN polls p USING (pollster, poll_key)"
             " LEFT JOIN (SELECT sha256, min(path) AS path FROM files GROUP BY sha256) f"
             f" ON f.sha256 = p.file_sha256 WHERE {differs} ORDER BY i.file, i.line_number"
         ).df()
