@@ -269,30 +269,41 @@ KIIS_ZELENSKY = {"pollster": "KIIS", "country": "UA", "leader": "Zelensky", "met
     "runs, in_duckdb",
     [("two runs", False), ("one run", False), ("two runs", True), ("one run", True)],
 )
-def test_a_poll_key_given_to_another_poll_is_rejected_naming_both_files(
+def test_poll_keys_are_each_pollster_s_own_and_one_given_to_another_poll_is_rejected(
     settings, monkeypatch, runs, in_duckdb
 ):
-    """A KIIS Zelensky row reusing the key of a stored Levada Putin poll would have replaced it
-    ("1 corrected"); a correction may change a poll's values, never what it is about. Both for
-    small files and for files mapped inside DuckDB (big ones)."""
+    """A KIIS Zelensky row reusing the key of a stored Levada Putin poll once replaced it ("1
+    corrected"): publishers number their own polls, so it is another poll, stored beside it.
+    Within one pollster's keys, a key given to a poll about something else (another leader) is
+    rejected naming the file that stored it: a correction may change a poll's values, never what
+    it is about. Both for small files and for files mapped inside DuckDB (big ones)."""
     if in_duckdb:
         monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
     levada = write_csv(
         settings.inbox / "levada.csv", [poll_row(poll_key="1", **LEVADA_PUTIN)], age_seconds=100
     )
-    if runs == "two runs":
-        run_ingest([], settings)
     kiis_rows = [poll_row(poll_key="1", **KIIS_ZELENSKY), poll_row(poll_key="2", **KIIS_ZELENSKY)]
     write_csv(settings.inbox / "kiis.csv", kiis_rows, age_seconds=50)
+    if runs == "two runs":
+        run_ingest([], settings)
+    later_rows = [
+        poll_row(poll_key="1", pollster="Levada Center", country="UA", leader="Zelensky"),
+        poll_row(poll_key="3", **LEVADA_PUTIN),
+    ]
+    write_csv(settings.inbox / "later.csv", later_rows, age_seconds=20)
     run = run_ingest([], settings)
-    kiis = next(f for f in run.files if f.path.endswith("kiis.csv"))
-    assert (kiis.status, kiis.rows_loaded, kiis.rows_updated, kiis.rows_rejected) == (
+    by_name = {f.path.rsplit("/", 1)[-1]: f for f in run.files}
+    if runs == "one run":
+        kiis = by_name["kiis.csv"]
+        assert (kiis.status, kiis.rows_loaded, kiis.rows_updated) == ("loaded", 2, 0)
+    later = by_name["later.csv"]
+    assert (later.status, later.rows_loaded, later.rows_updated, later.rows_rejected) == (
         "partial",
         1,
         0,
         1,
     )
-    [reject] = kiis.rejects
+    [reject] = later.rejects
     assert (reject["line"], reject["column"], reject["rule"]) == (
         2,
         "poll_key",
@@ -301,12 +312,36 @@ def test_a_poll_key_given_to_another_poll_is_rejected_naming_both_files(
     assert reject["value"] == (
         f"1 is the key of another poll (Levada Center, RU, Vladimir Putin, approval) from {levada}"
     )
-    stored = query(settings, "SELECT poll_key, pollster, leader FROM polls ORDER BY poll_key")
+    stored = query(
+        settings, "SELECT poll_key, pollster, leader FROM polls ORDER BY pollster, poll_key"
+    )
     assert stored.values.tolist() == [
-        ["1", "Levada Center", "Vladimir Putin"],
+        ["1", "KIIS", "Volodymyr Zelensky"],
         ["2", "KIIS", "Volodymyr Zelensky"],
+        ["1", "Levada Center", "Vladimir Putin"],
+        ["3", "Levada Center", "Vladimir Putin"],
     ]
     assert query(settings, "SELECT count(*) AS n FROM revisions")["n"][0] == 0
+
+
+@pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
+def test_one_key_in_two_pollsters_rows_is_two_polls_and_a_correction_touches_its_own(
+    settings, monkeypatch, in_duckdb
+):
+    if in_duckdb:
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    rows = [poll_row(poll_key="1", **LEVADA_PUTIN), poll_row(poll_key="1", **KIIS_ZELENSKY)]
+    write_csv(settings.inbox / "both.csv", rows, age_seconds=100)
+    [both] = run_ingest([], settings).files
+    assert (both.status, both.rows_loaded, both.rejects) == ("loaded", 2, [])
+    corrected = [poll_row(poll_key="1", **(KIIS_ZELENSKY | {"positive_pct": "64"}))]
+    write_csv(settings.inbox / "kiis-fix.csv", corrected, age_seconds=50)
+    [fix] = run_ingest([], settings).files
+    assert (fix.status, fix.rows_loaded, fix.rows_updated) == ("loaded", 0, 1)
+    stored = query(settings, "SELECT pollster, positive_pct FROM polls ORDER BY pollster")
+    assert stored.values.tolist() == [["KIIS", 64.0], ["Levada Center", 71.0]]
+    revised = query(settings, "SELECT pollster, positive_pct FROM revisions")
+    assert revised.values.tolist() == [["KIIS", 71.0]]
 
 
 def dated(start: str, end: str, key: str) -> dict[str, str]:
