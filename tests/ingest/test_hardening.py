@@ -329,6 +329,35 @@ def test_a_full_disk_rolls_the_file_back_keeps_it_in_the_inbox_and_says_so(setti
     assert run_ingest([], settings).files[0].rows_loaded == 60_000
 
 
+def test_a_file_nobody_may_read_stays_in_the_inbox_with_its_reason_and_stops_nothing(settings):
+    """Permission bits, as the OS applies them: a root process reads any file, so as root the
+    command runs without the capabilities that override them (setpriv), as a service user
+    would. The file it may not read is left where it is, said why in every run; the drop beside
+    it loads."""
+    settings.inbox.mkdir(parents=True)
+    good = write_csv(settings.inbox / "good.csv", [poll_row(poll_key="a")], age_seconds=60)
+    locked = write_csv(settings.inbox / "locked.csv", [poll_row(poll_key="b")], age_seconds=60)
+    locked.chmod(0)
+    unprivileged = (
+        ["setpriv", "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+    )
+    command = [*unprivileged, str(POLLWATCH), "ingest", "--data-dir", str(settings.data_dir)]
+    for _ in range(2):  # and again: it is still said, and still nothing stops
+        done = subprocess.run(
+            [*command, "--json"],
+            env={**os.environ, "POLLWATCH_SETTLE_SECONDS": "2"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        summary = json.loads(done.stdout)
+        ignored = {Path(i["path"]).name: i["reason"] for i in summary["ignored"]}
+        assert ignored == {"locked.csv": "cannot be read: permission denied"}
+    assert not good.exists() and locked.exists()
+    assert query(settings, "SELECT poll_key FROM polls")["poll_key"].tolist() == ["a"]
+
+
 def test_fifos_sockets_and_symlink_loops_in_the_inbox_stop_nothing(settings):
     """A FIFO hung the run while it held the database; a socket and a loop of symbolic links each
     ended it with a traceback. Now each is skipped with its reason, and the drop beside them
