@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path, PurePath
 
 from pollwatch.config import Settings
-from pollwatch.ingest.discover import filed_drops, find_new_files
+from pollwatch.ingest.discover import HIDDEN, filed_drops, find_new_files
 from pollwatch.store import open_store
 
 UNRECORDED_SHOWN = 5
@@ -17,7 +17,17 @@ UNRECORDED_SHOWN = 5
 def collect_status(settings: Settings) -> dict:
     facts: dict = {"database": str(settings.db_path), "settings": settings.shown()}
     inbox = find_new_files(settings.inbox, settings.settle_seconds)
-    facts["inbox"] = {"ready": len(inbox.ready), "waiting": len(inbox.waiting)}
+    facts["inbox"] = {
+        "ready": len(inbox.ready),
+        "waiting": len(inbox.waiting),
+        # Left where they are, with the reason, until a person mends them (a FIFO, a file
+        # without read permission): every run says so too.
+        "left_alone": [
+            {"path": str(path), "reason": reason}
+            for path, reason in inbox.ignored
+            if reason != HIDDEN
+        ],
+    }
     store = open_store(settings, read_only=True)
     if not store.exists():
         facts["note"] = "no database yet: nothing has been ingested"
@@ -82,6 +92,14 @@ def status_text(facts: dict) -> str:
         )
     inbox = facts["inbox"]
     out.append(f"inbox     {inbox['ready']} file(s) ready, {inbox['waiting']} still being written")
+    if inbox["left_alone"]:
+        shown = inbox["left_alone"][:UNRECORDED_SHOWN]
+        more = len(inbox["left_alone"]) - len(shown)
+        named = "; ".join(f"{item['path']} ({item['reason']})" for item in shown)
+        out.append(
+            f"WARNING   {len(inbox['left_alone'])} thing(s) in the inbox cannot be ingested and "
+            f"stay there: {named}{f' and {more} more' if more else ''}"
+        )
     out.append("settings  " + ", ".join(f"{k}={v}" for k, v in facts["settings"].items()))
     return "\n".join(out)
 

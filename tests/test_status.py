@@ -34,7 +34,7 @@ def test_status_before_any_ingest_says_so_and_creates_no_database(settings):
     assert not settings.db_path.exists()
     assert facts["note"] == "no database yet: nothing has been ingested"
     assert (facts["polls"], facts["series"], facts["files"], facts["last_run"]) == (0, [], {}, None)
-    assert facts["inbox"] == {"ready": 0, "waiting": 0}
+    assert facts["inbox"] == {"ready": 0, "waiting": 0, "left_alone": []}
     text = status_text(facts)
     assert text.splitlines()[:2] == [
         f"database  {settings.db_path}",
@@ -50,7 +50,7 @@ def test_the_inbox_counts_settled_files_as_ready_and_fresh_ones_as_waiting(setti
     write_csv(settings.inbox / "fresh.csv", monthly_rows(1), age_seconds=0)
     write_csv(settings.inbox / "download.csv.part", monthly_rows(1))  # neither: ignored
     facts = collect_status(settings)
-    assert facts["inbox"] == {"ready": 2, "waiting": 1}
+    assert facts["inbox"] == {"ready": 2, "waiting": 1, "left_alone": []}  # .part: not told
     assert "inbox     2 file(s) ready, 1 still being written" in status_text(facts)
 
 

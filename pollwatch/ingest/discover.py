@@ -27,6 +27,10 @@ class Discovery:
     ignored: list[tuple[Path, str]] = field(default_factory=list)
 
 
+# Why a name is passed over: a copy in progress or a hidden file, never a drop to tell about.
+HIDDEN = "hidden or temporary file name"
+
+
 def find_new_files(inbox: Path, settle_seconds: float, now: float | None = None) -> Discovery:
     """Every regular file under `inbox`, oldest first, that has stopped changing."""
     found = Discovery()
@@ -40,7 +44,7 @@ def find_new_files(inbox: Path, settle_seconds: float, now: float | None = None)
         for name in sorted(names):
             path = Path(directory) / name
             if name.startswith(".") or name.endswith(TEMPORARY_SUFFIXES):
-                found.ignored.append((path, "hidden or temporary file name"))
+                found.ignored.append((path, HIDDEN))
                 continue
             try:
                 if path.is_symlink() and not path.resolve().is_relative_to(root):

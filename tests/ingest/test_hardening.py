@@ -356,6 +356,16 @@ def test_a_file_nobody_may_read_stays_in_the_inbox_with_its_reason_and_stops_not
         assert ignored == {"locked.csv": "cannot be read: permission denied"}
     assert not good.exists() and locked.exists()
     assert query(settings, "SELECT poll_key FROM polls")["poll_key"].tolist() == ["a"]
+    status = subprocess.run(
+        [*unprivileged, str(POLLWATCH), "status", "--data-dir", str(settings.data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (
+        f"WARNING   1 thing(s) in the inbox cannot be ingested and stay there: {locked}"
+        " (cannot be read: permission denied)"
+    ) in status.stdout.splitlines()
 
 
 def test_fifos_sockets_and_symlink_loops_in_the_inbox_stop_nothing(settings):
