@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 
 from pollwatch.config import ConfigError
-from pollwatch.model.trends import ALL_POPULATIONS, Trend, fit_trend, select_series
+from pollwatch.model.trends import ALL_POPULATIONS, Trend, fit_series, select_series
 
 DEFAULT_DELAY_DAYS = 3
 
@@ -29,8 +29,9 @@ def series_trend(
     """One series' average from the stored polls (with `as_of`, those the store gives for that
     day): today's, or the one the tracker would have published that day, ending on it."""
     polls = stored if as_of is None else public_by(stored, as_of)
+    until = None if as_of is None else pd.Timestamp(as_of)
     try:
-        chosen = select_series(polls, leader, metric, population)
+        chosen = select_series(polls, leader, metric, population, measure, until)
     except ConfigError:
         if as_of is None:
             raise
@@ -38,8 +39,7 @@ def series_trend(
         raise ConfigError(
             f"no polls of {leader} / {metric} were public by {as_of:%Y-%m-%d}"
         ) from None
-    until = None if as_of is None else pd.Timestamp(as_of)
-    return fit_trend(chosen, leader, metric, population, measure, until)
+    return fit_series(chosen)
 
 
 def public_by(polls: pd.DataFrame, as_of: date) -> pd.DataFrame:

@@ -40,6 +40,13 @@ ROUNDS = 6
 MEASURES = ("positive", "negative", "net")
 # A series gets disapproval and net lines when at least this many of its polls give disapproval.
 MEASURED_POLLS = 2
+# The population a line mixing populations is made comparable to.
+REFERENCE_POPULATION = "adults"
+# How far apart a population and adults are believed to be before the polls say (sd, points):
+# registered and likely voters differ from adults by a few points, rarely by ten.
+POPULATION_PRIOR_SD = 3.0
+# The spread of one poll's gap between two of its populations, when a single poll gives it.
+ONE_GAP_SD = 3.0
 
 # Priors on the log variances: a daily drift of ~0.25 points and an extra survey error of ~2
 # points, each give or take a factor of e (2.7) in variance. They decide little where there
@@ -62,6 +69,9 @@ class Trend:
     drift_sd: float  # fitted day-to-day movement of the true share, points
     extra_sd: float  # fitted survey error beyond sampling, points
     measure: str = "positive"  # positive, negative (disapprove, distrust...) or net (the two's gap)
+    # population, effect, lower, upper, pairs: each population's offset from adults, taken off
+    # its polls in a line mixing populations (none in a line of one population)
+    population_effects: pd.DataFrame | None = None
 
     @property
     def latest(self) -> pd.Series:
@@ -76,11 +86,22 @@ class Trend:
 
 def one_version_per_poll(polls: pd.DataFrame) -> pd.DataFrame:
     """One row per poll: its first population in 538's order, its questions averaged."""
+    return _versions(polls, first=True)
+
+
+def other_versions(polls: pd.DataFrame) -> pd.DataFrame:
+    """The versions one_version_per_poll leaves out: a poll's other populations (registered
+    voters beside its adults), each with its questions averaged. They tell how populations
+    differ when the same poll asks both."""
+    return _versions(polls, first=False)
+
+
+def _versions(polls: pd.DataFrame, first: bool) -> pd.DataFrame:
     ranked = polls.assign(_rank=polls["population"].map(POPULATION_PRIORITY).fillna(99))
     if "negative_pct" not in ranked:
         ranked["negative_pct"] = np.nan
-    first = ranked.groupby(POLL_IDENTITY, dropna=False)["_rank"].transform("min")
-    kept = ranked[ranked["_rank"] == first]
+    lowest = ranked.groupby(POLL_IDENTITY, dropna=False)["_rank"].transform("min")
+    kept = ranked[(ranked["_rank"] == lowest) == first]
     return kept.groupby([*POLL_IDENTITY, "population"], dropna=False, as_index=False).agg(
         positive_pct=("positive_pct", "mean"),
         negative_pct=("negative_pct", "mean"),
@@ -88,6 +109,42 @@ def one_version_per_poll(polls: pd.DataFrame) -> pd.DataFrame:
         tracking=("tracking", "any"),
         questions=("positive_pct", "size"),
     )
+
+
+def population_effects(
+    polls: pd.DataFrame, others: pd.DataFrame | None, measure: str = "positive"
+) -> pd.DataFrame:
+    """How far each population of a line's polls reads from adults, measured as 538 does:
+    within polls that report both (the same interviews, so pollster, dates and wording cancel
+    out), the mean gap and its standard error from the gaps' own spread, shrunk toward zero by
+    a prior of POPULATION_PRIOR_SD so that a population seen in few such polls keeps little of
+    its gap. A population no poll reports beside adults keeps none: nothing measures it.
+    `polls`: the line's polls, one version each (adults first); `others`: their other versions."""
+    identity = [*POLL_IDENTITY]
+    populations = sorted(
+        set(polls["population"].dropna()) - {REFERENCE_POPULATION}, key=POPULATION_PRIORITY.get
+    )
+    gaps = pd.DataFrame(columns=["population", "gap"])
+    if others is not None and len(others) and populations:
+        adults = measured(polls[polls["population"] == REFERENCE_POPULATION], measure)
+        beside = measured(others, measure)
+        pairs = beside[[*identity, "population", "value"]].merge(
+            adults[[*identity, "value"]], on=identity, suffixes=("", "_adults")
+        )
+        gaps = pairs.assign(gap=pairs["value"] - pairs["value_adults"])
+    rows = []
+    for population in populations:
+        gap = gaps.loc[gaps["population"] == population, "gap"].to_numpy(dtype="float64")
+        precision = 0.0
+        if len(gap) >= 2:
+            precision = len(gap) / max(float(np.var(gap, ddof=1)), 0.25)
+        elif len(gap) == 1:
+            precision = 1 / ONE_GAP_SD**2
+        mean = float(gap.mean()) if len(gap) else 0.0
+        posterior = precision + 1 / POPULATION_PRIOR_SD**2
+        effect, sd = mean * precision / posterior, math.sqrt(1 / posterior)
+        rows.append((population, effect, effect - Z95 * sd, effect + Z95 * sd, len(gap)))
+    return pd.DataFrame(rows, columns=["population", "effect", "lower", "upper", "pairs"])
 
 
 def effective_sample_sizes(polls: pd.DataFrame) -> pd.Series:
@@ -163,13 +220,25 @@ def fit_trend(
     population: str = ALL_POPULATIONS,
     measure: str = "positive",
     until: pd.Timestamp | None = None,
+    others: pd.DataFrame | None = None,
 ) -> Trend:
     """Fit the model to one series' polls (canonical rows, one version per poll), for one
     measure of them (`measured`); with `until`, the days after the last poll up to that day too
-    (an as-of average ends on its day, however old its newest poll)."""
+    (an as-of average ends on its day, however old its newest poll). A line of several
+    populations takes each one's offset from adults (population_effects, from `others`, the
+    polls' other versions) off its polls, so that it reads as a line of adults would."""
     if "negative_pct" not in polls:
         polls = polls.assign(negative_pct=np.nan)
+    effects = None
+    if population == ALL_POPULATIONS and polls["population"].nunique() > 1:
+        effects = population_effects(polls, others, measure)
     polls = measured(polls, measure)
+    # What is taken off each poll's value for its population (0 for adults, and in a line of
+    # one population); the value itself stays as published.
+    offset = 0.0
+    if effects is not None:
+        offset = polls["population"].map(effects.set_index("population")["effect"]).fillna(0)
+    polls = polls.assign(population_offset=offset)
     if polls.empty:
         raise ConfigError(f"no polls of {leader} / {metric} give a {measure} share")
     low, high = (-100, 100) if measure == "net" else (0, 100)
@@ -183,7 +252,7 @@ def fit_trend(
     length = polls["fieldwork_end"] - polls["fieldwork_start"]
     day = ((polls["fieldwork_start"] + length / 2 - start).dt.days).to_numpy()
     known = ((polls["fieldwork_end"] - start).dt.days).to_numpy()
-    y = polls["value"].to_numpy(dtype="float64")
+    y = (polls["value"] - polls["population_offset"]).to_numpy(dtype="float64")
     sampling_var = polls["spread"].to_numpy() / effective_sample_sizes(polls).to_numpy() * 1e4
     codes, pollsters = pd.factorize(polls["pollster"])
     house = np.zeros(len(pollsters))
@@ -240,7 +309,7 @@ def fit_trend(
             day=middle.dt.floor("D"),
             weight=0.0,
             outlier=False,
-            adjusted=left_out["value"].to_numpy(dtype="float64")
+            adjusted=(left_out["value"] - left_out["population_offset"]).to_numpy(dtype="float64")
             - house[pd.Index(pollsters).get_indexer(left_out["pollster"])],
         )
         used = pd.concat([used, left_out]).sort_values("fieldwork_end", ignore_index=True)
@@ -254,6 +323,7 @@ def fit_trend(
         float(np.exp(log_drift / 2)),
         float(np.exp(log_extra / 2)),
         measure,
+        effects,
     )
 
 
@@ -372,9 +442,14 @@ def _house_effects(residual, obs_var, codes, count):
 
 
 def select_series(
-    polls: pd.DataFrame, leader: str, metric: str, population: str = ALL_POPULATIONS
-) -> pd.DataFrame:
-    """One series' polls, or a ConfigError that lists the series there are."""
+    polls: pd.DataFrame,
+    leader: str,
+    metric: str,
+    population: str = ALL_POPULATIONS,
+    measure: str = "positive",
+    until: pd.Timestamp | None = None,
+) -> Series:
+    """One series, or a ConfigError that lists the series there are."""
     chosen = polls[(polls["leader"] == leader) & (polls["metric"] == metric)]
     if population != ALL_POPULATIONS:
         chosen = chosen[chosen["population"] == population]
@@ -386,7 +461,15 @@ def select_series(
             + (f" / {population}" if population != ALL_POPULATIONS else "")
             + f"; stored series: {listed or 'none'}"
         )
-    return one_version_per_poll(chosen)
+    return Series(
+        leader,
+        metric,
+        population,
+        one_version_per_poll(chosen),
+        measure,
+        until,
+        other_versions(chosen) if population == ALL_POPULATIONS else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -400,6 +483,7 @@ class Series:
     polls: pd.DataFrame
     measure: str = "positive"
     until: pd.Timestamp | None = None  # the day an as-of average ends on
+    others: pd.DataFrame | None = None  # the polls' other population versions (other_versions)
 
 
 def all_series(polls: pd.DataFrame, until: pd.Timestamp | None = None) -> list[Series]:
@@ -408,11 +492,11 @@ def all_series(polls: pd.DataFrame, until: pd.Timestamp | None = None) -> list[S
     least MEASURED_POLLS polls give the negative. Measures are never averaged together."""
     found = []
     for (leader, metric), polled in polls.groupby(["leader", "metric"], sort=True):
-        every = one_version_per_poll(polled)
-        found.append(Series(leader, metric, ALL_POPULATIONS, every, until=until))
+        every, others = one_version_per_poll(polled), other_versions(polled)
+        found.append(Series(leader, metric, ALL_POPULATIONS, every, until=until, others=others))
         if every["negative_pct"].notna().sum() >= MEASURED_POLLS:
             for measure in ("negative", "net"):
-                found.append(Series(leader, metric, ALL_POPULATIONS, every, measure, until))
+                found.append(Series(leader, metric, ALL_POPULATIONS, every, measure, until, others))
         populations = polled["population"].unique()
         if len(populations) > 1:
             for population in sorted(populations, key=POPULATION_PRIORITY.get):
@@ -423,7 +507,13 @@ def all_series(polls: pd.DataFrame, until: pd.Timestamp | None = None) -> list[S
 
 def fit_series(series: Series) -> Trend:
     return fit_trend(
-        series.polls, series.leader, series.metric, series.population, series.measure, series.until
+        series.polls,
+        series.leader,
+        series.metric,
+        series.population,
+        series.measure,
+        series.until,
+        series.others,
     )
 
 

@@ -41,7 +41,8 @@ def frame_digest(frame: pd.DataFrame) -> str:
 def series_key(series: Series) -> str:
     parts = [code_version(model), series.leader, series.metric, series.population, series.measure]
     parts.append("" if series.until is None else f"{series.until:%Y-%m-%d}")
-    return _digest(*parts, frame_digest(series.polls))
+    others = series.others if series.others is not None else pd.DataFrame()
+    return _digest(*parts, frame_digest(series.polls), frame_digest(others))
 
 
 def chart_key(*parts: str) -> str:

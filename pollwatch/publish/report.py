@@ -373,6 +373,12 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings) -> dict:
             for p in polls.head(LATEST_POLLS).itertuples()
         ],
         "house_effects": trend.house_effects.to_dict("records"),
+        "population_effects": []
+        if trend.population_effects is None
+        else [
+            {**effect, "population": effect["population"].replace("_", " ")}
+            for effect in trend.population_effects.to_dict("records")
+        ],
     }
 
 
