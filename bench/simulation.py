@@ -32,9 +32,14 @@ def simulate_polls(
     every: tuple[int, int] = (5, 24),
     tracker: bool = True,
     level: float = 45,
+    populations: dict[str, float] | None = None,
+    paired: float = 0.4,
 ) -> Simulated:
     """`every`: the least and most days between one pollster's polls ((28, 32) is a monthly series,
-    as Levada's); `tracker`: add a daily tracking poll; `level`: the truth's mean share."""
+    as Levada's); `tracker`: add a daily tracking poll; `level`: the truth's mean share (of all
+    adults). `populations`: each population's true offset from adults (adults 0); each poll then
+    asks one of them at random, and a share `paired` of those not of adults reports its adults
+    too, from the same interviews (the voters a subsample), as many real polls do."""
     rng = np.random.default_rng(seed)
     t = np.arange(days)
     walk = np.cumsum(rng.normal(0, 0.15, days))
@@ -50,6 +55,8 @@ def simulate_polls(
             start = max(0, end - length + 1)
             size = int(rng.integers(500, 2000))
             rows.append(_poll(rng, truth, name, leans[index], start, end, size, extra_sd, False))
+            if populations:
+                rows += _population_versions(rng, rows.pop(), populations, paired)
     if tracker:
         rows += _tracking_releases(rng, truth, "Daily Tracker", leans[-1], extra_sd)
     polls = pd.DataFrame(rows)
@@ -80,6 +87,27 @@ def _poll(rng, truth, pollster, lean, start, end, size, extra_sd, tracking) -> d
     sampling_sd = np.sqrt(true_share * (100 - true_share) / size)
     measured = true_share + rng.normal(0, sampling_sd) + rng.normal(0, extra_sd)
     return _record(pollster, start, end, size, measured, tracking)
+
+
+def _population_versions(
+    rng, poll: dict, populations: dict[str, float], paired: float
+) -> list[dict]:
+    """The poll as asked of one population (its offset added), and, for a share `paired` of
+    those not of adults, the same poll's adults: the voters are three quarters of its sample, so
+    the two differ by the offset and the sampling error of the difference only."""
+    names = list(populations)
+    population = names[int(rng.integers(0, len(names)))]
+    offset = populations[population]
+    asked = poll | {"population": population, "positive_pct": poll["positive_pct"] + offset}
+    versions = [asked]
+    if populations[population] != 0 and rng.random() < paired:
+        p = np.clip(poll["positive_pct"], 1, 99) / 100
+        size = poll["sample_size"]
+        spread = 100 * np.sqrt(p * (1 - p) * (1 / (0.75 * size) - 1 / size))
+        adults = poll["positive_pct"] + rng.normal(0, np.hypot(spread, 0.5))
+        versions.append(poll | {"population": "adults", "positive_pct": adults})
+        asked["sample_size"] = int(0.75 * size)
+    return versions
 
 
 def _tracking_releases(rng, truth, pollster, lean, extra_sd, window=3, daily_size=500):

@@ -164,3 +164,33 @@ def test_measures_are_never_averaged_together_and_populations_get_their_own_tren
         ("approval", "likely_voters"): 58,
         ("trust", "all"): 80,
     }
+
+
+OFFSETS = {"adults": 0.0, "registered_voters": 1.5, "likely_voters": 3.5}
+
+
+def test_a_line_of_several_populations_reads_as_adults_with_offsets_measured_within_polls():
+    """Registered and likely voters read above adults; a line mixing them drifts with the mix.
+    Their offsets are measured within the polls that report adults too, and taken off."""
+    sim = simulate_polls(seed=5, populations=OFFSETS)
+    series = trends.select_series(sim.polls, "Simulated Leader", "approval")
+    fitted = trends.fit_series(series)
+    effects = fitted.population_effects.set_index("population")
+    for population in ("registered_voters", "likely_voters"):
+        low, high = effects.loc[population, ["lower", "upper"]]
+        assert low <= OFFSETS[population] <= high, (population, low, high)
+        assert high - low < 2.5  # measured, not the prior's +-5.9
+    truth = sim.truth.reindex(fitted.daily["date"]).to_numpy()
+    unadjusted = trends.fit_trend(series.polls, "Simulated Leader", "approval")
+    error = np.abs(fitted.daily["estimate"].to_numpy() - truth).mean()
+    plain = np.abs(unadjusted.daily["estimate"].to_numpy() - truth).mean()
+    assert error < 0.6 < plain
+
+
+def test_a_population_no_poll_reports_beside_adults_and_a_line_of_one_population_stay_as_polled():
+    sim = simulate_polls(seed=5, populations=OFFSETS, paired=0)
+    series = trends.select_series(sim.polls, "Simulated Leader", "approval")
+    effects = trends.fit_series(series).population_effects
+    assert effects["effect"].tolist() == [0.0, 0.0] and effects["pairs"].tolist() == [0, 0]
+    voters = trends.select_series(sim.polls, "Simulated Leader", "approval", "likely_voters")
+    assert trends.fit_series(voters).population_effects is None

@@ -74,13 +74,10 @@ def test_the_front_page_has_both_leaders_headlines_charts_and_the_quality_panel(
 
 def test_headline_numbers_are_the_trend_estimates(sample_report):
     settings, _ = sample_report
-    from pollwatch.model.trends import fit_trend, select_series
+    from pollwatch.model.trends import fit_series, select_series
 
-    putin = fit_trend(
-        select_series(open_store(settings).polls(), "Vladimir Putin", "approval"),
-        "Vladimir Putin",
-        "approval",
-    ).latest
+    polls = open_store(settings).polls()
+    putin = fit_series(select_series(polls, "Vladimir Putin", "approval")).latest
     page = (settings.report_dir / "leader-vladimir-putin.html").read_text()
     assert f"{putin['estimate']:.1f}%" in page
     assert f"95% band {putin['lower']:.1f}–{putin['upper']:.1f}" in page
