@@ -47,9 +47,10 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 
-# Two workers (the machine's two cores); tests that share Prefect deployments run on one worker.
+# Two workers (the machine's two cores); tests that serve the one Prefect server's deployments
+# take turns by a lock file (tests/conftest.py).
 test: lint chromium
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2
 
 # The browser tests of the report need Debian's chromium. Installed here when missing and this
 # is root with apt-get (as on CI); otherwise said in one line before anything runs.

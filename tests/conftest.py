@@ -103,6 +103,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture
+def serves_the_shared_deployment(pytestconfig: pytest.Config):
+    """Tests that serve ingest-and-report/pollwatch on the session's one server take turns: at
+    once, each one's serve took the other's runs (a run of one test ingested the other's empty
+    inbox). A lock file, not an xdist group: pytest 9 builds node ids itself, so xdist's
+    loadgroup, which renames them to group them, silently groups nothing."""
+    with (_shared_folder(pytestconfig) / "shared-deployment.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture
 def prefect_server(prefect_api_url: str):
     """Flows called in this process report to the shared server."""
     from prefect.settings import PREFECT_API_URL, temporary_settings

@@ -144,13 +144,14 @@ def make_due_now(client, deployment_name: str) -> object:
 
 
 # The tests that serve the deployment ingest-and-report/pollwatch on the session's one server
-# run on one worker, one after the other: at once, each one's serve took the other's runs (a
-# scheduled-run test once ran the cancel test's 500,000-row drop).
-SHARED_DEPLOYMENT = pytest.mark.xdist_group("serves-the-shared-deployment")
+# take turns (the serves_the_shared_deployment fixture): at once, each one's serve took the
+# other's runs (a scheduled-run test once ran the cancel test's 500,000-row drop, and once the
+# cancel test's empty inbox).
 
 
-@SHARED_DEPLOYMENT
-def test_scheduled_and_hand_runs_on_a_real_prefect_server(prefect_api_url, tmp_path):
+def test_scheduled_and_hand_runs_on_a_real_prefect_server(
+    prefect_api_url, serves_the_shared_deployment, tmp_path
+):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -220,8 +221,7 @@ def test_scheduled_and_hand_runs_on_a_real_prefect_server(prefect_api_url, tmp_p
         bad.write_text("pollster,country\nLevada,RU\n")
         settle(bad)
         done = pollwatch(env, "trigger", "ingest", "--wait", "--data-dir", str(data))
-        # serve's log says what the run saw of bad.csv, should this fail again (it did once, in
-        # one of six whole-suite runs, and was not reproduced alone).
+        # serve's log says what the run saw of bad.csv, should this fail again.
         assert done.returncode == 1, done.stdout + done.stderr + log.read_text()[-4000:]
         assert "finished: Completed; rows were rejected" in done.stdout
     finally:
@@ -295,9 +295,8 @@ def flow_run_state(api_url: str, flow_run_id: str) -> dict:
         return json.loads(answer.read())["state"]
 
 
-@SHARED_DEPLOYMENT
 def test_a_served_run_cancelled_in_the_ui_or_killed_ends_and_the_next_run_goes_on(
-    prefect_api_url, tmp_path
+    prefect_api_url, serves_the_shared_deployment, tmp_path
 ):
     """serve's runner stops a run cancelled in Prefect and marks it Cancelled, and marks a run
     whose process was killed Crashed; neither leaves the store half-written or the next waiting."""
