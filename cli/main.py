@@ -259,7 +259,11 @@ def trend(
     leader: Annotated[str, typer.Option(help="The leader, in any spelling the alias table knows.")],
     metric: Annotated[str, typer.Option(help="approval, trust, support, favorability, ...")],
     population: Annotated[
-        str, typer.Option(help="adults, registered_voters, ... Default: all, one per poll.")
+        str,
+        typer.Option(
+            help="adults, registered_voters, ... Default: all, one version per poll, each "
+            "population's polls read as adults (the offsets are said on stderr)."
+        ),
     ] = "all",
     measure: Annotated[
         str,
@@ -284,6 +288,16 @@ def trend(
         day = as_of.date() if as_of else None
         stored = open_store(settings, read_only=True).polls(day)
         fitted = series_trend(stored, name, metric, population, measure, day)
+    if fitted.population_effects is not None:  # said beside the CSV, not in it
+        typer.echo(
+            "populations read as adults: "
+            + "; ".join(
+                f"{e.population.replace('_', ' ')} {e.effect:+.2f} ({e.lower:+.2f} to "
+                f"{e.upper:+.2f}, {e.pairs} polls reporting both)"
+                for e in fitted.population_effects.itertuples()
+            ),
+            err=True,
+        )
     daily = fitted.daily[["date", "estimate", "lower", "upper"]]
     daily.to_csv(sys.stdout, index=False, float_format="%.2f", date_format="%Y-%m-%d")
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from flows.pipeline import ingest_and_report
 from flows.report import render_report
-from tests.helpers import monthly_rows, write_csv
+from tests.helpers import REAL, monthly_rows, write_csv
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 runner = CliRunner()
@@ -116,3 +116,21 @@ def test_report_trend_and_export_commands(settings, tmp_path):
         ],
     )
     assert bad.exit_code == 2 and "--format must be one of csv, parquet" in bad.stderr
+
+
+def test_trend_of_several_populations_says_how_each_was_read_as_adults(settings):
+    """538's Biden polls mix adults, registered and likely voters: the average reads them all
+    as adults, and says by how much beside the CSV, which stays plain."""
+    real = REAL / "fte_president_approval_polls_biden_2023-01.csv"
+    runner.invoke(app, ["ingest", str(real), "--data-dir", str(settings.data_dir)])
+    mixed = run_trend(settings, "--leader", "Joe Biden", "--metric", "approval")
+    assert mixed.exit_code == 0, mixed.output
+    assert mixed.stderr.startswith(
+        "populations read as adults: registered voters +1.45 (+1.28 to +1.62, 343 polls "
+        "reporting both); likely voters +3.92 (+3.09 to +4.75, 19 polls reporting both)"
+    )
+    assert mixed.stdout.splitlines()[0] == "date,estimate,lower,upper"
+    adults = run_trend(
+        settings, "--leader", "Joe Biden", "--metric", "approval", "--population", "adults"
+    )
+    assert adults.exit_code == 0 and adults.stderr == ""
