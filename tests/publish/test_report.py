@@ -358,3 +358,33 @@ def test_dollar_signs_in_names_are_drawn_as_text_not_math(settings):
     # As text elements of their own (mathematics is drawn glyph by glyph).
     assert re.search(r">Cost \$5 to \$10 Polls</text>", text)
     assert re.search(r">Mr \$: approval</text>", text)
+
+
+def test_a_leader_page_says_how_each_population_was_read_as_adults(settings):
+    """Polls of adults and of registered voters, six of them reporting both (voters 2 points
+    above their adults): the leader page lists the offset taken off, its interval and the polls
+    that measured it, and its latest-polls table says the values are adjusted for it."""
+    rows = []
+    for month in range(1, 10):
+        dates = {
+            "fieldwork_start": f"2022-0{month}-03",
+            "fieldwork_end": f"2022-0{month}-09",
+            "published": "",
+        }
+        adults = 60 + month % 3
+        rows.append(poll_row(population="adults", positive_pct=str(adults), **dates))
+        if month <= 6:  # the same poll, its registered voters
+            voters = poll_row(population="registered_voters", positive_pct=str(adults + 2), **dates)
+            rows.append(voters)
+        else:
+            rows.append(poll_row(pollster="FOM", population="registered_voters", **dates))
+    write_csv(settings.inbox / "both.csv", rows, age_seconds=60)
+    run_ingest([], settings)
+    build_report(settings)
+    page = (settings.report_dir / "leader-vladimir-putin.html").read_text()
+    # approval first; disapproval and net have their own
+    table = re.findall(r"<h3>Populations</h3>.*?</table>", page, re.S)[0]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", table)
+    assert cells[0] == "registered voters" and cells[3] == "6"
+    assert 1.5 <= float(cells[1]) <= 2.0  # +2 measured six times, shrunk a little toward 0
+    assert "adjusted for house effect and population" in page
