@@ -90,9 +90,11 @@ def _merge_all(
 ) -> list[LoadCounts]:
     with_polls = [r for r in records if len(r.polls)]
     counts = {id(r): LoadCounts(0, 0, 0) for r in records}
-    # Staged rows are read where they lie, a file at a time.
-    together = len(with_polls) > 1 and not any(isinstance(r.polls, Staged) for r in with_polls)
-    if len(with_polls) == 1 or together:
+    # Several small files at once, when none of their polls is stored yet (at any precision)
+    # and no two share one, go into the table in one statement. Otherwise, and always for one
+    # file (whose merge finds the same bulk case itself) or for Staged rows (read where they
+    # lie, a file at a time), file by file.
+    if len(with_polls) > 1 and not any(isinstance(r.polls, Staged) for r in with_polls):
         with _incoming(con, with_polls, ingested_at):
             # fetchall, not fetchone: DuckDB refuses the next statement while a result is open.
             known = con.execute(
@@ -100,14 +102,9 @@ def _merge_all(
             ).fetchall()[0][0]
             # A file's own keys are unique once checked (repeats stored once, conflicts
             # rejected); only several files together can share one.
-            unique = (
-                not together
-                or con.execute(
-                    "SELECT count(DISTINCT (pollster, poll_key)) = count(*) FROM incoming"
-                ).fetchall()[0][0]
-            )
-            # A poll stored at another precision makes it a merge, file by file, as a known
-            # key does.
+            unique = con.execute(
+                "SELECT count(DISTINCT (pollster, poll_key)) = count(*) FROM incoming"
+            ).fetchall()[0][0]
             if known == 0 and unique and not any(_other_precision(con)):
                 stored = ", ".join(STORED_COLUMNS)
                 _insert_unordered(
