@@ -92,7 +92,7 @@ def as_raw_tables(files: list[tuple[Decoded, str, ArrowCells]]) -> list[RawTable
             blank = pd.concat([cells[c].str.strip() == "" for c in cells.columns], axis=1)
             cells = cells[~blank.all(axis=1)]
             if cells.empty:  # nothing under the header but blank lines
-                raise UnreadableFile("header only: the file has no data rows", 1, "header_only")
+                raise header_only(1)
         table = RawTable(fast.header, cells, [], 1, decoded.encoding, delimiter)
         table.notes = reading_notes(decoded, delimiter)
         tables.append(table)
@@ -145,7 +145,7 @@ def _read_exact(text: str, delimiter: str) -> RawTable:
         else:
             ragged.append((line, len(record)))
     if not rows and not ragged:
-        raise UnreadableFile("header only: the file has no data rows", starts[0], "header_only")
+        raise header_only(starts[0])
     cells = pd.DataFrame(
         rows, columns=header, index=pd.Index(lines, name="line_number"), dtype="str"
     )
@@ -242,7 +242,7 @@ def read_arrow(decoded: Decoded, delimiter: str) -> ArrowCells | None:
     header = header_names(first_line, delimiter, 1)
     lines = data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1)
     if lines == 0:
-        raise UnreadableFile("header only: the file has no data rows", 1, "header_only")
+        raise header_only(1)
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),
@@ -316,6 +316,11 @@ def _read_records(text: str, delimiter: str) -> tuple[list[list[str]], list[int]
             records.append(record)
             starts.append(start)
     return records, starts
+
+
+def header_only(line: int) -> UnreadableFile:
+    """A header on `line` and nothing under it but blank lines, however the file was read."""
+    return UnreadableFile("header only: the file has no data rows", line, "header_only")
 
 
 def _check_header(header: list[str], line: int) -> None:

@@ -22,10 +22,11 @@ from pollwatch.read.cells import (
     MAX_FIELD_CHARS,
     SNIFF_CHARS,
     header_names,
+    header_only,
     records_well_formed,
     sniff_delimiter,
 )
-from pollwatch.read.decoding import MARKUP_CHARS, PlainUtf8, UnreadableFile, refuse_markup
+from pollwatch.read.decoding import MARKUP_CHARS, PlainUtf8, refuse_markup
 from schemas.rules import literal, quoted
 
 # Enough of the file's start for the delimiter's sniffing and the header line.
@@ -54,7 +55,7 @@ def read_in_place(
     delimiter = sniff_delimiter(head[: SNIFF_CHARS + 1])
     header = header_names(first_line, delimiter, 1)
     if plain.records == 0:
-        raise UnreadableFile("header only: the file has no data rows", 1, "header_only")
+        raise header_only(1)
     columns = ", ".join(f"{literal(name)}: 'VARCHAR'" for name in header)
     try:
         # Empty cells are '' as every reader gives them; rowid keeps the file's order. A line
@@ -81,13 +82,13 @@ def read_in_place(
         if with_quotes and not records_well_formed(_lines(path, with_quotes), delimiter):
             return None
     if plain.blank_lines:
-        con.execute(
+        [(blank,)] = con.execute(
             "DELETE FROM cells_read c WHERE "
             + " AND ".join(f"regexp_full_match({cell}, '{BLANK}')" for cell in cells)
-        )
-    [(rows,)] = con.execute("SELECT count(*) FROM cells_read").fetchall()
-    if rows == 0:
-        raise UnreadableFile("header only: the file has no data rows", 1, "header_only")
+        ).fetchall()
+        rows -= blank
+        if rows == 0:
+            raise header_only(1)
     return header, delimiter, rows
 
 
