@@ -82,26 +82,28 @@ def status_text(facts: dict) -> str:
                 f"fieldwork ended {newest['fieldwork_end']} ({newest['age_days']} days ago)"
             )
     if facts["unrecorded"]:
-        shown = facts["unrecorded"][:UNRECORDED_SHOWN]
-        more = len(facts["unrecorded"]) - len(shown)
         out.append(
             f"WARNING   {len(facts['unrecorded'])} file(s) put away that the database has no "
-            f"record of: {', '.join(shown)}{f' and {more} more' if more else ''}. Their rows "
+            f"record of: {_first_few(facts['unrecorded'], ', ')}. Their rows "
             "are not stored (a lost database write, or an older database put back): move them "
             "into the inbox and run `pollwatch ingest`"
         )
     inbox = facts["inbox"]
     out.append(f"inbox     {inbox['ready']} file(s) ready, {inbox['waiting']} still being written")
     if inbox["left_alone"]:
-        shown = inbox["left_alone"][:UNRECORDED_SHOWN]
-        more = len(inbox["left_alone"]) - len(shown)
-        named = "; ".join(f"{item['path']} ({item['reason']})" for item in shown)
+        named = [f"{item['path']} ({item['reason']})" for item in inbox["left_alone"]]
         out.append(
-            f"WARNING   {len(inbox['left_alone'])} thing(s) in the inbox cannot be ingested and "
-            f"stay there: {named}{f' and {more} more' if more else ''}"
+            f"WARNING   {len(named)} thing(s) in the inbox cannot be ingested and "
+            f"stay there: {_first_few(named, '; ')}"
         )
     out.append("settings  " + ", ".join(f"{k}={v}" for k, v in facts["settings"].items()))
     return "\n".join(out)
+
+
+def _first_few(names: list[str], separator: str) -> str:
+    """The first UNRECORDED_SHOWN names whole (a person acts on each path), then how many more."""
+    more = len(names) - UNRECORDED_SHOWN
+    return separator.join(names[:UNRECORDED_SHOWN]) + (f" and {more} more" if more > 0 else "")
 
 
 def unrecorded_files(settings: Settings, logged: list[str]) -> list[Path]:
