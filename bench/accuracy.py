@@ -2,7 +2,8 @@
 
 (a) 538's Biden approval polls (tests/fixtures/real): mean absolute difference from 538's own
     published average, 2021-02-01 to 2023-01-31, for the smoothed estimate (all polls) and the
-    real-time one (each day from the polls whose fieldwork had ended). Target: at most 0.5.
+    real-time line the report draws (as_of.realtime_line: each Monday, refitted on the polls
+    public then). Target: at most 0.45 each (issue 12).
 (b) Simulated polls from a known curve (pollwatch.simulation): the model's mean absolute error
     against the truth beside a plain 14-day moving average's (target: at most half), and how
     often the 95% band holds the truth (target: 93-97% of days), on a dense simulation (a dozen
@@ -22,7 +23,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -30,7 +30,8 @@ from bench.simulation import moving_average, simulate_polls
 from pollwatch.config import load_settings
 from pollwatch.ingest.run import run_ingest
 from pollwatch.model import trends
-from pollwatch.model.as_of import series_trend
+from pollwatch.model.as_of import realtime_line
+from pollwatch.store import open_store
 
 REAL = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "real"
 SEEDS = range(1, 11)
@@ -40,8 +41,9 @@ def against_538() -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(data_dir=tmp, settle_seconds=0)
         run_ingest([REAL / "fte_president_approval_polls_biden_2023-01.csv"], settings)
-        with duckdb.connect(str(settings.db_path), read_only=True) as con:
-            polls = con.execute("SELECT * FROM polls WHERE leader = 'Joe Biden'").df()
+        store = open_store(settings, read_only=True)
+        polls, versions = store.polls(), store.versions()
+    polls = polls[polls["leader"] == "Joe Biden"]
     started = time.perf_counter()
     trend = trends.fit_series(trends.select_series(polls, "Joe Biden", "approval"))
     seconds = time.perf_counter() - started
@@ -52,12 +54,23 @@ def against_538() -> tuple[float, float]:
     both = trend.daily.merge(published, on="date")
     both = both[(both["date"] >= "2021-02-01") & (both["date"] <= "2023-01-31")]
     smoothed = (both["estimate"] - both["pct_estimate"]).abs().mean()
-    realtime = (both["realtime"] - both["pct_estimate"]).abs().mean()
     print(f"(a) 538 Biden approval, {len(polls)} poll rows, {len(both)} days, fit {seconds:.2f} s")
     print(
-        f"    mean |ours - 538|  smoothed {smoothed:.3f}  real-time {realtime:.3f}  "
-        f"(target <= 0.5)  mean signed, real-time "
-        f"{(both['realtime'] - both['pct_estimate']).mean():+.3f}"
+        f"    smoothed (every poll): mean |ours - 538| {smoothed:.3f}, signed "
+        f"{(both['estimate'] - both['pct_estimate']).mean():+.3f} (target <= 0.45)"
+    )
+    started = time.perf_counter()
+    line = realtime_line(versions, "Joe Biden", "approval")
+    seconds = time.perf_counter() - started
+    stood = line.merge(published, on="date")
+    stood = stood[(stood["date"] >= "2021-02-01") & (stood["date"] <= "2023-01-31")]
+    gap = stood["estimate"] - stood["pct_estimate"]
+    realtime = float(gap.abs().mean())
+    print(
+        f"    real time (the report's line: refitted each Monday on the polls public then, 538's"
+        f" file giving no publication dates, so each public 3 days after its fieldwork;"
+        f" {len(line)} refits, {seconds:.1f} s): mean |ours - 538| {realtime:.3f}, signed "
+        f"{gap.mean():+.3f} (target <= 0.45)"
     )
     series = trends.select_series(polls, "Joe Biden", "approval")
     unadjusted = trends.fit_trend(series.polls, "Joe Biden", "approval").daily.merge(
@@ -72,30 +85,7 @@ def against_538() -> tuple[float, float]:
         f"    populations taken to adults ({effects}); the same polls unadjusted: smoothed "
         f"{gap.abs().mean():.3f}, signed {gap.mean():+.3f}; adults' polls alone: see RESULTS.md"
     )
-    as_it_stood(polls, published)
     return smoothed, realtime
-
-
-def as_it_stood(polls: pd.DataFrame, published: pd.DataFrame) -> float:
-    """What the tracker would have published each Monday, refitted on the polls public by then
-    (series_trend as of that day; 538's file gives no publication dates, so each poll is taken
-    as public 3 days after its fieldwork), against 538's average of the same day. This is the
-    honest real-time figure issue 12 asks for; the `realtime` column above still uses every
-    poll's house effects and hyperparameters."""
-    mondays = pd.date_range("2021-02-01", "2023-01-31", freq="W-MON")
-    started = time.perf_counter()
-    stood = [
-        (day, series_trend(polls, "Joe Biden", "approval", as_of=day.date()).latest["estimate"])
-        for day in mondays
-    ]
-    seconds = time.perf_counter() - started
-    ours = pd.DataFrame(stood, columns=["date", "as_of"]).merge(published, on="date")
-    gap = ours["as_of"] - ours["pct_estimate"]
-    print(
-        f"    as it stood each Monday ({len(ours)} refits, {seconds:.1f} s): mean |ours - 538| "
-        f"{gap.abs().mean():.3f}, mean signed {gap.mean():+.3f} (issue 12's target <= 0.45)"
-    )
-    return float(gap.abs().mean())
 
 
 # Dense: a dozen pollsters every 5-24 days and a daily tracker. Sparse: two pollsters a month,
@@ -174,7 +164,7 @@ if __name__ == "__main__":
     offsets_held = population_offsets()
     met = (
         offsets_held >= 0.9
-        and min(smoothed, realtime) <= 0.5
+        and max(smoothed, realtime) <= 0.45
         and ratio <= 0.5
         and all(0.93 <= c <= 0.97 for c in (coverage, sparse_coverage))
     )

@@ -277,7 +277,7 @@ def trend(
 ) -> None:
     """The daily poll average of one leader and measure as CSV on stdout:
     date,estimate,lower,upper (the 95% band)."""
-    from pollwatch.model.as_of import series_trend
+    from pollwatch.model.as_of import series_trend, stood_on
     from pollwatch.store import open_store
 
     with _plain_errors():
@@ -286,7 +286,8 @@ def trend(
 
         name = load_aliases()["leader"].get(" ".join(leader.lower().split()), leader)
         day = as_of.date() if as_of else None
-        stored = open_store(settings, read_only=True).polls(day)
+        store = open_store(settings, read_only=True)
+        stored = store.polls() if day is None else stood_on(store.versions(), day)
         fitted = series_trend(stored, name, metric, population, measure, day)
     if fitted.population_effects is not None:  # said beside the CSV, not in it
         typer.echo(

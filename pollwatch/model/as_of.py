@@ -3,19 +3,36 @@
 A poll is public from its publication date; where a file does not give one, from the end of its
 fieldwork plus its pollster's typical delay (the median gap between the two among that pollster's
 polls published by then; else every pollster's; else DEFAULT_DELAY_DAYS). Values are those stored
-then: the store rolls later corrections back (Store.polls(as_of)).
+then (stood_on: later corrections rolled back through the store's versions).
+
+The real-time line is what the tracker would have published day after day: series_trend as of
+each day of a grid, each fit on the polls of its day alone. A refit costs a fit, so the grid is
+weekly (Mondays, and the line's last day), every few weeks for a series so long that weekly
+would mean more than MOST_REFITS refits; a day on which the polls are those of the day before
+it reuses its figure, since the same polls give the same latest estimate.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
+from collections.abc import Mapping
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from pollwatch.config import ConfigError
 from pollwatch.model.trends import ALL_POPULATIONS, Trend, fit_series, select_series
+from schemas.columns import POLL_NAME
 
 DEFAULT_DELAY_DAYS = 3
+# A real-time line refits at most this many days: two years of Mondays and a few weeks. Longer
+# series are refitted every few weeks, so a 25-year series costs ~100 fits, not 1,300.
+MOST_REFITS = 110
+# Mondays are counted from this one, so that a thinned grid keeps the same days report after
+# report (and the figures of those days can be reused).
+FIRST_MONDAY = pd.Timestamp("1970-01-05")
 
 
 def series_trend(
@@ -45,12 +62,122 @@ def series_trend(
 def public_by(polls: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """The polls whose fieldwork had ended and which had been published by the end of `as_of`."""
     day = pd.Timestamp(as_of)
+    return polls[(public_from(polls, as_of) <= day) & (polls["fieldwork_end"] <= day)]
+
+
+def public_from(polls: pd.DataFrame, as_of: date | None = None) -> pd.Series:
+    """The day each poll was (or is expected to be) public: its publication date, else the end
+    of its fieldwork plus its pollster's usual delay among its polls published by the end of
+    `as_of` (default: all of them)."""
     published = pd.to_datetime(polls["published"])
     ended = pd.to_datetime(polls["fieldwork_end"])
-    known = published.notna() & (published <= day)
+    known = published.notna()
+    if as_of is not None:
+        known &= published <= pd.Timestamp(as_of)
     gap = (published - ended).dt.days.where(known)
     overall = gap.median()
     delay = polls["pollster"].map(gap.groupby(polls["pollster"]).median())
     delay = delay.fillna(DEFAULT_DELAY_DAYS if pd.isna(overall) else overall)
-    public = published.fillna(ended + pd.to_timedelta(delay, unit="D"))
-    return polls[(public <= day) & (ended <= day)]
+    return published.fillna(ended + pd.to_timedelta(delay, unit="D"))
+
+
+def stood_on(versions: pd.DataFrame, day: date) -> pd.DataFrame:
+    """Each poll in the version that stood at the end of `day`, from every version of it
+    (Store.versions()): the latest stored by then; a poll first stored later (a backfill) as it
+    was first stored, before any correction."""
+    stored = versions["ingested_at"].astype("datetime64[ns]")
+    by_then = stored < pd.Timestamp(day) + pd.Timedelta(days=1)
+    ticks = stored.to_numpy().astype("int64")
+    ranked = versions.assign(_by_then=by_then, _order=np.where(by_then, ticks, -ticks)).sort_values(
+        ["_by_then", "_order"], ascending=False, kind="stable"
+    )
+    picked = ranked.drop_duplicates(list(POLL_NAME), keep="first").drop(
+        columns=["_by_then", "_order"]
+    )
+    return picked.sort_index().reset_index(drop=True)
+
+
+def realtime_grid(first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
+    """The days a real-time line is refitted on: Mondays from `first` (every few, so there are
+    at most MOST_REFITS), and `last`."""
+    mondays = pd.date_range(first.normalize(), last, freq="W-MON")
+    step = max(1, math.ceil(len(mondays) / MOST_REFITS))
+    weeks = (mondays - FIRST_MONDAY).days // 7
+    chosen = mondays[weeks % step == 0]
+    return chosen if last in chosen else chosen.append(pd.DatetimeIndex([last.normalize()]))
+
+
+def realtime_line(
+    versions: pd.DataFrame,
+    leader: str,
+    metric: str,
+    measure: str = "positive",
+    last: pd.Timestamp | None = None,
+    known: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """date, estimate, key: what the tracker would have published on each day of realtime_grid
+    up to `last` (default: the day its newest poll was public), each refitted on the polls public
+    then, in the versions stored then. `versions`: every version of the leader's polls
+    (Store.versions()). `key` names everything a day's figure was computed from (day_keys);
+    `known` gives the figures of keys computed before (a report remembers its last report's),
+    which are not computed again."""
+    known = known or {}
+    mine = versions[(versions["leader"] == leader) & (versions["metric"] == metric)]
+    # A poll never corrected has one version, which stands on every day.
+    corrected = mine.duplicated(list(POLL_NAME)).any()
+    single = mine.reset_index(drop=True)
+    rows, before, figure = [], None, None
+    for day, key in realtime_days(mine, measure, last):
+        if key in known:
+            rows.append((day, known[key], key))
+            continue
+        polls = public_by(stood_on(mine, day.date()) if corrected else single, day.date())
+        if polls.empty:
+            continue
+        if before is None or not polls.equals(before):
+            series = select_series(polls, leader, metric, ALL_POPULATIONS, measure, day)
+            try:
+                figure = float(fit_series(series).latest["estimate"])
+            except ConfigError:  # no poll public by then gives this measure
+                continue
+            before = polls
+        rows.append((day, figure, key))
+    return pd.DataFrame(rows, columns=["date", "estimate", "key"]).astype({"estimate": "float64"})
+
+
+def realtime_days(
+    versions: pd.DataFrame, measure: str, last: pd.Timestamp | None = None
+) -> list[tuple[pd.Timestamp, str]]:
+    """The days of one series' real-time line (realtime_grid up to `last`, default the day its
+    newest poll was public), each with its key (day_keys). `versions`: that series' alone."""
+    if versions.empty:
+        return []
+    ends = pd.to_datetime(versions["fieldwork_end"])
+    if last is None:  # not past today: a publication date ahead is not yet what was published
+        today = pd.Timestamp(date.today())
+        last = max(min(public_from(versions).max(), today), ends.max())
+    grid = realtime_grid(ends.min(), pd.Timestamp(last))
+    return list(zip(grid, day_keys(versions, measure, grid), strict=True))
+
+
+def day_keys(versions: pd.DataFrame, measure: str, days: pd.DatetimeIndex) -> list[str]:
+    """For each day, a name of everything its as-of figure is computed from: the series and
+    measure, the day, and every version of a poll that had ended or been published by then (a
+    set hash of their rows, so a day's key is one addition, not a hash of thousands of rows).
+    A poll counts from the first day any of its versions had ended or been published, with all
+    its versions: a correction of its dates decides which of them stood."""
+    ended = pd.to_datetime(versions["fieldwork_end"])
+    published = pd.to_datetime(versions["published"]).fillna(ended)
+    reached = ended.where(ended <= published, published)
+    reached = reached.groupby([versions[c] for c in POLL_NAME]).transform("min")
+    order = np.argsort(reached.to_numpy(), kind="stable")
+    rows = pd.util.hash_pandas_object(versions, index=False).to_numpy()[order]
+    total = np.cumsum(rows, dtype="uint64")  # wraps at 2**64, as a set hash may
+    counts = np.searchsorted(reached.to_numpy()[order], days.to_numpy(), side="right")
+    series = "|".join(map(str, versions[["leader", "metric"]].drop_duplicates().to_numpy().ravel()))
+    return [
+        hashlib.sha256(
+            f"{series}|{measure}|{day:%Y-%m-%d}|{count}|{total[count - 1] if count else 0}".encode()
+        ).hexdigest()[:32]
+        for day, count in zip(days, counts, strict=True)
+    ]

@@ -60,8 +60,7 @@ class Trend:
     leader: str
     metric: str
     population: str
-    # date; estimate, lower, upper: the smoothed average with its 95% band, from all polls;
-    # realtime: what the average said that day from the polls whose fieldwork had ended
+    # date; estimate, lower, upper: the smoothed average with its 95% band, from all polls
     daily: pd.DataFrame
     house_effects: pd.DataFrame  # pollster, effect, lower, upper, polls
     # the polls used, with their day, value (of the measure), weight and whether outliers
@@ -72,6 +71,9 @@ class Trend:
     # population, effect, lower, upper, pairs: each population's offset from adults, taken off
     # its polls in a line mixing populations (none in a line of one population)
     population_effects: pd.DataFrame | None = None
+    # date, estimate: what the tracker would have published on those days, each refitted on
+    # the polls public then (as_of.realtime_line); a report adds it to its lines
+    realtime: pd.DataFrame | None = None
 
     @property
     def latest(self) -> pd.Series:
@@ -97,17 +99,36 @@ def other_versions(polls: pd.DataFrame) -> pd.DataFrame:
 
 
 def _versions(polls: pd.DataFrame, first: bool) -> pd.DataFrame:
-    ranked = polls.assign(_rank=polls["population"].map(POPULATION_PRIORITY).fillna(99))
-    if "negative_pct" not in ranked:
-        ranked["negative_pct"] = np.nan
-    lowest = ranked.groupby(POLL_IDENTITY, dropna=False)["_rank"].transform("min")
-    kept = ranked[(ranked["_rank"] == lowest) == first]
-    return kept.groupby([*POLL_IDENTITY, "population"], dropna=False, as_index=False).agg(
-        positive_pct=("positive_pct", "mean"),
-        negative_pct=("negative_pct", "mean"),
-        sample_size=("sample_size", "max"),
-        tracking=("tracking", "any"),
-        questions=("positive_pct", "size"),
+    """The aggregation is spelled out in numpy: a report's real-time lines select each series
+    again for every day they refit, and pandas' named aggregations took three times longer."""
+    rank = polls["population"].map(POPULATION_PRIORITY).fillna(99).to_numpy()
+    poll = polls.groupby(POLL_IDENTITY, dropna=False, sort=False).ngroup().to_numpy()
+    lowest = np.full(poll.max() + 1 if len(poll) else 0, np.inf)
+    np.minimum.at(lowest, poll, rank)
+    kept = polls[(rank == lowest[poll]) == first]
+    version = kept.groupby([*POLL_IDENTITY, "population"], dropna=False).ngroup().to_numpy()
+    count = version.max() + 1 if len(version) else 0
+    row = np.full(count, len(kept))
+    np.minimum.at(row, version, np.arange(len(kept)))
+    found = kept.iloc[row][[*POLL_IDENTITY, "population"]].reset_index(drop=True)
+
+    def mean(column: str) -> np.ndarray:
+        if column not in kept:
+            return np.full(count, np.nan)
+        values = kept[column].to_numpy(dtype="float64")
+        given = ~np.isnan(values)
+        total = np.bincount(version, np.where(given, values, 0), count)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return total / np.bincount(version, given, count)
+
+    largest = np.full(count, -np.inf)
+    np.fmax.at(largest, version, kept["sample_size"].to_numpy(dtype="float64"))
+    return found.assign(
+        positive_pct=mean("positive_pct"),
+        negative_pct=mean("negative_pct"),
+        sample_size=np.where(np.isneginf(largest), np.nan, largest),
+        tracking=np.bincount(version, kept["tracking"].to_numpy(dtype="float64"), count) > 0,
+        questions=np.bincount(version, minlength=count),
     )
 
 
@@ -251,19 +272,23 @@ def fit_trend(
     days = int((last - start).days) + 1
     length = polls["fieldwork_end"] - polls["fieldwork_start"]
     day = ((polls["fieldwork_start"] + length / 2 - start).dt.days).to_numpy()
-    known = ((polls["fieldwork_end"] - start).dt.days).to_numpy()
     y = (polls["value"] - polls["population_offset"]).to_numpy(dtype="float64")
     sampling_var = polls["spread"].to_numpy() / effective_sample_sizes(polls).to_numpy() * 1e4
     codes, pollsters = pd.factorize(polls["pollster"])
     house = np.zeros(len(pollsters))
     scale = np.ones(len(y))  # each poll's variance multiplier (the Student-t reweighting)
     surprise = np.zeros(len(y))
+    before = (None, None)
     log_drift, log_extra = PRIOR_LOG_DRIFT, PRIOR_LOG_EXTRA
     for _ in range(ROUNDS):
         adjusted = y - house[codes]
-        log_drift, log_extra = _fit_hyperparameters(
+        found = _fit_hyperparameters(
             adjusted, sampling_var, scale, day, days, (log_drift, log_extra)
         )
+        state = (adjusted, scale)
+        if found == (log_drift, log_extra) and all(map(np.array_equal, state, before)):
+            break  # a fixed point: every round after would repeat this one to the last bit
+        (log_drift, log_extra), before = found, state
         obs_var = (sampling_var + np.exp(log_extra)) * scale
         level, level_var = _smooth(adjusted, obs_var, day, days, np.exp(log_drift))
         house, house_se = _house_effects(y - level[day], obs_var, codes, len(pollsters))
@@ -274,7 +299,6 @@ def fit_trend(
         # multiplier of a poll given how far off it is.
         scale = (T_DOF + surprise) / (T_DOF + 1)
     adjusted = y - house[codes]
-    realtime = _filter(adjusted, obs_var, known, days, np.exp(log_drift))[0]
     dates = pd.date_range(start, periods=days, freq="D")
     lower, upper = share_band(level, level_var, low, high)
     daily = pd.DataFrame(
@@ -283,7 +307,6 @@ def fit_trend(
             "estimate": np.clip(level, lower, upper),  # a level past 100 is drawn at the edge
             "lower": lower,
             "upper": upper,
-            "realtime": np.clip(realtime, low, high),
         }
     )
     house_effects = pd.DataFrame(
@@ -375,34 +398,47 @@ def _by_day(y, obs_var, day, days):
 
 
 def _filter(y, obs_var, day, days, drift):
-    """The Kalman filter of the random walk, day by day. It runs over Python floats rather than
-    numpy scalars: the likelihood is evaluated a few hundred times a fit, and indexing numpy
-    arrays one day at a time made it three times slower (same numbers, to the last bit)."""
+    """The Kalman filter of the random walk. It steps from one day with polls to the next (a
+    day without one only adds drift, so a monthly series over 25 years is 300 steps, not 9,000)
+    and over Python floats rather than numpy scalars: the likelihood is evaluated a few hundred
+    times a fit, and indexing numpy arrays one day at a time made it three times slower. The
+    days between are filled in afterwards, each with the last update's level and the drift
+    since."""
     precision, weighted = _by_day(y, obs_var, day, days)
-    by_day, sums = precision.tolist(), weighted.tolist()
-    level, level_var = [0.0] * days, [0.0] * days
-    first = int(day.min())
-    a, p = sums[first] / by_day[first], 1e4  # diffuse start at the first poll
+    polled = np.flatnonzero(precision > 0)
+    by_day, sums = precision[polled].tolist(), weighted[polled].tolist()
+    first = int(polled[0])
+    start = sums[0] / by_day[0]
+    a, p = start, 1e4 + drift * first  # diffuse start at the first poll
+    levels, variances = [0.0] * len(polled), [0.0] * len(polled)
     loglik = 0.0
     log, two_pi = math.log, 2 * math.pi
-    for t in range(days):
-        if t > 0:
-            p += drift
-        seen = by_day[t]
-        if seen > 0:
-            mean, var = sums[t] / seen, 1 / seen
-            f = p + var
-            if t != first:
-                loglik -= 0.5 * (log(two_pi * f) + (mean - a) ** 2 / f)
-            gain = p / f
-            a += gain * (mean - a)
-            p *= 1 - gain
-        level[t], level_var[t] = a, p
+    previous = first
+    for k, t in enumerate(polled.tolist()):
+        p += drift * (t - previous)
+        previous = t
+        seen = by_day[k]
+        mean, var = sums[k] / seen, 1 / seen
+        f = p + var
+        if k:
+            loglik -= 0.5 * (log(two_pi * f) + (mean - a) ** 2 / f)
+        gain = p / f
+        a += gain * (mean - a)
+        p *= 1 - gain
+        levels[k], variances[k] = a, p
+    every = np.arange(days)
+    last = np.searchsorted(polled, every, side="right") - 1
+    before = last < 0
+    last = np.maximum(last, 0)
+    level = np.where(before, start, np.asarray(levels)[last])
+    level_var = np.where(
+        before, 1e4 + drift * every, np.asarray(variances)[last] + drift * (every - polled[last])
+    )
     # Within-day spread of same-day polls around their combined mean.
     combined = weighted[day] / precision[day]
     within = -0.5 * (np.log(2 * np.pi * obs_var) + (y - combined) ** 2 / obs_var).sum()
-    within += 0.5 * np.log(2 * np.pi / precision[precision > 0]).sum()
-    return np.array(level), np.array(level_var), loglik + within
+    within += 0.5 * np.log(2 * np.pi / precision[polled]).sum()
+    return level, level_var, loglik + within
 
 
 def _log_likelihood(y, obs_var, day, days, drift) -> float:

@@ -18,12 +18,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from pollwatch.model import as_of
 from pollwatch.model import trends as model
 from pollwatch.model.trends import Series, Trend
 from pollwatch.publish import charts as drawing
 
 FOLDER = "data/cache"
 MANIFEST = "charts.json"
+REALTIME = "realtime.json"
 
 
 @cache
@@ -45,6 +47,10 @@ def series_key(series: Series) -> str:
     return _digest(*parts, frame_digest(series.polls), frame_digest(others))
 
 
+def _realtime_code() -> str:
+    return _digest(code_version(model), code_version(as_of))
+
+
 def chart_key(*parts: str) -> str:
     return _digest(code_version(drawing), *parts)
 
@@ -61,6 +67,7 @@ class Cache:
         self.new.mkdir(parents=True, exist_ok=True)
         self.charts_before = self._manifest(self.old / MANIFEST)
         self.charts_now: dict[str, str] = {}
+        self.realtime_now: dict[str, float] = {}
 
     def trend(self, key: str) -> Trend | None:
         path = self.old / f"{key}.pickle"
@@ -91,8 +98,22 @@ class Cache:
     def keep_chart(self, stem: str, key: str) -> None:
         self.charts_now[stem] = key
 
+    def realtime(self) -> dict[str, float]:
+        """The real-time figures the last report computed, by day key (as_of.day_keys), if
+        computed by the same model."""
+        found = self._manifest(self.old / REALTIME)
+        figures = found.get("figures")
+        if found.get("model") != _realtime_code() or not isinstance(figures, dict):
+            return {}
+        return {k: v for k, v in figures.items() if isinstance(v, float)}
+
+    def keep_realtime(self, line: pd.DataFrame) -> None:
+        self.realtime_now.update(zip(line["key"], line["estimate"].astype(float), strict=True))
+
     def save(self) -> None:
         (self.new / MANIFEST).write_text(json.dumps(self.charts_now, indent=1), encoding="utf-8")
+        kept = {"model": _realtime_code(), "figures": self.realtime_now}
+        (self.new / REALTIME).write_text(json.dumps(kept), encoding="utf-8")
 
     @staticmethod
     def _manifest(path: Path) -> dict[str, str]:

@@ -34,6 +34,7 @@ FAR_DAYS = 45
 EVENT_LABEL_GAP = 0.022  # of the axis width: closer event labels would overlap
 
 INK = "#1b1b1b"
+REALTIME = "#b2182b"  # a dark red no pollster's dots take (they are Okabe-Ito's)
 MEASURES = {
     "approval": "approve",
     "trust": "trust",
@@ -182,7 +183,11 @@ def trend_figure(trend: Trend, events: pd.DataFrame, countries: set[str], credit
     daily = trend.daily
     far = _draw_margins(ax, trend) if len(polls) < SPARSE_POLLS else np.zeros(len(daily), bool)
     _draw_average(ax, daily, far)
-    _frame_dates(ax, daily["date"].iloc[0], daily["date"].iloc[-1])
+    _draw_realtime(ax, trend.realtime)
+    end = daily["date"].iloc[-1]
+    if trend.realtime is not None and len(trend.realtime) > 1:  # it ends as the newest was public
+        end = max(end, trend.realtime["date"].iloc[-1])
+    _frame_dates(ax, daily["date"].iloc[0], end)
     latest = _label_latest(ax, trend)
     _mark_events(ax, events_for(events, countries, daily["date"].iloc[0], daily["date"].iloc[-1]))
     population = "" if trend.population == "all" else f", {trend.population.replace('_', ' ')}"
@@ -302,6 +307,26 @@ def _draw_average(ax, daily: pd.DataFrame, far: np.ndarray) -> None:
             label=f"average, no poll within {FAR_DAYS} days",
             zorder=4,
         )
+
+
+def _draw_realtime(ax, line: pd.DataFrame | None) -> None:
+    """What the tracker would have published as it went (each figure refitted on the polls
+    public that day), in steps: a figure stands until the next refit. Where it parts from the
+    average, later polls changed the picture of that time."""
+    if line is None or len(line) < 2:
+        return
+    gaps = np.diff(line["date"].to_numpy(dtype="datetime64[D]")).astype("int64")
+    weeks = round(float(np.median(gaps)) / 7)
+    every = "each week" if weeks <= 1 else f"every {weeks} weeks"
+    ax.plot(
+        line["date"],
+        line["estimate"],
+        drawstyle="steps-post",
+        color=REALTIME,
+        linewidth=1.1,
+        label=f"as it stood then (refitted {every})",
+        zorder=4,
+    )
 
 
 def _label_latest(ax, trend: Trend):

@@ -22,7 +22,7 @@ import pandas as pd
 from slugify import slugify
 
 from pollwatch.config import ConfigError, Settings
-from pollwatch.model.as_of import public_by
+from pollwatch.model.as_of import public_by, stood_on
 from pollwatch.model.trends import (
     ALL_POPULATIONS,
     MEASURES,
@@ -36,6 +36,7 @@ from pollwatch.publish import charts
 from pollwatch.publish.cache import Cache, chart_key, frame_digest, series_key
 from pollwatch.publish.export import write_polls
 from pollwatch.publish.parallel import run_all
+from pollwatch.publish.realtime import with_realtime
 from pollwatch.store import Store, open_store, utc_now
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -92,7 +93,7 @@ def build_report(
         if as_of is not None:
             out_dir = out_dir.with_name(f"{out_dir.name}-as-of-{as_of:%Y-%m-%d}")
     _check_writable(out_dir)
-    polls, facts = _read_store(open_store(settings, read_only=True), as_of)
+    polls, versions, facts = _read_store(open_store(settings, read_only=True), as_of)
     until = None if as_of is None else pd.Timestamp(as_of)
     events = charts.load_events(settings.events_path)
     before = _read_snapshot(out_dir / SNAPSHOT)
@@ -102,6 +103,9 @@ def build_report(
     try:
         cache = Cache(out_dir, staging)
         fitted = _fitted(all_series(polls, until), cache)
+        keys = [key for _, key in fitted]
+        lines = with_realtime([trend for trend, _ in fitted], versions, cache, until)
+        fitted = list(zip(lines, keys, strict=True))
         trends = [trend for trend, _ in fitted]
         written = _write(staging, out_dir, settings, polls, facts, events, fitted, cache, as_of)
         cache.save()
@@ -157,14 +161,17 @@ def _credit(polls: pd.DataFrame) -> str:
     )
 
 
-def _read_store(store: Store, as_of: date | None = None) -> tuple[pd.DataFrame, dict]:
-    """The polls and the data-quality facts, read together on one connection; with `as_of`, the
-    polls public by then as they were stored then."""
+def _read_store(store: Store, as_of: date | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The polls, every version of them (for the real-time lines) and the data-quality facts,
+    read together on one connection; with `as_of`, the polls public by then as they were
+    stored then."""
     if not store.exists():
-        return store.polls(), store.overview()
+        return store.polls(), store.versions(), store.overview()
     with store.session():
-        polls, facts = store.polls(as_of), store.overview()
-    return (polls if as_of is None else public_by(polls, as_of)), facts
+        polls, versions, facts = store.polls(), store.versions(), store.overview()
+    if as_of is not None:
+        polls = public_by(stood_on(versions, as_of), as_of)
+    return polls, versions, facts
 
 
 def _snapshot(trends: list[Trend]) -> dict[str, dict]:
@@ -232,7 +239,8 @@ def _write(
             if view["single"] is None and trend.population == ALL_POPULATIONS:
                 stem, credit = view["key"], _credit(trend.polls)
                 job = charts.ChartJob(stem, [trend], events, countries, staging / "charts", credit)
-                key = chart_key(stem, keys[id(trend)], credit, *_drawn_with(events, countries))
+                drawn = (*_drawn_with(events, countries), _realtime_digest(trend))
+                key = chart_key(stem, keys[id(trend)], credit, *drawn)
                 jobs.append((job, key))
                 view |= {"png": f"charts/{stem}.png", "svg": f"charts/{stem}.svg"}
             series.append(view)
@@ -301,18 +309,42 @@ def _write(
     }
 
 
+def _realtime_digest(trend: Trend) -> str:
+    return "" if trend.realtime is None else frame_digest(trend.realtime)
+
+
 def _averages(trends: list[Trend]) -> pd.DataFrame:
     """Every series' daily average with its band, one row per day, measure and population: the
-    figures the charts draw, for a spreadsheet."""
-    columns = ["leader", "metric", "measure", "population", "date", "estimate", "lower", "upper"]
+    figures the charts draw, for a spreadsheet. `realtime` is what the tracker would have
+    published that day, on the days it was refitted (empty on the others)."""
+    columns = [
+        "leader",
+        "metric",
+        "measure",
+        "population",
+        "date",
+        "estimate",
+        "lower",
+        "upper",
+        "realtime",
+    ]
     frames = [
-        t.daily.assign(leader=t.leader, metric=t.metric, measure=t.measure, population=t.population)
+        _with_realtime_column(t).assign(
+            leader=t.leader, metric=t.metric, measure=t.measure, population=t.population
+        )
         for t in trends
         if len(t.polls) > 1
     ]
     return (
         pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
     )
+
+
+def _with_realtime_column(trend: Trend) -> pd.DataFrame:
+    if trend.realtime is None:
+        return trend.daily.assign(realtime=float("nan"))
+    line = trend.realtime.rename(columns={"estimate": "realtime"})
+    return trend.daily.merge(line, on="date", how="left")
 
 
 def _by_leader(trends: list[Trend]) -> dict[str, list[Trend]]:

@@ -26,8 +26,6 @@ from pollwatch.store.records import (
 )
 
 if TYPE_CHECKING:
-    from datetime import date
-
     import pandas as pd
     import pyarrow as pa
 
@@ -86,10 +84,13 @@ class Store(Protocol):
 
     def files_of_run(self, run_id: str) -> list[LoggedFile]: ...
 
-    def polls(self, as_of: date | None = None) -> pd.DataFrame:
-        """Every stored poll with provenance, ordered by leader, measure and fieldwork; with
-        `as_of`, each in the version that stood at the end of that day (later corrections
-        rolled back through the revisions)."""
+    def polls(self) -> pd.DataFrame:
+        """Every stored poll with provenance, ordered by leader, measure and fieldwork."""
+
+    def versions(self) -> pd.DataFrame:
+        """Every version of every poll: the stored one and those its corrections replaced (from
+        the revisions), each with the time it was stored (`ingested_at`), ordered as polls().
+        What stood on a past day is model.as_of.stood_on's to choose."""
 
     def taken_keys(self, incoming: pd.DataFrame | pa.Table) -> pd.DataFrame:
         """Incoming rows (file, line_number, poll_key, pollster, country, leader, metric) whose

@@ -13,7 +13,7 @@ import pytest
 
 from pollwatch.config import ConfigError
 from pollwatch.ingest.run import run_ingest
-from pollwatch.model.as_of import public_by, series_trend
+from pollwatch.model.as_of import public_by, series_trend, stood_on
 from pollwatch.publish.report import build_report
 from pollwatch.store import open_store
 from tests.helpers import ROOT, poll_row, settle, write_csv
@@ -50,10 +50,11 @@ def test_a_poll_corrected_after_the_day_appears_with_its_old_value(settings):
     write_csv(settings.inbox / "fixed.csv", [poll_row(poll_key="lev-1", positive_pct="69")])
     assert run_ingest([], settings).totals["rows_updated"] == 1
     store = open_store(settings)
-    assert store.polls(date(2022, 3, 14))["positive_pct"].tolist() == [71.0]
-    assert store.polls(date(2022, 3, 9)).empty is False  # a backfill: its first version
-    assert store.polls(date(2022, 3, 9))["positive_pct"].tolist() == [71.0]
-    assert store.polls(date.today())["positive_pct"].tolist() == [69.0]
+    versions = store.versions()
+    assert stood_on(versions, date(2022, 3, 14))["positive_pct"].tolist() == [71.0]
+    # a backfill: its first version
+    assert stood_on(versions, date(2022, 3, 9))["positive_pct"].tolist() == [71.0]
+    assert stood_on(versions, date.today())["positive_pct"].tolist() == [69.0]
     assert store.polls()["positive_pct"].tolist() == [69.0]
 
 
@@ -81,7 +82,7 @@ def test_the_samples_as_they_stood_at_the_fourth_round_of_talks(settings):
 def test_a_day_before_a_series_first_poll_says_so(settings):
     write_csv(settings.inbox / "first.csv", [poll_row()])  # fieldwork 17-21 Feb 2022
     run_ingest([], settings)
-    stored = open_store(settings).polls(date(2022, 2, 1))
+    stored = stood_on(open_store(settings).versions(), date(2022, 2, 1))
     with pytest.raises(ConfigError, match="no polls of Vladimir Putin / approval were public by"):
         series_trend(stored, "Vladimir Putin", "approval", as_of=date(2022, 2, 1))
     with pytest.raises(ConfigError, match="no polls of Vladimir Putin / trust; stored series"):

@@ -388,3 +388,22 @@ def test_a_leader_page_says_how_each_population_was_read_as_adults(settings):
     assert cells[0] == "registered voters" and cells[3] == "6"
     assert 1.5 <= float(cells[1]) <= 2.0  # +2 measured six times, shrunk a little toward 0
     assert "adjusted for house effect and population" in page
+
+
+def test_the_headline_chart_shows_what_the_tracker_said_as_it_went(sample_report):
+    """Beside the average, which sees every poll, the line of what the tracker would have
+    published each week: in March 2022 it said about 70% for Putin (Levada's and FOM's February
+    polls), while today's average of those days already leans toward the 83% measured at the
+    end of the month."""
+    settings, _ = sample_report
+    svg = (settings.report_dir / "charts" / "vladimir-putin-approval.svg").read_text()
+    assert "as it stood then (refitted every 2 weeks)" in svg
+    averages = pd.read_csv(settings.report_dir / "data" / "averages.csv", parse_dates=["date"])
+    putin = averages[(averages["leader"] == "Vladimir Putin") & (averages["metric"] == "approval")]
+    said = putin[putin["measure"] == "positive"].dropna(subset=["realtime"]).set_index("date")
+    assert len(said) > 50
+    assert set(said.index[:-1].day_of_week) == {0}  # Mondays, and the line's last day
+    assert putin.loc[putin["measure"] != "positive", "realtime"].isna().all()
+    march = said.loc["2022-03-07":"2022-03-21"].iloc[0]
+    assert 68 <= march["realtime"] <= 73
+    assert march["estimate"] > march["realtime"] + 2

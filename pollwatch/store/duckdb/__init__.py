@@ -12,7 +12,6 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -161,29 +160,21 @@ class DuckDBStore:
             ).fetchall()
         return [LoggedFile(*row) for row in rows]
 
-    def polls(self, as_of: date | None = None) -> pd.DataFrame:
+    def polls(self) -> pd.DataFrame:
+        return self._read(f"SELECT {', '.join(STORED_COLUMNS)} FROM polls")
+
+    def versions(self) -> pd.DataFrame:
+        columns = ", ".join(STORED_COLUMNS)
+        return self._read(f"SELECT {columns} FROM polls UNION ALL SELECT {columns} FROM revisions")
+
+    def _read(self, query: str) -> pd.DataFrame:
         if not self.exists():  # nothing stored yet, and nothing to create by asking
             import pandas as pd
 
             return pd.DataFrame(columns=STORED_COLUMNS)
-        columns = ", ".join(STORED_COLUMNS)
-        order = " ORDER BY leader, metric, fieldwork_end, pollster, poll_key"
         with self._connection() as con:
-            if as_of is None:
-                return con.execute(f"SELECT {columns} FROM polls{order}").df()
-            # Each poll's versions: the stored one and those its corrections replaced. The one
-            # that stood at the end of `as_of` is the latest stored by then; a poll first stored
-            # later (a backfill) is taken as first stored, before any correction.
-            then = datetime.combine(as_of, time.min) + timedelta(days=1)
             return con.execute(
-                f"WITH versions AS (SELECT {columns} FROM polls"
-                f" UNION ALL SELECT {columns} FROM revisions),"
-                " ranked AS (SELECT *, row_number() OVER (PARTITION BY pollster, poll_key ORDER BY"
-                " ingested_at < $then DESC,"
-                " CASE WHEN ingested_at < $then THEN ingested_at END DESC NULLS LAST,"
-                " ingested_at) AS pick FROM versions)"
-                f" SELECT {columns} FROM ranked WHERE pick = 1{order}",
-                {"then": then},
+                f"{query} ORDER BY leader, metric, fieldwork_end, pollster, poll_key, ingested_at"
             ).df()
 
     def taken_keys(self, incoming: pd.DataFrame | pa.Table) -> pd.DataFrame:
