@@ -10,6 +10,7 @@ as many refits again (a first report of 538's and the French files took 90 s mor
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -18,6 +19,8 @@ from pollwatch.model.as_of import realtime_days, realtime_line
 from pollwatch.model.trends import ALL_POPULATIONS, Trend
 from pollwatch.publish.cache import Cache
 from pollwatch.publish.parallel import run_all
+
+progress = logging.getLogger("pollwatch.progress")
 
 
 @dataclass
@@ -65,6 +68,12 @@ def with_realtime(
         sum(key not in known for _, key in realtime_days(j.versions, j.measure, j.last))
         for j in jobs
     ]
+    if sum(refits) >= 100:  # a first report of a long history: tens of seconds
+        progress.info(
+            "real-time lines: refitting %d past days of %d series (later reports reuse them)",
+            sum(refits),
+            sum(n > 0 for n in refits),
+        )
     lines = run_all(
         line_of, jobs, polls=sum(len(j.versions) * n for j, n in zip(jobs, refits, strict=True))
     )
