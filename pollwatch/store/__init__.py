@@ -26,6 +26,8 @@ from pollwatch.store.records import (
 )
 
 if TYPE_CHECKING:
+    from datetime import date
+
     import pandas as pd
     import pyarrow as pa
 
@@ -91,6 +93,14 @@ class Store(Protocol):
         """Every version of every poll: the stored one and those its corrections replaced (from
         the revisions), each with the time it was stored (`ingested_at`), ordered as polls().
         What stood on a past day is model.as_of.stood_on's to choose."""
+
+    def arrivals(self) -> pd.DataFrame:
+        """For each layout whose files stored rows: when the last such file arrived
+        (`arrived`), and the series it brought (leader, metric, pollster, newest fieldwork)."""
+
+    def tell_once(self, kind: str, subject: str, due: date) -> bool:
+        """Record that `subject` was told of `kind` for its `due` day; False if it was already
+        (so the caller stays quiet)."""
 
     def taken_keys(self, incoming: pd.DataFrame | pa.Table) -> pd.DataFrame:
         """Incoming rows (file, line_number, poll_key, pollster, country, leader, metric) whose

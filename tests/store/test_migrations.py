@@ -15,7 +15,7 @@ from pollwatch.store.duckdb.migrations import MIGRATIONS
 from pollwatch.store.records import STORED_COLUMNS
 
 LATEST = MIGRATIONS[-1][0]
-TABLES = {"polls", "revisions", "files", "rejects", "runs", "schema_version"}
+TABLES = {"polls", "revisions", "files", "rejects", "runs", "notices", "schema_version"}
 
 
 @pytest.fixture

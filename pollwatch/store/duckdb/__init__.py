@@ -12,6 +12,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -176,6 +177,32 @@ class DuckDBStore:
             return con.execute(
                 f"{query} ORDER BY leader, metric, fieldwork_end, pollster, poll_key, ingested_at"
             ).df()
+
+    def arrivals(self) -> pd.DataFrame:
+        """source_name, arrived (the last time a file of that layout stored a row), and each
+        series it brought: leader, metric, pollster, newest (fieldwork end)."""
+        if not self.exists():
+            import pandas as pd
+
+            return pd.DataFrame(
+                columns=["source_name", "arrived", "leader", "metric", "pollster", "newest"]
+            )
+        with self._connection() as con:
+            return con.execute(
+                "WITH arrived AS (SELECT source_name, max(ingested_at) AS arrived FROM files"
+                " WHERE rows_loaded + rows_updated > 0 AND source_name IS NOT NULL GROUP BY 1)"
+                " SELECT a.source_name, a.arrived, p.leader, p.metric, p.pollster,"
+                " max(p.fieldwork_end) AS newest FROM arrived a JOIN polls p USING (source_name)"
+                " GROUP BY ALL ORDER BY ALL"
+            ).df()
+
+    def tell_once(self, kind: str, subject: str, due: date) -> bool:
+        with self._connection() as con:
+            told = con.execute(
+                "INSERT INTO notices VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING kind",
+                [kind, subject, due, utc_now()],
+            ).fetchall()
+        return bool(told)
 
     def taken_keys(self, incoming: pd.DataFrame | pa.Table) -> pd.DataFrame:
         with self._connection() as con:

@@ -173,4 +173,18 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE revisions ALTER sample_size SET DATA TYPE DOUBLE;
         """,
     ),
+    (
+        6,
+        # What pollwatch has told people once and must not tell again: an expected drop that
+        # did not come is announced once per due day, however often the check runs.
+        """
+        CREATE TABLE notices (
+            kind VARCHAR NOT NULL,
+            subject VARCHAR NOT NULL,
+            due DATE NOT NULL,
+            told_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (kind, subject, due)
+        );
+        """,
+    ),
 ]
