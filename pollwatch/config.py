@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     move_points: NonNegativeFloat = 2.0
     # When `pollwatch serve` runs the pipeline (cron syntax, UTC).
     cron: str = Field("*/15 * * * *", min_length=1)
+    # When `pollwatch serve` checks for expected drops that did not come (layouts' [cadence]).
+    check_cron: str = Field("17 * * * *", min_length=1)
+    # Where people open the report (a web address it is served at); links in alerts point
+    # there. Default: the report folder, as a file:// address.
+    report_url: str | None = None
     # A file larger than this is refused unless it can be streamed (plain UTF-8, one record a
     # line, a layout mapped in DuckDB): read whole, ingest holds about ten times a file's size
     # at its peak (a 258 MB file: 2.5 GB), so this bounds it.

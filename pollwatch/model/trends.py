@@ -350,6 +350,35 @@ def fit_trend(
     )
 
 
+def latest_shares(trend: Trend) -> np.ndarray:
+    """Each poll's share of the latest estimate (in trend.polls' order; 0 for polls left out of
+    the fit). The latest estimate is the filter's last level, a weighted sum of the days' poll
+    means: a day's weight is its Kalman gain times what every later day's gain left of it, and a
+    poll's is its day's, split by precision. Tells which polls moved an average, and how much."""
+    polls = trend.polls
+    precision = polls["weight"].to_numpy(dtype="float64")
+    used = precision > 0
+    day = (polls["day"] - trend.daily["date"].iloc[0]).dt.days.to_numpy()
+    shares = np.zeros(len(polls))
+    if not used.any():
+        return shares
+    polled, at = np.unique(day[used], return_inverse=True)
+    by_day = np.bincount(at, weights=precision[used])
+    drift = trend.drift_sd**2
+    p, previous, gains = 1e4 + drift * polled[0], polled[0], []
+    for t, seen in zip(polled.tolist(), by_day.tolist(), strict=True):
+        p += drift * (t - previous)
+        previous = t
+        gain = p / (p + 1 / seen)
+        p *= 1 - gain
+        gains.append(gain)
+    gains = np.asarray(gains)
+    gains[0] = 1.0  # the filter starts from the first day's own mean: all of it is that day's
+    left = np.append(np.cumprod((1 - gains)[::-1])[::-1][1:], 1.0)  # what later days leave
+    shares[used] = (gains * left)[at] * precision[used] / by_day[at]
+    return shares
+
+
 def share_band(
     level: np.ndarray, variance: np.ndarray, low: float = 0, high: float = 100
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ import re
 import shutil
 import time
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import jinja2
@@ -30,6 +30,7 @@ from pollwatch.model.trends import (
     Trend,
     all_series,
     fit_series,
+    latest_shares,
 )
 from pollwatch.processes import OWNER, clear_abandoned, owned_folder
 from pollwatch.publish import charts
@@ -97,6 +98,7 @@ def build_report(
     until = None if as_of is None else pd.Timestamp(as_of)
     events = charts.load_events(settings.events_path)
     before = _read_snapshot(out_dir / SNAPSHOT)
+    since = _written_at(out_dir / SNAPSHOT)
     # Beside the report; the folders of reports killed before they finished go first.
     clear_abandoned(out_dir.parent, f".{out_dir.name}.")
     staging = owned_folder(out_dir.parent, f".{out_dir.name}.")
@@ -122,7 +124,16 @@ def build_report(
         written["charts"],
         len(trends),
         time.perf_counter() - started,
-        moved=moves(before, after, settings.move_points),
+        moved=_with_polls(
+            moves(before, after, settings.move_points),
+            trends,
+            polls,
+            since,
+            {
+                leader: f"{report_url(settings, out_dir)}/{href}"
+                for leader, href in written["leader_pages"].items()
+            },
+        ),
         stale=[f for f in written["freshness"] if f["stale"]],
         redrawn=written["redrawn"],
     )
@@ -188,6 +199,68 @@ def _snapshot(trends: list[Trend]) -> dict[str, dict]:
         }
         for t in trends
     }
+
+
+def report_url(settings: Settings, out_dir: Path | None = None) -> str:
+    """Where people open the report: POLLWATCH_REPORT_URL, else its folder as a file:// address."""
+    if settings.report_url:
+        return settings.report_url.rstrip("/")
+    return (out_dir or settings.report_dir).resolve().as_uri()
+
+
+def _written_at(path: Path) -> datetime | None:
+    """When the last report was written (its snapshot's time), in the store's clock (UTC)."""
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+    except OSError:
+        return None
+
+
+def _with_polls(
+    moved: list[dict],
+    trends: list[Trend],
+    polls: pd.DataFrame,
+    since: datetime | None,
+    pages: dict[str, str],
+) -> list[dict]:
+    """Each moved average with its page and the polls stored since the last report that moved
+    it: pollster, fieldwork, value and their share of the new average (latest_shares), the
+    largest first."""
+    new = polls if since is None else polls[polls["ingested_at"] > since]
+    by_series = {(t.leader, t.metric, t.population, t.measure): t for t in trends}
+    found = []
+    for move in moved:
+        trend = by_series[(move["leader"], move["metric"], move["population"], move["measure"])]
+        mine = new[(new["leader"] == trend.leader) & (new["metric"] == trend.metric)]
+        fresh = (
+            trend.polls[["pollster", "fieldwork_start", "fieldwork_end"]]
+            .merge(
+                mine[["pollster", "fieldwork_start", "fieldwork_end"]].drop_duplicates(),
+                how="left",
+                indicator=True,
+            )["_merge"]
+            .eq("both")
+            .to_numpy()
+        )
+        shares = latest_shares(trend)
+        chosen = trend.polls.assign(share=shares)[fresh & (shares > 0)]
+        found.append(
+            move
+            | {
+                "page": pages.get(trend.leader),
+                "polls": [
+                    {
+                        "pollster": p.pollster,
+                        "fieldwork_start": f"{p.fieldwork_start:%Y-%m-%d}",
+                        "fieldwork_end": f"{p.fieldwork_end:%Y-%m-%d}",
+                        "value": round(float(p.value), 2),
+                        "share": round(float(p.share), 3),
+                    }
+                    for p in chosen.sort_values("share", ascending=False).head(5).itertuples()
+                ],
+            }
+        )
+    return found
 
 
 def _read_snapshot(path: Path) -> dict[str, dict]:
@@ -303,6 +376,7 @@ def _write(
     (staging / MARKER).write_text(f"written by pollwatch at {generated}\n", encoding="utf-8")
     return {
         "pages": ["index.html", *(p["href"] for p in pages)],
+        "leader_pages": {p["leader"]: p["href"] for p in pages},
         "charts": len(jobs),
         "redrawn": redrawn,
         "freshness": freshness,
