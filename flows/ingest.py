@@ -23,7 +23,9 @@ from prefect.exceptions import ObjectNotFound
 from prefect.runtime import flow_run, task_run
 from prefect.states import Crashed
 
+from flows.events import announce
 from flows.quiet import failing_quietly
+from pollwatch.alerts.notices import run_notices
 from pollwatch.config import Settings, load_settings
 from pollwatch.ingest import messages, steps
 from pollwatch.ingest.outcomes import FileResult, RunSummary, Waiting
@@ -102,9 +104,10 @@ def ingest_polls(
 ) -> RunSummary:
     """Ingest the given files, or every settled new file in the inbox; `layout` names the source
     layout of all of them (default: each file's folder, else its header, decides)."""
+    settings = load_settings(data_dir=data_dir)
     run = run_ingest(
         [Path(p) for p in paths or []],
-        load_settings(data_dir=data_dir),
+        settings,
         run_id=str(flow_run.id) if flow_run.id else None,
         trigger="prefect",
         layout=layout,
@@ -113,6 +116,7 @@ def ingest_polls(
     if run.crashed_flow_runs:
         close_crashed_runs(run.crashed_flow_runs)
     publish_summary(run)
+    announce(run_notices(run, settings), settings)
     return run
 
 

@@ -17,7 +17,9 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.events import announce
 from flows.quiet import failing_quietly
+from pollwatch.alerts.notices import move_notice
 from pollwatch.config import Settings, load_settings
 from pollwatch.publish.report import Report, build_report
 from pollwatch.publish.summary import report_markdown
@@ -72,6 +74,8 @@ def render_report(
     day = date.fromisoformat(as_of) if as_of else None
     report = build(settings, Path(out_dir) if out_dir else None, day)
     publish(report, settings)
+    if day is None:  # a report as it stood on a past day moves nothing
+        announce([move_notice(report.moved, settings.move_points)], settings)
     return report
 
 

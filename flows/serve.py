@@ -1,9 +1,9 @@
 """`pollwatch serve`: the pipeline on a schedule, and the deployments for runs by hand.
 
-serve registers three deployments with a Prefect server and runs them as they come due:
-ingest-and-report/pollwatch on a cron schedule, ingest-polls/pollwatch and render-report/pollwatch
-for hand runs. Scheduling, run history, logs and artifacts are Prefect's; flows/runner.py starts
-the runs as they come due.
+serve registers four deployments with a Prefect server and runs them as they come due:
+ingest-and-report/pollwatch on a cron schedule, check-expected-drops/pollwatch on its own (hourly),
+ingest-polls/pollwatch and render-report/pollwatch for hand runs. Scheduling, run history, logs
+and artifacts are Prefect's; flows/runner.py starts the runs as they come due.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from cronsim import CronSim
 from prefect import get_client
 from prefect.deployments.runner import EntrypointType
 
+from flows.check import check_expected_drops
 from flows.ingest import ingest_polls
 from flows.pipeline import ingest_and_report
 from flows.report import render_report
@@ -51,6 +52,13 @@ def deployments(settings: Settings) -> list:
             DEPLOYMENT,
             parameters={"data_dir": data_dir, "out_dir": report_dir},
             description="Redraw the report now.",
+            **common,
+        ),
+        check_expected_drops.to_deployment(
+            DEPLOYMENT,
+            cron=settings.check_cron,
+            parameters={"data_dir": data_dir},
+            description="Tell of each source whose expected drop (layout cadence) is overdue.",
             **common,
         ),
     ]

@@ -70,6 +70,8 @@ def launch_server(home: Path) -> LocalServer:
         "PREFECT_HOME": str(home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api",
+        # What the server's automations link a run to (`flow_run | ui_url` in alerts).
+        "PREFECT_UI_URL": f"http://127.0.0.1:{port}",
     }
     prefect = Path(sys.executable).parent / "prefect"
     with log.open("ab") as output:

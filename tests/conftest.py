@@ -114,6 +114,12 @@ def serves_the_shared_deployment(pytestconfig: pytest.Config):
 
 
 @pytest.fixture
+def prefect_server_home(pytestconfig: pytest.Config, prefect_api_url: str) -> Path:
+    """The shared server's PREFECT_HOME: its log and its dead-letter folder."""
+    return _shared_folder(pytestconfig) / "prefect-server-home"
+
+
+@pytest.fixture
 def prefect_server(prefect_api_url: str):
     """Flows called in this process report to the shared server."""
     from prefect.settings import PREFECT_API_URL, temporary_settings

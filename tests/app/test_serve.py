@@ -277,8 +277,12 @@ def test_prefect_yaml_deploys_the_same_deployments_onto_a_process_pool(tmp_path)
                 timeout=180,
             )
             assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-        listed = subprocess.run(
-            [str(prefect), "deployment", "ls"], env=env, capture_output=True, text=True, timeout=60
+        listed = subprocess.run(  # wide enough that no name is cut short
+            [str(prefect), "deployment", "ls"],
+            env=env | {"COLUMNS": "250"},
+            capture_output=True,
+            text=True,
+            timeout=60,
         ).stdout
     finally:
         stop_server(server)
@@ -286,6 +290,7 @@ def test_prefect_yaml_deploys_the_same_deployments_onto_a_process_pool(tmp_path)
         "ingest-and-report/pollwatch",
         "ingest-polls/pollwatch",
         "render-report/pollwatch",
+        "check-expected-drops/pollwatch",
     ):
         assert name in listed
 
