@@ -26,7 +26,7 @@ from pollwatch.alerts.cadence import Overdue
 from pollwatch.alerts.text import plain
 from pollwatch.config import Settings
 from pollwatch.ingest.outcomes import FileResult, RunSummary
-from pollwatch.store import open_store
+from pollwatch.store import StoreError, open_store
 
 LOADED = "pollwatch.file.loaded"
 REJECTED = "pollwatch.file.rejected"
@@ -67,10 +67,19 @@ class Notice:
 
 
 def run_notices(run: RunSummary, settings: Settings) -> list[Notice]:
-    """An ingest run's notices, with the reasons read from its store."""
+    """An ingest run's notices, with the reasons read from its store (or, when another process
+    holds it now, the rejects the run kept: a notice never fails the run it tells of)."""
     if not run.files:
         return []
-    return file_notices(run, open_store(settings, read_only=True).rejects_of)
+    store = open_store(settings, read_only=True)
+
+    def reasons_of(sha256: str) -> pd.DataFrame:
+        try:
+            return store.rejects_of(sha256)
+        except StoreError:
+            return pd.DataFrame(columns=["line_number", "column", "rule", "value"])
+
+    return file_notices(run, reasons_of)
 
 
 def file_notices(run: RunSummary, reasons_of: Callable[[str], pd.DataFrame]) -> list[Notice]:

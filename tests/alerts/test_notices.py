@@ -21,7 +21,7 @@ from pollwatch.alerts.notices import (
 from pollwatch.alerts.text import plain
 from pollwatch.ingest.run import run_ingest
 from pollwatch.model import trends
-from tests.helpers import REAL, poll_row, settle, write_csv
+from tests.helpers import REAL, hold_database, poll_row, settle, write_csv
 
 EVIL = "<b>Evil</b> & Co"
 EVIL_FILE = "<img src=x onerror=alert(1)> & Co.csv"  # a name a file can have
@@ -159,3 +159,25 @@ def test_each_poll_s_share_of_the_latest_average_adds_up_to_it(settings):
     assert shares.sum() == pytest.approx(1, abs=1e-6)
     assert (shares * trend.polls["adjusted"]).sum() == pytest.approx(trend.latest["estimate"])
     assert np.argmax(shares) == len(shares) - 1  # the newest poll carries the most
+
+
+def test_a_store_held_by_another_process_still_gets_the_run_its_notice(settings):
+    """The reasons then come from the rejects the run kept: a notice never fails its run."""
+    write_csv(
+        settings.inbox / "a.csv",
+        [poll_row(poll_key="h-1"), poll_row(poll_key="h-2", fieldwork_end="")],
+    )
+    run = run_ingest([], settings)
+    holder = hold_database(settings.db_path)
+    try:
+        quick = settings.model_copy(update={"lock_timeout_seconds": 0.5})
+        [_, rejected] = run_notices(run, quick)
+    finally:
+        holder.kill()
+        holder.wait()
+    [reason] = rejected.facts["files"][0]["reasons"]
+    assert (reason["rule"], reason["column"], reason["rows"]) == (
+        "not_nullable",
+        "fieldwork_end",
+        1,
+    )
