@@ -248,9 +248,14 @@ def report(data_dir: DataDir = None, out: OutDir = None, as_of: AsOf = None) -> 
             from pollwatch.publish.report import build_report
 
             written = build_report(settings, out, as_of.date() if as_of else None)
+    left = (
+        f"; {written.realtime_unfinished} days of the real-time lines left for the next report"
+        if written.realtime_unfinished
+        else ""
+    )
     typer.echo(
         f"report: {written.index} ({written.series} series, {written.charts} charts, "
-        f"{len(written.pages) - 1} leader pages, {written.seconds:.1f} s)"
+        f"{len(written.pages) - 1} leader pages, {written.seconds:.1f} s{left})"
     )
 
 

@@ -36,6 +36,11 @@ def build(settings: Settings, out_dir: Path | None, as_of: date | None = None) -
         report.charts,
         report.seconds,
     )
+    if report.realtime_unfinished:
+        logger.info(
+            "real-time lines: %d past days left to refit; the next report refits them",
+            report.realtime_unfinished,
+        )
     for stale in report.stale:
         logger.warning(
             "no new poll on %s (%s) for %d days, more than %d: newest fieldwork %s",

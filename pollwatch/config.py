@@ -27,6 +27,7 @@ UNITS = {
     "lock_timeout_seconds": "seconds",
     "stale_days": "days",
     "move_points": "points",
+    "realtime_seconds": "seconds",
     "max_file_mb": "MB",
     "mapping_memory_mb": "MB",
 }
@@ -58,6 +59,9 @@ class Settings(BaseSettings):
     move_points: NonNegativeFloat = 2.0
     # When `pollwatch serve` runs the pipeline (cron syntax, UTC).
     cron: str = Field("*/15 * * * *", min_length=1)
+    # How long one report spends refitting past days of its real-time lines (each a fit); the
+    # days left are refitted by the next reports, which the pipeline runs until none are left.
+    realtime_seconds: NonNegativeFloat = 10.0
     # When `pollwatch serve` checks for expected drops that did not come (layouts' [cadence]).
     check_cron: str = Field("17 * * * *", min_length=1)
     # Where people open the report (a web address it is served at); links in alerts point

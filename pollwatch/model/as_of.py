@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from collections.abc import Mapping
 from datetime import date
 
@@ -114,22 +115,27 @@ def realtime_line(
     measure: str = "positive",
     last: pd.Timestamp | None = None,
     known: Mapping[str, float] | None = None,
+    stop_at: float | None = None,
 ) -> pd.DataFrame:
     """date, estimate, key: what the tracker would have published on each day of realtime_grid
     up to `last` (default: the day its newest poll was public), each refitted on the polls public
     then, in the versions stored then. `versions`: every version of the leader's polls
     (Store.versions()). `key` names everything a day's figure was computed from (day_keys);
     `known` gives the figures of keys computed before (a report remembers its last report's),
-    which are not computed again."""
+    which are not computed again. With `stop_at` (a time.time()), no refit starts after it: the
+    newest days are done first, and `attrs["unfinished"]` counts the days left for later."""
     known = known or {}
     mine = versions[(versions["leader"] == leader) & (versions["metric"] == metric)]
     # A poll never corrected has one version, which stands on every day.
     corrected = mine.duplicated(list(POLL_NAME)).any()
     single = mine.reset_index(drop=True)
-    rows, before, figure = [], None, None
-    for day, key in realtime_days(mine, measure, last):
+    rows, before, figure, unfinished = [], None, None, 0
+    for day, key in reversed(realtime_days(mine, measure, last)):
         if key in known:
             rows.append((day, known[key], key))
+            continue
+        if stop_at is not None and time.time() > stop_at:
+            unfinished += 1
             continue
         polls = public_by(stood_on(mine, day.date()) if corrected else single, day.date())
         if polls.empty:
@@ -142,7 +148,10 @@ def realtime_line(
                 continue
             before = polls
         rows.append((day, figure, key))
-    return pd.DataFrame(rows, columns=["date", "estimate", "key"]).astype({"estimate": "float64"})
+    line = pd.DataFrame(rows[::-1], columns=["date", "estimate", "key"])
+    line = line.astype({"estimate": "float64"})
+    line.attrs["unfinished"] = unfinished
+    return line
 
 
 def realtime_days(

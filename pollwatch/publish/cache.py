@@ -68,6 +68,7 @@ class Cache:
         self.charts_before = self._manifest(self.old / MANIFEST)
         self.charts_now: dict[str, str] = {}
         self.realtime_now: dict[str, float] = {}
+        self.realtime_unfinished = 0
 
     def trend(self, key: str) -> Trend | None:
         path = self.old / f"{key}.pickle"
@@ -112,7 +113,11 @@ class Cache:
 
     def save(self) -> None:
         (self.new / MANIFEST).write_text(json.dumps(self.charts_now, indent=1), encoding="utf-8")
-        kept = {"model": _realtime_code(), "figures": self.realtime_now}
+        kept = {
+            "model": _realtime_code(),
+            "unfinished": self.realtime_unfinished,
+            "figures": self.realtime_now,
+        }
         (self.new / REALTIME).write_text(json.dumps(kept), encoding="utf-8")
 
     @staticmethod
@@ -122,3 +127,9 @@ class Cache:
         except (OSError, ValueError):
             return {}
         return found if isinstance(found, dict) else {}
+
+
+def realtime_unfinished(report_dir: Path) -> int:
+    """How many days of the real-time lines the report in `report_dir` left to refit."""
+    found = Cache._manifest(report_dir / FOLDER / REALTIME).get("unfinished", 0)
+    return found if isinstance(found, int) else 0

@@ -11,6 +11,7 @@ as many refits again (a first report of 538's and the French files took 90 s mor
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -29,23 +30,33 @@ class RealtimeJob:
     leader: str
     metric: str
     measure: str
-    last: (
-        pd.Timestamp | None
-    )  # the as-of day of a report as it stood; else when its newest was public
+    # the as-of day of a report as it stood; else the day its newest poll was public
+    last: pd.Timestamp | None
     known: dict[str, float]
+    stop_at: float  # a time.time(): no refit starts after it
 
 
 def line_of(job: RealtimeJob) -> pd.DataFrame:
-    return realtime_line(job.versions, job.leader, job.metric, job.measure, job.last, job.known)
+    return realtime_line(
+        job.versions, job.leader, job.metric, job.measure, job.last, job.known, job.stop_at
+    )
 
 
 def with_realtime(
-    trends: list[Trend], versions: pd.DataFrame, cache: Cache, until: pd.Timestamp | None = None
-) -> list[Trend]:
+    trends: list[Trend],
+    versions: pd.DataFrame,
+    cache: Cache,
+    seconds: float,
+    until: pd.Timestamp | None = None,
+) -> tuple[list[Trend], int]:
     """The trends, the headline ones charted with a line (all populations, the positive share,
-    more than one poll) carrying their real-time line. Refits run on every core when there are
-    enough polls to pay."""
+    more than one poll) carrying their real-time line, and how many of the lines' days were left
+    for later. Refits run on every core when there are enough polls to pay, and none starts
+    after `seconds` (POLLWATCH_REALTIME_SECONDS): a first report of a long history would take
+    minutes (20 series of 5,000 polls: 260 s), so it draws the newest days of each line and the
+    next reports, which remember them, draw the rest."""
     known = cache.realtime()
+    stop_at = time.time() + seconds
     charted = [
         t
         for t in trends
@@ -60,6 +71,7 @@ def with_realtime(
             t.measure,
             until,
             known,
+            stop_at,
         )
         for t in charted
     ]
@@ -70,9 +82,11 @@ def with_realtime(
     ]
     if sum(refits) >= 100:  # a first report of a long history: tens of seconds
         progress.info(
-            "real-time lines: refitting %d past days of %d series (later reports reuse them)",
+            "real-time lines: refitting up to %d past days of %d series for %.0f s"
+            " (later reports reuse them, and refit what is left)",
             sum(refits),
             sum(n > 0 for n in refits),
+            seconds,
         )
     lines = run_all(
         line_of, jobs, polls=sum(len(j.versions) * n for j, n in zip(jobs, refits, strict=True))
@@ -81,4 +95,6 @@ def with_realtime(
     for trend, line in zip(charted, lines, strict=True):
         cache.keep_realtime(line)
         done[id(trend)] = replace(trend, realtime=line[["date", "estimate"]])
-    return [done.get(id(t), t) for t in trends]
+    unfinished = sum(line.attrs.get("unfinished", 0) for line in lines)
+    cache.realtime_unfinished = unfinished
+    return [done.get(id(t), t) for t in trends], unfinished

@@ -34,7 +34,13 @@ from pollwatch.model.trends import (
 )
 from pollwatch.processes import OWNER, clear_abandoned, owned_folder
 from pollwatch.publish import charts
-from pollwatch.publish.cache import Cache, chart_key, frame_digest, series_key
+from pollwatch.publish.cache import (
+    Cache,
+    chart_key,
+    frame_digest,
+    realtime_unfinished,
+    series_key,
+)
 from pollwatch.publish.export import write_polls
 from pollwatch.publish.parallel import run_all
 from pollwatch.publish.realtime import with_realtime
@@ -63,11 +69,17 @@ class Report:
     stale: list[dict] = field(default_factory=list)
     # The charts drawn this time; the others were unchanged and copied from the last report.
     redrawn: list[str] = field(default_factory=list)
+    # Days of the real-time lines left for the next reports (POLLWATCH_REALTIME_SECONDS).
+    realtime_unfinished: int = 0
 
 
 def needs_report(changed_rows: int, settings: Settings, out_dir: Path | None = None) -> bool:
-    """Render when the data changed, or when there is no report to show yet."""
-    return changed_rows > 0 or not ((out_dir or settings.report_dir) / "index.html").exists()
+    """Render when the data changed, when there is no report to show yet, or when the last one
+    left days of its real-time lines to refit."""
+    folder = out_dir or settings.report_dir
+    return (
+        changed_rows > 0 or not (folder / "index.html").exists() or realtime_unfinished(folder) > 0
+    )
 
 
 def slug(text: str, taken: set[str]) -> str:
@@ -106,7 +118,9 @@ def build_report(
         cache = Cache(out_dir, staging)
         fitted = _fitted(all_series(polls, until), cache)
         keys = [key for _, key in fitted]
-        lines = with_realtime([trend for trend, _ in fitted], versions, cache, until)
+        lines, unfinished = with_realtime(
+            [trend for trend, _ in fitted], versions, cache, settings.realtime_seconds, until
+        )
         fitted = list(zip(lines, keys, strict=True))
         trends = [trend for trend, _ in fitted]
         written = _write(staging, out_dir, settings, polls, facts, events, fitted, cache, as_of)
@@ -136,6 +150,7 @@ def build_report(
         ),
         stale=[f for f in written["freshness"] if f["stale"]],
         redrawn=written["redrawn"],
+        realtime_unfinished=unfinished,
     )
 
 

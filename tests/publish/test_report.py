@@ -407,3 +407,21 @@ def test_the_headline_chart_shows_what_the_tracker_said_as_it_went(sample_report
     march = said.loc["2022-03-07":"2022-03-21"].iloc[0]
     assert 68 <= march["realtime"] <= 73
     assert march["estimate"] > march["realtime"] + 2
+
+
+def test_a_report_out_of_time_draws_the_newest_days_and_the_next_reports_finish(settings):
+    """POLLWATCH_REALTIME_SECONDS bounds the refits one report makes; what is left is done by
+    the next, which the pipeline runs even when no data changed."""
+    from pollwatch.publish.report import needs_report
+
+    ingest_samples(settings)
+    hurried = settings.model_copy(update={"realtime_seconds": 0})
+    first = build_report(hurried)
+    assert first.realtime_unfinished > 50
+    assert needs_report(0, hurried)
+    averages = pd.read_csv(settings.report_dir / "data" / "averages.csv")
+    assert averages["realtime"].isna().all()
+    second = build_report(settings)
+    assert second.realtime_unfinished == 0 and not needs_report(0, settings)
+    averages = pd.read_csv(settings.report_dir / "data" / "averages.csv")
+    assert averages["realtime"].notna().sum() > 50
