@@ -193,3 +193,17 @@ def test_a_store_from_before_version_5_keeps_its_sample_sizes_and_takes_weighted
         )
         sizes = con.execute("SELECT sample_size FROM polls ORDER BY poll_key").fetchall()
         assert sizes == [(1500.0,), (2202.5,)]
+
+
+def test_a_report_right_after_an_upgrade_brings_the_database_up_to_date_itself(tmp_path):
+    """A reader (the report, status) holding the writer lock migrates an older database before
+    reading it, so an upgrade is not a failed report until the next ingest writes."""
+    from pollwatch.store.duckdb import DuckDBStore
+
+    path = tmp_path / "polls.duckdb"
+    with database_at(path, LATEST - 1):
+        pass
+    store = DuckDBStore(path, timeout_seconds=5, read_only=True)
+    assert store.polls().empty
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert versions(con)[-1] == LATEST

@@ -42,13 +42,20 @@ def connected(
     deadline = time.monotonic() + timeout_seconds
     try:
         with contextlib.ExitStack() as held:
+            locked = True
             try:
                 held.enter_context(writer_lock(db_path, deadline))
             except LockFileUnusable:
                 if not read_only:
                     raise
+                locked = False
             con = _connect_waiting(db_path, timeout_seconds, deadline, read_only)
             try:
+                if read_only and locked and _behind(con):
+                    # A reader holding the writer lock may bring an older database up to date
+                    # (a report right after an upgrade, before any ingest wrote to it).
+                    con.close()
+                    con = _brought_up_to_date(db_path, timeout_seconds, deadline)
                 if read_only:
                     _require_current(con, db_path)
                 else:
@@ -119,6 +126,27 @@ def _migrate_once(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
             return
         migrate(con)
         _migrated.add(key)
+
+
+def _behind(con: duckdb.DuckDBPyConnection) -> bool:
+    found = con.execute("SELECT max(version) FROM schema_version").fetchall()[0][0]
+    return found is None or found < MIGRATIONS[-1][0]
+
+
+def _brought_up_to_date(
+    db_path: Path, timeout_seconds: float, deadline: float
+) -> duckdb.DuckDBPyConnection:
+    """Migrate through a writable connection, then open read-only again; where the file cannot
+    be written, read-only as it is (and _require_current says what to do)."""
+    try:
+        writable = _connect_waiting(db_path, timeout_seconds, deadline)
+        try:
+            _migrate_once(writable, db_path)
+        finally:
+            writable.close()
+    except (duckdb.Error, StoreError) as err:
+        log.info("could not bring %s up to date here: %s", db_path, first_line(err))
+    return _connect_waiting(db_path, timeout_seconds, deadline, read_only=True)
 
 
 def _require_current(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
