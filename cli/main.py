@@ -453,7 +453,9 @@ def serve(
 
 @app.command()
 def trigger(
-    which: Annotated[str, typer.Argument(help="pipeline, ingest or report.")] = "pipeline",
+    which: Annotated[
+        str, typer.Argument(help="pipeline, ingest, report or check (expected drops).")
+    ] = "pipeline",
     wait: Annotated[
         bool,
         typer.Option(
@@ -465,13 +467,13 @@ def trigger(
 ) -> None:
     """Start a run of a deployment that `pollwatch serve` is serving, now."""
     from flows.server import find_server
-    from flows.trigger import TriggerError
+    from flows.trigger import FLOWS, TriggerError
     from flows.trigger import trigger as start_run
 
     with _plain_errors():
         settings = _settings(data_dir)
-        if which not in ("pipeline", "ingest", "report"):
-            raise ConfigError(f"{which!r}: say pipeline, ingest or report")
+        if which not in FLOWS:
+            raise ConfigError(f"{which!r}: say {', '.join(FLOWS)}")
         server = find_server(settings.prefect_home)
         if server is None:
             raise ConfigError(

@@ -80,7 +80,7 @@ def serve_deployments(settings: Settings, api_url: str) -> None:
         flush=True,
     )
     print(
-        f"by hand: pollwatch trigger [pipeline|ingest|report] [--wait], or "
+        f"by hand: pollwatch trigger [pipeline|ingest|report|check] [--wait], or "
         f"prefect deployment run 'ingest-and-report/{DEPLOYMENT}'",
         flush=True,
     )

@@ -15,7 +15,12 @@ import urllib.request
 from dataclasses import dataclass
 
 DEPLOYMENT = "pollwatch"
-FLOWS = {"pipeline": "ingest-and-report", "ingest": "ingest-polls", "report": "render-report"}
+FLOWS = {
+    "pipeline": "ingest-and-report",
+    "ingest": "ingest-polls",
+    "report": "render-report",
+    "check": "check-expected-drops",
+}
 FINAL_STATES = ("COMPLETED", "FAILED", "CANCELLED", "CRASHED")
 POLL_SECONDS = 0.2
 RETRY_CODES = (429, 502, 503, 504)
@@ -37,7 +42,8 @@ class Triggered:
 
 
 def trigger(which: str, api_url: str, wait: bool) -> Triggered:
-    """Start a run of `which` (pipeline, ingest or report); with `wait`, follow it to its end."""
+    """Start a run of `which` (pipeline, ingest, report or check); with `wait`, follow it to its
+    end."""
     api = api_url.rstrip("/")
     deployment = _call(api, "GET", f"/deployments/name/{FLOWS[which]}/{DEPLOYMENT}")
     flow_run = _call(api, "POST", f"/deployments/{deployment['id']}/create_flow_run", {})
