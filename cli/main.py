@@ -395,8 +395,10 @@ def layouts(data_dir: DataDir = None) -> None:
     for layout in known.values():
         how = "by its header" if layout.by_header else f"in inbox/{layout.name}/ or --layout"
         required = ", ".join(layout.missing_columns([]))
+        due = f"\n{'':<30} drops expected {layout.cadence.describe()}" if layout.cadence else ""
         typer.echo(
             f"{layout.name:<30} {layout.title}\n{'':<30} recognised {how}; columns: {required}"
+            + due
         )
 
 

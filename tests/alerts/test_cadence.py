@@ -101,3 +101,16 @@ def test_a_bad_cadence_is_refused_with_what_is_wrong(tmp_path, cadence, says):
         LayoutError, match=r"\[cadence\] .*" + says.replace("(", r"\(").replace(")", r"\)")
     ):
         load_layout(path)
+
+
+def test_the_layouts_command_says_when_each_source_s_drops_are_due(settings):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    lines = CliRunner().invoke(app, ["layouts", "--data-dir", str(settings.data_dir)]).output
+    lines = lines.splitlines()
+    levada = next(i for i, line in enumerate(lines) if line.startswith("levada_putin_approval"))
+    assert lines[levada + 2].strip() == "drops expected monthly by day 5, 3 days' grace"
+    canonical = next(i for i, line in enumerate(lines) if line.startswith("canonical"))
+    assert not lines[canonical + 2].strip().startswith("drops expected")
