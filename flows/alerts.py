@@ -1,18 +1,18 @@
 """`pollwatch alerts`: messages to a webhook when something happens, on Prefect's own machinery.
 
-`add` saves a Prefect notification block for the webhook (a Custom Webhook block posting
-{"text": "<subject>\\n<body>"}, which Slack, Mattermost, Rocket.Chat and plain receivers read;
-the address itself is kept among the block's secrets, since a webhook's address is its key) and
-one automation per kind of alert:
+`add` saves a Prefect notification block for the webhook (flows/blocks.py: a Custom Webhook
+posting {"text": "<subject>\\n<body>"}, which Slack, Mattermost, Rocket.Chat and plain receivers
+read, that waits and tries again; the address itself is kept among the block's secrets, since a
+webhook's address is its key) and one automation per kind of alert:
 
 - rejected, moved, stale, loaded: on pollwatch's events of that kind (flows/events.py), the
   message the event carries (`event.payload.message`, already made safe by pollwatch);
 - failed: on any run of pollwatch's flows ending Failed or Crashed, its flow, run, state message
   (HTML-escaped: it may name a file) and a link to the run.
 
-Prefect's automations service sends each message as the event arrives (well under a second), and
-tries a send that cannot reach the webhook four times before it writes it to the server's
-dead-letter folder with a warning in its log; the run that raised the event never waits on it.
+Prefect's automations service sends each message as the event arrives (well under a second); a
+send that cannot reach the webhook is tried again after 5 s, 30 s and 2 min, then recorded as a
+failed action (flows/blocks.py). The run that raised the event never waits on it.
 With `--file`, the automations are written for `prefect automation create --from-file` instead.
 """
 
@@ -25,14 +25,15 @@ from uuid import UUID
 
 import yaml
 from prefect import get_client
-from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from prefect.events.actions import SendNotification
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 
+from flows.blocks import RETRY_SECONDS, PollwatchWebhook
 from pollwatch.alerts.notices import KINDS
 from pollwatch.config import ConfigError
 
 PREFIX = "pollwatch"
+BLOCK_TYPE = "pollwatch-webhook"
 FAILED = "failed"
 ALL_KINDS = (*KINDS, FAILED)
 DEFAULT_KINDS = ("rejected", "moved", "stale", FAILED)
@@ -123,16 +124,23 @@ def automations(
     return found
 
 
-def add_webhook(url: str, kinds: list[str], data_dir: Path, file: Path | None = None) -> list[str]:
+def add_webhook(
+    url: str,
+    kinds: list[str],
+    data_dir: Path,
+    file: Path | None = None,
+    retry_seconds: list[float] = RETRY_SECONDS,
+) -> list[str]:
     """Save the webhook's block and create its automations for the runs on `data_dir`
     (replacing any it had), or write them to `file`. Returns the automations' names."""
     check_url(url)
     name = block_name(url, data_dir)
-    block = CustomWebhookNotificationBlock(
+    block = PollwatchWebhook(
         name=name,
         url="{{webhook_url}}",
         secrets={"webhook_url": url},
         json_data={"text": "{{subject}}\n{{body}}"},
+        retry_seconds=retry_seconds,
     )
     block_id = block.save(name, overwrite=True)
     made = automations(block_id, name, kinds, data_dir)
@@ -175,7 +183,7 @@ def remove(target: str, data_dir: Path) -> list[str]:
         for automation in gone:
             client.delete_automation(automation.id)
         try:
-            block = client.read_block_document_by_name(name, "custom-webhook")
+            block = client.read_block_document_by_name(name, BLOCK_TYPE)
         except Exception:
             block = None
         if block is not None:
@@ -196,7 +204,7 @@ def _ours(client, block: str | None = None) -> list:
 
 def _webhook_of(client, name: str) -> str:
     try:
-        block = client.read_block_document_by_name(name, "custom-webhook", include_secrets=True)
+        block = client.read_block_document_by_name(name, BLOCK_TYPE, include_secrets=True)
     except Exception:
         return "(its block is gone)"
     return masked(str(block.data.get("secrets", {}).get("webhook_url", "")))

@@ -21,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from flows.alerts import add_webhook, list_alerts, remove
+from flows.alerts import add_webhook, block_name, list_alerts, remove
 from flows.check import check_expected_drops
 from flows.ingest import ingest_polls
 from flows.pipeline import ingest_and_report
@@ -164,7 +164,7 @@ def test_an_unreachable_webhook_is_retried_then_logged_and_the_run_loses_nothing
     with socket.socket() as closed:  # a port nothing listens on
         closed.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{closed.getsockname()[1]}/hook"
-    add_webhook(url, ["rejected"], settings.data_dir)
+    add_webhook(url, ["rejected"], settings.data_dir, retry_seconds=[0.2, 0.4])
     time.sleep(1)
     try:
         token = uuid.uuid4().hex
@@ -180,20 +180,45 @@ def test_an_unreachable_webhook_is_retried_then_logged_and_the_run_loses_nothing
         assert done.returncode == EXIT_REJECTS, done.stderr
         assert open_store(settings, read_only=True).polls()["poll_key"].tolist() == ["u-1"]
         assert (settings.data_dir / "quarantine" / f"drop-{token}.csv").exists()
+        # The server's log says each try that failed, then that the alert was not sent.
+        log = prefect_server_home / "server.log"
         deadline = time.monotonic() + ARRIVE_SECONDS
-        dead = []
-        while not dead and time.monotonic() < deadline:
+        while token not in log.read_text(errors="replace") and time.monotonic() < deadline:
             time.sleep(0.5)
-            dead = [
-                f
-                for f in (prefect_server_home / "dlq").glob("*")
-                if token in f.read_text(errors="replace")
+        said = [line for line in log.read_text(errors="replace").splitlines() if token in line]
+        assert len(said) == 1 and "not sent after 3 tries" in said[0], said
+        assert "pollwatch alert 'pollwatch: 1 file rejected" in said[0]
+        retried = [
+            line
+            for line in log.read_text(errors="replace").splitlines()
+            if f"to {url.removesuffix('/hook')} failed" in line
+        ]
+        assert [line.rsplit(" ", 2)[-2] for line in retried] == ["0.2", "0.4"]
+        # Prefect records the action as failed, for its UI's event feed.
+        block, failed = block_name(url, settings.data_dir), []
+        deadline = time.monotonic() + ARRIVE_SECONDS
+        while not failed and time.monotonic() < deadline:  # the event store lags a little
+            time.sleep(0.5)
+            failed = [
+                e
+                for e in _events(prefect_api_url, "prefect.automation.action.failed")
+                if block in json.dumps(e)
             ]
-        assert dead, "the failed message never reached the server's dead-letter folder"
-        log = (prefect_server_home / "server.log").read_text(errors="replace")
-        assert "Message failed after 4 retries and will be moved to the dead letter queue" in log
+        assert len(failed) == 1 and failed[0]["payload"]["reason"] == "Notification failed"
     finally:
         remove(url, settings.data_dir)
+
+
+def _events(api_url: str, name: str) -> list[dict]:
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{api_url}/events/filter",
+        data=json.dumps({"filter": {"event": {"name": [name]}}, "limit": 50}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())["events"]
 
 
 def test_a_failed_run_sends_a_message_naming_it(settings, receiver):
