@@ -538,6 +538,14 @@ def alerts_add(
             "--from-file` instead of creating them (the webhook's block is saved either way)."
         ),
     ] = None,
+    plain: Annotated[
+        bool,
+        typer.Option(
+            "--plain",
+            help="Send through Prefect's own Custom Webhook block, for a Prefect server that "
+            "does not have pollwatch installed (a failed send is then not retried later).",
+        ),
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Send a message to URL for each run that has something to tell, one per kind."""
@@ -548,7 +556,7 @@ def alerts_add(
 
         kinds = kinds_from(on)
         settings = _alerts_server(data_dir)
-        names = add_webhook(url, kinds, settings.data_dir, file)
+        names = add_webhook(url, kinds, settings.data_dir, file, plain=plain)
     where = f"written to {file}" if file else "created"
     typer.echo(f"alerts to {masked(url)}: {', '.join(kinds)} ({len(names)} automations {where})")
 

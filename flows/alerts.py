@@ -25,6 +25,7 @@ from uuid import UUID
 
 import yaml
 from prefect import get_client
+from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from prefect.events.actions import SendNotification
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 
@@ -33,7 +34,8 @@ from pollwatch.alerts.notices import KINDS
 from pollwatch.config import ConfigError
 
 PREFIX = "pollwatch"
-BLOCK_TYPE = "pollwatch-webhook"
+# pollwatch's webhook block, and Prefect's own (`--plain`) for a server without pollwatch.
+BLOCK_TYPES = ("pollwatch-webhook", "custom-webhook")
 FAILED = "failed"
 ALL_KINDS = (*KINDS, FAILED)
 DEFAULT_KINDS = ("rejected", "moved", "stale", FAILED)
@@ -130,18 +132,27 @@ def add_webhook(
     data_dir: Path,
     file: Path | None = None,
     retry_seconds: list[float] = RETRY_SECONDS,
+    plain: bool = False,
 ) -> list[str]:
     """Save the webhook's block and create its automations for the runs on `data_dir`
-    (replacing any it had), or write them to `file`. Returns the automations' names."""
+    (replacing any it had), or write them to `file`. Returns the automations' names. `plain`:
+    Prefect's own Custom Webhook block, for a server that does not have pollwatch installed
+    (which could not load pollwatch's block; a failed send then has Prefect's four quick tries)."""
     check_url(url)
     name = block_name(url, data_dir)
-    block = PollwatchWebhook(
-        name=name,
-        url="{{webhook_url}}",
-        secrets={"webhook_url": url},
-        json_data={"text": "{{subject}}\n{{body}}"},
-        retry_seconds=retry_seconds,
-    )
+    fields = {
+        "name": name,
+        "url": "{{webhook_url}}",
+        "secrets": {"webhook_url": url},
+        "json_data": {"text": "{{subject}}\n{{body}}"},
+    }
+    if plain:
+        block = CustomWebhookNotificationBlock(**fields)
+    else:
+        block = PollwatchWebhook(**fields, retry_seconds=retry_seconds)
+    for other in BLOCK_TYPES:  # one block a name, of either type
+        if other != block.get_block_type_slug():
+            _delete_block(name, other)
     block_id = block.save(name, overwrite=True)
     made = automations(block_id, name, kinds, data_dir)
     if file is not None:
@@ -182,13 +193,8 @@ def remove(target: str, data_dir: Path) -> list[str]:
         gone = _ours(client, name)
         for automation in gone:
             client.delete_automation(automation.id)
-        try:
-            block = client.read_block_document_by_name(name, BLOCK_TYPE)
-        except Exception:
-            block = None
-        if block is not None:
-            client.delete_block_document(block.id)
-    if not gone and block is None:
+        blocks = [_delete_block(name, kind) for kind in BLOCK_TYPES]
+    if not gone and not any(blocks):
         raise ConfigError(f"no pollwatch alert sends to {target} (see `pollwatch alerts list`)")
     return [a.name for a in gone]
 
@@ -203,8 +209,20 @@ def _ours(client, block: str | None = None) -> list:
 
 
 def _webhook_of(client, name: str) -> str:
-    try:
-        block = client.read_block_document_by_name(name, BLOCK_TYPE, include_secrets=True)
-    except Exception:
-        return "(its block is gone)"
-    return masked(str(block.data.get("secrets", {}).get("webhook_url", "")))
+    for kind in BLOCK_TYPES:
+        try:
+            block = client.read_block_document_by_name(name, kind, include_secrets=True)
+        except Exception:
+            continue
+        return masked(str(block.data.get("secrets", {}).get("webhook_url", "")))
+    return "(its block is gone)"
+
+
+def _delete_block(name: str, kind: str) -> bool:
+    with get_client(sync_client=True) as client:
+        try:
+            block = client.read_block_document_by_name(name, kind)
+        except Exception:
+            return False
+        client.delete_block_document(block.id)
+    return True

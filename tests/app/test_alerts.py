@@ -90,8 +90,12 @@ def alerts_to(receiver, settings, *kinds: str) -> None:
     time.sleep(1)  # the automations service reads new automations as they are saved
 
 
-def test_a_drop_with_bad_rows_sends_one_message_with_its_facts(settings, receiver):
-    alerts_to(receiver, settings, "rejected", "moved", "stale")
+@pytest.mark.parametrize("plain", [False, True], ids=["pollwatch block", "plain block"])
+def test_a_drop_with_bad_rows_sends_one_message_with_its_facts(settings, receiver, plain):
+    """Through pollwatch's webhook block, and through Prefect's own (`--plain`, for a server
+    without pollwatch installed)."""
+    add_webhook(receiver.url, ["rejected", "moved", "stale"], settings.data_dir, plain=plain)
+    time.sleep(1)
     rows = [poll_row(poll_key="a-1"), poll_row(poll_key="a-2", fieldwork_end="")]
     rows.append(poll_row(poll_key="a-3", positive_pct="abc"))
     write_csv(settings.inbox / "levada <march>.csv", rows)
