@@ -427,18 +427,33 @@ def _by_day(y, obs_var, day, days):
 
 
 def _filter(y, obs_var, day, days, drift):
-    """The Kalman filter of the random walk. It steps from one day with polls to the next (a
-    day without one only adds drift, so a monthly series over 25 years is 300 steps, not 9,000)
-    and over Python floats rather than numpy scalars: the likelihood is evaluated a few hundred
-    times a fit, and indexing numpy arrays one day at a time made it three times slower. The
-    days between are filled in afterwards, each with the last update's level and the drift
-    since."""
+    """The Kalman filter of the random walk: each day's level and variance, and the likelihood.
+    The days between polls are filled in from the steps (_filter_steps): each has the last
+    update's level and the drift since."""
+    polled, levels, variances, loglik = _filter_steps(y, obs_var, day, days, drift)
+    every = np.arange(days)
+    last = np.searchsorted(polled, every, side="right") - 1
+    before = last < 0
+    last = np.maximum(last, 0)
+    start = levels[0]  # the diffuse start takes the first day's mean
+    level = np.where(before, start, levels[last])
+    level_var = np.where(
+        before, 1e4 + drift * every, variances[last] + drift * (every - polled[last])
+    )
+    return level, level_var, loglik
+
+
+def _filter_steps(y, obs_var, day, days, drift):
+    """The filter's updates, one a day with polls: those days, the level and variance after each,
+    and the log likelihood. It steps from one day with polls to the next (a day without one only
+    adds drift, so a monthly series over 25 years is 300 steps, not 9,000) and over Python floats
+    rather than numpy scalars: the likelihood is evaluated a few hundred times a fit, and
+    indexing numpy arrays one day at a time made it three times slower."""
     precision, weighted = _by_day(y, obs_var, day, days)
     polled = np.flatnonzero(precision > 0)
     by_day, sums = precision[polled].tolist(), weighted[polled].tolist()
     first = int(polled[0])
-    start = sums[0] / by_day[0]
-    a, p = start, 1e4 + drift * first  # diffuse start at the first poll
+    a, p = sums[0] / by_day[0], 1e4 + drift * first  # diffuse start at the first poll
     levels, variances = [0.0] * len(polled), [0.0] * len(polled)
     loglik = 0.0
     log, two_pi = math.log, 2 * math.pi
@@ -455,23 +470,15 @@ def _filter(y, obs_var, day, days, drift):
         a += gain * (mean - a)
         p *= 1 - gain
         levels[k], variances[k] = a, p
-    every = np.arange(days)
-    last = np.searchsorted(polled, every, side="right") - 1
-    before = last < 0
-    last = np.maximum(last, 0)
-    level = np.where(before, start, np.asarray(levels)[last])
-    level_var = np.where(
-        before, 1e4 + drift * every, np.asarray(variances)[last] + drift * (every - polled[last])
-    )
     # Within-day spread of same-day polls around their combined mean.
     combined = weighted[day] / precision[day]
     within = -0.5 * (np.log(2 * np.pi * obs_var) + (y - combined) ** 2 / obs_var).sum()
     within += 0.5 * np.log(2 * np.pi / precision[polled]).sum()
-    return level, level_var, loglik + within
+    return polled, np.asarray(levels), np.asarray(variances), loglik + within
 
 
 def _log_likelihood(y, obs_var, day, days, drift) -> float:
-    return _filter(y, obs_var, day, days, drift)[2]
+    return _filter_steps(y, obs_var, day, days, drift)[3]
 
 
 def _smooth(y, obs_var, day, days, drift):
