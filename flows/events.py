@@ -8,6 +8,7 @@ the events client queues and sends in the background.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from prefect.events import emit_event
 from prefect.runtime import flow_run
@@ -19,8 +20,12 @@ from pollwatch.publish.report import report_url
 log = logging.getLogger("pollwatch.alerts")
 
 
-def announce(notices: list[Notice | None], settings: Settings) -> None:
-    links = Links(report=f"{report_url(settings)}/index.html", run=flow_run.ui_url)
+def announce(
+    notices: list[Notice | None], settings: Settings, report_dir: Path | None = None
+) -> None:
+    """Send each notice, linking the report (in `report_dir`, default the settings') and the
+    flow run sending it."""
+    links = Links(report=f"{report_url(settings, report_dir)}/index.html", run=flow_run.ui_url)
     for notice in notices:
         if notice is None:
             continue

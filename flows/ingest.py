@@ -100,10 +100,14 @@ def publish_summary(run: RunSummary) -> None:
 @flow(name="ingest-polls")
 @failing_quietly
 def ingest_polls(
-    paths: list[str] | None = None, data_dir: str | None = None, layout: str | None = None
+    paths: list[str] | None = None,
+    data_dir: str | None = None,
+    layout: str | None = None,
+    report_dir: str | None = None,
 ) -> RunSummary:
     """Ingest the given files, or every settled new file in the inbox; `layout` names the source
-    layout of all of them (default: each file's folder, else its header, decides)."""
+    layout of all of them (default: each file's folder, else its header, decides). `report_dir`:
+    where the report is, for the links in the run's alerts (default: the settings')."""
     settings = load_settings(data_dir=data_dir)
     run = run_ingest(
         [Path(p) for p in paths or []],
@@ -116,7 +120,7 @@ def ingest_polls(
     if run.crashed_flow_runs:
         close_crashed_runs(run.crashed_flow_runs)
     publish_summary(run)
-    announce(run_notices(run, settings), settings)
+    announce(run_notices(run, settings), settings, Path(report_dir) if report_dir else None)
     return run
 
 

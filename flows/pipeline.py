@@ -29,7 +29,7 @@ def ingest_and_report(
     data_dir: str | None = None, report_dir: str | None = None
 ) -> tuple[RunSummary, Report | None]:
     """Ingest new drops, then render the report when the data changed."""
-    run = ingest_polls(data_dir=data_dir)
+    run = ingest_polls(data_dir=data_dir, report_dir=report_dir)
     report = None
     if needs_report(run.changed_rows, load_settings(data_dir=data_dir, report_dir=report_dir)):
         report = render_report(data_dir=data_dir, out_dir=report_dir)

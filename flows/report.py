@@ -80,7 +80,7 @@ def render_report(
     report = build(settings, Path(out_dir) if out_dir else None, day)
     publish(report, settings)
     if day is None:  # a report as it stood on a past day moves nothing
-        announce([move_notice(report.moved, settings.move_points)], settings)
+        announce([move_notice(report.moved, settings.move_points)], settings, report.index.parent)
     return report
 
 

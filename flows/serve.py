@@ -44,7 +44,7 @@ def deployments(settings: Settings) -> list:
         ),
         ingest_polls.to_deployment(
             DEPLOYMENT,
-            parameters={"data_dir": data_dir},
+            parameters={"data_dir": data_dir, "report_dir": report_dir},
             description="Ingest new drops now.",
             **common,
         ),
