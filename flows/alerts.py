@@ -44,8 +44,8 @@ FAILED_SUBJECT = "pollwatch: {{ flow.name }} run {{ flow_run.name }} {{ flow_run
 # The state message may name a file: escaped as pollwatch.alerts.text.plain escapes.
 FAILED_BODY = (
     "The {{ flow.name }} run {{ flow_run.name }} ended {{ flow_run.state.name }}:"
-    ' {{ flow_run.state.message | truncate(300) | replace("&", "&amp;") | replace("<", "&lt;")'
-    ' | replace(">", "&gt;") }}\nRun: {{ flow_run | ui_url }}'
+    ' {{ (flow_run.state.message or "") | truncate(300) | replace("&", "&amp;")'
+    ' | replace("<", "&lt;") | replace(">", "&gt;") }}\nRun: {{ flow_run | ui_url }}'
 )
 
 
