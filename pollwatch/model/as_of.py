@@ -113,14 +113,14 @@ def realtime_line(
     leader: str,
     metric: str,
     measure: str = "positive",
-    last: pd.Timestamp | None = None,
+    days: list[tuple[pd.Timestamp, str]] | None = None,
     known: Mapping[str, float] | None = None,
     stop_at: float | None = None,
 ) -> pd.DataFrame:
-    """date, estimate, key: what the tracker would have published on each day of realtime_grid
-    up to `last` (default: the day its newest poll was public), each refitted on the polls public
-    then, in the versions stored then. `versions`: every version of the leader's polls
-    (Store.versions()). `key` names everything a day's figure was computed from (day_keys);
+    """date, estimate, key: what the tracker would have published on each of `days` (with their
+    keys, realtime_days; default: those up to the day its newest poll was public), each refitted
+    on the polls public then, in the versions stored then. `versions`: every version of the
+    leader's polls (Store.versions()). `key` names everything a day's figure was computed from;
     `known` gives the figures of keys computed before (a report remembers its last report's),
     which are not computed again. With `stop_at` (a time.time()), no refit starts after it: the
     newest days are done first, and `attrs["unfinished"]` counts the days left for later."""
@@ -130,7 +130,9 @@ def realtime_line(
     corrected = mine.duplicated(list(POLL_NAME)).any()
     single = mine.reset_index(drop=True)
     rows, before, figure, unfinished = [], None, None, 0
-    for day, key in reversed(realtime_days(mine, measure, last)):
+    if days is None:
+        days = realtime_days(mine, measure)
+    for day, key in reversed(days):
         if key in known:
             rows.append((day, known[key], key))
             continue

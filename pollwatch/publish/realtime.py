@@ -30,15 +30,14 @@ class RealtimeJob:
     leader: str
     metric: str
     measure: str
-    # the as-of day of a report as it stood; else the day its newest poll was public
-    last: pd.Timestamp | None
+    days: list[tuple[pd.Timestamp, str]]  # the line's days and their keys (realtime_days)
     known: dict[str, float]
     stop_at: float  # a time.time(): no refit starts after it
 
 
 def line_of(job: RealtimeJob) -> pd.DataFrame:
     return realtime_line(
-        job.versions, job.leader, job.metric, job.measure, job.last, job.known, job.stop_at
+        job.versions, job.leader, job.metric, job.measure, job.days, job.known, job.stop_at
     )
 
 
@@ -63,23 +62,13 @@ def with_realtime(
         if t.population == ALL_POPULATIONS and t.measure == "positive" and len(t.polls) > 1
     ]
     by_series = {name: found for name, found in versions.groupby(["leader", "metric"], sort=False)}
-    jobs = [
-        RealtimeJob(
-            by_series[(t.leader, t.metric)],
-            t.leader,
-            t.metric,
-            t.measure,
-            until,
-            known,
-            stop_at,
-        )
-        for t in charted
-    ]
+    jobs = []
+    for t in charted:
+        mine = by_series[(t.leader, t.metric)]
+        days = realtime_days(mine, t.measure, until)  # `until`: a report as it stood that day
+        jobs.append(RealtimeJob(mine, t.leader, t.metric, t.measure, days, known, stop_at))
     # The work is a fit of the series' polls for each day not known: worth a pool when many.
-    refits = [
-        sum(key not in known for _, key in realtime_days(j.versions, j.measure, j.last))
-        for j in jobs
-    ]
+    refits = [sum(key not in known for _, key in j.days) for j in jobs]
     if sum(refits) >= 100:  # a first report of a long history: tens of seconds
         progress.info(
             "real-time lines: refitting up to %d past days of %d series for %.0f s"
