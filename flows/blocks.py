@@ -46,10 +46,8 @@ class PollwatchWebhook(CustomWebhookNotificationBlock):
                 await CustomWebhookNotificationBlock.anotify(self, body, subject)
                 return
             except Exception as err:
-                if pause is None:
-                    raise NotificationError(log=self._gave_up(subject, body, err)) from err
-                self._will_retry(subject, err, pause)
-                await asyncio.sleep(pause)
+                self._failed(subject, body, err, pause)
+            await asyncio.sleep(pause)
 
     @async_dispatch(anotify)
     def notify(self, body: str, subject: str | None = None) -> None:
@@ -58,29 +56,25 @@ class PollwatchWebhook(CustomWebhookNotificationBlock):
                 CustomWebhookNotificationBlock.notify(self, body, subject, _sync=True)
                 return
             except Exception as err:
-                if pause is None:
-                    raise NotificationError(log=self._gave_up(subject, body, err)) from err
-                self._will_retry(subject, err, pause)
-                time.sleep(pause)
+                self._failed(subject, body, err, pause)
+            time.sleep(pause)
 
-    def _where(self) -> str:
+    def _failed(self, subject: str | None, body: str, err: Exception, pause: float | None) -> None:
+        """Say a try failed; after the last one (no `pause` left), give up: NotificationError."""
         parts = urlsplit(str(self.secrets.get_secret_value().get("webhook_url", self.url)))
-        return f"{parts.scheme}://{parts.netloc}"
-
-    def _will_retry(self, subject: str | None, err: Exception, pause: float) -> None:
-        log.warning(
-            "pollwatch alert %r to %s failed (%s): trying again in %g s",
-            subject,
-            self._where(),
-            err,
-            pause,
-        )
-
-    def _gave_up(self, subject: str | None, body: str, err: Exception) -> str:
-        tries = len(self.retry_seconds) + 1
+        where = f"{parts.scheme}://{parts.netloc}"
+        if pause is not None:
+            log.warning(
+                "pollwatch alert %r to %s failed (%s): trying again in %g s",
+                subject,
+                where,
+                err,
+                pause,
+            )
+            return
         said = (
-            f"pollwatch alert {subject!r} to {self._where()} not sent after {tries} tries"
-            f" ({err}); it said: {body[:300]!r}"
+            f"pollwatch alert {subject!r} to {where} not sent after"
+            f" {len(self.retry_seconds) + 1} tries ({err}); it said: {body[:300]!r}"
         )
         log.warning("%s", said)
-        return said
+        raise NotificationError(log=said) from err
