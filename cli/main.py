@@ -299,7 +299,7 @@ def trend(
             "populations read as adults: "
             + "; ".join(
                 f"{e.population.replace('_', ' ')} {e.effect:+.2f} ({e.lower:+.2f} to "
-                f"{e.upper:+.2f}, {e.pairs} polls reporting both)"
+                f"{e.upper:+.2f}, {e.pairs} polls of {e.pollsters} pollsters reporting both)"
                 for e in fitted.population_effects.itertuples()
             ),
             err=True,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtr, ndtri, stdtrit
 
 from pollwatch.config import ConfigError
 from schemas.columns import POPULATIONS
@@ -45,8 +45,12 @@ REFERENCE_POPULATION = "adults"
 # How far apart a population and adults are believed to be before the polls say (sd, points):
 # registered and likely voters differ from adults by a few points, rarely by ten.
 POPULATION_PRIOR_SD = 3.0
-# The spread of one poll's gap between two of its populations, when a single poll gives it.
-ONE_GAP_SD = 3.0
+# The spread of one poll's gap between two of its populations, when no pollster gives two such
+# polls, and the least it is taken to be (pairs of rounded shares can agree to the point).
+ONE_GAP_SD, MIN_GAP_SD = 3.0, 0.5
+# How far one pollster's gap between a population and adults strays from the next pollster's,
+# until three pollsters measure it: about what 538's Biden file shows (sd 1.2 points).
+POLLSTER_GAP_SD = 1.0
 
 # Priors on the log variances: a daily drift of ~0.25 points and an extra survey error of ~2
 # points, each give or take a factor of e (2.7) in variance. They decide little where there
@@ -68,7 +72,8 @@ class Trend:
     drift_sd: float  # fitted day-to-day movement of the true share, points
     extra_sd: float  # fitted survey error beyond sampling, points
     measure: str = "positive"  # positive, negative (disapprove, distrust...) or net (the two's gap)
-    # population, effect, lower, upper, pairs: each population's offset from adults, taken off
+    # population, effect, lower, upper, pairs, pollsters (how many polls and pollsters report it
+    # beside adults): each population's offset from adults, taken off
     # its polls in a line mixing populations (none in a line of one population)
     population_effects: pd.DataFrame | None = None
     # date, estimate: what the tracker would have published on those days, each refitted on
@@ -136,16 +141,22 @@ def population_effects(
     polls: pd.DataFrame, others: pd.DataFrame | None, measure: str = "positive"
 ) -> pd.DataFrame:
     """How far each population of a line's polls reads from adults, measured as 538 does:
-    within polls that report both (the same interviews, so pollster, dates and wording cancel
-    out), the mean gap and its standard error from the gaps' own spread, shrunk toward zero by
-    a prior of POPULATION_PRIOR_SD so that a population seen in few such polls keeps little of
-    its gap. A population no poll reports beside adults keeps none: nothing measures it.
+    within polls that report both (the same interviews, so dates and wording cancel out).
+
+    Pollsters screen voters differently, so the gap is a pollster's before it is a population's
+    (on 538's Biden file, registered voters read +0.5 above adults in Morning Consult's polls and
+    +2.4 in YouGov's). The offset taken off a poll of registered voters from any pollster is
+    therefore the mean over pollsters, each pollster's mean gap weighted by its precision with
+    the spread between pollsters added (random effects, DerSimonian and Laird): one pollster's
+    hundred pairs tell little about the next pollster. Its interval carries that spread, and the
+    prior of POPULATION_PRIOR_SD shrinks a population measured by few pollsters toward zero. A
+    population no poll reports beside adults keeps none: nothing measures it.
     `polls`: the line's polls, one version each (adults first); `others`: their other versions."""
     identity = [*POLL_IDENTITY]
     populations = sorted(
         set(polls["population"].dropna()) - {REFERENCE_POPULATION}, key=POPULATION_PRIORITY.get
     )
-    gaps = pd.DataFrame(columns=["population", "gap"])
+    gaps = pd.DataFrame(columns=["pollster", "population", "gap"])
     if others is not None and len(others) and populations:
         adults = measured(polls[polls["population"] == REFERENCE_POPULATION], measure)
         beside = measured(others, measure)
@@ -155,17 +166,58 @@ def population_effects(
         gaps = pairs.assign(gap=pairs["value"] - pairs["value_adults"])
     rows = []
     for population in populations:
-        gap = gaps.loc[gaps["population"] == population, "gap"].to_numpy(dtype="float64")
-        precision = 0.0
-        if len(gap) >= 2:
-            precision = len(gap) / max(float(np.var(gap, ddof=1)), 0.25)
-        elif len(gap) == 1:
-            precision = 1 / ONE_GAP_SD**2
-        mean = float(gap.mean()) if len(gap) else 0.0
+        found = gaps[gaps["population"] == population]
+        mean, precision = _mean_over_pollsters(
+            found["gap"].to_numpy(dtype="float64"), found["pollster"].to_numpy()
+        )
         posterior = precision + 1 / POPULATION_PRIOR_SD**2
         effect, sd = mean * precision / posterior, math.sqrt(1 / posterior)
-        rows.append((population, effect, effect - Z95 * sd, effect + Z95 * sd, len(gap)))
-    return pd.DataFrame(rows, columns=["population", "effect", "lower", "upper", "pairs"])
+        rows.append(
+            (
+                population,
+                effect,
+                effect - Z95 * sd,
+                effect + Z95 * sd,
+                len(found),
+                found["pollster"].nunique(),
+            )
+        )
+    return pd.DataFrame(
+        rows, columns=["population", "effect", "lower", "upper", "pairs", "pollsters"]
+    )
+
+
+def _mean_over_pollsters(gap: np.ndarray, pollster: np.ndarray) -> tuple[float, float]:
+    """The random-effects mean of the gaps over pollsters, and its precision (0 for no gap).
+    The spread of one pair's gap within a pollster is pooled over pollsters (ONE_GAP_SD when no
+    pollster gives two); the spread between pollsters is estimated once three pollsters give
+    gaps, and taken as POLLSTER_GAP_SD before, when two cannot tell it."""
+    if not len(gap):
+        return 0.0, 0.0
+    codes, names = pd.factorize(pollster)
+    count = np.bincount(codes).astype("float64")
+    means = np.bincount(codes, gap) / count
+    freedom = len(gap) - len(names)
+    within = float(((gap - means[codes]) ** 2).sum() / freedom) if freedom else ONE_GAP_SD**2
+    variance = max(within, MIN_GAP_SD**2) / count  # of each pollster's mean gap
+    between = POLLSTER_GAP_SD**2
+    if len(names) >= 3:
+        weight = 1 / variance
+        fixed = (weight * means).sum() / weight.sum()
+        q = (weight * (means - fixed) ** 2).sum()
+        between = max(
+            (q - (len(names) - 1)) / (weight.sum() - (weight**2).sum() / weight.sum()), 0.0
+        )
+    weight = 1 / (variance + between)
+    mean, error = (weight * means).sum() / weight.sum(), 1 / weight.sum()
+    if len(names) >= 3:
+        # Knapp and Hartung: the spread the pollsters' means actually show, if wider, and a t
+        # quantile for k - 1 degrees of freedom in place of the normal's, since the spread
+        # between a dozen pollsters is itself barely known (the normal's interval, with
+        # DerSimonian and Laird's spread, held the truth in 83% of simulations, not 95%).
+        shown = (weight * (means - mean) ** 2).sum() / ((len(names) - 1) * weight.sum())
+        error = max(error, shown) * (stdtrit(len(names) - 1, 0.975) / Z95) ** 2
+    return float(mean), float(1 / error)
 
 
 def effective_sample_sizes(polls: pd.DataFrame) -> pd.Series:

@@ -126,8 +126,9 @@ def test_trend_of_several_populations_says_how_each_was_read_as_adults(settings)
     mixed = run_trend(settings, "--leader", "Joe Biden", "--metric", "approval")
     assert mixed.exit_code == 0, mixed.output
     assert mixed.stderr.startswith(
-        "populations read as adults: registered voters +1.45 (+1.28 to +1.62, 343 polls "
-        "reporting both); likely voters +3.92 (+3.09 to +4.75, 19 polls reporting both)"
+        "populations read as adults: registered voters +1.22 (+0.49 to +1.95, 343 polls of 16 "
+        "pollsters reporting both); likely voters +3.32 (+1.45 to +5.20, 19 polls of 5 "
+        "pollsters reporting both)"
     )
     assert mixed.stdout.splitlines()[0] == "date,estimate,lower,upper"
     adults = run_trend(

@@ -187,6 +187,45 @@ def test_a_line_of_several_populations_reads_as_adults_with_offsets_measured_wit
     assert error < 0.6 < plain
 
 
+def _paired_polls(gaps: dict[str, tuple[float, int]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Polls that report adults and registered voters: each pollster's voters read its own gap
+    above its adults (give or take half a point), in as many polls as given."""
+    adults, voters = [], []
+    for pollster, (gap, count) in gaps.items():
+        for k in range(count):
+            end = pd.Timestamp("2022-01-01") + pd.Timedelta(days=k)
+            poll = {
+                "pollster": pollster,
+                "leader": "Joe Biden",
+                "metric": "approval",
+                "fieldwork_start": end - pd.Timedelta(days=2),
+                "fieldwork_end": end,
+                "negative_pct": 50.0,
+            }
+            adults.append(poll | {"population": "adults", "positive_pct": 45.0})
+            wobble = 0.5 if k % 2 else -0.5
+            voters.append(
+                poll | {"population": "registered_voters", "positive_pct": 45.0 + gap + wobble}
+            )
+    return pd.DataFrame(adults + voters), pd.DataFrame(voters)
+
+
+def test_one_pollsters_many_pairs_do_not_set_every_pollsters_population_offset():
+    """On 538's Biden file YouGov gives 125 of 343 adults-and-voters pairs, with a gap of +2.4,
+    and most other pollsters +0.5 or less. The offset taken off another pollster's voters is the
+    mean over pollsters, and its interval says how far pollsters stray, however many pairs one
+    of them gives."""
+    gaps = {"Big": (2.4, 100)} | {f"Small {k}": (0.5, 3) for k in range(10)}
+    polls, others = _paired_polls(gaps)
+    effect = trends.population_effects(polls, others).set_index("population")
+    low, mean, high = effect.loc["registered_voters", ["lower", "effect", "upper"]]
+    assert 0.5 <= mean < 1.0 and low <= 0.67 <= high  # the pairs' own mean is 1.96
+
+    polls, others = _paired_polls({"Big": (2.4, 100)})
+    low, mean, high = trends.population_effects(polls, others).iloc[0][["lower", "effect", "upper"]]
+    assert 2.0 < mean < 2.4 and high - low > 3  # one pollster cannot say how far others stray
+
+
 def test_a_population_no_poll_reports_beside_adults_and_a_line_of_one_population_stay_as_polled():
     sim = simulate_polls(seed=5, populations=OFFSETS, paired=0)
     series = trends.select_series(sim.polls, "Simulated Leader", "approval")
