@@ -27,6 +27,7 @@ import typer
 from pollwatch.config import ConfigError, Settings, load_settings, require_data_dir
 from pollwatch.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_RUN, EXIT_USAGE
 from pollwatch.ingest.discover import find_new_files
+from pollwatch.ingest.signals import stops_kept
 from pollwatch.store.errors import StoreError
 
 log = logging.getLogger("pollwatch.cli")
@@ -172,7 +173,8 @@ def _interruptible(
 
     previous = signal.signal(signal.SIGTERM, terminate)
     try:
-        yield
+        with stops_kept():  # a stop inside a DuckDB query is still a stop
+            yield
     except (KeyboardInterrupt, Terminated) as stop:
         code = EXIT_INTERRUPTED if isinstance(stop, KeyboardInterrupt) else 128 + stop.signal
         _fail(unchanged, code)

@@ -36,7 +36,7 @@ from pollwatch.ingest.files import (
 )
 from pollwatch.ingest.messages import describe_reject, file_line, shown
 from pollwatch.ingest.outcomes import FileResult, Waiting
-from pollwatch.ingest.signals import stops_held
+from pollwatch.ingest.signals import stops_held, stops_kept
 from pollwatch.map.day_order import settle_day_order
 from pollwatch.map.layouts import Layout, choose_layout, folder_layout, load_aliases, load_layouts
 from pollwatch.map.mapping import Mapped, map_many
@@ -233,6 +233,7 @@ def _file_layout(
     return settle_day_order(choose_layout(header, layouts, named), header, texts)
 
 
+@stops_kept()  # here, inside the Prefect task around it, so the task ends stopped, not failed
 def ingest_batch(
     paths: list[Path], store: Store, settings: Settings, run_id: str, layout: str | None = None
 ) -> list[FileResult | Waiting | None]:

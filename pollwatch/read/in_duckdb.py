@@ -66,6 +66,8 @@ def read_in_place(
             f" delim = {literal(delimiter)}, quote = '\"', escape = '\"', strict_mode = true,"
             f" max_line_size = {MAX_FIELD_CHARS}, auto_detect = false, parallel = true)"
         )
+    except duckdb.InterruptException:
+        raise  # a stop, not a bad file (signals.stops_kept)
     except duckdb.Error:
         return None  # ragged, badly quoted, or a record over several lines
     _number_lines(con)
