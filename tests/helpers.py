@@ -126,20 +126,21 @@ def lock_holder(db_path: Path) -> int | None:
     return None
 
 
-# A drop whose commit holds the database for well over wait_until_held's 0.3 s (about 0.8 s here):
+# A drop whose commit holds the database for well over wait_until_held's 0.15 s (0.5-0.8 s here):
 # 200,000 rows once did, until the store got faster (0.38 s, and less under load).
 HOLDING_ROWS = 500_000
 
 
 def wait_until_held(db_path: Path, pid: int | None = None, timeout: float = 120) -> int:
-    """Wait until a process (`pid`, or any) has held the database for 0.3 s on end: well inside a
-    big file's load, not the short bookkeeping before it. Returns the holder's pid."""
+    """Wait until a process (`pid`, or any) has held the database for 0.15 s on end: inside a big
+    file's load, not the short bookkeeping before it (0.03-0.07 s). Not longer: a signal sent
+    0.3 s into a 0.55 s commit once arrived, on a loaded machine, after the run had finished."""
     deadline = time.monotonic() + timeout
     held_since, holder = None, None
     while time.monotonic() < deadline:
         now = lock_holder(db_path)
         if now is not None and now == holder and (pid is None or now == pid):
-            if time.monotonic() - held_since >= 0.3:
+            if time.monotonic() - held_since >= 0.15:
                 return now
         else:
             held_since, holder = time.monotonic(), now
