@@ -8,9 +8,9 @@ lost. So while a file is being committed, the two signals are only noted (stops_
 commit is over (a few seconds for a million rows) they are raised again, to whatever handler was
 there, and the run stops as it would have. The file in progress is then committed and filed
 whole. SIGKILL is never held. Elsewhere in a run (reading and checking a big file in DuckDB, a
-few seconds a million rows) Ctrl-C cancels the query, at once or when it ends, and stops_kept
-turns the query's error back into the stop. (DuckDB cancels a query only for KeyboardInterrupt:
-the CLI's SIGTERM handler runs when the query is over, and its Terminated needs no help.)
+few seconds a million rows) a stop cancels the query, at once or when it ends, and stops_kept
+turns the query's error back into the stop. (DuckDB cancels a query at once only for a
+KeyboardInterrupt, which is why the CLI's Terminated, for SIGTERM, is one.)
 """
 
 from __future__ import annotations
