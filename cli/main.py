@@ -158,9 +158,10 @@ def ingest(
 
 class Terminated(KeyboardInterrupt):  # noqa: N818  (a stop, as KeyboardInterrupt is)
     """SIGTERM, raised where the program is, so a run stops as cleanly as on Ctrl-C. A kind of
-    KeyboardInterrupt because DuckDB cancels a running query only for that: any other exception
-    waited for the query's end (a 5-million-row file reads for half a minute, longer than a
-    service manager waits before SIGKILL)."""
+    KeyboardInterrupt because DuckDB cancels a running query early only for that (often at
+    once, sometimes still at its end): any other exception waited for the query's end, and a
+    5-million-row file reads for half a minute, longer than a service manager waits before
+    SIGKILL."""
 
     signal = signal.SIGTERM
 
