@@ -189,16 +189,22 @@ def population_effects(
 
 def _mean_over_pollsters(gap: np.ndarray, pollster: np.ndarray) -> tuple[float, float]:
     """The random-effects mean of the gaps over pollsters, and its precision (0 for no gap).
-    The spread of one pair's gap within a pollster is pooled over pollsters (ONE_GAP_SD when no
-    pollster gives two); the spread between pollsters is estimated once three pollsters give
-    gaps, and taken as POLLSTER_GAP_SD before, when two cannot tell it."""
+    The spread of one pair's gap within a pollster is pooled over pollsters; where no pollster
+    gives two, the gaps' own spread stands for it (within and between pollsters at once), and
+    ONE_GAP_SD for a single gap. The spread between pollsters is estimated once three pollsters
+    give gaps, and taken as POLLSTER_GAP_SD before, when two cannot tell it."""
     if not len(gap):
         return 0.0, 0.0
     codes, names = pd.factorize(pollster)
     count = np.bincount(codes).astype("float64")
     means = np.bincount(codes, gap) / count
     freedom = len(gap) - len(names)
-    within = float(((gap - means[codes]) ** 2).sum() / freedom) if freedom else ONE_GAP_SD**2
+    if freedom:
+        within = float(((gap - means[codes]) ** 2).sum() / freedom)
+    elif len(gap) >= 2:
+        within = float(np.var(gap, ddof=1))
+    else:
+        within = ONE_GAP_SD**2
     variance = max(within, MIN_GAP_SD**2) / count  # of each pollster's mean gap
     between = POLLSTER_GAP_SD**2
     if len(names) >= 3:
@@ -213,8 +219,8 @@ def _mean_over_pollsters(gap: np.ndarray, pollster: np.ndarray) -> tuple[float, 
     if len(names) >= 3:
         # Knapp and Hartung: the spread the pollsters' means actually show, if wider, and a t
         # quantile for k - 1 degrees of freedom in place of the normal's, since the spread
-        # between a dozen pollsters is itself barely known (the normal's interval, with
-        # DerSimonian and Laird's spread, held the truth in 83% of simulations, not 95%).
+        # between a dozen pollsters is itself barely known (with pollsters' gaps straying by 1
+        # point, the normal's intervals held both offsets in 83% of 30 simulations; these, 90%).
         shown = (weight * (means - mean) ** 2).sum() / ((len(names) - 1) * weight.sum())
         error = max(error, shown) * (stdtrit(len(names) - 1, 0.975) / Z95) ** 2
     return float(mean), float(1 / error)
