@@ -221,6 +221,10 @@ def test_one_pollsters_many_pairs_do_not_set_every_pollsters_population_offset()
     low, mean, high = effect.loc["registered_voters", ["lower", "effect", "upper"]]
     assert 0.5 <= mean < 1.0 and low <= 0.67 <= high  # the pairs' own mean is 1.96
 
+    polls, others = _paired_polls({f"Once {k}": (1.5, 1) for k in range(6)})
+    low, mean, high = trends.population_effects(polls, others).iloc[0][["lower", "effect", "upper"]]
+    assert 0 < low < mean < high and high - low < 1.5  # six agreeing once each: measured
+
     polls, others = _paired_polls({"Big": (2.4, 100)})
     low, mean, high = trends.population_effects(polls, others).iloc[0][["lower", "effect", "upper"]]
     assert 2.0 < mean < 2.4 and high - low > 3  # one pollster cannot say how far others stray
