@@ -70,8 +70,8 @@ def against_538() -> tuple[float, float]:
     gap = stood["estimate"] - stood["pct_estimate"]
     realtime = float(gap.abs().mean())
     print(
-        f"    real time (the report's line: refitted each Monday on the polls public then, 538's"
-        f" file giving no publication dates, so each public 3 days after its fieldwork;"
+        f"    real time (the report's line: refitted each Monday on the polls public then, each"
+        f" public from the day 538 entered it, its file's created_at;"
         f" {len(line)} refits, {seconds:.1f} s): mean |ours - 538| {realtime:.3f}, signed "
         f"{gap.mean():+.3f} (target <= 0.45); " + _level_and_shape(line, published)
     )

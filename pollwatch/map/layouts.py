@@ -94,6 +94,9 @@ class Layout:
     day_first: bool | None = None
     date_precision: str = "day"
     month_only_published_is_fieldwork: bool = False
+    # `published` is the day a tracker entered the poll (538's created_at), which can fall inside
+    # a rolling poll's period: such a poll counts as published when its fieldwork ended.
+    published_is_entry: bool = False
     poll_key_prefix: str = ""
     poll_key_columns: tuple[str, ...] = ()
     skip_rows_without_shares: bool = False
@@ -189,6 +192,7 @@ def load_layout(path: Path) -> Layout:
         day_first=dates.get("day_first"),
         date_precision=dates.get("precision", "day"),
         month_only_published_is_fieldwork=dates.get("month_only_published_is_fieldwork", False),
+        published_is_entry=dates.get("published_is_entry", False),
         poll_key_prefix=key.get("prefix", ""),
         poll_key_columns=tuple(_lower(key.get("columns", ()))),
         skip_rows_without_shares=rows.get("skip_without_shares", False),
@@ -285,8 +289,9 @@ def _problem(spec: dict, path: Path) -> str | None:
                 or (isinstance(wanted, list) and all(isinstance(v, str) for v in wanted))
             ):
                 return f"[rows.{kind}] {column} must be a text or a list of texts"
-    if not isinstance(spec.get("dates", {}).get("day_first", False), bool):
-        return "[dates] day_first must be true or false"
+    for flag in ("day_first", "month_only_published_is_fieldwork", "published_is_entry"):
+        if not isinstance(spec.get("dates", {}).get(flag, False), bool):
+            return f"[dates] {flag} must be true or false"
     precision = spec.get("dates", {}).get("precision", "day")
     if precision not in PRECISIONS:
         return f"[dates] precision = {precision!r} is not one of {', '.join(PRECISIONS)}"

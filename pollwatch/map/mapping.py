@@ -302,6 +302,9 @@ def _parse(
                 )
             )
     _settle_fieldwork_periods(polls, text, layout)
+    if layout.published_is_entry:
+        entered_early = polls["published"] < polls["fieldwork_end"]
+        polls.loc[entered_early, "published"] = polls.loc[entered_early, "fieldwork_end"]
     frame = (
         pd.concat(rejects, ignore_index=True)
         if rejects

@@ -280,8 +280,8 @@ def _lookups(
 
 
 def _settled(layout: Layout, column_names: dict[str, str], keys: list[str]) -> str:
-    """The cross-field steps of mapping.map_rows, as SQL over `parsed`: fieldwork periods, terms
-    of office, defaults and poll keys."""
+    """The cross-field steps of mapping.map_rows, as SQL over `parsed`: fieldwork periods (and a
+    tracker's entry date inside one), terms of office, defaults and poll keys."""
     start, end = "fieldwork_start", "fieldwork_end"
     if layout.date_precision == "month":
         start_p, end_p = f"date_trunc('month', {start})", f"last_day({end})::TIMESTAMP"
@@ -299,6 +299,11 @@ def _settled(layout: Layout, column_names: dict[str, str], keys: list[str]) -> s
         f"SELECT * REPLACE (CASE WHEN {fill_start} THEN {end}__other ELSE {start_p} END AS {start},"
         f" CASE WHEN {fill_end} THEN {start}__other ELSE {end_p} END AS {end}) FROM parsed"
     )
+    if layout.published_is_entry:  # entered before its period ended: published at its end
+        periods = (
+            f"SELECT * REPLACE (CASE WHEN published < {end} THEN {end} ELSE published END"
+            f" AS published) FROM ({periods})"
+        )
     leader, leader_key = "leader", "leader__key"
     for term in layout.leader_by_date:  # a later term wins, as it does in mapping.py
         held = f"{end} BETWEEN {literal(term.start)} AND {literal(term.end)}"

@@ -394,3 +394,26 @@ def test_538_poll_list_keeps_one_row_per_poll_under_the_raw_files_key(tmp_path):
     assert stored.values.tolist() == sorted(
         [f"538-{r['poll_id']}-{r['question_id']}-{r['population']}", float(r["yes"])] for r in raw
     )
+
+
+def test_538s_entry_dates_are_when_each_poll_was_public(real_run):
+    """538's created_at is the day it entered each poll: the poll's published day, which as-of
+    averages and the real-time line go by. A rolling poll entered before its period ended
+    (SurveyMonkey's October 2020, entered on the 13th) is stored, published at its end."""
+    settings, _ = real_run
+    entered = query(
+        settings,
+        "SELECT published, fieldwork_end FROM polls WHERE poll_key = '538-82069-167720-a'",
+    )
+    assert entered["published"][0].date().isoformat() == "2023-01-29"  # 1/29/23 13:31
+    rolling = query(
+        settings,
+        "SELECT published, fieldwork_end FROM polls WHERE poll_key = '538-70798-132452-rv'",
+    )
+    assert rolling["published"][0] == rolling["fieldwork_end"][0]
+    assert rolling["fieldwork_end"][0].date().isoformat() == "2020-10-31"
+    missing = query(
+        settings,
+        "SELECT count(*) AS n FROM polls WHERE poll_key LIKE '538-%' AND published IS NULL",
+    )
+    assert missing["n"][0] == 0
