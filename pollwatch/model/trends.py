@@ -420,19 +420,18 @@ def latest_shares(trend: Trend) -> np.ndarray:
     shares = np.zeros(len(polls))
     if not used.any():
         return shares
-    polled, at = np.unique(day[used], return_inverse=True)
-    by_day = np.bincount(at, weights=precision[used])
     drift = trend.drift_sd**2
-    p, previous, gains = 1e4 + drift * polled[0], polled[0], []
-    for t, seen in zip(polled.tolist(), by_day.tolist(), strict=True):
-        p += drift * (t - previous)
-        previous = t
-        gain = p / (p + 1 / seen)
-        p *= 1 - gain
-        gains.append(gain)
-    gains = np.asarray(gains)
-    gains[0] = 1.0  # the filter starts from the first day's own mean: all of it is that day's
+    # The filter's own steps (the values do not matter to its gains, only the precisions).
+    polled, _, variances, _ = _filter_steps(
+        np.zeros(used.sum()), 1 / precision[used], day[used], len(trend.daily), drift
+    )
+    predicted = variances[:-1] + drift * np.diff(polled)
+    # Each update leaves (1 - gain) of the predicted variance; the filter starts from the first
+    # day's own mean, so all of that is the first day's.
+    gains = np.append(1.0, 1 - variances[1:] / predicted)
     left = np.append(np.cumprod((1 - gains)[::-1])[::-1][1:], 1.0)  # what later days leave
+    at = np.searchsorted(polled, day[used])
+    by_day = np.bincount(at, weights=precision[used])
     shares[used] = (gains * left)[at] * precision[used] / by_day[at]
     return shares
 
