@@ -128,8 +128,13 @@ def _migrate_once(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
         _migrated.add(key)
 
 
+def _schema(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The newest migration the database has had (None: none)."""
+    return con.execute("SELECT max(version) FROM schema_version").fetchall()[0][0]
+
+
 def _behind(con: duckdb.DuckDBPyConnection) -> bool:
-    found = con.execute("SELECT max(version) FROM schema_version").fetchall()[0][0]
+    found = _schema(con)
     return found is None or found < MIGRATIONS[-1][0]
 
 
@@ -151,13 +156,11 @@ def _brought_up_to_date(
 
 def _require_current(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
     """A database opened only to read cannot be brought up to date: say so if it needs it."""
-    newest = MIGRATIONS[-1][0]
-    found = con.execute("SELECT max(version) FROM schema_version").fetchall()[0][0]
-    if found is None or found < newest:
+    if _behind(con):
         raise StoreError(
-            f"the database {db_path} was written by an older pollwatch (schema {found}, this one "
-            f"reads {newest}) and cannot be updated where it is, read-only: update a writable "
-            "copy first (any pollwatch command on it)"
+            f"the database {db_path} was written by an older pollwatch (schema"
+            f" {_schema(con)}, this one reads {MIGRATIONS[-1][0]}) and cannot be updated where it"
+            " is, read-only: update a writable copy first (any pollwatch command on it)"
         )
 
 
