@@ -47,13 +47,14 @@ def with_realtime(
     cache: Cache,
     seconds: float,
     until: pd.Timestamp | None = None,
-) -> tuple[list[Trend], int]:
+) -> list[Trend]:
     """The trends, the headline ones charted with a line (all populations, the positive share,
-    more than one poll) carrying their real-time line, and how many of the lines' days were left
-    for later. Refits run on every core when there are enough polls to pay, and none starts
-    after `seconds` (POLLWATCH_REALTIME_SECONDS): a first report of a long history would take
-    minutes (20 series of 5,000 polls: 260 s), so it draws the newest days of each line and the
-    next reports, which remember them, draw the rest."""
+    more than one poll) carrying their real-time line; how many of the lines' days were left
+    for later goes to the cache (Cache.realtime_unfinished). Refits run on every core when
+    there are enough polls to pay, and none starts after `seconds` (POLLWATCH_REALTIME_SECONDS):
+    a first report of a long history would take minutes (20 series of 5,000 polls: 260 s), so
+    it draws the newest days of each line and the next reports, which remember them, draw the
+    rest."""
     known = cache.realtime()
     stop_at = time.time() + seconds
     charted = [
@@ -84,6 +85,5 @@ def with_realtime(
     for trend, line in zip(charted, lines, strict=True):
         cache.keep_realtime(line)
         done[id(trend)] = replace(trend, realtime=line[["date", "estimate"]])
-    unfinished = sum(line.attrs.get("unfinished", 0) for line in lines)
-    cache.realtime_unfinished = unfinished
-    return [done.get(id(t), t) for t in trends], unfinished
+    cache.realtime_unfinished = sum(line.attrs.get("unfinished", 0) for line in lines)
+    return [done.get(id(t), t) for t in trends]

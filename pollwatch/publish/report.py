@@ -119,7 +119,7 @@ def build_report(
         cache = Cache(out_dir, staging)
         fitted = _fitted(all_series(polls, until), cache)
         keys = [key for _, key in fitted]
-        lines, unfinished = with_realtime(
+        lines = with_realtime(
             [trend for trend, _ in fitted], versions, cache, settings.realtime_seconds, until
         )
         fitted = list(zip(lines, keys, strict=True))
@@ -151,7 +151,7 @@ def build_report(
         ),
         stale=[f for f in written["freshness"] if f["stale"]],
         redrawn=written["redrawn"],
-        realtime_unfinished=unfinished,
+        realtime_unfinished=cache.realtime_unfinished,
     )
 
 
