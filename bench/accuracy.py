@@ -47,27 +47,24 @@ def against_538() -> tuple[float, float]:
         polls, versions = store.polls(), store.versions()
     polls = polls[polls["leader"] == "Joe Biden"]
     started = time.perf_counter()
-    trend = trends.fit_series(trends.select_series(polls, "Joe Biden", "approval"))
+    series = trends.select_series(polls, "Joe Biden", "approval")
+    trend = trends.fit_series(series)
     seconds = time.perf_counter() - started
     published = pd.read_csv(
         REAL / "fte_joe_biden_approval_average_old_model.csv", parse_dates=["date"]
     )
     published = published[published["answer"] == "Approve"][["date", "pct_estimate"]]
-    both = trend.daily.merge(published, on="date")
-    both = both[(both["date"] >= "2021-02-01") & (both["date"] <= "2023-01-31")]
-    smoothed = (both["estimate"] - both["pct_estimate"]).abs().mean()
-    print(f"(a) 538 Biden approval, {len(polls)} poll rows, {len(both)} days, fit {seconds:.2f} s")
+    gap = _gap(trend.daily, published)
+    smoothed = float(gap.abs().mean())
+    print(f"(a) 538 Biden approval, {len(polls)} poll rows, {len(gap)} days, fit {seconds:.2f} s")
     print(
         f"    smoothed (every poll): mean |ours - 538| {smoothed:.3f}, signed "
-        f"{(both['estimate'] - both['pct_estimate']).mean():+.3f} (target <= 0.45); "
-        + _level_and_shape(trend.daily, published)
+        f"{gap.mean():+.3f} (target <= 0.45); " + _level_and_shape(trend.daily, published)
     )
     started = time.perf_counter()
     line = realtime_line(versions, "Joe Biden", "approval")
     seconds = time.perf_counter() - started
-    stood = line.merge(published, on="date")
-    stood = stood[(stood["date"] >= "2021-02-01") & (stood["date"] <= "2023-01-31")]
-    gap = stood["estimate"] - stood["pct_estimate"]
+    gap = _gap(line, published)
     realtime = float(gap.abs().mean())
     print(
         f"    real time (the report's line: refitted each Monday on the polls public then, each"
@@ -75,12 +72,7 @@ def against_538() -> tuple[float, float]:
         f" {len(line)} refits, {seconds:.1f} s): mean |ours - 538| {realtime:.3f}, signed "
         f"{gap.mean():+.3f} (target <= 0.45); " + _level_and_shape(line, published)
     )
-    series = trends.select_series(polls, "Joe Biden", "approval")
-    unadjusted = trends.fit_trend(series.polls, "Joe Biden", "approval").daily.merge(
-        published, on="date"
-    )
-    unadjusted = unadjusted[unadjusted["date"].isin(both["date"])]
-    gap = unadjusted["estimate"] - unadjusted["pct_estimate"]
+    gap = _gap(trends.fit_trend(series.polls, "Joe Biden", "approval").daily, published)
     effects = ", ".join(
         f"{row.population} {row.effect:+.2f}" for row in trend.population_effects.itertuples()
     )
@@ -91,6 +83,14 @@ def against_538() -> tuple[float, float]:
     return smoothed, realtime
 
 
+def _gap(line: pd.DataFrame, published: pd.DataFrame, later: int = 0) -> pd.Series:
+    """Ours minus 538's on each day both have, 2021-02-01 to 2023-01-31; ours drawn `later`
+    days later."""
+    both = line.assign(date=line["date"] + pd.Timedelta(days=later)).merge(published, on="date")
+    both = both[(both["date"] >= "2021-02-01") & (both["date"] <= "2023-01-31")]
+    return both["estimate"] - both["pct_estimate"]
+
+
 def _level_and_shape(line: pd.DataFrame, published: pd.DataFrame) -> str:
     """The distance split in two: the level (the mean gap) and the shape (the mean distance once
     the level is taken off), and the shape again with our line drawn k days later, at the k of
@@ -99,9 +99,7 @@ def _level_and_shape(line: pd.DataFrame, published: pd.DataFrame) -> str:
     is that."""
 
     def shape(days: int) -> float:
-        later = line.assign(date=line["date"] + pd.Timedelta(days=days)).merge(published, on="date")
-        later = later[(later["date"] >= "2021-02-01") & (later["date"] <= "2023-01-31")]
-        gap = later["estimate"] - later["pct_estimate"]
+        gap = _gap(line, published, days)
         return float((gap - gap.mean()).abs().mean())
 
     best = min(range(15), key=shape)
