@@ -33,10 +33,7 @@ def stops_held() -> Iterator[None]:
     try:
         yield
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-        for number in dict.fromkeys(noted):
-            signal.raise_signal(number)
+        _hand_back(previous, dict.fromkeys(noted))
 
 
 @contextmanager
@@ -70,18 +67,18 @@ def stops_kept() -> Iterator[None]:
     except Exception:
         if not noted:
             raise
-        _raise_again(previous, noted[0])
+        _hand_back(previous, noted[:1])
         raise
     else:
-        if noted:
-            _raise_again(previous, noted[0])
+        _hand_back(previous, noted[:1])
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        _hand_back(previous, [])
 
 
-def _raise_again(handlers: dict, number: int) -> None:
-    """The stop's own handler, run where Python is (not inside a query): it raises the stop."""
-    for each, handler in handlers.items():
-        signal.signal(each, handler)
-    signal.raise_signal(number)
+def _hand_back(handlers: dict, stops) -> None:
+    """The handlers put back, then each of `stops` raised to its own handler, where Python is
+    (not inside a query): the handler raises the stop."""
+    for number, handler in handlers.items():
+        signal.signal(number, handler)
+    for number in stops:
+        signal.raise_signal(number)
