@@ -14,8 +14,7 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 
 from pollwatch.alerts.notices import Links, Notice
-from pollwatch.config import Settings
-from pollwatch.publish.report import report_url
+from pollwatch.config import Settings, report_url
 
 log = logging.getLogger("pollwatch.alerts")
 

@@ -160,3 +160,10 @@ def require_data_dir(settings: Settings) -> None:
             f"data directory {settings.data_dir} does not exist: create it, or point --data-dir "
             f"or {ENV_PREFIX}DATA_DIR at the right one"
         )
+
+
+def report_url(settings: Settings, out_dir: Path | None = None) -> str:
+    """Where people open the report: POLLWATCH_REPORT_URL, else its folder as a file:// address."""
+    if settings.report_url:
+        return settings.report_url.rstrip("/")
+    return (out_dir or settings.report_dir).resolve().as_uri()

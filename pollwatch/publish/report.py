@@ -21,7 +21,7 @@ import jinja2
 import pandas as pd
 from slugify import slugify
 
-from pollwatch.config import ConfigError, Settings
+from pollwatch.config import ConfigError, Settings, report_url
 from pollwatch.model.as_of import public_by, stood_on
 from pollwatch.model.trends import (
     ALL_POPULATIONS,
@@ -219,13 +219,6 @@ def _snapshot(trends: list[Trend]) -> dict[str, dict]:
         }
         for t in trends
     }
-
-
-def report_url(settings: Settings, out_dir: Path | None = None) -> str:
-    """Where people open the report: POLLWATCH_REPORT_URL, else its folder as a file:// address."""
-    if settings.report_url:
-        return settings.report_url.rstrip("/")
-    return (out_dir or settings.report_dir).resolve().as_uri()
 
 
 def _written_at(path: Path) -> datetime | None:
