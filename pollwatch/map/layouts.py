@@ -403,6 +403,13 @@ def choose_layout(
             line=1,
             rule="ambiguous_layout",
         )
+    by_folder = sorted(
+        (layout for layout in layouts.values() if not layout.missing_columns(header)),
+        key=lambda layout: _closeness(layout, header),
+        reverse=True,
+    )
+    if by_folder:
+        raise UnreadableFile(_whose_folder(header, by_folder), line=1, rule="unknown_layout")
     closest = max(layouts.values(), key=lambda layout: _closeness(layout, header))
     missing = closest.missing_columns(header)
     shared = [c for c in header if c in closest.known_columns()]
@@ -414,6 +421,26 @@ def choose_layout(
         f"its layout's folder (inbox/<layout>/); known layouts: {', '.join(layouts)}",
         line=1,
         rule="unknown_layout",
+    )
+
+
+def _whose_folder(header: list[str], fitting: list[Layout]) -> str:
+    """The reason for a header that has every column of layouts read only from their folders:
+    one publisher's series with no pollster or leader column, whose folder says whose it is.
+    No folder is chosen for the user: a bare date,approve,disapprove fits VTsIOM's layout as
+    well as it fits anyone's series, and a guess would file one publisher's polls under
+    another's name."""
+    named = [f"{layout.name} ({layout.title})" for layout in fitting]
+    listed_names = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    if len(fitting) == 1:
+        where = f"if the file is that series, put it in inbox/{fitting[0].name}/"
+    else:
+        where = "if the file is one of these series, put it in that one's folder (inbox/<layout>/)"
+    return (
+        f"this header ({listed(header)}) has every column of {listed_names}, read only from"
+        f" {'its' if len(fitting) == 1 else 'their'} own folder, since a series without"
+        f" pollster or leader columns takes them from it: {where}; another publisher's series"
+        " needs a layout of its own (layouts/ in the data directory)"
     )
 
 

@@ -3,6 +3,7 @@ pollster is adding one file."""
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from pollwatch.ingest.run import run_ingest
 from pollwatch.map.layouts import LayoutError, choose_layout, load_layout, load_layouts
 from pollwatch.read.decoding import UnreadableFile
-from tests.helpers import query, settle
+from tests.helpers import ROOT, query, settle
 
 SHIPPED = [
     "canonical",
@@ -159,6 +160,44 @@ def test_the_closest_layout_is_the_one_sharing_most_columns():
         "the closest is fte_approval_polls, which shares 6 columns with it (pollster, "
         "population, tracking, url, poll_id, question_id) and needs politician, methodology"
     ) in refused.value.reason
+
+
+def test_a_series_dropped_outside_its_layouts_folder_is_told_which_folders_fit(settings):
+    """Levada's own series file (Date, Approve, ...: no pollster, no leader) has every column of
+    the levada layout and of the VTsIOM one, which read only from their folders: the reason
+    names both with their titles, rather than a closest layout that "needs" nothing, and the
+    file is kept. A bare date,approve,disapprove fits VTsIOM's layout alone, but it may be
+    anyone's series: no folder is chosen for it, since a wrong one would file its polls under
+    another publisher's name."""
+    real = ROOT / "tests" / "fixtures" / "real" / "valchyshen_levada_putin_approval_1999-2024.csv"
+    drop = settings.inbox / real.name
+    drop.parent.mkdir(parents=True)
+    shutil.copy(real, drop)
+    settle(drop)
+    [result] = run_ingest([], settings).files
+    assert result.status == "rejected"
+    assert result.message == (
+        "this header (date, approve, disapprove, no_answer, putin_index) has every column of"
+        " levada_putin_approval (Levada Center monthly Putin approval series) and"
+        " vtsiom_presidential_approval (VTsIOM weekly presidential approval series), read only"
+        " from their own folder, since a series without pollster or leader columns takes them"
+        " from it: if the file is one of these series, put it in that one's folder"
+        " (inbox/<layout>/); another publisher's series needs a layout of its own (layouts/ in"
+        " the data directory)"
+    )
+    assert (settings.quarantine / real.name).read_bytes() == real.read_bytes()
+
+    bare = settings.inbox / "approval.csv"
+    bare.write_text("date,approve,disapprove\n2024-05-01,80,15\n")
+    settle(bare)
+    [result] = run_ingest([], settings).files
+    assert result.message.endswith(
+        "has every column of vtsiom_presidential_approval (VTsIOM weekly presidential approval"
+        " series), read only from its own folder, since a series without pollster or leader"
+        " columns takes them from it: if the file is that series, put it in"
+        " inbox/vtsiom_presidential_approval/; another publisher's series needs a layout of its"
+        " own (layouts/ in the data directory)"
+    )
 
 
 def test_a_local_layout_may_not_reuse_a_shipped_name(tmp_path):
