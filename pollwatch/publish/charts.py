@@ -28,7 +28,9 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 OTHER = "#9a9a9a"
 DENSE_DOTS = 1500
 # A series of fewer polls than this is drawn as a sparse one: each poll with its own margin of
-# error, and the average dashed, its band fainter, on days further than FAR_DAYS from any poll.
+# error, and on days further than FAR_DAYS from any poll the average dashed and its band only
+# outlined (dashed), not filled: a band months wide would be the loudest thing on the chart and
+# say the least.
 SPARSE_POLLS = 40
 FAR_DAYS = 45
 EVENT_LABEL_GAP = 0.022  # of the axis width: closer event labels would overlap
@@ -181,7 +183,9 @@ def trend_figure(trend: Trend, events: pd.DataFrame, countries: set[str], credit
         others = sum(c == OTHER for c in colours.values())
         ax.scatter([], [], s=30, color=OTHER, label=f"{others} other pollsters")
     daily = trend.daily
-    far = _draw_margins(ax, trend) if len(polls) < SPARSE_POLLS else np.zeros(len(daily), bool)
+    far = far_from_polls(trend)
+    if len(polls) < SPARSE_POLLS:
+        _draw_margins(ax, trend)
     _draw_average(ax, daily, far)
     _draw_realtime(ax, trend.realtime)
     end = daily["date"].iloc[-1]
@@ -220,42 +224,92 @@ def comparison_chart(
 ) -> ChartFiles:
     """Several leaders and measures on one time axis; the legend names each measure."""
     with matplotlib.rc_context(STYLE):
-        fig = _figure()
-        ax = fig.subplots()
-        for index, trend in enumerate(trends):
-            colour = OKABE_ITO[index % len(OKABE_ITO)]
-            style = ["-", "--", ":", "-."][index // len(OKABE_ITO) % 4]
-            daily = trend.daily
-            ax.fill_between(
-                daily["date"], daily["lower"], daily["upper"], color=colour, alpha=0.15, linewidth=0
-            )
+        return _save(comparison_figure(trends, events, countries, credit), out_dir, stem)
+
+
+def comparison_figure(
+    trends: list[Trend], events: pd.DataFrame, countries: set[str], credit: str
+) -> Figure:
+    """The comparison chart, laid out, not yet saved. A sparse series' band is drawn only near
+    its polls and its line dashed between polls far apart, as on its own chart: a band 60
+    points wide across the chart would hide every other line."""
+    fig = _figure()
+    ax = fig.subplots()
+    guessed = False
+    for index, trend in enumerate(trends):
+        colour = OKABE_ITO[index % len(OKABE_ITO)]
+        style = ["-", "--", ":", "-."][index // len(OKABE_ITO) % 4]
+        daily, far = trend.daily, far_from_polls(trend)
+        ax.fill_between(
+            daily["date"],
+            daily["lower"],
+            daily["upper"],
+            where=~far,
+            color=colour,
+            alpha=0.15,
+            linewidth=0,
+            interpolate=True,
+        )
+        ax.plot(
+            daily["date"],
+            daily["estimate"].where(~far),
+            color=colour,
+            linestyle=style,
+            linewidth=2,
+            label=f"{trend.leader}: {trend.metric}",
+        )
+        if far.any():
+            guessed = True
             ax.plot(
                 daily["date"],
-                daily["estimate"],
+                daily["estimate"].where(_reaching(far)),
                 color=colour,
-                linestyle=style,
-                linewidth=2,
-                label=f"{trend.leader}: {trend.metric}",
+                linestyle=(0, (4, 3)),
+                linewidth=1.4,
             )
-        if trends:
-            start = min(t.daily["date"].iloc[0] for t in trends)
-            end = max(t.daily["date"].iloc[-1] for t in trends)
-            _frame_dates(ax, start, end, room=0.01)
+    if guessed:
+        ax.plot(
+            [],
+            [],
+            color=OTHER,
+            linestyle=(0, (4, 3)),
+            linewidth=1.4,
+            label=f"no poll within {FAR_DAYS} days (no band drawn)",
+        )
+    if trends:
+        start = min(t.daily["date"].iloc[0] for t in trends)
+        end = max(t.daily["date"].iloc[-1] for t in trends)
+        _frame_dates(ax, start, end, room=0.01)
 
-            _mark_events(ax, events_for(events, countries, start, end))
-        ax.set_title("Leaders compared", loc="left", fontsize=14, fontweight="bold")
-        ax.set_ylabel("% (each line's own measure)")
-        _date_axis(ax)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8.5)
-        fig.text(0.01, 0.005, credit, fontsize=7.5, color="#555555", ha="left", va="bottom")
-        return _save(fig, out_dir, stem)
+        _mark_events(ax, events_for(events, countries, start, end))
+    ax.set_title("Leaders compared", loc="left", fontsize=14, fontweight="bold")
+    ax.set_ylabel("% (each line's own measure)")
+    _date_axis(ax)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8.5)
+    fig.text(0.01, 0.005, credit, fontsize=7.5, color="#555555", ha="left", va="bottom")
+    return fig
 
 
-def _draw_margins(ax, trend: Trend) -> np.ndarray:
-    """A sparse series' polls with their own 95% margins of error (from their sample sizes).
-    Returns the days whose nearest poll is more than FAR_DAYS away: there the model's line
-    between two polls months apart is a guess, and is drawn as one."""
+def far_from_polls(trend: Trend) -> np.ndarray:
+    """The days of a sparse series (fewer than SPARSE_POLLS polls) whose nearest poll is more
+    than FAR_DAYS away: there the model's line between two polls months apart is a guess, and
+    is drawn as one. None for a denser series."""
     polls, daily = trend.polls, trend.daily
+    if len(polls) >= SPARSE_POLLS:
+        return np.zeros(len(daily), bool)
+    poll_days = polls["day"].to_numpy(dtype="datetime64[D]").astype("int64")
+    days = daily["date"].to_numpy(dtype="datetime64[D]").astype("int64")
+    return np.abs(days[:, None] - poll_days[None, :]).min(axis=1) > FAR_DAYS
+
+
+def _reaching(far: np.ndarray) -> np.ndarray:
+    """`far` and one day into the near days on each side, so a dashed piece joins the solid."""
+    return far | np.r_[far[1:], False] | np.r_[False, far[:-1]]
+
+
+def _draw_margins(ax, trend: Trend) -> None:
+    """A sparse series' polls with their own 95% margins of error (from their sample sizes)."""
+    polls = trend.polls
     sizes = polls["sample_size"].astype("float64").fillna(1000).clip(lower=50)
     margin = Z95 * np.sqrt(polls["spread"] / sizes) * 100
     ax.errorbar(
@@ -269,35 +323,29 @@ def _draw_margins(ax, trend: Trend) -> np.ndarray:
         zorder=2,
         label="a poll's own 95% margin",
     )
-    poll_days = polls["day"].to_numpy(dtype="datetime64[D]").astype("int64")
-    days = daily["date"].to_numpy(dtype="datetime64[D]").astype("int64")
-    return np.abs(days[:, None] - poll_days[None, :]).min(axis=1) > FAR_DAYS
 
 
 def _draw_average(ax, daily: pd.DataFrame, far: np.ndarray) -> None:
-    """The average and its 95% band: solid, and where no poll is near (`far`) dashed over a
-    fainter band."""
-    shades = [(~far, 0.15, "95% band")] + ([(far, 0.07, None)] if far.any() else [])
-    for where, alpha, label in shades:
-        ax.fill_between(
-            daily["date"],
-            daily["lower"],
-            daily["upper"],
-            where=where,
-            color=INK,
-            alpha=alpha,
-            linewidth=0,
-            label=label,
-            zorder=3,
-            interpolate=True,
-        )
+    """The average and its 95% band: solid over a filled band, and where no poll is near
+    (`far`) dashed, its band's edges dashed and not filled."""
+    ax.fill_between(
+        daily["date"],
+        daily["lower"],
+        daily["upper"],
+        where=~far,
+        color=INK,
+        alpha=0.15,
+        linewidth=0,
+        label="95% band",
+        zorder=3,
+        interpolate=True,
+    )
     estimate = daily["estimate"]
     ax.plot(
         daily["date"], estimate.where(~far), color=INK, linewidth=2.2, label="average", zorder=4
     )
     if far.any():
-        # The dashed piece reaches one day into the solid one on each side: the line is unbroken.
-        reach = far | np.r_[far[1:], False] | np.r_[False, far[:-1]]
+        reach = _reaching(far)
         ax.plot(
             daily["date"],
             estimate.where(reach),
@@ -307,6 +355,20 @@ def _draw_average(ax, daily: pd.DataFrame, far: np.ndarray) -> None:
             label=f"average, no poll within {FAR_DAYS} days",
             zorder=4,
         )
+        for edge, label in (
+            ("lower", f"95% band, no poll within {FAR_DAYS} days"),
+            ("upper", None),
+        ):
+            ax.plot(
+                daily["date"],
+                daily[edge].where(reach),
+                color=INK,
+                alpha=0.45,
+                linewidth=0.9,
+                linestyle=(0, (2, 3)),
+                label=label,
+                zorder=3,
+            )
 
 
 def _draw_realtime(ax, line: pd.DataFrame | None) -> None:

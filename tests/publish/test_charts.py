@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import matplotlib.dates
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -50,3 +52,73 @@ def test_the_latest_label_sits_inside_the_plot_clear_of_the_legend_and_credit(ki
     assert plot.x0 <= box.x0 and box.x1 <= plot.x1, (box, plot)
     assert not box.overlaps(legend)
     assert not any(credit.overlaps(d) for d in dates)
+
+
+def kiis_like() -> pd.DataFrame:
+    """Seven polls of trust over three years, as KIIS's of Zelensky: a jump, then months apart."""
+    ends = pd.to_datetime(
+        [
+            "2022-02-10",
+            "2022-05-20",
+            "2023-12-01",
+            "2024-02-20",
+            "2024-05-25",
+            "2024-12-10",
+            "2025-05-05",
+        ]
+    )
+    return pd.DataFrame(
+        {
+            "pollster": "KIIS",
+            "leader": "Volodymyr Zelensky",
+            "metric": "trust",
+            "country": "UA",
+            "population": "adults",
+            "fieldwork_start": ends - pd.Timedelta(days=6),
+            "fieldwork_end": ends,
+            "sample_size": 1000,
+            "positive_pct": [37.0, 90, 77, 64, 59, 52, 74],
+            "tracking": False,
+        }
+    )
+
+
+def filled_days(ax, colour=None) -> list[float]:
+    """The x (matplotlib days) of every vertex of the filled bands drawn (in `colour`)."""
+    found = []
+    for collection in ax.collections:
+        if type(collection).__name__ not in ("PolyCollection", "FillBetweenPolyCollection"):
+            continue
+        if colour is not None and not np.allclose(
+            collection.get_facecolor()[0][:3], matplotlib.colors.to_rgb(colour)
+        ):
+            continue
+        for path in collection.get_paths():
+            found += list(path.vertices[:, 0])
+    return found
+
+
+def test_a_sparse_series_fills_its_band_only_near_its_polls_on_its_chart_and_the_comparison():
+    """Between polls months apart the band of a sparse series is 50 points wide: drawn filled,
+    it hid every other line of the comparison chart. It is filled only within FAR_DAYS of a
+    poll; beyond, its own chart outlines it dashed, and the comparison leaves it out."""
+    sparse = fit_trend(one_version_per_poll(kiis_like()), "Volodymyr Zelensky", "trust")
+    dense = fit_trend(one_version_per_poll(series("dense")), "Leader", "approval")
+    assert (sparse.daily["upper"] - sparse.daily["lower"]).max() > 40  # what would be filled
+    poll_days = matplotlib.dates.date2num(sparse.polls["day"])
+
+    def near_a_poll(days: list[float]) -> bool:
+        return all(np.abs(poll_days - day).min() <= charts.FAR_DAYS + 1 for day in days)
+
+    with matplotlib.rc_context(charts.STYLE):
+        fig = charts.trend_figure(sparse, NO_EVENTS, {"UA"}, "pollwatch")
+        [ax] = fig.axes
+        assert filled_days(ax) and near_a_poll(filled_days(ax))
+        labels = [line.get_label() for line in ax.get_lines()]
+        assert f"95% band, no poll within {charts.FAR_DAYS} days" in labels
+
+        fig = charts.comparison_figure([dense, sparse], NO_EVENTS, {"UA", "US"}, "pollwatch")
+        [ax] = fig.axes
+        mine = filled_days(ax, charts.OKABE_ITO[1])
+        assert mine and near_a_poll(mine)
+        assert filled_days(ax, charts.OKABE_ITO[0])  # the dense series keeps its whole band
