@@ -399,7 +399,7 @@ def _label_latest(ax, trend: Trend):
     value = (
         f"{latest['estimate']:+.1f} pts" if trend.measure == "net" else f"{latest['estimate']:.1f}%"
     )
-    text = f"{value}\n({latest['lower']:.1f}–{latest['upper']:.1f})"  # as the headline writes it
+    text = f"{value}\n({band_text(latest['lower'], latest['upper'])})"
     return ax.annotate(
         text,
         (latest["date"], latest["estimate"]),
@@ -411,6 +411,13 @@ def _label_latest(ax, trend: Trend):
         color=INK,
         annotation_clip=False,
     )
+
+
+def band_text(lower: float, upper: float) -> str:
+    """A 95% band as charts and pages write it: 81.4–89.6, but -21.7 to -13.6 where a net
+    share's bound is negative, since -21.7–-13.6 reads as a subtraction."""
+    joint = " to " if min(lower, upper) < 0 else "–"
+    return f"{lower:.1f}{joint}{upper:.1f}"
 
 
 def _mark_events(ax, events: pd.DataFrame) -> None:

@@ -371,6 +371,7 @@ def _write(
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
     )
+    environment.filters["band"] = charts.band_text
     (staging / "index.html").write_text(
         environment.get_template("index.html.j2").render(context), encoding="utf-8"
     )

@@ -122,3 +122,10 @@ def test_a_sparse_series_fills_its_band_only_near_its_polls_on_its_chart_and_the
         mine = filled_days(ax, charts.OKABE_ITO[1])
         assert mine and near_a_poll(mine)
         assert filled_days(ax, charts.OKABE_ITO[0])  # the dense series keeps its whole band
+
+
+def test_a_negative_band_is_written_with_to_not_a_dash():
+    """Macron's net approval: -21.7–-13.6 read as a subtraction on the chart and the page."""
+    assert charts.band_text(-21.74, -13.61) == "-21.7 to -13.6"
+    assert charts.band_text(-2.0, 3.04) == "-2.0 to 3.0"
+    assert charts.band_text(81.44, 89.61) == "81.4–89.6"
