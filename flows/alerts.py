@@ -8,7 +8,9 @@ webhook's address is its key) and one automation per kind of alert:
 - rejected, moved, stale, loaded: on pollwatch's events of that kind (flows/events.py), the
   message the event carries (`event.payload.message`, already made safe by pollwatch);
 - failed: on any run of pollwatch's flows ending Failed or Crashed, its flow, run, state message
-  (HTML-escaped: it may name a file) and a link to the run.
+  (HTML-escaped: it may name a file) and a link to the run; not on the pipeline's own subflow
+  runs (named `<pipeline run>/<flow>`, flows/pipeline.py), whose failure fails the pipeline's
+  run too: one failure, one message.
 
 Prefect's automations service sends each message as the event arrives (well under a second); a
 send that cannot reach the webhook is tried again after 5 s, 30 s and 2 min, then recorded as a
@@ -91,6 +93,10 @@ def automations(
         if kind == FAILED:
             trigger = EventTrigger(
                 expect={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"},
+                match={
+                    "prefect.resource.id": "prefect.flow-run.*",
+                    "prefect.resource.name": "!*/*",
+                },
                 match_related={"prefect.resource.role": "flow", "prefect.resource.name": FLOWS},
                 posture=Posture.Reactive,
                 threshold=1,

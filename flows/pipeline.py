@@ -3,6 +3,10 @@
 1. ingest-polls takes every new file from the inbox into the store;
 2. render-report redraws the report, if the data changed (or there is none yet).
 
+Each runs as a subflow named after the pipeline's run (`crafty-lemur/ingest-polls`): in the UI
+it reads as the pipeline's part, and a `failed` alert (flows/alerts.py) skips such runs, since
+their failure is the pipeline's and one message tells it.
+
 Run it by itself with `python flows/pipeline.py`.
 """
 
@@ -14,6 +18,7 @@ import flows  # noqa: F401  (sets pollwatch's Prefect defaults before Prefect is
 
 # isort: split
 from prefect import flow
+from prefect.runtime import flow_run
 
 from flows.ingest import ingest_polls
 from flows.quiet import failing_quietly
@@ -29,11 +34,18 @@ def ingest_and_report(
     data_dir: str | None = None, report_dir: str | None = None
 ) -> tuple[RunSummary, Report | None]:
     """Ingest new drops, then render the report when the data changed."""
-    run = ingest_polls(data_dir=data_dir, report_dir=report_dir)
+    run = _part(ingest_polls)(data_dir=data_dir, report_dir=report_dir)
     report = None
     if needs_report(run.changed_rows, load_settings(data_dir=data_dir, report_dir=report_dir)):
-        report = render_report(data_dir=data_dir, out_dir=report_dir)
+        report = _part(render_report)(data_dir=data_dir, out_dir=report_dir)
     return run, report
+
+
+def _part(subflow):
+    """The subflow, its run named after this pipeline run's (a callable, not a template: a run
+    name is not formatted with the parameters)."""
+    name = f"{flow_run.name}/{subflow.name}"
+    return subflow.with_options(flow_run_name=lambda: name)
 
 
 if __name__ == "__main__":

@@ -243,6 +243,28 @@ def test_a_failed_run_sends_a_message_naming_it(settings, receiver):
     assert link.startswith("Run: http://127.0.0.1:") and "flow-run/" in link
 
 
+def test_a_failed_pipeline_sends_one_message_not_one_per_part(settings, receiver):
+    """The pipeline's ingest fails, and with it the pipeline: one failure, told once, by the
+    pipeline's run (its subflow's run is named after it, and skipped)."""
+    alerts_to(receiver, settings, "failed")
+    settings.db_path.write_bytes(b"not a database" * 100)
+    with pytest.raises(Exception, match="polls.duckdb"):
+        ingest_and_report(data_dir=str(settings.data_dir))
+    deadline = time.monotonic() + ARRIVE_SECONDS
+    while time.monotonic() < deadline and not _naming(receiver, settings.db_path):
+        time.sleep(0.2)
+    mine = _naming(receiver, settings.db_path, wait=QUIET_SECONDS)
+    assert len(mine) == 1, mine
+    assert mine[0].startswith("pollwatch: ingest-and-report run ")
+
+
+def _naming(receiver, text, wait: float = 0) -> list[str]:
+    """The messages that name `text` (any pollwatch run failing on the shared server is told),
+    once nothing more has come for `wait` seconds."""
+    time.sleep(wait)
+    return [t for t in receiver.texts if str(text) in t]
+
+
 def test_alerts_are_added_listed_written_as_code_and_removed_by_the_command(
     settings, receiver, prefect_api_url, monkeypatch, tmp_path
 ):
