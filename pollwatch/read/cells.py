@@ -237,8 +237,8 @@ def read_arrow(decoded: Decoded, delimiter: str) -> ArrowCells | None:
     if first_newline <= 0:
         return None
     first_line = data[:first_newline].decode("utf-8").rstrip("\r")
-    if not first_line.strip():
-        return None
+    if not first_line.strip() or "\r" in first_line:
+        return None  # a carriage return alone ends a line too (old Mac files): read whole
     header = header_names(first_line, delimiter, 1)
     lines = data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1)
     if lines == 0:

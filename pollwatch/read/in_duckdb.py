@@ -50,8 +50,8 @@ def read_in_place(
     if head.lstrip()[:1] in ("{", "[") or first_newline <= 0:
         return None  # perhaps JSON, or a header longer than the head: the whole file says
     first_line = head[:first_newline].rstrip("\r")
-    if not first_line.strip():
-        return None
+    if not first_line.strip() or "\r" in first_line:
+        return None  # a carriage return alone ends a line too (old Mac files): read whole
     delimiter = sniff_delimiter(head[: SNIFF_CHARS + 1])
     header = header_names(first_line, delimiter, 1)
     if plain.records == 0:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pollwatch.config import Settings, load_settings
@@ -68,6 +68,7 @@ def assert_handled(config: Settings, run: RunSummary) -> None:
 
 @QUICK
 @given(st.binary(max_size=3000))
+@example(b"\r\x01\n")  # a carriage return inside the first line crashed the run (2026-11-30)
 def test_random_bytes_are_loaded_or_quarantined_with_a_reason(data):
     with ingested(data) as (config, run):
         assert_handled(config, run)

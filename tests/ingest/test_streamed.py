@@ -17,7 +17,7 @@ from pollwatch.ingest import files, steps
 from pollwatch.ingest.run import run_ingest
 from pollwatch.processes import OWNER
 from pollwatch.store import Staged
-from tests.helpers import REAL, poll_row, query, write_csv
+from tests.helpers import REAL, poll_row, query, settle, write_csv
 from tests.ingest.test_in_duckdb import assert_same, both_paths, csv_bytes, messy_rows
 
 
@@ -82,13 +82,16 @@ def drops() -> dict[str, bytes]:
     """Files of each kind the stream must read as the whole-file path does, or leave to it."""
     rows = [poll_row(poll_key=f"k{i}") for i in range(30)]
     rows[3].update(positive_pct="140")
-    text = canonical_text(rows)
+    text = canonical_text(rows)  # CRLF line ends, as the csv module writes
+    unix = text.replace("\r\n", "\n")
     lines = text.splitlines(keepends=True)
     blank = "," * (len(rows[0]) - 1) + "\n"  # a record of empty cells
     quoted = [poll_row(poll_key="q1", pollster='The "Best" Polls'), *rows[:5]]
     return {
         "plain": text.encode(),
-        "crlf": text.replace("\n", "\r\n").encode(),
+        "lf": unix.encode(),
+        "old Mac line ends": unix.replace("\n", "\r").encode(),
+        "a header line ended by a lone carriage return": text.replace("\r\n", "\r", 1).encode(),
         "no final newline": text.rstrip("\n").encode(),
         "blank lines": "".join([*lines[:4], blank, " \t" + blank, *lines[4:], blank]).encode(),
         "short blank lines": "".join([*lines[:4], ",,,\n", "   \n", *lines[4:]]).encode(),
@@ -116,6 +119,20 @@ def test_a_streamed_drop_ends_as_the_same_drop_read_whole(monkeypatch, tmp_path,
         assert not list(settings.data_dir.glob(f"{steps.STAGING}*")), "staging left behind"
     assert found[0] == found[1]
     assert found[0][0], "nothing was ingested"
+
+
+@pytest.mark.parametrize(
+    "kind", ["old Mac line ends", "a header line ended by a lone carriage return"]
+)
+def test_a_file_whose_lines_end_in_lone_carriage_returns_loads_with_exact_lines(settings, kind):
+    """A carriage return alone ends a line (old Mac files, and a header saved so above CRLF
+    rows). One inside the first line crashed the run with a csv error and a traceback."""
+    settings.inbox.mkdir(parents=True)
+    (settings.inbox / "drop.csv").write_bytes(drops()[kind])
+    settle(settings.inbox / "drop.csv")
+    [result] = run_ingest([], settings).files
+    assert (result.status, result.rows_read, result.rows_loaded) == ("partial", 30, 29)
+    assert [(r["line"], r["column"]) for r in result.rejects] == [(5, "positive_pct")]
 
 
 def test_streamed_rows_correct_stored_polls_and_refuse_a_key_of_another_poll(monkeypatch, settings):
