@@ -33,6 +33,7 @@ DENSE_DOTS = 1500
 # say the least.
 SPARSE_POLLS = 40
 FAR_DAYS = 45
+GUESS_DASH = (0, (4, 3))  # the average where no poll is near
 EVENT_LABEL_GAP = 0.022  # of the axis width: closer event labels would overlap
 
 INK = "#1b1b1b"
@@ -240,16 +241,7 @@ def comparison_figure(
         colour = OKABE_ITO[index % len(OKABE_ITO)]
         style = ["-", "--", ":", "-."][index // len(OKABE_ITO) % 4]
         daily, far = trend.daily, far_from_polls(trend)
-        ax.fill_between(
-            daily["date"],
-            daily["lower"],
-            daily["upper"],
-            where=~far,
-            color=colour,
-            alpha=0.15,
-            linewidth=0,
-            interpolate=True,
-        )
+        _band_near_polls(ax, daily, far, colour)
         ax.plot(
             daily["date"],
             daily["estimate"].where(~far),
@@ -264,7 +256,7 @@ def comparison_figure(
                 daily["date"],
                 daily["estimate"].where(_reaching(far)),
                 color=colour,
-                linestyle=(0, (4, 3)),
+                linestyle=GUESS_DASH,
                 linewidth=1.4,
             )
     if guessed:
@@ -272,7 +264,7 @@ def comparison_figure(
             [],
             [],
             color=OTHER,
-            linestyle=(0, (4, 3)),
+            linestyle=GUESS_DASH,
             linewidth=1.4,
             label=f"no poll within {FAR_DAYS} days (no band drawn)",
         )
@@ -302,6 +294,21 @@ def far_from_polls(trend: Trend) -> np.ndarray:
     return np.abs(days[:, None] - poll_days[None, :]).min(axis=1) > FAR_DAYS
 
 
+def _band_near_polls(ax, daily: pd.DataFrame, far: np.ndarray, colour: str, **extra) -> None:
+    """The 95% band, filled on the days near a poll (every day of a dense series)."""
+    ax.fill_between(
+        daily["date"],
+        daily["lower"],
+        daily["upper"],
+        where=~far,
+        color=colour,
+        alpha=0.15,
+        linewidth=0,
+        interpolate=True,
+        **extra,
+    )
+
+
 def _reaching(far: np.ndarray) -> np.ndarray:
     """`far` and one day into the near days on each side, so a dashed piece joins the solid."""
     return far | np.r_[far[1:], False] | np.r_[False, far[:-1]]
@@ -328,18 +335,7 @@ def _draw_margins(ax, trend: Trend) -> None:
 def _draw_average(ax, daily: pd.DataFrame, far: np.ndarray) -> None:
     """The average and its 95% band: solid over a filled band, and where no poll is near
     (`far`) dashed, its band's edges dashed and not filled."""
-    ax.fill_between(
-        daily["date"],
-        daily["lower"],
-        daily["upper"],
-        where=~far,
-        color=INK,
-        alpha=0.15,
-        linewidth=0,
-        label="95% band",
-        zorder=3,
-        interpolate=True,
-    )
+    _band_near_polls(ax, daily, far, INK, label="95% band", zorder=3)
     estimate = daily["estimate"]
     ax.plot(
         daily["date"], estimate.where(~far), color=INK, linewidth=2.2, label="average", zorder=4
@@ -351,7 +347,7 @@ def _draw_average(ax, daily: pd.DataFrame, far: np.ndarray) -> None:
             estimate.where(reach),
             color=INK,
             linewidth=1.6,
-            linestyle=(0, (4, 3)),
+            linestyle=GUESS_DASH,
             label=f"average, no poll within {FAR_DAYS} days",
             zorder=4,
         )
