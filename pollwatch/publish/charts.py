@@ -285,7 +285,7 @@ def comparison_figure(
 def far_from_polls(trend: Trend) -> np.ndarray:
     """The days of a sparse series (fewer than SPARSE_POLLS polls) whose nearest poll is more
     than FAR_DAYS away: there the model's line between two polls months apart is a guess, and
-    is drawn as one. None for a denser series."""
+    is drawn as one. No day of a denser series is."""
     polls, daily = trend.polls, trend.daily
     if len(polls) >= SPARSE_POLLS:
         return np.zeros(len(daily), bool)
