@@ -182,8 +182,10 @@ def _draw(jobs: list[tuple[charts.ChartJob, str]], cache: Cache, before: Path) -
 def _credit(polls: pd.DataFrame) -> str:
     """What a chart says of its data; nothing that changes when the data does not, so an
     unchanged chart is the same file."""
+    count, pollsters = len(polls), polls["pollster"].nunique()
     return (
-        f"pollwatch · {len(polls)} polls by {polls['pollster'].nunique()} pollsters · "
+        f"pollwatch · {count} poll{'' if count == 1 else 's'} by {pollsters}"
+        f" pollster{'' if pollsters == 1 else 's'} · "
         f"fieldwork to {polls['fieldwork_end'].max():%Y-%m-%d}"
     )
 

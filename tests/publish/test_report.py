@@ -311,6 +311,7 @@ def test_a_sparse_series_shows_each_poll_s_margin_and_dashes_the_guess_between_p
     svg = (settings.report_dir / "charts" / "volodymyr-zelensky-trust.svg").read_text()
     assert "a poll's own 95% margin" in svg
     assert "average, no poll within 45 days" in svg
+    assert "7 polls by 1 pollster ·" in svg  # not "1 pollsters"
 
 
 def test_disapproval_and_net_have_their_own_averages_pages_and_download(sample_report):
