@@ -306,6 +306,9 @@ def trend(
             + "; ".join(
                 f"{e.population.replace('_', ' ')} {e.effect:+.2f} ({e.lower:+.2f} to "
                 f"{e.upper:+.2f}, {e.pairs} polls of {e.pollsters} pollsters reporting both)"
+                if e.pairs
+                else f"{e.population.replace('_', ' ')} not measured (no poll reports it beside"
+                " adults: its polls are taken as they are)"
                 for e in fitted.population_effects.itertuples()
             ),
             err=True,

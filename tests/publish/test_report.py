@@ -364,7 +364,8 @@ def test_dollar_signs_in_names_are_drawn_as_text_not_math(settings):
 def test_a_leader_page_says_how_each_population_was_read_as_adults(settings):
     """Polls of adults and of registered voters, six of them reporting both (voters 2 points
     above their adults): the leader page lists the offset taken off, its interval and the polls
-    that measured it, and its latest-polls table says the values are adjusted for it."""
+    that measured it, and its latest-polls table says the values are adjusted for it. A
+    population no poll reports beside adults is said to be unmeasured, not shown as +0.0."""
     rows = []
     for month in range(1, 10):
         dates = {
@@ -379,6 +380,9 @@ def test_a_leader_page_says_how_each_population_was_read_as_adults(settings):
             rows.append(voters)
         else:
             rows.append(poll_row(pollster="FOM", population="registered_voters", **dates))
+    # and one poll of likely voters, which no poll reports beside adults: nothing measures them
+    dates = {"fieldwork_start": "2022-05-12", "fieldwork_end": "2022-05-15", "published": ""}
+    rows.append(poll_row(pollster="VTsIOM", population="likely_voters", **dates))
     write_csv(settings.inbox / "both.csv", rows, age_seconds=60)
     run_ingest([], settings)
     build_report(settings)
@@ -388,6 +392,10 @@ def test_a_leader_page_says_how_each_population_was_read_as_adults(settings):
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", table)
     assert cells[0] == "registered voters" and cells[3] == "6"
     assert 1.5 <= float(cells[1]) <= 2.0  # +2 measured six times, shrunk a little toward 0
+    assert cells[5:] == [
+        "likely voters",
+        "not measured: no poll reports it beside adults, so its polls are taken as they are",
+    ]
     assert "adjusted for house effect and population" in page
 
 
