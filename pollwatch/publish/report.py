@@ -368,6 +368,7 @@ def _write(
         and {"png": "charts/comparison.png", "svg": "charts/comparison.svg"},
         "quality": _quality(facts),
         "stale_days": settings.stale_days,
+        "far_days": charts.FAR_DAYS,
         "freshness": freshness,
     }
     environment = jinja2.Environment(
