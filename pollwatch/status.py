@@ -54,7 +54,8 @@ def status_text(facts: dict) -> str:
         )
         for s in facts["series"]:
             out.append(
-                f"  {s['leader']:<24} {s['metric']:<13} {s['polls']:>6} polls from "
+                f"  {s['leader']:<24} {s['metric']:<13} {s['polls']:>6}"
+                f" poll{'' if s['polls'] == 1 else 's'} from "
                 f"{s['pollsters']} pollster(s), {s['first_poll']} to {s['last_poll']}"
             )
         files = ", ".join(f"{n} {status}" for status, n in facts["files"].items()) or "none"

@@ -141,3 +141,10 @@ def test_status_names_filed_files_the_database_has_no_record_of(ingested, tmp_pa
         "are not stored (a lost database write, or an older database put back): move them into "
         "the inbox and run `pollwatch ingest`"
     ]
+
+
+def test_a_series_of_one_poll_is_one_poll(settings):
+    write_csv(settings.inbox / "one.csv", [poll_row()])
+    run_ingest([], settings)
+    [line] = [x for x in status_text(collect_status(settings)).splitlines() if "from 1" in x]
+    assert " ".join(line.split()).startswith("Vladimir Putin approval 1 poll from 1 pollster(s),")
