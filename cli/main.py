@@ -11,6 +11,7 @@ Prefect and `pollwatch status` answers in a fraction of a second.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
@@ -37,6 +38,18 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+def listed(group: typer.Typer, name: str | None = None):
+    """A command, its line in `--help`'s list its docstring's first paragraph joined into one:
+    Typer's Rich help keeps a docstring's line breaks there, so the list came out ragged."""
+
+    def register(command):
+        first = inspect.cleandoc(command.__doc__ or "").split("\n\n")[0]
+        return group.command(name, short_help=" ".join(first.split()))(command)
+
+    return register
+
 
 DataDir = Annotated[
     Path | None,
@@ -85,7 +98,7 @@ def _settings(data_dir: Path | None, **flags) -> Settings:
     return settings
 
 
-@app.command()
+@listed(app)
 def ingest(
     paths: Annotated[
         list[Path] | None,
@@ -233,7 +246,7 @@ def _shown_on_stderr(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING or record.name in ("pollwatch.cli", "pollwatch.store")
 
 
-@app.command()
+@listed(app)
 def report(data_dir: DataDir = None, out: OutDir = None, as_of: AsOf = None) -> None:
     """Recompute every trend and chart and write the HTML report (index.html, a page per
     leader, charts as PNG and SVG, the data as CSV). A Prefect flow run when a server is
@@ -265,7 +278,7 @@ def report(data_dir: DataDir = None, out: OutDir = None, as_of: AsOf = None) -> 
     )
 
 
-@app.command()
+@listed(app)
 def trend(
     leader: Annotated[str, typer.Option(help="The leader, in any spelling the alias table knows.")],
     metric: Annotated[str, typer.Option(help="approval, trust, support, favorability, ...")],
@@ -317,7 +330,7 @@ def trend(
     daily.to_csv(sys.stdout, index=False, float_format="%.2f", date_format="%Y-%m-%d")
 
 
-@app.command()
+@listed(app)
 def export(
     out: Annotated[Path, typer.Option("--out", help="The file to write.")],
     fmt: Annotated[
@@ -340,7 +353,7 @@ def export(
     typer.echo(f"exported {len(polls)} polls to {out} ({chosen})")
 
 
-@app.command()
+@listed(app)
 def view(
     data_dir: DataDir = None,
     out: OutDir = None,
@@ -363,7 +376,7 @@ def view(
         server.server_close()
 
 
-@app.command()
+@listed(app)
 def status(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     """What is stored: rows per leader and metric, files by status, the last run, the newest poll,
     and the settings in use."""
@@ -374,7 +387,7 @@ def status(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     typer.echo(json.dumps(facts, indent=2, default=str) if as_json else status_text(facts))
 
 
-@app.command()
+@listed(app)
 def rebuild(data_dir: DataDir = None) -> None:
     """A new database from every file in archive/ and quarantine/, read in the order they
     arrived; nothing is moved. For a lost or damaged polls.duckdb: the one it replaces is kept
@@ -393,7 +406,7 @@ def rebuild(data_dir: DataDir = None) -> None:
     )
 
 
-@app.command()
+@listed(app)
 def layouts(data_dir: DataDir = None) -> None:
     """The source layouts pollwatch knows (schemas/sources/*.toml, then DATA_DIR/layouts/*.toml)
     and how each is recognised."""
@@ -411,7 +424,7 @@ def layouts(data_dir: DataDir = None) -> None:
         )
 
 
-@app.command()
+@listed(app)
 def serve(
     data_dir: DataDir = None,
     out: OutDir = None,
@@ -462,7 +475,7 @@ def serve(
             typer.echo("Prefect server stopped")
 
 
-@app.command()
+@listed(app)
 def trigger(
     which: Annotated[
         str, typer.Argument(help="pipeline, ingest, report or check (expected drops).")
@@ -528,7 +541,7 @@ def _alerts_server(data_dir: Path | None) -> Settings:
     return settings
 
 
-@alerts_app.command("add")
+@listed(alerts_app, "add")
 def alerts_add(
     channel: Annotated[str, typer.Argument(help="webhook (the one kind there is so far).")],
     url: Annotated[str, typer.Argument(help='The address to POST {"text": ...} to.')],
@@ -570,7 +583,7 @@ def alerts_add(
     typer.echo(f"alerts to {masked(url)}: {', '.join(kinds)} ({len(names)} automations {where})")
 
 
-@alerts_app.command("list")
+@listed(alerts_app, "list")
 def alerts_list(data_dir: DataDir = None) -> None:
     """pollwatch's alerts: what each tells, and where."""
     with _plain_errors():
@@ -585,7 +598,7 @@ def alerts_list(data_dir: DataDir = None) -> None:
         typer.echo(f"{alert['kind']:<9} {alert['webhook']}  [{alert['block']}]{state}")
 
 
-@alerts_app.command("remove")
+@listed(alerts_app, "remove")
 def alerts_remove(
     target: Annotated[str, typer.Argument(help="The webhook's address, or its block's name.")],
     data_dir: DataDir = None,

@@ -416,3 +416,14 @@ def test_a_known_failure_in_a_flow_run_is_one_line_not_tracebacks(
         # The command's own line; Prefect may still log after it (its events worker at exit).
         said = [x for x in done.stderr.splitlines() if x.startswith("pollwatch: ")]
         assert said[-1].startswith(f"pollwatch: the database {damaged.db_path} is damaged")
+
+
+def test_help_lists_each_command_on_lines_of_its_own_width():
+    """On a wide terminal each command's line in --help is whole: Typer's Rich help kept the
+    docstring's own line breaks, so `report`'s broke after "a page per"."""
+    shown = runner.invoke(app, ["--help"], env={"COLUMNS": "220"}, terminal_width=220)
+    assert shown.exit_code == 0
+    [line] = [x for x in shown.stdout.splitlines() if "│ report " in x]
+    assert line.rstrip(" │").endswith(
+        "A Prefect flow run when a server is reachable, as for `ingest`."
+    )
