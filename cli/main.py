@@ -41,12 +41,14 @@ app = typer.Typer(
 
 
 def listed(group: typer.Typer, name: str | None = None):
-    """A command, its line in `--help`'s list its docstring's first paragraph joined into one:
-    Typer's Rich help keeps a docstring's line breaks there, so the list came out ragged."""
+    """A command whose help is its docstring with each paragraph joined into one line, to be
+    wrapped to the terminal's width: Typer's Rich help keeps a docstring's line breaks, so its
+    text came out ragged ("... quarantine/ (something was" / "rejected; ..."). The first
+    paragraph is its line in `pollwatch --help`'s list."""
 
     def register(command):
-        first = inspect.cleandoc(command.__doc__ or "").split("\n\n")[0]
-        return group.command(name, short_help=" ".join(first.split()))(command)
+        paragraphs = [" ".join(p.split()) for p in inspect.cleandoc(command.__doc__).split("\n\n")]
+        return group.command(name, help="\n\n".join(paragraphs), short_help=paragraphs[0])(command)
 
     return register
 
@@ -120,6 +122,7 @@ def ingest(
 
     Files in the inbox are moved to archive/ (all rows stored) or quarantine/ (something was
     rejected; the reasons are written beside the file). Files named from elsewhere are copied.
+
     Exit code 0: everything loaded or already known; 1: rows or files were rejected; 130 (143
     for SIGTERM): interrupted, what was committed stays and the rest stays in the inbox.
 

@@ -419,11 +419,14 @@ def test_a_known_failure_in_a_flow_run_is_one_line_not_tracebacks(
 
 
 def test_help_lists_each_command_on_lines_of_its_own_width():
-    """On a wide terminal each command's line in --help is whole: Typer's Rich help kept the
-    docstring's own line breaks, so `report`'s broke after "a page per"."""
+    """On a wide terminal each command's line in --help is whole, and so is each paragraph of a
+    command's own help: Typer's Rich help kept the docstring's own line breaks, so `report`'s
+    line broke after "a page per", and `ingest --help` after "(something was"."""
     shown = runner.invoke(app, ["--help"], env={"COLUMNS": "220"}, terminal_width=220)
     assert shown.exit_code == 0
     [line] = [x for x in shown.stdout.splitlines() if "│ report " in x]
     assert line.rstrip(" │").endswith(
         "A Prefect flow run when a server is reachable, as for `ingest`."
     )
+    shown = runner.invoke(app, ["ingest", "--help"], env={"COLUMNS": "220"}, terminal_width=220)
+    assert " (something was rejected; the reasons are written beside the file)." in shown.stdout
