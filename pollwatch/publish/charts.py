@@ -315,14 +315,23 @@ def _reaching(far: np.ndarray) -> np.ndarray:
 
 
 def _draw_margins(ax, trend: Trend) -> None:
-    """A sparse series' polls with their own 95% margins of error (from their sample sizes)."""
+    """A sparse series' polls with their own 95% margins of error (from their sample sizes and
+    shares), cut at 0 and 100 (-100 and 100 for a net share). The model floors a share's
+    sampling variance at that of 5% or 95% (trends.measured), which would draw a poll of 99% of
+    800 people as 99 +- 1.5, past 100; its own margin is +- 0.7."""
     polls = trend.polls
-    sizes = polls["sample_size"].astype("float64").fillna(1000).clip(lower=50)
-    margin = Z95 * np.sqrt(polls["spread"] / sizes) * 100
+    sizes = polls["sample_size"].astype("float64").fillna(1000).clip(lower=50).to_numpy()
+    value = polls["value"].to_numpy(dtype="float64")
+    if trend.measure == "net":
+        low, spread = -100, polls["spread"].to_numpy()
+    else:
+        share = np.clip(value / 100, 0.005, 0.995)
+        low, spread = 0, share * (1 - share)
+    margin = Z95 * np.sqrt(spread / sizes) * 100
     ax.errorbar(
         polls["day"],
-        polls["value"],
-        yerr=margin,
+        value,
+        yerr=[np.minimum(margin, value - low), np.minimum(margin, 100 - value)],
         fmt="none",
         ecolor="#555555",
         elinewidth=1,

@@ -129,3 +129,19 @@ def test_a_negative_band_is_written_with_to_not_a_dash():
     assert charts.band_text(-21.74, -13.61) == "-21.7 to -13.6"
     assert charts.band_text(-2.0, 3.04) == "-2.0 to 3.0"
     assert charts.band_text(81.44, 89.61) == "81.4–89.6"
+
+
+def test_a_poll_s_own_margin_is_its_own_and_stays_inside_0_100():
+    """A poll of 99% of 800 people: its 95% margin is +-0.7 (98.3-99.7); the model's variance
+    floor (that of a 95% share) drew it as +-1.5, past 100."""
+    polls = kiis_like().assign(sample_size=800)
+    polls.loc[1, "positive_pct"] = 99.0
+    trend = fit_trend(one_version_per_poll(polls), "Volodymyr Zelensky", "trust")
+    with matplotlib.rc_context(charts.STYLE):
+        fig = charts.trend_figure(trend, NO_EVENTS, {"UA"}, "pollwatch")
+        [ax] = fig.axes
+        [bars] = [c for c in ax.collections if type(c).__name__ == "LineCollection"]
+        spans = sorted((min(s[:, 1]), max(s[:, 1])) for s in bars.get_segments())
+    low, high = spans[-1]  # the highest poll's bar
+    assert (round(low, 1), round(high, 1)) == (98.3, 99.7)
+    assert all(a >= 0 and b <= 100 for a, b in spans)
