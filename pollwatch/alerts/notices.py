@@ -26,6 +26,7 @@ from pollwatch.alerts.cadence import Overdue
 from pollwatch.alerts.text import plain
 from pollwatch.config import Settings
 from pollwatch.ingest.outcomes import FileResult, RunSummary
+from pollwatch.read.echo import counted
 from pollwatch.store import StoreError, open_store
 
 LOADED = "pollwatch.file.loaded"
@@ -94,7 +95,8 @@ def file_notices(run: RunSummary, reasons_of: Callable[[str], pd.DataFrame]) -> 
             Notice(
                 LOADED,
                 about,
-                f"pollwatch: {_count(len(loaded), 'file')} loaded, {_count(rows, 'new poll row')}",
+                f"pollwatch: {counted(len(loaded), 'file')} loaded,"
+                f" {counted(rows, 'new poll row')}",
                 _listed(
                     [
                         f"{plain(_name(f))}: {f.rows_loaded} new, {f.rows_updated} corrected"
@@ -117,8 +119,8 @@ def file_notices(run: RunSummary, reasons_of: Callable[[str], pd.DataFrame]) -> 
             Notice(
                 REJECTED,
                 about,
-                f"pollwatch: {_count(len(refused), 'file')} rejected in part or whole"
-                + (f", {_count(rows, 'row')} refused" if rows else ""),
+                f"pollwatch: {counted(len(refused), 'file')} rejected in part or whole"
+                + (f", {counted(rows, 'row')} refused" if rows else ""),
                 _listed([_rejected_line(f, x) for f, x in zip(refused, facts, strict=True)]),
                 {"run_id": run.run_id, "files": facts, "rows_rejected": rows},
             )
@@ -150,7 +152,7 @@ def move_notice(moved: list[dict], points: float) -> Notice | None:
         MOVED,
         "pollwatch.report",
         f"pollwatch: {_series(biggest)} moved {biggest['change']:+.1f} points"
-        + (f" (and {_count(len(moved) - 1, 'other average')})" if len(moved) > 1 else ""),
+        + (f" (and {counted(len(moved) - 1, 'other average')})" if len(moved) > 1 else ""),
         _listed(lines, LISTED * 4),
         {
             "threshold": points,
@@ -190,7 +192,7 @@ def stale_notice(overdue: list[Overdue]) -> Notice | None:
     return Notice(
         STALE,
         "pollwatch.check",
-        f"pollwatch: {_count(len(overdue), 'expected drop')} overdue",
+        f"pollwatch: {counted(len(overdue), 'expected drop')} overdue",
         _listed(lines, LISTED * 4),
         {
             "series": [
@@ -289,10 +291,6 @@ def _series(move: dict) -> str:
 def _fieldwork(poll: dict) -> str:
     start, end = poll["fieldwork_start"], poll["fieldwork_end"]
     return start if start == end else f"{start} to {end}"
-
-
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}" + ("" if n == 1 else "s")
 
 
 def _listed(lines: list[str], most: int = LISTED) -> list[str]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import schemas
 from pollwatch.config import ConfigError
 from pollwatch.read.decoding import UnreadableFile
-from pollwatch.read.echo import capped, listed
+from pollwatch.read.echo import capped, counted, joined, listed
 from schemas.columns import CANONICAL_COLUMNS, CATEGORY_COLUMNS, REQUIRED_COLUMNS
 
 if TYPE_CHECKING:  # `pollwatch layouts` reads these files without paying for pandas
@@ -415,7 +415,7 @@ def choose_layout(
     shared = [c for c in header if c in closest.known_columns()]
     raise UnreadableFile(
         f"no known layout fits this header ({listed(header)}); the closest is {closest.name}, "
-        f"which shares {len(shared)} column{'' if len(shared) == 1 else 's'} with it"
+        f"which shares {counted(len(shared), 'column')} with it"
         f"{' (' + listed(shared) + ')' if shared else ''} and needs {', '.join(missing)}; "
         "a series without pollster or leader columns goes in "
         f"its layout's folder (inbox/<layout>/); known layouts: {', '.join(layouts)}",
@@ -430,14 +430,13 @@ def _whose_folder(header: list[str], fitting: list[Layout]) -> str:
     No folder is chosen for the user: a bare date,approve,disapprove fits VTsIOM's layout as
     well as it fits anyone's series, and a guess would file one publisher's polls under
     another's name."""
-    named = [f"{layout.name} ({layout.title})" for layout in fitting]
-    listed_names = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
     if len(fitting) == 1:
         where = f"if the file is that series, put it in inbox/{fitting[0].name}/"
     else:
         where = "if the file is one of these series, put it in that one's folder (inbox/<layout>/)"
     return (
-        f"this header ({listed(header)}) has every column of {listed_names}, read only from"
+        f"this header ({listed(header)}) has every column of"
+        f" {joined([f'{layout.name} ({layout.title})' for layout in fitting])}, read only from"
         f" {'its' if len(fitting) == 1 else 'their'} own folder, since a series without"
         f" pollster or leader columns takes them from it: {where}; another publisher's series"
         " needs a layout of its own (layouts/ in the data directory)"

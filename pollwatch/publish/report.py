@@ -44,6 +44,7 @@ from pollwatch.publish.cache import (
 from pollwatch.publish.export import write_polls
 from pollwatch.publish.parallel import run_all
 from pollwatch.publish.realtime import with_realtime
+from pollwatch.read.echo import counted
 from pollwatch.store import Store, open_store, utc_now
 from schemas.columns import POLL_NAME
 
@@ -182,10 +183,9 @@ def _draw(jobs: list[tuple[charts.ChartJob, str]], cache: Cache, before: Path) -
 def _credit(polls: pd.DataFrame) -> str:
     """What a chart says of its data; nothing that changes when the data does not, so an
     unchanged chart is the same file."""
-    count, pollsters = len(polls), polls["pollster"].nunique()
     return (
-        f"pollwatch · {count} poll{'' if count == 1 else 's'} by {pollsters}"
-        f" pollster{'' if pollsters == 1 else 's'} · "
+        f"pollwatch · {counted(len(polls), 'poll')} by"
+        f" {counted(polls['pollster'].nunique(), 'pollster')} · "
         f"fieldwork to {polls['fieldwork_end'].max():%Y-%m-%d}"
     )
 

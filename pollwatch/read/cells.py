@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pollwatch.read.decoding import Decoded, UnreadableFile
+from pollwatch.read.echo import joined
 
 # A cell longer than this is not poll data; csv refuses it instead of reading it whole.
 MAX_FIELD_CHARS = 1_000_000
@@ -124,9 +125,8 @@ def _lines(numbers: list[int], shown: int = 3) -> str:
             runs.append([n, n])
     named = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs[:shown]]
     rest = sum(b - a + 1 for a, b in runs[shown:])
-    text = ", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else named[0]
     more = f" and {rest} more" if rest else ""
-    return f"line{'s' if len(numbers) > 1 else ''} {text}{more}"
+    return f"line{'s' if len(numbers) > 1 else ''} {joined(named)}{more}"
 
 
 def _read_exact(text: str, delimiter: str) -> RawTable:

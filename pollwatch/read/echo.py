@@ -1,6 +1,7 @@
 """What a file holds, echoed back to a person in a message: capped, since a file can hold
 anything. A header of 100,000 columns once went whole into a reason, 789 KB of it into the
-database, the terminal and the quarantine note."""
+database, the terminal and the quarantine note. And the small words of such messages: counts
+and lists."""
 
 from __future__ import annotations
 
@@ -16,6 +17,16 @@ def listed(names: list[str], shown: int = NAMES_SHOWN) -> str:
     named = ", ".join(capped(name, 60) for name in names[:shown])
     more = len(names) - shown
     return f"{named} ... and {more:,} more" if more > 0 else named
+
+
+def counted(n: int, thing: str) -> str:
+    """'1 poll', '2 polls'."""
+    return f"{n} {thing}" + ("" if n == 1 else "s")
+
+
+def joined(names: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def line_numbers(lines: list[int], shown: int = LINES_SHOWN) -> str:
