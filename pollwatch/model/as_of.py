@@ -82,6 +82,12 @@ def public_from(polls: pd.DataFrame, as_of: date | None = None) -> pd.Series:
     return published.fillna(ended + pd.to_timedelta(delay, unit="D"))
 
 
+def ever_corrected(versions: pd.DataFrame) -> bool:
+    """Whether any poll of `versions` has more than one version. A poll never corrected has
+    one, which stands on every day: without corrections, the versions are the polls."""
+    return bool(versions.duplicated(list(POLL_NAME)).any())
+
+
 def stood_on(versions: pd.DataFrame, day: date) -> pd.DataFrame:
     """Each poll in the version that stood at the end of `day`, from every version of it
     (Store.versions()): the latest stored by then; a poll first stored later (a backfill) as it
@@ -126,8 +132,7 @@ def realtime_line(
     newest days are done first, and `attrs["unfinished"]` counts the days left for later."""
     known = known or {}
     mine = versions[(versions["leader"] == leader) & (versions["metric"] == metric)]
-    # A poll never corrected has one version, which stands on every day.
-    corrected = mine.duplicated(list(POLL_NAME)).any()
+    corrected = ever_corrected(mine)
     single = mine.reset_index(drop=True)
     rows, before, figure, unfinished = [], None, None, 0
     if days is None:

@@ -22,7 +22,7 @@ import pandas as pd
 from slugify import slugify
 
 from pollwatch.config import ConfigError, Settings, report_url
-from pollwatch.model.as_of import public_by, stood_on
+from pollwatch.model.as_of import ever_corrected, public_by, stood_on
 from pollwatch.model.trends import (
     ALL_POPULATIONS,
     MEASURES,
@@ -46,7 +46,6 @@ from pollwatch.publish.parallel import run_all
 from pollwatch.publish.realtime import with_realtime
 from pollwatch.read.echo import counted
 from pollwatch.store import Store, open_store, utc_now
-from schemas.columns import POLL_NAME
 
 TEMPLATES = Path(__file__).parent / "templates"
 MARKER = ".pollwatch-report"
@@ -198,10 +197,9 @@ def _read_store(store: Store, as_of: date | None = None) -> tuple[pd.DataFrame, 
         return store.polls(), store.versions(), store.overview()
     with store.session():
         versions, facts = store.versions(), store.overview()
-        # Without corrections every poll has one version, in the order polls() gives: one read,
+        # Without corrections the versions are the polls, in the order polls() gives: one read,
         # one copy in memory (a million polls: 340 MB less).
-        corrected = versions.duplicated(list(POLL_NAME)).any()
-        polls = store.polls() if corrected else versions
+        polls = store.polls() if ever_corrected(versions) else versions
     if as_of is not None:
         polls = public_by(stood_on(versions, as_of), as_of)
     return polls, versions, facts
