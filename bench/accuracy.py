@@ -117,7 +117,7 @@ def against_538(published: Published) -> tuple[float, float]:
     )
     print(
         f"    smoothed (every poll): mean |ours - 538| {smoothed:.3f}, signed "
-        f"{gap.mean():+.3f} {target}; " + _level_and_shape(trend.daily, approve, published)
+        f"{gap.mean():+.3f} {target}; " + _level_and_shape(trend.daily, approve, published.window)
     )
     started = time.perf_counter()
     line = realtime_line(versions, leader, "approval")
@@ -128,7 +128,7 @@ def against_538(published: Published) -> tuple[float, float]:
         f"    real time (the report's line: refitted each Monday on the polls public then, each"
         f" public from the day 538 entered it, its file's created_at;"
         f" {len(line)} refits, {seconds:.1f} s): mean |ours - 538| {realtime:.3f}, signed "
-        f"{gap.mean():+.3f} {target}; " + _level_and_shape(line, approve, published)
+        f"{gap.mean():+.3f} {target}; " + _level_and_shape(line, approve, published.window)
     )
     gap = _gap(trends.fit_trend(series.polls, leader, "approval").daily, approve, published.window)
     effects = ", ".join(
@@ -158,7 +158,7 @@ def _gap(
     return both["estimate"] - both["pct_estimate"]
 
 
-def _level_and_shape(line: pd.DataFrame, published: pd.DataFrame, source: Published) -> str:
+def _level_and_shape(line: pd.DataFrame, published: pd.DataFrame, window: tuple[str, str]) -> str:
     """The distance split in two: the level (the mean gap) and the shape (the mean distance once
     the level is taken off), and the shape again with our line drawn k days later, at the k of
     0-14 that fits best. A line of every poll anticipates a turn that a line published day by
@@ -166,7 +166,7 @@ def _level_and_shape(line: pd.DataFrame, published: pd.DataFrame, source: Publis
     is that."""
 
     def shape(days: int) -> float:
-        gap = _gap(line, published, source.window, days)
+        gap = _gap(line, published, window, days)
         return float((gap - gap.mean()).abs().mean())
 
     best = min(range(15), key=shape)
