@@ -39,7 +39,7 @@ from pollwatch.ingest.outcomes import FileResult, Waiting
 from pollwatch.ingest.signals import stops_held, stops_kept
 from pollwatch.map.day_order import settle_day_order
 from pollwatch.map.layouts import Layout, choose_layout, folder_layout, load_aliases, load_layouts
-from pollwatch.map.mapping import Mapped, map_many
+from pollwatch.map.mapping import Mapped, map_many, nothing_kept
 from pollwatch.map.sql import MappedInDuckDB, connect, map_cells, map_in_duckdb, sql_ready
 from pollwatch.processes import owned_folder
 from pollwatch.read.cells import (
@@ -180,7 +180,7 @@ def map_files(
         converted = iter(as_raw_tables(in_arrow) if in_arrow else [])
         raws = [read if isinstance(read, RawTable) else next(converted) for _, read, _ in group]
         mapped = map_many(raws, group[0][2], aliases)
-        found |= {path: m for (path, _, _), m in zip(group, mapped, strict=True)}
+        found |= {path: nothing_kept(m) or m for (path, _, _), m in zip(group, mapped, strict=True)}
     return {path: found[path] for path, _ in files}
 
 
@@ -393,10 +393,10 @@ def _keys_checked(
 def _write_groups(pending: dict[int, Pending]) -> list[list[int]]:
     """Files in order, grouped into transactions of up to WRITE_ROWS rows."""
     groups: list[list[int]] = []
-    rows = WRITE_ROWS
+    rows = 0
     for index, file in pending.items():
         size = len(file.record.polls) + len(file.rejects)
-        if rows + size > WRITE_ROWS:
+        if not groups or rows + size > WRITE_ROWS:
             groups.append([])
             rows = 0
         groups[-1].append(index)

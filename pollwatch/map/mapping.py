@@ -17,6 +17,7 @@ import pandas as pd
 from pollwatch.map import values
 from pollwatch.map.layouts import Layout, fold_series
 from pollwatch.read.cells import RawTable
+from pollwatch.read.decoding import UnreadableFile
 from pollwatch.read.echo import line_numbers, listed
 from schemas.columns import (
     CANONICAL_COLUMNS,
@@ -96,6 +97,17 @@ def map_many(
         _one_file(mapped, index, bounds[index], bounds[index + 1], rejects, raw)
         for index, raw in enumerate(raws)
     ]
+
+
+def nothing_kept(mapped: Mapped) -> UnreadableFile | None:
+    """Why a file whose every row its layout skips has nothing to store (a 538 poll list of
+    voters' rows alone, under a layout that keeps "All polls"; a series' file of placeholder
+    weeks): it is set aside with that reason, as a file no layout reads is, rather than called
+    rejected with no rejected row."""
+    if not mapped.rows_read or mapped.rows_skipped < mapped.rows_read:
+        return None
+    why = "; ".join(note for note in mapped.warnings if note.startswith("skipped "))
+    return UnreadableFile(f"no row to store: {why}", rule="no_row_kept")
 
 
 def renumbered(frame: pd.DataFrame, shift: int) -> pd.DataFrame:

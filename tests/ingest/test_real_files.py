@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 
 from pollwatch.config import load_settings
 from pollwatch.ingest.run import run_ingest
-from tests.helpers import REAL, query, settle
+from tests.helpers import REAL, ROOT, query, settle
 from tests.map.test_layouts import POLLLIST
 
 FOLDERS = {
@@ -360,19 +361,16 @@ def test_538_weighted_sample_sizes_are_stored_as_published(tmp_path):
     assert stored["sample_size"].tolist() == [1187.25, 2202.5]
 
 
-def test_538_poll_list_keeps_one_row_per_poll_under_the_raw_files_key(tmp_path):
-    """approval_polllist.csv lists each poll once per subgroup of 538's model: the layout keeps
-    the "All polls" rows, says how many it skipped and why, and keys each poll as 538's raw file
-    does, so the same poll from both files is one poll."""
-    settings = load_settings(data_dir=tmp_path / "data", settle_seconds=0)
+def polllist(subgroups: tuple[str, ...]) -> tuple[str, list[dict]]:
+    """538's approval_polllist.csv of the Biden file's first three polls, each once per subgroup
+    given: the text, and the raw file's rows it came from."""
     text = (REAL / "fte_president_approval_polls_biden_2023-01.csv").read_text()
-    header, *raw = list(csv.DictReader(io.StringIO(text)))[:3]
-    raw = [header, *raw]
+    raw = list(csv.DictReader(io.StringIO(text)))[:3]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(POLLLIST)
     for row in raw:
-        for subgroup in ("Voters", "All polls", "Adults"):
+        for subgroup in subgroups:
             start, end = (
                 f"{m}/{d}/20{y}"
                 for m, d, y in (row[k].split("/") for k in ("start_date", "end_date"))
@@ -383,9 +381,18 @@ def test_538_poll_list_keeps_one_row_per_poll_under_the_raw_files_key(tmp_path):
                  "", row["tracking"], row["url"], row["poll_id"], row["question_id"], "1/29/2023",
                  "13:31:00 31 Jan 2023"]
             )  # fmt: skip
+    return out.getvalue(), raw
+
+
+def test_538_poll_list_keeps_one_row_per_poll_under_the_raw_files_key(tmp_path):
+    """approval_polllist.csv lists each poll once per subgroup of 538's model: the layout keeps
+    the "All polls" rows, says how many it skipped and why, and keys each poll as 538's raw file
+    does, so the same poll from both files is one poll."""
+    settings = load_settings(data_dir=tmp_path / "data", settle_seconds=0)
+    text, raw = polllist(("Voters", "All polls", "Adults"))
     drop = settings.inbox / "approval_polllist.csv"
     drop.parent.mkdir(parents=True)
-    drop.write_text(out.getvalue())
+    drop.write_text(text)
     [result] = run_ingest([], settings).files
     assert (result.source, result.status) == ("fte_approval_polllist", "loaded")
     assert (result.rows_read, result.rows_loaded, result.rows_skipped) == (9, 3, 6)
@@ -394,6 +401,31 @@ def test_538_poll_list_keeps_one_row_per_poll_under_the_raw_files_key(tmp_path):
     assert stored.values.tolist() == sorted(
         [f"538-{r['poll_id']}-{r['question_id']}-{r['population']}", float(r["yes"])] for r in raw
     )
+
+
+def test_a_file_whose_every_row_its_layout_skips_is_set_aside_with_why_and_the_next_loads(
+    tmp_path,
+):
+    """A poll list of voters' rows alone has nothing the layout keeps. First in its batch, it
+    stopped every run with a traceback and held up the files after it."""
+    settings = load_settings(data_dir=tmp_path / "data", settle_seconds=0)
+    settings.inbox.mkdir(parents=True)
+    voters = settings.inbox / "approval_polllist.csv"
+    voters.write_text(polllist(("Voters", "Adults"))[0])
+    good = settings.inbox / "levada.csv"
+    shutil.copy(ROOT / "data" / "samples" / "levada_putin_approval_2021-2024.csv", good)
+    os.utime(voters, (1_000_000, 1_000_000))  # the older: first in the run
+    summary = run_ingest([], settings)
+    by_name = {Path(r.path).name: r for r in summary.files}
+    assert by_name["levada.csv"].status == "loaded"
+    skipped = by_name["approval_polllist.csv"]
+    assert skipped.status == "rejected"
+    assert skipped.message == (
+        "no row to store: skipped 6 row(s) the fte_approval_polllist layout does not keep (it"
+        " keeps rows where subgroup is all polls)"
+    )
+    assert (settings.quarantine / "approval_polllist.csv").exists()
+    assert not list(settings.inbox.iterdir())
 
 
 def test_538s_entry_dates_are_when_each_poll_was_public(real_run):
