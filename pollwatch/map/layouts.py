@@ -41,6 +41,8 @@ TOP_LEVEL_KEYS = {
     "rows",
     "leader_by_date",
 }
+# The keys whose value is a table of its own.
+TABLES = ("columns", "constants", "values", "dates", "poll_key", "rows")
 
 
 class LayoutError(ConfigError):
@@ -258,6 +260,12 @@ def _problem(spec: dict, path: Path) -> str | None:
         return f"unknown key(s) {', '.join(sorted(unknown))}"
     if spec.get("name") != path.stem:
         return f"name = {spec.get('name')!r} must equal the file name {path.stem!r}"
+    for section in TABLES:
+        if not isinstance(spec.get(section, {}), dict):
+            return f"{section} must be a table: [{section}], then key = value lines"
+    for column, spelled in spec.get("values", {}).items():
+        if not isinstance(spelled, dict):
+            return f"[values] {column} must be a table: [values.{column}], then as written = value"
     columns, constants = spec.get("columns", {}), spec.get("constants", {})
     for section, names in (
         ("columns", columns),
@@ -283,12 +291,23 @@ def _problem(spec: dict, path: Path) -> str | None:
         known = "skip_without_shares, keep, drop"
         return f"[rows] has unknown key(s) {', '.join(sorted(stray))} (known: {known})"
     for kind in ("keep", "drop"):
+        if not isinstance(rows.get(kind, {}), dict):
+            return (
+                f"[rows] {kind} must be a table of column = value(s), as"
+                f' {kind} = {{ subgroup = "All polls" }}'
+            )
         for column, wanted in rows.get(kind, {}).items():
             if not (
                 isinstance(wanted, str)
                 or (isinstance(wanted, list) and all(isinstance(v, str) for v in wanted))
             ):
                 return f"[rows.{kind}] {column} must be a text or a list of texts"
+            if wanted == []:
+                return f"[rows.{kind}] {column} lists no value: it would {kind} no row"
+    keep, drop = (_row_filter(rows.get(kind, {})) for kind in ("keep", "drop"))
+    for column in keep.keys() & drop.keys():
+        if both := keep[column] & drop[column]:
+            return f"[rows] both keeps and drops {column} = {', '.join(sorted(both))}"
     for flag in ("day_first", "month_only_published_is_fieldwork", "published_is_entry"):
         if not isinstance(spec.get("dates", {}).get(flag, False), bool):
             return f"[dates] {flag} must be true or false"

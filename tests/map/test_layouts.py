@@ -111,6 +111,23 @@ def test_adding_a_pollster_is_adding_one_file(settings):
             "[rows.keep] wave must be a text or a list of texts",
         ),
         (
+            ("[dates]", '[rows]\nkeep = "All polls"\n\n[dates]'),
+            "[rows] keep must be a table of column = value(s), as keep = {",
+        ),
+        (
+            ("[dates]", "[rows]\nkeep = { wave = [] }\n\n[dates]"),
+            "[rows.keep] wave lists no value: it would keep no row",
+        ),
+        (
+            ("[dates]", '[rows]\nkeep = { wave = ["1", "2"] }\ndrop = { Wave = " 2" }\n\n[dates]'),
+            "[rows] both keeps and drops wave = 2",
+        ),
+        (("by_header = false", "by_header = false\nrows = 3"), "rows must be a table"),
+        (
+            ("[dates]", '[values]\ncountry = "UA"\n\n[dates]'),
+            "[values] country must be a table: [values.country], then as written = value",
+        ),
+        (
             ("[dates]", '[[leader_by_date]]\nleader = "x"\nfrom = "2024-13-01"\n\n[dates]'),
             "[[leader_by_date]] from = '2024-13-01' is not a date (YYYY-MM-DD)",
         ),
