@@ -6,7 +6,9 @@ pollster's steady lean (house effect). A Kalman filter and smoother give each da
 a 95% band. Polls are weighted by their effective sample size; house effects are estimated from
 the data and shrunk toward zero (a pollster with few polls gets little of its own lean). The
 survey error is Student-t rather than normal (fitted by reweighting, as an EM algorithm does), so
-a poll far off the trend has its variance inflated and one outlier cannot drag the line. A
+a poll far off the trend has its variance inflated and one outlier cannot drag the line; how heavy
+its tails are is fitted to each series, so that polls of a real move are not taken for outliers
+where no poll goes wild. A
 tracking poll's releases share most of their interviews and so their errors; only its
 non-overlapping releases (the latest and, going back, each whose fieldwork ended before the last
 kept one began) enter the fit, so the likelihood sees independent polls. The hyperparameters
@@ -21,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
-from scipy.special import ndtr, ndtri, stdtrit
+from scipy.optimize import minimize, minimize_scalar
+from scipy.special import gammaln, ndtr, ndtri, stdtrit
 
 from pollwatch.config import ConfigError
 from schemas.columns import POPULATIONS
@@ -33,9 +35,11 @@ ALL_POPULATIONS = "all"
 Z95 = 1.959964
 DEFAULT_SAMPLE_SIZE = 1000
 OUTLIER_Z = 3.0  # a poll this many standard deviations off the trend is reported as an outlier
-# Degrees of freedom of the Student-t survey error: the usual robust choice (Lange, Little and
-# Taylor 1989), heavy-tailed enough that a wild poll gets little weight.
-T_DOF = 4.0
+# Degrees of freedom of the Student-t survey error, which say how heavy its tails are, are
+# fitted to each series (_degrees_of_freedom) between these bounds (past 2 its variance is finite;
+# past a few hundred it is a normal), under the gamma(2, 0.1) prior of Juarez and Steel (2010),
+# whose mode, 10, is what a series too short to tell gets.
+T_DOF_BOUNDS = (2.1, 300.0)
 ROUNDS = 6
 MEASURES = ("positive", "negative", "net")
 # A series gets disapproval and net lines when at least this many of its polls give disapproval.
@@ -79,6 +83,9 @@ class Trend:
     # date, estimate: what the tracker would have published on those days, each refitted on
     # the polls public then (as_of.realtime_line); a report adds it to its lines
     realtime: pd.DataFrame | None = None
+    # the fitted Student-t degrees of freedom of the survey error: low, heavy tails (wild polls
+    # seen); in the hundreds, a normal
+    dof: float | None = None
 
     @property
     def latest(self) -> pd.Series:
@@ -336,6 +343,7 @@ def fit_trend(
     house = np.zeros(len(pollsters))
     scale = np.ones(len(y))  # each poll's variance multiplier (the Student-t reweighting)
     surprise = np.zeros(len(y))
+    dof = None
     before = (None, None)
     log_drift, log_extra = PRIOR_LOG_DRIFT, PRIOR_LOG_EXTRA
     for _ in range(ROUNDS):
@@ -354,8 +362,9 @@ def fit_trend(
             sampling_var + np.exp(log_extra) + level_var[day]
         )
         # E-step of the Student-t as a scale mixture of normals: the expected precision
-        # multiplier of a poll given how far off it is.
-        scale = (T_DOF + surprise) / (T_DOF + 1)
+        # multiplier of a poll given how far off it is, under the tails the polls show.
+        dof = _degrees_of_freedom(surprise)
+        scale = (dof + surprise) / (dof + 1)
     adjusted = y - house[codes]
     dates = pd.date_range(start, periods=days, freq="D")
     lower, upper = share_band(level, level_var, low, high)
@@ -405,6 +414,7 @@ def fit_trend(
         float(np.exp(log_extra / 2)),
         measure,
         effects,
+        dof=dof,
     )
 
 
@@ -450,6 +460,31 @@ def share_band(
     lower = level + sd * ndtri(np.clip(below + 0.025 * mass, 1e-15, 1 - 1e-15))
     upper = level + sd * ndtri(np.clip(below + 0.975 * mass, 1e-15, 1 - 1e-15))
     return np.clip(lower, low, high), np.clip(upper, low, high)
+
+
+def _degrees_of_freedom(surprise: np.ndarray) -> float:
+    """The Student-t degrees of freedom that best explain the polls' standardised squared
+    distances from the line (maximum a posteriori, as the ECME algorithm of Liu and Rubin (1995)
+    fits them between EM rounds). A fixed, heavy tail (4 was the usual robust choice) takes the
+    first polls of a real move, at the end of a line, for outliers: the line then lags a turn
+    until later polls out-vote them, and an as-of line always stands at such an end. Fitted, a
+    series with wild polls keeps heavy tails (the dense simulation, 2% of polls 12 points off:
+    about 5) and one without them comes near normal (538's approval polls: 4 to 38)."""
+
+    def cost(log_dof: float) -> float:
+        dof = math.exp(log_dof)
+        prior = dof / 10 - log_dof  # -log of the gamma(2, 0.1) density, up to a constant
+        density = (
+            gammaln((dof + 1) / 2)
+            - gammaln(dof / 2)
+            - 0.5 * math.log(dof * math.pi)
+            - (dof + 1) / 2 * np.log1p(surprise / dof)
+        )
+        return prior - float(density.sum())
+
+    low, high = T_DOF_BOUNDS
+    found = minimize_scalar(cost, bounds=(math.log(low), math.log(high)), method="bounded")
+    return float(math.exp(found.x))
 
 
 def _fit_hyperparameters(y, sampling_var, scale, day, days, start) -> tuple[float, float]:

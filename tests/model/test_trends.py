@@ -79,6 +79,19 @@ def test_one_wild_poll_barely_moves_the_average():
     assert fitted.polls["outlier"].sum() == 1
 
 
+def test_the_survey_error_s_tails_are_as_heavy_as_the_polls_show():
+    """Heavy tails where polls go wild, near normal where none does: fixed heavy tails took the
+    first polls of a real move at the end of a line for outliers, and the line lagged the turn."""
+    wild = simulate_polls(seed=2)  # 2% of polls 12 points off
+    calm = simulate_polls(seed=2, outlier_share=0.0)
+    fitted = {
+        name: trends.fit_trend(trends.one_version_per_poll(sim.polls), "S", "approval")
+        for name, sim in (("wild", wild), ("calm", calm))
+    }
+    assert fitted["wild"].dof < 8
+    assert fitted["calm"].dof > 20
+
+
 def test_a_series_of_one_or_two_polls_gets_a_wide_honest_band():
     fitted = trends.fit_trend(polls_frame([91.0, 93.0], every=10), "L", "support")
     latest = fitted.latest
