@@ -305,6 +305,7 @@ def trend(
     """The daily poll average of one leader and measure as CSV on stdout:
     date,estimate,lower,upper (the 95% band)."""
     from pollwatch.model.as_of import series_trend, stood_on
+    from pollwatch.read.echo import counted
     from pollwatch.store import open_store
 
     with _plain_errors():
@@ -316,19 +317,25 @@ def trend(
         store = open_store(settings, read_only=True)
         stored = store.polls() if day is None else stood_on(store.versions(), day)
         fitted = series_trend(stored, name, metric, population, measure, day)
+    reference = fitted.reference.replace("_", " ")
     if fitted.population_effects is not None:  # said beside the CSV, not in it
         typer.echo(
-            "populations read as adults: "
+            f"populations read as {reference}"
+            + ("" if fitted.reference == "adults" else " (no poll of this line is of adults)")
+            + ": "
             + "; ".join(
                 f"{e.population.replace('_', ' ')} {e.effect:+.2f} ({e.lower:+.2f} to "
-                f"{e.upper:+.2f}, {e.pairs} polls of {e.pollsters} pollsters reporting both)"
+                f"{e.upper:+.2f}, {counted(e.pairs, 'poll')} of {counted(e.pollsters, 'pollster')}"
+                " reporting both)"
                 if e.pairs
                 else f"{e.population.replace('_', ' ')} not measured (no poll reports it beside"
-                " adults: its polls are taken as they are)"
+                f" {reference}: its polls are taken as they are)"
                 for e in fitted.population_effects.itertuples()
             ),
             err=True,
         )
+    elif population == "all" and fitted.reference != "adults":
+        typer.echo(f"every poll of this line is of {reference}", err=True)
     daily = fitted.daily[["date", "estimate", "lower", "upper"]]
     daily.to_csv(sys.stdout, index=False, float_format="%.2f", date_format="%Y-%m-%d")
 

@@ -44,7 +44,8 @@ ROUNDS = 6
 MEASURES = ("positive", "negative", "net")
 # A series gets disapproval and net lines when at least this many of its polls give disapproval.
 MEASURED_POLLS = 2
-# The population a line mixing populations is made comparable to.
+# The population a line mixing populations is made comparable to, where any of its polls is of it
+# (reference_population).
 REFERENCE_POPULATION = "adults"
 # How far apart a population and adults are believed to be before the polls say (sd, points):
 # registered and likely voters differ from adults by a few points, rarely by ten.
@@ -86,6 +87,8 @@ class Trend:
     # the fitted Student-t degrees of freedom of the survey error: low, heavy tails (wild polls
     # seen); in the hundreds, a normal
     dof: float | None = None
+    # the population the line reads as (reference_population; a line of one population, its own)
+    reference: str = REFERENCE_POPULATION
 
     @property
     def latest(self) -> pd.Series:
@@ -144,11 +147,27 @@ def _versions(polls: pd.DataFrame, first: bool) -> pd.DataFrame:
     )
 
 
+def reference_population(polls: pd.DataFrame) -> str:
+    """The population a line of several reads as: adults where any of its polls is of adults
+    (538's reference, and the issue's), else the first of POPULATIONS its polls have. A line of
+    registered and likely voters alone cannot be read as adults, since no poll of it measures
+    the gap; read as registered voters, its likely voters' gap is measured where a poll reports
+    both."""
+    present = set(polls["population"].dropna())
+    if REFERENCE_POPULATION in present or not present:
+        return REFERENCE_POPULATION
+    return min(present, key=lambda name: POPULATION_PRIORITY.get(name, len(POPULATIONS)))
+
+
 def population_effects(
-    polls: pd.DataFrame, others: pd.DataFrame | None, measure: str = "positive"
+    polls: pd.DataFrame,
+    others: pd.DataFrame | None,
+    measure: str = "positive",
+    reference: str = REFERENCE_POPULATION,
 ) -> pd.DataFrame:
-    """How far each population of a line's polls reads from adults, measured as 538 does:
-    within polls that report both (the same interviews, so dates and wording cancel out).
+    """How far each population of a line's polls reads from the reference population (adults,
+    reference_population), measured as 538 does: within polls that report both (the same
+    interviews, so dates and wording cancel out).
 
     Pollsters screen voters differently, so the gap is a pollster's before it is a population's
     (on 538's Biden file, registered voters read +0.5 above adults in Morning Consult's polls and
@@ -157,20 +176,21 @@ def population_effects(
     the spread between pollsters added (random effects, DerSimonian and Laird): one pollster's
     hundred pairs tell little about the next pollster. Its interval carries that spread, and the
     prior of POPULATION_PRIOR_SD shrinks a population measured by few pollsters toward zero. A
-    population no poll reports beside adults keeps none: nothing measures it.
+    population no poll reports beside the reference keeps none: nothing measures it.
     `polls`: the line's polls, one version each (adults first); `others`: their other versions."""
     identity = [*POLL_IDENTITY]
     populations = sorted(
-        set(polls["population"].dropna()) - {REFERENCE_POPULATION}, key=POPULATION_PRIORITY.get
+        set(polls["population"].dropna()) - {reference},
+        key=lambda name: POPULATION_PRIORITY.get(name, len(POPULATIONS)),
     )
     gaps = pd.DataFrame(columns=["pollster", "population", "gap"])
     if others is not None and len(others) and populations:
-        adults = measured(polls[polls["population"] == REFERENCE_POPULATION], measure)
+        base = measured(polls[polls["population"] == reference], measure)
         beside = measured(others, measure)
         pairs = beside[[*identity, "population", "value"]].merge(
-            adults[[*identity, "value"]], on=identity, suffixes=("", "_adults")
+            base[[*identity, "value"]], on=identity, suffixes=("", "_reference")
         )
-        gaps = pairs.assign(gap=pairs["value"] - pairs["value_adults"])
+        gaps = pairs.assign(gap=pairs["value"] - pairs["value_reference"])
     rows = []
     for population in populations:
         found = gaps[gaps["population"] == population]
@@ -312,12 +332,16 @@ def fit_trend(
     measure of them (`measured`); with `until`, the days after the last poll up to that day too
     (an as-of average ends on its day, however old its newest poll). A line of several
     populations takes each one's offset from adults (population_effects, from `others`, the
-    polls' other versions) off its polls, so that it reads as a line of adults would."""
+    polls' other versions) off its polls, so that it reads as a line of adults would (of the
+    reference_population, where none of its polls is of adults)."""
     if "negative_pct" not in polls:
         polls = polls.assign(negative_pct=np.nan)
     effects = None
-    if population == ALL_POPULATIONS and polls["population"].nunique() > 1:
-        effects = population_effects(polls, others, measure)
+    reference = population
+    if population == ALL_POPULATIONS:
+        reference = reference_population(polls)
+        if polls["population"].nunique() > 1:
+            effects = population_effects(polls, others, measure, reference)
     polls = measured(polls, measure)
     # What is taken off each poll's value for its population (0 for adults, and in a line of
     # one population); the value itself stays as published.
@@ -415,6 +439,7 @@ def fit_trend(
         measure,
         effects,
         dof=dof,
+        reference=reference,
     )
 
 
@@ -591,15 +616,18 @@ def _house_effects(residual, obs_var, codes, count):
     """Each pollster's lean: its mean residual against the trend, measured from the average
     pollster (the leans sum to zero, since an average can only know the pollsters' consensus),
     and shrunk toward zero by an empirical-Bayes prior, so that a pollster with few polls keeps
-    little of its apparent lean."""
+    little of its apparent lean. Their standard errors: a lone pollster's is unknown (NaN: there
+    is no one to measure it against); where the pollsters' means differ no more than their
+    polls' noise, every lean is shrunk to zero, but with the standard error of the pollster's
+    own mean, not none: the data cannot tell zero from that."""
     if count < 2:
-        return np.zeros(count), np.zeros(count)
+        return np.zeros(count), np.full(count, np.nan)
     precision = np.bincount(codes, weights=1 / obs_var, minlength=count)
     raw = np.bincount(codes, weights=residual / obs_var, minlength=count) / precision
     raw -= raw.mean()
     spread = max(float(np.mean(raw**2 - 1 / precision)), 0.0)
     if spread == 0:
-        return np.zeros(count), np.zeros(count)
+        return np.zeros(count), np.sqrt(1 / precision)
     posterior = precision + 1 / spread
     house = raw * precision / posterior
     return house - house.mean(), np.sqrt(1 / posterior)

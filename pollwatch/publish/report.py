@@ -473,6 +473,7 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings) -> dict:
         "number": "%+.1f" if trend.measure == "net" else "%.1f",  # a net's sign is its news
         "population": trend.population,
         "population_label": trend.population.replace("_", " "),
+        "reads_as": trend.reference.replace("_", " "),
         "estimate": float(latest["estimate"]),
         "lower": float(latest["lower"]),
         "upper": float(latest["upper"]),
@@ -493,7 +494,10 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings) -> dict:
             }
             for p in polls.head(LATEST_POLLS).itertuples()
         ],
-        "house_effects": trend.house_effects.to_dict("records"),
+        # A lone pollster's lean has no interval (NaN): None, which the page says in words.
+        "house_effects": trend.house_effects.astype(object)
+        .where(trend.house_effects.notna(), None)
+        .to_dict("records"),
         "population_effects": []
         if trend.population_effects is None
         else [

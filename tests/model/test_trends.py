@@ -223,6 +223,29 @@ def _paired_polls(gaps: dict[str, tuple[float, int]]) -> tuple[pd.DataFrame, pd.
     return pd.DataFrame(adults + voters), pd.DataFrame(voters)
 
 
+def test_a_line_with_no_poll_of_adults_reads_as_its_first_population_not_as_adults():
+    """Registered and likely voters alone: nothing measures their gap from adults, so the line
+    reads as registered voters, with likely voters' gap measured in the polls that report both
+    (it was 'read as adults' with nothing adjusted)."""
+    paired, _ = _paired_polls({f"P{k}": (2.0, 4) for k in range(5)})
+    paired = paired.assign(
+        population=paired["population"].map(
+            {"adults": "registered_voters", "registered_voters": "likely_voters"}
+        )
+    )
+    alone = paired[paired["population"] == "likely_voters"].head(3).assign(pollster="Lone")
+    polls = pd.concat([paired, alone], ignore_index=True).assign(sample_size=1000, tracking=False)
+    fitted = trends.fit_trend(
+        trends.one_version_per_poll(polls),
+        "Joe Biden",
+        "approval",
+        others=trends.other_versions(polls),
+    )
+    assert fitted.reference == "registered_voters"
+    effect = fitted.population_effects.set_index("population").loc["likely_voters"]
+    assert effect["pairs"] == 20 and 1.5 < effect["effect"] < 2.5
+
+
 def test_one_pollsters_many_pairs_do_not_set_every_pollsters_population_offset():
     """On 538's Biden file YouGov gives 125 of 343 adults-and-voters pairs, with a gap of +2.4,
     and most other pollsters +0.5 or less. The offset taken off another pollster's voters is the

@@ -4,6 +4,7 @@ untrusted names stay text."""
 from __future__ import annotations
 
 import csv
+import html
 import re
 import shutil
 import struct
@@ -397,6 +398,34 @@ def test_a_leader_page_says_how_each_population_was_read_as_adults(settings):
         "not measured: no poll reports it beside adults, so its polls are taken as they are",
     ]
     assert "adjusted for house effect and population" in page
+
+
+def test_the_methodology_says_what_each_line_takes_off_and_no_lean_is_shown_without_its_doubt(
+    sample_report,
+):
+    """The methodology section lists, per line, what is adjusted and by how much. A lone
+    pollster's lean is not measurable, and pollsters that agree within their noise lean by
+    zero give or take what their polls allow: neither is "+0.0 to +0.0"."""
+    settings, report = sample_report
+    index = report.index.read_text()
+    table = re.findall(r'<table class="adjustments">.*?</table>', index, re.S)[0]
+    rows = {
+        cells[0]: cells[1:]
+        for cells in (
+            [html.unescape(cell) for cell in re.findall(r"<td>([^<]*)</td>", row)]
+            for row in re.findall(r"<tr>.*?</tr>", table, re.S)
+        )
+        if cells
+    }
+    assert rows["Vladimir Putin · approval"] == [
+        "all adults",
+        "nothing: every poll is of adults",
+        "none: its 3 pollsters differ no more than their polls' noise",
+    ]
+    assert rows["Volodymyr Zelensky · support"][2] == "none: one pollster"
+    assert "+0.0 to +0.0" not in (settings.report_dir / "leader-vladimir-putin.html").read_text()
+    ukraine = (settings.report_dir / "leader-volodymyr-zelensky.html").read_text()
+    assert '<td>Rating Group</td><td colspan="2">not measured: the only pollster' in ukraine
 
 
 def test_the_headline_chart_shows_what_the_tracker_said_as_it_went(sample_report):
