@@ -91,15 +91,21 @@ def ever_corrected(versions: pd.DataFrame) -> bool:
 def stood_on(versions: pd.DataFrame, day: date) -> pd.DataFrame:
     """Each poll in the version that stood at the end of `day`, from every version of it
     (Store.versions()): the latest stored by then; a poll first stored later (a backfill) as it
-    was first stored, before any correction."""
+    was first stored, before any correction. Versions stored in one run (one `ingested_at`) are
+    told apart by when each was replaced (`replaced_at`): the one never replaced is the last."""
     stored = versions["ingested_at"].astype("datetime64[ns]")
     by_then = stored < pd.Timestamp(day) + pd.Timedelta(days=1)
     ticks = stored.to_numpy().astype("int64")
-    ranked = versions.assign(_by_then=by_then, _order=np.where(by_then, ticks, -ticks)).sort_values(
-        ["_by_then", "_order"], ascending=False, kind="stable"
-    )
+    replaced = pd.Series(versions.get("replaced_at"), index=versions.index, dtype="datetime64[ns]")
+    later = replaced.to_numpy().astype("int64")
+    later = np.where(replaced.isna(), np.iinfo("int64").max, later)
+    ranked = versions.assign(
+        _by_then=by_then,
+        _order=np.where(by_then, ticks, -ticks),
+        _then=np.where(by_then, later, -later),
+    ).sort_values(["_by_then", "_order", "_then"], ascending=False, kind="stable")
     picked = ranked.drop_duplicates(list(POLL_NAME), keep="first").drop(
-        columns=["_by_then", "_order"]
+        columns=["_by_then", "_order", "_then"]
     )
     return picked.sort_index().reset_index(drop=True)
 

@@ -91,8 +91,10 @@ class Store(Protocol):
 
     def versions(self) -> pd.DataFrame:
         """Every version of every poll: the stored one and those its corrections replaced (from
-        the revisions), each with the time it was stored (`ingested_at`), ordered as polls().
-        What stood on a past day is model.as_of.stood_on's to choose."""
+        the revisions), each with the time it was stored (`ingested_at`) and the time it was
+        replaced (`replaced_at`; none for the stored one), ordered as polls(). Versions stored in
+        one run share their `ingested_at`; which replaced which is in `replaced_at`. What stood
+        on a past day is model.as_of.stood_on's to choose."""
 
     def arrivals(self) -> pd.DataFrame:
         """For each layout whose files stored rows: when the last such file arrived

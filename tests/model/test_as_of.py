@@ -58,6 +58,22 @@ def test_a_poll_corrected_after_the_day_appears_with_its_old_value(settings):
     assert store.polls()["positive_pct"].tolist() == [69.0]
 
 
+def test_a_poll_and_its_corrections_stored_in_one_run_stand_as_the_last_of_them(settings):
+    """Files of one run are stored at one time: which version stands is which replaced which,
+    not the order the database returns them in (it gave the first value in most reads)."""
+    rows = {name: poll_row(poll_key="lev-1", positive_pct=value) for name, value in
+            (("a.csv", "71"), ("b.csv", "69"), ("c.csv", "68"))}  # fmt: skip
+    for age, (name, row) in zip((90, 60, 30), rows.items(), strict=True):
+        write_csv(settings.inbox / name, [row], age_seconds=age)  # a, b, c: oldest first
+    assert run_ingest([], settings).totals["rows_updated"] == 2
+    versions = open_store(settings).versions()
+    assert versions["ingested_at"].nunique() == 1
+    for _ in range(5):  # the same answer in any order of rows
+        shuffled = versions.sample(frac=1).reset_index(drop=True)
+        assert stood_on(shuffled, date.today())["positive_pct"].tolist() == [68.0]
+        assert stood_on(shuffled, date(2000, 1, 1))["positive_pct"].tolist() == [71.0]
+
+
 def test_the_samples_as_they_stood_at_the_fourth_round_of_talks(settings):
     """14 March 2022: Levada and FOM had Putin's approval near 71% in late February; Rating
     Group had Zelensky's support above 90%. The report of that day says so, and nothing of what

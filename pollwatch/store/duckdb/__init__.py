@@ -166,13 +166,17 @@ class DuckDBStore:
 
     def versions(self) -> pd.DataFrame:
         columns = ", ".join(STORED_COLUMNS)
-        return self._read(f"SELECT {columns} FROM polls UNION ALL SELECT {columns} FROM revisions")
+        return self._read(
+            f"SELECT {columns}, NULL::TIMESTAMP AS replaced_at FROM polls"
+            f" UNION ALL SELECT {columns}, revised_at AS replaced_at FROM revisions",
+            [*STORED_COLUMNS, "replaced_at"],
+        )
 
-    def _read(self, query: str) -> pd.DataFrame:
+    def _read(self, query: str, columns: list[str] = STORED_COLUMNS) -> pd.DataFrame:
         if not self.exists():  # nothing stored yet, and nothing to create by asking
             import pandas as pd
 
-            return pd.DataFrame(columns=STORED_COLUMNS)
+            return pd.DataFrame(columns=columns)
         with self._connection() as con:
             return con.execute(
                 f"{query} ORDER BY leader, metric, fieldwork_end, pollster, poll_key, ingested_at"
