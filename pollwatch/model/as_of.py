@@ -2,8 +2,9 @@
 
 A poll is public from its publication date; where a file does not give one, from the end of its
 fieldwork plus its pollster's typical delay (the median gap between the two among that pollster's
-polls published by then; else every pollster's; else DEFAULT_DELAY_DAYS). Values are those stored
-then (stood_on: later corrections rolled back through the store's versions).
+polls of the series published by then; else the series' pollsters'; else DEFAULT_DELAY_DAYS).
+Values are those stored then (stood_on: later corrections rolled back through the store's
+versions).
 
 The real-time line is what the tracker would have published day after day: series_trend as of
 each day of a grid, each fit on the polls of its day alone. A refit costs a fit, so the grid is
@@ -68,17 +69,25 @@ def public_by(polls: pd.DataFrame, as_of: date) -> pd.DataFrame:
 
 def public_from(polls: pd.DataFrame, as_of: date | None = None) -> pd.Series:
     """The day each poll was (or is expected to be) public: its publication date, else the end
-    of its fieldwork plus its pollster's usual delay among its polls published by the end of
-    `as_of` (default: all of them)."""
+    of its fieldwork plus its pollster's usual delay in its series (leader and metric) among its
+    polls published by the end of `as_of` (default: all of them), else the series' pollsters'.
+    Within a series, so that a series' figures are the same whatever else is stored: the
+    report's real-time line, fitted on one series, and `--as-of` on the whole store agree, and
+    538's one-day entry delays do not move a French series."""
     published = pd.to_datetime(polls["published"])
     ended = pd.to_datetime(polls["fieldwork_end"])
     known = published.notna()
     if as_of is not None:
         known &= published <= pd.Timestamp(as_of)
     gap = (published - ended).dt.days.where(known)
-    overall = gap.median()
-    delay = polls["pollster"].map(gap.groupby(polls["pollster"]).median())
-    delay = delay.fillna(DEFAULT_DELAY_DAYS if pd.isna(overall) else overall)
+    series = [polls[c] for c in ("leader", "metric") if c in polls]
+    if series:
+        overall = gap.groupby(series, dropna=False).transform("median")
+        by_pollster = gap.groupby([*series, polls["pollster"]], dropna=False).transform("median")
+    else:  # one series
+        overall = pd.Series(gap.median(), index=gap.index)
+        by_pollster = gap.groupby(polls["pollster"]).transform("median")
+    delay = by_pollster.fillna(overall).fillna(DEFAULT_DELAY_DAYS)
     return published.fillna(ended + pd.to_timedelta(delay, unit="D"))
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from pollwatch.config import ConfigError
 from pollwatch.ingest.run import run_ingest
-from pollwatch.model.as_of import public_by, series_trend, stood_on
+from pollwatch.model.as_of import public_by, public_from, series_trend, stood_on
 from pollwatch.publish.report import build_report
 from pollwatch.store import open_store
 from tests.helpers import ROOT, poll_row, settle, write_csv
@@ -40,6 +40,21 @@ def test_a_poll_is_public_from_its_publication_or_its_pollster_s_usual_delay():
     )
     public = public_by(found, date(2022, 3, 14))
     assert public.index.tolist() == [0, 1, 3]
+
+
+def test_a_series_polls_are_public_from_the_same_day_whatever_else_is_stored():
+    """A series none of whose polls gives its publication day takes the default delay, not the
+    delays of another country's pollsters stored beside it: the report's real-time line, fitted
+    on one series, and `--as-of` on the whole store gave different figures for one day."""
+    french = polls(("Ifop", "2020-10-01", None), ("Ifop", "2020-10-08", None)).assign(
+        leader="Emmanuel Macron", metric="approval"
+    )
+    american = polls(("YouGov", "2020-10-01", "2020-10-02")).assign(
+        leader="Donald Trump", metric="approval"
+    )
+    alone = public_from(french)
+    together = public_from(pd.concat([french, american], ignore_index=True)).iloc[:2]
+    assert together.tolist() == alone.tolist() == list(pd.to_datetime(["2020-10-04", "2020-10-11"]))
 
 
 def test_a_poll_corrected_after_the_day_appears_with_its_old_value(settings):
