@@ -15,11 +15,12 @@ import inspect
 import json
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -62,11 +63,34 @@ DataDir = Annotated[
     ),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+
+
+def _as_of_day(value: str | None) -> date | None:
+    """The --as-of day: a date that has come (what stood on a later one is not known, and a
+    line drawn to the year 9999 is millions of days)."""
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            raise typer.BadParameter(f"{value.strip()} is not a day of the calendar") from None
+        raise typer.BadParameter(f"{value!r} is not a day: write it YYYY-MM-DD") from None
+    if day > date.today():
+        raise typer.BadParameter(
+            f"{day.isoformat()} is after today ({date.today().isoformat()}): nothing stood then yet"
+        )
+    return day
+
+
+# Read as text and given to the command as a date (the callback's): Typer's own date option says
+# "does not match the formats" of 2022-02-30 and takes any year.
 AsOf = Annotated[
-    datetime | None,
+    str | None,
     typer.Option(
         "--as-of",
-        formats=["%Y-%m-%d"],
+        callback=_as_of_day,
+        metavar="YYYY-MM-DD",
         help="As it stood that day: only polls public by then, in the versions stored then.",
     ),
 ]
@@ -264,12 +288,12 @@ def report(data_dir: DataDir = None, out: OutDir = None, as_of: AsOf = None) -> 
                 written = render_report(
                     data_dir=str(settings.data_dir),
                     out_dir=str(out) if out else None,
-                    as_of=as_of.date().isoformat() if as_of else None,
+                    as_of=as_of.isoformat() if as_of else None,
                 )
         else:
             from pollwatch.publish.report import build_report
 
-            written = build_report(settings, out, as_of.date() if as_of else None)
+            written = build_report(settings, out, as_of)
     left = (
         f"; {written.realtime_unfinished} days of the real-time lines left for the next report"
         if written.realtime_unfinished
@@ -313,7 +337,7 @@ def trend(
         from pollwatch.map.layouts import load_aliases
 
         name = load_aliases()["leader"].get(" ".join(leader.lower().split()), leader)
-        day = as_of.date() if as_of else None
+        day = as_of
         store = open_store(settings, read_only=True)
         stored = store.polls() if day is None else stood_on(store.versions(), day)
         fitted = series_trend(stored, name, metric, population, measure, day)

@@ -55,9 +55,12 @@ def series_trend(
         if as_of is None:
             raise
         select_series(stored, leader, metric, population)  # no such series at all: says so
-        raise ConfigError(
-            f"no polls of {leader} / {metric} were public by {as_of:%Y-%m-%d}"
-        ) from None
+        which = f"{leader} / {metric}"
+        if population != ALL_POPULATIONS:
+            which += f" of {population.replace('_', ' ')}"
+        if measure != "positive":
+            which += f" giving a {measure} share"
+        raise ConfigError(f"no polls of {which} were public by {as_of.isoformat()}") from None
     return fit_series(chosen)
 
 

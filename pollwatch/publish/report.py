@@ -104,8 +104,9 @@ def build_report(
     started = time.perf_counter()
     if out_dir is None:
         out_dir = settings.report_dir
-        if as_of is not None:
-            out_dir = out_dir.with_name(f"{out_dir.name}-as-of-{as_of:%Y-%m-%d}")
+        if as_of is not None:  # resolved first: "." has no name to add to
+            out_dir = out_dir.resolve()
+            out_dir = out_dir.with_name(f"{out_dir.name}-as-of-{as_of.isoformat()}")
     _check_writable(out_dir)
     polls, versions, facts = _read_store(open_store(settings, read_only=True), as_of)
     until = None if as_of is None else pd.Timestamp(as_of)

@@ -104,6 +104,23 @@ def test_usage_errors_exit_2_with_a_one_line_message(tmp_path, args):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("2999-01-01", "2999-01-01 is after today"),  # a line of 360,000 days, and a crash
+        ("2022-02-30", "2022-02-30 is not a day of the calendar"),
+        ("14.03.2022", "'14.03.2022' is not a day: write it YYYY-MM-DD"),
+    ],
+)
+def test_an_as_of_day_that_has_not_come_or_does_not_exist_is_a_usage_error(settings, day, message):
+    write_csv(settings.inbox / "a.csv", monthly_rows(3, start="2022-01"))
+    pollwatch("ingest", "--data-dir", str(settings.data_dir))
+    for command in (["trend", "--leader", "Putin", "--metric", "approval"], ["report"]):
+        result = pollwatch(*command, "--as-of", day, "--data-dir", str(settings.data_dir))
+        assert result.exit_code == 2
+        assert message in " ".join(result.output.replace("│", " ").split())
+
+
 def test_status_shows_rows_per_leader_and_metric_files_last_run_and_newest_poll(settings):
     write_csv(settings.inbox / "a.csv", monthly_rows(3, start="2022-01"))
     write_csv(settings.inbox / "b.csv", [poll_row(country="XX")], age_seconds=30)

@@ -110,6 +110,19 @@ def test_the_samples_as_they_stood_at_the_fourth_round_of_talks(settings):
     assert averages["date"].max() == "2022-03-14"
 
 
+def test_an_as_of_report_of_the_current_folder_is_written_beside_it(settings, monkeypatch):
+    """POLLWATCH_REPORT_DIR=. (a report in the folder one stands in): "." has no name to add
+    "-as-of-DAY" to, and the report failed with a traceback."""
+    write_csv(settings.inbox / "first.csv", [poll_row()])
+    run_ingest([], settings)
+    here = settings.data_dir.parent / "site"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    dot = settings.model_copy(update={"report_dir": Path(".")})
+    report = build_report(dot, as_of=date(2022, 3, 1))
+    assert report.index == here.parent / "site-as-of-2022-03-01" / "index.html"
+
+
 def test_a_day_before_a_series_first_poll_says_so(settings):
     write_csv(settings.inbox / "first.csv", [poll_row()])  # fieldwork 17-21 Feb 2022
     run_ingest([], settings)
