@@ -101,6 +101,8 @@ def test_the_samples_as_they_stood_at_the_fourth_round_of_talks(settings):
     assert report.index.parent.name == f"{settings.report_dir.name}-as-of-2022-03-14"
     html = report.index.read_text()
     assert "As it stood on 2022-03-14" in html
+    # the quality panel's files and runs are the store's history, and it says so
+    assert "The store as it is now" in html and "not as of 2022-03-14" in html
     values = dict(
         re.findall(r'<div class="what">(.*?)</div>\s*<div class="value">([-+0-9.]+)%?</div>', html)
     )
