@@ -22,7 +22,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from pollwatch.config import ConfigError
 from pollwatch.map import values
-from pollwatch.model.trends import Z95, Trend
+from pollwatch.model.trends import Z95, Trend, effective_sample_sizes
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442"]
 OTHER = "#9a9a9a"
@@ -318,12 +318,15 @@ def _draw_margins(ax, trend: Trend) -> None:
     """A sparse series' polls with their own 95% margins of error (from their sample sizes and
     shares), cut at 0 and 100 (-100 and 100 for a net share). The model floors a share's
     sampling variance at that of 5% or 95% (trends.measured), which would draw a poll of 99% of
-    800 people as 99 +- 1.5, past 100; its own margin is +- 0.7."""
+    800 people as 99 +- 1.5, past 100; its own margin is +- 0.7. The sample sizes are those the
+    model weighs (a missing one is its pollster's median)."""
     polls = trend.polls
-    sizes = polls["sample_size"].astype("float64").fillna(1000).clip(lower=50).to_numpy()
+    sizes = effective_sample_sizes(polls).to_numpy(dtype="float64")
     value = polls["value"].to_numpy(dtype="float64")
-    if trend.measure == "net":
-        low, spread = -100, polls["spread"].to_numpy()
+    p = np.clip(polls["positive_pct"].to_numpy(dtype="float64") / 100, 0.005, 0.995)
+    if trend.measure == "net":  # a difference of two shares of one sample
+        q = np.clip(polls["negative_pct"].to_numpy(dtype="float64") / 100, 0.005, 0.995)
+        low, spread = -100, np.maximum(p + q - (p - q) ** 2, 1e-4)
     else:
         share = np.clip(value / 100, 0.005, 0.995)
         low, spread = 0, share * (1 - share)

@@ -145,3 +145,22 @@ def test_a_poll_s_own_margin_is_its_own_and_stays_inside_0_100():
     low, high = spans[-1]  # the highest poll's bar
     assert (round(low, 1), round(high, 1)) == (98.3, 99.7)
     assert all(a >= 0 and b <= 100 for a, b in spans)
+
+
+def test_a_net_poll_s_margin_is_its_own_near_100():
+    """Net approval of a poll of 1,000 people, 99 approving and 1 disapproving (net +98): its
+    own 95% margin is +-1.2 (1.96 sqrt((p + q - (p - q)^2) / n)); the model's floor (shares
+    held within 5-95%) drew +-2.7, and a poll of no given size was drawn at 1,000 people
+    whatever its pollster's other polls said."""
+    polls = kiis_like().assign(sample_size=1000.0, negative_pct=30.0)
+    polls.loc[1, ["positive_pct", "negative_pct"]] = (99.0, 1.0)
+    polls.loc[2, "sample_size"] = None  # its pollster's median, 1,000, as the model weighs it
+    trend = fit_trend(one_version_per_poll(polls), "Volodymyr Zelensky", "trust", measure="net")
+    with matplotlib.rc_context(charts.STYLE):
+        fig = charts.trend_figure(trend, NO_EVENTS, {"UA"}, "pollwatch")
+        [ax] = fig.axes
+        [bars] = [c for c in ax.collections if type(c).__name__ == "LineCollection"]
+        spans = sorted((min(s[:, 1]), max(s[:, 1])) for s in bars.get_segments())
+    low, high = spans[-1]
+    assert (round(low, 1), round(high, 1)) == (96.8, 99.2)
+    assert all(a >= -100 and b <= 100 for a, b in spans)
