@@ -34,6 +34,9 @@ DENSE_DOTS = 1500
 SPARSE_POLLS = 40
 FAR_DAYS = 45
 GUESS_DASH = (0, (4, 3))  # the average where no poll is near
+# The comparison's lines past the seventh colour, none a dash like GUESS_DASH: a dashed line there
+# read as "no poll near" all the way.
+LINE_STYLES = ["-", ":", "-."]
 EVENT_LABEL_GAP = 0.022  # of the axis width: closer event labels would overlap
 
 INK = "#1b1b1b"
@@ -239,7 +242,7 @@ def comparison_figure(
     guessed = False
     for index, trend in enumerate(trends):
         colour = OKABE_ITO[index % len(OKABE_ITO)]
-        style = ["-", "--", ":", "-."][index // len(OKABE_ITO) % 4]
+        style = LINE_STYLES[index // len(OKABE_ITO) % len(LINE_STYLES)]
         daily, far = trend.daily, far_from_polls(trend)
         _band_near_polls(ax, daily, far, colour)
         ax.plot(

@@ -164,3 +164,14 @@ def test_a_net_poll_s_margin_is_its_own_near_100():
     low, high = spans[-1]
     assert (round(low, 1), round(high, 1)) == (96.8, 99.2)
     assert all(a >= -100 and b <= 100 for a, b in spans)
+
+
+def test_no_line_of_the_comparison_is_dashed_as_a_guess_is():
+    """Past seven colours the lines change style; a dashed one read as "no poll within 45 days"
+    all the way, as the legend's dash says."""
+    dense = fit_trend(one_version_per_poll(series("dense")), "Leader", "approval")
+    with matplotlib.rc_context(charts.STYLE):
+        fig = charts.comparison_figure([dense] * 12, NO_EVENTS, {"US"}, "pollwatch")
+        [ax] = fig.axes
+        styles = [line.get_linestyle() for line in ax.get_lines() if line.get_label()[0] != "_"]
+    assert len(styles) == 12 and "--" not in styles
