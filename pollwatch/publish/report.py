@@ -26,9 +26,11 @@ from pollwatch.model.as_of import ever_corrected, public_by, stood_on
 from pollwatch.model.trends import (
     ALL_POPULATIONS,
     MEASURES,
+    Z95,
     Series,
     Trend,
     all_series,
+    effective_sample_sizes,
     fit_series,
     latest_shares,
 )
@@ -321,7 +323,7 @@ def _write(
         countries = set(mine["country"])
         series = []
         for trend in leader_trends:
-            view = _series_view(trend, page_slug, settings)
+            view = _series_view(trend, page_slug, settings, mine)
             # One poll is shown as itself, a card: a chart of it would be a dot and a wedge.
             if view["single"] is None and trend.population == ALL_POPULATIONS:
                 stem, credit = view["key"], _credit(trend.polls)
@@ -456,7 +458,9 @@ def _by_leader(trends: list[Trend]) -> dict[str, list[Trend]]:
     }
 
 
-def _series_view(trend: Trend, page_slug: str, settings: Settings) -> dict:
+def _series_view(trend: Trend, page_slug: str, settings: Settings, stored: pd.DataFrame) -> dict:
+    """What the pages show of one line; `stored`: its leader's polls as stored (the provenance
+    a one-poll card gives)."""
     latest = trend.latest
     polls = trend.polls.sort_values("fieldwork_end", ascending=False)
     key = (
@@ -480,7 +484,7 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings) -> dict:
         "upper": float(latest["upper"]),
         "as_of": f"{latest['date']:%Y-%m-%d}",
         "change": trend.change(30) if len(trend.polls) > 1 else None,
-        "single": _single_poll(trend.polls),
+        "single": _single_poll(trend, stored),
         "polls": len(trend.polls),
         "pollsters": trend.polls["pollster"].nunique(),
         "latest_polls": [
@@ -508,16 +512,35 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings) -> dict:
     }
 
 
-def _single_poll(polls: pd.DataFrame) -> dict | None:
-    """The one poll of a series that has only one: what its card shows."""
-    if len(polls) != 1:
+def _single_poll(trend: Trend, stored: pd.DataFrame) -> dict | None:
+    """The one poll of a series that has only one: what its card shows. Its figure with its own
+    95% margin of sampling error (the sample size the model weighs), the other side of the
+    question and the net where the poll gives them, and where it came from (the stored rows of
+    that poll: its source and publication day)."""
+    if len(trend.polls) != 1:
         return None
-    [poll] = polls.itertuples()
+    [poll] = trend.polls.itertuples()
+    size = float(effective_sample_sizes(trend.polls).iloc[0])
+    share = min(max(float(poll.value) / 100, 0.005), 0.995)
+    rows = stored[
+        (stored["pollster"] == poll.pollster)
+        & (stored["metric"] == trend.metric)
+        & (stored["fieldwork_start"] == poll.fieldwork_start)
+        & (stored["fieldwork_end"] == poll.fieldwork_end)
+    ]
+    negative = getattr(poll, "negative_pct", None)
+    sources = sorted({url for url in rows.get("source_url", pd.Series()).dropna() if url})
+    published = rows.get("published", pd.Series()).dropna()
     return {
         "value": float(poll.value),
+        "margin": Z95 * (share * (1 - share) / size) ** 0.5 * 100,
+        "negative": None if negative is None or pd.isna(negative) else float(negative),
+        "negative_label": charts.measure_label(trend.metric, "negative"),
         "pollster": poll.pollster,
         "fieldwork": _period(poll.fieldwork_start, poll.fieldwork_end),
         "sample_size": _sample_size(poll.sample_size),
+        "published": f"{published.min():%Y-%m-%d}" if len(published) else None,
+        "sources": sources,
     }
 
 

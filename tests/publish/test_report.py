@@ -293,11 +293,15 @@ def test_a_report_drawn_on_every_core_says_what_one_core_says(
 
 def test_a_series_of_one_poll_is_a_card_not_a_chart(sample_report):
     """The samples hold one poll of Putin's performance: shown as that poll, with no average,
-    band or chart made of it."""
+    band or chart made of it; with its own margin (79% of 1,500 people: +-2.1), the other side
+    it gives (11%, net +68) and where it came from."""
     settings, report = sample_report
     page = (settings.report_dir / "leader-vladimir-putin.html").read_text()
     section = page.split('id="vladimir-putin-performance"')[1].split("</section>")[0]
     assert "one poll so far" in section and "<img" not in section
+    assert "&plusmn;2.1 points, its own 95% margin" in section
+    assert "11.0% (net +68.0 points)" in section
+    assert re.search(r"published 2022-03-25, <a href=\"https?://[^\"]+\">source</a>", section)
     assert not (settings.report_dir / "charts" / "vladimir-putin-performance.png").exists()
     headline = report.index.read_text().split('data-series="vladimir-putin-performance"')[1]
     assert "one poll, no average yet" in headline.split("</div>\n  </div>")[0]
