@@ -360,6 +360,13 @@ def trend(
         )
     elif population == "all" and fitted.reference != "adults":
         typer.echo(f"every poll of this line is of {reference}", err=True)
+    if len(fitted.polls) == 1:
+        [poll] = fitted.polls.itertuples()
+        typer.echo(
+            f"one poll only ({poll.pollster}, fieldwork ended {poll.fieldwork_end:%Y-%m-%d}):"
+            " this is that poll carried forward, not an average (the report shows it as a card)",
+            err=True,
+        )
     daily = fitted.daily[["date", "estimate", "lower", "upper"]]
     daily.to_csv(sys.stdout, index=False, float_format="%.2f", date_format="%Y-%m-%d")
 

@@ -121,6 +121,18 @@ def test_an_as_of_day_that_has_not_come_or_does_not_exist_is_a_usage_error(setti
         assert message in " ".join(result.output.replace("│", " ").split())
 
 
+def test_trend_of_one_poll_says_it_is_that_poll_not_an_average(settings):
+    """The report shows a one-poll series as a card, "not an average"; trend printed a line
+    and a band as if it were one."""
+    write_csv(settings.inbox / "a.csv", [poll_row(metric="performance")])
+    pollwatch("ingest", "--data-dir", str(settings.data_dir))
+    data = ("--data-dir", str(settings.data_dir))
+    result = pollwatch("trend", "--leader", "Putin", "--metric", "performance", *data)
+    assert result.exit_code == 0
+    assert "one poll only (Levada Center, fieldwork ended 2022-02-21)" in result.stderr
+    assert "not an average" in result.stderr
+
+
 def test_status_shows_rows_per_leader_and_metric_files_last_run_and_newest_poll(settings):
     write_csv(settings.inbox / "a.csv", monthly_rows(3, start="2022-01"))
     write_csv(settings.inbox / "b.csv", [poll_row(country="XX")], age_seconds=30)
