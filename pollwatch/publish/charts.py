@@ -208,7 +208,10 @@ def trend_figure(trend: Trend, events: pd.DataFrame, countries: set[str], credit
     ax.set_ylabel(axis_label(trend.metric, trend.measure))
     _date_axis(ax)
     low = -100 if trend.measure == "net" else 0
-    ax.set_ylim(max(low, ax.get_ylim()[0]), min(100, ax.get_ylim()[1]))
+    # Room of 2% beyond 0 and 100, so that a poll of 100% is a whole dot, not half of one.
+    pad = 0.02 * (100 - low)
+    ax.set_ylim(max(low - pad, ax.get_ylim()[0]), min(100 + pad, ax.get_ylim()[1]))
+    _keep_in_frame(ax, latest, trend.latest["estimate"])
     if trend.measure == "net":
         ax.axhline(0, color="#7a7a7a", linewidth=0.8, zorder=1)
 
@@ -424,6 +427,14 @@ def _label_latest(ax, trend: Trend):
     )
 
 
+def _keep_in_frame(ax, label, value: float) -> None:
+    """A latest label two lines high, centred on a value near the bottom or top of the plot,
+    ran over the date axis or the title: there it sits above or below its point instead."""
+    bottom, top = ax.get_ylim()
+    where = (value - bottom) / (top - bottom)
+    label.set_verticalalignment("bottom" if where < 0.1 else "top" if where > 0.9 else "center")
+
+
 def band_text(lower: float, upper: float) -> str:
     """A 95% band as charts and pages write it: 81.4–89.6, but -21.7 to -13.6 where a net
     share's bound is negative, since -21.7–-13.6 reads as a subtraction."""
@@ -485,11 +496,31 @@ def _frame_dates(ax, first: pd.Timestamp, last: pd.Timestamp, room: float = 0.1)
     ax.set_xlim(left, max(last, middle + span / 2) + span * room)
 
 
+class _YearsOffset(mdates.ConciseDateFormatter):
+    """Concise dates whose day ticks carry their month (21 Feb, not 21) and whose offset, where
+    the ticks give no year, names the years the chart spans: matplotlib's named the last tick's
+    month ("2024-Mar" under a chart of January and February), and a chart of 2022-2025 whose
+    first year has no January tick never said 2022."""
+
+    def __init__(self, locator):
+        super().__init__(locator, formats=["%Y", "%b", "%d %b", "%H:%M", "%H:%M", "%S.%f"])
+        self.years = ""
+
+    def format_ticks(self, values):
+        labels = super().format_ticks(values)
+        first, last = mdates.num2date(min(values)), mdates.num2date(max(values))
+        self.years = f"{first:%Y}" if first.year == last.year else f"{first:%Y}–{last:%Y}"
+        return labels
+
+    def get_offset(self) -> str:
+        return self.years if super().get_offset() else ""
+
+
 def _date_axis(ax) -> None:
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
 
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(_YearsOffset(locator))
 
 
 def _figure() -> Figure:

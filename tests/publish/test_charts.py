@@ -29,16 +29,19 @@ def series(kind: str) -> pd.DataFrame:
     return polls
 
 
-@pytest.mark.parametrize("kind", ["dense", "sparse", "long names", "net"])
+@pytest.mark.parametrize("kind", ["dense", "sparse", "long names", "net", "net near -100"])
 def test_the_latest_label_sits_inside_the_plot_clear_of_the_legend_and_credit(kind):
+    """Near -100 the label, two lines centred on the line's end, ran over the date axis."""
     polls = series(kind)
     if kind == "net":
         polls = polls.assign(negative_pct=100 - polls["positive_pct"] - 5)
+    if kind == "net near -100":
+        polls = polls.iloc[::40].assign(positive_pct=0.0, negative_pct=100.0)
     trend = fit_trend(
         one_version_per_poll(polls),
         "Leader",
         "approval",
-        measure="net" if kind == "net" else "positive",
+        measure="net" if kind.startswith("net") else "positive",
     )
     with matplotlib.rc_context(charts.STYLE):
         fig = charts.trend_figure(trend, NO_EVENTS, {"US"}, "pollwatch · a credit line")
@@ -50,6 +53,7 @@ def test_the_latest_label_sits_inside_the_plot_clear_of_the_legend_and_credit(ki
         credit = fig.texts[0].get_window_extent()
         dates = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
     assert plot.x0 <= box.x0 and box.x1 <= plot.x1, (box, plot)
+    assert plot.y0 <= box.y0 and box.y1 <= plot.y1, (box, plot)
     assert not box.overlaps(legend)
     assert not any(credit.overlaps(d) for d in dates)
 
@@ -175,3 +179,21 @@ def test_no_line_of_the_comparison_is_dashed_as_a_guess_is():
         [ax] = fig.axes
         styles = [line.get_linestyle() for line in ax.get_lines() if line.get_label()[0] != "_"]
     assert len(styles) == 12 and "--" not in styles
+
+
+def test_a_chart_of_weeks_names_its_year_and_each_day_tick_its_month():
+    """Under a chart of January and February 2022 matplotlib wrote "2022-Mar" (its last
+    tick's month), and days as bare numbers."""
+    polls = series("dense")
+    polls = polls[polls["fieldwork_end"] < "2022-02-20"]
+    trend = fit_trend(one_version_per_poll(polls), "Leader", "approval")
+    with matplotlib.rc_context(charts.STYLE):
+        fig = charts.trend_figure(trend, NO_EVENTS, {"US"}, "pollwatch")
+        fig.draw_without_rendering()
+        [ax] = fig.axes
+        ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+        offset = ax.xaxis.get_offset_text().get_text()
+    assert offset == "2022"
+    assert all(
+        tick in ("Jan", "Feb", "Mar") or tick[-3:] in ("Jan", "Feb", "Mar") for tick in ticks
+    )
