@@ -512,6 +512,9 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings, stored: pd.Da
     }
 
 
+WEB_ADDRESS = re.compile(r"https?://[^\s\"<>]+$", re.IGNORECASE)
+
+
 def _single_poll(trend: Trend, stored: pd.DataFrame) -> dict | None:
     """The one poll of a series that has only one: what its card shows. Its figure with its own
     95% margin of sampling error (the sample size the model weighs), the other side of the
@@ -529,7 +532,10 @@ def _single_poll(trend: Trend, stored: pd.DataFrame) -> dict | None:
         & (stored["fieldwork_end"] == poll.fieldwork_end)
     ]
     negative = getattr(poll, "negative_pct", None)
-    sources = sorted({url for url in rows.get("source_url", pd.Series()).dropna() if url})
+    # Only web addresses become links: a cell of a CSV could say javascript:.
+    sources = sorted(
+        {url for url in rows.get("source_url", pd.Series()).dropna() if WEB_ADDRESS.match(url)}
+    )
     published = rows.get("published", pd.Series()).dropna()
     return {
         "value": float(poll.value),

@@ -92,9 +92,14 @@ def test_an_old_newest_poll_raises_a_staleness_warning(sample_report):
 
 
 def test_every_link_is_relative_and_leads_to_a_file(sample_report):
+    """The report's own links work from disk; the one kind that leaves it is a poll's source,
+    and only to a web address."""
     settings, _ = sample_report
     for page in settings.report_dir.glob("*.html"):
         html = page.read_text()
+        sources = re.findall(r'<a class="source" href="([^"]+)"', html)
+        assert all(re.match(r"https?://", url) for url in sources)
+        html = re.sub(r'<a class="source" href="[^"]+"', "", html)
         targets = re.findall(r'(?:href|src)="([^"]+)"', html)
         assert targets
         for target in targets:
@@ -122,6 +127,8 @@ def test_names_from_csv_files_show_as_text_not_markup(settings):
                 fieldwork_end="2022-03-05",
                 published="",
             ),
+            # a one-poll card links its source: only a web address
+            poll_row(leader=f"Evil {EVIL}", metric="trust", source_url="javascript:alert(3)"),
         ],
     )
     run_ingest([], settings)
@@ -129,6 +136,7 @@ def test_names_from_csv_files_show_as_text_not_markup(settings):
     for page in written.pages:
         html = page.read_text()
         assert "<script>" not in html and "onerror=alert" not in html.replace("&lt;", "")
+        assert "javascript:" not in html
     page = next(p for p in written.pages if p.name != "index.html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert all(re.fullmatch(r"[a-z0-9.-]+", p.name) for p in written.pages)
@@ -301,7 +309,7 @@ def test_a_series_of_one_poll_is_a_card_not_a_chart(sample_report):
     assert "one poll so far" in section and "<img" not in section
     assert "&plusmn;2.1 points, its own 95% margin" in section
     assert "11.0% (net +68.0 points)" in section
-    assert re.search(r"published 2022-03-25, <a href=\"https?://[^\"]+\">source</a>", section)
+    assert re.search(r'published 2022-03-25, <a class="source" href="https?://[^"]+"', section)
     assert not (settings.report_dir / "charts" / "vladimir-putin-performance.png").exists()
     headline = report.index.read_text().split('data-series="vladimir-putin-performance"')[1]
     assert "one poll, no average yet" in headline.split("</div>\n  </div>")[0]
