@@ -429,17 +429,40 @@ def choose_layout(
     )
     if by_folder:
         raise UnreadableFile(_whose_folder(header, by_folder), line=1, rule="unknown_layout")
-    closest = max(layouts.values(), key=lambda layout: _closeness(layout, header))
-    missing = closest.missing_columns(header)
-    shared = [c for c in header if c in closest.known_columns()]
-    raise UnreadableFile(
-        f"no known layout fits this header ({listed(header)}); the closest is {closest.name}, "
-        f"which shares {counted(len(shared), 'column')} with it"
-        f"{' (' + listed(shared) + ')' if shared else ''} and needs {', '.join(missing)}; "
-        "a series without pollster or leader columns goes in "
-        f"its layout's folder (inbox/<layout>/); known layouts: {', '.join(layouts)}",
-        line=1,
-        rule="unknown_layout",
+    raise UnreadableFile(_closest(header, layouts), line=1, rule="unknown_layout")
+
+
+def _closest(header: list[str], layouts: dict[str, Layout]) -> str:
+    """Why no layout reads a header, and which come closest: those sharing the most of its
+    columns, all of them where several do (naming one of a tie, as before, sent a French file
+    to Russia's VTsIOM layout for a shared date column), none where none shares a column."""
+    add = (
+        "a series without pollster or leader columns goes in its layout's folder"
+        " (inbox/<layout>/); a new source needs a layout of its own"
+        " (DATA_DIR/layouts/<name>.toml, as `pollwatch layouts` shows);"
+        f" known layouts: {', '.join(layouts)}"
+    )
+    most = max(_closeness(layout, header)[0] for layout in layouts.values())
+    if most == 0:
+        return (
+            f"no known layout fits this header ({listed(header)}) or shares a column with it; {add}"
+        )
+    tied = [layout for layout in layouts.values() if _closeness(layout, header)[0] == most]
+    tied.sort(key=lambda layout: _closeness(layout, header), reverse=True)
+
+    def told(layout: Layout) -> str:
+        shared = [c for c in header if c in layout.known_columns()]
+        missing = ", ".join(layout.missing_columns(header))
+        return f"{layout.name} (shares {listed(shared)}; needs {missing})"
+
+    which = "the closest is" if len(tied) == 1 else f"{len(tied)} come as close, sharing"
+    if len(tied) == 1:
+        return (
+            f"no known layout fits this header ({listed(header)}); {which} {told(tied[0])}; {add}"
+        )
+    return (
+        f"no known layout fits this header ({listed(header)}); {which}"
+        f" {counted(most, 'column')} each: {joined([told(layout) for layout in tied])}; {add}"
     )
 
 

@@ -84,8 +84,8 @@ def test_missing_required_columns_reject_the_file_naming_them_and_the_closest_la
     assert result.rejects[0]["rule"] == "unknown_layout"
     assert result.message.startswith(
         "no known layout fits this header (pollster, country, leader, fieldwork_start, "
-        "positive_pct); the closest is canonical, which shares 5 columns with it (pollster, "
-        "country, leader, fieldwork_start, positive_pct) and needs metric, fieldwork_end;"
+        "positive_pct); the closest is canonical (shares pollster, country, leader, "
+        "fieldwork_start, positive_pct; needs metric, fieldwork_end);"
     )
     assert (
         "known layouts: canonical, fom_putin_approval, fte_approval_polllist, fte_approval_polls"

@@ -174,9 +174,25 @@ def test_the_closest_layout_is_the_one_sharing_most_columns():
     with pytest.raises(UnreadableFile) as refused:
         choose_layout(POLLLIST, layouts)
     assert (
-        "the closest is fte_approval_polls, which shares 6 columns with it (pollster, "
-        "population, tracking, url, poll_id, question_id) and needs politician, methodology"
+        "the closest is fte_approval_polls (shares pollster, population, tracking, url, poll_id,"
+        " question_id; needs politician, methodology"
     ) in refused.value.reason
+
+
+def test_a_header_sharing_no_column_is_pointed_nowhere_and_a_tie_names_every_layout_in_it():
+    """A German file shares no column with any layout: "the closest is X, which shares 0
+    columns" sent its user to X. A French file with renamed columns shares one with five
+    layouts: naming one (VTsIOM's, for `date`) sent it to Russia's series."""
+    with pytest.raises(UnreadableFile) as refused:
+        choose_layout(["datum", "zustimmung", "ablehnung"], load_layouts())
+    assert "or shares a column with it" in refused.value.reason
+    assert "closest" not in refused.value.reason
+    with pytest.raises(UnreadableFile) as refused:
+        choose_layout(["date", "president", "institut", "approuve"], load_layouts())
+    reason = refused.value.reason
+    assert "come as close, sharing 1 column each:" in reason
+    for name in ("vtsiom_presidential_approval (shares date;", "pollsposition_popularity (shares"):
+        assert name in reason
 
 
 def test_a_series_dropped_outside_its_layouts_folder_is_told_which_folders_fit(settings):
