@@ -51,6 +51,11 @@ def status_text(facts: dict) -> str:
         out.append(
             f"polls     {facts['polls']} stored, {facts['revisions']} earlier versions kept,"
             f" {facts['rows_rejected']} rows rejected"
+            + (
+                f", {facts['rows_skipped']} skipped as their layouts ask"
+                if facts.get("rows_skipped")
+                else ""
+            )
         )
         for s in facts["series"]:
             out.append(
@@ -74,7 +79,9 @@ def status_text(facts: dict) -> str:
             out.append(
                 f"last run  {run['started_at']:%Y-%m-%d %H:%M:%S} UTC, {run['status']}:"
                 f" {run['files_seen']} file(s), {run['rows_loaded']} rows new,"
-                f" {run['rows_rejected']} rejected (run {run['run_id']})"
+                f" {run['rows_rejected']} rejected"
+                + (f", {run['rows_skipped']} skipped" if run.get("rows_skipped") else "")
+                + f" (run {run['run_id']})"
             )
         newest = facts["newest_poll"]
         if newest:

@@ -45,6 +45,7 @@ def file_record(
         rejects=checked.rejects,
         rows_rejected=rows_rejected,
         rows_duplicate=checked.rows_duplicate,
+        rows_skipped=mapped.rows_skipped,
         message=(
             f"{rows_rejected} of {mapped.rows_read} rows rejected"
             if rows_rejected

@@ -50,7 +50,12 @@ def quarantine_summary(result: FileResult, rejects: pd.DataFrame, run_id: str) -
         lines.append(
             f"Layout: {result.source}. Rows read: {result.rows_read}; loaded: {result.rows_loaded};"
             f" corrected: {result.rows_updated}; already known: {result.rows_duplicate};"
-            f" rejected: {result.rows_rejected}."
+            f" rejected: {result.rows_rejected}"
+            + (
+                f"; skipped, as its layout asks: {result.rows_skipped}."
+                if result.rows_skipped
+                else "."
+            )
         )
         lines.append(
             f"Rejected rows (first {REJECTS_IN_SUMMARY}; all are in the .errors.csv file):"
@@ -118,6 +123,7 @@ def totals_line(t: dict[str, int]) -> str:
         f"{t['files']} file(s){' (' + statuses + ')' if statuses else ''}: "
         f"{t['rows_loaded']} rows new, {t['rows_updated']} corrected, "
         f"{t['rows_duplicate']} already known, {t['rows_rejected']} rejected"
+        + (f", {t['rows_skipped']} skipped" if t.get("rows_skipped") else "")
     )
 
 

@@ -170,6 +170,7 @@ def interrupted_summary(
             rows_rejected=f.rows_rejected,
             rows_updated=f.rows_updated,
             rows_duplicate=f.rows_duplicate,
+            rows_skipped=f.rows_skipped,
             message=f.message,
             stored_at=f.stored_path,
             filed=not (Path(f.path).exists() and is_inside(Path(f.path), settings.inbox)),

@@ -601,6 +601,7 @@ def _quality(facts: dict) -> dict:
         "files_total": sum(facts["files"].values()),
         "last_run": facts["last_run"],
         "rows_rejected": facts["rows_rejected"],
+        "rows_skipped": facts.get("rows_skipped", 0),
         "reject_rules": facts["reject_rules"],
     }
 

@@ -94,6 +94,7 @@ class FileRecord:
     message: str
     run_id: str
     stored_path: str | None
+    rows_skipped: int = 0  # rows its layout does not keep ([rows] keep/drop, placeholders)
 
 
 @dataclass
@@ -122,3 +123,4 @@ class LoggedFile:
     rows_duplicate: int
     message: str
     stored_path: str | None
+    rows_skipped: int

@@ -397,6 +397,10 @@ def test_538_poll_list_keeps_one_row_per_poll_under_the_raw_files_key(tmp_path):
     assert (result.source, result.status) == ("fte_approval_polllist", "loaded")
     assert (result.rows_read, result.rows_loaded, result.rows_skipped) == (9, 3, 6)
     assert any("skipped 6 row(s)" in w and "subgroup is all polls" in w for w in result.warnings)
+    # kept in the file log and the run's, not only said once: read = stored + skipped
+    logged = query(settings, "SELECT rows_read, rows_loaded, rows_skipped FROM files")
+    assert logged.values.tolist() == [[9, 3, 6]]
+    assert query(settings, "SELECT rows_skipped FROM runs")["rows_skipped"].tolist() == [6]
     stored = query(settings, "SELECT poll_key, positive_pct FROM polls ORDER BY poll_key")
     assert stored.values.tolist() == sorted(
         [f"538-{r['poll_id']}-{r['question_id']}-{r['population']}", float(r["yes"])] for r in raw

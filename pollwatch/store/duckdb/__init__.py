@@ -41,6 +41,7 @@ EMPTY_OVERVIEW = {
     "files": {},
     "rows_rejected": 0,
     "revisions": 0,
+    "rows_skipped": 0,
     "reject_rules": [],
     "last_run": None,
     "newest_poll": None,
@@ -138,7 +139,8 @@ class DuckDBStore:
         with self._connection() as con:
             con.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, files_seen = ?, rows_loaded = ?,"
-                " rows_rejected = ?, rows_updated = ?, rows_duplicate = ? WHERE run_id = ?",
+                " rows_rejected = ?, rows_updated = ?, rows_duplicate = ?, rows_skipped = ?"
+                " WHERE run_id = ?",
                 [
                     utc_now(),
                     status,
@@ -147,6 +149,7 @@ class DuckDBStore:
                     totals.get("rows_rejected"),
                     totals.get("rows_updated"),
                     totals.get("rows_duplicate"),
+                    totals.get("rows_skipped"),
                     run_id,
                 ],
             )
@@ -155,7 +158,8 @@ class DuckDBStore:
         with self._connection() as con:
             rows = con.execute(
                 "SELECT path, sha256, source_name, status, rows_read, rows_loaded, rows_rejected,"
-                " rows_updated, rows_duplicate, message, stored_path FROM files WHERE run_id = ?"
+                " rows_updated, rows_duplicate, message, stored_path, rows_skipped FROM files"
+                " WHERE run_id = ?"
                 " ORDER BY file_id",
                 [run_id],
             ).fetchall()
@@ -240,7 +244,7 @@ class DuckDBStore:
 
             last_run = records(
                 "SELECT run_id, trigger, status, started_at, finished_at, files_seen,"
-                " rows_loaded, rows_rejected, rows_updated, pid, host FROM runs"
+                " rows_loaded, rows_rejected, rows_updated, rows_skipped, pid, host FROM runs"
                 " ORDER BY started_at DESC LIMIT 1"
             )
             for run in last_run:  # a run whose process died says so before the next run does
@@ -269,6 +273,7 @@ class DuckDBStore:
                     "SELECT count(DISTINCT (file_sha256, line_number)) FROM rejects"
                 ),
                 "revisions": one("SELECT count(*) FROM revisions"),
+                "rows_skipped": one("SELECT coalesce(sum(rows_skipped), 0) FROM files"),
                 "reject_rules": records(
                     "SELECT rule, count(DISTINCT (file_sha256, line_number)) AS rows,"
                     " min(path || coalesce(':' || line_number, '') || coalesce(': ' || value, ''))"

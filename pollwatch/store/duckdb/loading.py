@@ -211,6 +211,7 @@ def _log_files(
                 "rows_rejected": record.rows_rejected,
                 "rows_duplicate": count.duplicate + record.rows_duplicate,
                 "rows_updated": count.updated,
+                "rows_skipped": record.rows_skipped,
                 "message": record.message,
                 "ingested_at": ingested_at,
                 "run_id": record.run_id,

@@ -187,4 +187,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        7,
+        # Rows a layout skips on purpose (538's other subgroups, a series' placeholder weeks):
+        # counted in the file log, so that read = stored + rejected + already known + skipped
+        # can be checked after the run's output is gone.
+        """
+        ALTER TABLE files ADD COLUMN rows_skipped INTEGER DEFAULT 0;
+        ALTER TABLE runs ADD COLUMN rows_skipped INTEGER DEFAULT 0;
+        """,
+    ),
 ]
