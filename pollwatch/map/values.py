@@ -92,6 +92,9 @@ THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
 # '1.000' and '12.500' as a count are thousands with dots, as Russian and German tables write
 # them: a sample of one person and a half is not a poll.
 DOT_THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
+# '2.202,5': dots for thousands and a decimal comma, as German and Russian tables write a
+# weighted size.
+DOT_THOUSANDS_COMMA = re.compile(r"\d{1,3}(\.\d{3})+,\d+")
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -111,7 +114,7 @@ def read_number(value: object) -> float | None | object:
 
 def read_sample_size(value: object) -> float | None | object:
     """A count of interviews, or an effective (weighted) one, which may be fractional ('2202.5'
-    in 538's files); thousands separators allowed ('1,600', '1 600', '1.600')."""
+    in 538's files); thousands separators allowed ('1,600', '1 600', '1.600', '2.202,5')."""
     text = clean(value)
     if text is None:
         return None
@@ -120,6 +123,8 @@ def read_sample_size(value: object) -> float | None | object:
         text = text.replace(",", "")
     elif DOT_THOUSANDS.fullmatch(text):
         text = text.replace(".", "")
+    elif DOT_THOUSANDS_COMMA.fullmatch(text):
+        text = text.replace(".", "").replace(",", ".")
     return read_number(text)
 
 

@@ -22,10 +22,13 @@ def test_numbers_read_with_decimal_commas_percent_signs_and_missing_markers():
 
 def test_sample_sizes_keep_weighted_fractions_and_read_dots_between_thousands_as_thousands():
     parsed = values.parse_sample_size(
-        cells("1600", "2202.5", "1,600.5", "1 600", "2202,5", "1.000", "12.500", "about 900", "")
-    )
-    assert parsed.values.tolist()[:7] == [1600, 2202.5, 1600.5, 1600, 2202.5, 1000, 12500]
-    assert parsed.bad.tolist() == [False] * 7 + [True, False]
+        cells(
+            "1600", "2202.5", "1,600.5", "1 600", "2202,5", "1.000", "12.500", "2.202,5",
+            "about 900", "",
+        )
+    )  # fmt: skip
+    assert parsed.values.tolist()[:8] == [1600, 2202.5, 1600.5, 1600, 2202.5, 1000, 12500, 2202.5]
+    assert parsed.bad.tolist() == [False] * 8 + [True, False]
 
 
 def test_dates_read_days_and_months_and_a_month_ends_on_its_last_day():
