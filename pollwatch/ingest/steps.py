@@ -284,8 +284,9 @@ def _check_and_commit(
     (and put away those the store already holds) while the database is held."""
     readable = [m for m in mapped.values() if isinstance(m, Mapped)]
     together = batch_frame(readable) if readable else None
-    found = dict(zip(map(id, readable), validate_batch(readable, together), strict=True))
-    implausible_rows = implausible(together, len(readable)) if readable else []
+    rejects = validate_batch(readable, together)
+    found = dict(zip(map(id, readable), rejects, strict=True))
+    implausible_rows = implausible(together, len(readable), rejects) if readable else []
     noted = dict(zip(map(id, readable), implausible_rows, strict=True))
     results: dict[int, FileResult | Waiting | None] = {}
     pending: dict[int, Pending] = {}

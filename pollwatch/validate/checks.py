@@ -62,10 +62,17 @@ def validate_batch(files: list[Mapped], together: pd.DataFrame | None = None) ->
     ]
 
 
-def implausible(together: pd.DataFrame, files: int) -> list[list[str]]:
+def implausible(
+    together: pd.DataFrame, files: int, rejects: list[pd.DataFrame] | None = None
+) -> list[list[str]]:
     """Each file's warnings (its rows stored, but worth a look: schemas.polls.WARNING_RULES),
-    found in the batch_frame of `files` files at once."""
+    found in the batch_frame of `files` files at once. `rejects`: each file's rejects by the
+    poll model (validate_batch), whose rows are not stored and so not warned of: a sample of
+    -5 people is rejected, not also 'a sample of fewer than 50 people'."""
     found: list[list[str]] = [[] for _ in range(files)]
+    if rejects:
+        lines = [part["line_number"] + index * LINE_SPAN for index, part in enumerate(rejects)]
+        together = together.drop(index=pd.concat(lines).unique(), errors="ignore")
     for rule, advice in WARNING_RULES:
         failing = together.index[~rule.passes(together[list(rule.columns)]).to_numpy(bool)]
         for owner, lines in pd.Series(failing % LINE_SPAN).groupby(failing // LINE_SPAN):
@@ -87,7 +94,7 @@ def check_rows(
     looked at the file with its batch."""
     if found is None:
         found = validate_polls(mapped.polls)
-        noted = implausible(mapped.polls, 1)[0]
+        noted = implausible(mapped.polls, 1, [found])[0]
     # Most drops are clean: each step below is skipped where it has nothing to do, since a
     # pandas step costs about half a millisecond even on an empty frame, a file at a time.
     polls, rejects = mapped.polls, mapped.rejects

@@ -54,7 +54,8 @@ def check_in_duckdb(mapped: MappedInDuckDB, stage_to: Path | None = None) -> Che
     warnings = list(mapped.warnings)
     for rule, advice in WARNING_RULES:
         lines = con.sql(
-            f"SELECT line_number FROM mapped WHERE NOT {rule.sql()} ORDER BY line_number"
+            f"SELECT line_number FROM mapped ANTI JOIN rejected USING (line_number)"
+            f" WHERE NOT {rule.sql()} ORDER BY line_number"
         ).fetchnumpy()["line_number"]
         if len(lines):
             warnings.append(implausible_warning(rule.name, advice, lines.tolist()))

@@ -433,10 +433,12 @@ def test_implausible_fieldwork_is_stored_with_a_warning_naming_its_lines(
             dated("2021-01-01", "2023-02-07", "long"),  # line 4
             dict(dated("2023-02-01", "2023-02-07", "few"), sample_size="12"),  # line 5
             dict(dated("2023-02-01", "2023-02-07", "dot"), sample_size="1.000"),  # thousands
+            # line 7: rejected, so not also warned of as a small sample
+            dict(dated("2023-02-01", "2023-02-07", "neg"), sample_size="-5"),
         ],
     )
     [result] = run_ingest([], settings).files
-    assert (result.status, result.rows_loaded) == ("loaded", 5)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("partial", 5, 1)
     assert [w for w in result.warnings if ": check the" in w] == [
         "fieldwork longer than a year on lines 3, 4: check the dates",
         "fieldwork starting before 1930 on line 3: check the dates",
