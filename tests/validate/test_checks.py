@@ -132,7 +132,7 @@ def test_a_batch_rejects_in_each_file_exactly_what_checking_it_alone_does():
         ),
     ]
     found = validate_batch(files)
-    noted = implausible(batch_frame(files), len(files))
+    noted = implausible(batch_frame(files), len(files), found)
     assert len(found) == len(noted) == len(files)
     for one, its_own, its_notes in zip(files, found, noted, strict=True):
         together, alone = check_rows(one, its_own, its_notes), check_rows(one)
