@@ -182,13 +182,14 @@ def _draw(jobs: list[tuple[charts.ChartJob, str]], cache: Cache, before: Path) -
     return [job.stem for job, _ in todo]
 
 
-def _credit(polls: pd.DataFrame) -> str:
+def _credit(polls: pd.DataFrame, as_of: date | None = None) -> str:
     """What a chart says of its data; nothing that changes when the data does not, so an
-    unchanged chart is the same file."""
+    unchanged chart is the same file. An as-of chart says its day: a PNG is shared alone."""
     return (
         f"pollwatch · {counted(len(polls), 'poll')} by"
         f" {counted(polls['pollster'].nunique(), 'pollster')} · "
         f"fieldwork to {polls['fieldwork_end'].max():%Y-%m-%d}"
+        + ("" if as_of is None else f" · as it stood on {as_of.isoformat()}")
     )
 
 
@@ -326,7 +327,7 @@ def _write(
             view = _series_view(trend, page_slug, settings, mine)
             # One poll is shown as itself, a card: a chart of it would be a dot and a wedge.
             if view["single"] is None and trend.population == ALL_POPULATIONS:
-                stem, credit = view["key"], _credit(trend.polls)
+                stem, credit = view["key"], _credit(trend.polls, as_of)
                 job = charts.ChartJob(stem, [trend], events, countries, staging / "charts", credit)
                 drawn = (*_drawn_with(events, countries), _realtime_digest(trend))
                 key = chart_key(stem, keys[id(trend)], credit, *drawn)
@@ -351,7 +352,7 @@ def _write(
                 ],
             }
         )
-    comparison = _comparison(fitted, events, polls, staging)
+    comparison = _comparison(fitted, events, polls, staging, as_of)
     if comparison is not None:
         jobs.append(comparison)
     redrawn = _draw(jobs, cache, previous / "charts")
@@ -562,7 +563,11 @@ def _period(start: pd.Timestamp, end: pd.Timestamp) -> str:
 
 
 def _comparison(
-    fitted: list[tuple[Trend, str]], events: pd.DataFrame, polls: pd.DataFrame, staging: Path
+    fitted: list[tuple[Trend, str]],
+    events: pd.DataFrame,
+    polls: pd.DataFrame,
+    staging: Path,
+    as_of: date | None = None,
 ) -> tuple[charts.ChartJob, str] | None:
     chosen = [
         (t, key)
@@ -581,7 +586,7 @@ def _comparison(
         for trend in shown
         if (trend.daily["date"] >= start).any()
     ]
-    credit, countries = _credit(polls), set(polls["country"])
+    credit, countries = _credit(polls, as_of), set(polls["country"])
     job = charts.ChartJob(
         "comparison", windowed, events, countries, staging / "charts", credit, comparison=True
     )

@@ -103,6 +103,10 @@ def test_the_samples_as_they_stood_at_the_fourth_round_of_talks(settings):
     assert "As it stood on 2022-03-14" in html
     # the quality panel's files and runs are the store's history, and it says so
     assert "The store as it is now" in html and "not as of 2022-03-14" in html
+    # a page or chart shared alone says its day
+    assert "<title>Leader approval, trust and support, as it stood on 2022-03-14" in html
+    svg = (report.index.parent / "charts" / "vladimir-putin-approval.svg").read_text()
+    assert "as it stood on 2022-03-14" in svg
     values = dict(
         re.findall(r'<div class="what">(.*?)</div>\s*<div class="value">([-+0-9.]+)%?</div>', html)
     )
