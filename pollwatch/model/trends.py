@@ -646,6 +646,13 @@ def select_series(
     if population != ALL_POPULATIONS:
         chosen = chosen[chosen["population"] == population]
     if chosen.empty:
+        series = polls[(polls["leader"] == leader) & (polls["metric"] == metric)]
+        if population != ALL_POPULATIONS and not series.empty:  # the series, not that population
+            found = sorted(set(series["population"]), key=lambda name: POPULATION_PRIORITY[name])
+            raise ConfigError(
+                f"no polls of {leader} / {metric} / {population}; its polls are of"
+                f" {', '.join(found)} (or --population all)"
+            )
         available = polls.groupby(["leader", "metric"]).size().reset_index()
         listed = "; ".join(f"{r.leader} / {r.metric}" for r in available.itertuples())
         raise ConfigError(

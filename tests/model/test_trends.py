@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from bench.simulation import moving_average, simulate_polls
+from pollwatch.config import ConfigError
 from pollwatch.model import trends
 
 
@@ -273,3 +274,11 @@ def test_a_population_no_poll_reports_beside_adults_and_a_line_of_one_population
     assert effects["effect"].tolist() == [0.0, 0.0] and effects["pairs"].tolist() == [0, 0]
     voters = trends.select_series(sim.polls, "Simulated Leader", "approval", "likely_voters")
     assert trends.fit_series(voters).population_effects is None
+
+
+def test_a_population_a_series_has_no_poll_of_is_told_which_it_has():
+    """`--population Adults` (or rv) on 538's Biden voters said only "no polls of ...": which
+    populations the series has is what to try next."""
+    polls = polls_frame([44.0, 45.0]).assign(population=["registered_voters", "likely_voters"])
+    with pytest.raises(ConfigError, match="its polls are of registered_voters, likely_voters"):
+        trends.select_series(polls, "L", "approval", "adults")
