@@ -304,6 +304,13 @@ def _problem(spec: dict, path: Path) -> str | None:
                 return f"[rows.{kind}] {column} must be a text or a list of texts"
             if wanted == []:
                 return f"[rows.{kind}] {column} lists no value: it would {kind} no row"
+    for kind in ("keep", "drop"):
+        folded = [column.strip().lower() for column in rows.get(kind, {})]
+        if twice := sorted({c for c in folded if folded.count(c) > 1}):
+            return f"[rows.{kind}] names {', '.join(twice)} twice (case and spaces do not count)"
+    key = spec.get("poll_key", {})
+    if stray := set(key) - {"prefix", "columns"}:
+        return f"[poll_key] has unknown key(s) {', '.join(sorted(stray))} (known: prefix, columns)"
     keep, drop = (_row_filter(rows.get(kind, {})) for kind in ("keep", "drop"))
     for column in keep.keys() & drop.keys():
         if both := keep[column] & drop[column]:

@@ -124,6 +124,14 @@ def test_adding_a_pollster_is_adding_one_file(settings):
         ),
         (("by_header = false", "by_header = false\nrows = 3"), "rows must be a table"),
         (
+            ("[dates]", '[rows]\nkeep = { wave = "1", WAVE = "2" }\n\n[dates]'),
+            "[rows.keep] names wave twice (case and spaces do not count)",
+        ),
+        (
+            ("[dates]", '[poll_key]\ncolums = ["Дата"]\n\n[dates]'),
+            "[poll_key] has unknown key(s) colums (known: prefix, columns)",
+        ),
+        (
             ("[dates]", '[values]\ncountry = "UA"\n\n[dates]'),
             "[values] country must be a table: [values.country], then as written = value",
         ),
