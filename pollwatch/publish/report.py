@@ -22,7 +22,7 @@ import pandas as pd
 from slugify import slugify
 
 from pollwatch.config import ConfigError, Settings, report_url
-from pollwatch.model.as_of import ever_corrected, public_by, stood_on
+from pollwatch.model.as_of import ever_corrected, public_by, public_from, stood_on
 from pollwatch.model.trends import (
     ALL_POPULATIONS,
     MEASURES,
@@ -111,6 +111,11 @@ def build_report(
             out_dir = out_dir.with_name(f"{out_dir.name}-as-of-{as_of.isoformat()}")
     _check_writable(out_dir)
     polls, versions, facts = _read_store(open_store(settings, read_only=True), as_of)
+    if as_of is not None and polls.empty and not versions.empty:  # as `trend --as-of` says
+        first = public_from(versions).min()
+        raise ConfigError(
+            f"no poll was public by {as_of.isoformat()}: the first was on {first:%Y-%m-%d}"
+        )
     until = None if as_of is None else pd.Timestamp(as_of)
     events = charts.load_events(settings.events_path)
     before = _read_snapshot(out_dir / SNAPSHOT)

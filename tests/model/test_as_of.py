@@ -139,3 +139,6 @@ def test_a_day_before_a_series_first_poll_says_so(settings):
         series_trend(stored, "Vladimir Putin", "trust", as_of=date(2022, 2, 1))
     trend = series_trend(stored, "Vladimir Putin", "approval", as_of=date(2022, 3, 1))
     assert trend.latest["date"] == pd.Timestamp("2022-03-01")
+    # the report of that day says so too (it wrote an empty report and exited 0)
+    with pytest.raises(ConfigError, match="no poll was public by 2022-02-01: the first was on"):
+        build_report(settings, as_of=date(2022, 2, 1))
