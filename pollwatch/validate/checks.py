@@ -70,7 +70,7 @@ def implausible(
     poll model (validate_batch), whose rows are not stored and so not warned of: a sample of
     -5 people is rejected, not also 'a sample of fewer than 50 people'."""
     found: list[list[str]] = [[] for _ in range(files)]
-    if rejects:
+    if rejects and any(len(part) for part in rejects):  # most batches: none, and no copy
         lines = [part["line_number"] + index * LINE_SPAN for index, part in enumerate(rejects)]
         together = together.drop(index=pd.concat(lines).unique(), errors="ignore")
     for rule, advice in WARNING_RULES:
