@@ -9,6 +9,7 @@ from pathlib import Path, PurePath
 
 from pollwatch.config import Settings
 from pollwatch.ingest.discover import HIDDEN, filed_drops, find_new_files
+from pollwatch.read.echo import counted
 from pollwatch.store import open_store
 
 UNRECORDED_SHOWN = 5
@@ -50,7 +51,7 @@ def status_text(facts: dict) -> str:
     else:
         out.append(
             f"polls     {facts['polls']} stored, {facts['revisions']} earlier versions kept,"
-            f" {facts['rows_rejected']} rows rejected"
+            f" {counted(facts['rows_rejected'], 'row')} rejected"
             + (
                 f", {facts['rows_skipped']} skipped as their layouts ask"
                 if facts.get("rows_skipped")

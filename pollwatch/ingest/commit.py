@@ -22,7 +22,7 @@ from pollwatch.ingest.discover import is_inside
 from pollwatch.ingest.files import Read, file_sha256, signature
 from pollwatch.ingest.messages import quarantine_summary
 from pollwatch.ingest.outcomes import FileResult, file_status, reject_dicts
-from pollwatch.map.mapping import Mapped
+from pollwatch.map.mapping import Mapped, NothingKept
 from pollwatch.map.sql import MappedInDuckDB
 from pollwatch.read.decoding import UnreadableFile
 from pollwatch.store import FileRecord, KnownFile, LoadCounts, Store
@@ -97,16 +97,19 @@ def pending_mapped(
 def pending_unreadable(
     path: Path, sha256: str, err: UnreadableFile, settings: Settings, run_id: str
 ) -> Pending:
-    """A file rejected whole (not a CSV, no layout fits, too large): logged with its reason and
-    quarantined."""
+    """A file rejected whole (not a CSV, no layout fits, too large, no row its layout keeps):
+    logged with its reason and quarantined; one whose layout skipped every row with its rows
+    counted as read and skipped."""
     rejects = pd.DataFrame([(err.line, "", err.rule, err.reason)], columns=list(REJECT_COLUMNS))
     destination = filing.choose_destination(path, sha256, "rejected", settings)
+    source, read = (err.source_name, err.rows_read) if isinstance(err, NothingKept) else (None, 0)
     record = FileRecord(
         sha256=sha256,
         path=str(path),
-        source_name=None,
+        source_name=source,
         status="rejected",
-        rows_read=0,
+        rows_read=read,
+        rows_skipped=read,
         polls=pd.DataFrame(),
         rejects=rejects,
         rows_rejected=0,
@@ -118,8 +121,10 @@ def pending_unreadable(
     result = FileResult(
         path=str(path),
         sha256=sha256,
-        source=None,
+        source=source,
         status="rejected",
+        rows_read=read,
+        rows_skipped=read,
         message=err.reason,
         stored_at=str(destination),
         rejects=reject_dicts(rejects),

@@ -46,6 +46,12 @@ def quarantine_summary(result: FileResult, rejects: pd.DataFrame, run_id: str) -
     ]
     if result.source is None:
         lines.append(f"The file could not be read: {result.message}.")
+    elif result.rows_read and result.rows_skipped == result.rows_read:
+        lines.append(
+            f"Layout: {result.source}. Rows read: {result.rows_read}; {result.message}. If these"
+            " rows should be stored, change the layout's [rows] keep or drop and drop the file"
+            " again."
+        )
     else:
         lines.append(
             f"Layout: {result.source}. Rows read: {result.rows_read}; loaded: {result.rows_loaded};"

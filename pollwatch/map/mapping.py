@@ -99,15 +99,23 @@ def map_many(
     ]
 
 
-def nothing_kept(mapped: Mapped) -> UnreadableFile | None:
+class NothingKept(UnreadableFile):
+    """A file whose every row its layout skips: read, by a layout, and nothing to store."""
+
+    def __init__(self, reason: str, source_name: str, rows_read: int):
+        super().__init__(reason, rule="no_row_kept")
+        self.source_name, self.rows_read = source_name, rows_read
+
+
+def nothing_kept(mapped: Mapped) -> NothingKept | None:
     """Why a file whose every row its layout skips has nothing to store (a 538 poll list of
     voters' rows alone, under a layout that keeps "All polls"; a series' file of placeholder
     weeks): it is set aside with that reason, as a file no layout reads is, rather than called
-    rejected with no rejected row."""
+    rejected with no rejected row; its rows are counted as read and skipped."""
     if not mapped.rows_read or mapped.rows_skipped < mapped.rows_read:
         return None
     why = "; ".join(note for note in mapped.warnings if note.startswith("skipped "))
-    return UnreadableFile(f"no row to store: {why}", rule="no_row_kept")
+    return NothingKept(f"no row to store: {why}", mapped.source_name, mapped.rows_read)
 
 
 def renumbered(frame: pd.DataFrame, shift: int) -> pd.DataFrame:

@@ -430,6 +430,18 @@ def test_a_file_whose_every_row_its_layout_skips_is_set_aside_with_why_and_the_n
     )
     assert (settings.quarantine / "approval_polllist.csv").exists()
     assert not list(settings.inbox.iterdir())
+    # its rows are counted as read and skipped, in the run and in the file log
+    assert (skipped.source, skipped.rows_read, skipped.rows_skipped) == (
+        "fte_approval_polllist",
+        6,
+        6,
+    )
+    assert summary.totals["rows_skipped"] == 6
+    logged = query(settings, "SELECT rows_read, rows_skipped FROM files WHERE status = 'rejected'")
+    assert logged.values.tolist() == [[6, 6]]
+    note = (settings.quarantine / "approval_polllist.csv.summary.txt").read_text()
+    assert "Rows read: 6; no row to store: skipped 6 row(s)" in note
+    assert "The other rows are stored" not in note
 
 
 def test_538s_entry_dates_are_when_each_poll_was_public(real_run):
