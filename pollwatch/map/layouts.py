@@ -311,6 +311,13 @@ def _problem(spec: dict, path: Path) -> str | None:
     key = spec.get("poll_key", {})
     if stray := set(key) - {"prefix", "columns"}:
         return f"[poll_key] has unknown key(s) {', '.join(sorted(stray))} (known: prefix, columns)"
+    named = key.get("columns", [])
+    if not (isinstance(named, list) and all(isinstance(c, str) for c in named)):
+        return '[poll_key] columns must be a list of column names, as columns = ["poll_id"]'
+    if not isinstance(key.get("prefix", ""), str):
+        return "[poll_key] prefix must be a text"
+    if not isinstance(rows.get("skip_without_shares", False), bool):
+        return "[rows] skip_without_shares must be true or false"
     keep, drop = (_row_filter(rows.get(kind, {})) for kind in ("keep", "drop"))
     for column in keep.keys() & drop.keys():
         if both := keep[column] & drop[column]:

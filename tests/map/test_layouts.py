@@ -132,6 +132,18 @@ def test_adding_a_pollster_is_adding_one_file(settings):
             "[poll_key] has unknown key(s) colums (known: prefix, columns)",
         ),
         (
+            ("[dates]", '[poll_key]\ncolumns = "Дата"\n\n[dates]'),  # split into letters
+            '[poll_key] columns must be a list of column names, as columns = ["poll_id"]',
+        ),
+        (
+            ("[dates]", '[poll_key]\ncolumns = ["Дата", 5]\n\n[dates]'),  # a traceback
+            "[poll_key] columns must be a list of column names",
+        ),
+        (
+            ("[dates]", '[rows]\nskip_without_shares = "false"\n\n[dates]'),  # read as true
+            "[rows] skip_without_shares must be true or false",
+        ),
+        (
             ("[dates]", '[values]\ncountry = "UA"\n\n[dates]'),
             "[values] country must be a table: [values.country], then as written = value",
         ),
