@@ -117,7 +117,7 @@ def stood_on(versions: pd.DataFrame, day: date) -> pd.DataFrame:
         _then=np.where(by_then, later, -later),
     ).sort_values(["_by_then", "_order", "_then"], ascending=False, kind="stable")
     picked = ranked.drop_duplicates(list(POLL_NAME), keep="first").drop(
-        columns=["_by_then", "_order", "_then"]
+        columns=["_by_then", "_order", "_then", "replaced_at"], errors="ignore"
     )
     return picked.sort_index().reset_index(drop=True)
 

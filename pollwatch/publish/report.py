@@ -22,7 +22,7 @@ import pandas as pd
 from slugify import slugify
 
 from pollwatch.config import ConfigError, Settings, report_url
-from pollwatch.model.as_of import ever_corrected, public_by, public_from, stood_on
+from pollwatch.model.as_of import ever_corrected, public_by, stood_on
 from pollwatch.model.trends import (
     ALL_POPULATIONS,
     MEASURES,
@@ -112,9 +112,10 @@ def build_report(
     _check_writable(out_dir)
     polls, versions, facts = _read_store(open_store(settings, read_only=True), as_of)
     if as_of is not None and polls.empty and not versions.empty:  # as `trend --as-of` says
-        first = public_from(versions).min()
+        first = pd.to_datetime(versions["fieldwork_end"]).min()
         raise ConfigError(
-            f"no poll was public by {as_of.isoformat()}: the first was on {first:%Y-%m-%d}"
+            f"no poll was public by {as_of.isoformat()}: the first poll's fieldwork ended"
+            f" {first:%Y-%m-%d}"
         )
     until = None if as_of is None else pd.Timestamp(as_of)
     events = charts.load_events(settings.events_path)
@@ -546,6 +547,8 @@ def _single_poll(trend: Trend, stored: pd.DataFrame) -> dict | None:
     return {
         "value": float(poll.value),
         "margin": Z95 * (share * (1 - share) / size) ** 0.5 * 100,
+        # a poll that gives no sample size: the margin is of the size the model assumes
+        "assumed_size": None if pd.notna(poll.sample_size) else _sample_size(size),
         "negative": None if negative is None or pd.isna(negative) else float(negative),
         "negative_label": charts.measure_label(trend.metric, "negative"),
         "pollster": poll.pollster,

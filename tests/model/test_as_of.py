@@ -114,6 +114,8 @@ def test_the_samples_as_they_stood_at_the_fourth_round_of_talks(settings):
     assert float(values["Volodymyr Zelensky · support"]) > 90
     averages = pd.read_csv(report.index.parent / "data" / "averages.csv")
     assert averages["date"].max() == "2022-03-14"
+    download = pd.read_csv(report.index.parent / "data" / "polls.csv", nrows=1)
+    assert "replaced_at" not in download.columns  # the versions' bookkeeping stays inside
 
 
 def test_an_as_of_report_of_the_current_folder_is_written_beside_it(settings, monkeypatch):
@@ -140,5 +142,5 @@ def test_a_day_before_a_series_first_poll_says_so(settings):
     trend = series_trend(stored, "Vladimir Putin", "approval", as_of=date(2022, 3, 1))
     assert trend.latest["date"] == pd.Timestamp("2022-03-01")
     # the report of that day says so too (it wrote an empty report and exited 0)
-    with pytest.raises(ConfigError, match="no poll was public by 2022-02-01: the first was on"):
+    with pytest.raises(ConfigError, match="no poll was public by 2022-02-01: the first poll's"):
         build_report(settings, as_of=date(2022, 2, 1))

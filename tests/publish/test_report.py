@@ -299,6 +299,20 @@ def test_a_report_drawn_on_every_core_says_what_one_core_says(
         assert (tmp_path / "pooled" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes()
 
 
+def test_a_one_poll_card_with_no_sample_size_says_whose_margin_it_gives(settings):
+    """A poll that gives no sample size has no margin of its own: the card says which size the
+    margin is of (it said "its own" of an assumed 1,000)."""
+    write_csv(settings.inbox / "one.csv", [poll_row(metric="performance", sample_size="")])
+    run_ingest([], settings)
+    build_report(settings)
+    page = (settings.report_dir / "leader-vladimir-putin.html").read_text()
+    section = page.split('id="vladimir-putin-performance"')[1].split("</section>")[0]
+    assert "the 95% margin of sampling error of 1,000 people (the poll gives no sample size)" in (
+        section
+    )
+    assert "its own 95% margin" not in section
+
+
 def test_a_series_of_one_poll_is_a_card_not_a_chart(sample_report):
     """The samples hold one poll of Putin's performance: shown as that poll, with no average,
     band or chart made of it; with its own margin (79% of 1,500 people: +-2.1), the other side
@@ -410,6 +424,10 @@ def test_a_leader_page_says_how_each_population_was_read_as_adults(settings):
         "not measured: no poll reports it beside adults, so its polls are taken as they are",
     ]
     assert "adjusted for house effect and population" in page
+    # the methodology says it per line, with the sign taken off (it showed -1.8 for +1.8)
+    index = (settings.report_dir / "index.html").read_text()
+    row = re.search(r"<td>Vladimir Putin · approval</td>.*?</tr>", index, re.S).group(0)
+    assert f"registered voters {float(cells[1]):+.1f} (" in row
 
 
 def test_the_methodology_says_what_each_line_takes_off_and_no_lean_is_shown_without_its_doubt(
