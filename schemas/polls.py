@@ -26,10 +26,15 @@ EARLIEST_FIELDWORK = pd.Timestamp("1900-01-01")
 
 
 # The rules on single values, by column; each column's type and whether it may be empty follow.
+# A name with a line break in it is never a name: it is a stray quote (`"Ifop` with no closing
+# quote until lines later) that took the lines between, whole polls, into one cell.
+ONE_LINE = Rule("one_line_(a_stray_quote?)", "one_line")
+
 COLUMN_RULES: dict[str, tuple[Rule, ...]] = {
-    "pollster": (Rule("not_blank", "not_blank"),),
+    "pollster": (Rule("not_blank", "not_blank"), ONE_LINE),
+    "sponsor": (ONE_LINE,),
     "country": (Rule("iso_3166_alpha2_country", "one_of", tuple(sorted(ISO_3166_ALPHA2))),),
-    "leader": (Rule("not_blank", "not_blank"),),
+    "leader": (Rule("not_blank", "not_blank"), ONE_LINE),
     "metric": (Rule("known_metric", "one_of", METRICS),),
     "population": (Rule("known_population", "one_of", POPULATIONS),),
     "mode": (Rule("known_mode", "one_of", MODES),),
@@ -42,7 +47,7 @@ COLUMN_RULES: dict[str, tuple[Rule, ...]] = {
         Rule("at_most_100_million", "at_most", 100_000_000),
     ),
     **{name: (Rule("in_range(0, 100)", "between", (0, 100)),) for name in SHARE_COLUMNS},
-    "poll_key": (Rule("not_blank", "not_blank"),),
+    "poll_key": (Rule("not_blank", "not_blank"), ONE_LINE),
 }
 COLUMN_TYPES: dict[str, object] = {
     "pollster": str,

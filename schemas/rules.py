@@ -29,6 +29,8 @@ class Rule:
             return pa.Check.isin(list(self.bound), name=self.name, error=self.name)
         if self.kind == "not_blank":
             return pa.Check.str_matches(r"\s*\S", name=self.name, error=self.name)
+        if self.kind == "one_line":
+            return pa.Check.str_matches(r"[^\r\n]*\Z", name=self.name, error=self.name)
         if self.kind == "between":
             low, high = self.bound
             return pa.Check.in_range(low, high, name=self.name, error=self.name)
@@ -51,6 +53,8 @@ class Rule:
             # Values reach the rules trimmed (Python's notion of space, wider than SQL's), so a
             # value is blank here exactly when it has no character that is not a space.
             test = f"regexp_matches({column}, '^\\s*\\S')"
+        elif self.kind == "one_line":
+            test = f"NOT (contains({column}, chr(10)) OR contains({column}, chr(13)))"
         elif self.kind == "between":
             low, high = self.bound
             test = f"{column} BETWEEN {literal(low)} AND {literal(high)}"

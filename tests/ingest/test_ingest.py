@@ -589,3 +589,30 @@ def test_a_poll_at_two_precisions_is_one_poll(settings, month_first):
         assert "1 month-only poll(s) here are stored already with their exact fieldwork days" in (
             " ".join(result.warnings)
         )
+
+
+@pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
+def test_a_stray_quote_that_swallows_whole_polls_is_a_rejected_row_not_a_stored_name(
+    settings, monkeypatch, in_duckdb
+):
+    """`"Levada` with its closing quote three lines on: the lines between became one pollster
+    name, commas and line breaks and all, stored and drawn in a chart's legend. Now the row is
+    rejected at the line the quote opened, with what the cell swallowed as its value."""
+    if in_duckdb:
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    path = write_csv(settings.inbox / "quote.csv", monthly_rows(5))
+    lines = path.read_text().splitlines()
+    lines[2] = '"' + lines[2]  # line 3 opens a quote
+    lines[4] = lines[4].replace("Levada Center", 'Levada Center"', 1)  # line 5 closes it
+    path.write_text("\n".join(lines) + "\n")
+    settle(path)
+    [result] = run_ingest([], settings).files
+    assert (result.rows_loaded, result.rows_rejected) == (2, 1)
+    [reject] = result.rejects
+    assert (reject["line"], reject["column"], reject["rule"]) == (
+        3,
+        "pollster",
+        "one_line_(a_stray_quote?)",
+    )
+    assert "\n" in reject["value"]
+    assert query(settings, "SELECT count(*) AS n FROM polls WHERE pollster LIKE '%,%'")["n"][0] == 0
