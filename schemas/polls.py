@@ -119,6 +119,17 @@ WARNING_RULES = (
         "check the dates",
     ),
     (
+        # 0.41 and 0.56 for 41% and 56%: stored as given, they correct a real poll to under 1%.
+        RowRule(
+            "approve and disapprove adding up to 2 or less",
+            "sum_more_than",
+            ("positive_pct", "negative_pct"),
+            reported="positive_pct",
+            bound=2,
+        ),
+        "check they are percentages (41), not proportions (0.41)",
+    ),
+    (
         RowRule(
             "a sample of fewer than 50 people",
             "value_at_least",

@@ -435,13 +435,19 @@ def test_implausible_fieldwork_is_stored_with_a_warning_naming_its_lines(
             dict(dated("2023-02-01", "2023-02-07", "dot"), sample_size="1.000"),  # thousands
             # line 7: rejected, so not also warned of as a small sample
             dict(dated("2023-02-01", "2023-02-07", "neg"), sample_size="-5"),
+            # line 8: proportions, which would correct a stored poll to under 1%
+            dict(
+                dated("2023-02-01", "2023-02-07", "prop"), positive_pct="0.41", negative_pct="0.56"
+            ),
         ],
     )
     [result] = run_ingest([], settings).files
-    assert (result.status, result.rows_loaded, result.rows_rejected) == ("partial", 5, 1)
-    assert [w for w in result.warnings if ": check the" in w] == [
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("partial", 6, 1)
+    assert [w for w in result.warnings if ": check " in w] == [
         "fieldwork longer than a year on lines 3, 4: check the dates",
         "fieldwork starting before 1930 on line 3: check the dates",
+        "approve and disapprove adding up to 2 or less on line 8: check they are percentages"
+        " (41), not proportions (0.41)",
         "a sample of fewer than 50 people on line 5: check the sample size",
     ]
     assert query(settings, "SELECT sample_size FROM polls WHERE poll_key = 'dot'")[
