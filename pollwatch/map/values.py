@@ -176,7 +176,7 @@ MONTH_NAMES = {
     1: "january jan janvier janv январь января янв січень січня",
     2: "february feb février fevrier févr fevr февраль февраля фев лютий лютого",
     3: "march mar mars март марта березень березня",
-    4: "april apr avril апрель апреля апр квітень квітня",
+    4: "april apr avril avr апрель апреля апр квітень квітня",
     5: "may mai май мая травень травня",
     6: "june jun juin июнь июня червень червня",
     7: "july jul juillet juil июль июля липень липня",
