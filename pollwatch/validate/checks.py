@@ -156,11 +156,13 @@ def repeats_and_conflicts(
 
 
 def in_file_terms(rejects: pd.DataFrame, column_names: dict[str, str]) -> pd.DataFrame:
-    """Rejects in line order, each naming the file's own column."""
+    """Rejects in line order, each naming the file's own column; one cell read as two fields
+    (a single date column that is both fieldwork_start and fieldwork_end) is one reject, not
+    two alike."""
     rejects = rejects.sort_values(["line_number", "column"], kind="stable", ignore_index=True)
     rejects["column"] = [capped(file_columns(c, column_names), 200) for c in rejects["column"]]
     rejects["value"] = capped_column(rejects["value"])
-    return rejects
+    return rejects.drop_duplicates(ignore_index=True)
 
 
 def file_columns(columns: str, names: dict[str, str]) -> str:

@@ -465,3 +465,16 @@ def test_538s_entry_dates_are_when_each_poll_was_public(real_run):
         "SELECT count(*) AS n FROM polls WHERE poll_key LIKE '538-%' AND published IS NULL",
     )
     assert missing["n"][0] == 0
+
+
+def test_a_bad_date_in_a_column_read_as_both_fieldwork_days_is_one_reject(tmp_path):
+    """pollsposition's one date column is fieldwork start and end: a bad date there was listed
+    twice, alike, on the screen and in the errors file (4,070 lines for 2,035 rows)."""
+    settings = load_settings(data_dir=tmp_path / "data", settle_seconds=0)
+    head = (REAL / "pollsposition_popularite.csv").read_text().splitlines()[:4]
+    head[2] = "Total" + head[2][head[2].index(",") :]
+    drop = settings.inbox / "popularite.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_text("\n".join(head) + "\n")
+    [result] = run_ingest([], settings).files
+    assert [(r["line"], r["rule"]) for r in result.rejects] == [(3, "not_a_date")]

@@ -42,7 +42,20 @@ def test_dates_read_days_and_months_and_a_month_ends_on_its_last_day():
 
 def test_french_month_abbreviations_are_months():
     """As French tables abbreviate them, with a full stop: 'avr.' was not read."""
-    months = "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.".split()
+    months = [
+        "janv.",
+        "févr.",
+        "mars",
+        "avr.",
+        "mai",
+        "juin",
+        "juil.",
+        "août",
+        "sept.",
+        "oct.",
+        "nov.",
+        "déc.",
+    ]
     parsed = values.parse_date(cells(*(f"{m} 2022" for m in months)))
     assert not parsed.bad.any()
     assert [day.month for day in parsed.values] == list(range(1, 13))
