@@ -139,6 +139,8 @@ def _read_exact(text: str, delimiter: str) -> RawTable:
     width = len(header)
     rows, lines, ragged = [], [], []
     for record, line in zip(records[1:], starts[1:], strict=True):
+        if len(record) > width and not any(cell.strip() for cell in record[width:]):
+            record = record[:width]  # a delimiter after the last cell (Excel's): nothing lost
         if len(record) == width:
             rows.append(record)
             lines.append(line)

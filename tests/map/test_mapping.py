@@ -203,6 +203,18 @@ def test_a_ragged_row_is_a_reject_of_its_own_line():
     assert result.rows_read == 2
 
 
+def test_a_delimiter_after_a_row_s_last_cell_is_not_a_ragged_row_but_a_fifth_value_is():
+    """Excel's trailing delimiter on every data row, not on the header: every row was rejected
+    as 5 fields of 4 in a small file, while a big file's reader loaded them all."""
+    result = mapped(
+        "Date,Approve,Disapprove,No_answer\n2022-02,71,27,2,\n2022-03,83,15,2, \n"
+        "2022-04,82,16,2,9\n",
+        "levada_putin_approval",
+    )
+    assert result.polls.index.tolist() == [2, 3]
+    assert [r["line_number"] for r in result.rejects.to_dict("records")] == [4]
+
+
 def test_rows_without_any_share_are_skipped_where_the_layout_says_so():
     result = mapped(
         "Date,Approve,Disapprove,hard_to_say\n2022-03-06,71,20,9\n2022-03-13,NA,NA,NA\n"
