@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import schemas
 from pollwatch.config import ConfigError
+from pollwatch.read.cells import normalise_header
 from pollwatch.read.decoding import UnreadableFile
 from pollwatch.read.echo import capped, counted, joined, listed
 from schemas.columns import CANONICAL_COLUMNS, CATEGORY_COLUMNS, REQUIRED_COLUMNS
@@ -248,7 +249,7 @@ def _cadence_problem(spec: object) -> str | None:
 
 def _row_filter(spec: dict[str, str | list[str]]) -> dict[str, frozenset[str]]:
     return {
-        column.strip().lower(): frozenset(_fold(v) for v in _as_list(wanted))
+        normalise_header(column): frozenset(_fold(v) for v in _as_list(wanted))
         for column, wanted in spec.items()
     }
 
@@ -305,7 +306,7 @@ def _problem(spec: dict, path: Path) -> str | None:
             if wanted == []:
                 return f"[rows.{kind}] {column} lists no value: it would {kind} no row"
     for kind in ("keep", "drop"):
-        folded = [column.strip().lower() for column in rows.get(kind, {})]
+        folded = [normalise_header(column) for column in rows.get(kind, {})]
         if twice := sorted({c for c in folded if folded.count(c) > 1}):
             return f"[rows.{kind}] names {', '.join(twice)} twice (case and spaces do not count)"
     key = spec.get("poll_key", {})
@@ -359,7 +360,7 @@ def _day(value) -> datetime:
 
 
 def _lower(names) -> list[str]:
-    return [n.strip().lower() for n in names]
+    return [normalise_header(n) for n in names]
 
 
 def _fold(text: str) -> str:

@@ -51,7 +51,10 @@ class RawTable:
 
 
 def normalise_header(name: str) -> str:
-    return name.strip().lower()
+    """How a column's name is compared, in a file's header and in a layout: case and runs of
+    spaces do not count, nor a line break inside a header cell (Excel's wrapped text,
+    "Approuve\\n(%)", is the column "approuve (%)")."""
+    return " ".join(name.split()).lower()
 
 
 def parse_csv_text(decoded: Decoded | str) -> RawTable:

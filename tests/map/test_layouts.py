@@ -83,6 +83,19 @@ def test_adding_a_pollster_is_adding_one_file(settings):
     ]
 
 
+def test_a_header_cell_wrapped_over_two_lines_is_the_column_of_its_words(settings):
+    """Excel's wrapped header text ("Не" and "довіряю" on two lines of one cell) never
+    matched the layout's "Не довіряю"; case and runs of spaces already did not count."""
+    write_layout(settings.local_layouts, RAZUMKOV)
+    drop = settings.inbox / "razumkov_zelensky_trust" / "export.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_bytes('Дата;Довіряю;"Не\r\nДОВІРЯЮ "\r\nберезень 2024;59,5;35\r\n'.encode("cp1251"))
+    settle(drop)
+    [result] = run_ingest([], settings).files
+    assert (result.status, result.rows_loaded) == ("loaded", 1)
+    assert query(settings, "SELECT negative_pct FROM polls")["negative_pct"].tolist() == [35.0]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
