@@ -89,6 +89,11 @@ class Decoded:
 # A line of nothing but spaces, tabs and separators (any of the delimiters cells.py knows): a
 # blank record, which every reader skips.
 BLANK_LINE = re.compile(rb"\n[ \t,;|]*\r?(?:\n|\Z)")
+# A line with nothing on it (DuckDB's reader skips it, where a record of separators is a row).
+EMPTY_LINE = re.compile(rb"\n\r?(?=\n)")
+# More empty lines than this and a big file is read whole (and refused if over the limit): each
+# is a step in its line numbers.
+MOST_EMPTY_LINES = 10_000
 
 
 class PlainUtf8:
@@ -105,11 +110,15 @@ class PlainUtf8:
         self.ends_with_newline = False
         self.quotes = False
         self.blank_lines = False
+        # The numbers of the lines with nothing on them (None: too many to keep)
+        self.empty_lines: list[int] | None = []
         self._last_line = b""  # the part of the last block after its last line break
 
     def feed(self, block: bytes) -> None:
         if not block or not self.plain:
             return
+        carried = self._last_line
+        self._note_empty_lines(carried + block, self.newlines - carried.count(b"\n"))
         self.newlines += block.count(b"\n")
         self.ends_with_newline = block.endswith(b"\n")
         self.quotes = self.quotes or b'"' in block
@@ -123,6 +132,21 @@ class PlainUtf8:
                 self._decoder.decode(block)
             except UnicodeDecodeError:
                 self.plain = False
+
+    def _note_empty_lines(self, data: bytes, before: int) -> None:
+        """The numbers of the empty lines that start in `data` (`before`: the line breaks
+        ahead of it). A line break at its end has its next line in the next block, which
+        carries it over (_last_line)."""
+        if self.empty_lines is None or b"\n\n" not in data and b"\n\r\n" not in data:
+            return
+        counted, at = before, 0
+        for found in EMPTY_LINE.finditer(data):
+            counted += data.count(b"\n", at, found.start() + 1)
+            at = found.start() + 1
+            self.empty_lines.append(counted + 1)
+            if len(self.empty_lines) > MOST_EMPTY_LINES:
+                self.empty_lines = None
+                return
 
     def finish(self) -> bool:
         """Whether the whole file was plain (a character cut off at its end is not)."""

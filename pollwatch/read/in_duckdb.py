@@ -70,11 +70,12 @@ def read_in_place(
         raise  # a stop, not a bad file (signals.stops_kept)
     except duckdb.Error:
         return None  # ragged, badly quoted, or a record over several lines
-    _number_lines(con)
-    cells = [f"c.{quoted(name)}" for name in header]
     [(rows,)] = con.execute("SELECT count(*) FROM cells_read").fetchall()
-    if rows != plain.records:
+    empty = plain.empty_lines or []
+    if rows != plain.records - len(empty):
         return None  # a record over several lines, or lines the reader skipped
+    _number_lines(con, empty)
+    cells = [f"c.{quoted(name)}" for name in header]
     if plain.quotes:
         with_quotes = con.execute(
             "SELECT list(c.line_number) FILTER (WHERE "
@@ -103,15 +104,33 @@ def cells_from_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
     _number_lines(con)
 
 
-def _number_lines(con: duckdb.DuckDBPyConnection) -> None:
+def _number_lines(con: duckdb.DuckDBPyConnection, empty: list[int] | None = None) -> None:
     """Rows in the file's order, one record a line under a header on line 1: a row's line
-    number is its place plus two, and stays so when blank records are deleted."""
-    con.execute("CREATE TEMP VIEW cells AS SELECT rowid + 2 AS line_number, * FROM cells_read")
+    number is its place plus two, and stays so when blank records are deleted; plus one for
+    each empty line before it (`empty`: their numbers), which DuckDB's reader skips."""
+    if not empty:
+        con.execute("CREATE TEMP VIEW cells AS SELECT rowid + 2 AS line_number, * FROM cells_read")
+        return
+    # The row after the j-th empty line (0-based) is the first numbered j + 1 further on.
+    steps = pa.table(
+        {
+            "from_row": [line - 2 - index for index, line in enumerate(sorted(empty))],
+            "skipped": list(range(1, len(empty) + 1)),
+        }
+    )
+    con.register("empty_steps", steps)
+    con.execute("CREATE TEMP TABLE empty_lines AS SELECT * FROM empty_steps")
+    con.unregister("empty_steps")
+    con.execute(
+        "CREATE TEMP VIEW cells AS SELECT c.rowid + 2 + coalesce(e.skipped, 0) AS line_number,"
+        " c.* FROM cells_read c ASOF LEFT JOIN empty_lines e ON c.rowid >= e.from_row"
+    )
 
 
 def drop_cells(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP VIEW cells")
     con.execute("DROP TABLE cells_read")
+    con.execute("DROP TABLE IF EXISTS empty_lines")
 
 
 def _lines(path: Path, numbers: list[int]):

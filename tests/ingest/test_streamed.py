@@ -17,6 +17,7 @@ from pollwatch.ingest import files, steps
 from pollwatch.ingest.run import run_ingest
 from pollwatch.processes import OWNER
 from pollwatch.store import Staged
+from pollwatch.validate.checks import check_rows
 from tests.helpers import REAL, poll_row, query, settle, write_csv
 from tests.ingest.test_in_duckdb import assert_same, both_paths, csv_bytes, messy_rows
 
@@ -46,6 +47,24 @@ def test_a_messy_file_streamed_gives_the_rows_and_rejects_of_the_whole_file(
     data = csv_bytes(messy_rows(), delimiter, encoding)
     framed, _ = both_paths(monkeypatch, settings, data)
     assert len(framed.rejects) > 10 and framed.rows_duplicate == 1  # the file tests something
+    assert_same(framed, streamed(monkeypatch, settings, data))
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+def test_a_file_with_empty_lines_is_streamed_with_every_reject_on_its_own_line(
+    monkeypatch, settings, newline
+):
+    """DuckDB's reader skips an empty line, so the record count no longer matched the file's
+    lines and a big file with one (an empty last line, most often) was read whole, and refused
+    whole over the size limit. Its rows are now numbered past each empty line."""
+    lines = csv_bytes(messy_rows()).replace(b"\r\n", b"\n").split(b"\n")
+    for at in (40, 12, 3):  # empty lines among the rows, and two at the end
+        lines.insert(at, b"")
+    data = newline.join([*lines, b"", b""])
+    # read whole, by the record-by-record reader (the only one that takes empty lines)
+    [whole] = steps.map_files([(settings.inbox / "drop.csv", data)], settings, None, False).values()
+    framed = check_rows(whole)
+    assert len(framed.rejects) > 10
     assert_same(framed, streamed(monkeypatch, settings, data))
 
 
