@@ -60,13 +60,20 @@ def write_layout(directory, text: str, name: str = "razumkov_zelensky_trust"):
     return path
 
 
-def test_adding_a_pollster_is_adding_one_file(settings):
+def razumkov_export(settings, text: str):
+    """Razumkov's layout added, and an export of it (as its site writes: cp1251) ingested from
+    its folder: the file's result."""
     write_layout(settings.local_layouts, RAZUMKOV)
     drop = settings.inbox / "razumkov_zelensky_trust" / "export.csv"
     drop.parent.mkdir(parents=True)
-    drop.write_bytes("Дата;Довіряю;Не довіряю\r\nберезень 2024;59,5;35\r\n".encode("cp1251"))
+    drop.write_bytes(text.encode("cp1251"))
     settle(drop)
     [result] = run_ingest([], settings).files
+    return result
+
+
+def test_adding_a_pollster_is_adding_one_file(settings):
+    result = razumkov_export(settings, "Дата;Довіряю;Не довіряю\r\nберезень 2024;59,5;35\r\n")
     assert (result.source, result.status, result.rows_loaded) == (
         "razumkov_zelensky_trust",
         "loaded",
@@ -86,12 +93,7 @@ def test_adding_a_pollster_is_adding_one_file(settings):
 def test_a_header_cell_wrapped_over_two_lines_is_the_column_of_its_words(settings):
     """Excel's wrapped header text ("Не" and "довіряю" on two lines of one cell) never
     matched the layout's "Не довіряю"; case and runs of spaces already did not count."""
-    write_layout(settings.local_layouts, RAZUMKOV)
-    drop = settings.inbox / "razumkov_zelensky_trust" / "export.csv"
-    drop.parent.mkdir(parents=True)
-    drop.write_bytes('Дата;Довіряю;"Не\r\nДОВІРЯЮ "\r\nберезень 2024;59,5;35\r\n'.encode("cp1251"))
-    settle(drop)
-    [result] = run_ingest([], settings).files
+    result = razumkov_export(settings, 'Дата;Довіряю;"Не\r\nДОВІРЯЮ "\r\nберезень 2024;59,5;35\r\n')
     assert (result.status, result.rows_loaded) == ("loaded", 1)
     assert query(settings, "SELECT negative_pct FROM polls")["negative_pct"].tolist() == [35.0]
 
