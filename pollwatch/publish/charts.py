@@ -320,23 +320,31 @@ def _reaching(far: np.ndarray) -> np.ndarray:
     return far | np.r_[far[1:], False] | np.r_[False, far[:-1]]
 
 
-def _draw_margins(ax, trend: Trend) -> None:
-    """A sparse series' polls with their own 95% margins of error (from their sample sizes and
-    shares), cut at 0 and 100 (-100 and 100 for a net share). The model floors a share's
-    sampling variance at that of 5% or 95% (trends.measured), which would draw a poll of 99% of
-    800 people as 99 +- 1.5, past 100; its own margin is +- 0.7. The sample sizes are those the
-    model weighs (a missing one is its pollster's median)."""
+def own_margins(trend: Trend) -> np.ndarray:
+    """Each of the line's polls' own 95% margin of sampling error, in points (a net share's:
+    that of a difference of two shares of one sample). The model floors a share's sampling
+    variance at that of 5% or 95% (trends.measured), which would give a poll of 99% of 800
+    people +- 1.5, past 100; its own margin is +- 0.7. The sample sizes are those the model
+    weighs (a missing one is its pollster's median)."""
     polls = trend.polls
     sizes = effective_sample_sizes(polls).to_numpy(dtype="float64")
-    value = polls["value"].to_numpy(dtype="float64")
     p = np.clip(polls["positive_pct"].to_numpy(dtype="float64") / 100, 0.005, 0.995)
-    if trend.measure == "net":  # a difference of two shares of one sample
+    if trend.measure == "net":
         q = np.clip(polls["negative_pct"].to_numpy(dtype="float64") / 100, 0.005, 0.995)
-        low, spread = -100, np.maximum(p + q - (p - q) ** 2, 1e-4)
+        spread = np.maximum(p + q - (p - q) ** 2, 1e-4)
     else:
-        share = np.clip(value / 100, 0.005, 0.995)
-        low, spread = 0, share * (1 - share)
-    margin = Z95 * np.sqrt(spread / sizes) * 100
+        share = np.clip(polls["value"].to_numpy(dtype="float64") / 100, 0.005, 0.995)
+        spread = share * (1 - share)
+    return Z95 * np.sqrt(spread / sizes) * 100
+
+
+def _draw_margins(ax, trend: Trend) -> None:
+    """A sparse series' polls with their own 95% margins of error (own_margins), cut at 0 and
+    100 (-100 and 100 for a net share)."""
+    polls = trend.polls
+    value = polls["value"].to_numpy(dtype="float64")
+    low = -100 if trend.measure == "net" else 0
+    margin = own_margins(trend)
     ax.errorbar(
         polls["day"],
         value,

@@ -26,7 +26,6 @@ from pollwatch.model.as_of import ever_corrected, public_by, stood_on
 from pollwatch.model.trends import (
     ALL_POPULATIONS,
     MEASURES,
-    Z95,
     Series,
     Trend,
     all_series,
@@ -530,8 +529,6 @@ def _single_poll(trend: Trend, stored: pd.DataFrame) -> dict | None:
     if len(trend.polls) != 1:
         return None
     [poll] = trend.polls.itertuples()
-    size = float(effective_sample_sizes(trend.polls).iloc[0])
-    share = min(max(float(poll.value) / 100, 0.005), 0.995)
     rows = stored[
         (stored["pollster"] == poll.pollster)
         & (stored["metric"] == trend.metric)
@@ -546,9 +543,11 @@ def _single_poll(trend: Trend, stored: pd.DataFrame) -> dict | None:
     published = rows.get("published", pd.Series()).dropna()
     return {
         "value": float(poll.value),
-        "margin": Z95 * (share * (1 - share) / size) ** 0.5 * 100,
+        "margin": float(charts.own_margins(trend)[0]),
         # a poll that gives no sample size: the margin is of the size the model assumes
-        "assumed_size": None if pd.notna(poll.sample_size) else _sample_size(size),
+        "assumed_size": None
+        if pd.notna(poll.sample_size)
+        else _sample_size(float(effective_sample_sizes(trend.polls).iloc[0])),
         "negative": None if negative is None or pd.isna(negative) else float(negative),
         "negative_label": charts.measure_label(trend.metric, "negative"),
         "pollster": poll.pollster,
