@@ -83,13 +83,10 @@ def public_from(polls: pd.DataFrame, as_of: date | None = None) -> pd.Series:
     if as_of is not None:
         known &= published <= pd.Timestamp(as_of)
     gap = (published - ended).dt.days.where(known)
-    series = [polls[c] for c in ("leader", "metric") if c in polls]
-    if series:
-        overall = gap.groupby(series, dropna=False).transform("median")
-        by_pollster = gap.groupby([*series, polls["pollster"]], dropna=False).transform("median")
-    else:  # one series
-        overall = pd.Series(gap.median(), index=gap.index)
-        by_pollster = gap.groupby(polls["pollster"]).transform("median")
+    # Polls with no leader or metric column are one series.
+    series = [polls[c] for c in ("leader", "metric") if c in polls] or [pd.Series(0, polls.index)]
+    overall = gap.groupby(series, dropna=False).transform("median")
+    by_pollster = gap.groupby([*series, polls["pollster"]], dropna=False).transform("median")
     delay = by_pollster.fillna(overall).fillna(DEFAULT_DELAY_DAYS)
     return published.fillna(ended + pd.to_timedelta(delay, unit="D"))
 

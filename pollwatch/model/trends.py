@@ -642,11 +642,11 @@ def select_series(
     until: pd.Timestamp | None = None,
 ) -> Series:
     """One series, or a ConfigError that lists the series there are."""
-    chosen = polls[(polls["leader"] == leader) & (polls["metric"] == metric)]
+    series = polls[(polls["leader"] == leader) & (polls["metric"] == metric)]
+    chosen = series
     if population != ALL_POPULATIONS:
-        chosen = chosen[chosen["population"] == population]
+        chosen = series[series["population"] == population]
     if chosen.empty:
-        series = polls[(polls["leader"] == leader) & (polls["metric"] == metric)]
         if population != ALL_POPULATIONS and not series.empty:  # the series, not that population
             found = sorted(set(series["population"]), key=lambda name: POPULATION_PRIORITY[name])
             raise ConfigError(
