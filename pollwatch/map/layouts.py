@@ -305,7 +305,6 @@ def _problem(spec: dict, path: Path) -> str | None:
                 return f"[rows.{kind}] {column} must be a text or a list of texts"
             if wanted == []:
                 return f"[rows.{kind}] {column} lists no value: it would {kind} no row"
-    for kind in ("keep", "drop"):
         folded = [normalise_header(column) for column in rows.get(kind, {})]
         if twice := sorted({c for c in folded if folded.count(c) > 1}):
             return f"[rows.{kind}] names {', '.join(twice)} twice (case and spaces do not count)"
@@ -457,27 +456,24 @@ def _closest(header: list[str], layouts: dict[str, Layout]) -> str:
         " (DATA_DIR/layouts/<name>.toml, as `pollwatch layouts` shows);"
         f" known layouts: {', '.join(layouts)}"
     )
-    most = max(_closeness(layout, header)[0] for layout in layouts.values())
+    fits = f"no known layout fits this header ({listed(header)})"
+    closeness = {layout.name: _closeness(layout, header) for layout in layouts.values()}
+    ranked = sorted(layouts.values(), key=lambda layout: closeness[layout.name], reverse=True)
+    most = closeness[ranked[0].name][0]
     if most == 0:
-        return (
-            f"no known layout fits this header ({listed(header)}) or shares a column with it; {add}"
-        )
-    tied = [layout for layout in layouts.values() if _closeness(layout, header)[0] == most]
-    tied.sort(key=lambda layout: _closeness(layout, header), reverse=True)
+        return f"{fits} or shares a column with it; {add}"
+    tied = [layout for layout in ranked if closeness[layout.name][0] == most]
 
     def told(layout: Layout) -> str:
         shared = [c for c in header if c in layout.known_columns()]
         missing = ", ".join(layout.missing_columns(header))
         return f"{layout.name} (shares {listed(shared)}; needs {missing})"
 
-    which = "the closest is" if len(tied) == 1 else f"{len(tied)} come as close, sharing"
     if len(tied) == 1:
-        return (
-            f"no known layout fits this header ({listed(header)}); {which} {told(tied[0])}; {add}"
-        )
+        return f"{fits}; the closest is {told(tied[0])}; {add}"
     return (
-        f"no known layout fits this header ({listed(header)}); {which}"
-        f" {counted(most, 'column')} each: {joined([told(layout) for layout in tied])}; {add}"
+        f"{fits}; {len(tied)} come as close, sharing {counted(most, 'column')} each:"
+        f" {joined([told(layout) for layout in tied])}; {add}"
     )
 
 
