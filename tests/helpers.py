@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from pollwatch.config import Settings
+from pollwatch.ingest.steps import STAGING
 from schemas.columns import CANONICAL_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout
@@ -132,13 +133,16 @@ HOLDING_ROWS = 500_000
 
 
 def wait_until_held(db_path: Path, pid: int | None = None, timeout: float = 120) -> int:
-    """Wait until a process (`pid`, or any) has held the database for 0.15 s on end: inside a big
-    file's load, not the short bookkeeping before it (0.03-0.07 s). Not longer: a signal sent
-    0.3 s into a 0.55 s commit once arrived, on a loaded machine, after the run had finished."""
+    """Wait until a process (`pid`, or any) has held the database for 0.15 s on end inside a big
+    file's load: while the file's staging folder is there, not in the run's bookkeeping before
+    it (0.03-0.07 s, but over 0.15 s on a loaded machine when the run creates the database's
+    tables). Not longer: a signal sent 0.3 s into a 0.55 s commit once arrived, on a loaded
+    machine, after the run had finished."""
     deadline = time.monotonic() + timeout
     held_since, holder = None, None
     while time.monotonic() < deadline:
-        now = lock_holder(db_path)
+        loading = any(db_path.parent.glob(STAGING + "*"))
+        now = lock_holder(db_path) if loading else None
         if now is not None and now == holder and (pid is None or now == pid):
             if time.monotonic() - held_since >= 0.15:
                 return now

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from pollwatch.config import Settings, require_data_dir
 from pollwatch.exit_codes import EXIT_OK, EXIT_REJECTS
@@ -62,7 +63,13 @@ def run_ingest(
     require_data_dir(settings)
     store = open_store(settings)
     run_id = run_id or new_run_id()
-    started_at, crashed_flow_runs = begin_run(store, run_id, trigger)
+    started_at = utc_now()
+    try:
+        crashed_flow_runs = begin_run(store, run_id, trigger)
+    except Exception:
+        raise  # the store's error (its lock, say): no run was recorded to record as failed
+    except BaseException as stop:  # a stop while the run was being recorded is a stop too
+        _stopped(store, settings, run_id, started_at, stop)
     clear_abandoned(settings.data_dir, STAGING)
     try:
         plan = plan_files(paths, settings)
@@ -77,22 +84,32 @@ def run_ingest(
         _finish_quietly(store, run_id, "failed", {})
         raise
     except BaseException as stop:
-        summary = interrupted_summary(store, settings, run_id, started_at, signal_name(stop))
-        files_log.warning("%s", interrupted_line(summary))
-        raise RunInterrupted(summary) from stop
+        _stopped(store, settings, run_id, started_at, stop)
     summary = end_run(store, run_id, started_at, results, plan)
     summary.crashed_flow_runs = crashed_flow_runs
     return summary
 
 
-def begin_run(store: Store, run_id: str, trigger: str) -> tuple[datetime, list[str]]:
+def begin_run(store: Store, run_id: str, trigger: str) -> list[str]:
     """Record the run; the store first records as crashed the earlier runs whose process died.
-    Returns the start time and the ids of those that were Prefect flow runs, for the flow to
-    close there."""
+    Returns the ids of those that were Prefect flow runs, for the flow to close there."""
     dead = store.start_run(run_id, trigger)
     for dead_id, _ in dead:
         log.warning("run %s ended without saying how (its process was killed): crashed", dead_id)
-    return utc_now(), [dead_id for dead_id, how in dead if how == "prefect"]
+    return [dead_id for dead_id, how in dead if how == "prefect"]
+
+
+def _stopped(
+    store: Store, settings: Settings, run_id: str, started_at: datetime, stop: BaseException
+) -> NoReturn:
+    """A stop (Ctrl-C, SIGTERM, a cancellation) wherever it landed in a run, even while the run
+    was being recorded: the run is recorded as interrupted and the stop raised with its summary,
+    so that `--json` still prints one. A stop in the run's first bookkeeping (a new database's
+    tables, a slow disk) once ended the command with no summary and the run left "running",
+    for the next run to call crashed."""
+    summary = interrupted_summary(store, settings, run_id, started_at, signal_name(stop))
+    files_log.warning("%s", interrupted_line(summary))
+    raise RunInterrupted(summary) from stop
 
 
 def log_plan(plan: Discovery) -> None:

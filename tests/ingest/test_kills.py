@@ -180,6 +180,38 @@ def test_a_stop_while_a_big_file_is_read_is_a_stop_not_a_failure(
     assert status == "interrupted"
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_a_stop_as_a_run_starts_is_a_stop_with_its_summary(sig, shared_prefect_home, tmp_path):
+    """A stop the moment the run first holds a new database, while it creates its tables and
+    records the run: it once ended the command with no summary for `--json` (one line on stderr)
+    and, where the run was recorded, left it "running" for the next run to call crashed. The run
+    stops as a stop anywhere else does, and the next command takes the file."""
+    data = tmp_path / "data"
+    (data / "inbox").mkdir(parents=True)
+    drop = write_csv(data / "inbox" / "one.csv", [poll_row(poll_key="one", positive_pct="64")])
+    env = command_env(shared_prefect_home)
+    run = start_ingest(data, env, "--json")
+    deadline = time.monotonic() + 60
+    while lock_holder(data / "polls.duckdb") != run.pid:
+        assert run.poll() is None and time.monotonic() < deadline, "the run never held it"
+        time.sleep(0.002)
+    os.killpg(run.pid, sig)
+    out, err = run.communicate(timeout=120)
+
+    assert run.returncode == 128 + sig, err[-3000:]
+    summary = json.loads(out)
+    assert summary["interrupted_by"] == sig.name and summary["exit_code"] == 128 + sig
+    assert summary["totals"]["rows_loaded"] in (0, 1)
+    statuses = query(load_settings(data_dir=data), "SELECT status FROM runs")["status"]
+    assert list(statuses) in ([], ["interrupted"])
+    if summary["totals"]["rows_loaded"] == 0:
+        assert drop.exists()
+    again = pollwatch(env, "ingest", "--data-dir", str(data), "--json")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert query_db(data, "SELECT count(*) AS n FROM polls WHERE poll_key = 'one'") == 1
+    assert "crashed" not in again.stderr
+
+
 def wait_until_reading(data: Path, process: subprocess.Popen, timeout: float = 60) -> None:
     """Until the run has been reading its big file into its staging folder for 0.3 s (the
     reading takes about 2 s), with the database not held."""
