@@ -35,22 +35,28 @@ def simulate_polls(
     populations: dict[str, float] | None = None,
     paired: float = 0.4,
     population_spread: float = 0.0,
+    swing: float = 6.0,
 ) -> Simulated:
     """`every`: the least and most days between one pollster's polls ((28, 32) is a monthly series,
     as Levada's); `tracker`: add a daily tracking poll; `level`: the truth's mean share (of all
     adults). `populations`: each population's true offset from adults (adults 0); each poll then
     asks one of them at random, and a share `paired` of those not of adults reports its adults
     too, from the same interviews (the voters a subsample), as many real polls do.
+    `swing`: the amplitude of the truth's slow swing (a 240-day sine) beside its random walk.
     `population_spread`: how far one pollster's gap between a population and adults strays from
     that population's offset (sd, points). Pollsters screen voters differently: on 538's Biden
     file the registered voters' gap is +0.5 in Morning Consult's polls and +2.4 in YouGov's."""
     rng = np.random.default_rng(seed)
     t = np.arange(days)
     walk = np.cumsum(rng.normal(0, 0.15, days))
-    truth = level + 6 * np.sin(2 * np.pi * t / 240) + walk - walk.mean()
+    truth = level + swing * np.sin(2 * np.pi * t / 240) + walk - walk.mean()
     names = [f"Pollster {chr(65 + i)}" for i in range(pollsters)]
-    leans = rng.normal(0, house_sd, pollsters + 1)
-    leans -= leans.mean()  # the average pollster is right: that is what an average can know
+    leans = rng.normal(0, house_sd, pollsters + 1)  # the last, the tracker's (drawn either way)
+    # The average pollster of those polling is right: that is what an average can know. Centred
+    # over the tracker too when there is none, the two pollsters of the sparse simulation leaned
+    # 0.8 points (rms) off the truth together, an error no band can see.
+    polling = leans if tracker else leans[:-1]
+    leans -= polling.mean()
     # Drawn only when asked for, so that every other simulation's random stream is unchanged.
     strays = np.zeros((pollsters, len(populations or {})))
     if population_spread:
@@ -77,7 +83,7 @@ def simulate_polls(
     wild = rng.random(len(polls)) < outlier_share
     polls.loc[wild, "positive_pct"] += rng.choice([-12.0, 12.0], wild.sum())
     dates = pd.date_range(START, periods=days, freq="D")
-    house = pd.Series(leans, index=[*names, "Daily Tracker"])
+    house = pd.Series(leans, index=[*names, "Daily Tracker"])[: len(polling)]
     return Simulated(polls, pd.Series(truth, index=dates), house)
 
 
