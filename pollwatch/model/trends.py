@@ -11,7 +11,9 @@ its tails are is fitted to each series, so that polls of a real move are not tak
 where no poll goes wild. A
 tracking poll's releases share most of their interviews and so their errors; only its
 non-overlapping releases (the latest and, going back, each whose fieldwork ended before the last
-kept one began) enter the fit, so the likelihood sees independent polls. The hyperparameters
+kept one began) enter the fit, so the likelihood sees independent polls. The 95% band carries
+each poll's expected variance under the fitted tails and the uncertainty of the house effects
+and population offsets taken off the polls. The hyperparameters
 (day-to-day drift, extra survey error) are fitted by maximum likelihood under weak priors, so a
 series of three polls still gets a sensible, wide band.
 """
@@ -391,6 +393,22 @@ def fit_trend(
         scale = (dof + surprise) / (dof + 1)
     adjusted = y - house[codes]
     dates = pd.date_range(start, periods=days, freq="D")
+    drift = np.exp(log_drift)
+    # The band: the level's variance with each poll's expected variance under the fitted
+    # Student-t, given how far off the line it is ((dof + d) / (dof - 1) times its normal
+    # variance, for squared standardised distance d), not the inverse of its expected
+    # precision, which the line's estimate weighs it by ((dof + d) / (dof + 1)): that counts a
+    # poll near the line as more precise than any poll is (1.2 times, at dof 5). The two agree
+    # as the tails go normal.
+    expected = (sampling_var + np.exp(log_extra)) * scale * (dof + 1) / (dof - 1)
+    level_var = _smooth(adjusted, expected, day, days, drift)[1]
+    offset_sd = {}
+    if effects is not None:
+        sd = (effects["upper"] - effects["lower"]) / (2 * Z95)
+        offset_sd = dict(zip(effects["population"], sd, strict=True))
+    level_var = level_var + _estimated_offsets_variance(
+        codes, house_se, polls["population"].to_numpy(), offset_sd, obs_var, day, days, drift
+    )
     lower, upper = share_band(level, level_var, low, high)
     daily = pd.DataFrame(
         {
@@ -485,6 +503,73 @@ def share_band(
     lower = level + sd * ndtri(np.clip(below + 0.025 * mass, 1e-15, 1 - 1e-15))
     upper = level + sd * ndtri(np.clip(below + 0.975 * mass, 1e-15, 1 - 1e-15))
     return np.clip(lower, low, high), np.clip(upper, low, high)
+
+
+def _estimated_offsets_variance(
+    codes: np.ndarray,
+    house_se: np.ndarray,
+    populations: np.ndarray,
+    offset_sd: dict[str, float],
+    obs_var: np.ndarray,
+    day: np.ndarray,
+    days: int,
+    drift: float,
+) -> np.ndarray:
+    """What the line's variance lacks when the house effects and population offsets taken off
+    its polls are treated as known: each day's level is a weighted sum of the polls, so an
+    error e in what is taken off one pollster's polls moves it by that pollster's share of the
+    day's weight times e. The shares are the smoother's own response to each pollster's polls
+    (an indicator smoothed like the polls). House effects are centred on the average pollster,
+    so a day weighing every pollster alike loses nothing to them, and one resting on a single
+    pollster's polls loses that pollster's uncertainty: the variance is the sum over pollsters
+    of var(effect) times (its share minus the mean share), squared. A population's offset is
+    measured on other data (the polls reporting two populations) and adds its own share,
+    squared, times its variance. On 538's Biden polls (78 pollsters, three populations) they
+    widen the band from 1.63 to 1.86 points on average; on the simulations, where pollsters
+    take turns evenly, by little (96.3% to 96.4% of days held on a pure random walk)."""
+    extra = np.zeros(days)
+    known = np.nan_to_num(house_se) > 0
+    if known.any():
+        pollster = codes[:, None] == np.arange(len(house_se))
+        shares = _smoothed_columns(pollster.astype("float64"), obs_var, day, days, drift)
+        spread = shares - shares.mean(axis=1, keepdims=True)
+        extra += (spread[:, known] ** 2 * house_se[known] ** 2).sum(axis=1)
+    if offset_sd:
+        names = list(offset_sd)
+        mine = (populations[:, None] == np.array(names, dtype=object)).astype("float64")
+        shares = _smoothed_columns(mine, obs_var, day, days, drift)
+        extra += (shares**2 * np.array([offset_sd[n] for n in names]) ** 2).sum(axis=1)
+    return extra
+
+
+def _smoothed_columns(values, obs_var, day, days, drift) -> np.ndarray:
+    """_smooth's levels of each column of `values` (polls by columns) at once: the filter's and
+    the smoother's gains depend on the polls' variances alone, not on their values, so they are
+    computed once (by _smooth's own loops, on zeros) and applied to every column together."""
+    polled, _, variances, _ = _filter_steps(np.zeros(len(day)), obs_var, day, days, drift)
+    precision = np.bincount(day, weights=1 / obs_var, minlength=days)
+    weighted = np.zeros((days, values.shape[1]))
+    np.add.at(weighted, day, values / obs_var[:, None])
+    means = weighted[polled] / precision[polled, None]
+    steps = np.diff(polled, prepend=polled[0])
+    filtered = np.empty_like(means)
+    level = means[0]
+    for k in range(len(polled)):
+        predicted = (variances[k - 1] if k else 1e4) + drift * steps[k]
+        gain = 1 - variances[k] / predicted if k else 1.0
+        level = level + gain * (means[k] - level)
+        filtered[k] = level
+    every = np.arange(days)
+    last = np.maximum(np.searchsorted(polled, every, side="right") - 1, 0)
+    daily = filtered[last]
+    daily_var = np.where(
+        every < polled[0], 1e4 + drift * every, variances[last] + drift * (every - polled[last])
+    )
+    smooth = daily.copy()
+    gains = daily_var[:-1] / (daily_var[:-1] + drift)
+    for t in range(days - 2, -1, -1):
+        smooth[t] = daily[t] + gains[t] * (smooth[t + 1] - daily[t])
+    return smooth
 
 
 def _degrees_of_freedom(surprise: np.ndarray) -> float:
