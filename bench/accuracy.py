@@ -111,6 +111,10 @@ def against_538(published: Published) -> tuple[float, float]:
     seconds = time.perf_counter() - started
     gap = _gap(trend.daily, approve, published.window)
     smoothed = float(gap.abs().mean())
+    both = trend.daily.merge(approve, on="date")
+    both = both[(both["date"] >= published.window[0]) & (both["date"] <= published.window[1])]
+    inside = both["pct_estimate"].between(both["lower"], both["upper"]).mean()
+    width = (both["upper"] - both["lower"]).mean()
     print(
         f"(a) 538 {leader} approval, {len(polls)} poll rows, {len(gap)} days"
         f" ({published.window[0]} to {published.window[1]}), fit {seconds:.2f} s"
@@ -118,6 +122,10 @@ def against_538(published: Published) -> tuple[float, float]:
     print(
         f"    smoothed (every poll): mean |ours - 538| {smoothed:.3f}, signed "
         f"{gap.mean():+.3f} {target}; " + _level_and_shape(trend.daily, approve, published.window)
+    )
+    print(
+        f"    538's line inside our 95% band on {inside:.0%} of days (our band {width:.2f} points"
+        " wide on average; it is the band of the adults' approval, not of 538's estimate)"
     )
     started = time.perf_counter()
     line = realtime_line(versions, leader, "approval")
