@@ -48,10 +48,9 @@ lint: setup
 	$(BIN)/lint-imports --no-cache
 
 # Two workers (the machine's two cores); tests that serve the one Prefect server's deployments
-# take turns by a lock file (tests/conftest.py). Work stealing, because a few end-to-end tests
-# take 30-50 s each: a worker left with its last ones while the other idled cost up to a minute.
+# take turns by a lock file (tests/conftest.py).
 test: lint chromium
-	$(BIN)/pytest -n 2 --dist worksteal
+	$(BIN)/pytest -n 2
 
 # The browser tests of the report need Debian's chromium. Installed here when missing and this
 # is root with apt-get (as on CI); otherwise said in one line before anything runs.
