@@ -284,6 +284,37 @@ def test_one_pollsters_many_pairs_do_not_set_every_pollsters_population_offset()
     assert 2.0 < mean < 2.4 and high - low > 3  # one pollster cannot say how far others stray
 
 
+def test_a_line_resting_on_voters_polls_is_as_unsure_as_the_offset_it_took_off_them():
+    """A line taken to adults, whose polls are for months all of registered voters, is no surer
+    than the voters' offset from adults: its band is at least that offset's interval wide, however
+    many voters' polls there are. The band once took the offset as known: 0.8 points wide, beside
+    an offset measured to within 3.7."""
+    paired, _ = _paired_polls({"Big": (2.4, 30)})  # one pollster: others may stray from it
+    rng = np.random.default_rng(2)
+    voters = pd.DataFrame(
+        {
+            "pollster": [f"Q{k % 5}" for k in range(100)],
+            "leader": "Joe Biden",
+            "metric": "approval",
+            "population": "registered_voters",
+            "fieldwork_start": pd.date_range("2022-03-01", periods=100, freq="D"),
+            "fieldwork_end": pd.date_range("2022-03-03", periods=100, freq="D"),
+            "positive_pct": 47.4 + rng.normal(0, 1, 100),
+            "negative_pct": 50.0,
+        }
+    )
+    polls = pd.concat([paired, voters], ignore_index=True).assign(sample_size=3000, tracking=False)
+    fitted = trends.fit_trend(
+        trends.one_version_per_poll(polls),
+        "Joe Biden",
+        "approval",
+        others=trends.other_versions(polls),
+    )
+    offset = fitted.population_effects.set_index("population").loc["registered_voters"]
+    day = fitted.daily.set_index("date").loc["2022-05-01"]
+    assert day["upper"] - day["lower"] >= 0.95 * (offset["upper"] - offset["lower"])
+
+
 def test_a_population_no_poll_reports_beside_adults_and_a_line_of_one_population_stay_as_polled():
     sim = simulate_polls(seed=5, populations=OFFSETS, paired=0)
     series = trends.select_series(sim.polls, "Simulated Leader", "approval")
