@@ -241,6 +241,16 @@ def _paired_polls(gaps: dict[str, tuple[float, int]]) -> tuple[pd.DataFrame, pd.
     return pd.DataFrame(adults + voters), pd.DataFrame(voters)
 
 
+def fit_versions(polls: pd.DataFrame) -> trends.Trend:
+    """Joe Biden's approval line from polls some of which report two populations."""
+    return trends.fit_trend(
+        trends.one_version_per_poll(polls),
+        "Joe Biden",
+        "approval",
+        others=trends.other_versions(polls),
+    )
+
+
 def test_a_line_with_no_poll_of_adults_reads_as_its_first_population_not_as_adults():
     """Registered and likely voters alone: nothing measures their gap from adults, so the line
     reads as registered voters, with likely voters' gap measured in the polls that report both
@@ -253,12 +263,7 @@ def test_a_line_with_no_poll_of_adults_reads_as_its_first_population_not_as_adul
     )
     alone = paired[paired["population"] == "likely_voters"].head(3).assign(pollster="Lone")
     polls = pd.concat([paired, alone], ignore_index=True).assign(sample_size=1000, tracking=False)
-    fitted = trends.fit_trend(
-        trends.one_version_per_poll(polls),
-        "Joe Biden",
-        "approval",
-        others=trends.other_versions(polls),
-    )
+    fitted = fit_versions(polls)
     assert fitted.reference == "registered_voters"
     effect = fitted.population_effects.set_index("population").loc["likely_voters"]
     assert effect["pairs"] == 20 and 1.5 < effect["effect"] < 2.5
@@ -304,12 +309,7 @@ def test_a_line_resting_on_voters_polls_is_as_unsure_as_the_offset_it_took_off_t
         }
     )
     polls = pd.concat([paired, voters], ignore_index=True).assign(sample_size=3000, tracking=False)
-    fitted = trends.fit_trend(
-        trends.one_version_per_poll(polls),
-        "Joe Biden",
-        "approval",
-        others=trends.other_versions(polls),
-    )
+    fitted = fit_versions(polls)
     offset = fitted.population_effects.set_index("population").loc["registered_voters"]
     day = fitted.daily.set_index("date").loc["2022-05-01"]
     assert day["upper"] - day["lower"] >= 0.95 * (offset["upper"] - offset["lower"])
