@@ -66,6 +66,10 @@ def status_text(facts: dict) -> str:
             )
         files = ", ".join(f"{n} {status}" for status, n in facts["files"].items()) or "none"
         out.append(f"files     {files}")
+        refused = facts.get("files_refused") or []
+        if refused:
+            reasons = ", ".join(f"{r['rule']} {r['files']}" for r in refused)
+            out.append(f"          refused whole, by reason: {reasons}")
         run = facts["last_run"]
         if run and run["files_seen"] is None:  # never finished: nothing counted
             said = {

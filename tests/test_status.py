@@ -11,7 +11,7 @@ import pytest
 from pollwatch.config import load_settings
 from pollwatch.ingest.run import run_ingest
 from pollwatch.status import collect_status, status_text
-from tests.helpers import monthly_rows, poll_row, write_csv
+from tests.helpers import monthly_rows, poll_row, settle, write_csv
 
 
 @pytest.fixture
@@ -82,6 +82,27 @@ def test_status_counts_files_by_status_and_rejected_rows_by_rule(ingested):
         "not_a_number": 1,
     }
     assert rules["iso_3166_alpha2_country"]["example"] == f"{settings.inbox / 'putin.csv'}:3: XX"
+
+
+def test_files_refused_whole_are_counted_as_files_not_as_rejected_rows(settings):
+    """A file that is not a CSV and one no layout fits are refused whole: status said "2 rows
+    rejected" of them where the run said 0 rows; they are files refused, by reason."""
+    write_csv(settings.inbox / "putin.csv", monthly_rows(2))
+    (settings.inbox / "bytes.csv").write_bytes(b"\x00\x01\x02 not text")
+    (settings.inbox / "odd.csv").write_text("pollster,country\nLevada,RU\n")
+    for path in settings.inbox.iterdir():
+        settle(path)
+    run = run_ingest([], settings)
+    assert run.totals["rows_rejected"] == 0
+    facts = collect_status(settings)
+    assert facts["rows_rejected"] == 0 and facts["reject_rules"] == []
+    assert {r["rule"]: r["files"] for r in facts["files_refused"]} == {
+        "not_a_csv": 1,
+        "unknown_layout": 1,
+    }
+    text = status_text(facts)
+    assert "0 rows rejected" in text
+    assert "refused whole, by reason: not_a_csv 1, unknown_layout 1" in text
 
 
 def test_status_describes_the_last_run(ingested):

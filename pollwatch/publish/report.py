@@ -615,6 +615,7 @@ def _quality(facts: dict) -> dict:
         "rows_rejected": facts["rows_rejected"],
         "rows_skipped": facts.get("rows_skipped", 0),
         "reject_rules": facts["reject_rules"],
+        "files_refused": facts.get("files_refused", []),
     }
 
 

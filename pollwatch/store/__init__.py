@@ -114,7 +114,8 @@ class Store(Protocol):
 
     def overview(self) -> dict:
         """Counts for `status` and the report's quality panel: polls, series, files by status,
-        rejects by rule, revisions, the last run, the newest poll."""
+        rejected rows by rule, files refused whole by reason, revisions, the last run, the
+        newest poll."""
 
 
 def open_store(settings: Settings, read_only: bool = False) -> Store:

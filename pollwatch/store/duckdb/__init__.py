@@ -34,6 +34,12 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
+# A reject of a row, not of a whole file: its file counted rejected rows. A file refused whole
+# (not a CSV, no layout fits, nothing to store) logs its reason as a reject too, on no line or
+# its header's, and was once counted among the rows rejected ("2 rows rejected" where the run
+# said 0 rows and 2 files).
+ROW_REJECT = "EXISTS (SELECT 1 FROM files f WHERE f.sha256 = r.file_sha256 AND f.rows_rejected > 0)"
+
 EMPTY_OVERVIEW = {
     "schema_version": None,
     "polls": 0,
@@ -43,6 +49,7 @@ EMPTY_OVERVIEW = {
     "revisions": 0,
     "rows_skipped": 0,
     "reject_rules": [],
+    "files_refused": [],
     "last_run": None,
     "newest_poll": None,
 }
@@ -270,14 +277,21 @@ class DuckDBStore:
                     ).fetchall()
                 ),
                 "rows_rejected": one(
-                    "SELECT count(DISTINCT (file_sha256, line_number)) FROM rejects"
+                    "SELECT count(DISTINCT (file_sha256, line_number)) FROM rejects r"
+                    f" WHERE {ROW_REJECT}"
                 ),
                 "revisions": one("SELECT count(*) FROM revisions"),
                 "rows_skipped": one("SELECT coalesce(sum(rows_skipped), 0) FROM files"),
                 "reject_rules": records(
                     "SELECT rule, count(DISTINCT (file_sha256, line_number)) AS rows,"
                     " min(path || coalesce(':' || line_number, '') || coalesce(': ' || value, ''))"
-                    " AS example FROM rejects GROUP BY rule ORDER BY rows DESC, rule LIMIT 12"
+                    f" AS example FROM rejects r WHERE {ROW_REJECT}"
+                    " GROUP BY rule ORDER BY rows DESC, rule LIMIT 12"
+                ),
+                "files_refused": records(
+                    "SELECT rule, count(DISTINCT file_sha256) AS files, min(path) AS example"
+                    f" FROM rejects r WHERE NOT {ROW_REJECT}"
+                    " GROUP BY rule ORDER BY files DESC, rule LIMIT 12"
                 ),
                 "last_run": last_run[0] if last_run else None,
                 "newest_poll": newest[0] if newest else None,
