@@ -25,7 +25,7 @@ from pollwatch.ingest.outcomes import FileResult, file_status, reject_dicts
 from pollwatch.map.mapping import Mapped, NothingKept
 from pollwatch.map.sql import MappedInDuckDB
 from pollwatch.read.decoding import UnreadableFile
-from pollwatch.store import FileRecord, KnownFile, LoadCounts, Store
+from pollwatch.store import FileRecord, KnownFile, LoadCounts, Store, modified_at
 from pollwatch.validate.checks import Checked
 from schemas.columns import REJECT_COLUMNS
 
@@ -135,7 +135,14 @@ def pending_unreadable(
 def commit_all(
     pending: list[Pending], store: Store, settings: Settings, run_id: str
 ) -> list[FileResult]:
-    """Write the files' records in one transaction, then put each file away."""
+    """Write the files' records in one transaction, then put each file away. A rebuild
+    (settings.file_in_place: the files are filed already) stores each file as of when it arrived
+    (its modification time, which filing keeps): stored as of the rebuild, every correction made
+    before it looked made that day, and `--as-of` an earlier day showed each poll's first
+    version."""
+    if settings.file_in_place:
+        for file in pending:
+            file.record.stored_at = modified_at(file.path)
     written = store.load_files([p.record for p in pending])
     results = []
     for file, counts in zip(pending, written, strict=True):

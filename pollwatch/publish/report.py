@@ -14,7 +14,7 @@ import re
 import shutil
 import time
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import jinja2
@@ -46,7 +46,7 @@ from pollwatch.publish.export import write_polls
 from pollwatch.publish.parallel import run_all
 from pollwatch.publish.realtime import with_realtime
 from pollwatch.read.echo import counted
-from pollwatch.store import Store, open_store, utc_now
+from pollwatch.store import Store, modified_at, open_store, utc_now
 
 TEMPLATES = Path(__file__).parent / "templates"
 MARKER = ".pollwatch-report"
@@ -233,7 +233,7 @@ def _snapshot(trends: list[Trend]) -> dict[str, dict]:
 def _written_at(path: Path) -> datetime | None:
     """When the last report was written (its snapshot's time), in the store's clock (UTC)."""
     try:
-        return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+        return modified_at(path)
     except OSError:
         return None
 

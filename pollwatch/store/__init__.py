@@ -22,6 +22,7 @@ from pollwatch.store.records import (
     LoadCounts,
     LoggedFile,
     Staged,
+    modified_at,
     utc_now,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "StoreBusy",
     "StoreError",
     "StoreWriteFailed",
+    "modified_at",
     "open_store",
     "utc_now",
 ]
@@ -70,7 +72,7 @@ class Store(Protocol):
         """The files' new polls, corrections (old values kept as revisions), rejects and log
         entries, all in one transaction, durable when this returns (a file may then be moved);
         None for a file, writing nothing of it, if its bytes were loaded meanwhile (or earlier
-        in the list)."""
+        in the list). Each stored as of now, or its record's `stored_at`."""
 
     def record_duplicate(self, sha256: str, path: str, stored_path: str, run_id: str) -> None:
         """Log a drop of bytes already loaded."""

@@ -35,6 +35,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def modified_at(path: Path) -> datetime:
+    """A file's modification time in the store's clock (OSError if it cannot be read)."""
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+
+
 @dataclass
 class KnownFile:
     """A file whose bytes were loaded before."""
@@ -95,6 +100,9 @@ class FileRecord:
     run_id: str
     stored_path: str | None
     rows_skipped: int = 0  # rows its layout does not keep ([rows] keep/drop, placeholders)
+    # When its rows count as stored: None, when they are written; a rebuild gives when the file
+    # first arrived, so that what stood on a day before the rebuild stands again.
+    stored_at: datetime | None = None
 
 
 @dataclass

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -415,6 +416,31 @@ def test_rebuild_gives_the_database_back_from_the_archive_and_moves_nothing(sett
     assert f"kept as {kept}" in again.stdout
     with duckdb.connect(str(settings.db_path), read_only=True) as con:
         assert con.execute(question).fetchall() == before
+
+
+def test_after_a_rebuild_a_past_day_shows_the_values_that_stood_that_day(settings):
+    """A correction made before a rebuild stands, `--as-of` a day between, where it stood: the
+    rebuild stores each filed drop as of when it arrived (its modification time). Stored as of
+    the rebuild, every version looked stored that day, and every earlier day showed each
+    poll's first version, corrections and all forgotten."""
+    data = ["--data-dir", str(settings.data_dir)]
+    for name, value, arrived in (("a.csv", "71", "2022-03-01"), ("b.csv", "75", "2022-04-01")):
+        row = poll_row(poll_key="x", positive_pct=value, negative_pct=98 - int(value))
+        drop = write_csv(settings.inbox / name, [row])
+        stamp = datetime(*map(int, arrived.split("-")), tzinfo=UTC).timestamp()
+        os.utime(drop, (stamp, stamp))
+        assert command("ingest", *data).exit_code == 0
+    settings.db_path.unlink()  # lost
+    assert command("rebuild", *data).exit_code == 0
+
+    def as_of(day: str) -> str:
+        done = command(
+            "trend", "--leader", "Vladimir Putin", "--metric", "approval", "--as-of", day, *data
+        )
+        assert done.exit_code == 0, done.output
+        return done.stdout.strip().splitlines()[-1].split(",")[1]
+
+    assert (as_of("2022-03-15"), as_of("2022-04-15")) == ("71.00", "75.00")
 
 
 def test_a_known_failure_in_a_flow_run_is_one_line_not_tracebacks(

@@ -118,6 +118,12 @@ def _merge_all(
     return [counts[id(r)] for r in records]
 
 
+def _stored_at(record: FileRecord, now: datetime) -> datetime:
+    """When a file's rows count as stored: now (the transaction's time), unless its record says
+    (a rebuild: when the file first arrived)."""
+    return record.stored_at or now
+
+
 def _insert_unordered(con: duckdb.DuckDBPyConnection, insert: str) -> None:
     """Rows appended by every thread as it likes: the order of stored rows means nothing (every
     reader sorts), and DuckDB keeping the incoming order makes row groups that each later
@@ -144,7 +150,7 @@ def _incoming(
         provenance = {
             "file_sha256": literal(staged.sha256),
             "source_name": literal(staged.source_name or ""),
-            "ingested_at": f"TIMESTAMP '{ingested_at.isoformat(sep=' ')}'",
+            "ingested_at": f"TIMESTAMP '{_stored_at(staged, ingested_at).isoformat(sep=' ')}'",
             "run_id": literal(staged.run_id),
         }
         con.execute(
@@ -183,7 +189,7 @@ def _arrow_incoming(records: list[FileRecord], ingested_at: datetime) -> pa.Tabl
     provenance = {
         "file_sha256": [r.sha256 for r in ordered],
         "source_name": [r.source_name for r in ordered],
-        "ingested_at": [ingested_at] * len(ordered),
+        "ingested_at": [_stored_at(r, ingested_at) for r in ordered],
         "run_id": [r.run_id for r in ordered],
     }
     for name, values in provenance.items():
@@ -213,7 +219,7 @@ def _log_files(
                 "rows_updated": count.updated,
                 "rows_skipped": record.rows_skipped,
                 "message": record.message,
-                "ingested_at": ingested_at,
+                "ingested_at": _stored_at(record, ingested_at),
                 "run_id": record.run_id,
                 "stored_path": record.stored_path,
             }
@@ -383,7 +389,10 @@ def _insert_rejects(
 ) -> None:
     frames = [
         r.rejects.assign(
-            file_sha256=r.sha256, path=r.path, run_id=r.run_id, rejected_at=rejected_at
+            file_sha256=r.sha256,
+            path=r.path,
+            run_id=r.run_id,
+            rejected_at=_stored_at(r, rejected_at),
         )
         for r in records
         if not r.rejects.empty
