@@ -218,6 +218,9 @@ def _file_layout(
 
         def texts(column: str):
             return read.cells[column].unique()
+
+        def line_of(column: str, text: str) -> int:
+            return int(read.cells.index[read.cells[column] == text][0])
     elif isinstance(read, duckdb.DuckDBPyConnection):  # its `cells` table
 
         def texts(column: str):
@@ -225,12 +228,20 @@ def _file_layout(
                 t
                 for (t,) in read.execute(f"SELECT DISTINCT {quoted(column)} FROM cells").fetchall()
             ]
+
+        def line_of(column: str, text: str) -> int:
+            sql = f"SELECT min(line_number) FROM cells WHERE {quoted(column)} = ?"
+            return int(read.execute(sql, [text]).fetchall()[0][0])
     else:
+        table = read[2].table
 
         def texts(column: str):
-            return pc.unique(read[2].table.column(column)).to_pylist()
+            return pc.unique(table.column(column)).to_pylist()
 
-    return settle_day_order(choose_layout(header, layouts, named), header, texts)
+        def line_of(column: str, text: str) -> int:
+            return int(pc.index(table.column(column), text).as_py()) + 2  # ArrowCells' lines
+
+    return settle_day_order(choose_layout(header, layouts, named), header, texts, line_of)
 
 
 @stops_kept()  # here, inside the Prefect task around it, so the task ends stopped, not failed

@@ -10,7 +10,7 @@ rather than guessed, unless its layout declares the order (`[dates] day_first` o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from pollwatch.map.layouts import Layout
@@ -20,44 +20,70 @@ from schemas.columns import DATE_COLUMNS
 SLASHED = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\d/])")
 
 
-def settle_day_order(layout: Layout, header: list[str], texts) -> Layout:
+def settle_day_order(
+    layout: Layout,
+    header: list[str],
+    texts: Callable[[str], Iterable[object]],
+    line_of: Callable[[str, str], int],
+) -> Layout:
     """The layout with the file's order of day and month settled; `texts(column)`: the distinct
-    texts of one of the file's columns. Unchanged where the layout declares how its dates are
-    written, or the file has no slashed dates."""
+    texts of one of the file's columns; `line_of(column, text)`: the first line with that text
+    in that column, for the message of a file refused. Unchanged where the layout declares how
+    its dates are written, or the file has no slashed dates."""
     if layout.date_formats or layout.day_first is not None:
         return layout
-    columns = {layout.source_column(header, name) for name in DATE_COLUMNS} - {None}
-    first, second, example = _largest(text for column in columns for text in texts(column))
+    columns = sorted({layout.source_column(header, name) for name in DATE_COLUMNS} - {None})
+    first, second, example = _largest(
+        (column, text) for column in columns for text in texts(column)
+    )
     if example is None:
         return layout
-    if first > 12 and second > 12:
+
+    def where(found: tuple[str, str, str]) -> tuple[int, str]:
+        column, text, date = found
+        line = line_of(column, text)
+        return line, f"line {line}, column {column}: {date}"
+
+    if first[0] > 12 and second[0] > 12:
+        (day_line, day_first), (month_line, month_first) = where(first[1]), where(second[1])
         raise UnreadableFile(
-            f"slashed dates put the day first in some rows and the month first in others "
-            f"(day {first} before the month, day {second} after it): "
-            "write them one way, or name the order in a layout ([dates] formats)",
+            f"slashed dates put the day first in some rows ({day_first}) and the month first "
+            f"in others ({month_first}): write them one way, or name the order in a layout "
+            "([dates] formats)",
+            line=min(day_line, month_line),
             rule="mixed_date_order",
         )
-    if first > 12:
+    if first[0] > 12:
         return replace(layout, day_first=True)
-    if second > 12:
+    if second[0] > 12:
         return replace(layout, day_first=False)
+    line, said = where(example)
     raise UnreadableFile(
-        f"slashed dates such as {example} may put the day or the month first, and none in the "
+        f"slashed dates such as {said} may put the day or the month first, and none in the "
         "file has a number above 12 to tell: name the order in a layout ([dates] day_first = "
         'true, or formats = ["%d/%m/%Y"])',
+        line=line,
         rule="ambiguous_dates",
     )
 
 
-def _largest(texts: Iterable[object]) -> tuple[int, int, str | None]:
-    """The largest first and second numbers among the slashed dates, and one such date."""
-    first = second = 0
+Found = tuple[str, str, str]  # column, its cell's text, the slashed date in it
+
+
+def _largest(
+    cells: Iterable[tuple[str, object]],
+) -> tuple[tuple[int, Found | None], tuple[int, Found | None], Found | None]:
+    """The largest first and the largest second number among the slashed dates of (column,
+    text) cells, each with where it was found, and the first slashed date found."""
+    first: tuple[int, Found | None] = (0, None)
+    second: tuple[int, Found | None] = (0, None)
     example = None
-    for text in texts:
+    for column, text in cells:
         if not isinstance(text, str):
             continue
         for match in SLASHED.finditer(text):
-            example = example or match.group(0)
-            first = max(first, int(match.group(1)))
-            second = max(second, int(match.group(2)))
+            found = (column, text, match.group(0))
+            example = example or found
+            first = max(first, (int(match.group(1)), found), key=lambda pair: pair[0])
+            second = max(second, (int(match.group(2)), found), key=lambda pair: pair[0])
     return first, second, example

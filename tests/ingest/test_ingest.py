@@ -381,22 +381,41 @@ def test_slashed_dates_are_read_in_the_order_the_file_proves(settings, monkeypat
 
 
 @pytest.mark.parametrize(
-    "rows, rule",
+    "rows, rule, said, line",
     [
-        ([dated("01/02/2023", "07/02/2023", "a")], "ambiguous_dates"),
         (
-            [dated("14/03/2023", "20/03/2023", "a"), dated("03/14/2023", "03/20/2023", "b")],
+            [dated("01/02/2023", "07/02/2023", "a")],
+            "ambiguous_dates",
+            ["such as line 2, column fieldwork_end: 07/02/2023"],
+            2,
+        ),
+        (
+            [
+                dated("01/02/2023", "07/02/2023", "a"),
+                dated("14/03/2023", "20/03/2023", "b"),
+                dated("03/14/2023", "03/20/2023", "c"),
+            ],
             "mixed_date_order",
+            [
+                "day first in some rows (line 3, column fieldwork_end: 20/03/2023)",
+                "month first in others (line 4, column fieldwork_end: 03/20/2023)",
+            ],
+            3,
         ),
     ],
     ids=["no date tells", "both orders"],
 )
-def test_a_file_whose_slashed_dates_do_not_tell_their_order_is_refused(settings, rows, rule):
+def test_a_file_whose_slashed_dates_do_not_tell_their_order_is_refused(
+    settings, rows, rule, said, line
+):
+    """Refused with the dates that show it, by line and column: a file of both orders once
+    said only which days were largest, and which rows to fix was left to find."""
     path = write_csv(settings.inbox / "dates.csv", rows)
     run = run_ingest([], settings)
     [result] = run.files
     assert (result.status, result.rows_loaded) == ("rejected", 0)
-    assert result.rejects[0]["rule"] == rule
+    assert (result.rejects[0]["rule"], result.rejects[0]["line"]) == (rule, line)
+    assert all(words in result.message for words in said), result.message
     assert "name the order in a layout" in result.message
     assert (settings.quarantine / path.name).exists()
 
