@@ -1,9 +1,9 @@
-"""Which way round a file writes its slashed dates: 14/03/2023 (day first, as in Europe) or
-03/14/2023 (month first, as in American files).
+"""Which way round a file writes its dates with the year last: 14/03/2023 or 14-03-2023 (day
+first, as in Europe) or 03/14/2023 (month first, as in American files).
 
 A date such as 01/02/2023 reads either way, and reading it the wrong way stores a poll a month
 or more from when it was taken, silently. So the order is settled per file from the dates that
-prove it, a first or second number above 12, and a file whose slashed dates never say is refused
+prove it, a first or second number above 12, and a file whose such dates never say is refused
 rather than guessed, unless its layout declares the order (`[dates] day_first` or `formats`).
 """
 
@@ -17,7 +17,8 @@ from pollwatch.map.layouts import Layout
 from pollwatch.read.decoding import UnreadableFile
 from schemas.columns import DATE_COLUMNS
 
-SLASHED = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\d/])")
+# A date with the year last, its parts split by slashes or by dashes (one or the other).
+SLASHED = re.compile(r"(?<![\d/-])(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-])")
 
 
 def settle_day_order(
@@ -47,9 +48,9 @@ def settle_day_order(
     if first[0] > 12 and second[0] > 12:
         (day_line, day_first), (month_line, month_first) = where(first[1]), where(second[1])
         raise UnreadableFile(
-            f"slashed dates put the day first in some rows ({day_first}) and the month first "
-            f"in others ({month_first}): write them one way, or name the order in a layout "
-            "([dates] formats)",
+            f"dates with the year last put the day first in some rows ({day_first}) and the "
+            f"month first in others ({month_first}): write them one way, or name the order in a "
+            "layout ([dates] formats)",
             line=min(day_line, month_line),
             rule="mixed_date_order",
         )
@@ -59,9 +60,9 @@ def settle_day_order(
         return replace(layout, day_first=False)
     line, said = where(example)
     raise UnreadableFile(
-        f"slashed dates such as {said} may put the day or the month first, and none in the "
-        "file has a number above 12 to tell: name the order in a layout ([dates] day_first = "
-        'true, or formats = ["%d/%m/%Y"])',
+        f"dates with the year last, such as {said}, may put the day or the month first, and "
+        "none in the file has a number above 12 to tell: name the order in a layout ([dates] "
+        'day_first = true, or formats = ["%d/%m/%Y"])',
         line=line,
         rule="ambiguous_dates",
     )
@@ -85,5 +86,5 @@ def _largest(
             found = (column, text, match.group(0))
             example = example or found
             first = max(first, (int(match.group(1)), found), key=lambda pair: pair[0])
-            second = max(second, (int(match.group(2)), found), key=lambda pair: pair[0])
+            second = max(second, (int(match.group(3)), found), key=lambda pair: pair[0])
     return first, second, example

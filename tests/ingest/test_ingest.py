@@ -352,9 +352,15 @@ def dated(start: str, end: str, key: str) -> dict[str, str]:
 def test_slashed_dates_are_read_in_the_order_the_file_proves(settings, monkeypatch, in_duckdb):
     """01/02/2023 was stored as January 2 while 14/03/2023 in the same file was rejected: a day
     above 12 proves the day comes first, for every date of that file; another file's 03/14/2023
-    proves the month comes first for that one."""
+    proves the month comes first for that one. Dashed the same way (14-03-2023), dates were
+    rejected as not dates, row after row."""
     if in_duckdb:
         monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    write_csv(
+        settings.inbox / "de.csv",
+        [dated("01-02-2023", "07-02-2023", "de1"), dated("14-03-2023", "20-03-2023", "de2")],
+        age_seconds=150,
+    )
     write_csv(
         settings.inbox / "eu.csv",
         [dated("01/02/2023", "07/02/2023", "eu1"), dated("14/03/2023", "20/03/2023", "eu2")],
@@ -366,13 +372,15 @@ def test_slashed_dates_are_read_in_the_order_the_file_proves(settings, monkeypat
         age_seconds=50,
     )
     run = run_ingest([], settings)
-    assert [f.status for f in run.files] == ["loaded", "loaded"]
+    assert [f.status for f in run.files] == ["loaded", "loaded", "loaded"]
     stored = query(
         settings,
         "SELECT poll_key, strftime(fieldwork_start, '%Y-%m-%d') AS s,"
         " strftime(fieldwork_end, '%Y-%m-%d') AS e FROM polls ORDER BY poll_key",
     )
     assert stored.values.tolist() == [
+        ["de1", "2023-02-01", "2023-02-07"],
+        ["de2", "2023-03-14", "2023-03-20"],
         ["eu1", "2023-02-01", "2023-02-07"],
         ["eu2", "2023-03-14", "2023-03-20"],
         ["us1", "2023-01-02", "2023-01-07"],
