@@ -16,7 +16,7 @@ import pandas as pd
 
 from pollwatch.map import values
 from pollwatch.map.layouts import Layout, fold_series
-from pollwatch.read.cells import RawTable
+from pollwatch.read.cells import MAX_FIELD_CHARS, RawTable
 from pollwatch.read.decoding import UnreadableFile
 from pollwatch.read.echo import line_numbers, listed
 from schemas.columns import (
@@ -86,6 +86,7 @@ def map_many(
         first.encoding,
         first.delimiter,
         list(first.notes),
+        [line + o for raw, o in zip(raws, offsets, strict=True) for line in raw.oversized],
     )
     mapped = map_rows(together, layout, aliases)
     owners = mapped.rejects["line_number"] // LINE_SPAN
@@ -396,9 +397,13 @@ def key_text(column: pd.Series) -> pd.Series:
 
 
 def _ragged_rejects(raw: RawTable) -> pd.DataFrame:
+    """The records that were not read into cells: ragged, or with a cell too long to be data."""
     width = len(raw.header)
     rows = [
         (line, "", "wrong_field_count", f"{count} fields where the header has {width}")
         for line, count in raw.ragged
+    ] + [
+        (line, "", "field_too_long", f"a cell of over {MAX_FIELD_CHARS:,} characters")
+        for line in raw.oversized
     ]
     return pd.DataFrame(rows, columns=list(REJECT_COLUMNS))

@@ -44,10 +44,12 @@ class RawTable:
     encoding: str = "utf-8"
     delimiter: str = ","
     notes: list[str] = field(default_factory=list)  # how the file was read, where it was a guess
+    # Records with a cell longer than MAX_FIELD_CHARS, not read: the lines they start on.
+    oversized: list[int] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
-        return len(self.cells) + len(self.ragged)
+        return len(self.cells) + len(self.ragged) + len(self.oversized)
 
 
 def normalise_header(name: str) -> str:
@@ -134,7 +136,7 @@ def _lines(numbers: list[int], shown: int = 3) -> str:
 
 def _read_exact(text: str, delimiter: str) -> RawTable:
     """Record by record with Python's csv module: any layout of lines, exact line numbers."""
-    records, starts = _read_records(text, delimiter)
+    records, starts, oversized = _read_records(text, delimiter)
     if not records:
         raise UnreadableFile("empty file: no header and no rows", rule="empty_file")
     header = [normalise_header(name) or f"unnamed_{i}" for i, name in enumerate(records[0], 1)]
@@ -149,30 +151,26 @@ def _read_exact(text: str, delimiter: str) -> RawTable:
             lines.append(line)
         else:
             ragged.append((line, len(record)))
-    if not rows and not ragged:
+    if not rows and not ragged and not oversized:
         raise header_only(starts[0])
     cells = pd.DataFrame(
         rows, columns=header, index=pd.Index(lines, name="line_number"), dtype="str"
     )
-    return RawTable(header, cells, ragged, starts[0])
+    return RawTable(header, cells, ragged, starts[0], oversized=oversized)
 
 
-def _refuse_huge_cells(table: pa.Table) -> None:
-    """The same bound as the record-by-record reader: a cell this long is not poll data."""
+def _has_huge_cells(table: pa.Table) -> bool:
+    """Whether a cell is longer than the record-by-record reader's bound: such a file is read by
+    that reader, which rejects those records (a cell this long is not poll data) and keeps the
+    others."""
     for column in table.columns:
         # Bytes first (read from the offsets, no pass over the text): a cell of more
         # characters than the limit has at least that many bytes.
         if (pc.max(pc.binary_length(column)).as_py() or 0) <= MAX_FIELD_CHARS:
             continue
-        lengths = pc.utf8_length(column)
-        longest = pc.max(lengths).as_py()
-        if longest is not None and longest > MAX_FIELD_CHARS:
-            line = pc.index(lengths, longest).as_py() + 2
-            raise UnreadableFile(
-                f"not a valid CSV at line {line}: field larger than field limit "
-                f"({MAX_FIELD_CHARS:,} characters)",
-                line,
-            )
+        if (pc.max(pc.utf8_length(column)).as_py() or 0) > MAX_FIELD_CHARS:
+            return True
+    return False
 
 
 def _quotes_well_formed(table: pa.Table, data: bytes, delimiter: str) -> bool:
@@ -270,8 +268,8 @@ def read_arrow(decoded: Decoded, delimiter: str) -> ArrowCells | None:
         return None
     if b'"' in data and not _quotes_well_formed(table, data, delimiter):
         return None
-    if len(data) > MAX_FIELD_CHARS:  # a smaller file has no cell that long
-        _refuse_huge_cells(table)
+    if len(data) > MAX_FIELD_CHARS and _has_huge_cells(table):  # a smaller file has none
+        return None
     separators = rb"[ \t" + re.escape(delimiter.encode()) + rb"]"
     blank = re.search(rb"\n" + separators + rb"*\r?\n|\n" + separators + rb"+\r?$", data)
     return ArrowCells(header, table, blank is not None)
@@ -300,11 +298,14 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_records(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
-    """Parse every record and the physical line it starts on (quoted newlines span lines)."""
+def _read_records(text: str, delimiter: str) -> tuple[list[list[str]], list[int], list[int]]:
+    """Parse every record and the physical line it starts on (quoted newlines span lines), and
+    the lines of one-line records with a cell over MAX_FIELD_CHARS, which are skipped: their
+    rows are rejected and the file's others read (the whole file was refused for one such
+    cell)."""
     csv.field_size_limit(MAX_FIELD_CHARS)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records, starts = [], []
+    records, starts, oversized = [], [], []
     line = 0
     while True:
         start = line + 1
@@ -313,6 +314,13 @@ def _read_records(text: str, delimiter: str) -> tuple[list[list[str]], list[int]
         except StopIteration:
             break
         except csv.Error as err:
+            # On one line, the next record starts on the next line; a quoted cell over several
+            # lines would go on being read as records, so such a file is still refused.
+            one_line = reader.line_num == start > 1
+            if one_line and str(err).startswith("field larger than field limit"):
+                oversized.append(start)
+                line = reader.line_num
+                continue
             raise UnreadableFile(
                 f"not a valid CSV at line {reader.line_num}: {err}", reader.line_num
             ) from None
@@ -320,7 +328,7 @@ def _read_records(text: str, delimiter: str) -> tuple[list[list[str]], list[int]
         if record and any(cell.strip() for cell in record):
             records.append(record)
             starts.append(start)
-    return records, starts
+    return records, starts, oversized
 
 
 def header_only(line: int) -> UnreadableFile:

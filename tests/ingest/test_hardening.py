@@ -248,14 +248,15 @@ def test_a_one_gigabyte_file_is_refused_unread_in_bounded_memory(settings, tmp_p
     assert found["grew_mb"] < 150, f"memory grew by {found['grew_mb']} MB"
 
 
-def test_a_single_ten_megabyte_line_is_refused(settings):
-    settings.inbox.mkdir()
-    path = settings.inbox / "long.csv"
-    path.write_bytes(b"pollster,notes\nLevada," + b"x" * 10_000_000 + b"\n")
+def test_a_single_ten_megabyte_line_is_rejected_and_the_file_s_other_rows_load(settings):
+    """One line of ten megabytes (a cell pasted by mistake) refused the whole file."""
+    path = write_csv(settings.inbox / "long.csv", [poll_row(poll_key="a"), poll_row(poll_key="b")])
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(",".join(poll_row(poll_key="c", notes="x" * 10_000_000).values()) + "\n")
     settle(path)
     [result] = run_ingest([], settings).files
-    assert result.status == "rejected"
-    assert "field larger than field limit" in result.message
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("partial", 2, 1)
+    assert result.rejects[0]["line"] == 4 and result.rejects[0]["rule"] == "field_too_long"
 
 
 @pytest.fixture

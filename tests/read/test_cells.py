@@ -138,15 +138,24 @@ def test_a_header_followed_only_by_blank_lines_is_header_only(text):
 
 
 @pytest.mark.parametrize("quoted", [False, True])
-def test_a_cell_longer_than_the_limit_is_refused_not_read(quoted):
+def test_a_record_with_a_cell_longer_than_the_limit_is_not_read_and_the_others_are(quoted):
+    """Its line is kept for its row's reject (field_too_long); the whole file was refused."""
     huge = "x" * (MAX_FIELD_CHARS + 1)
     cell = f'"{huge}"' if quoted else huge
     # A quoted newline elsewhere sends the quoted case down the record-by-record reader.
-    text = f'a,b\n1,{cell}\n2,"p\nq"\n' if quoted else f"a,b\n1,{cell}\n"
+    text = f'a,b\n1,{cell}\n2,"p\nq"\n3,r\n' if quoted else f"a,b\n1,{cell}\n3,r\n"
+    raw = parse_csv_text(text)
+    assert raw.oversized == [2] and raw.rows_read == (3 if quoted else 2)
+    assert raw.cells["a"].tolist() == (["2", "3"] if quoted else ["3"])
+
+
+def test_a_quoted_cell_longer_than_the_limit_over_several_lines_refuses_the_file():
+    """Past the limit inside a quoted cell over several lines, the rest of the cell would be read
+    as records: the file is refused, as before."""
+    huge = ("x" * 1000 + "\n") * (MAX_FIELD_CHARS // 1000 + 1)
     with pytest.raises(UnreadableFile) as caught:
-        parse_csv_text(text)
-    assert caught.value.rule == "not_a_csv"
-    assert caught.value.line == 2
+        parse_csv_text(f'a,b\n1,"{huge}"\n3,r\n')
+    assert caught.value.rule == "not_a_csv" and caught.value.line > 2
     assert "field larger than field limit" in caught.value.reason
 
 
