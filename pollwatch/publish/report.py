@@ -485,6 +485,10 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings, stored: pd.Da
         "population": trend.population,
         "population_label": trend.population.replace("_", " "),
         "reads_as": trend.reference.replace("_", " "),
+        # How a page names it: a line of adults reads as one of all adults.
+        "reads_as_label": (
+            "all adults" if trend.reference == "adults" else trend.reference.replace("_", " ")
+        ),
         "estimate": float(latest["estimate"]),
         "lower": float(latest["lower"]),
         "upper": float(latest["upper"]),
