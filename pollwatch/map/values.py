@@ -21,6 +21,8 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
+from schemas.columns import MODES
+
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "—"})
 TRUE_TOKENS = frozenset({"true", "t", "yes", "y", "1"})
 FALSE_TOKENS = frozenset({"false", "f", "no", "n", "0"})
@@ -142,6 +144,44 @@ def read_category(value: object) -> str | None:
     """Lower-case, words joined by underscores: 'Face-to-face' and 'face to face' agree."""
     text = clean(value)
     return None if text is None else re.sub(r"[\s\-]+", "_", text.lower())
+
+
+# How a poll was conducted, from the words publishers use: each part of "Live Phone/Online
+# Panel" or "phone&internet" read by the first of these its words contain (in this order, so
+# that "automated phone" is IVR and "mail-to-phone" a phone poll); parts of two kinds are mixed.
+# A paper mail survey says none of them, and is rejected by name.
+MODE_WORDS = (
+    ("ivr", ("ivr", "automated", "robo", "interactive voice")),
+    ("face_to_face", ("face", "in person", "in_person", "capi", "door", "f2f")),
+    ("phone", ("phone", "cati", "landline")),
+    (
+        "online",
+        ("online", "web", "internet", "panel", "text", "sms", "email", "e-mail", "app", "cawi"),
+    ),
+    ("mixed", ("mixed", "multi")),
+)
+MODE_PARTS = re.compile(r"\s*(?:/|&|\+|,|;|\band\b)\s*")
+
+
+def read_mode(value: object) -> str | None:
+    """A category of MODES: the value itself if it is one, else read from its words (538's
+    "Online Panel", "Probability Panel", "Text-to-Web", "IVR/Online Panel", as published since
+    2023, were each rejected, and with them the poll). A value none of whose parts says is left
+    as written, to be rejected by name (known_mode) and added to its layout."""
+    category = read_category(value)
+    if category is None or category in MODES:
+        return category
+    kinds = set()
+    for part in MODE_PARTS.split(str(value).lower()):
+        if not part.strip():
+            continue
+        kind = next((k for k, words in MODE_WORDS if any(w in part for w in words)), None)
+        if kind is None:
+            return category
+        kinds.add(kind)
+    if not kinds:
+        return category
+    return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
 def read_country(value: object) -> str | None:
@@ -275,6 +315,10 @@ def parse_text(raw: pd.Series) -> Parsed:
 
 def parse_category(raw: pd.Series) -> Parsed:
     return _by_value(read_category, raw, "str", "category")
+
+
+def parse_mode(raw: pd.Series) -> Parsed:
+    return _by_value(read_mode, raw, "str", "category")
 
 
 def parse_country(raw: pd.Series) -> Parsed:

@@ -123,6 +123,26 @@ def test_real_files_give_the_same_rows_both_ways(monkeypatch, settings, name, la
     assert_same(framed, in_duckdb)
 
 
+def test_538_methodologies_of_today_are_read_the_same_both_ways(monkeypatch, settings):
+    """538's file as published since 2023: its methodology spellings were rejected, poll by
+    poll; each is now read as a mode, on the frame path and in DuckDB alike."""
+    text = (REAL / "fte_president_approval_polls_biden_2023-01.csv").read_text()
+    header, *lines = text.splitlines()
+    rows = list(csv.DictReader([header, *lines[:6]]))
+    spelled = ["Online Panel", "Probability Panel", "Live Phone/Text-to-Web", "Mail-to-Web"]
+    for row, methodology in zip(rows, [*spelled, "IVR/Online Panel", "App Panel"], strict=True):
+        row["methodology"] = methodology
+    out = io.StringIO()
+    writer = csv.DictWriter(out, list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    framed, in_duckdb = both_paths(monkeypatch, settings, out.getvalue().encode())
+    assert_same(framed, in_duckdb)
+    assert framed.rejects.empty
+    modes = framed.polls.sort_index()["mode"].tolist()
+    assert modes == ["online", "online", "mixed", "online", "mixed", "online"]
+
+
 def test_a_big_drop_with_three_bad_rows_loads_the_rest_and_names_each_bad_line(settings):
     rows = [poll_row(poll_key=f"k{i}") for i in range(steps.SQL_FROM_ROWS + 500)]
     rows[2].update(positive_pct="140", negative_pct="", undecided_pct="")  # line 4

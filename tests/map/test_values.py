@@ -65,3 +65,31 @@ def test_booleans_read_common_spellings_and_empty_means_false():
     parsed = values.parse_bool(cells("true", "FALSE", "1", "0", "yes", "", "maybe"))
     assert parsed.values.tolist() == [True, False, True, False, True, False, False]
     assert parsed.bad.tolist() == [False] * 6 + [True]
+
+
+def test_modes_are_read_from_the_words_publishers_use():
+    """538's methodologies since 2023 ("Online Panel", "Probability Panel", "Text-to-Web") were
+    each rejected as unknown modes, and with them every such poll."""
+    read = {
+        "Online Panel": "online",
+        "Probability Panel": "online",
+        "Text-to-Web": "online",
+        "Mail-to-Web": "online",
+        "App Panel": "online",
+        "Email": "online",
+        "Online Panel/Text-to-Web": "online",
+        "Live Phone": "phone",
+        "Mail-to-Phone": "phone",
+        "CATI": "phone",
+        "Automated Phone": "ivr",
+        "IVR/Online Panel": "mixed",
+        "Live Phone/Text-to-Web": "mixed",
+        "phone&internet": "mixed",
+        "Face to face": "face_to_face",
+        "unknown": "unknown",
+        "": None,
+    }
+    assert {text: values.read_mode(text) for text in read} == read
+    # Nothing in them says how: left as written, to be rejected by name (known_mode).
+    assert values.read_mode("Mail") == "mail"
+    assert values.read_mode("Carrier pigeon") == "carrier_pigeon"
