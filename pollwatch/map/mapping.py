@@ -38,6 +38,7 @@ PARSERS: dict[str, Callable[[pd.Series], values.Parsed]] = {
     **{name: values.parse_text for name in TEXT_COLUMNS},
     **{name: values.parse_category for name in CATEGORY_COLUMNS},
     "mode": values.parse_mode,
+    "population": values.parse_population,
     **{name: values.parse_number for name in SHARE_COLUMNS},
     "country": values.parse_country,
     "sample_size": values.parse_sample_size,

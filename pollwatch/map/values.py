@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from schemas.columns import MODES
+from schemas.columns import MODES, POPULATIONS
 
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "—"})
 TRUE_TOKENS = frozenset({"true", "t", "yes", "y", "1"})
@@ -147,41 +147,59 @@ def read_category(value: object) -> str | None:
 
 
 # How a poll was conducted, from the words publishers use: each part of "Live Phone/Online
-# Panel" or "phone&internet" read by the first of these its words contain (in this order, so
+# Panel" or "phone&internet" read by the first of these patterns it holds (in this order, so
 # that "automated phone" is IVR and "mail-to-phone" a phone poll); parts of two kinds are mixed.
 # A paper mail survey says none of them, and is rejected by name.
 MODE_WORDS = (
-    ("ivr", ("ivr", "automated", "robo", "interactive voice")),
-    ("face_to_face", ("face", "in person", "in_person", "capi", "door", "f2f")),
-    ("phone", ("phone", "cati", "landline")),
-    (
-        "online",
-        ("online", "web", "internet", "panel", "text", "sms", "email", "e-mail", "app", "cawi"),
-    ),
-    ("mixed", ("mixed", "multi")),
+    ("ivr", re.compile(r"ivr|automated|robo|interactive voice")),
+    ("face_to_face", re.compile(r"face|in.person|capi|door|f2f")),
+    ("phone", re.compile(r"phone|cati|landline")),
+    ("online", re.compile(r"online|web|internet|panel|text|sms|e-?mail|app|cawi")),
+    ("mixed", re.compile(r"mixed|multi")),
 )
-MODE_PARTS = re.compile(r"\s*(?:/|&|\+|,|;|\band\b)\s*")
+# Whom a poll asked, likewise ("All adults", "Adults 18+", "Registered Voters", 538's "rv").
+POPULATION_WORDS = (
+    ("likely_voters", re.compile(r"likely|^lv$")),
+    ("registered_voters", re.compile(r"registered|^rv$")),
+    ("adults", re.compile(r"adult|^a$")),
+    ("voters", re.compile(r"voter|^v$")),
+)
+PARTS = re.compile(r"\s*(?:/|&|\+|,|;|\band\b)\s*")
 
 
 def read_mode(value: object) -> str | None:
     """A category of MODES: the value itself if it is one, else read from its words (538's
     "Online Panel", "Probability Panel", "Text-to-Web", "IVR/Online Panel", as published since
-    2023, were each rejected, and with them the poll). A value none of whose parts says is left
-    as written, to be rejected by name (known_mode) and added to its layout."""
+    2023, were each rejected, and with them the poll)."""
+    return _read_by_words(value, MODES, MODE_WORDS, mixed="mixed")
+
+
+def read_population(value: object) -> str | None:
+    """A category of POPULATIONS: the value itself if it is one, else read from its words ("All
+    adults" and "Adults 18+" were rejected, and with them the poll)."""
+    return _read_by_words(value, POPULATIONS, POPULATION_WORDS)
+
+
+def _read_by_words(value, known, words, mixed: str | None = None) -> str | None:
+    """The category of `known` a cell names, by itself or by the first of `words` (kind,
+    pattern) each of its parts holds (parts of two kinds: `mixed`; split only where a `mixed`
+    is given). A cell whose words say nothing is left as written, to be rejected by name (its
+    column's known_ rule) and added to its layout's values."""
     category = read_category(value)
-    if category is None or category in MODES:
+    if category is None or category in known:
         return category
+    text = str(value).strip().lower()
     kinds = set()
-    for part in MODE_PARTS.split(str(value).lower()):
-        if not part.strip():
+    for part in PARTS.split(text) if mixed else [text]:
+        if not part:
             continue
-        kind = next((k for k, words in MODE_WORDS if any(w in part for w in words)), None)
+        kind = next((k for k, pattern in words if pattern.search(part)), None)
         if kind is None:
             return category
         kinds.add(kind)
-    if not kinds:
-        return category
-    return kinds.pop() if len(kinds) == 1 else "mixed"
+    if len(kinds) == 1:
+        return kinds.pop()
+    return mixed if kinds and mixed else category
 
 
 def read_country(value: object) -> str | None:
@@ -319,6 +337,10 @@ def parse_category(raw: pd.Series) -> Parsed:
 
 def parse_mode(raw: pd.Series) -> Parsed:
     return _by_value(read_mode, raw, "str", "category")
+
+
+def parse_population(raw: pd.Series) -> Parsed:
+    return _by_value(read_population, raw, "str", "category")
 
 
 def parse_country(raw: pd.Series) -> Parsed:

@@ -93,3 +93,22 @@ def test_modes_are_read_from_the_words_publishers_use():
     # Nothing in them says how: left as written, to be rejected by name (known_mode).
     assert values.read_mode("Mail") == "mail"
     assert values.read_mode("Carrier pigeon") == "carrier_pigeon"
+
+
+def test_populations_are_read_from_their_words():
+    """A poll of "All adults" or "Adults 18+" was rejected as of an unknown population. 538's
+    codes and the usual spellings are read, and a population nothing names is left as written,
+    to be rejected by name."""
+    read = {
+        "All adults": "adults",
+        "Adults 18+": "adults",
+        "A": "adults",
+        "Registered Voters": "registered_voters",
+        "rv": "registered_voters",
+        "Likely voters": "likely_voters",
+        "LV": "likely_voters",
+        "v": "voters",
+        "unknown": "unknown",
+    }
+    assert {text: values.read_population(text) for text in read} == read
+    assert values.read_population("General population") == "general_population"
