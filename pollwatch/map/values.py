@@ -164,6 +164,8 @@ POPULATION_WORDS = (
     ("adults", re.compile(r"adult|^a$")),
     ("voters", re.compile(r"voter|^v$")),
 )
+# "Non-voters", "unregistered", "not likely to vote": the opposite of what their words name.
+NEGATED = re.compile(r"\b(?:non|not|un)\b|\bnon-|\bun(?:registered|likely)")
 PARTS = re.compile(r"\s*(?:/|&|\+|,|;|\band\b)\s*")
 
 
@@ -176,7 +178,10 @@ def read_mode(value: object) -> str | None:
 
 def read_population(value: object) -> str | None:
     """A category of POPULATIONS: the value itself if it is one, else read from its words ("All
-    adults" and "Adults 18+" were rejected, and with them the poll)."""
+    adults" and "Adults 18+" were rejected, and with them the poll). A negated one is left as
+    written."""
+    if NEGATED.search(str(value).lower()):
+        return read_category(value)
     return _read_by_words(value, POPULATIONS, POPULATION_WORDS)
 
 

@@ -112,3 +112,5 @@ def test_populations_are_read_from_their_words():
     }
     assert {text: values.read_population(text) for text in read} == read
     assert values.read_population("General population") == "general_population"
+    assert values.read_population("Non-voters") == "non_voters"
+    assert values.read_population("Unregistered") == "unregistered"
