@@ -478,10 +478,7 @@ def latest_shares(trend: Trend) -> np.ndarray:
     polled, _, variances, _ = _filter_steps(
         np.zeros(used.sum()), 1 / precision[used], day[used], len(trend.daily), drift
     )
-    predicted = variances[:-1] + drift * np.diff(polled)
-    # Each update leaves (1 - gain) of the predicted variance; the filter starts from the first
-    # day's own mean, so all of that is the first day's.
-    gains = np.append(1.0, 1 - variances[1:] / predicted)
+    gains = _filter_gains(polled, variances, drift)
     left = np.append(np.cumprod((1 - gains)[::-1])[::-1][1:], 1.0)  # what later days leave
     at = np.searchsorted(polled, day[used])
     by_day = np.bincount(at, weights=precision[used])
@@ -527,48 +524,38 @@ def _estimated_offsets_variance(
     squared, times its variance. On 538's Biden polls (78 pollsters, three populations) they
     widen the band from 1.63 to 1.86 points on average; on the simulations, where pollsters
     take turns evenly, by little (96.3% to 96.4% of days held on a pure random walk)."""
-    extra = np.zeros(days)
     known = np.nan_to_num(house_se) > 0
-    if known.any():
-        pollster = codes[:, None] == np.arange(len(house_se))
-        shares = _smoothed_columns(pollster.astype("float64"), obs_var, day, days, drift)
-        spread = shares - shares.mean(axis=1, keepdims=True)
-        extra += (spread[:, known] ** 2 * house_se[known] ** 2).sum(axis=1)
-    if offset_sd:
-        names = list(offset_sd)
-        mine = (populations[:, None] == np.array(names, dtype=object)).astype("float64")
-        shares = _smoothed_columns(mine, obs_var, day, days, drift)
-        extra += (shares**2 * np.array([offset_sd[n] for n in names]) ** 2).sum(axis=1)
-    return extra
+    if not known.any() and not offset_sd:
+        return np.zeros(days)
+    # One smoothing of every pollster's and every population's indicator, in that order.
+    pollster = codes[:, None] == np.arange(len(house_se))
+    population = populations[:, None] == np.array(list(offset_sd), dtype=object)
+    indicators = np.hstack([pollster, population]).astype("float64")
+    shares = _smoothed_columns(indicators, obs_var, day, days, drift)
+    by_pollster, by_population = shares[:, : len(house_se)], shares[:, len(house_se) :]
+    spread = by_pollster - by_pollster.mean(axis=1, keepdims=True)
+    extra = (spread[:, known] ** 2 * house_se[known] ** 2).sum(axis=1)
+    return extra + (by_population**2 * np.array(list(offset_sd.values())) ** 2).sum(axis=1)
 
 
 def _smoothed_columns(values, obs_var, day, days, drift) -> np.ndarray:
     """_smooth's levels of each column of `values` (polls by columns) at once: the filter's and
     the smoother's gains depend on the polls' variances alone, not on their values, so they are
-    computed once (by _smooth's own loops, on zeros) and applied to every column together."""
+    computed once (the filter's own steps, on zeros) and applied to every column together."""
     polled, _, variances, _ = _filter_steps(np.zeros(len(day)), obs_var, day, days, drift)
     precision = np.bincount(day, weights=1 / obs_var, minlength=days)
     weighted = np.zeros((days, values.shape[1]))
     np.add.at(weighted, day, values / obs_var[:, None])
     means = weighted[polled] / precision[polled, None]
-    steps = np.diff(polled, prepend=polled[0])
-    filtered = np.empty_like(means)
-    level = means[0]
-    for k in range(len(polled)):
-        predicted = (variances[k - 1] if k else 1e4) + drift * steps[k]
-        gain = 1 - variances[k] / predicted if k else 1.0
-        level = level + gain * (means[k] - level)
-        filtered[k] = level
-    every = np.arange(days)
-    last = np.maximum(np.searchsorted(polled, every, side="right") - 1, 0)
-    daily = filtered[last]
-    daily_var = np.where(
-        every < polled[0], 1e4 + drift * every, variances[last] + drift * (every - polled[last])
-    )
+    gains = _filter_gains(polled, variances, drift)
+    filtered = means.copy()
+    for k in range(1, len(polled)):
+        filtered[k] = filtered[k - 1] + gains[k] * (means[k] - filtered[k - 1])
+    daily, daily_var = _between_polls(polled, filtered, variances, days, drift)
     smooth = daily.copy()
-    gains = daily_var[:-1] / (daily_var[:-1] + drift)
+    backward = daily_var[:-1] / (daily_var[:-1] + drift)  # the smoother's gains, as _smooth's
     for t in range(days - 2, -1, -1):
-        smooth[t] = daily[t] + gains[t] * (smooth[t + 1] - daily[t])
+        smooth[t] = daily[t] + backward[t] * (smooth[t + 1] - daily[t])
     return smooth
 
 
@@ -633,16 +620,29 @@ def _filter(y, obs_var, day, days, drift):
     The days between polls are filled in from the steps (_filter_steps): each has the last
     update's level and the drift since."""
     polled, levels, variances, loglik = _filter_steps(y, obs_var, day, days, drift)
+    return (*_between_polls(polled, levels, variances, days, drift), loglik)
+
+
+def _between_polls(polled, levels, variances, days, drift):
+    """Each day's filtered level and variance from the filter's updates (_filter_steps): the
+    last update's level (before the first poll, the diffuse start's: the first day's mean) and
+    its variance with the drift since. `levels` may hold a column per series (_smoothed_columns)."""
     every = np.arange(days)
     last = np.searchsorted(polled, every, side="right") - 1
     before = last < 0
     last = np.maximum(last, 0)
-    start = levels[0]  # the diffuse start takes the first day's mean
-    level = np.where(before, start, levels[last])
-    level_var = np.where(
+    variance = np.where(
         before, 1e4 + drift * every, variances[last] + drift * (every - polled[last])
     )
-    return level, level_var, loglik
+    return levels[last], variance
+
+
+def _filter_gains(polled, variances, drift) -> np.ndarray:
+    """The Kalman gain of each of the filter's updates, from its variances after each: an update
+    leaves (1 - gain) of the predicted variance. The filter starts from the first day's own
+    mean, so the first day's gain is 1."""
+    predicted = variances[:-1] + drift * np.diff(polled)
+    return np.append(1.0, 1 - variances[1:] / predicted)
 
 
 def _filter_steps(y, obs_var, day, days, drift):
