@@ -337,10 +337,9 @@ def trend(
         from pollwatch.map.layouts import load_aliases
 
         name = load_aliases()["leader"].get(" ".join(leader.lower().split()), leader)
-        day = as_of
         store = open_store(settings, read_only=True)
-        stored = store.polls() if day is None else stood_on(store.versions(), day)
-        fitted = series_trend(stored, name, metric, population, measure, day)
+        stored = store.polls() if as_of is None else stood_on(store.versions(), as_of)
+        fitted = series_trend(stored, name, metric, population, measure, as_of)
     reference = fitted.reference.replace("_", " ")
     if fitted.population_effects is not None:  # said beside the CSV, not in it
         typer.echo(
