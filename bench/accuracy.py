@@ -5,7 +5,8 @@
     real-time line the report draws (as_of.realtime_line: each Monday, refitted on the polls
     public then). Target: at most 0.45 each (issue 12). Then the same for 538's Trump polls of
     2019-09 to 2021-01 against its Trump average (no target of its own): a second president and
-    period, so that the model is not fitted to one file.
+    period, so that the model is not fitted to one file; and against 538's line of adults for
+    Trump, which 538 published beside its "All polls" one: our line reads as adults.
 (b) Simulated polls from a known curve (pollwatch.simulation): the model's mean absolute error
     against the truth beside a plain 14-day moving average's (target: at most half), and how
     often the 95% band holds the truth (target: 93-97% of days), on a dense simulation (a dozen
@@ -52,6 +53,9 @@ class Published:
     read: Callable[[str], pd.DataFrame]  # the published line of a measure: date, pct_estimate
     window: tuple[str, str]  # the days compared
     target: bool  # the issue's target is set on this one
+    # 538's line of adults' approval alone, where it published one: what a line read as adults
+    # is like for like with (its "All polls" line is not: it sits 1.1 points above its adults')
+    adults: Callable[[str], pd.DataFrame] | None = None
 
 
 def _biden(measure: str) -> pd.DataFrame:
@@ -62,9 +66,9 @@ def _biden(measure: str) -> pd.DataFrame:
     return published[published["answer"] == answer][["date", "pct_estimate"]]
 
 
-def _trump(measure: str) -> pd.DataFrame:
+def _trump(measure: str, subgroup: str = "All polls") -> pd.DataFrame:
     published = pd.read_csv(REAL / "fte_trump_approval_topline_2019-09_2021-01.csv")
-    published = published[published["subgroup"] == "All polls"]
+    published = published[published["subgroup"] == subgroup]
     return pd.DataFrame(
         {
             "date": pd.to_datetime(published["modeldate"], format="%m/%d/%Y"),
@@ -91,6 +95,7 @@ PUBLISHED = (
         _trump,
         ("2019-11-01", "2021-01-19"),
         False,
+        lambda measure: _trump(measure, "Adults"),
     ),
 )
 
@@ -138,6 +143,19 @@ def against_538(published: Published) -> tuple[float, float]:
         f" {len(line)} refits, {seconds:.1f} s): mean |ours - 538| {realtime:.3f}, signed "
         f"{gap.mean():+.3f} {target}; " + _level_and_shape(line, approve, published.window)
     )
+    if published.adults is not None:
+        adults = published.adults("positive")
+        smoothed_gap = _gap(trend.daily, adults, published.window)
+        gap = _gap(line, adults, published.window)
+        above = -_gap(
+            adults.rename(columns={"pct_estimate": "estimate"}), approve, published.window
+        )
+        print(
+            f"    against 538's line of adults (like for like: ours reads as adults): smoothed"
+            f" {smoothed_gap.abs().mean():.3f}, signed {smoothed_gap.mean():+.3f}; real time"
+            f" {gap.abs().mean():.3f}, signed {gap.mean():+.3f}; 538's line of all polls sits"
+            f" {above.mean():+.2f} from its adults'"
+        )
     gap = _gap(trends.fit_trend(series.polls, leader, "approval").daily, approve, published.window)
     effects = ", ".join(
         f"{row.population} {row.effect:+.2f}" for row in trend.population_effects.itertuples()

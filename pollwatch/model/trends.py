@@ -366,6 +366,7 @@ def fit_trend(
     y = (polls["value"] - polls["population_offset"]).to_numpy(dtype="float64")
     sampling_var = polls["spread"].to_numpy() / effective_sample_sizes(polls).to_numpy() * 1e4
     codes, pollsters = pd.factorize(polls["pollster"])
+    centre = _reference_pollsters(codes, len(pollsters), polls["population"], reference)
     house = np.zeros(len(pollsters))
     scale = np.ones(len(y))  # each poll's variance multiplier (the Student-t reweighting)
     surprise = np.zeros(len(y))
@@ -383,7 +384,7 @@ def fit_trend(
         (log_drift, log_extra), before = found, state
         obs_var = (sampling_var + np.exp(log_extra)) * scale
         level, level_var = _smooth(adjusted, obs_var, day, days, np.exp(log_drift))
-        house, house_se = _house_effects(y - level[day], obs_var, codes, len(pollsters))
+        house, house_se = _house_effects(y - level[day], obs_var, codes, centre)
         surprise = (y - house[codes] - level[day]) ** 2 / (
             sampling_var + np.exp(log_extra) + level_var[day]
         )
@@ -407,7 +408,15 @@ def fit_trend(
         sd = (effects["upper"] - effects["lower"]) / (2 * Z95)
         offset_sd = dict(zip(effects["population"], sd, strict=True))
     level_var = level_var + _estimated_offsets_variance(
-        codes, house_se, polls["population"].to_numpy(), offset_sd, obs_var, day, days, drift
+        codes,
+        house_se,
+        centre,
+        polls["population"].to_numpy(),
+        offset_sd,
+        obs_var,
+        day,
+        days,
+        drift,
     )
     lower, upper = share_band(level, level_var, low, high)
     daily = pd.DataFrame(
@@ -505,6 +514,7 @@ def share_band(
 def _estimated_offsets_variance(
     codes: np.ndarray,
     house_se: np.ndarray,
+    centre: np.ndarray,
     populations: np.ndarray,
     offset_sd: dict[str, float],
     obs_var: np.ndarray,
@@ -516,14 +526,15 @@ def _estimated_offsets_variance(
     its polls are treated as known: each day's level is a weighted sum of the polls, so an
     error e in what is taken off one pollster's polls moves it by that pollster's share of the
     day's weight times e. The shares are the smoother's own response to each pollster's polls
-    (an indicator smoothed like the polls). House effects are centred on the average pollster,
-    so a day weighing every pollster alike loses nothing to them, and one resting on a single
-    pollster's polls loses that pollster's uncertainty: the variance is the sum over pollsters
-    of var(effect) times (its share minus the mean share), squared. A population's offset is
-    measured on other data (the polls reporting two populations) and adds its own share,
-    squared, times its variance. On 538's Biden polls (78 pollsters, three populations) they
-    widen the band from 1.63 to 1.86 points on average; on the simulations, where pollsters
-    take turns evenly, by little (96.3% to 96.4% of days held on a pure random walk)."""
+    (an indicator smoothed like the polls). House effects are centred on the average pollster
+    (of `centre`, _reference_pollsters), so a day weighing those pollsters alike loses nothing
+    to them, and one resting on a single pollster's polls loses that pollster's uncertainty:
+    the variance is the sum over pollsters of var(effect) times (its share minus its part of
+    the centre), squared. A population's offset is measured on other data (the polls reporting
+    two populations) and adds its own share, squared, times its variance. On 538's Biden polls
+    (78 pollsters, three populations) they widened the band from 1.63 to 1.86 points on
+    average; on the simulations, where pollsters take turns evenly, by little (96.3% to 96.4% of
+    days held on a pure random walk)."""
     known = np.nan_to_num(house_se) > 0
     if not known.any() and not offset_sd:
         return np.zeros(days)
@@ -533,7 +544,7 @@ def _estimated_offsets_variance(
     indicators = np.hstack([pollster, population]).astype("float64")
     shares = _smoothed_columns(indicators, obs_var, day, days, drift)
     by_pollster, by_population = shares[:, : len(house_se)], shares[:, len(house_se) :]
-    spread = by_pollster - by_pollster.mean(axis=1, keepdims=True)
+    spread = by_pollster - by_pollster.sum(axis=1, keepdims=True) * centre
     extra = (spread[:, known] ** 2 * house_se[known] ** 2).sum(axis=1)
     return extra + (by_population**2 * np.array(list(offset_sd.values())) ** 2).sum(axis=1)
 
@@ -697,14 +708,32 @@ def _smooth(y, obs_var, day, days, drift):
     return np.array(smooth), np.array(smooth_var)
 
 
-def _house_effects(residual, obs_var, codes, count):
+def _reference_pollsters(
+    codes: np.ndarray, count: int, populations: pd.Series, reference: str
+) -> np.ndarray:
+    """Each pollster's part in the average pollster the house effects are measured from: alike
+    among the pollsters with a poll of the line's reference population (adults), none for the
+    others. A line mixing populations reads as adults, and the pollsters who poll only likely
+    voters are not the average pollster of adults: on 538's files those are largely one kind
+    of firm, and measured from the average of every pollster, the mixed line sat 0.6 points
+    above the adults' own line on Trump's polls and 0.4 below on Biden's. Where no pollster
+    polls the reference (a line of one population other than it), every pollster counts."""
+    polled = np.bincount(codes[(populations == reference).to_numpy()], minlength=count) > 0
+    if not polled.any():
+        polled[:] = True
+    return polled / polled.sum()
+
+
+def _house_effects(residual, obs_var, codes, centre):
     """Each pollster's lean: its mean residual against the trend, measured from the average
-    pollster (the leans sum to zero, since an average can only know the pollsters' consensus),
-    and shrunk toward zero by an empirical-Bayes prior, so that a pollster with few polls keeps
-    little of its apparent lean. Their standard errors: a lone pollster's is unknown (NaN: there
-    is no one to measure it against); where the pollsters' means differ no more than their
-    polls' noise, every lean is shrunk to zero, but with the standard error of the pollster's
-    own mean, not none: the data cannot tell zero from that."""
+    pollster (of `centre`, _reference_pollsters: the leans average zero over them, since an
+    average can only know the pollsters' consensus), and shrunk toward their mean by an
+    empirical-Bayes prior, so that a pollster with few polls keeps little of its apparent lean.
+    Their standard errors: a lone pollster's is unknown (NaN: there is no one to measure it
+    against); where the pollsters' means differ no more than their polls' noise, every lean is
+    shrunk to zero, but with the standard error of the pollster's own mean, not none: the data
+    cannot tell zero from that."""
+    count = len(centre)
     if count < 2:
         return np.zeros(count), np.full(count, np.nan)
     precision = np.bincount(codes, weights=1 / obs_var, minlength=count)
@@ -715,7 +744,7 @@ def _house_effects(residual, obs_var, codes, count):
         return np.zeros(count), np.sqrt(1 / precision)
     posterior = precision + 1 / spread
     house = raw * precision / posterior
-    return house - house.mean(), np.sqrt(1 / posterior)
+    return house - house @ centre, np.sqrt(1 / posterior)
 
 
 def select_series(

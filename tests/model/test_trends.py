@@ -218,6 +218,42 @@ def test_a_line_of_several_populations_reads_as_adults_with_offsets_measured_wit
     assert error < 0.6 < plain
 
 
+def test_pollsters_of_likely_voters_alone_do_not_move_a_line_read_as_adults():
+    """A line mixing populations reads as adults as the average pollster of adults measures
+    them. Pollsters who poll only likely voters and lean together (as on 538's files, where they
+    are largely one kind of firm) keep their lean as a house effect; measured from the average of
+    every pollster, they pulled the mixed line off the adults' own (0.6 points on Trump's
+    polls, 0.4 on Biden's)."""
+    sim = simulate_polls(seed=5, populations=OFFSETS)
+    rng = np.random.default_rng(7)
+    ends = np.arange(3, len(sim.truth), 6)
+    lean = OFFSETS["likely_voters"] - 3.0  # their screen's offset, and a lean of their own
+    screened = pd.DataFrame(
+        {
+            "pollster": [f"Screen {k % 5}" for k in range(len(ends))],
+            "leader": "Simulated Leader",
+            "metric": "approval",
+            "population": "likely_voters",
+            "fieldwork_start": sim.truth.index[ends - 2],
+            "fieldwork_end": sim.truth.index[ends],
+            "sample_size": 1000,
+            "positive_pct": sim.truth.to_numpy()[ends - 1] + lean + rng.normal(0, 2, len(ends)),
+            "tracking": False,
+        }
+    )
+    polls = pd.concat([sim.polls, screened], ignore_index=True)
+    fitted = trends.fit_series(trends.select_series(polls, "Simulated Leader", "approval"))
+    adults = trends.fit_series(
+        trends.select_series(polls, "Simulated Leader", "approval", "adults")
+    )
+    truth = sim.truth.reindex(fitted.daily["date"]).to_numpy()
+    bias = (fitted.daily["estimate"].to_numpy() - truth).mean()
+    apart = (fitted.daily["estimate"] - adults.daily["estimate"]).mean()
+    assert abs(bias) < 0.25 and abs(apart) < 0.25, (bias, apart)
+    house = fitted.house_effects.set_index("pollster")["effect"]
+    assert (house.filter(like="Screen") < -2).all()
+
+
 def _paired_polls(gaps: dict[str, tuple[float, int]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Polls that report adults and registered voters: each pollster's voters read its own gap
     above its adults (give or take half a point), in as many polls as given."""
