@@ -38,6 +38,8 @@ REQUIRED_COLUMNS = (
     "fieldwork_end",
     "positive_pct",
 )
+# What a poll whose file does not say its population or mode is stored with.
+DEFAULTS = {"population": "unknown", "mode": "unknown"}
 TEXT_COLUMNS = ("pollster", "sponsor", "leader", "poll_key", "source_url", "notes")
 CATEGORY_COLUMNS = {"metric": METRICS, "population": POPULATIONS, "mode": MODES}
 DATE_COLUMNS = ("fieldwork_start", "fieldwork_end", "published")

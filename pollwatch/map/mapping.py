@@ -23,6 +23,7 @@ from schemas.columns import (
     CANONICAL_COLUMNS,
     CATEGORY_COLUMNS,
     DATE_COLUMNS,
+    DEFAULTS,
     REJECT_COLUMNS,
     SHARE_COLUMNS,
     TEXT_COLUMNS,
@@ -30,7 +31,6 @@ from schemas.columns import (
 
 # The fields that make two rows the same poll when a source has no id of its own.
 POLL_KEY_FIELDS = ("pollster", "leader", "metric", "population", "fieldwork_start", "fieldwork_end")
-DEFAULTS = {"population": "unknown", "mode": "unknown"}
 AS_WRITTEN = ("pollster", "leader")
 ALIASED = ("pollster", "leader")
 

@@ -25,7 +25,6 @@ from pollwatch.map import values
 from pollwatch.map.layouts import Layout
 from pollwatch.map.mapping import (
     AS_WRITTEN,
-    DEFAULTS,
     POLL_KEY_FIELDS,
     column_sources,
     key_text,
@@ -38,6 +37,7 @@ from pollwatch.read.in_duckdb import cells_from_arrow, drop_cells
 from schemas.columns import (
     CANONICAL_COLUMNS,
     DATE_COLUMNS,
+    DEFAULTS,
     REJECT_COLUMNS,
     SHARE_COLUMNS,
     TEXT_COLUMNS,

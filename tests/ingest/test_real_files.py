@@ -407,6 +407,27 @@ def test_538_poll_list_keeps_one_row_per_poll_under_the_raw_files_key(tmp_path):
     )
 
 
+def test_538_poll_list_after_the_raw_file_keeps_what_only_the_raw_file_says(tmp_path):
+    """The poll list has no methodology column, so its polls' mode is unknown: loaded after the
+    raw file, it corrected every poll they share from online or phone to unknown."""
+    settings = load_settings(data_dir=tmp_path / "data", settle_seconds=0)
+    settings.inbox.mkdir(parents=True)
+    lines = (REAL / "fte_president_approval_polls_biden_2023-01.csv").read_text().splitlines()
+    raw = settings.inbox / "raw.csv"
+    raw.write_text("\n".join(lines[:4]) + "\n")
+    os.utime(raw, (1_000_000, 1_000_000))  # the older: loaded first
+    (settings.inbox / "approval_polllist.csv").write_text(polllist(("All polls",))[0])
+    first, second = run_ingest([], settings).files
+    assert (first.source, first.rows_loaded) == ("fte_approval_polls", 3)
+    assert (second.source, second.rows_loaded) == ("fte_approval_polllist", 0)
+    modes = query(settings, "SELECT mode FROM polls ORDER BY poll_key")["mode"].tolist()
+    assert modes == ["mixed", "mixed", "online"]
+    # the test's poll list gives every poll one entry day, which two of them correct
+    changed = query(settings, "SELECT changed_columns FROM revisions")["changed_columns"]
+    assert [list(c) for c in changed] == [["published"]] * second.rows_updated
+    assert "mode of 3 poll(s)" in " ".join(second.warnings)
+
+
 def test_a_file_whose_every_row_its_layout_skips_is_set_aside_with_why_and_the_next_loads(
     tmp_path,
 ):

@@ -31,7 +31,7 @@ from pollwatch.store.records import (
     Staged,
     utc_now,
 )
-from schemas.columns import IDENTITY_COLUMNS
+from schemas.columns import DEFAULTS, IDENTITY_COLUMNS
 from schemas.polls import NULLABLE
 from schemas.rules import literal
 
@@ -366,9 +366,16 @@ def _other_precision(
 
 def _keep_known_values(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """A later version that leaves a value empty where the stored poll has one (a shorter
-    export: no negative or undecided shares) keeps the stored value: a correction changes what
-    is known, it does not erase it. Returns how many polls kept each column's value."""
+    export: no negative or undecided shares; 538's poll list, which has no methodology column,
+    after its raw poll file) keeps the stored value: a correction changes what is known, it does
+    not erase it. A population or mode the file does not give is its default ("unknown"), so
+    that counts as empty too. Returns how many polls kept each column's value."""
     emptied = {c: f"i.{c} IS NULL AND p.{c} IS NOT NULL" for c in VALUE_COLUMNS if c in NULLABLE}
+    emptied |= {
+        c: f"i.{c} = {literal(default)} AND p.{c} <> {literal(default)}"
+        for c, default in DEFAULTS.items()
+        if c in VALUE_COLUMNS
+    }
     counts = con.execute(
         "SELECT "
         + ", ".join(f"count(*) FILTER (WHERE {test})" for test in emptied.values())
@@ -378,7 +385,7 @@ def _keep_known_values(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     if kept:
         con.execute(
             "UPDATE incoming_typed i SET "
-            + ", ".join(f"{c} = coalesce(i.{c}, p.{c})" for c in kept)
+            + ", ".join(f"{c} = CASE WHEN {emptied[c]} THEN p.{c} ELSE i.{c} END" for c in kept)
             + " FROM polls p WHERE p.poll_key = i.poll_key AND p.pollster = i.pollster"
         )
     return kept
