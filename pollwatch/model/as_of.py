@@ -72,11 +72,11 @@ def public_by(polls: pd.DataFrame, as_of: date) -> pd.DataFrame:
 
 def public_from(polls: pd.DataFrame, as_of: date | None = None) -> pd.Series:
     """The day each poll was (or is expected to be) public: its publication date, else the end
-    of its fieldwork plus its pollster's usual delay in its series (leader and metric) among its
-    polls published by the end of `as_of` (default: all of them), else the series' pollsters'.
-    Within a series, so that a series' figures are the same whatever else is stored: the
-    report's real-time line, fitted on one series, and `--as-of` on the whole store agree, and
-    538's one-day entry delays do not move a French series."""
+    of its fieldwork plus its pollster's usual delay (in whole days) in its series (leader and
+    metric) among its polls published by the end of `as_of` (default: all of them), else the
+    series' pollsters'. Within a series, so that a series' figures are the same whatever else
+    is stored: the report's real-time line, fitted on one series, and `--as-of` on the whole
+    store agree, and 538's one-day entry delays do not move a French series."""
     published = pd.to_datetime(polls["published"])
     ended = pd.to_datetime(polls["fieldwork_end"])
     known = published.notna()
@@ -87,7 +87,9 @@ def public_from(polls: pd.DataFrame, as_of: date | None = None) -> pd.Series:
     series = [polls[c] for c in ("leader", "metric") if c in polls] or [pd.Series(0, polls.index)]
     overall = gap.groupby(series, dropna=False).transform("median")
     by_pollster = gap.groupby([*series, polls["pollster"]], dropna=False).transform("median")
-    delay = by_pollster.fillna(overall).fillna(DEFAULT_DELAY_DAYS)
+    # Whole days, rounded up: a median of 5 and 6 days made a poll public from noon, after the
+    # midnight a day's figure stands at, so the real-time line's last day left its newest poll out.
+    delay = np.ceil(by_pollster.fillna(overall).fillna(DEFAULT_DELAY_DAYS))
     return published.fillna(ended + pd.to_timedelta(delay, unit="D"))
 
 

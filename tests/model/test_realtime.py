@@ -74,6 +74,35 @@ def test_each_figure_is_the_as_of_average_of_its_day(settings):
     assert line["estimate"].iloc[0] == pytest.approx(60, abs=0.01)
 
 
+def test_the_line_ends_on_the_day_its_newest_poll_was_public_with_that_poll_in_it():
+    """A pollster publishing 5 and 6 days after fieldwork has a median delay of 5.5 days: the
+    newest poll, with no date of its own, was public from noon, the line's last day was that
+    midnight, and its last figure left the poll out (on the samples, KIIS's 74% of May 2025)."""
+    rows = [("2022-01-05", "2022-01-10", 45.0), ("2022-02-05", "2022-02-11", 44.0)]
+    rows.append(("2022-03-03", None, 60.0))
+    versions = pd.DataFrame(
+        {
+            "pollster": "Alpha",
+            "poll_key": ["a", "b", "c"],
+            "country": "US",
+            "leader": "Joe Biden",
+            "metric": "approval",
+            "population": "adults",
+            "fieldwork_start": pd.to_datetime([end for end, _, _ in rows]) - pd.Timedelta(days=2),
+            "fieldwork_end": pd.to_datetime([end for end, _, _ in rows]),
+            "published": pd.to_datetime([published for _, published, _ in rows]),
+            "sample_size": 1000.0,
+            "positive_pct": [value for _, _, value in rows],
+            "negative_pct": float("nan"),
+            "tracking": False,
+            "ingested_at": pd.Timestamp("2022-01-01"),
+        }
+    )
+    line = realtime_line(versions, "Joe Biden", "approval")
+    assert line["date"].iloc[-1] == pd.Timestamp("2022-03-09")
+    assert line["estimate"].iloc[-1] > 47  # the 60% poll is in it (44.4 without)
+
+
 def test_a_poll_corrected_later_counts_with_the_value_it_had_that_day(settings):
     versions = stored_weekly_with_a_correction(settings)
     line = realtime_line(versions, "Vladimir Putin", "approval").set_index("date")
