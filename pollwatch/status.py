@@ -84,7 +84,7 @@ def status_text(facts: dict) -> str:
             out.append(
                 f"last run  {run['started_at']:%Y-%m-%d %H:%M:%S} UTC, {run['status']}:"
                 f" {run['files_seen']} file(s), {run['rows_loaded']} rows new,"
-                f" {run['rows_rejected']} rejected"
+                f" {run['rows_updated'] or 0} corrected, {run['rows_rejected']} rejected"
                 + (f", {run['rows_skipped']} skipped" if run.get("rows_skipped") else "")
                 + f" (run {run['run_id']})"
             )

@@ -126,6 +126,19 @@ def test_a_later_run_is_the_last_run(ingested):
     assert facts["files"]["loaded"] == 2 and facts["polls"] == 5
 
 
+def test_a_run_that_corrected_polls_says_how_many(settings):
+    """A run whose file corrected 1 poll read "0 rows new, 0 rejected", as if it did nothing."""
+    write_csv(settings.inbox / "first.csv", [poll_row(poll_key="p")], age_seconds=100)
+    run_ingest([], settings)
+    write_csv(settings.inbox / "fixed.csv", [poll_row(poll_key="p", positive_pct="61")])
+    settle(settings.inbox / "fixed.csv", 50)
+    run_ingest([], settings)
+    [last] = [
+        line for line in status_text(collect_status(settings)).splitlines() if "last run" in line
+    ]
+    assert "1 file(s), 0 rows new, 1 corrected, 0 rejected" in last
+
+
 def test_status_text_shows_each_count_on_its_line(ingested):
     settings, run = ingested
     write_csv(settings.inbox / "fresh.csv", monthly_rows(1), age_seconds=0)
@@ -138,7 +151,9 @@ def test_status_text_shows_each_count_on_its_line(ingested):
     )
     assert "files     1 loaded, 1 partial, 1 rejected" in lines
     [last] = [line for line in lines if line.startswith("last run")]
-    assert last.endswith(f"rejects: 3 file(s), 4 rows new, 2 rejected (run {run.run_id})")
+    assert last.endswith(
+        f"rejects: 3 file(s), 4 rows new, 0 corrected, 2 rejected (run {run.run_id})"
+    )
     assert "newest    Volodymyr Zelensky approval by KIIS, fieldwork ended 2020-02-29" in text
     assert "inbox     0 file(s) ready, 1 still being written" in lines
     assert "settle_seconds=2.0" in lines[-1] and lines[-1].startswith("settings  ")

@@ -54,7 +54,10 @@ def test_pollwatch_ingest_with_no_prefect_server_runs_directly_and_records_the_r
         text=True,
         timeout=60,
     )
-    assert f"ok: 1 file(s), 3 rows new, 0 rejected (run {report['run_id']})" in status.stdout
+    assert (
+        f"ok: 1 file(s), 3 rows new, 0 corrected, 0 rejected (run {report['run_id']})"
+        in status.stdout
+    )
 
 
 @pytest.mark.usefixtures("prefect_server")
