@@ -381,13 +381,13 @@ def export(
 ) -> None:
     """Every stored poll with its provenance. In CSV, text that a spreadsheet would run as a
     formula (starting with = + - @) is made inert with a leading apostrophe."""
-    from pollwatch.publish.export import check_out_file, write_polls
+    from pollwatch.publish.export import check_out_file, chosen_format, write_polls
     from pollwatch.store import open_store
 
     with _plain_errors():
         check_out_file(out)
         settings = _settings(data_dir)
-        chosen = fmt or ("parquet" if out.suffix.lower() == ".parquet" else "csv")
+        chosen = chosen_format(out, fmt)
         polls = open_store(settings, read_only=True).polls()
         write_polls(polls, out, chosen)
     typer.echo(f"exported {len(polls)} polls to {out} ({chosen})")

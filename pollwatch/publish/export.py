@@ -49,6 +49,24 @@ def check_out_file(path: Path) -> None:
         raise ConfigError(f"--out {path}: there is no folder {path.parent} to write it in")
 
 
+def chosen_format(path: Path, fmt: str | None) -> str:
+    """The format to write: the one asked for, else the one --out's suffix names (csv when it
+    has none). A suffix naming another format is refused: `--out polls.json` wrote CSV under a
+    JSON name, which the next program read as broken JSON."""
+    if fmt is not None:
+        return fmt
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in FORMATS:
+        return suffix
+    if suffix and suffix != "txt":
+        raise ConfigError(
+            f"--out {path}: pollwatch writes {' or '.join(FORMATS)}; name the file"
+            f" {path.with_suffix('.csv').name} or {path.with_suffix('.parquet').name}, or give"
+            " --format"
+        )
+    return "csv"
+
+
 def write_polls(frame: pd.DataFrame, path: Path, fmt: str = "csv") -> Path:
     """Write atomically: a reader never sees half a file."""
     if fmt not in FORMATS:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pollwatch.config import ConfigError
-from pollwatch.publish.export import write_polls
+from pollwatch.publish.export import chosen_format, write_polls
 
 RISKY = ['=HYPERLINK("http://x")', "+7 495 229", "-2 points", "@SUM(A1)", "\tx"]
 
@@ -101,6 +101,16 @@ def test_an_unknown_format_is_refused_and_writes_nothing(tmp_path):
     with pytest.raises(ConfigError, match="--format must be one of csv, parquet, not 'json'"):
         write_polls(polls(), tmp_path / "polls.json", "json")
     assert leftovers(tmp_path) == []
+
+
+def test_the_format_is_the_one_the_file_name_says_and_another_suffix_is_refused(tmp_path):
+    """`--out polls.json` wrote CSV under a JSON name."""
+    assert chosen_format(tmp_path / "polls.parquet", None) == "parquet"
+    assert chosen_format(tmp_path / "polls.CSV", None) == "csv"
+    assert chosen_format(tmp_path / "polls", None) == "csv"
+    assert chosen_format(tmp_path / "polls.json", "csv") == "csv"  # asked for: as asked
+    with pytest.raises(ConfigError, match="name the file polls.csv or polls.parquet"):
+        chosen_format(tmp_path / "polls.json", None)
 
 
 def test_a_write_that_fails_leaves_the_old_file_whole_and_no_temporary_file(tmp_path):
