@@ -160,17 +160,34 @@ def in_file_terms(rejects: pd.DataFrame, column_names: dict[str, str]) -> pd.Dat
     (a single date column that is both fieldwork_start and fieldwork_end) is one reject, not
     two alike."""
     rejects = rejects.sort_values(["line_number", "column"], kind="stable", ignore_index=True)
+    wide = rejects["rule"].isin(ROW_RULE_COLUMNS)
+    rejects.loc[wide, "value"] = [
+        _compared_in_file_terms(v, column_names) for v in rejects.loc[wide, "value"]
+    ]
     rejects["column"] = [capped(file_columns(c, column_names), 200) for c in rejects["column"]]
     rejects["value"] = capped_column(rejects["value"])
     return rejects.drop_duplicates(ignore_index=True)
 
 
 def file_columns(columns: str, names: dict[str, str]) -> str:
-    """'positive_pct+negative_pct' as the file calls them, e.g. 'yes+no'."""
+    """'positive_pct+negative_pct' as the file calls them, e.g. 'yes+no'; of several, those the
+    file has ('yes+no', not 'yes+no+undecided_pct' for a file with no undecided column)."""
     for separator in ("+", ","):
         if separator in columns:
-            return separator.join(names.get(c, c) for c in columns.split(separator))
+            parts = columns.split(separator)
+            present = [c for c in parts if c in names] or parts
+            return separator.join(names.get(c, c) for c in present)
     return names.get(columns, columns)
+
+
+def _compared_in_file_terms(value: str, names: dict[str, str]) -> str:
+    """A row rule's compared values ('positive_pct=51, negative_pct=51, undecided_pct=') as the
+    file calls them, leaving out those of columns it does not have: 'yes=51, no=51'."""
+    parts = [part.partition("=") for part in value.split(", ")]
+    if not all(sep for _, sep, _ in parts):
+        return value  # not a list of name=value: as it is
+    kept = [(name, shown) for name, _, shown in parts if name in names or shown]
+    return ", ".join(f"{names.get(name, name)}={shown}" for name, shown in kept) or value
 
 
 def quote_cells_as_written(rejects: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:

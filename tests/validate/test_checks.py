@@ -89,15 +89,17 @@ def test_a_cell_that_did_not_parse_is_rejected_once_under_the_file_s_column():
     assert checked.polls.empty
 
 
-def test_a_row_rule_names_every_file_column_it_involves():
+def test_a_row_rule_names_every_file_column_it_involves_as_the_file_does():
+    """The reject named the file's columns but showed the canonical ones' values, and one the
+    file does not have: 'positive_pct=70, negative_pct=40, undecided_pct='."""
     checked = check_rows(fte((1, {"yes": 70, "no": 40})))
     [reject] = checked.rejects.to_dict("records")
     assert (reject["line_number"], reject["column"], reject["rule"]) == (
         2,
-        "yes+no+undecided_pct",  # the file has no undecided column: the canonical name stays
+        "yes+no",  # the file has no undecided column
         "shares_sum_at_most_100",
     )
-    assert reject["value"] == "positive_pct=70, negative_pct=40, undecided_pct="
+    assert reject["value"] == "yes=70, no=40"
 
 
 def test_rejects_are_ordered_by_line_whatever_the_rule_that_found_them():
