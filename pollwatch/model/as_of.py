@@ -54,14 +54,28 @@ def series_trend(
     except ConfigError:
         if as_of is None:
             raise
-        select_series(stored, leader, metric, population)  # no such series at all: says so
+        series = select_series(stored, leader, metric, population)  # none at all: says so
         which = f"{leader} / {metric}"
         if population != ALL_POPULATIONS:
             which += f" of {population.replace('_', ' ')}"
         if measure != "positive":
             which += f" giving a {measure} share"
-        raise ConfigError(f"no polls of {which} were public by {as_of.isoformat()}") from None
+        mine = stored[(stored["leader"] == series.leader) & (stored["metric"] == series.metric)]
+        if population != ALL_POPULATIONS:
+            mine = mine[mine["population"] == population]
+        raise ConfigError(
+            f"no polls of {which} were public by {as_of.isoformat()}"
+            + (f": {first_public(mine)}" if measure == "positive" else "")
+        ) from None
     return fit_series(chosen)
+
+
+def first_public(polls: pd.DataFrame) -> str:
+    """When the first of `polls` was public, said for a day before it: the day to ask for."""
+    public = public_from(polls)
+    first = public.idxmin()
+    ended = pd.Timestamp(polls.loc[first, "fieldwork_end"])
+    return f"the first was public on {public[first]:%Y-%m-%d} (fieldwork ended {ended:%Y-%m-%d})"
 
 
 def public_by(polls: pd.DataFrame, as_of: date) -> pd.DataFrame:

@@ -22,7 +22,7 @@ import pandas as pd
 from slugify import slugify
 
 from pollwatch.config import ConfigError, Settings, report_url
-from pollwatch.model.as_of import ever_corrected, public_by, stood_on
+from pollwatch.model.as_of import ever_corrected, first_public, public_by, stood_on
 from pollwatch.model.trends import (
     ALL_POPULATIONS,
     MEASURES,
@@ -111,11 +111,7 @@ def build_report(
     _check_writable(out_dir)
     polls, versions, facts = _read_store(open_store(settings, read_only=True), as_of)
     if as_of is not None and polls.empty and not versions.empty:  # as `trend --as-of` says
-        first = pd.to_datetime(versions["fieldwork_end"]).min()
-        raise ConfigError(
-            f"no poll was public by {as_of.isoformat()}: the first poll's fieldwork ended"
-            f" {first:%Y-%m-%d}"
-        )
+        raise ConfigError(f"no poll was public by {as_of.isoformat()}: {first_public(versions)}")
     until = None if as_of is None else pd.Timestamp(as_of)
     events = charts.load_events(settings.events_path)
     before = _read_snapshot(out_dir / SNAPSHOT)

@@ -135,12 +135,19 @@ def test_a_day_before_a_series_first_poll_says_so(settings):
     write_csv(settings.inbox / "first.csv", [poll_row()])  # fieldwork 17-21 Feb 2022
     run_ingest([], settings)
     stored = stood_on(open_store(settings).versions(), date(2022, 2, 1))
-    with pytest.raises(ConfigError, match="no polls of Vladimir Putin / approval were public by"):
+    # the day to ask for: when the first was public (24 Feb), not when its fieldwork ended
+    said = (
+        "were public by 2022-02-01: the first was public on 2022-02-24 (fieldwork ended 2022-02-21)"
+    )
+    with pytest.raises(
+        ConfigError, match=re.escape(f"no polls of Vladimir Putin / approval {said}")
+    ):
         series_trend(stored, "Vladimir Putin", "approval", as_of=date(2022, 2, 1))
     with pytest.raises(ConfigError, match="no polls of Vladimir Putin / trust; stored series"):
         series_trend(stored, "Vladimir Putin", "trust", as_of=date(2022, 2, 1))
     trend = series_trend(stored, "Vladimir Putin", "approval", as_of=date(2022, 3, 1))
     assert trend.latest["date"] == pd.Timestamp("2022-03-01")
     # the report of that day says so too (it wrote an empty report and exited 0)
-    with pytest.raises(ConfigError, match="no poll was public by 2022-02-01: the first poll's"):
+    said = "no poll was public by 2022-02-01: the first was public on 2022-02-24"
+    with pytest.raises(ConfigError, match=said):
         build_report(settings, as_of=date(2022, 2, 1))
