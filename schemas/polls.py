@@ -139,6 +139,19 @@ WARNING_RULES = (
         ),
         "check the sample size",
     ),
+    (
+        # 12.345.678 is read as twelve million: the largest published polls ask tens of
+        # thousands, and a sample of millions would outweigh every other poll but for the
+        # survey error the model adds.
+        RowRule(
+            "a sample of more than a million people",
+            "value_at_most",
+            ("sample_size",),
+            reported="sample_size",
+            bound=1_000_000,
+        ),
+        "check the sample size",
+    ),
 )
 # A row-wide rule is reported once per row, against the column a person would edit to fix it.
 ROW_RULE_COLUMNS = {rule.name: (rule.reported, rule.columns) for rule in ROW_RULES}

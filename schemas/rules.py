@@ -101,7 +101,8 @@ class RowRule:
     # "not_before": columns[1] on or after columns[0]; "sum_at_most": total <= bound;
     # "span_at_most": columns[1] at most `bound` days after columns[0];
     # "year_at_least": columns[0] in the year `bound` or later; "value_at_least": columns[0]
-    # at least `bound`; "sum_more_than": total > bound where every value is given
+    # at least `bound`; "value_at_most": columns[0] at most `bound`; "sum_more_than": total >
+    # bound where every value is given
     kind: str
     columns: tuple[str, ...]
     reported: str
@@ -130,6 +131,9 @@ class RowRule:
         if self.kind == "value_at_least":
             value = df[self.columns[0]]
             return value.isna() | (value >= self.bound)
+        if self.kind == "value_at_most":
+            value = df[self.columns[0]]
+            return value.isna() | (value <= self.bound)
         if self.kind == "sum_more_than":
             values = df[list(self.columns)]
             return values.isna().any(axis=1) | (values.sum(axis=1) > self.bound)
@@ -160,6 +164,9 @@ class RowRule:
         if self.kind == "value_at_least":
             value = self.columns[0]
             return f"({value} IS NULL OR {value} >= {literal(self.bound)})"
+        if self.kind == "value_at_most":
+            value = self.columns[0]
+            return f"({value} IS NULL OR {value} <= {literal(self.bound)})"
         if self.kind == "sum_more_than":
             missing = " OR ".join(f"{c} IS NULL" for c in self.columns)
             return f"({missing} OR {' + '.join(self.columns)} > {literal(self.bound)})"

@@ -466,16 +466,19 @@ def test_implausible_fieldwork_is_stored_with_a_warning_naming_its_lines(
             dict(
                 dated("2023-02-01", "2023-02-07", "prop"), positive_pct="0.41", negative_pct="0.56"
             ),
+            # line 9: European thousands read as twelve million, which would outweigh every poll
+            dict(dated("2023-02-01", "2023-02-07", "huge"), sample_size="12.345.678"),
         ],
     )
     [result] = run_ingest([], settings).files
-    assert (result.status, result.rows_loaded, result.rows_rejected) == ("partial", 6, 1)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("partial", 7, 1)
     assert [w for w in result.warnings if ": check " in w] == [
         "fieldwork longer than a year on lines 3, 4: check the dates",
         "fieldwork starting before 1930 on line 3: check the dates",
         "approve and disapprove adding up to 2 or less on line 8: check they are percentages"
         " (41), not proportions (0.41)",
         "a sample of fewer than 50 people on line 5: check the sample size",
+        "a sample of more than a million people on line 9: check the sample size",
     ]
     assert query(settings, "SELECT sample_size FROM polls WHERE poll_key = 'dot'")[
         "sample_size"
