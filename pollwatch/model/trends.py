@@ -338,13 +338,15 @@ def fit_trend(
     reference_population, where none of its polls is of adults)."""
     if "negative_pct" not in polls:
         polls = polls.assign(negative_pct=np.nan)
+    # The polls that give the measure: a population none of them is of has no offset to take
+    # off (a disapproval line listed registered voters' offset where no such poll gave one).
+    polls = measured(polls, measure)
     effects = None
     reference = population
     if population == ALL_POPULATIONS:
         reference = reference_population(polls)
         if polls["population"].nunique() > 1:
             effects = population_effects(polls, others, measure, reference)
-    polls = measured(polls, measure)
     # What is taken off each poll's value for its population (0 for adults, and in a line of
     # one population); the value itself stays as published.
     offset = 0.0

@@ -360,6 +360,29 @@ def test_a_population_no_poll_reports_beside_adults_and_a_line_of_one_population
     assert trends.fit_series(voters).population_effects is None
 
 
+def test_a_measure_s_line_takes_offsets_only_of_the_populations_whose_polls_give_it():
+    """Registered voters' polls giving approval alone: the disapproval line has none of them,
+    and listed their offset as taken off all the same."""
+    paired, _ = _paired_polls({f"P{k}": (2.0, 4) for k in range(5)})
+    alone = paired[paired["population"] == "registered_voters"].head(3).assign(pollster="Solo")
+    polls = pd.concat([paired, alone], ignore_index=True)
+    voters = polls["population"] == "registered_voters"
+    polls = polls.assign(
+        negative_pct=polls["negative_pct"].where(~voters), sample_size=1000, tracking=False
+    )
+    approve = fit_versions(polls)
+    assert approve.population_effects["population"].tolist() == ["registered_voters"]
+    disapprove = trends.fit_trend(
+        trends.one_version_per_poll(polls),
+        "Joe Biden",
+        "approval",
+        measure="negative",
+        others=trends.other_versions(polls),
+    )
+    assert disapprove.population_effects is None
+    assert disapprove.reference == "adults"
+
+
 def test_a_population_a_series_has_no_poll_of_is_told_which_it_has():
     """`--population Adults` (or rv) on 538's Biden voters said only "no polls of ...": which
     populations the series has is what to try next."""
