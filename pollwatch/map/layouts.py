@@ -131,10 +131,14 @@ class Layout:
             if not any(c in header for c in sources)
         ]
 
-    def known_columns(self) -> set[str]:
+    def used_columns(self) -> set[str]:
+        """The source columns the layout reads (not those it ignores): what a header shares with
+        it, since a file of 538's ignored columns says nothing of being 538's file."""
         mapped = {c for sources in self.columns.values() for c in sources}
-        filters = {*self.keep_rows, *self.drop_rows}
-        return mapped | self.ignore | set(self.poll_key_columns) | filters
+        return mapped | set(self.poll_key_columns) | {*self.keep_rows, *self.drop_rows}
+
+    def known_columns(self) -> set[str]:
+        return self.used_columns() | self.ignore
 
 
 def load_layouts(local: Path | None = None) -> dict[str, Layout]:
@@ -465,7 +469,7 @@ def _closest(header: list[str], layouts: dict[str, Layout]) -> str:
     tied = [layout for layout in ranked if closeness[layout.name][0] == most]
 
     def told(layout: Layout) -> str:
-        shared = [c for c in header if c in layout.known_columns()]
+        shared = [c for c in header if c in layout.used_columns()]
         missing = ", ".join(layout.missing_columns(header))
         return f"{layout.name} (shares {listed(shared)}; needs {missing})"
 
@@ -497,7 +501,9 @@ def _whose_folder(header: list[str], fitting: list[Layout]) -> str:
 
 
 def _closeness(layout: Layout, header: list[str]) -> tuple[int, int]:
-    """Columns of the header the layout knows, then fewest of its required ones missing: a
-    layout sharing seven columns with a file is closer than one that needs only two it lacks."""
-    known = layout.known_columns()
-    return sum(c in known for c in header), -len(layout.missing_columns(header))
+    """Columns of the header the layout reads, then fewest of its required ones missing: a
+    layout sharing seven columns with a file is closer than one that needs only two it lacks.
+    Columns it ignores do not count: 538's raw-poll layout ignores seventeen, and a canonical
+    file keeping a few of them was sent to it rather than told the one column it lacked."""
+    used = layout.used_columns()
+    return sum(c in used for c in header), -len(layout.missing_columns(header))

@@ -214,6 +214,24 @@ def test_the_closest_layout_is_the_one_sharing_most_columns():
     ) in refused.value.reason
 
 
+def test_columns_a_layout_ignores_do_not_bring_a_header_closer_to_it(settings):
+    """A canonical file that kept some of 538's rating columns lacks only fieldwork_end; 538's
+    raw-poll layout ignores those columns (and reads one it shares, pollster), so it is not the
+    closest: it was, for sharing seven columns it throws away."""
+    header = "pollster,country,leader,metric,fieldwork_start,positive_pct,fte_grade,"
+    header += "pollster_rating_id,pollster_rating_name,display_name,partisan,internal"
+    drop = settings.inbox / "ratings_kept.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_text(f"{header}\nIpsos,US,Joe Biden,approval,2023-01-05,41,A,154,Ipsos,Ipsos,,\n")
+    settle(drop)
+    [result] = run_ingest([], settings).files
+    assert result.status == "rejected"
+    assert (
+        "the closest is canonical (shares pollster, country, leader, metric, fieldwork_start,"
+        " positive_pct; needs fieldwork_end);"
+    ) in result.message
+
+
 def test_a_header_sharing_no_column_is_pointed_nowhere_and_a_tie_names_every_layout_in_it():
     """A German file shares no column with any layout: "the closest is X, which shares 0
     columns" sent its user to X. A French file with renamed columns shares one with five
