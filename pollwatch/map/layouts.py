@@ -440,20 +440,43 @@ def choose_layout(
             line=1,
             rule="ambiguous_layout",
         )
+    identifying = _identifying_columns(header, layouts)
+    whole = [layout for layout in layouts.values() if identifying <= layout.known_columns()]
     by_folder = sorted(
-        (layout for layout in layouts.values() if not layout.missing_columns(header)),
+        (layout for layout in whole if not layout.missing_columns(header)),
         key=lambda layout: _closeness(layout, header),
         reverse=True,
     )
     if by_folder:
         raise UnreadableFile(_whose_folder(header, by_folder), line=1, rule="unknown_layout")
-    raise UnreadableFile(_closest(header, layouts), line=1, rule="unknown_layout")
+    raise UnreadableFile(_closest(header, layouts, identifying), line=1, rule="unknown_layout")
 
 
-def _closest(header: list[str], layouts: dict[str, Layout]) -> str:
+# Fields that say whose poll a row is. A header with a column of one of them that a layout does
+# not know is not a file of that layout: it would drop the column and store its own constants,
+# as VTsIOM's layout stored a YouGov poll of Americans as VTsIOM's poll of Putin.
+IDENTIFYING_FIELDS = ("pollster", "leader", "country", "metric", "population", "poll_key")
+# Their spellings in tables no layout reads: RealClearPolitics' `Poll` is the pollster.
+UNREAD_SPELLINGS = ("poll",)
+
+
+def _identifying_columns(header: list[str], layouts: dict[str, Layout]) -> set[str]:
+    """The columns of the header that say whose poll a row is: named as one of those fields,
+    read as one by some layout (538's `politician`, pollsposition's `sondage`) or in its poll
+    key, or spelled as a table no layout reads spells one."""
+    spellings = {*IDENTIFYING_FIELDS, *UNREAD_SPELLINGS}
+    for layout in layouts.values():
+        spellings |= {c for name in IDENTIFYING_FIELDS for c in layout.columns.get(name, ())}
+        spellings |= set(layout.poll_key_columns)
+    return spellings.intersection(header)
+
+
+def _closest(header: list[str], layouts: dict[str, Layout], identifying: set[str]) -> str:
     """Why no layout reads a header, and which come closest: those sharing the most of its
     columns, all of them where several do (naming one of a tie, as before, sent a French file
-    to Russia's VTsIOM layout for a shared date column), none where none shares a column."""
+    to Russia's VTsIOM layout for a shared date column), none where none shares a column. A
+    layout that would drop a column saying whose poll a row is says so: it may need nothing
+    else, and would still not be the file's layout."""
     add = (
         "a series without pollster or leader columns goes in its layout's folder"
         " (inbox/<layout>/); a new source needs a layout of its own"
@@ -470,8 +493,12 @@ def _closest(header: list[str], layouts: dict[str, Layout]) -> str:
 
     def told(layout: Layout) -> str:
         shared = [c for c in header if c in layout.used_columns()]
-        missing = ", ".join(layout.missing_columns(header))
-        return f"{layout.name} (shares {listed(shared)}; needs {missing})"
+        missing = layout.missing_columns(header)
+        dropped = [c for c in header if c in identifying - layout.known_columns()]
+        told = [f"shares {listed(shared)}"]
+        told += [f"needs {', '.join(missing)}"] if missing else []
+        told += [f"would ignore {', '.join(dropped)}"] if dropped else []
+        return f"{layout.name} ({'; '.join(told)})"
 
     if len(tied) == 1:
         return f"{fits}; the closest is {told(tied[0])}; {add}"

@@ -286,6 +286,49 @@ def test_a_series_dropped_outside_its_layouts_folder_is_told_which_folders_fit(s
     )
 
 
+@pytest.mark.parametrize(
+    ("header", "closest"),
+    [
+        (  # YouGov/Economist's table
+            "date,pollster,sample,population,approve,disapprove,net,url",
+            "the closest is fte_approval_polllist (shares pollster, population, approve,"
+            " disapprove, url; needs president, startdate, enddate, poll_id, question_id,"
+            " subgroup);",
+        ),
+        (  # RealClearPolitics' table: `Poll` is the pollster
+            "poll,date,sample,moe,approve,disapprove,spread",
+            "vtsiom_presidential_approval (shares date, approve, disapprove; would ignore poll),",
+        ),
+        (  # Morning Consult's leader tracker
+            "date,country,leader,approve,disapprove,dont_know",
+            "vtsiom_presidential_approval (shares date, approve, disapprove; would ignore"
+            " country, leader),",
+        ),
+        (  # 538's poll list with its start date renamed
+            ",".join(["date" if c == "startdate" else c for c in POLLLIST]),
+            "the closest is fte_approval_polllist (shares president, subgroup, enddate,"
+            " pollster, samplesize, population, approve, disapprove, tracking, url, poll_id,"
+            " question_id, createddate; needs startdate);",
+        ),
+    ],
+)
+def test_a_poll_table_with_date_and_shares_is_not_sent_to_a_series_folder(
+    settings, header, closest
+):
+    """Any header with date, approve and disapprove has every column of VTsIOM's series, read
+    only from its folder: a YouGov table with its pollster column was told to go there, and
+    stored there as VTsIOM's poll of Putin. A table naming whose poll each row is gets the
+    closest layouts instead, and those that would drop the column say so."""
+    drop = settings.inbox / "table.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_text(f"{header}\n" + ",".join("1" for _ in header.split(",")) + "\n")
+    settle(drop)
+    [result] = run_ingest([], settings).files
+    assert (result.status, result.rejects[0]["rule"]) == ("rejected", "unknown_layout")
+    assert "inbox/vtsiom_presidential_approval/" not in result.message
+    assert closest in result.message
+
+
 def test_a_local_layout_may_not_reuse_a_shipped_name(tmp_path):
     write_layout(
         tmp_path, RAZUMKOV.replace("razumkov_zelensky_trust", "canonical"), name="canonical"
