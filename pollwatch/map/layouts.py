@@ -117,19 +117,36 @@ class Layout:
         """The column `name` is read from in a file with this header, if it has one."""
         return next((c for c in self.columns.get(name, ()) if c in header), None)
 
-    def required_columns(self) -> list[tuple[str, ...]]:
-        """The source columns a file must have, each a tuple of alternatives, in order."""
-        required = [s for name, s in self.columns.items() if name not in self.optional]
-        required += [(c,) for c in (*self.poll_key_columns, *self.keep_rows, *self.drop_rows)]
-        return list(dict.fromkeys(required))
+    def required_columns(self) -> dict[tuple[str, ...], str]:
+        """The source columns a file must have, each a tuple of alternatives, in order, with
+        where the layout asks for it when it is no field's column: a column required by a row
+        filter or the poll key is otherwise a mystery to whoever reads that it is missing."""
+        required = {s: "" for name, s in self.columns.items() if name not in self.optional}
+        for column in self.poll_key_columns:
+            required.setdefault((column,), "[poll_key] columns")
+        for kind, table in (("keep", self.keep_rows), ("drop", self.drop_rows)):
+            for column in table:
+                required.setdefault((column,), f"[rows] {kind}")
+        return required
 
     def missing_columns(self, header: list[str]) -> list[str]:
-        """Required source columns absent from `header` ('a or b' for alternatives)."""
+        """Required source columns absent from `header` ('a or b' for alternatives, and where
+        the layout asks for one that is no field's column)."""
         return [
-            " or ".join(sources)
-            for sources in self.required_columns()
+            " or ".join(sources) + (f" (from {why})" if why else "")
+            for sources, why in self.required_columns().items()
             if not any(c in header for c in sources)
         ]
+
+    def lacks_only_key_or_filter_columns(self, header: list[str]) -> bool:
+        """Whether the header has every field column of this layout and lacks only columns of
+        its row filter or poll key: a file in it, short of a column the filter or key reads."""
+        lacking = [
+            why
+            for sources, why in self.required_columns().items()
+            if not any(c in header for c in sources)
+        ]
+        return bool(lacking) and all(lacking)
 
     def used_columns(self) -> set[str]:
         """The source columns the layout reads (not those it ignores): what a header shares with
@@ -419,8 +436,7 @@ def choose_layout(
         missing = layouts[named].missing_columns(header)
         if missing:
             raise UnreadableFile(
-                f"layout {named} needs column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(missing)} (the header has: {listed(header)})",
+                f"layout {named} needs {_columns(missing)} (the header has: {listed(header)})",
                 line=1,
                 rule="missing_required_columns",
             )
@@ -442,6 +458,9 @@ def choose_layout(
         )
     identifying = _identifying_columns(header, layouts)
     whole = [layout for layout in layouts.values() if identifying <= layout.known_columns()]
+    short = [layout for layout in whole if layout.lacks_only_key_or_filter_columns(header)]
+    if short:
+        raise UnreadableFile(_short_of_filters(header, short), line=1, rule="unknown_layout")
     by_folder = sorted(
         (layout for layout in whole if not layout.missing_columns(header)),
         key=lambda layout: _closeness(layout, header),
@@ -469,6 +488,20 @@ def _identifying_columns(header: list[str], layouts: dict[str, Layout]) -> set[s
         spellings |= {c for name in IDENTIFYING_FIELDS for c in layout.columns.get(name, ())}
         spellings |= set(layout.poll_key_columns)
     return spellings.intersection(header)
+
+
+def _short_of_filters(header: list[str], layouts: list[Layout]) -> str:
+    """The reason for a header with every column a layout reads a field from, short only of
+    a column its row filter or poll key names: that layout's file, whatever else it fits."""
+    told = [f"{layout.name} needs {_columns(layout.missing_columns(header))}" for layout in layouts]
+    return (
+        f"no known layout fits this header ({listed(header)}): {joined(told)}; it has every"
+        f" other column {'that layout reads' if len(layouts) == 1 else 'those layouts read'}"
+    )
+
+
+def _columns(names: list[str]) -> str:
+    return f"column{'s' if len(names) > 1 else ''} {', '.join(names)}"
 
 
 def _closest(header: list[str], layouts: dict[str, Layout], identifying: set[str]) -> str:

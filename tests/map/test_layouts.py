@@ -292,8 +292,8 @@ def test_a_series_dropped_outside_its_layouts_folder_is_told_which_folders_fit(s
         (  # YouGov/Economist's table
             "date,pollster,sample,population,approve,disapprove,net,url",
             "the closest is fte_approval_polllist (shares pollster, population, approve,"
-            " disapprove, url; needs president, startdate, enddate, poll_id, question_id,"
-            " subgroup);",
+            " disapprove, url; needs president, startdate, enddate, poll_id (from [poll_key]"
+            " columns), question_id (from [poll_key] columns), subgroup (from [rows] keep));",
         ),
         (  # RealClearPolitics' table: `Poll` is the pollster
             "poll,date,sample,moe,approve,disapprove,spread",
@@ -327,6 +327,45 @@ def test_a_poll_table_with_date_and_shares_is_not_sent_to_a_series_folder(
     assert (result.status, result.rejects[0]["rule"]) == ("rejected", "unknown_layout")
     assert "inbox/vtsiom_presidential_approval/" not in result.message
     assert closest in result.message
+
+
+def test_a_header_short_only_of_a_row_filters_column_is_told_so(settings):
+    """A layout of one's own, recognised by its header, keeping only one subgroup's rows: a file
+    without the subgroup column has every other column of it, and of VTsIOM's series too. It
+    was told to go in VTsIOM's folder; it is told the column its own layout needs, and why."""
+    write_layout(
+        settings.local_layouts,
+        """\
+        name = "mc_putin"
+        by_header = true
+
+        [columns]
+        fieldwork_start = "date"
+        fieldwork_end = "date"
+        positive_pct = "approve"
+        negative_pct = "disapprove"
+
+        [constants]
+        pollster = "Morning Consult"
+        leader = "Vladimir Putin"
+        country = "RU"
+        metric = "approval"
+
+        [rows]
+        keep = { subgroup = "All adults" }
+        """,
+        name="mc_putin",
+    )
+    drop = settings.inbox / "mc.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_text("date,approve,disapprove\n2024-05-01,80,15\n")
+    settle(drop)
+    [result] = run_ingest([], settings).files
+    assert result.status == "rejected"
+    assert result.message == (
+        "no known layout fits this header (date, approve, disapprove): mc_putin needs column"
+        " subgroup (from [rows] keep); it has every other column that layout reads"
+    )
 
 
 def test_a_local_layout_may_not_reuse_a_shipped_name(tmp_path):
