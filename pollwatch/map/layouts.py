@@ -7,6 +7,7 @@ header), and holds the alias tables that give each pollster and leader one spell
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +20,7 @@ from pollwatch.read.cells import normalise_header
 from pollwatch.read.decoding import UnreadableFile
 from pollwatch.read.echo import capped, counted, joined, listed
 from schemas.columns import CANONICAL_COLUMNS, CATEGORY_COLUMNS, REQUIRED_COLUMNS
+from schemas.countries import ISO_3166_ALPHA2
 
 if TYPE_CHECKING:  # `pollwatch layouts` reads these files without paying for pandas
     import pandas as pd
@@ -44,6 +46,16 @@ TOP_LEVEL_KEYS = {
 }
 # The keys whose value is a table of its own.
 TABLES = ("columns", "constants", "values", "dates", "poll_key", "rows")
+DATE_KEYS = (
+    "formats",
+    "day_first",
+    "precision",
+    "month_only_published_is_fieldwork",
+    "published_is_entry",
+)
+# The directives strptime knows (Python 3.11's): a format with another one reads no date, and
+# every row of every file would be rejected as not_a_date rather than the layout refused.
+STRPTIME_DIRECTIVES = set("%ABGHIMSUVWXYZabcdfjmpuwxyz")
 
 
 class LayoutError(ConfigError):
@@ -285,9 +297,29 @@ def _problem(spec: dict, path: Path) -> str | None:
     for section in TABLES:
         if not isinstance(spec.get(section, {}), dict):
             return f"{section} must be a table: [{section}], then key = value lines"
+    if not isinstance(spec.get("by_header", True), bool):
+        return "by_header must be true or false"
+    if not isinstance(spec.get("title", ""), str):
+        return "title must be a text"
+    # A text where a list is wanted would be read letter by letter.
+    for key, what, example in (
+        ("optional", "fields", "sample_size"),
+        ("ignore", "columns", "source"),
+    ):
+        if not _names(spec.get(key, [])):
+            return f'{key} must be a list of {what}, as {key} = ["{example}"]'
+    for name, source in spec.get("columns", {}).items():
+        names = [source] if isinstance(source, str) else source
+        if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+            return f"[columns] {name} = {source!r} must be a column name, or a list of them"
+        if not names or not all(n.strip() for n in names):
+            return f"[columns] {name} = {source!r} names no column: no file could have it"
     for column, spelled in spec.get("values", {}).items():
         if not isinstance(spelled, dict):
             return f"[values] {column} must be a table: [values.{column}], then as written = value"
+        for written, value in spelled.items():
+            if not isinstance(value, str):
+                return f"[values.{column}] {written!r} = {value!r} must be a text"
     columns, constants = spec.get("columns", {}), spec.get("constants", {})
     for section, names in (
         ("columns", columns),
@@ -298,15 +330,25 @@ def _problem(spec: dict, path: Path) -> str | None:
         stray = [n for n in names if n not in CANONICAL_COLUMNS]
         if stray:
             return f"[{section}] names {', '.join(stray)}, not canonical columns"
+    for name, value in constants.items():
+        if isinstance(value, dict | list):
+            return f"[constants] {name} = {value!r} must be one value, not a list or table"
     both = set(columns) & set(constants)
     if both:
         return f"{', '.join(sorted(both))} is both read from a column and a constant"
     for name, allowed in CATEGORY_COLUMNS.items():
         targets = list(spec.get("values", {}).get(name, {}).values())
         targets += [constants[name]] if name in constants else []
-        wrong = [t for t in targets if t not in allowed]
+        wrong = [str(t) for t in targets if t not in allowed]
         if wrong:
             return f"{name} value(s) {', '.join(wrong)} are not among {', '.join(allowed)}"
+    # Checked as the poll model checks a row's (read_country upper-cases it), or every row of
+    # every file would be rejected for the layout's mistake.
+    countries = list(spec.get("values", {}).get("country", {}).values())
+    countries += [constants["country"]] if "country" in constants else []
+    wrong = [str(c) for c in countries if str(c).strip().upper() not in ISO_3166_ALPHA2]
+    if wrong:
+        return f"country value(s) {', '.join(wrong)} are not ISO 3166-1 alpha-2 codes (RU, UA, US)"
     rows = spec.get("rows", {})
     stray = set(rows) - {"skip_without_shares", "keep", "drop"}
     if stray:
@@ -319,6 +361,8 @@ def _problem(spec: dict, path: Path) -> str | None:
                 f' {kind} = {{ subgroup = "All polls" }}'
             )
         for column, wanted in rows.get(kind, {}).items():
+            if not column.strip():
+                return f"[rows.{kind}] names an empty column: no file could have it"
             if not (
                 isinstance(wanted, str)
                 or (isinstance(wanted, list) and all(isinstance(v, str) for v in wanted))
@@ -333,7 +377,7 @@ def _problem(spec: dict, path: Path) -> str | None:
     if stray := set(key) - {"prefix", "columns"}:
         return f"[poll_key] has unknown key(s) {', '.join(sorted(stray))} (known: prefix, columns)"
     named = key.get("columns", [])
-    if not (isinstance(named, list) and all(isinstance(c, str) for c in named)):
+    if not (isinstance(named, list) and _names(named)):
         return '[poll_key] columns must be a list of column names, as columns = ["poll_id"]'
     if not isinstance(key.get("prefix", ""), str):
         return "[poll_key] prefix must be a text"
@@ -343,15 +387,32 @@ def _problem(spec: dict, path: Path) -> str | None:
     for column in keep.keys() & drop.keys():
         if both := keep[column] & drop[column]:
             return f"[rows] both keeps and drops {column} = {', '.join(sorted(both))}"
+    dates = spec.get("dates", {})
+    if stray := set(dates) - set(DATE_KEYS):
+        return (
+            f"[dates] has unknown key(s) {', '.join(sorted(stray))} (known: {', '.join(DATE_KEYS)})"
+        )
     for flag in ("day_first", "month_only_published_is_fieldwork", "published_is_entry"):
-        if not isinstance(spec.get("dates", {}).get(flag, False), bool):
+        if not isinstance(dates.get(flag, False), bool):
             return f"[dates] {flag} must be true or false"
-    precision = spec.get("dates", {}).get("precision", "day")
+    precision = dates.get("precision", "day")
     if precision not in PRECISIONS:
         return f"[dates] precision = {precision!r} is not one of {', '.join(PRECISIONS)}"
+    formats = dates.get("formats", [])
+    if not (isinstance(formats, list) and all(isinstance(f, str) and f for f in formats)):
+        return '[dates] formats must be a list of strptime formats, as formats = ["%m/%d/%Y"]'
+    for fmt in formats:
+        unknown = [d for d in re.findall(r"%(.?)", fmt) if d not in STRPTIME_DIRECTIVES]
+        if unknown:
+            return (
+                f"[dates] formats: {fmt!r} has {'%' + unknown[0] if unknown[0] else 'a lone %'},"
+                " not a strptime directive (%d day, %m month, %Y year, %y its last two digits)"
+            )
     for term in spec.get("leader_by_date", ()):
         if not isinstance(term, dict) or "leader" not in term or "from" not in term:
             return "each [[leader_by_date]] needs leader and from (and may have until)"
+        if not isinstance(term["leader"], str) or not term["leader"].strip():
+            return f"[[leader_by_date]] leader = {term['leader']!r} must be a name"
         for key in ("from", "until"):
             try:
                 _day(term.get(key, "2262-01-01"))
@@ -368,6 +429,11 @@ def _problem(spec: dict, path: Path) -> str | None:
         ):
             return f"{required} is neither read from a column nor a constant"
     return None
+
+
+def _names(value: object) -> bool:
+    """Whether `value` is a list of column names, none empty."""
+    return isinstance(value, list) and all(isinstance(n, str) and n.strip() for n in value)
 
 
 def _as_list(value: str | list[str]) -> list[str]:

@@ -105,6 +105,26 @@ def test_usage_errors_exit_2_with_a_one_line_message(tmp_path, args):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_a_broken_layout_file_exits_2_with_one_line_naming_file_and_key(settings):
+    """`positive_pct = 5` in a layout of one's own was a Python traceback from both commands
+    that read the layouts."""
+    layout = settings.local_layouts / "razumkov.toml"
+    layout.parent.mkdir(parents=True)
+    layout.write_text(
+        'name = "razumkov"\nby_header = false\n[columns]\nfieldwork_start = "date"\n'
+        'fieldwork_end = "date"\npositive_pct = 5\n[constants]\npollster = "Razumkov"\n'
+        'leader = "Volodymyr Zelensky"\ncountry = "UA"\nmetric = "trust"\n'
+    )
+    write_csv(settings.inbox / "a.csv", monthly_rows(3))
+    for command in (["layouts"], ["ingest"]):
+        result = pollwatch(*command, "--data-dir", str(settings.data_dir))
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (
+            f"pollwatch: {layout}: [columns] positive_pct = 5 must be a column name, or a list"
+            " of them\n"
+        )
+
+
 @pytest.mark.parametrize(
     ("day", "message"),
     [

@@ -166,6 +166,53 @@ def test_a_header_cell_wrapped_over_two_lines_is_the_column_of_its_words(setting
             ("[dates]", '[[leader_by_date]]\nleader = "x"\nfrom = "2024-13-01"\n\n[dates]'),
             "[[leader_by_date]] from = '2024-13-01' is not a date (YYYY-MM-DD)",
         ),
+        # Each of these was a traceback, or was accepted and then refused every row of every
+        # file, or made a layout that could never fit one.
+        (
+            ('positive_pct = "Довіряю"', "positive_pct = 5"),  # a traceback
+            "[columns] positive_pct = 5 must be a column name, or a list of them",
+        ),
+        (
+            ('positive_pct = "Довіряю"', 'positive_pct = "Довіряю"\nnotes = []'),
+            "[columns] notes = [] names no column: no file could have it",
+        ),
+        (
+            ('precision = "month"', 'formats = "%Y-%m-%d"'),  # every row not_a_date
+            '[dates] formats must be a list of strptime formats, as formats = ["%m/%d/%Y"]',
+        ),
+        (
+            ('precision = "month"', 'formats = ["%m.%Y", "%d/%Q"]'),  # every row not_a_date
+            "[dates] formats: '%d/%Q' has %Q, not a strptime directive (%d day, %m month,",
+        ),
+        (
+            ('precision = "month"', 'format = ["%m.%Y"]'),  # quietly not used
+            "[dates] has unknown key(s) format (known: formats, day_first, precision,",
+        ),
+        (
+            ('country = "UA"', 'country = "XX"'),  # every row iso_3166_alpha2_country
+            "country value(s) XX are not ISO 3166-1 alpha-2 codes (RU, UA, US)",
+        ),
+        (("by_header = false", 'by_header = "no"'), "by_header must be true or false"),  # true
+        (
+            ("[dates]", '[rows]\nkeep = { "" = "x" }\n\n[dates]'),  # never fits
+            "[rows.keep] names an empty column: no file could have it",
+        ),
+        (
+            ("by_header = false", 'by_header = false\noptional = "negative_pct"'),
+            'optional must be a list of fields, as optional = ["sample_size"]',  # "names n, e, …"
+        ),
+        (
+            ("by_header = false", "by_header = false\nignore = [5]"),  # a traceback
+            'ignore must be a list of columns, as ignore = ["source"]',
+        ),
+        (
+            ('metric = "trust"', "metric = 5"),  # a traceback
+            "metric value(s) 5 are not among approval, trust",
+        ),
+        (
+            ("[dates]", "[values.mode]\ndoor = 5\n\n[dates]"),  # a traceback
+            "[values.mode] 'door' = 5 must be a text",
+        ),
     ],
 )
 def test_a_broken_layout_file_is_refused_naming_file_and_key(tmp_path, change, message):
