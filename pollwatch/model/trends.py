@@ -102,6 +102,19 @@ class Trend:
             return None
         return float(self.daily["estimate"].iloc[-1] - self.daily["estimate"].iloc[-1 - days])
 
+    def days_from_poll(self) -> np.ndarray:
+        """How far each day of `daily` is from the nearest poll's day (its fieldwork's middle,
+        where its dot is drawn). The grid runs unbroken from the first poll to the last, so a
+        series that pauses for years has a line through those years that no poll saw; this
+        says where, whatever the series' number of polls (a dense series drew four years
+        without polls as data). Sorted search, not a days-by-polls table: 538's polls are tens
+        of thousands over years of days."""
+        polls = np.unique(self.polls["day"].to_numpy(dtype="datetime64[D]").astype("int64"))
+        days = self.daily["date"].to_numpy(dtype="datetime64[D]").astype("int64")
+        after = np.searchsorted(polls, days).clip(1, len(polls) - 1) if len(polls) > 1 else 0
+        before = np.maximum(after - 1, 0)
+        return np.minimum(np.abs(days - polls[before]), np.abs(polls[after] - days))
+
 
 def one_version_per_poll(polls: pd.DataFrame) -> pd.DataFrame:
     """One row per poll: its first population in 538's order, its questions averaged."""

@@ -28,9 +28,9 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 OTHER = "#9a9a9a"
 DENSE_DOTS = 1500
 # A series of fewer polls than this is drawn as a sparse one: each poll with its own margin of
-# error, and on days further than FAR_DAYS from any poll the average dashed and its band only
-# outlined (dashed), not filled: a band months wide would be the loudest thing on the chart and
-# say the least.
+# error. On days further than FAR_DAYS from any poll, in any series, the average is dashed and its
+# band only outlined (dashed), not filled: a band months wide would be the loudest thing on the
+# chart and say the least, and a solid line would pass years without polls off as data.
 SPARSE_POLLS = 40
 FAR_DAYS = 45
 GUESS_DASH = (0, (4, 3))  # the average where no poll is near
@@ -237,9 +237,9 @@ def comparison_chart(
 def comparison_figure(
     trends: list[Trend], events: pd.DataFrame, countries: set[str], credit: str
 ) -> Figure:
-    """The comparison chart, laid out, not yet saved. A sparse series' band is drawn only near
-    its polls and its line dashed between polls far apart, as on its own chart: a band 60
-    points wide across the chart would hide every other line."""
+    """The comparison chart, laid out, not yet saved. A series' band is drawn only near its
+    polls and its line dashed between polls far apart, as on its own chart: a band 60 points
+    wide across the chart would hide every other line."""
     fig = _figure()
     ax = fig.subplots()
     guessed = False
@@ -289,19 +289,15 @@ def comparison_figure(
 
 
 def far_from_polls(trend: Trend) -> np.ndarray:
-    """The days of a sparse series (fewer than SPARSE_POLLS polls) whose nearest poll is more
-    than FAR_DAYS away: there the model's line between two polls months apart is a guess, and
-    is drawn as one. No day of a denser series is."""
-    polls, daily = trend.polls, trend.daily
-    if len(polls) >= SPARSE_POLLS:
-        return np.zeros(len(daily), bool)
-    poll_days = polls["day"].to_numpy(dtype="datetime64[D]").astype("int64")
-    days = daily["date"].to_numpy(dtype="datetime64[D]").astype("int64")
-    return np.abs(days[:, None] - poll_days[None, :]).min(axis=1) > FAR_DAYS
+    """The days whose nearest poll is more than FAR_DAYS away: there the model's line between
+    two polls months apart is a guess, and is drawn as one. However many polls a series has:
+    538's Trump polls to January 2021 and a few of 2025 drew four years of nothing as a solid
+    line under a filled band."""
+    return trend.days_from_poll() > FAR_DAYS
 
 
 def _band_near_polls(ax, daily: pd.DataFrame, far: np.ndarray, colour: str, **extra) -> None:
-    """The 95% band, filled on the days near a poll (every day of a dense series)."""
+    """The 95% band, filled on the days near a poll."""
     ax.fill_between(
         daily["date"],
         daily["lower"],

@@ -128,6 +128,39 @@ def test_a_sparse_series_fills_its_band_only_near_its_polls_on_its_chart_and_the
         assert filled_days(ax, charts.OKABE_ITO[0])  # the dense series keeps its whole band
 
 
+def test_a_dense_series_that_pauses_for_a_year_is_dashed_there_not_drawn_as_data():
+    """A series of hundreds of polls was never marked: 538's Trump polls to January 2021 and a
+    few of 2025 drew four years without a poll as a solid line under a filled band, on its
+    chart and the comparison. However many polls a series has, the days more than FAR_DAYS
+    from any are dashed, the band there outlined on its chart and left out of the comparison."""
+    polls = series("dense")
+    start = polls["fieldwork_end"].min()
+    paused = (polls["fieldwork_end"] > start + pd.Timedelta(days=250)) & (
+        polls["fieldwork_end"] < start + pd.Timedelta(days=650)
+    )
+    polls = polls[~paused]
+    assert len(polls) > 10 * charts.SPARSE_POLLS
+    dense = fit_trend(one_version_per_poll(polls), "Leader", "approval")
+    poll_days = matplotlib.dates.date2num(dense.polls["day"])
+
+    def near_a_poll(days: list[float]) -> bool:
+        return all(np.abs(poll_days - day).min() <= charts.FAR_DAYS + 1 for day in days)
+
+    with matplotlib.rc_context(charts.STYLE):
+        fig = charts.trend_figure(dense, NO_EVENTS, {"US"}, "pollwatch")
+        [ax] = fig.axes
+        assert filled_days(ax) and near_a_poll(filled_days(ax))
+        labels = [line.get_label() for line in ax.get_lines()]
+        assert f"average, no poll within {charts.FAR_DAYS} days" in labels
+        assert f"95% band, no poll within {charts.FAR_DAYS} days" in labels
+
+        fig = charts.comparison_figure([dense], NO_EVENTS, {"US"}, "pollwatch")
+        [ax] = fig.axes
+        assert filled_days(ax) and near_a_poll(filled_days(ax))
+        labels = [line.get_label() for line in ax.get_lines()]
+        assert f"no poll within {charts.FAR_DAYS} days (no band drawn)" in labels
+
+
 def test_a_negative_band_is_written_with_to_not_a_dash():
     """Macron's net approval: -21.7–-13.6 read as a subtraction on the chart and the page."""
     assert charts.band_text(-21.74, -13.61) == "-21.7 to -13.6"

@@ -12,6 +12,8 @@ import threading
 import urllib.request
 from pathlib import Path
 
+import matplotlib.image
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -21,7 +23,7 @@ from pollwatch.publish.export import write_polls
 from pollwatch.publish.report import build_report, slug
 from pollwatch.publish.viewer import report_server
 from pollwatch.store import open_store
-from tests.helpers import ROOT, poll_row, settle, write_csv
+from tests.helpers import REAL, ROOT, poll_row, settle, write_csv
 
 SAMPLES = ROOT / "data" / "samples"
 EVIL = "<script>alert(1)</script>"
@@ -339,6 +341,66 @@ def test_a_sparse_series_shows_each_poll_s_margin_and_dashes_the_guess_between_p
     assert "a poll's own 95% margin" in svg
     assert "average, no poll within 45 days" in svg
     assert "7 polls by 1 pollster ·" in svg  # not "1 pollsters"
+
+
+def share_of_pixels(png: Path, colour: tuple[int, int, int]) -> float:
+    """The share of a rendered chart's pixels within a shade of `colour` (0-255 RGB)."""
+    pixels = matplotlib.image.imread(png)[:, :, :3] * 255
+    return float((np.abs(pixels - np.array(colour)).max(axis=2) <= 3).mean())
+
+
+def test_years_without_a_poll_in_a_dense_series_are_dashed_not_drawn_as_data(settings):
+    """538's Trump polls to January 2021 (2,205 of them) and eight of 2025: the chart drew the
+    four years between as a solid line under a filled band a fifth of the chart wide, and
+    the comparison filled them too. They are dashed and unfilled as a sparse series' are."""
+    settings.inbox.mkdir(exist_ok=True)
+    settle(
+        Path(
+            shutil.copy(REAL / "fte_president_approval_polls_2021-01_head3000.csv", settings.inbox)
+        )
+    )
+    ends = pd.date_range("2025-01-27", "2025-03-27", periods=8)
+    write_csv(
+        settings.inbox / "trump_2025.csv",
+        [
+            poll_row(
+                pollster=pollster,
+                country="US",
+                leader="Donald Trump",
+                fieldwork_start=f"{end - pd.Timedelta(days=4):%Y-%m-%d}",
+                fieldwork_end=f"{end:%Y-%m-%d}",
+                positive_pct=share,
+                sample_size=1000,
+            )
+            for end, pollster, share in zip(
+                ends,
+                ["Gallup", "Quinnipiac", "Emerson", "Ipsos"] * 2,
+                [47, 46, 48, 44, 45, 42, 46, 43],
+                strict=True,
+            )
+        ],
+        columns=[
+            "pollster",
+            "country",
+            "leader",
+            "metric",
+            "fieldwork_start",
+            "fieldwork_end",
+            "positive_pct",
+            "sample_size",
+        ],
+    )
+    ingest_samples(settings)  # other leaders, for the comparison chart
+    build_report(settings)
+    charts = settings.report_dir / "charts"
+    band = (221, 221, 221)  # the 95% band's fill: ink at 15% on white
+    assert share_of_pixels(charts / "donald-trump-approval.png", band) < 0.03  # it was 0.16
+    assert "average, no poll within 45 days" in (charts / "donald-trump-approval.svg").read_text()
+    trump_band = (217, 234, 243)  # the comparison's first colour, #0072B2, at 15% on white
+    assert share_of_pixels(charts / "comparison.png", trump_band) < 0.01  # it was 0.07
+
+    index = (settings.report_dir / "index.html").read_text()
+    assert "On days more than 45 days from any poll, in any series" in index
 
 
 def test_disapproval_and_net_have_their_own_averages_pages_and_download(sample_report):
