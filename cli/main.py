@@ -327,7 +327,8 @@ def trend(
     data_dir: DataDir = None,
 ) -> None:
     """The daily poll average of one leader and measure as CSV on stdout:
-    date,estimate,lower,upper (the 95% band)."""
+    date,estimate,lower,upper (the 95% band),days_from_poll (to the nearest poll: a day far
+    from any is the line's guess between polls, not a measurement)."""
     from pollwatch.model.as_of import series_trend, stood_on
     from pollwatch.read.echo import counted
     from pollwatch.store import open_store
@@ -366,7 +367,9 @@ def trend(
             " this is that poll carried forward, not an average (the report shows it as a card)",
             err=True,
         )
-    daily = fitted.daily[["date", "estimate", "lower", "upper"]]
+    daily = fitted.daily[["date", "estimate", "lower", "upper"]].assign(
+        days_from_poll=fitted.days_from_poll()
+    )
     daily.to_csv(sys.stdout, index=False, float_format="%.2f", date_format="%Y-%m-%d")
 
 

@@ -410,7 +410,8 @@ def _realtime_digest(trend: Trend) -> str:
 def _averages(trends: list[Trend]) -> pd.DataFrame:
     """Every series' daily average with its band, one row per day, measure and population: the
     figures the charts draw, for a spreadsheet. `realtime` is what the tracker would have
-    published that day, on the days it was refitted (empty on the others)."""
+    published that day, on the days it was refitted (empty on the others). `days_from_poll`
+    says which days no poll saw: the charts dash the line there, a spreadsheet cannot."""
     columns = [
         "leader",
         "metric",
@@ -421,10 +422,15 @@ def _averages(trends: list[Trend]) -> pd.DataFrame:
         "lower",
         "upper",
         "realtime",
+        "days_from_poll",
     ]
     frames = [
         _with_realtime_column(t).assign(
-            leader=t.leader, metric=t.metric, measure=t.measure, population=t.population
+            leader=t.leader,
+            metric=t.metric,
+            measure=t.measure,
+            population=t.population,
+            days_from_poll=t.days_from_poll(),
         )
         for t in trends
         if len(t.polls) > 1

@@ -154,6 +154,23 @@ def test_trend_of_one_poll_says_it_is_that_poll_not_an_average(settings):
     assert "not an average" in result.stderr
 
 
+def test_trend_says_how_far_each_day_is_from_a_poll(settings):
+    """Monthly polls through 2015, none in 2016-2017, monthly again in 2018: trend printed the
+    two years between as days like any other, with nothing to tell them from measured ones."""
+    write_csv(
+        settings.inbox / "a.csv", monthly_rows(12, start="2015-01") + monthly_rows(12, "2018-01")
+    )
+    pollwatch("ingest", "--data-dir", str(settings.data_dir))
+    data = ("--data-dir", str(settings.data_dir))
+    result = pollwatch("trend", "--leader", "Putin", "--metric", "approval", *data)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "date,estimate,lower,upper,days_from_poll"
+    far = {line.split(",")[0]: int(line.split(",")[-1]) for line in lines[1:]}
+    assert far["2015-06-20"] <= 15 and far["2018-06-20"] <= 15  # a poll's month
+    assert far["2016-12-31"] > 300  # a year from the nearest poll
+
+
 def test_status_shows_rows_per_leader_and_metric_files_last_run_and_newest_poll(settings):
     write_csv(settings.inbox / "a.csv", monthly_rows(3, start="2022-01"))
     write_csv(settings.inbox / "b.csv", [poll_row(country="XX")], age_seconds=30)

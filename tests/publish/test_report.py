@@ -351,8 +351,10 @@ def share_of_pixels(png: Path, colour: tuple[int, int, int]) -> float:
 
 def test_years_without_a_poll_in_a_dense_series_are_dashed_not_drawn_as_data(settings):
     """538's Trump polls to January 2021 (2,205 of them) and eight of 2025: the chart drew the
-    four years between as a solid line under a filled band a fifth of the chart wide, and
-    the comparison filled them too. They are dashed and unfilled as a sparse series' are."""
+    four years between as a solid line under a filled band a fifth of the chart wide, the
+    comparison filled them too, and the averages download gave those days as any other. They
+    are dashed and unfilled as a sparse series' are, and the download says how far each day
+    is from a poll."""
     settings.inbox.mkdir(exist_ok=True)
     settle(
         Path(
@@ -399,6 +401,15 @@ def test_years_without_a_poll_in_a_dense_series_are_dashed_not_drawn_as_data(set
     trump_band = (217, 234, 243)  # the comparison's first colour, #0072B2, at 15% on white
     assert share_of_pixels(charts / "comparison.png", trump_band) < 0.01  # it was 0.07
 
+    averages = pd.read_csv(settings.report_dir / "data" / "averages.csv", parse_dates=["date"])
+    assert list(averages.columns[-2:]) == ["realtime", "days_from_poll"]
+    trump = averages[
+        (averages["leader"] == "Donald Trump")
+        & (averages["measure"] == "positive")
+        & (averages["population"] == "all")
+    ].set_index("date")["days_from_poll"]
+    assert trump["2023-01-01"] > 700
+    assert trump["2020-10-01"] <= 1 and trump["2025-03-01"] <= 10
     index = (settings.report_dir / "index.html").read_text()
     assert "On days more than 45 days from any poll, in any series" in index
 
