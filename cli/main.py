@@ -327,9 +327,10 @@ def trend(
     data_dir: DataDir = None,
 ) -> None:
     """The daily poll average of one leader and measure as CSV on stdout:
-    date,estimate,lower,upper (the 95% band),days_from_poll (to the nearest poll: a day far
-    from any is the line's guess between polls, not a measurement)."""
+    date,estimate,lower,upper (the 95% band). Stretches of days far from any poll, where the
+    line is its guess between polls, are said on stderr."""
     from pollwatch.model.as_of import series_trend, stood_on
+    from pollwatch.model.trends import FAR_DAYS
     from pollwatch.read.echo import counted
     from pollwatch.store import open_store
 
@@ -367,9 +368,17 @@ def trend(
             " this is that poll carried forward, not an average (the report shows it as a card)",
             err=True,
         )
-    daily = fitted.daily[["date", "estimate", "lower", "upper"]].assign(
-        days_from_poll=fitted.days_from_poll()
-    )
+    stretches = fitted.far_stretches()
+    if stretches:
+        shown = ", ".join(f"{a:%Y-%m-%d} to {b:%Y-%m-%d}" for a, b in stretches[:3])
+        more = f" and {len(stretches) - 3} more" if len(stretches) > 3 else ""
+        typer.echo(
+            f"no poll within {FAR_DAYS} days of {shown}{more}"
+            f" ({counted(int(fitted.far_from_polls().sum()), 'day')}): there the line is the"
+            " model's guess between polls, not a measurement (the report dashes it)",
+            err=True,
+        )
+    daily = fitted.daily[["date", "estimate", "lower", "upper"]]
     daily.to_csv(sys.stdout, index=False, float_format="%.2f", date_format="%Y-%m-%d")
 
 

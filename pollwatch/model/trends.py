@@ -64,6 +64,9 @@ POLLSTER_GAP_SD = 1.0
 # are hundreds of polls and keep a series of five polls from inventing wild swings.
 PRIOR_LOG_DRIFT, PRIOR_LOG_EXTRA, PRIOR_SD = np.log(0.25**2), np.log(2.0**2), 1.0
 POLL_IDENTITY = ["pollster", "leader", "metric", "fieldwork_start", "fieldwork_end"]
+# A day further than this from any poll is the line's guess between polls, not a measurement:
+# charts dash it, and `trend` says where such days are.
+FAR_DAYS = 45
 
 
 @dataclass
@@ -101,6 +104,21 @@ class Trend:
         if len(self.daily) <= days:
             return None
         return float(self.daily["estimate"].iloc[-1] - self.daily["estimate"].iloc[-1 - days])
+
+    def far_from_polls(self) -> np.ndarray:
+        """The days further than FAR_DAYS from any poll: there the line between two polls
+        months apart is a guess, and is drawn and said as one, however many polls a series has
+        (538's Trump polls to January 2021 and a few of 2025 drew four years of nothing as a
+        solid line under a filled band)."""
+        return self.days_from_poll() > FAR_DAYS
+
+    def far_stretches(self) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+        """The first and last day of each run of days far_from_polls."""
+        far = self.far_from_polls().astype("int8")
+        edges = np.diff(np.concatenate([[0], far, [0]]))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+        dates = self.daily["date"]
+        return [(dates.iloc[a], dates.iloc[b]) for a, b in zip(starts, ends, strict=True)]
 
     def days_from_poll(self) -> np.ndarray:
         """How far each day of `daily` is from the nearest poll's day (its fieldwork's middle,

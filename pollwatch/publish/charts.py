@@ -22,7 +22,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from pollwatch.config import ConfigError
 from pollwatch.map import values
-from pollwatch.model.trends import Z95, Trend, effective_sample_sizes
+from pollwatch.model.trends import FAR_DAYS, Z95, Trend, effective_sample_sizes
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442"]
 OTHER = "#9a9a9a"
@@ -32,7 +32,6 @@ DENSE_DOTS = 1500
 # band only outlined (dashed), not filled: a band months wide would be the loudest thing on the
 # chart and say the least, and a solid line would pass years without polls off as data.
 SPARSE_POLLS = 40
-FAR_DAYS = 45
 GUESS_DASH = (0, (4, 3))  # the average where no poll is near
 # The comparison's lines past the seventh colour, none a dash like GUESS_DASH: a dashed line there
 # read as "no poll near" all the way.
@@ -187,7 +186,7 @@ def trend_figure(trend: Trend, events: pd.DataFrame, countries: set[str], credit
         others = sum(c == OTHER for c in colours.values())
         ax.scatter([], [], s=30, color=OTHER, label=f"{others} other pollsters")
     daily = trend.daily
-    far = far_from_polls(trend)
+    far = trend.far_from_polls()
     if len(polls) < SPARSE_POLLS:
         _draw_margins(ax, trend)
     _draw_average(ax, daily, far)
@@ -246,7 +245,7 @@ def comparison_figure(
     for index, trend in enumerate(trends):
         colour = OKABE_ITO[index % len(OKABE_ITO)]
         style = LINE_STYLES[index // len(OKABE_ITO) % len(LINE_STYLES)]
-        daily, far = trend.daily, far_from_polls(trend)
+        daily, far = trend.daily, trend.far_from_polls()
         _band_near_polls(ax, daily, far, colour)
         ax.plot(
             daily["date"],
@@ -286,14 +285,6 @@ def comparison_figure(
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8.5)
     fig.text(0.01, 0.005, credit, fontsize=7.5, color="#555555", ha="left", va="bottom")
     return fig
-
-
-def far_from_polls(trend: Trend) -> np.ndarray:
-    """The days whose nearest poll is more than FAR_DAYS away: there the model's line between
-    two polls months apart is a guess, and is drawn as one. However many polls a series has:
-    538's Trump polls to January 2021 and a few of 2025 drew four years of nothing as a solid
-    line under a filled band."""
-    return trend.days_from_poll() > FAR_DAYS
 
 
 def _band_near_polls(ax, daily: pd.DataFrame, far: np.ndarray, colour: str, **extra) -> None:

@@ -72,7 +72,7 @@ def test_report_trend_and_export_commands(settings, tmp_path):
     trend = run_trend(settings, "--leader", "putin", "--metric", "approval")
     assert trend.exit_code == 0, trend.output
     rows = list(csv.reader(io.StringIO(trend.stdout)))
-    assert rows[0] == ["date", "estimate", "lower", "upper", "days_from_poll"]
+    assert rows[0] == ["date", "estimate", "lower", "upper"]
     assert rows[1][0] == "2015-01-01" and len(rows) == 1 + 243
     assert all(float(r[2]) <= float(r[1]) <= float(r[3]) for r in rows[1:])
 
@@ -131,7 +131,7 @@ def test_trend_of_several_populations_says_how_each_was_read_as_adults(settings)
         "pollsters reporting both); voters not measured (no poll reports it beside adults: its"
         " polls are taken as they are)"
     )
-    assert mixed.stdout.splitlines()[0] == "date,estimate,lower,upper,days_from_poll"
+    assert mixed.stdout.splitlines()[0] == "date,estimate,lower,upper"
     adults = run_trend(
         settings, "--leader", "Joe Biden", "--metric", "approval", "--population", "adults"
     )
