@@ -29,7 +29,7 @@ from scipy.optimize import minimize, minimize_scalar
 from scipy.special import gammaln, ndtr, ndtri, stdtrit
 
 from pollwatch.config import ConfigError
-from schemas.columns import POPULATIONS
+from schemas.columns import DEFAULTS, POPULATIONS
 
 # 538's order: a poll that reports several populations counts once, as its first of these.
 POPULATION_PRIORITY = {name: rank for rank, name in enumerate(POPULATIONS)}
@@ -745,13 +745,16 @@ def _reference_pollsters(
     codes: np.ndarray, count: int, populations: pd.Series, reference: str
 ) -> np.ndarray:
     """Each pollster's part in the average pollster the house effects are measured from: alike
-    among the pollsters with a poll of the line's reference population (adults), none for the
-    others. A line mixing populations reads as adults, and the pollsters who poll only likely
-    voters are not the average pollster of adults: on 538's files those are largely one kind
-    of firm, and measured from the average of every pollster, the mixed line sat 0.6 points
-    above the adults' own line on Trump's polls and 0.4 below on Biden's. Where no pollster
-    polls the reference (a line of one population other than it), every pollster counts."""
-    polled = np.bincount(codes[(populations == reference).to_numpy()], minlength=count) > 0
+    among the pollsters with a poll of the line's reference population (adults) or of none
+    said (which may be of it), none for the others (538's "voters", unmeasured and taken as
+    polled, are still voters). A line mixing populations reads as adults,
+    and the pollsters who poll only likely voters are not the average pollster of adults: on
+    538's files those are largely one kind of firm, and measured from the average of every
+    pollster, the mixed line sat 0.6 points above the adults' own line on Trump's polls and
+    0.4 below on Biden's. Where no pollster polls the reference (a line of one population
+    other than it), every pollster counts."""
+    taken = populations.isin([reference, DEFAULTS["population"]]).to_numpy()
+    polled = np.bincount(codes[taken], minlength=count) > 0
     if not polled.any():
         polled[:] = True
     return polled / polled.sum()

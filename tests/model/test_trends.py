@@ -254,6 +254,21 @@ def test_pollsters_of_likely_voters_alone_do_not_move_a_line_read_as_adults():
     assert (house.filter(like="Screen") < -2).all()
 
 
+def test_pollsters_whose_polls_do_not_say_their_population_count_in_the_average_pollster():
+    """Polls of an unmeasured population (here, ones not saying theirs) are taken as adults', so
+    their pollsters count in the average pollster beside the one pollster of adults: measured
+    from that one alone, the line took its lean."""
+    sim = simulate_polls(seed=4, tracker=False)
+    leaning = sim.house_effects.idxmax()
+    polls = sim.polls.assign(
+        population=np.where(sim.polls["pollster"] == leaning, "adults", "unknown")
+    )
+    fitted = trends.fit_series(trends.select_series(polls, "Simulated Leader", "approval"))
+    truth = sim.truth.reindex(fitted.daily["date"]).to_numpy()
+    bias = (fitted.daily["estimate"].to_numpy() - truth).mean()
+    assert sim.house_effects.max() > 1.5 and abs(bias) < 0.5, (sim.house_effects.max(), bias)
+
+
 def _paired_polls(gaps: dict[str, tuple[float, int]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Polls that report adults and registered voters: each pollster's voters read its own gap
     above its adults (give or take half a point), in as many polls as given."""
