@@ -102,6 +102,12 @@ def filled_days(ax, colour=None) -> list[float]:
     return found
 
 
+def near_polls(trend, days: list[float]) -> bool:
+    """Whether every one of `days` (matplotlib's numbers) is within FAR_DAYS of a poll."""
+    poll_days = matplotlib.dates.date2num(trend.polls["day"])
+    return all(np.abs(poll_days - day).min() <= charts.FAR_DAYS + 1 for day in days)
+
+
 def test_a_sparse_series_fills_its_band_only_near_its_polls_on_its_chart_and_the_comparison():
     """Between polls months apart the band of a sparse series is 50 points wide: drawn filled,
     it hid every other line of the comparison chart. It is filled only within FAR_DAYS of a
@@ -109,22 +115,18 @@ def test_a_sparse_series_fills_its_band_only_near_its_polls_on_its_chart_and_the
     sparse = fit_trend(one_version_per_poll(kiis_like()), "Volodymyr Zelensky", "trust")
     dense = fit_trend(one_version_per_poll(series("dense")), "Leader", "approval")
     assert (sparse.daily["upper"] - sparse.daily["lower"]).max() > 40  # what would be filled
-    poll_days = matplotlib.dates.date2num(sparse.polls["day"])
-
-    def near_a_poll(days: list[float]) -> bool:
-        return all(np.abs(poll_days - day).min() <= charts.FAR_DAYS + 1 for day in days)
 
     with matplotlib.rc_context(charts.STYLE):
         fig = charts.trend_figure(sparse, NO_EVENTS, {"UA"}, "pollwatch")
         [ax] = fig.axes
-        assert filled_days(ax) and near_a_poll(filled_days(ax))
+        assert filled_days(ax) and near_polls(sparse, filled_days(ax))
         labels = [line.get_label() for line in ax.get_lines()]
         assert f"95% band, no poll within {charts.FAR_DAYS} days" in labels
 
         fig = charts.comparison_figure([dense, sparse], NO_EVENTS, {"UA", "US"}, "pollwatch")
         [ax] = fig.axes
         mine = filled_days(ax, charts.OKABE_ITO[1])
-        assert mine and near_a_poll(mine)
+        assert mine and near_polls(sparse, mine)
         assert filled_days(ax, charts.OKABE_ITO[0])  # the dense series keeps its whole band
 
 
@@ -141,22 +143,18 @@ def test_a_dense_series_that_pauses_for_a_year_is_dashed_there_not_drawn_as_data
     polls = polls[~paused]
     assert len(polls) > 10 * charts.SPARSE_POLLS
     dense = fit_trend(one_version_per_poll(polls), "Leader", "approval")
-    poll_days = matplotlib.dates.date2num(dense.polls["day"])
-
-    def near_a_poll(days: list[float]) -> bool:
-        return all(np.abs(poll_days - day).min() <= charts.FAR_DAYS + 1 for day in days)
 
     with matplotlib.rc_context(charts.STYLE):
         fig = charts.trend_figure(dense, NO_EVENTS, {"US"}, "pollwatch")
         [ax] = fig.axes
-        assert filled_days(ax) and near_a_poll(filled_days(ax))
+        assert filled_days(ax) and near_polls(dense, filled_days(ax))
         labels = [line.get_label() for line in ax.get_lines()]
         assert f"average, no poll within {charts.FAR_DAYS} days" in labels
         assert f"95% band, no poll within {charts.FAR_DAYS} days" in labels
 
         fig = charts.comparison_figure([dense], NO_EVENTS, {"US"}, "pollwatch")
         [ax] = fig.axes
-        assert filled_days(ax) and near_a_poll(filled_days(ax))
+        assert filled_days(ax) and near_polls(dense, filled_days(ax))
         labels = [line.get_label() for line in ax.get_lines()]
         assert f"no poll within {charts.FAR_DAYS} days (no band drawn)" in labels
 

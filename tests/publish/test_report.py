@@ -23,6 +23,7 @@ from pollwatch.publish.export import write_polls
 from pollwatch.publish.report import build_report, slug
 from pollwatch.publish.viewer import report_server
 from pollwatch.store import open_store
+from schemas.columns import REQUIRED_COLUMNS
 from tests.helpers import REAL, ROOT, poll_row, settle, write_csv
 
 SAMPLES = ROOT / "data" / "samples"
@@ -382,16 +383,7 @@ def test_years_without_a_poll_in_a_dense_series_are_dashed_not_drawn_as_data(set
                 strict=True,
             )
         ],
-        columns=[
-            "pollster",
-            "country",
-            "leader",
-            "metric",
-            "fieldwork_start",
-            "fieldwork_end",
-            "positive_pct",
-            "sample_size",
-        ],
+        columns=[*REQUIRED_COLUMNS, "sample_size"],
     )
     ingest_samples(settings)  # other leaders, for the comparison chart
     # The real-time line is not what is checked: no time spent refitting it (10 s of 14).
