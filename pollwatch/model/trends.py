@@ -399,7 +399,12 @@ def fit_trend(
     y = (polls["value"] - polls["population_offset"]).to_numpy(dtype="float64")
     sampling_var = polls["spread"].to_numpy() / effective_sample_sizes(polls).to_numpy() * 1e4
     codes, pollsters = pd.factorize(polls["pollster"])
-    centre = _reference_pollsters(codes, len(pollsters), polls["population"], reference)
+    # Read as the reference's: its own polls, those not saying theirs, and those of a population
+    # whose gap from it nothing measured (taken off as none).
+    as_reference = {reference, DEFAULTS["population"]}
+    if effects is not None:
+        as_reference |= set(effects.loc[effects["pairs"] == 0, "population"])
+    centre = _reference_pollsters(codes, len(pollsters), polls["population"], as_reference)
     house = np.zeros(len(pollsters))
     scale = np.ones(len(y))  # each poll's variance multiplier (the Student-t reweighting)
     surprise = np.zeros(len(y))
@@ -742,22 +747,24 @@ def _smooth(y, obs_var, day, days, drift):
 
 
 def _reference_pollsters(
-    codes: np.ndarray, count: int, populations: pd.Series, reference: str
+    codes: np.ndarray, count: int, populations: pd.Series, as_reference: set[str]
 ) -> np.ndarray:
-    """Each pollster's part in the average pollster the house effects are measured from: alike
-    among the pollsters with a poll of the line's reference population (adults) or of none
-    said (which may be of it), none for the others (538's "voters", unmeasured and taken as
-    polled, are still voters). A line mixing populations reads as adults,
-    and the pollsters who poll only likely voters are not the average pollster of adults: on
-    538's files those are largely one kind of firm, and measured from the average of every
-    pollster, the mixed line sat 0.6 points above the adults' own line on Trump's polls and
-    0.4 below on Biden's. Where no pollster polls the reference (a line of one population
-    other than it), every pollster counts."""
-    taken = populations.isin([reference, DEFAULTS["population"]]).to_numpy()
-    polled = np.bincount(codes[taken], minlength=count) > 0
-    if not polled.any():
-        polled[:] = True
-    return polled / polled.sum()
+    """Each pollster's part in the average pollster the house effects are measured from: its
+    share of polls read as the reference population's (`as_reference`: adults, polls not saying
+    theirs, and populations whose gap from adults nothing measured), normalised. A line mixing
+    populations reads as adults, and the pollsters who poll only likely voters are not the
+    average pollster of adults: on 538's files those are largely one kind of firm, and measured
+    from the average of every pollster, the mixed line sat 0.6 points above the adults' own
+    line on Trump's polls and 0.4 below on Biden's. A share, not all or nothing: a firm of 150
+    likely-voter polls and 2 of adults, alone counted whole, set a line of 8 other firms'
+    polls to its own lean (5 points). Where no poll is read as the reference's (a line of one
+    population other than it), every pollster counts alike."""
+    taken = populations.isin(list(as_reference)).to_numpy()
+    polls = np.bincount(codes, minlength=count).astype("float64")
+    share = np.bincount(codes, weights=taken.astype("float64"), minlength=count) / polls
+    if not share.any():
+        share[:] = 1.0
+    return share / share.sum()
 
 
 def _house_effects(residual, obs_var, codes, centre):

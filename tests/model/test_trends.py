@@ -269,6 +269,34 @@ def test_pollsters_whose_polls_do_not_say_their_population_count_in_the_average_
     assert sim.house_effects.max() > 1.5 and abs(bias) < 0.5, (sim.house_effects.max(), bias)
 
 
+def test_a_firm_with_a_few_polls_of_adults_among_many_of_voters_does_not_set_the_line():
+    """Eight firms polling registered voters (a gap nothing measures, so taken as adults') and
+    one polling likely voters 150 times and adults twice, 5 points high: counted whole as the
+    one pollster of adults, that firm set the line to its lean."""
+    sim = simulate_polls(seed=6, pollsters=8, tracker=False)
+    rng = np.random.default_rng(3)
+    ends = np.sort(rng.choice(np.arange(3, len(sim.truth)), 152, replace=False))
+    screened = pd.DataFrame(
+        {
+            "pollster": "Screen",
+            "leader": "Simulated Leader",
+            "metric": "approval",
+            "population": ["adults"] * 2 + ["likely_voters"] * 150,
+            "fieldwork_start": sim.truth.index[ends - 2],
+            "fieldwork_end": sim.truth.index[ends],
+            "sample_size": 1000,
+            "positive_pct": sim.truth.to_numpy()[ends - 1] + 5 + rng.normal(0, 2, len(ends)),
+            "tracking": False,
+        }
+    )
+    voters = sim.polls.assign(population="registered_voters")
+    polls = pd.concat([voters, screened], ignore_index=True)
+    fitted = trends.fit_series(trends.select_series(polls, "Simulated Leader", "approval"))
+    truth = sim.truth.reindex(fitted.daily["date"]).to_numpy()
+    bias = (fitted.daily["estimate"].to_numpy() - truth).mean()
+    assert abs(bias) < 1.0, bias
+
+
 def _paired_polls(gaps: dict[str, tuple[float, int]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Polls that report adults and registered voters: each pollster's voters read its own gap
     above its adults (give or take half a point), in as many polls as given."""
