@@ -287,13 +287,17 @@ def _date_and_span(value: object, formats: tuple[str, ...], day_first: bool = Fa
     text = clean(value)
     if text is None:
         return None
-    text = TIME_OF_DAY.sub("", text)
     if formats:
+        # The cell as written first: a layout's format may read the time itself.
+        day = TIME_OF_DAY.sub("", text)
         for fmt in formats:
-            parsed = _strptime(text, fmt)
+            parsed = _strptime(text, fmt) or (_strptime(day, fmt) if day != text else None)
             if parsed is not None:
                 return parsed, "%d" not in fmt
-    # ISO days are read whatever formats a layout gives: they cannot be misread, and a
+        if any(fmt.startswith("%Y-") for fmt in formats):
+            return BAD  # the layout says how its dashed, year-first dates are written
+    text = TIME_OF_DAY.sub("", text)
+    # ISO days are read whatever other formats a layout gives: they cannot be misread, and a
     # publisher's export re-saved by a spreadsheet or a script writes them (538's m/d/yy files
     # re-saved as 2023-01-27 lost every row).
     if iso := ISO_DAY.fullmatch(text):

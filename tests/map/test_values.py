@@ -118,6 +118,15 @@ def test_a_layout_s_date_formats_still_read_iso_days_and_times_after_a_day():
     assert set(parsed.values) == {pd.Timestamp("2023-01-27")}
     # still a day the formats do not give, and not a date at all
     assert values.parse_date(cells("27.01.2023", "2023-02-30"), formats=formats).bad.all()
+    # a format that reads the time itself still reads it (stripping the time first broke it)
+    timed = values.parse_date(cells("1/20/2023 9:00 AM"), formats=("%m/%d/%Y %I:%M %p",))
+    assert timed.values.tolist() == [pd.Timestamp("2023-01-20 09:00")]
+    # a layout writing its dashed dates year first, day second, is read as it says, never ISO
+    odd = values.parse_date(cells("2023-02-01", "2023-01-13"), formats=("%Y-%d-%m",))
+    assert odd.values.tolist()[0] == pd.Timestamp("2023-01-02") and odd.bad.tolist() == [
+        False,
+        True,
+    ]
 
 
 def test_populations_are_read_from_their_words():
