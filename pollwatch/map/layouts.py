@@ -318,8 +318,9 @@ def _problem(spec: dict, path: Path) -> str | None:
         if not isinstance(spelled, dict):
             return f"[values] {column} must be a table: [values.{column}], then as written = value"
         for written, value in spelled.items():
-            if not isinstance(value, str):
-                return f"[values.{column}] {written!r} = {value!r} must be a text"
+            # One value each: a text, or a number or true/false ("Y" = true for tracking).
+            if isinstance(value, dict | list):
+                return f"[values.{column}] {written!r} = {value!r} must be one value"
     columns, constants = spec.get("columns", {}), spec.get("constants", {})
     for section, names in (
         ("columns", columns),
@@ -524,7 +525,14 @@ def choose_layout(
         )
     identifying = _identifying_columns(header, layouts)
     whole = [layout for layout in layouts.values() if identifying <= layout.known_columns()]
-    short = [layout for layout in whole if layout.lacks_only_key_or_filter_columns(header)]
+    # A layout recognised by its header, short only of its filter's or key's column, is the
+    # file's (one read from a folder says nothing of a file outside it: a user's folder layout
+    # keyed on a wave column told Levada's series it needed that column).
+    short = [
+        layout
+        for layout in whole
+        if layout.by_header and layout.lacks_only_key_or_filter_columns(header)
+    ]
     if short:
         raise UnreadableFile(_short_of_filters(header, short), line=1, rule="unknown_layout")
     by_folder = sorted(

@@ -211,7 +211,11 @@ def test_a_header_cell_wrapped_over_two_lines_is_the_column_of_its_words(setting
         ),
         (
             ("[dates]", "[values.mode]\ndoor = 5\n\n[dates]"),  # a traceback
-            "[values.mode] 'door' = 5 must be a text",
+            "mode value(s) 5 are not among",
+        ),
+        (
+            ("[dates]", '[values.mode]\ndoor = ["face_to_face"]\n\n[dates]'),
+            "[values.mode] 'door' = ['face_to_face'] must be one value",
         ),
     ],
 )
@@ -221,6 +225,16 @@ def test_a_broken_layout_file_is_refused_naming_file_and_key(tmp_path, change, m
         load_layout(path)
     assert str(caught.value).startswith(str(path))
     assert message in str(caught.value)
+
+
+def test_a_layout_may_spell_a_value_as_a_number_or_true_or_false(tmp_path):
+    """`"Y" = true` for a tracking column loaded before layout files were checked for values of
+    the wrong kind, and was then refused (exit 2, and no file of that data directory read)."""
+    text = RAZUMKOV.replace(
+        'negative_pct = "Не довіряю"', 'negative_pct = "Не довіряю"\n    tracking = "Щодня"'
+    ).replace("[dates]", '[values.tracking]\n    "Так" = true\n    "Ні" = false\n\n    [dates]')
+    layout = load_layout(write_layout(tmp_path, text))
+    assert layout.columns["tracking"] == ("щодня",)  # headers are matched lower-cased
 
 
 POLLLIST = [
@@ -413,6 +427,43 @@ def test_a_header_short_only_of_a_row_filters_column_is_told_so(settings):
         "no known layout fits this header (date, approve, disapprove): mc_putin needs column"
         " subgroup (from [rows] keep); it has every other column that layout reads"
     )
+
+
+def test_a_folder_layout_short_of_its_key_column_does_not_take_a_series_from_its_folder(settings):
+    """A layout of one's own read only from its folder, keyed on a wave column: Levada's series,
+    dropped outside any folder, was told that layout needed `wave` rather than which folder to
+    go in, though that layout is never chosen by a header."""
+    write_layout(
+        settings.local_layouts,
+        """\
+        name = "kiis_trust"
+        by_header = false
+
+        [columns]
+        fieldwork_start = "date"
+        fieldwork_end = "date"
+        positive_pct = "approve"
+        negative_pct = "disapprove"
+
+        [constants]
+        pollster = "KIIS"
+        leader = "Volodymyr Zelensky"
+        country = "UA"
+        metric = "trust"
+
+        [poll_key]
+        columns = ["wave"]
+        """,
+        name="kiis_trust",
+    )
+    drop = settings.inbox / "levada.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_text("date,approve,disapprove,no_answer\n2024-05-01,80,15,5\n")
+    settle(drop)
+    [result] = run_ingest([], settings).files
+    assert result.status == "rejected"
+    assert "has every column of levada_putin_approval" in result.message
+    assert "wave" not in result.message
 
 
 def test_a_local_layout_may_not_reuse_a_shipped_name(tmp_path):
