@@ -71,11 +71,19 @@ def series_trend(
 
 
 def first_public(polls: pd.DataFrame) -> str:
-    """When the first of `polls` was public, said for a day before it: the day to ask for."""
-    public = public_from(polls)
-    first = public.idxmin()
-    ended = pd.Timestamp(polls.loc[first, "fieldwork_end"])
-    return f"the first was public on {public[first]:%Y-%m-%d} (fieldwork ended {ended:%Y-%m-%d})"
+    """When the first of `polls` was public, said for a day before it: the day to ask for. Found
+    as `public_by` finds it, day by day from the first fieldwork's end: a poll's expected delay
+    is learned from the polls published by the day asked, so the delays of all of them (a
+    day earlier here) named days that still had no poll."""
+    day = pd.Timestamp(polls["fieldwork_end"].min()).normalize()
+    last = public_from(polls).max()
+    while day <= last:
+        public = public_by(polls, day.date())
+        if len(public):
+            ended = pd.Timestamp(public["fieldwork_end"].min())
+            return f"the first was public on {day:%Y-%m-%d} (fieldwork ended {ended:%Y-%m-%d})"
+        day += pd.Timedelta(days=1)
+    return "none is public yet"
 
 
 def public_by(polls: pd.DataFrame, as_of: date) -> pd.DataFrame:

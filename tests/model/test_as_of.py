@@ -13,7 +13,7 @@ import pytest
 
 from pollwatch.config import ConfigError
 from pollwatch.ingest.run import run_ingest
-from pollwatch.model.as_of import public_by, public_from, series_trend, stood_on
+from pollwatch.model.as_of import first_public, public_by, public_from, series_trend, stood_on
 from pollwatch.publish.report import build_report
 from pollwatch.store import open_store
 from tests.helpers import ROOT, poll_row, settle, write_csv
@@ -55,6 +55,20 @@ def test_a_series_polls_are_public_from_the_same_day_whatever_else_is_stored():
     alone = public_from(french)
     together = public_from(pd.concat([french, american], ignore_index=True)).iloc[:2]
     assert together.tolist() == alone.tolist() == list(pd.to_datetime(["2020-10-04", "2020-10-11"]))
+
+
+def test_the_first_public_day_said_is_one_on_which_a_poll_was_public():
+    """Acme's first poll gives no publication day and its later ones one day's delay. Asked for
+    10 January, pollwatch named 11 January from the delay all its polls show, but on 11 January
+    no poll of Acme had been published yet, so the first took the default 3 days: the 13th."""
+    found = polls(
+        ("Acme", "2022-01-10", None),
+        ("Acme", "2022-02-10", "2022-02-11"),
+        ("Bcme", "2022-01-25", "2022-01-26"),
+    )
+    said = first_public(found)
+    assert said == "the first was public on 2022-01-13 (fieldwork ended 2022-01-10)"
+    assert public_by(found, date(2022, 1, 12)).empty and len(public_by(found, date(2022, 1, 13)))
 
 
 def test_a_poll_corrected_after_the_day_appears_with_its_old_value(settings):
