@@ -390,15 +390,15 @@ def test_a_poll_table_with_date_and_shares_is_not_sent_to_a_series_folder(
     assert closest in result.message
 
 
-def test_a_header_short_only_of_a_row_filters_column_is_told_so(settings):
-    """A layout of one's own, recognised by its header, keeping only one subgroup's rows: a file
-    without the subgroup column has every other column of it, and of VTsIOM's series too. It
-    was told to go in VTsIOM's folder; it is told the column its own layout needs, and why."""
+def own_layout_reason(settings, name: str, top: str, constants: str, rest: str, text: str) -> str:
+    """Why a file of `text` is refused beside a layout of one's own, `name`, reading a date and
+    two shares (`top`: its first keys; `constants`: its pollster, leader, country and metric;
+    `rest`: its last table)."""
     write_layout(
         settings.local_layouts,
-        """\
-        name = "mc_putin"
-        by_header = true
+        f"""\
+        name = "{name}"
+        {top}
 
         [columns]
         fieldwork_start = "date"
@@ -407,23 +407,35 @@ def test_a_header_short_only_of_a_row_filters_column_is_told_so(settings):
         negative_pct = "disapprove"
 
         [constants]
-        pollster = "Morning Consult"
-        leader = "Vladimir Putin"
-        country = "RU"
-        metric = "approval"
+        {constants}
 
-        [rows]
-        keep = { subgroup = "All adults" }
+        {rest}
         """,
-        name="mc_putin",
+        name=name,
     )
-    drop = settings.inbox / "mc.csv"
+    drop = settings.inbox / "drop.csv"
     drop.parent.mkdir(parents=True)
-    drop.write_text("date,approve,disapprove\n2024-05-01,80,15\n")
+    drop.write_text(text)
     settle(drop)
     [result] = run_ingest([], settings).files
     assert result.status == "rejected"
-    assert result.message == (
+    return result.message
+
+
+def test_a_header_short_only_of_a_row_filters_column_is_told_so(settings):
+    """A layout of one's own, recognised by its header, keeping only one subgroup's rows: a file
+    without the subgroup column has every other column of it, and of VTsIOM's series too. It
+    was told to go in VTsIOM's folder; it is told the column its own layout needs, and why."""
+    reason = own_layout_reason(
+        settings,
+        "mc_putin",
+        "by_header = true",
+        'pollster = "Morning Consult"\n        leader = "Vladimir Putin"\n        country = "RU"'
+        '\n        metric = "approval"',
+        '[rows]\n        keep = { subgroup = "All adults" }',
+        "date,approve,disapprove\n2024-05-01,80,15\n",
+    )
+    assert reason == (
         "no known layout fits this header (date, approve, disapprove): mc_putin needs column"
         " subgroup (from [rows] keep); it has every other column that layout reads"
     )
@@ -433,37 +445,16 @@ def test_a_folder_layout_short_of_its_key_column_does_not_take_a_series_from_its
     """A layout of one's own read only from its folder, keyed on a wave column: Levada's series,
     dropped outside any folder, was told that layout needed `wave` rather than which folder to
     go in, though that layout is never chosen by a header."""
-    write_layout(
-        settings.local_layouts,
-        """\
-        name = "kiis_trust"
-        by_header = false
-
-        [columns]
-        fieldwork_start = "date"
-        fieldwork_end = "date"
-        positive_pct = "approve"
-        negative_pct = "disapprove"
-
-        [constants]
-        pollster = "KIIS"
-        leader = "Volodymyr Zelensky"
-        country = "UA"
-        metric = "trust"
-
-        [poll_key]
-        columns = ["wave"]
-        """,
-        name="kiis_trust",
+    reason = own_layout_reason(
+        settings,
+        "kiis_trust",
+        "by_header = false",
+        'pollster = "KIIS"\n        leader = "Volodymyr Zelensky"\n        country = "UA"'
+        '\n        metric = "trust"',
+        '[poll_key]\n        columns = ["wave"]',
+        "date,approve,disapprove,no_answer\n2024-05-01,80,15,5\n",
     )
-    drop = settings.inbox / "levada.csv"
-    drop.parent.mkdir(parents=True)
-    drop.write_text("date,approve,disapprove,no_answer\n2024-05-01,80,15,5\n")
-    settle(drop)
-    [result] = run_ingest([], settings).files
-    assert result.status == "rejected"
-    assert "has every column of levada_putin_approval" in result.message
-    assert "wave" not in result.message
+    assert "has every column of levada_putin_approval" in reason and "wave" not in reason
 
 
 def test_a_local_layout_may_not_reuse_a_shipped_name(tmp_path):
