@@ -293,9 +293,12 @@ def _date_and_span(value: object, formats: tuple[str, ...], day_first: bool = Fa
         for fmt in formats:
             parsed = _strptime(text, fmt) or (_strptime(day, fmt) if day != text else None)
             if parsed is not None:
-                return parsed, "%d" not in fmt
-        if any(fmt.startswith("%Y-") for fmt in formats):
-            return BAD  # the layout says how its dashed, year-first dates are written
+                # A day, as every date is stored: a time kept made a poll that ended at 9:00
+                # on the day it began at 17:00 end before it began (and a zone, %z, stopped the
+                # run).
+                return datetime(parsed.year, parsed.month, parsed.day), "%d" not in fmt
+        if any(fmt.startswith("%Y-%d") for fmt in formats):
+            return BAD  # the layout writes its dashed dates year first, day second
     text = TIME_OF_DAY.sub("", text)
     # ISO days are read whatever other formats a layout gives: they cannot be misread, and a
     # publisher's export re-saved by a spreadsheet or a script writes them (538's m/d/yy files

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 
 from pollwatch.map import values
@@ -118,9 +120,15 @@ def test_a_layout_s_date_formats_still_read_iso_days_and_times_after_a_day():
     assert set(parsed.values) == {pd.Timestamp("2023-01-27")}
     # still a day the formats do not give, and not a date at all
     assert values.parse_date(cells("27.01.2023", "2023-02-30"), formats=formats).bad.all()
-    # a format that reads the time itself still reads it (stripping the time first broke it)
-    timed = values.parse_date(cells("1/20/2023 9:00 AM"), formats=("%m/%d/%Y %I:%M %p",))
-    assert timed.values.tolist() == [pd.Timestamp("2023-01-20 09:00")]
+    # a format that reads the time itself still reads it (stripping the time first broke it),
+    # as a day, as every date is stored; one with a zone too (it stopped the run)
+    timed = values.parse_date(
+        cells("1/20/2023 9:00 AM", "20/01/2023 23:30 +0200"),
+        formats=("%m/%d/%Y %I:%M %p", "%d/%m/%Y %H:%M %z"),
+    )
+    assert timed.values.tolist() == [pd.Timestamp("2023-01-20")] * 2
+    # a year-first format other than year-day-month leaves ISO days to be read
+    assert values.read_date("2023-01-27", formats=("%Y-%m",)) == datetime(2023, 1, 27)
     # a layout writing its dashed dates year first, day second, is read as it says, never ISO
     odd = values.parse_date(cells("2023-02-01", "2023-01-13"), formats=("%Y-%d-%m",))
     assert odd.values.tolist()[0] == pd.Timestamp("2023-01-02") and odd.bad.tolist() == [
