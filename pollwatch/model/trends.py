@@ -55,6 +55,10 @@ POPULATION_PRIOR_SD = 3.0
 # The spread of one poll's gap between two of its populations, when no pollster gives two such
 # polls, and the least it is taken to be (pairs of rounded shares can agree to the point).
 ONE_GAP_SD, MIN_GAP_SD = 3.0, 0.5
+# How many pollsters of adults (in pollsters' worth of their polls) make the average pollster of
+# adults, which a line mixing populations measures house effects from (_reference_pollsters):
+# as a gap's spread between pollsters is estimated once three pollsters give one.
+REFERENCE_POLLSTERS = 3.0
 # How far one pollster's gap between a population and adults strays from the next pollster's,
 # until three pollsters measure it: about what 538's Biden file shows (sd 1.2 points).
 POLLSTER_GAP_SD = 1.0
@@ -757,14 +761,17 @@ def _reference_pollsters(
     from the average of every pollster, the mixed line sat 0.6 points above the adults' own
     line on Trump's polls and 0.4 below on Biden's. A share, not all or nothing: a firm of 150
     likely-voter polls and 2 of adults, alone counted whole, set a line of 8 other firms'
-    polls to its own lean (5 points). Where no poll is read as the reference's (a line of one
-    population other than it), every pollster counts alike."""
+    polls to its own lean (5 points). The average pollster of adults is known only from a few
+    of them: under REFERENCE_POLLSTERS (in pollsters' worth of polls read as adults'), the
+    centre leans that far toward every pollster alike, as before populations were read (one
+    firm's 2 polls of adults among 150 of voters made it the whole centre where no other
+    firm polled adults). Every pollster counts alike in a line of one population."""
     taken = populations.isin(list(as_reference)).to_numpy()
     polls = np.bincount(codes, minlength=count).astype("float64")
     share = np.bincount(codes, weights=taken.astype("float64"), minlength=count) / polls
-    if not share.any():
-        share[:] = 1.0
-    return share / share.sum()
+    known = min(share.sum() / REFERENCE_POLLSTERS, 1.0)
+    alike = np.full(count, 1 / count)
+    return alike if not share.any() else known * share / share.sum() + (1 - known) * alike
 
 
 def _house_effects(residual, obs_var, codes, centre):
