@@ -61,28 +61,32 @@ def series_trend(
         if measure != "positive":
             which += f" giving a {measure} share"
         mine = stored[(stored["leader"] == series.leader) & (stored["metric"] == series.metric)]
-        if population != ALL_POPULATIONS:
-            mine = mine[mine["population"] == population]
+        counted = None if population == ALL_POPULATIONS else mine["population"] == population
         raise ConfigError(
             f"no polls of {which} were public by {as_of.isoformat()}"
-            + (f": {first_public(mine)}" if measure == "positive" else "")
+            + (f": {first_public(mine, counted)}" if measure == "positive" else "")
         ) from None
     return fit_series(chosen)
 
 
-def first_public(polls: pd.DataFrame) -> str:
-    """When the first of `polls` was public, said for a day before it: the day to ask for. Found
-    as `public_by` finds it, day by day from the first fieldwork's end: a poll's expected delay
-    is learned from the polls published by the day asked, so the delays of all of them (a
-    day earlier here) named days that still had no poll."""
-    day = pd.Timestamp(polls["fieldwork_end"].min()).normalize()
-    last = public_from(polls).max()
-    while day <= last:
-        public = public_by(polls, day.date())
-        if len(public):
-            ended = pd.Timestamp(public["fieldwork_end"].min())
-            return f"the first was public on {day:%Y-%m-%d} (fieldwork ended {ended:%Y-%m-%d})"
-        day += pd.Timedelta(days=1)
+def first_public(polls: pd.DataFrame, counted: pd.Series | None = None) -> str:
+    """When the first of `polls` (of those `counted`, a mask: one population's) was public, said
+    for a day before it: the day to ask for, as `public_by` finds it. Delays are learned from
+    the polls published by the day asked, so they change only on publication days: between two
+    of them the first public day is found at once (day by day it took 47 s for polls of
+    1999-2007 all published in 2024), and delays from every poll named days that still had
+    none."""
+    counted = pd.Series(True, index=polls.index) if counted is None else counted
+    ended = pd.to_datetime(polls["fieldwork_end"])
+    changes = pd.to_datetime(polls["published"]).dropna().dt.normalize().unique()
+    starts = sorted({ended[counted].min().normalize(), *changes})
+    for start, until in zip(starts, [*starts[1:], pd.Timestamp.max], strict=True):
+        public = public_from(polls, start.date())
+        first = public.where(public > ended, ended)[counted].min().normalize()
+        day = max(first, start)
+        if day < until and counted[public_by(polls, day.date()).index].any():
+            fieldwork = ended[counted & (public <= day) & (ended <= day)].min()
+            return f"the first was public on {day:%Y-%m-%d} (fieldwork ended {fieldwork:%Y-%m-%d})"
     return "none is public yet"
 
 
