@@ -139,6 +139,30 @@ def test_the_html_error_page_is_quarantined_as_not_a_csv(real_run):
     assert page.message.startswith("not a CSV: an HTML/XML page")
 
 
+def test_two_copies_of_a_page_that_is_no_csv_in_one_run_are_each_set_aside(tmp_path):
+    """The same failed download saved twice stopped the run with a KeyError traceback: the
+    second copy was taken for one whose rows were stored."""
+    settings = load_settings(data_dir=tmp_path / "data", settle_seconds=0)
+    settings.inbox.mkdir(parents=True)
+    page = REAL / "fte_president_approval_polls_503_error_2021-03-09.csv"
+    for name in ("monday.csv", "tuesday.csv"):
+        shutil.copy(page, settings.inbox / name)
+    shutil.copy(ROOT / "data" / "samples" / "levada_putin_approval_2021-2024.csv", settings.inbox)
+    summary = run_ingest([], settings)
+    by_name = {Path(r.path).name: r.status for r in summary.files}
+    assert by_name == {
+        "monday.csv": "rejected",
+        "tuesday.csv": "rejected",
+        "levada_putin_approval_2021-2024.csv": "loaded",
+    }
+    assert sorted(p.name for p in settings.quarantine.glob("*.csv")) == [
+        "monday.csv",
+        "monday.csv.errors.csv",
+        "tuesday.csv",
+        "tuesday.csv.errors.csv",
+    ]
+
+
 def test_files_that_are_not_polls_are_quarantined_naming_the_closest_layout(real_run):
     _, run = real_run
     [average] = [r for r in run.files if "average_old_model" in r.path]

@@ -54,19 +54,22 @@ def load_files(
     batch in one transaction, so it is all there or none of it is.
 
     A file whose bytes another run loaded first (or an earlier file of this batch did) gets None,
-    and nothing of it is written: that check is inside the transaction, so two runs racing for one
-    file cannot both load it. When no poll of the batch is known yet and no two files share one,
-    all rows go into the table in one statement; otherwise file by file, in order, so that a later
-    file corrects an earlier one as it would in two runs.
+    and nothing of it is written: that check is inside the transaction, so two runs racing for
+    one file cannot both load it. A file rejected whole is logged however often it comes (it is
+    tried again when dropped again; two copies of one in a batch stopped the run with a
+    KeyError). When no poll of the batch is known yet and no two files share one, all rows go
+    into the table in one statement; otherwise file by file, in order, so that a later file
+    corrects an earlier one as it would in two runs.
     """
     con.execute("BEGIN TRANSACTION")
     try:
         known = known_files(con, [r.sha256 for r in records])
-        taking: dict[str, FileRecord] = {}
+        taken, seen = [], set(known)
         for record in records:
-            if record.sha256 not in known:
-                taking.setdefault(record.sha256, record)
-        taken = list(taking.values())
+            # A file rejected whole is logged and set aside each time it comes.
+            if (record.status == "rejected" and not len(record.polls)) or record.sha256 not in seen:
+                taken.append(record)
+                seen.add(record.sha256)
         counts = _merge_all(con, taken, ingested_at)
         _insert_rejects(con, taken, ingested_at)
         _log_files(con, taken, counts, ingested_at)
