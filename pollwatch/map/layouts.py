@@ -141,24 +141,28 @@ class Layout:
                 required.setdefault((column,), f"[rows] {kind}")
         return required
 
+    def _absent(self, header: list[str]) -> list[tuple[tuple[str, ...], str]]:
+        """The required columns (required_columns' items) none of whose alternatives `header`
+        has."""
+        return [
+            (sources, why)
+            for sources, why in self.required_columns().items()
+            if not any(c in header for c in sources)
+        ]
+
     def missing_columns(self, header: list[str]) -> list[str]:
         """Required source columns absent from `header` ('a or b' for alternatives, and where
         the layout asks for one that is no field's column)."""
         return [
             " or ".join(sources) + (f" (from {why})" if why else "")
-            for sources, why in self.required_columns().items()
-            if not any(c in header for c in sources)
+            for sources, why in self._absent(header)
         ]
 
     def lacks_only_key_or_filter_columns(self, header: list[str]) -> bool:
         """Whether the header has every field column of this layout and lacks only columns of
         its row filter or poll key: a file in it, short of a column the filter or key reads."""
-        lacking = [
-            why
-            for sources, why in self.required_columns().items()
-            if not any(c in header for c in sources)
-        ]
-        return bool(lacking) and all(lacking)
+        lacking = self._absent(header)
+        return bool(lacking) and all(why for _, why in lacking)
 
     def used_columns(self) -> set[str]:
         """The source columns the layout reads (not those it ignores): what a header shares with
