@@ -287,11 +287,11 @@ def _date_and_span(value: object, formats: tuple[str, ...], day_first: bool = Fa
     text = clean(value)
     if text is None:
         return None
+    bare = TIME_OF_DAY.sub("", text)
     if formats:
         # The cell as written first: a layout's format may read the time itself.
-        day = TIME_OF_DAY.sub("", text)
         for fmt in formats:
-            parsed = _strptime(text, fmt) or (_strptime(day, fmt) if day != text else None)
+            parsed = _strptime(text, fmt) or (_strptime(bare, fmt) if bare != text else None)
             if parsed is not None:
                 # A day, as every date is stored: a time kept made a poll that ended at 9:00
                 # on the day it began at 17:00 end before it began (and a zone, %z, stopped the
@@ -299,7 +299,7 @@ def _date_and_span(value: object, formats: tuple[str, ...], day_first: bool = Fa
                 return datetime(parsed.year, parsed.month, parsed.day), "%d" not in fmt
         if any(fmt.startswith("%Y-%d") for fmt in formats):
             return BAD  # the layout writes its dashed dates year first, day second
-    text = TIME_OF_DAY.sub("", text)
+    text = bare
     # ISO days are read whatever other formats a layout gives: they cannot be misread, and a
     # publisher's export re-saved by a spreadsheet or a script writes them (538's m/d/yy files
     # re-saved as 2023-01-27 lost every row).
