@@ -372,9 +372,10 @@ def trend(
     if stretches:
         shown = ", ".join(f"{a:%Y-%m-%d} to {b:%Y-%m-%d}" for a, b in stretches[:3])
         more = f" and {len(stretches) - 3} more" if len(stretches) > 3 else ""
+        days = sum((b - a).days + 1 for a, b in stretches)
         typer.echo(
             f"no poll within {FAR_DAYS} days of {shown}{more}"
-            f" ({counted(int(fitted.far_from_polls().sum()), 'day')}): there the line is the"
+            f" ({counted(days, 'day')}): there the line is the"
             " model's guess between polls, not a measurement (the report dashes it)",
             err=True,
         )
