@@ -67,7 +67,7 @@ def load_files(
         taken, seen = [], set(known)
         for record in records:
             # A file rejected whole is logged and set aside each time it comes.
-            if (record.status == "rejected" and not len(record.polls)) or record.sha256 not in seen:
+            if record.status == "rejected" or record.sha256 not in seen:
                 taken.append(record)
                 seen.add(record.sha256)
         counts = _merge_all(con, taken, ingested_at)
