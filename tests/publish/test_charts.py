@@ -108,6 +108,15 @@ def near_polls(trend, days: list[float]) -> bool:
     return all(np.abs(poll_days - day).min() <= charts.FAR_DAYS + 1 for day in days)
 
 
+def own_chart_labels(trend, countries: set[str]) -> list[str]:
+    """A series' own chart, whose band must be filled, and only near its polls: its lines'
+    labels."""
+    fig = charts.trend_figure(trend, NO_EVENTS, countries, "pollwatch")
+    [ax] = fig.axes
+    assert filled_days(ax) and near_polls(trend, filled_days(ax))
+    return [line.get_label() for line in ax.get_lines()]
+
+
 def test_a_sparse_series_fills_its_band_only_near_its_polls_on_its_chart_and_the_comparison():
     """Between polls months apart the band of a sparse series is 50 points wide: drawn filled,
     it hid every other line of the comparison chart. It is filled only within FAR_DAYS of a
@@ -117,10 +126,7 @@ def test_a_sparse_series_fills_its_band_only_near_its_polls_on_its_chart_and_the
     assert (sparse.daily["upper"] - sparse.daily["lower"]).max() > 40  # what would be filled
 
     with matplotlib.rc_context(charts.STYLE):
-        fig = charts.trend_figure(sparse, NO_EVENTS, {"UA"}, "pollwatch")
-        [ax] = fig.axes
-        assert filled_days(ax) and near_polls(sparse, filled_days(ax))
-        labels = [line.get_label() for line in ax.get_lines()]
+        labels = own_chart_labels(sparse, {"UA"})
         assert f"95% band, no poll within {charts.FAR_DAYS} days" in labels
 
         fig = charts.comparison_figure([dense, sparse], NO_EVENTS, {"UA", "US"}, "pollwatch")
@@ -145,10 +151,7 @@ def test_a_dense_series_that_pauses_for_a_year_is_dashed_there_not_drawn_as_data
     dense = fit_trend(one_version_per_poll(polls), "Leader", "approval")
 
     with matplotlib.rc_context(charts.STYLE):
-        fig = charts.trend_figure(dense, NO_EVENTS, {"US"}, "pollwatch")
-        [ax] = fig.axes
-        assert filled_days(ax) and near_polls(dense, filled_days(ax))
-        labels = [line.get_label() for line in ax.get_lines()]
+        labels = own_chart_labels(dense, {"US"})
         assert f"average, no poll within {charts.FAR_DAYS} days" in labels
         assert f"95% band, no poll within {charts.FAR_DAYS} days" in labels
 
