@@ -169,10 +169,34 @@ def decode(data: bytes) -> Decoded:
             "empty file: no header and no rows" if data else "empty file (0 bytes)",
             rule="empty_file",
         )
+    refuse_known_binary(data)
     decoded = _decode_text(data)
     refuse_markup(decoded.head(MARKUP_CHARS))
     _refuse_json(decoded)
     return decoded
+
+
+# Files that people save under a .csv name, or drop beside their CSVs, by their first bytes: each
+# is "binary data" to a CSV reader, which does not tell the person what to do instead.
+KNOWN_BINARY = (
+    (
+        b"PK\x03\x04",
+        "a ZIP archive, as an Excel (.xlsx) or OpenDocument (.ods) workbook is: save the sheet"
+        " as CSV, or unzip the archive and drop its CSV files",
+    ),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "an old Excel (.xls) or Word (.doc) file: save the sheet as CSV",
+    ),
+    (b"%PDF-", "a PDF document: the table has to be exported as CSV"),
+    (b"\x1f\x8b", "gzip-compressed: unpack it (gunzip) and drop the CSV inside"),
+)
+
+
+def refuse_known_binary(data: bytes) -> None:
+    for signature, what in KNOWN_BINARY:
+        if data.startswith(signature):
+            raise UnreadableFile(f"not a CSV: {what}", rule="not_a_csv")
 
 
 def _refuse_json(decoded: Decoded) -> None:

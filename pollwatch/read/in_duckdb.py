@@ -26,7 +26,12 @@ from pollwatch.read.cells import (
     records_well_formed,
     sniff_delimiter,
 )
-from pollwatch.read.decoding import MARKUP_CHARS, PlainUtf8, refuse_markup
+from pollwatch.read.decoding import (
+    MARKUP_CHARS,
+    PlainUtf8,
+    refuse_known_binary,
+    refuse_markup,
+)
 from schemas.rules import literal, quoted
 
 # Enough of the file's start for the delimiter's sniffing and the header line.
@@ -43,7 +48,9 @@ def read_in_place(
     delimiter and the count of records that are not blank; None where the file must be read
     whole."""
     with path.open("rb") as handle:
-        head = codecs.getincrementaldecoder("utf-8")().decode(handle.read(HEAD_BYTES))
+        first = handle.read(HEAD_BYTES)
+    refuse_known_binary(first)
+    head = codecs.getincrementaldecoder("utf-8")().decode(first)
     head = head.removeprefix("\ufeff")
     refuse_markup(head[:MARKUP_CHARS])
     first_newline = head.find("\n")

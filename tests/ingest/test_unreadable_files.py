@@ -76,6 +76,23 @@ def test_a_file_that_is_not_a_table_is_quarantined_with_its_reason(settings, dat
     assert (settings.quarantine / "drop.csv").read_bytes() == data
 
 
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml", "Excel (.xlsx)"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "old Excel (.xls)"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "a PDF document"),
+        (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "gzip-compressed: unpack it"),
+    ],
+)
+def test_a_workbook_pdf_or_archive_saved_as_csv_is_called_what_it_is(settings, data, words):
+    path = drop_bytes(settings, "polls.csv", data)
+    _, result = ingest_one(settings, path)
+    assert result.status == "rejected" and result.rejects[0]["rule"] == "not_a_csv"
+    assert result.message.startswith("not a CSV: ") and words in result.message
+    assert (settings.quarantine / "polls.csv").read_bytes() == data
+
+
 def test_missing_required_columns_reject_the_file_naming_them_and_the_closest_layout(settings):
     columns = ["pollster", "country", "leader", "fieldwork_start", "positive_pct"]
     path = write_csv(settings.inbox / "drop.csv", [poll_row()], columns=columns)
