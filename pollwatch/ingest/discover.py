@@ -29,6 +29,13 @@ class Discovery:
 
 # Why a name is passed over: a copy in progress or a hidden file, never a drop to tell about.
 HIDDEN = "hidden or temporary file name"
+# Notes, documents and pictures kept beside the drops (a folder's README, a methodology PDF):
+# never a poll table, so left where they are and named, not quarantined as failed drops. A
+# .txt is not among them: publishers save CSV tables under that name.
+DOCUMENT_SUFFIXES = (
+    ".md", ".markdown", ".rst", ".pdf", ".doc", ".docx", ".odt", ".rtf",
+    ".png", ".jpg", ".jpeg", ".gif", ".svg",
+)  # fmt: skip
 
 
 def find_new_files(inbox: Path, settle_seconds: float, now: float | None = None) -> Discovery:
@@ -45,6 +52,11 @@ def find_new_files(inbox: Path, settle_seconds: float, now: float | None = None)
             path = Path(directory) / name
             if name.startswith(".") or name.endswith(TEMPORARY_SUFFIXES):
                 found.ignored.append((path, HIDDEN))
+                continue
+            if (suffix := Path(name).suffix.lower()) in DOCUMENT_SUFFIXES:
+                found.ignored.append(
+                    (path, f"a document ({suffix}), not a poll table: left as it is")
+                )
                 continue
             try:
                 if path.is_symlink() and not path.resolve().is_relative_to(root):

@@ -35,3 +35,20 @@ def test_every_sample_loads_without_a_reject_and_holds_the_headline_figures(sett
     assert headline[("Rating Group", "support", "2022-02")] == 91
     assert headline[("Rating Group", "support", "2022-03")] == 93
     assert headline[("KIIS", "trust", "2022-05")] == 90
+
+
+def test_the_samples_folder_given_as_it_is_loads_and_leaves_its_readme(settings, tmp_path):
+    """`pollwatch ingest data/samples`: the folder's README.md is named, not quarantined as a
+    failed drop (it was, and the run exited 1)."""
+    drops = Path(shutil.copytree(SAMPLES, tmp_path / "samples"))
+    for path in drops.iterdir():
+        settle(path)
+    run = run_ingest([drops], settings)
+    assert run.exit_code == 0
+    assert sorted(Path(f.path).name for f in run.files) == sorted(
+        p.name for p in SAMPLES.glob("*.csv")
+    )
+    assert run.ignored == [
+        (str(drops / "README.md"), "a document (.md), not a poll table: left as it is")
+    ]
+    assert not settings.quarantine.exists() or not any(settings.quarantine.iterdir())
