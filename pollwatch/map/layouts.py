@@ -206,10 +206,24 @@ def _unchanged_or_read(key: tuple, read):
     return value
 
 
+def _layout_text(path: Path) -> str:
+    """A layout file's text: UTF-8, with or without the byte-order mark Windows editors write.
+    Saved as "ANSI" (cp1252), it is refused naming the line, not with a traceback."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise LayoutError(
+            f"{path}: not UTF-8 text (byte 0x{data[err.start]:02x} on line {line}): "
+            "save it as UTF-8"
+        ) from None
+
+
 def load_layout(path: Path) -> Layout:
 
     try:
-        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+        spec = tomllib.loads(_layout_text(path))
     except tomllib.TOMLDecodeError as err:
         raise LayoutError(f"{path}: not valid TOML: {err}") from None
     problem = _problem(spec, path)

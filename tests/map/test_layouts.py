@@ -485,3 +485,29 @@ def test_a_header_two_layouts_fit_is_quarantined_naming_both(settings):
         "the header fits more than one layout (razumkov_a, "
         "razumkov_b); put the file in the folder of the right one"
     )
+
+
+def test_a_layout_saved_by_a_windows_editor_loads_or_is_refused_by_name(tmp_path):
+    """Notepad saves UTF-8 with a byte-order mark, or "ANSI" (cp1252): a BOM made the layout
+    'not valid TOML ... at line 1, column 1', and a cp1252 layout (a French column name,
+    "Mécontents") stopped every command with a UnicodeDecodeError traceback."""
+    text = textwrap.dedent(RAZUMKOV).replace("Не довіряю", "Mécontents")
+    bom = tmp_path / "bom" / "razumkov_zelensky_trust.toml"
+    bom.parent.mkdir()
+    bom.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert load_layout(bom).columns["negative_pct"] == ("mécontents",)
+
+    ansi = tmp_path / "ansi" / "razumkov_zelensky_trust.toml"
+    ansi.parent.mkdir()
+    ansi.write_bytes(
+        text.replace("Дата", "Date")
+        .replace("Довіряю", "Satisfaits")
+        .replace("Центр Разумкова", "Ifop")
+        .replace("Зеленський", "Macron")
+        .encode("cp1252")
+    )
+    with pytest.raises(LayoutError) as caught:
+        load_layout(ansi)
+    assert str(caught.value).startswith(f"{ansi}: not UTF-8 text")
+    assert "line 10" in str(caught.value)
+    assert "save it as UTF-8" in str(caught.value)
