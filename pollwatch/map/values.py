@@ -244,11 +244,14 @@ TIME_OF_DAY = re.compile(
     r"(?:\s*(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?))?$",
     re.IGNORECASE,
 )
-SPELLED = re.compile(r"(?:(\d{1,2})\s+)?([^\W\d_]+)\.?,?\s+(\d{4})")
+# "12 mars 2024", "1er mars 2024" (French for the first), "mars 2024"; and as American releases
+# write a day, "March 12, 2024".
+SPELLED = re.compile(r"(?:(\d{1,2})(?:er|st|nd|rd|th)?\s+)?([^\W\d_]+)\.?,?\s+(\d{4})")
+SPELLED_MONTH_FIRST = re.compile(r"([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
 # Month names in English, French, Russian and Ukrainian, in the nominative and genitive.
 MONTH_NAMES = {
     1: "january jan janvier janv январь января янв січень січня",
-    2: "february feb février fevrier févr fevr февраль февраля фев лютий лютого",
+    2: "february feb février fevrier févr fevr fév fev февраль февраля фев лютий лютого",
     3: "march mar mars март марта березень березня",
     4: "april apr avril avr апрель апреля апр квітень квітня",
     5: "may mai май мая травень травня",
@@ -310,9 +313,12 @@ def _date_and_span(value: object, formats: tuple[str, ...], day_first: bool = Fa
             return BAD
     if formats:
         return BAD
-    spelled = SPELLED.fullmatch(text.lower())
-    if spelled and spelled.group(2) in MONTH_NUMBER:
+    lowered, month = text.lower(), None
+    if (spelled := SPELLED.fullmatch(lowered)) and spelled.group(2) in MONTH_NUMBER:
         day, month, year = spelled.groups()
+    elif american := SPELLED_MONTH_FIRST.fullmatch(lowered):
+        month, day, year = american.groups()
+    if month in MONTH_NUMBER:
         number = MONTH_NUMBER[month]
         if day is None:
             return datetime(int(year), number, 1), True

@@ -63,6 +63,27 @@ def test_french_month_abbreviations_are_months():
     assert [day.month for day in parsed.values] == list(range(1, 13))
 
 
+def test_days_spelled_as_french_and_american_publishers_write_them():
+    """'1er mars 2024' (how French writes the first of a month), 'fév. 2024' (as common as
+    'févr.') and 'March 12, 2024' (an American release's date) were each not_a_date, and with
+    them the row."""
+    parsed = values.parse_date(
+        cells(
+            "1er mars 2024", "1er février 2024", "fév. 2024", "Fév 2024", "March 12, 2024",
+            "Mar. 1, 2024", "Sept 3 2024", "12 mars 2024", "Blue 12, 2024",
+        )
+    )  # fmt: skip
+    assert parsed.values.iloc[:8].tolist() == [
+        pd.Timestamp(day)
+        for day in (
+            "2024-03-01", "2024-02-01", "2024-02-01", "2024-02-01", "2024-03-12",
+            "2024-03-01", "2024-09-03", "2024-03-12",
+        )
+    ]  # fmt: skip
+    assert parsed.bad.tolist() == [False] * 8 + [True]
+    assert values.is_month("fév. 2024") and not values.is_month("March 12, 2024")
+
+
 def test_booleans_read_common_spellings_and_empty_means_false():
     parsed = values.parse_bool(cells("true", "FALSE", "1", "0", "yes", "", "maybe"))
     assert parsed.values.tolist() == [True, False, True, False, True, False, False]
