@@ -59,6 +59,18 @@ def normalise_header(name: str) -> str:
     return " ".join(name.split()).lower()
 
 
+# What pandas calls a column with no name when it reads a file ("Unnamed: 0"), and writes back
+# as its name: the column is still the unnamed one of its position.
+PANDAS_UNNAMED = re.compile(r"unnamed: \d+")
+
+
+def column_name(name: str, position: int) -> str:
+    """A header cell's name as every later step uses it: an empty one (or pandas' name for one)
+    is `unnamed_<position>`, counting from 1."""
+    name = normalise_header(name)
+    return f"unnamed_{position}" if not name or PANDAS_UNNAMED.fullmatch(name) else name
+
+
 def parse_csv_text(decoded: Decoded | str) -> RawTable:
     if isinstance(decoded, str):
         decoded = Decoded(decoded, "utf-8", False)
@@ -139,7 +151,7 @@ def _read_exact(text: str, delimiter: str) -> RawTable:
     records, starts, oversized = _read_records(text, delimiter)
     if not records:
         raise UnreadableFile("empty file: no header and no rows", rule="empty_file")
-    header = [normalise_header(name) or f"unnamed_{i}" for i, name in enumerate(records[0], 1)]
+    header = [column_name(name, i) for i, name in enumerate(records[0], 1)]
     _check_header(header, starts[0])
     width = len(header)
     rows, lines, ragged = [], [], []
@@ -205,7 +217,7 @@ def records_well_formed(lines: Iterable[str], delimiter: str) -> bool:
 def header_names(line: str, delimiter: str, number: int) -> list[str]:
     """The header line's names as every later step uses them; `number`: its line."""
     header = [
-        normalise_header(name) or f"unnamed_{i}"
+        column_name(name, i)
         for i, name in enumerate(next(csv.reader([line], delimiter=delimiter)), 1)
     ]
     _check_header(header, number)

@@ -523,3 +523,23 @@ def test_a_bad_date_in_a_column_read_as_both_fieldwork_days_is_one_reject(tmp_pa
     drop.write_text("\n".join(head) + "\n")
     [result] = run_ingest([], settings).files
     assert [(r["line"], r["rule"]) for r in result.rejects] == [(3, "not_a_date")]
+
+
+def test_pollsposition_saved_again_by_pandas_keeps_its_layout(tmp_path):
+    """pandas names the unnamed date column 'Unnamed: 0' when it reads the file, and writes
+    that name back: a table cut in a notebook (Macron's rows) was refused whole, no layout
+    fitting ('needs unnamed_1')."""
+    settings = load_settings(data_dir=tmp_path / "data", settle_seconds=0)
+    lines = (REAL / "pollsposition_popularite.csv").read_text().splitlines()
+    kept = [line for line in lines[1:] if ",macron2," in line]
+    drop = settings.inbox / "macron2.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_text("\n".join(["Unnamed: 0" + lines[0], *kept]) + "\n")
+    [result] = run_ingest([], settings).files
+    assert (result.source, result.status, result.rows_loaded) == (
+        "pollsposition_popularity",
+        "loaded",
+        len(kept),
+    )
+    stored = query(settings, "SELECT strftime(min(fieldwork_start), '%Y-%m-%d') AS d FROM polls")
+    assert stored["d"][0] == kept[0].split(",")[0]
