@@ -59,10 +59,13 @@ def settle_day_order(
     if second[0] > 12:
         return replace(layout, day_first=False)
     line, said = where(example)
+    # The format of the file's own dates: "%d/%m/%Y" reads none of 07-02-23.
+    _, separator, _, year = SLASHED.fullmatch(example[2]).groups()
+    own = separator.join(["%d", "%m", "%Y" if len(year) == 4 else "%y"])
     raise UnreadableFile(
         f"dates with the year last, such as {said}, may put the day or the month first, and "
         "none in the file has a number above 12 to tell: name the order in a layout ([dates] "
-        'day_first = true, or formats = ["%d/%m/%Y"])',
+        f'day_first = true, or formats = ["{own}"])',
         line=line,
         rule="ambiguous_dates",
     )

@@ -394,7 +394,14 @@ def test_slashed_dates_are_read_in_the_order_the_file_proves(settings, monkeypat
         (
             [dated("01/02/2023", "07/02/2023", "a")],
             "ambiguous_dates",
-            ["such as line 2, column fieldwork_end: 07/02/2023"],
+            ["such as line 2, column fieldwork_end: 07/02/2023", 'formats = ["%d/%m/%Y"]'],
+            2,
+        ),
+        (
+            # The format suggested is the file's own: "%d/%m/%Y" read none of these dates.
+            [dated("01-02-23", "07-02-23", "a")],
+            "ambiguous_dates",
+            ["such as line 2, column fieldwork_end: 07-02-23", 'formats = ["%d-%m-%y"]'],
             2,
         ),
         (
@@ -411,7 +418,7 @@ def test_slashed_dates_are_read_in_the_order_the_file_proves(settings, monkeypat
             3,
         ),
     ],
-    ids=["no date tells", "both orders"],
+    ids=["no date tells", "no two-digit year tells", "both orders"],
 )
 def test_a_file_whose_slashed_dates_do_not_tell_their_order_is_refused(
     settings, rows, rule, said, line
