@@ -94,6 +94,15 @@ ROW_RULES = (
         reported="+".join(SHARE_COLUMNS),
         bound=100 + SHARES_ROUNDING_TOLERANCE,
     ),
+    # 0.41 and 0.56 for 41% and 56%: no poll finds 98% undecided. Stored with a warning (as they
+    # were), they corrected stored polls to under 1% and pulled a line of Macron's from 30 to 23.
+    RowRule(
+        "shares_are_percentages_not_proportions",
+        "sum_more_than",
+        ("positive_pct", "negative_pct"),
+        reported="positive_pct+negative_pct",
+        bound=2,
+    ),
 )
 # Rows that are stored but named in a warning, with what to check: possible values, more likely
 # a slip (a year of 1901 for 2019, a start date from another row, 1.000 meant as 1,000).
@@ -117,17 +126,6 @@ WARNING_RULES = (
             bound=1930,
         ),
         "check the dates",
-    ),
-    (
-        # 0.41 and 0.56 for 41% and 56%: stored as given, they correct a real poll to under 1%.
-        RowRule(
-            "approve and disapprove adding up to 2 or less",
-            "sum_more_than",
-            ("positive_pct", "negative_pct"),
-            reported="positive_pct",
-            bound=2,
-        ),
-        "check they are percentages (41), not proportions (0.41)",
     ),
     (
         RowRule(

@@ -469,7 +469,7 @@ def test_implausible_fieldwork_is_stored_with_a_warning_naming_its_lines(
             dict(dated("2023-02-01", "2023-02-07", "dot"), sample_size="1.000"),  # thousands
             # line 7: rejected, so not also warned of as a small sample
             dict(dated("2023-02-01", "2023-02-07", "neg"), sample_size="-5"),
-            # line 8: proportions, which would correct a stored poll to under 1%
+            # line 8: proportions, rejected: stored, they corrected a stored poll to under 1%
             dict(
                 dated("2023-02-01", "2023-02-07", "prop"), positive_pct="0.41", negative_pct="0.56"
             ),
@@ -478,12 +478,14 @@ def test_implausible_fieldwork_is_stored_with_a_warning_naming_its_lines(
         ],
     )
     [result] = run_ingest([], settings).files
-    assert (result.status, result.rows_loaded, result.rows_rejected) == ("partial", 7, 1)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("partial", 6, 2)
+    assert {(r["line"], r["rule"]) for r in result.rejects} == {
+        (7, "greater_than(0)"),
+        (8, "shares_are_percentages_not_proportions"),
+    }
     assert [w for w in result.warnings if ": check " in w] == [
         "fieldwork longer than a year on lines 3, 4: check the dates",
         "fieldwork starting before 1930 on line 3: check the dates",
-        "approve and disapprove adding up to 2 or less on line 8: check they are percentages"
-        " (41), not proportions (0.41)",
         "a sample of fewer than 50 people on line 5: check the sample size",
         "a sample of more than a million people on line 9: check the sample size",
     ]
