@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from pollwatch.config import ConfigError
+from pollwatch.map.values import read_category, read_population
 from pollwatch.model.trends import ALL_POPULATIONS, Trend, fit_series, select_series
 from schemas.columns import POLL_NAME
 
@@ -47,6 +48,10 @@ def series_trend(
 ) -> Trend:
     """One series' average from the stored polls (with `as_of`, those the store gives for that
     day): today's, or the one the tracker would have published that day, ending on it."""
+    # Named as a file may name them ("rv", "All adults", "Approval", "Net"): each is read as
+    # the stored category, as a file's cell is; --population rv was "no polls of ... / rv".
+    population, metric = read_population(population), read_category(metric)
+    measure = measure.strip().lower()
     polls = stored if as_of is None else public_by(stored, as_of)
     until = None if as_of is None else pd.Timestamp(as_of)
     try:

@@ -82,6 +82,9 @@ def test_report_trend_and_export_commands(settings, tmp_path):
     approve = {r[0]: float(r[1]) for r in rows[1:]}
     assert len(nets) == len(rows) - 1 and all(-100 <= float(r[2]) <= float(r[3]) for r in nets)
     assert all(float(r[1]) < approve[r[0]] for r in nets)  # approve minus a disapproval above 0
+    # Spelled as a file or a person would: read as the stored names, not "no polls of ...".
+    spelled = run_trend(settings, "--leader", "Putin", "--metric", "Approval", "--measure", "Net")
+    assert spelled.exit_code == 0 and spelled.stdout == net.stdout
     then = run_trend(settings, "--leader", "Putin", "--metric", "approval", "--as-of", "2015-04-10")
     assert then.exit_code == 0, then.output
     as_it_stood = list(csv.reader(io.StringIO(then.stdout)))[1:]
@@ -136,3 +139,11 @@ def test_trend_of_several_populations_says_how_each_was_read_as_adults(settings)
         settings, "--leader", "Joe Biden", "--metric", "approval", "--population", "adults"
     )
     assert adults.exit_code == 0 and adults.stderr == ""
+    registered = run_trend(
+        settings, "--leader", "Biden", "--metric", "approval", "--population", "registered_voters"
+    )
+    as_538_writes_it = run_trend(
+        settings, "--leader", "Biden", "--metric", "approval", "--population", "rv"
+    )
+    assert as_538_writes_it.exit_code == 0, as_538_writes_it.output
+    assert as_538_writes_it.stdout == registered.stdout != adults.stdout
