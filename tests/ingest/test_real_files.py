@@ -543,3 +543,24 @@ def test_pollsposition_saved_again_by_pandas_keeps_its_layout(tmp_path):
     )
     stored = query(settings, "SELECT strftime(min(fieldwork_start), '%Y-%m-%d') AS d FROM polls")
     assert stored["d"][0] == kept[0].split(",")[0]
+
+
+def test_pollsposition_re_saved_by_a_french_spreadsheet_keeps_its_days(tmp_path):
+    """A French spreadsheet writes the ISO days back as 28/09/1978: the layout named ISO alone,
+    so every row was not_a_date."""
+    settings = load_settings(data_dir=tmp_path / "data", settle_seconds=0)
+    lines = (REAL / "pollsposition_popularite.csv").read_text().splitlines()
+    kept = [line for line in lines[1:] if ",hollande," in line]
+    day = {line: line.split(",", 1)[0] for line in kept}
+    french = [f"{d[8:10]}/{d[5:7]}/{d[:4]}," + line.split(",", 1)[1] for line, d in day.items()]
+    drop = settings.inbox / "hollande.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_text("\n".join([lines[0], *french]) + "\n")
+    [result] = run_ingest([], settings).files
+    assert (result.source, result.status, result.rows_loaded) == (
+        "pollsposition_popularity",
+        "loaded",
+        len(kept),
+    )
+    stored = query(settings, "SELECT strftime(fieldwork_start, '%Y-%m-%d') AS d FROM polls")
+    assert sorted(stored["d"]) == sorted(day.values())
