@@ -424,27 +424,33 @@ def _averages(trends: list[Trend]) -> pd.DataFrame:
         "realtime",
         "days_from_poll",
     ]
-    frames = [
-        _with_realtime_column(t).assign(
-            leader=t.leader,
-            metric=t.metric,
-            measure=t.measure,
-            population=t.population,
-            days_from_poll=t.days_from_poll(),
+    frames = []
+    for t in trends:
+        if len(t.polls) < 2:
+            continue
+        days = _with_realtime_column(t)
+        frames.append(
+            days.assign(
+                leader=t.leader,
+                metric=t.metric,
+                measure=t.measure,
+                population=t.population,
+                days_from_poll=replace(t, daily=days).days_from_poll(),
+            )
         )
-        for t in trends
-        if len(t.polls) > 1
-    ]
     return (
         pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
     )
 
 
 def _with_realtime_column(trend: Trend) -> pd.DataFrame:
+    """The line's days with the real-time figures beside them. The real-time line ends on the
+    day its newest poll was public, after the smoothed line (which ends with the fieldwork):
+    those days are rows of their own, with no smoothed estimate, as the chart draws them."""
     if trend.realtime is None:
         return trend.daily.assign(realtime=float("nan"))
     line = trend.realtime.rename(columns={"estimate": "realtime"})
-    return trend.daily.merge(line, on="date", how="left")
+    return trend.daily.merge(line, on="date", how="outer").sort_values("date", ignore_index=True)
 
 
 def _by_leader(trends: list[Trend]) -> dict[str, list[Trend]]:

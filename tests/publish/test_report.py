@@ -560,3 +560,42 @@ def test_a_report_out_of_time_draws_the_newest_days_and_the_next_reports_finish(
     assert second.realtime_unfinished == 0 and not needs_report(0, settings)
     averages = pd.read_csv(settings.report_dir / "data" / "averages.csv")
     assert averages["realtime"].notna().sum() > 50
+
+
+def test_the_averages_download_keeps_the_real_time_figure_of_the_day_the_newest_poll_was_public(
+    settings,
+):
+    """The real-time line ends on the day its newest poll was public, after its fieldwork (and
+    the smoothed line) ended: the chart draws that last figure, the one that counts the newest
+    poll. averages.csv merged the figures onto the smoothed line's days, so it dropped it (on
+    the samples, Zelensky's trust said 52% where the chart said 74%)."""
+    from pollwatch.model.as_of import series_trend, stood_on
+
+    rows = [
+        poll_row(
+            pollster="Levada Center" if month % 2 else "FOM",
+            fieldwork_start=f"2022-0{month}-03",
+            fieldwork_end=f"2022-0{month}-09",
+            published=f"2022-0{month}-20",
+            positive_pct=str(60 + 3 * month),
+            negative_pct=str(35 - 3 * month),
+        )
+        for month in range(1, 7)
+    ]
+    write_csv(settings.inbox / "late.csv", rows)
+    run_ingest([], settings)
+    build_report(settings)
+    averages = pd.read_csv(settings.report_dir / "data" / "averages.csv", parse_dates=["date"])
+    line = averages[(averages["measure"] == "positive") & (averages["population"] == "all")]
+    said = line.dropna(subset=["realtime"]).set_index("date")["realtime"]
+    assert said.index[-1] == pd.Timestamp("2022-06-20")  # the newest poll's publication
+    store = open_store(settings, read_only=True)
+    as_of = series_trend(
+        stood_on(store.versions(), pd.Timestamp("2022-06-20").date()),
+        "Vladimir Putin",
+        "approval",
+        as_of=pd.Timestamp("2022-06-20").date(),
+    )
+    assert said.iloc[-1] == pytest.approx(float(as_of.latest["estimate"]), abs=0.01)
+    # the smoothed line still ends with the fieldwork; its band is not invented past it
+    assert line.dropna(subset=["estimate"])["date"].max() == pd.Timestamp("2022-06-09")
