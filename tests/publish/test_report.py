@@ -599,3 +599,29 @@ def test_the_averages_download_keeps_the_real_time_figure_of_the_day_the_newest_
     assert said.iloc[-1] == pytest.approx(float(as_of.latest["estimate"]), abs=0.01)
     # the smoothed line still ends with the fieldwork; its band is not invented past it
     assert line.dropna(subset=["estimate"])["date"].max() == pd.Timestamp("2022-06-09")
+
+
+def test_a_line_of_voters_populations_is_not_labelled_as_its_first_population_s_own_line(settings):
+    """No poll of adults: the line of every poll reads as registered voters, and registered and
+    likely voters each have their own line too. Both the first and the registered voters' own
+    line were headed "approval · registered voters", with different figures."""
+    rows = []
+    for month in range(1, 9):
+        dates = {
+            "fieldwork_start": f"2022-0{month}-10",
+            "fieldwork_end": f"2022-0{month}-12",
+            "published": "",
+        }
+        rows.append(poll_row(population="registered_voters", positive_pct="60", **dates))
+        rows.append(
+            poll_row(pollster="FOM", population="likely_voters", positive_pct="64", **dates)
+        )
+    write_csv(settings.inbox / "voters.csv", rows)
+    run_ingest([], settings)
+    build_report(settings)
+    page = (settings.report_dir / "leader-vladimir-putin.html").read_text()
+    heads = [html.unescape(h) for h in re.findall(r'<div class="what">([^<]*)</div>', page)]
+    positive = [h for h in heads if h.startswith("Vladimir Putin · approval")]
+    assert len(positive) == len(set(positive)) == 3, positive
+    assert "Vladimir Putin · approval · all polls, read as registered voters" in positive
+    assert "Vladimir Putin · approval · registered voters" in positive
