@@ -154,6 +154,33 @@ def test_trend_of_one_poll_says_it_is_that_poll_not_an_average(settings):
     assert "not an average" in result.stderr
 
 
+def test_trend_of_one_poll_giving_the_measure_does_not_promise_a_card_the_report_lacks(settings):
+    """Four polls of approval, one of which gives disapproval: the report draws approval and no
+    disapproval (it needs two polls giving it), and shows no card, since the series has four
+    polls; trend --measure negative said "(the report shows it as a card)"."""
+    rows = monthly_rows(4, start="2022-01")
+    for row in rows[1:]:
+        row.update(negative_pct="", undecided_pct="")
+    write_csv(settings.inbox / "a.csv", rows)
+    pollwatch("ingest", "--data-dir", str(settings.data_dir))
+    data = ("--data-dir", str(settings.data_dir))
+    for measure in ("negative", "net"):
+        result = pollwatch(
+            "trend", "--leader", "Putin", "--metric", "approval", "--measure", measure, *data
+        )
+        assert result.exit_code == 0, result.output
+        assert "one poll only" in result.stderr and "not an average" in result.stderr
+        assert "card" not in result.stderr
+        assert "the report draws no" in result.stderr
+    # a series of one poll is a card, whichever side of it is asked
+    write_csv(settings.inbox / "b.csv", [poll_row(metric="performance")])
+    pollwatch("ingest", "--data-dir", str(settings.data_dir))
+    result = pollwatch(
+        "trend", "--leader", "Putin", "--metric", "performance", "--measure", "net", *data
+    )
+    assert "(the report shows it as a card)" in result.stderr
+
+
 def test_trend_says_where_its_days_are_far_from_any_poll(settings):
     """Monthly polls through 2015, none in 2016-2017, monthly again in 2018: trend printed the
     two years between as days like any other, with nothing to tell them from measured ones."""
