@@ -154,6 +154,17 @@ def test_the_samples_as_they_stood_at_the_fourth_round_of_talks(settings):
     assert "replaced_at" not in download.columns  # the versions' bookkeeping stays inside
 
 
+def test_an_as_of_report_s_staleness_warning_is_of_its_day_not_today(settings):
+    """A report as it stood on 1 June 2022, whose newest poll ended on 21 February: it counts
+    the days to its own day, and said the estimate described February, "not today"."""
+    write_csv(settings.inbox / "first.csv", [poll_row()])
+    run_ingest([], settings)
+    html = build_report(settings, as_of=date(2022, 6, 1)).index.read_text()
+    [warning] = re.findall(r'<div class="warning" data-stale[^>]*>(.*?)</div>', html)
+    assert "for 100 days" in warning
+    assert warning.endswith("describes 2022-02-21, not 2022-06-01.")
+
+
 def test_an_as_of_report_of_the_current_folder_is_written_beside_it(settings, monkeypatch):
     """POLLWATCH_REPORT_DIR=. (a report in the folder one stands in): "." has no name to add
     "-as-of-DAY" to, and the report failed with a traceback."""
