@@ -56,6 +56,7 @@ SNAPSHOT = "data/latest.json"
 LATEST_POLLS = 15
 COMPARISON_YEARS = 5
 COMPARISON_MIN_POLLS = 3
+CHANGE_DAYS = 30  # the headline's change is over this many days
 
 
 @dataclass
@@ -501,7 +502,11 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings, stored: pd.Da
         "lower": float(latest["lower"]),
         "upper": float(latest["upper"]),
         "as_of": f"{latest['date']:%Y-%m-%d}",
-        "change": trend.change(30) if len(trend.polls) > 1 else None,
+        # Over 30 days no poll saw (an as-of line carried to its day), the line is flat by
+        # construction: "+0.0 in 30 days" would claim a steadiness nothing measured.
+        "change": trend.change(CHANGE_DAYS)
+        if len(trend.polls) > 1 and trend.days_from_poll()[-1] <= CHANGE_DAYS
+        else None,
         "single": _single_poll(trend, stored),
         "polls": len(trend.polls),
         "pollsters": trend.polls["pollster"].nunique(),

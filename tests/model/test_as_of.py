@@ -165,6 +165,30 @@ def test_an_as_of_report_s_staleness_warning_is_of_its_day_not_today(settings):
     assert warning.endswith("describes 2022-02-21, not 2022-06-01.")
 
 
+def test_an_as_of_report_claims_no_30_day_change_where_no_poll_was_in_those_days(settings):
+    """A report as it stood on 1 June 2022, whose newest polls ended in February: its line is
+    carried flat to its day, and the headline said "+0.0 pts in 30 days", a steadiness no poll
+    measured. A report of a day with a poll in its last 30 days still says its change."""
+    write_csv(
+        settings.inbox / "polls.csv",
+        [
+            poll_row(),
+            poll_row(
+                fieldwork_start="2022-01-17",
+                fieldwork_end="2022-01-21",
+                published="2022-01-24",
+                positive_pct="65",
+                negative_pct="33",
+            ),
+        ],
+    )
+    run_ingest([], settings)
+    html = build_report(settings, as_of=date(2022, 6, 1)).index.read_text()
+    assert "pts in 30 days" not in html
+    html = build_report(settings, as_of=date(2022, 3, 1)).index.read_text()
+    assert "pts in 30 days" in html
+
+
 def test_an_as_of_report_of_the_current_folder_is_written_beside_it(settings, monkeypatch):
     """POLLWATCH_REPORT_DIR=. (a report in the folder one stands in): "." has no name to add
     "-as-of-DAY" to, and the report failed with a traceback."""
