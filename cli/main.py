@@ -329,8 +329,8 @@ def trend(
     """The daily poll average of one leader and measure as CSV on stdout:
     date,estimate,lower,upper (the 95% band). Stretches of days far from any poll, where the
     line is its guess between polls, are said on stderr."""
-    from pollwatch.model.as_of import public_by, series_trend, stood_on
-    from pollwatch.model.trends import FAR_DAYS, MEASURED_POLLS, select_series
+    from pollwatch.model.as_of import drawn_as_card, series_trend, stood_on
+    from pollwatch.model.trends import FAR_DAYS, MEASURED_POLLS
     from pollwatch.read.echo import counted
     from pollwatch.store import open_store
 
@@ -342,7 +342,7 @@ def trend(
         store = open_store(settings, read_only=True)
         stored = store.polls() if as_of is None else stood_on(store.versions(), as_of)
         fitted = series_trend(stored, name, metric, population, measure, as_of)
-        public = stored if as_of is None else public_by(stored, as_of)
+        card = drawn_as_card(stored, fitted, as_of)
     reference = fitted.reference.replace("_", " ")
     if fitted.population_effects is not None:  # said beside the CSV, not in it
         typer.echo(
@@ -364,18 +364,14 @@ def trend(
         typer.echo(f"every poll of this line is of {reference}", err=True)
     if len(fitted.polls) == 1:
         [poll] = fitted.polls.itertuples()
-        # The report's card is of a series of one poll; where the series has more and only one
-        # gives the other side, the report draws no such line (MEASURED_POLLS) and no card.
-        alone = (
-            measure == "positive" or len(select_series(public, name, metric, population).polls) == 1
-        )
         typer.echo(
             f"one poll only ({poll.pollster}, fieldwork ended {poll.fieldwork_end:%Y-%m-%d}):"
             " this is that poll carried forward, not an average "
             + (
                 "(the report shows it as a card)"
-                if alone
-                else f"(the report draws no {measure} line until {MEASURED_POLLS} polls give it)"
+                if card
+                else f"(the report draws no {fitted.measure} line until {MEASURED_POLLS} polls"
+                " give it)"
             ),
             err=True,
         )

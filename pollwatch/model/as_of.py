@@ -74,6 +74,16 @@ def series_trend(
     return fit_series(chosen)
 
 
+def drawn_as_card(stored: pd.DataFrame, fitted: Trend, as_of: date | None = None) -> bool:
+    """Whether the report shows `fitted`'s series as a card: a series of one poll. A disapproval
+    or net line of one poll, where the series has several, is drawn nowhere (MEASURED_POLLS):
+    `trend` said of such a line that the report showed it as a card."""
+    if fitted.measure == "positive":
+        return len(fitted.polls) == 1
+    polls = stored if as_of is None else public_by(stored, as_of)
+    return len(select_series(polls, fitted.leader, fitted.metric, fitted.population).polls) == 1
+
+
 def first_public(polls: pd.DataFrame, counted: pd.Series | None = None) -> str:
     """When the first of `polls` (of those `counted`, a mask: one population's) was public, said
     for a day before it: the day to ask for, as `public_by` finds it. Delays are learned from

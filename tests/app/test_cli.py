@@ -172,6 +172,13 @@ def test_trend_of_one_poll_giving_the_measure_does_not_promise_a_card_the_report
         assert "one poll only" in result.stderr and "not an average" in result.stderr
         assert "card" not in result.stderr
         assert "the report draws no" in result.stderr
+    # as a person may spell them: the same note, not a traceback
+    spelled = pollwatch(
+        "trend", "--leader", "Putin", "--metric", "Approval", "--population", "Adults",
+        "--measure", "Negative", *data,
+    )  # fmt: skip
+    assert spelled.exit_code == 0, spelled.output
+    assert "the report draws no negative line until 2 polls give it" in spelled.stderr
     # a series of one poll is a card, whichever side of it is asked
     write_csv(settings.inbox / "b.csv", [poll_row(metric="performance")])
     pollwatch("ingest", "--data-dir", str(settings.data_dir))
