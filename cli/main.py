@@ -70,15 +70,18 @@ def _as_of_day(value: str | None) -> date | None:
     line drawn to the year 9999 is millions of days)."""
     if value is None:
         return None
+    # One line, as every other usage error says (Typer's BadParameter drew a box of six).
     try:
         day = date.fromisoformat(value.strip())
     except ValueError:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-            raise typer.BadParameter(f"{value.strip()} is not a day of the calendar") from None
-        raise typer.BadParameter(f"{value!r} is not a day: write it YYYY-MM-DD") from None
+            _fail(f"--as-of: {value.strip()} is not a day of the calendar", EXIT_USAGE)
+        _fail(f"--as-of: {value!r} is not a day: write it YYYY-MM-DD", EXIT_USAGE)
     if day > date.today():
-        raise typer.BadParameter(
-            f"{day.isoformat()} is after today ({date.today().isoformat()}): nothing stood then yet"
+        _fail(
+            f"--as-of: {day.isoformat()} is after today ({date.today().isoformat()}): nothing"
+            " stood then yet",
+            EXIT_USAGE,
         )
     return day
 

@@ -139,7 +139,8 @@ def test_an_as_of_day_that_has_not_come_or_does_not_exist_is_a_usage_error(setti
     for command in (["trend", "--leader", "Putin", "--metric", "approval"], ["report"]):
         result = pollwatch(*command, "--as-of", day, "--data-dir", str(settings.data_dir))
         assert result.exit_code == 2
-        assert message in " ".join(result.output.replace("│", " ").split())
+        [line] = result.stderr.splitlines()  # one line, not Typer's box
+        assert line.startswith("pollwatch: --as-of: ") and message in line
 
 
 def test_trend_of_one_poll_says_it_is_that_poll_not_an_average(settings):
