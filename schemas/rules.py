@@ -101,8 +101,8 @@ class RowRule:
     # "not_before": columns[1] on or after columns[0]; "sum_at_most": total <= bound;
     # "span_at_most": columns[1] at most `bound` days after columns[0];
     # "year_at_least": columns[0] in the year `bound` or later; "value_at_least": columns[0]
-    # at least `bound`; "value_at_most": columns[0] at most `bound`; "sum_more_than": total >
-    # bound where every value is given
+    # at least `bound`; "value_at_most": columns[0] at most `bound`; "sum_more_than": the total
+    # of the values given > bound, where the first two are given
     kind: str
     columns: tuple[str, ...]
     reported: str
@@ -136,7 +136,8 @@ class RowRule:
             return value.isna() | (value <= self.bound)
         if self.kind == "sum_more_than":
             values = df[list(self.columns)]
-            return values.isna().any(axis=1) | (values.sum(axis=1) > self.bound)
+            either_missing = values.iloc[:, :2].isna().any(axis=1)
+            return either_missing | (values.fillna(0).sum(axis=1) > self.bound)
         raise ValueError(f"unknown row rule kind {self.kind!r}")
 
     def sql(self) -> str:
@@ -168,6 +169,7 @@ class RowRule:
             value = self.columns[0]
             return f"({value} IS NULL OR {value} <= {literal(self.bound)})"
         if self.kind == "sum_more_than":
-            missing = " OR ".join(f"{c} IS NULL" for c in self.columns)
-            return f"({missing} OR {' + '.join(self.columns)} > {literal(self.bound)})"
+            missing = " OR ".join(f"{c} IS NULL" for c in self.columns[:2])
+            total = " + ".join(f"coalesce({c}, 0)" for c in self.columns)
+            return f"({missing} OR {total} > {literal(self.bound)})"
         raise ValueError(f"unknown row rule kind {self.kind!r}")

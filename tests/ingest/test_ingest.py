@@ -471,14 +471,24 @@ def test_implausible_fieldwork_is_stored_with_a_warning_naming_its_lines(
             dict(dated("2023-02-01", "2023-02-07", "neg"), sample_size="-5"),
             # line 8: proportions, rejected: stored, they corrected a stored poll to under 1%
             dict(
-                dated("2023-02-01", "2023-02-07", "prop"), positive_pct="0.41", negative_pct="0.56"
+                dated("2023-02-01", "2023-02-07", "prop"),
+                positive_pct="0.41",
+                negative_pct="0.56",
+                undecided_pct="0.03",
             ),
             # line 9: European thousands read as twelve million, which would outweigh every poll
             dict(dated("2023-02-01", "2023-02-07", "huge"), sample_size="12.345.678"),
+            # line 10: a figure nobody knows, in percentages that say so: stored
+            dict(
+                dated("2023-02-01", "2023-02-07", "unknown"),
+                positive_pct="1",
+                negative_pct="0.5",
+                undecided_pct="98.5",
+            ),
         ],
     )
     [result] = run_ingest([], settings).files
-    assert (result.status, result.rows_loaded, result.rows_rejected) == ("partial", 6, 2)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("partial", 7, 2)
     assert {(r["line"], r["rule"]) for r in result.rejects} == {
         (7, "greater_than(0)"),
         (8, "shares_are_percentages_not_proportions"),

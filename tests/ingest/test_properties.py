@@ -102,6 +102,8 @@ def poll_records(draw, least: int = 1):
         negative = draw(
             st.one_of(st.none(), st.integers(0, int(1000 - positive * 10)).map(lambda v: v / 10))
         )
+        if negative is not None and positive + negative <= 2:
+            negative = None  # as proportions (0.41 and 0.56), rejected
         records.append(
             {
                 "pollster": draw(WORDS),
