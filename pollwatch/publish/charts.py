@@ -37,6 +37,8 @@ GUESS_DASH = (0, (4, 3))  # the average where no poll is near
 # read as "no poll near" all the way.
 LINE_STYLES = ["-", ":", "-."]
 EVENT_LABEL_GAP = 0.022  # of the axis width: closer event labels would overlap
+# An event's label: over its dotted line (zorder 1), under every poll's dot (2) and line.
+EVENT_LABEL_Z = 1.5
 
 INK = "#1b1b1b"
 REALTIME = "#b2182b"  # a dark red no pollster's dots take (they are Okabe-Ito's)
@@ -438,7 +440,9 @@ def band_text(lower: float, upper: float) -> str:
 
 
 def _mark_events(ax, events: pd.DataFrame) -> None:
-    """A dotted line per event; a label where it does not crowd the previous one."""
+    """A dotted line per event; a label where it does not crowd the previous one, drawn under
+    the polls, the band and the lines (EVENT_LABEL_Z): in its white box above them it hid the
+    one VTsIOM poll of Putin's approval and a stretch of his average."""
     left, right = (mdates.num2date(x).replace(tzinfo=None) for x in ax.get_xlim())
     span = (right - left).total_seconds() or 1
     last_labelled = None
@@ -460,6 +464,7 @@ def _mark_events(ax, events: pd.DataFrame) -> None:
             fontsize=7.5,
             color="#555555",
             bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75},
+            zorder=EVENT_LABEL_Z,
         )
 
 

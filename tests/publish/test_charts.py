@@ -231,3 +231,28 @@ def test_a_chart_of_weeks_names_its_year_and_each_day_tick_its_month():
     assert all(
         tick in ("Jan", "Feb", "Mar") or tick[-3:] in ("Jan", "Feb", "Mar") for tick in ticks
     )
+
+
+def test_an_event_s_label_is_drawn_under_the_polls_and_lines_not_over_them(tmp_path):
+    """The label of Russia's invasion, in a white box, was drawn over Putin's approval: it hid
+    the one VTsIOM poll (78%, March 2022) and a stretch of the average; the comparison's
+    "Russian presidential election" cut Putin's line. Data first: a label sits under the dots,
+    the band and the lines, above the grid."""
+    polls = series("dense")
+    middle = polls["fieldwork_end"].min() + pd.Timedelta(days=300)
+    events_csv = tmp_path / "events.csv"
+    events_csv.write_text(
+        f"date,label,countries\n{middle:%Y-%m-%d},Russia's full-scale invasion of Ukraine,US\n"
+    )
+    events = charts.load_events(events_csv)
+    trend = fit_trend(one_version_per_poll(polls), "Leader", "approval")
+    with matplotlib.rc_context(charts.STYLE):
+        own = charts.trend_figure(trend, events, {"US"}, "pollwatch")
+        compared = charts.comparison_figure([trend, trend], events, {"US"}, "pollwatch")
+        for fig in (own, compared):
+            [ax] = fig.axes
+            [label] = [t for t in ax.texts if t.get_text().startswith("Russia's")]
+            dots = [c for c in ax.collections if type(c).__name__ == "PathCollection"]
+            lines = [x for x in ax.get_lines() if x.get_label() in ("average", "Leader: approval")]
+            assert lines and (dots or fig is compared)
+            assert all(label.get_zorder() < drawn.get_zorder() for drawn in [*dots, *lines])
