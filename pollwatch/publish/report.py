@@ -605,16 +605,24 @@ def _comparison(
         return None
     end = max(t.daily["date"].iloc[-1] for t in shown)
     start = end - pd.DateOffset(years=COMPARISON_YEARS)
+    in_window = [(t, key) for t, key in chosen if (t.daily["date"] >= start).any()]
+    # Lines of other years leave a comparison of one (pollsposition's presidents of 1978-2022
+    # drew Macron's alone under "Leaders compared"): none then.
+    if len(in_window) < 2:
+        return None
     windowed = [
-        replace(trend, daily=trend.daily[trend.daily["date"] >= start])
-        for trend in shown
-        if (trend.daily["date"] >= start).any()
+        replace(trend, daily=trend.daily[trend.daily["date"] >= start]) for trend, _ in in_window
     ]
-    credit, countries = _credit(polls, as_of), set(polls["country"])
+    # The credit counts the polls drawn, not the store's (those of the lines, in the window),
+    # and the events marked are those of the lines' countries.
+    drawn = polls.set_index(["leader", "metric"]).index.isin(
+        [(t.leader, t.metric) for t in windowed]
+    ) & (polls["fieldwork_end"] >= start)
+    credit, countries = _credit(polls[drawn], as_of), set(polls.loc[drawn, "country"])
     job = charts.ChartJob(
         "comparison", windowed, events, countries, staging / "charts", credit, comparison=True
     )
-    drawn_from = [key for _, key in chosen]
+    drawn_from = [key for _, key in in_window]
     return job, chart_key("comparison", credit, *drawn_from, *_drawn_with(events, countries))
 
 

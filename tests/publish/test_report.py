@@ -24,7 +24,7 @@ from pollwatch.publish.report import build_report, slug
 from pollwatch.publish.viewer import report_server
 from pollwatch.store import open_store
 from schemas.columns import REQUIRED_COLUMNS
-from tests.helpers import REAL, ROOT, poll_row, settle, write_csv
+from tests.helpers import REAL, ROOT, monthly_rows, poll_row, settle, write_csv
 
 SAMPLES = ROOT / "data" / "samples"
 EVIL = "<script>alert(1)</script>"
@@ -625,3 +625,29 @@ def test_a_line_of_voters_populations_is_not_labelled_as_its_first_population_s_
     assert len(positive) == len(set(positive)) == 3, positive
     assert "Vladimir Putin · approval · all polls, read as registered voters" in positive
     assert "Vladimir Putin · approval · registered voters" in positive
+
+
+def test_leaders_are_compared_only_when_two_lines_fall_in_the_comparison_s_years(settings):
+    """pollsposition's file (presidents of 1978-2022): of six lines only Macron's ends within
+    five years of the newest, so "Leaders compared" drew his line alone, under a credit of
+    all 2,035 polls of six presidents. With fewer than two lines in its window there is no
+    comparison; with two, its credit counts the polls it draws."""
+    settings.inbox.mkdir(exist_ok=True)
+    old = monthly_rows(24, start="2005-01", leader="Jacques Chirac", country="FR")
+    new = monthly_rows(24, start="2020-01", leader="Emmanuel Macron", country="FR")
+    write_csv(settings.inbox / "presidents.csv", old + new)
+    run_ingest([], settings)
+    quick = settings.model_copy(update={"realtime_seconds": 0})
+    build_report(quick)
+    index = (settings.report_dir / "index.html").read_text()
+    assert "Leaders compared" not in index
+    assert not (settings.report_dir / "charts" / "comparison.png").exists()
+
+    newer = monthly_rows(12, start="2021-01", leader="Joe Biden", country="US")
+    write_csv(settings.inbox / "biden.csv", newer)
+    run_ingest([], settings)
+    build_report(quick)
+    index = (settings.report_dir / "index.html").read_text()
+    assert "Leaders compared" in index
+    svg = (settings.report_dir / "charts" / "comparison.svg").read_text()
+    assert "pollwatch · 36 polls by 1 pollster" in svg  # Macron's 24 and Biden's 12, not 60
