@@ -56,7 +56,7 @@ SNAPSHOT = "data/latest.json"
 LATEST_POLLS = 15
 COMPARISON_YEARS = 5
 COMPARISON_MIN_POLLS = 3
-CHANGE_DAYS = 30  # the headline's change is over this many days
+CHANGE_DAYS = 30  # a headline's move: over its last 30 days
 
 
 @dataclass
@@ -502,11 +502,7 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings, stored: pd.Da
         "lower": float(latest["lower"]),
         "upper": float(latest["upper"]),
         "as_of": f"{latest['date']:%Y-%m-%d}",
-        # Over 30 days no poll saw (an as-of line carried to its day), the line is flat by
-        # construction: "+0.0 in 30 days" would claim a steadiness nothing measured.
-        "change": trend.change(CHANGE_DAYS)
-        if len(trend.polls) > 1 and trend.days_from_poll()[-1] <= CHANGE_DAYS
-        else None,
+        "change": _measured_change(trend, CHANGE_DAYS),
         "single": _single_poll(trend, stored),
         "polls": len(trend.polls),
         "pollsters": trend.polls["pollster"].nunique(),
@@ -573,6 +569,22 @@ def _single_poll(trend: Trend, stored: pd.DataFrame) -> dict | None:
         "published": f"{published.min():%Y-%m-%d}" if len(published) else None,
         "sources": sources,
     }
+
+
+def _measured_change(trend: Trend, days: int) -> float | None:
+    """The average's move over its last `days` days, where polls measured it: one poll at most
+    FAR_DAYS before the start and one after it. KIIS's trust in Zelensky, polled in December
+    and May, read "+3.6 pts in 30 days": the slope of the line drawn between two polls five
+    months apart, which no poll of those 30 days measured; an as-of line carried flat to its day
+    read "+0.0 pts in 30 days" of months without a poll."""
+    change = trend.change(days) if len(trend.polls) > 1 else None
+    if change is None:
+        return None
+    end = trend.daily["date"].iloc[-1]
+    start = end - pd.Timedelta(days=days)
+    poll_days = trend.polls["day"]
+    before = poll_days.between(start - pd.Timedelta(days=charts.FAR_DAYS), start)
+    return change if before.any() and (poll_days > start).any() else None
 
 
 def _sample_size(size: float) -> str:

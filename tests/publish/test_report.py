@@ -651,3 +651,23 @@ def test_leaders_are_compared_only_when_two_lines_fall_in_the_comparison_s_years
     assert "Leaders compared" in index
     svg = (settings.report_dir / "charts" / "comparison.svg").read_text()
     assert "pollwatch · 36 polls by 1 pollster" in svg  # Macron's 24 and Biden's 12, not 60
+
+
+def headline(html_text: str, series: str) -> str:
+    """The text of one headline card of a page."""
+    card = re.search(
+        rf'<div class="headline" data-series="{series}">(.*?)</div>\s*</div>', html_text, re.S
+    )
+    assert card, series
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card.group(1)))
+
+
+def test_a_move_in_30_days_is_told_only_where_polls_measured_it(sample_report):
+    """KIIS polled trust in Zelensky in December 2024 (52%) and May 2025 (74%): the card read
+    "+3.6 pts in 30 days", the slope of the line between polls five months apart. Levada's
+    monthly polls of Putin measure his month."""
+    settings, _ = sample_report
+    index = (settings.report_dir / "index.html").read_text()
+    for quiet in ("volodymyr-zelensky-trust", "volodymyr-zelensky-trust-net"):
+        assert "in 30 days" not in headline(index, quiet)
+    assert "pts in 30 days" in headline(index, "vladimir-putin-approval")
