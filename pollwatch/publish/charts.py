@@ -42,6 +42,7 @@ EVENT_LABEL_Z = 1.5
 
 INK = "#1b1b1b"
 REALTIME = "#b2182b"  # a dark red no pollster's dots take (they are Okabe-Ito's)
+REALTIME_LATER = "as it stood then: not refitted yet (next report)"
 MEASURES = {
     "approval": "approve",
     "trust": "trust",
@@ -385,19 +386,28 @@ def _draw_average(ax, daily: pd.DataFrame, far: np.ndarray) -> None:
 def _draw_realtime(ax, line: pd.DataFrame | None) -> None:
     """What the tracker would have published as it went (each figure refitted on the polls
     public that day), in steps: a figure stands until the next refit. Where it parts from the
-    average, later polls changed the picture of that time."""
-    if line is None or len(line) < 2:
+    average, later polls changed the picture of that time. A report out of time for its refits
+    draws the newest (`attrs["unfinished"]` counts the days left to the next reports), and the
+    legend says where the line starts: drawn from August 2022 on a chart from 2021, or not at
+    all, it read as all there was."""
+    if line is None:
+        return
+    unfinished = line.attrs.get("unfinished", 0)
+    if len(line) < 2:
+        if unfinished:
+            ax.plot([], [], color=REALTIME, linewidth=1.1, label=REALTIME_LATER)
         return
     gaps = np.diff(line["date"].to_numpy(dtype="datetime64[D]")).astype("int64")
     weeks = round(float(np.median(gaps)) / 7)
     every = "each week" if weeks <= 1 else f"every {weeks} weeks"
+    since = f"; from {line['date'].iloc[0]:%Y-%m-%d} so far"
     ax.plot(
         line["date"],
         line["estimate"],
         drawstyle="steps-post",
         color=REALTIME,
         linewidth=1.1,
-        label=f"as it stood then (refitted {every})",
+        label=f"as it stood then (refitted {every}{since if unfinished else ''})",
         zorder=4,
     )
 

@@ -405,7 +405,11 @@ def _write(
 
 
 def _realtime_digest(trend: Trend) -> str:
-    return "" if trend.realtime is None else frame_digest(trend.realtime)
+    """The real-time line a chart draws, and whether days of it are left for later (its
+    legend says so)."""
+    if trend.realtime is None:
+        return ""
+    return frame_digest(trend.realtime) + str(trend.realtime.attrs.get("unfinished", 0) > 0)
 
 
 def _averages(trends: list[Trend]) -> pd.DataFrame:

@@ -671,3 +671,17 @@ def test_a_move_in_30_days_is_told_only_where_polls_measured_it(sample_report):
     for quiet in ("volodymyr-zelensky-trust", "volodymyr-zelensky-trust-net"):
         assert "in 30 days" not in headline(index, quiet)
     assert "pts in 30 days" in headline(index, "vladimir-putin-approval")
+
+
+def test_a_real_time_line_left_for_later_reports_says_so_on_its_chart(settings):
+    """A first report of pollsposition's presidents drew no red steps on Giscard's chart and
+    Biden's from August 2022 only (538's file starts in 2021), with nothing to say the rest was
+    left for the next reports: it read as all the tracker had said. The legend says it."""
+    ingest_samples(settings)
+    build_report(settings.model_copy(update={"realtime_seconds": 0}))
+    svg = (settings.report_dir / "charts" / "vladimir-putin-approval.svg").read_text()
+    assert "as it stood then: not refitted yet (next report)" in svg
+    build_report(settings)
+    svg = (settings.report_dir / "charts" / "vladimir-putin-approval.svg").read_text()
+    assert "as it stood then (refitted every 2 weeks)" in svg
+    assert "not refitted yet" not in svg and "so far" not in svg
