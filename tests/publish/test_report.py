@@ -685,3 +685,14 @@ def test_a_real_time_line_left_for_later_reports_says_so_on_its_chart(settings):
     svg = (settings.report_dir / "charts" / "vladimir-putin-approval.svg").read_text()
     assert "as it stood then (refitted every 2 weeks)" in svg
     assert "not refitted yet" not in svg and "so far" not in svg
+
+
+def test_a_one_poll_card_on_the_front_page_gives_the_margin_it_speaks_of(sample_report):
+    """The front page's card of Putin's one "performance" poll said "this is the poll itself,
+    with its own margin of error" and gave none; his page gave +-2.1 (FOM, 1,500 people)."""
+    settings, _ = sample_report
+    index = (settings.report_dir / "index.html").read_text()
+    start = index.index('<div class="card single-poll">')
+    card = index[start : index.index("</p>", start)]
+    text = html.unescape(re.sub(r"<[^>]+>", " ", card))
+    assert "±2.1 points, its own 95% margin of sampling error" in text
