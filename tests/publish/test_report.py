@@ -329,7 +329,11 @@ def test_a_series_of_one_poll_is_a_card_not_a_chart(sample_report):
     assert re.search(r'published 2022-03-25, <a class="source" href="https?://[^"]+"', section)
     assert not (settings.report_dir / "charts" / "vladimir-putin-performance.png").exists()
     headline = report.index.read_text().split('data-series="vladimir-putin-performance"')[1]
-    assert "one poll, no average yet" in headline.split("</div>\n  </div>")[0]
+    card = headline.split("</div>\n  </div>")[0]
+    assert "one poll, no average yet: FOM, " in card
+    # dated by its fieldwork alone: "as of" the report's day, an as-of report dated a February
+    # poll 2022-03-14
+    assert "as of" not in card
 
 
 def test_a_sparse_series_shows_each_poll_s_margin_and_dashes_the_guess_between_polls(
