@@ -520,6 +520,10 @@ class _YearsOffset(mdates.ConciseDateFormatter):
         labels = super().format_ticks(values)
         first, last = mdates.num2date(min(values)), mdates.num2date(max(values))
         self.years = f"{first:%Y}" if first.year == last.year else f"{first:%Y}–{last:%Y}"
+        # Ticks over several years name a year only at each January: a chart from May 2022
+        # read "Jul, 2023, Jul, ...", and 2022 was nowhere. Its first tick carries its year.
+        if labels and not super().get_offset() and not labels[0].isdigit():
+            labels[0] = f"{labels[0]} {mdates.num2date(values[0]):%Y}"
         return labels
 
     def get_offset(self) -> str:

@@ -233,6 +233,20 @@ def test_a_chart_of_weeks_names_its_year_and_each_day_tick_its_month():
     )
 
 
+def test_a_chart_over_several_years_names_the_year_it_starts_in():
+    """Ticks over several years name a year at each January only: KIIS's trust in Zelensky,
+    from May 2022, read "Jul, 2023, Jul, 2024, ..." and never said 2022."""
+    polls = series("dense")
+    polls = polls[polls["fieldwork_end"] > "2022-05-15"]
+    trend = fit_trend(one_version_per_poll(polls), "Leader", "approval")
+    with matplotlib.rc_context(charts.STYLE):
+        fig = charts.trend_figure(trend, NO_EVENTS, {"US"}, "pollwatch")
+        fig.draw_without_rendering()
+        [ax] = fig.axes
+        ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert "2023" in ticks and ticks[0].endswith(" 2022")
+
+
 def test_an_event_s_label_is_drawn_under_the_polls_and_lines_not_over_them(tmp_path):
     """The label of Russia's invasion, in a white box, was drawn over Putin's approval: it hid
     the one VTsIOM poll (78%, March 2022) and a stretch of the average; the comparison's
