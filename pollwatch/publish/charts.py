@@ -32,6 +32,10 @@ DENSE_DOTS = 1500
 # band only outlined (dashed), not filled: a band months wide would be the loudest thing on the
 # chart and say the least, and a solid line would pass years without polls off as data.
 SPARSE_POLLS = 40
+# From this many polls the dots cover the band: they are drawn fainter and the band's edges are
+# drawn too (on 538's Biden polls, 2,656 dots hid a band 1.4 points wide whose legend said it was
+# there).
+CROWDED_POLLS = 300
 GUESS_DASH = (0, (4, 3))  # the average where no poll is near
 # The comparison's lines past the seventh colour, none a dash like GUESS_DASH: a dashed line there
 # read as "no poll near" all the way.
@@ -171,6 +175,7 @@ def trend_figure(trend: Trend, events: pd.DataFrame, countries: set[str], credit
     # to open; past DENSE_DOTS they go into the SVG as one 200 dpi image, under vector lines,
     # bands and text (the PNG is a raster anyway).
     dense = len(polls) > DENSE_DOTS
+    crowded = len(polls) >= CROWDED_POLLS
     for pollster, colour in colours.items():
         mine = polls["pollster"] == pollster
         label = pollster if colour != OTHER else None
@@ -179,7 +184,7 @@ def trend_figure(trend: Trend, events: pd.DataFrame, countries: set[str], credit
             polls.loc[mine, "value"],
             s=sizes[mine],
             color=colour,
-            alpha=0.55,
+            alpha=0.35 if crowded else 0.55,
             linewidths=0,
             label=label,
             zorder=2,
@@ -192,7 +197,7 @@ def trend_figure(trend: Trend, events: pd.DataFrame, countries: set[str], credit
     far = trend.far_from_polls()
     if len(polls) < SPARSE_POLLS:
         _draw_margins(ax, trend)
-    _draw_average(ax, daily, far)
+    _draw_average(ax, daily, far, crowded)
     _draw_realtime(ax, trend.realtime)
     end = daily["date"].iloc[-1]
     if trend.realtime is not None and len(trend.realtime) > 1:  # it ends as the newest was public
@@ -348,10 +353,16 @@ def _draw_margins(ax, trend: Trend) -> None:
     )
 
 
-def _draw_average(ax, daily: pd.DataFrame, far: np.ndarray) -> None:
-    """The average and its 95% band: solid over a filled band, and where no poll is near
-    (`far`) dashed, its band's edges dashed and not filled."""
+def _draw_average(ax, daily: pd.DataFrame, far: np.ndarray, crowded: bool = False) -> None:
+    """The average and its 95% band: solid over a filled band (edged too among `crowded`
+    dots), and where no poll is near (`far`) dashed, its band's edges dashed and not filled."""
     _band_near_polls(ax, daily, far, INK, label="95% band", zorder=3)
+    if crowded:
+        for edge in ("lower", "upper"):
+            ax.plot(
+                daily["date"], daily[edge].where(~far), color=INK, linewidth=0.7, alpha=0.7,
+                zorder=3,
+            )  # fmt: skip
     estimate = daily["estimate"]
     ax.plot(
         daily["date"], estimate.where(~far), color=INK, linewidth=2.2, label="average", zorder=4

@@ -233,6 +233,27 @@ def test_a_chart_of_weeks_names_its_year_and_each_day_tick_its_month():
     )
 
 
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
+def test_a_band_among_hundreds_of_dots_has_its_edges_drawn(kind):
+    """On 538's Biden polls 2,656 dots hid the band (15% grey, 1.4 points wide) the legend
+    listed: among hundreds of polls its edges are drawn; a sparse chart's band shows as it is."""
+    polls = series(kind)
+    trend = fit_trend(one_version_per_poll(polls), "Leader", "approval")
+    with matplotlib.rc_context(charts.STYLE):
+        fig = charts.trend_figure(trend, NO_EVENTS, {"US"}, "pollwatch")
+        [ax] = fig.axes
+        near = ~trend.far_from_polls()
+        edges = [
+            line
+            for line in ax.get_lines()
+            for edge in ("lower", "upper")
+            if len(line.get_ydata()) == len(trend.daily)
+            and np.allclose(line.get_ydata()[near], trend.daily[edge].to_numpy()[near])
+        ]
+    assert len(polls) >= charts.CROWDED_POLLS if kind == "dense" else len(polls) < 100
+    assert len(edges) == (2 if kind == "dense" else 0)
+
+
 def test_a_chart_over_several_years_names_the_year_it_starts_in():
     """Ticks over several years name a year at each January only: KIIS's trust in Zelensky,
     from May 2022, read "Jul, 2023, Jul, 2024, ..." and never said 2022."""
