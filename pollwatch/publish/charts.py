@@ -335,22 +335,33 @@ def own_margins(trend: Trend) -> np.ndarray:
 
 def _draw_margins(ax, trend: Trend) -> None:
     """A sparse series' polls with their own 95% margins of error (own_margins), cut at 0 and
-    100 (-100 and 100 for a net share)."""
+    100 (-100 and 100 for a net share). A poll that gives no sample size has no margin of its
+    own: its bar, of the size the model assumes, is dotted and says so (Levada's monthly
+    figures, drawn as if each had a margin of its own)."""
     polls = trend.polls
     value = polls["value"].to_numpy(dtype="float64")
     low = -100 if trend.measure == "net" else 0
     margin = own_margins(trend)
-    ax.errorbar(
-        polls["day"],
-        value,
-        yerr=[np.minimum(margin, value - low), np.minimum(margin, 100 - value)],
-        fmt="none",
-        ecolor="#555555",
-        elinewidth=1,
-        capsize=3,
-        zorder=2,
-        label="a poll's own 95% margin",
-    )
+    bars = np.array([np.minimum(margin, value - low), np.minimum(margin, 100 - value)])
+    assumed = polls["sample_size"].isna().to_numpy()
+    for which, style, label in (
+        (~assumed, "-", "a poll's own 95% margin"),
+        (assumed, ":", "95% margin of an assumed sample (the poll gives none)"),
+    ):
+        if not which.any():
+            continue
+        drawn = ax.errorbar(
+            polls["day"][which],
+            value[which],
+            yerr=bars[:, which],
+            fmt="none",
+            ecolor="#555555",
+            elinewidth=1,
+            capsize=3,
+            zorder=2,
+            label=label,
+        )
+        drawn.lines[2][0].set_linestyle(style)
 
 
 def _draw_average(ax, daily: pd.DataFrame, far: np.ndarray, crowded: bool = False) -> None:

@@ -340,10 +340,13 @@ def test_a_sparse_series_shows_each_poll_s_margin_and_dashes_the_guess_between_p
     sample_report,
 ):
     """KIIS's seven polls of trust in Zelensky over three years: the line between polls months
-    apart is drawn as the guess it is, and each poll with its own margin of error."""
+    apart is drawn as the guess it is, and each poll with its own margin of error; the five that
+    give no sample size with the margin of the size assumed, said to be so (they were drawn as
+    if their own)."""
     settings, _ = sample_report
     svg = (settings.report_dir / "charts" / "volodymyr-zelensky-trust.svg").read_text()
     assert "a poll's own 95% margin" in svg
+    assert "95% margin of an assumed sample (the poll gives none)" in svg
     assert "average, no poll within 45 days" in svg
     assert "7 polls by 1 pollster ·" in svg  # not "1 pollsters"
 
