@@ -217,18 +217,22 @@ def test_no_line_of_the_comparison_is_dashed_as_a_guess_is():
     assert len(styles) == 12 and "--" not in styles
 
 
-def test_a_chart_of_weeks_names_its_year_and_each_day_tick_its_month():
-    """Under a chart of January and February 2022 matplotlib wrote "2022-Mar" (its last
-    tick's month), and days as bare numbers."""
-    polls = series("dense")
-    polls = polls[polls["fieldwork_end"] < "2022-02-20"]
+def date_ticks(polls: pd.DataFrame) -> tuple[list[str], str]:
+    """The date axis of the polls' chart as drawn: its tick labels and its offset text."""
     trend = fit_trend(one_version_per_poll(polls), "Leader", "approval")
     with matplotlib.rc_context(charts.STYLE):
         fig = charts.trend_figure(trend, NO_EVENTS, {"US"}, "pollwatch")
         fig.draw_without_rendering()
         [ax] = fig.axes
         ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
-        offset = ax.xaxis.get_offset_text().get_text()
+        return ticks, ax.xaxis.get_offset_text().get_text()
+
+
+def test_a_chart_of_weeks_names_its_year_and_each_day_tick_its_month():
+    """Under a chart of January and February 2022 matplotlib wrote "2022-Mar" (its last
+    tick's month), and days as bare numbers."""
+    polls = series("dense")
+    ticks, offset = date_ticks(polls[polls["fieldwork_end"] < "2022-02-20"])
     assert offset == "2022"
     assert all(
         tick in ("Jan", "Feb", "Mar") or tick[-3:] in ("Jan", "Feb", "Mar") for tick in ticks
@@ -260,13 +264,7 @@ def test_a_chart_over_several_years_names_the_year_it_starts_in():
     """Ticks over several years name a year at each January only: KIIS's trust in Zelensky,
     from May 2022, read "Jul, 2023, Jul, 2024, ..." and never said 2022."""
     polls = series("dense")
-    polls = polls[polls["fieldwork_end"] > "2022-05-15"]
-    trend = fit_trend(one_version_per_poll(polls), "Leader", "approval")
-    with matplotlib.rc_context(charts.STYLE):
-        fig = charts.trend_figure(trend, NO_EVENTS, {"US"}, "pollwatch")
-        fig.draw_without_rendering()
-        [ax] = fig.axes
-        ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    ticks, _ = date_ticks(polls[polls["fieldwork_end"] > "2022-05-15"])
     assert "2023" in ticks and ticks[0].endswith(" 2022")
 
 
