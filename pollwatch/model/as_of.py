@@ -66,10 +66,15 @@ def series_trend(
         if measure != "positive":
             which += f" giving a {measure} share"
         mine = stored[(stored["leader"] == series.leader) & (stored["metric"] == series.metric)]
-        counted = None if population == ALL_POPULATIONS else mine["population"] == population
+        # The first public poll of those the line takes: of its population, giving its measure.
+        counted = pd.Series(True, index=mine.index)
+        if population != ALL_POPULATIONS:
+            counted &= mine["population"] == population
+        if measure != "positive":
+            counted &= mine["negative_pct"].notna()
+        hint = first_public(mine, counted) if counted.any() else f"none gives a {measure} share"
         raise ConfigError(
-            f"no polls of {which} were public by {as_of.isoformat()}"
-            + (f": {first_public(mine, counted)}" if measure == "positive" else "")
+            f"no polls of {which} were public by {as_of.isoformat()}: {hint}"
         ) from None
     return fit_series(chosen)
 

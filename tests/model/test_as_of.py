@@ -216,6 +216,12 @@ def test_a_day_before_a_series_first_poll_says_so(settings):
         series_trend(stored, "Vladimir Putin", "approval", as_of=date(2022, 2, 1))
     with pytest.raises(ConfigError, match="no polls of Vladimir Putin / trust; stored series"):
         series_trend(stored, "Vladimir Putin", "trust", as_of=date(2022, 2, 1))
+    # of its other side too (it said no day): the first poll giving it
+    for measure in ("negative", "net"):
+        with pytest.raises(ConfigError, match=re.escape(f"giving a {measure} share {said}")):
+            series_trend(
+                stored, "Vladimir Putin", "approval", measure=measure, as_of=date(2022, 2, 1)
+            )
     trend = series_trend(stored, "Vladimir Putin", "approval", as_of=date(2022, 3, 1))
     assert trend.latest["date"] == pd.Timestamp("2022-03-01")
     # the report of that day says so too (it wrote an empty report and exited 0)
