@@ -38,6 +38,14 @@ DOCUMENT_SUFFIXES = (
 )  # fmt: skip
 
 
+def document_reason(path: Path) -> str | None:
+    """Why `path` is left alone as a document kept beside the drops (by its name), or None."""
+    suffix = path.suffix.lower()
+    if suffix in DOCUMENT_SUFFIXES:
+        return f"a document ({suffix}), not a poll table: left as it is"
+    return None
+
+
 def find_new_files(inbox: Path, settle_seconds: float, now: float | None = None) -> Discovery:
     """Every regular file under `inbox`, oldest first, that has stopped changing."""
     found = Discovery()
@@ -53,10 +61,8 @@ def find_new_files(inbox: Path, settle_seconds: float, now: float | None = None)
             if name.startswith(".") or name.endswith(TEMPORARY_SUFFIXES):
                 found.ignored.append((path, HIDDEN))
                 continue
-            if (suffix := Path(name).suffix.lower()) in DOCUMENT_SUFFIXES:
-                found.ignored.append(
-                    (path, f"a document ({suffix}), not a poll table: left as it is")
-                )
+            if document := document_reason(path):
+                found.ignored.append((path, document))
                 continue
             try:
                 if path.is_symlink() and not path.resolve().is_relative_to(root):

@@ -24,7 +24,7 @@ from pollwatch.ingest.commit import (
     pending_mapped,
     pending_unreadable,
 )
-from pollwatch.ingest.discover import Discovery, find_new_files
+from pollwatch.ingest.discover import Discovery, document_reason, find_new_files
 from pollwatch.ingest.files import (
     ChangedSinceRead,
     Read,
@@ -106,7 +106,12 @@ def plan_files(paths: list[Path], settings: Settings) -> Discovery:
             plan.waiting += found.waiting
             plan.ignored += found.ignored
         elif path.is_file():
-            plan.ready.append(path)
+            # Named by a glob (`pollwatch ingest data/samples/*`), the folder's README is
+            # still a document, not a failed drop that makes the run exit 1.
+            if document := document_reason(path):
+                plan.ignored.append((path, document))
+            else:
+                plan.ready.append(path)
         else:
             raise ConfigError(f"{path}: no such file or directory")
     return plan

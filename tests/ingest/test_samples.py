@@ -52,3 +52,20 @@ def test_the_samples_folder_given_as_it_is_loads_and_leaves_its_readme(settings,
         (str(drops / "README.md"), "a document (.md), not a poll table: left as it is")
     ]
     assert not settings.quarantine.exists() or not any(settings.quarantine.iterdir())
+
+
+def test_the_samples_named_one_by_one_leave_the_readme_as_the_folder_does(settings, tmp_path):
+    """`pollwatch ingest data/samples/*`: the shell names the README.md with the drops; it is a
+    document as it is in the folder, not quarantined (it was, and the run exited 1)."""
+    drops = Path(shutil.copytree(SAMPLES, tmp_path / "samples"))
+    for path in drops.iterdir():
+        settle(path)
+    run = run_ingest(sorted(drops.iterdir()), settings)
+    assert run.exit_code == 0
+    assert sorted(Path(f.path).name for f in run.files) == sorted(
+        p.name for p in SAMPLES.glob("*.csv")
+    )
+    assert run.ignored == [
+        (str(drops / "README.md"), "a document (.md), not a poll table: left as it is")
+    ]
+    assert not settings.quarantine.exists() or not any(settings.quarantine.iterdir())
