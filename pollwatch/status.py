@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path, PurePath
 
 from pollwatch.config import Settings
-from pollwatch.ingest.discover import HIDDEN, filed_drops, find_new_files
+from pollwatch.ingest.discover import HIDDEN, document_reason, filed_drops, find_new_files
 from pollwatch.read.echo import counted
 from pollwatch.store import open_store
 
@@ -26,8 +26,11 @@ def collect_status(settings: Settings) -> dict:
         "left_alone": [
             {"path": str(path), "reason": reason}
             for path, reason in inbox.ignored
-            if reason != HIDDEN
+            if reason != HIDDEN and not document_reason(path)
         ],
+        # A folder's README or a methodology PDF is kept there on purpose: named, not a
+        # WARNING that something "cannot be ingested" and waits to be mended.
+        "documents": [str(path) for path, _ in inbox.ignored if document_reason(path)],
     }
     store = open_store(settings, read_only=True)
     if not store.exists():
@@ -102,7 +105,14 @@ def status_text(facts: dict) -> str:
             "into the inbox and run `pollwatch ingest`"
         )
     inbox = facts["inbox"]
-    out.append(f"inbox     {inbox['ready']} file(s) ready, {inbox['waiting']} still being written")
+    out.append(
+        f"inbox     {inbox['ready']} file(s) ready, {inbox['waiting']} still being written"
+        + (
+            f"; documents left beside the drops: {_first_few(inbox['documents'], ', ')}"
+            if inbox["documents"]
+            else ""
+        )
+    )
     if inbox["left_alone"]:
         named = [f"{item['path']} ({item['reason']})" for item in inbox["left_alone"]]
         out.append(

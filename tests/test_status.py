@@ -34,7 +34,7 @@ def test_status_before_any_ingest_says_so_and_creates_no_database(settings):
     assert not settings.db_path.exists()
     assert facts["note"] == "no database yet: nothing has been ingested"
     assert (facts["polls"], facts["series"], facts["files"], facts["last_run"]) == (0, [], {}, None)
-    assert facts["inbox"] == {"ready": 0, "waiting": 0, "left_alone": []}
+    assert facts["inbox"] == {"ready": 0, "waiting": 0, "left_alone": [], "documents": []}
     text = status_text(facts)
     assert text.splitlines()[:2] == [
         f"database  {settings.db_path}",
@@ -44,13 +44,33 @@ def test_status_before_any_ingest_says_so_and_creates_no_database(settings):
     assert not settings.db_path.exists()
 
 
+def test_a_readme_in_the_inbox_is_named_as_a_document_not_a_warning(settings):
+    """A folder's README.md stays in the inbox on purpose: status named it in a WARNING that it
+    "cannot be ingested and stays there", for ever, as if something needed mending."""
+    write_csv(settings.inbox / "old.csv", monthly_rows(1), age_seconds=60)
+    readme = settings.inbox / "README.md"
+    readme.write_text("# drops from the pollsters\n", encoding="utf-8")
+    settle(readme)
+    facts = collect_status(settings)
+    assert facts["inbox"]["left_alone"] == []
+    assert facts["inbox"]["documents"] == [str(readme)]
+    text = status_text(facts)
+    assert "WARNING" not in text
+    assert f"documents left beside the drops: {readme}" in text
+
+
 def test_the_inbox_counts_settled_files_as_ready_and_fresh_ones_as_waiting(settings):
     write_csv(settings.inbox / "old.csv", monthly_rows(1), age_seconds=60)
     write_csv(settings.inbox / "sub" / "older.csv", monthly_rows(1), age_seconds=600)
     write_csv(settings.inbox / "fresh.csv", monthly_rows(1), age_seconds=0)
     write_csv(settings.inbox / "download.csv.part", monthly_rows(1))  # neither: ignored
     facts = collect_status(settings)
-    assert facts["inbox"] == {"ready": 2, "waiting": 1, "left_alone": []}  # .part: not told
+    assert facts["inbox"] == {  # .part: not told
+        "ready": 2,
+        "waiting": 1,
+        "left_alone": [],
+        "documents": [],
+    }
     assert "inbox     2 file(s) ready, 1 still being written" in status_text(facts)
 
 
