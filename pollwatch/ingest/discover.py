@@ -38,11 +38,18 @@ DOCUMENT_SUFFIXES = (
 )  # fmt: skip
 
 
+# A folder's notes by their name alone, as archives and repositories ship them: README with no
+# suffix or as .txt (a .txt of any other name may be a table).
+DOCUMENT_NAMES = ("readme", "license", "licence", "changelog")
+
+
 def document_reason(path: Path) -> str | None:
     """Why `path` is left alone as a document kept beside the drops (by its name), or None."""
     suffix = path.suffix.lower()
     if suffix in DOCUMENT_SUFFIXES:
         return f"a document ({suffix}), not a poll table: left as it is"
+    if path.stem.lower() in DOCUMENT_NAMES and suffix in ("", ".txt"):
+        return f"a document ({path.name}), not a poll table: left as it is"
     return None
 
 

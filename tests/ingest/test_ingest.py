@@ -144,6 +144,22 @@ def test_hidden_and_temporary_files_are_left_alone(settings, name):
     assert run.files == [] and path.exists()
 
 
+@pytest.mark.parametrize("name", ["README", "readme.txt", "LICENSE"])
+def test_a_readme_without_a_document_suffix_is_left_alone_as_a_document(settings, name):
+    """A folder's README with no suffix (or as .txt) was quarantined as a drop no layout fits,
+    and the run exited 1; the same notes as README.md were left alone."""
+    readme = settings.inbox / name
+    readme.parent.mkdir(parents=True)
+    readme.write_text("Drops from the pollsters, one file a month.\n", encoding="utf-8")
+    settle(readme)
+    write_csv(settings.inbox / "drop.csv", monthly_rows(1))
+    run = run_ingest([], settings)
+    assert run.exit_code == 0
+    assert [Path(f.path).name for f in run.files] == ["drop.csv"]
+    assert run.ignored == [(str(readme), f"a document ({name}), not a poll table: left as it is")]
+    assert readme.exists()
+
+
 def test_a_symbolic_link_out_of_the_inbox_is_not_followed(settings, tmp_path):
     outside = write_csv(tmp_path / "secret.csv", monthly_rows(1))
     settings.inbox.mkdir()
