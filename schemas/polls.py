@@ -94,15 +94,17 @@ ROW_RULES = (
         reported="+".join(SHARE_COLUMNS),
         bound=100 + SHARES_ROUNDING_TOLERANCE,
     ),
-    # 0.41 and 0.56 for 41% and 56%: no poll finds 98% undecided (one that says so, in its
-    # undecided share, is taken at its word). Stored with a warning (as they were), they
-    # corrected stored polls to under 1% and pulled a line of Macron's from 30 to 23.
+    # 0.41 and 0.56 for 41% and 56%: no poll finds 98% undecided (one that says so, its three
+    # shares making up the whole sample, 1, 0.5 and 98.5, is taken at its word; 0.40, 0.57 and
+    # a don't-know share of 3 is not). Stored with a warning (as they were), they corrected
+    # stored polls to under 1% and pulled a line of Macron's from 30 to 23.
     RowRule(
         "shares_are_percentages_not_proportions",
         "sum_more_than",
         SHARE_COLUMNS,
         reported="positive_pct+negative_pct",
         bound=2,
+        whole=100 - SHARES_ROUNDING_TOLERANCE,
     ),
 )
 # Rows that are stored but named in a warning, with what to check: possible values, more likely

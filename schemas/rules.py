@@ -101,13 +101,15 @@ class RowRule:
     # "not_before": columns[1] on or after columns[0]; "sum_at_most": total <= bound;
     # "span_at_most": columns[1] at most `bound` days after columns[0];
     # "year_at_least": columns[0] in the year `bound` or later; "value_at_least": columns[0]
-    # at least `bound`; "value_at_most": columns[0] at most `bound`; "sum_more_than": the total
-    # of the values given > bound, where the first two are given
+    # at least `bound`; "value_at_most": columns[0] at most `bound`; "sum_more_than": the first
+    # two's total > bound, where both are given, or (with `whole`) every value given and their
+    # total at least `whole`
     kind: str
     columns: tuple[str, ...]
     reported: str
     bound: float = 0.0
     value_range: tuple[float, float] = (0, 100)
+    whole: float | None = None
 
     def check(self) -> pa.Check:
         return pa.Check(self.passes, name=self.name)
@@ -136,8 +138,11 @@ class RowRule:
             return value.isna() | (value <= self.bound)
         if self.kind == "sum_more_than":
             values = df[list(self.columns)]
-            either_missing = values.iloc[:, :2].isna().any(axis=1)
-            return either_missing | (values.fillna(0).sum(axis=1) > self.bound)
+            first_two = values.iloc[:, :2]
+            kept = first_two.isna().any(axis=1) | (first_two.sum(axis=1) > self.bound)
+            if self.whole is not None:
+                kept |= values.notna().all(axis=1) & (values.sum(axis=1) >= self.whole)
+            return kept
         raise ValueError(f"unknown row rule kind {self.kind!r}")
 
     def sql(self) -> str:
@@ -170,6 +175,8 @@ class RowRule:
             return f"({value} IS NULL OR {value} <= {literal(self.bound)})"
         if self.kind == "sum_more_than":
             missing = " OR ".join(f"{c} IS NULL" for c in self.columns[:2])
-            total = " + ".join(f"coalesce({c}, 0)" for c in self.columns)
-            return f"({missing} OR {total} > {literal(self.bound)})"
+            kept = f"{missing} OR {' + '.join(self.columns[:2])} > {literal(self.bound)}"
+            if self.whole is not None:  # NULL where a value is missing: not kept by this
+                kept += f" OR coalesce({' + '.join(self.columns)} >= {literal(self.whole)}, false)"
+            return f"({kept})"
         raise ValueError(f"unknown row rule kind {self.kind!r}")

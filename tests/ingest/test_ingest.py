@@ -470,6 +470,40 @@ def test_a_layout_may_declare_the_day_first(settings):
 
 
 @pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
+def test_proportions_beside_a_percentage_undecided_share_are_still_proportions(
+    settings, monkeypatch, in_duckdb
+):
+    """0.40 and 0.57 with a don't-know share of 3 (a column already in percent) add up past 2,
+    and were taken at their word: they corrected a stored 40/57 poll to 0.4 and 0.57. Only
+    shares that make up the whole sample (1, 0.5, 98.5) say that nobody knows."""
+    if in_duckdb:
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    write_csv(
+        settings.inbox / "mixed.csv",
+        [
+            dict(dated("2023-02-01", "2023-02-07", "mixed"), undecided_pct="3"),
+            dict(
+                dated("2023-03-01", "2023-03-07", "mixed2"),
+                positive_pct="0.40",
+                negative_pct="0.57",
+                undecided_pct="3",
+            ),
+            dict(
+                dated("2023-04-01", "2023-04-07", "unknown"),
+                positive_pct="1",
+                negative_pct="0.5",
+                undecided_pct="98.5",
+            ),
+        ],
+    )
+    [result] = run_ingest([], settings).files
+    assert (result.rows_loaded, result.rows_rejected) == (2, 1)
+    assert [(r["line"], r["rule"]) for r in result.rejects] == [
+        (3, "shares_are_percentages_not_proportions")
+    ]
+
+
+@pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
 def test_implausible_fieldwork_is_stored_with_a_warning_naming_its_lines(
     settings, monkeypatch, in_duckdb
 ):
