@@ -59,16 +59,27 @@ def normalise_header(name: str) -> str:
     return " ".join(name.split()).lower()
 
 
-# What pandas calls a column with no name when it reads a file ("Unnamed: 0"), and writes back
-# as its name: the column is still the unnamed one of its position.
-PANDAS_UNNAMED = re.compile(r"unnamed: \d+")
+# What pandas calls a column with no name when it reads a file ("Unnamed: 0", counting from 0),
+# and writes back as its name: the column is still the unnamed one of that position.
+PANDAS_UNNAMED = re.compile(r"unnamed: (\d+)")
 
 
-def column_name(name: str, position: int) -> str:
-    """A header cell's name as every later step uses it: an empty one (or pandas' name for one)
-    is `unnamed_<position>`, counting from 1."""
-    name = normalise_header(name)
-    return f"unnamed_{position}" if not name or PANDAS_UNNAMED.fullmatch(name) else name
+def column_names(cells: list[str]) -> list[str]:
+    """A header line's names as every later step uses them: an empty cell is
+    `unnamed_<position>`, counting from 1, and pandas' name for one is the unnamed column of
+    the position pandas read it at. pandas writes its row index first, under an empty name
+    (`to_csv`'s default), shifting every column one place: that column is `unnamed_0`, so that
+    pollsposition's table, read and written back by pandas, still has its dates in
+    `unnamed_1` (they were the index's 0, 1, 2, ..., and every row not_a_date)."""
+    names = [normalise_header(cell) for cell in cells]
+    pandas = [PANDAS_UNNAMED.fullmatch(name) for name in names]
+    index_first = any(pandas) and not names[0]
+    return [
+        f"unnamed_{int(found.group(1)) + 1}"
+        if found
+        else name or f"unnamed_{0 if index_first and i == 1 else i}"
+        for i, (name, found) in enumerate(zip(names, pandas, strict=True), 1)
+    ]
 
 
 def parse_csv_text(decoded: Decoded | str) -> RawTable:
@@ -151,7 +162,7 @@ def _read_exact(text: str, delimiter: str) -> RawTable:
     records, starts, oversized = _read_records(text, delimiter)
     if not records:
         raise UnreadableFile("empty file: no header and no rows", rule="empty_file")
-    header = [column_name(name, i) for i, name in enumerate(records[0], 1)]
+    header = column_names(records[0])
     _check_header(header, starts[0])
     width = len(header)
     rows, lines, ragged = [], [], []
@@ -216,10 +227,7 @@ def records_well_formed(lines: Iterable[str], delimiter: str) -> bool:
 
 def header_names(line: str, delimiter: str, number: int) -> list[str]:
     """The header line's names as every later step uses them; `number`: its line."""
-    header = [
-        column_name(name, i)
-        for i, name in enumerate(next(csv.reader([line], delimiter=delimiter)), 1)
-    ]
+    header = column_names(next(csv.reader([line], delimiter=delimiter)))
     _check_header(header, number)
     return header
 

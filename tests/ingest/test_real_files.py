@@ -545,6 +545,27 @@ def test_pollsposition_saved_again_by_pandas_keeps_its_layout(tmp_path):
     assert stored["d"][0] == kept[0].split(",")[0]
 
 
+def test_pollsposition_written_back_by_pandas_with_its_index_keeps_its_dates(tmp_path):
+    """pandas' to_csv writes its row index first by default, under an empty name, and the date
+    column as 'Unnamed: 0': the index's 0, 1, 2 were read as the dates, and every row was
+    not_a_date."""
+    settings = load_settings(data_dir=tmp_path / "data", settle_seconds=0)
+    lines = (REAL / "pollsposition_popularite.csv").read_text().splitlines()
+    kept = [line for line in lines[1:] if ",macron2," in line]
+    drop = settings.inbox / "macron2.csv"
+    drop.parent.mkdir(parents=True)
+    indexed = [f"{i},{line}" for i, line in enumerate(kept)]
+    drop.write_text("\n".join([",Unnamed: 0" + lines[0], *indexed]) + "\n")
+    [result] = run_ingest([], settings).files
+    assert (result.source, result.rows_loaded, result.rows_rejected) == (
+        "pollsposition_popularity",
+        len(kept),
+        0,
+    )
+    stored = query(settings, "SELECT strftime(fieldwork_start, '%Y-%m-%d') AS d FROM polls")
+    assert sorted(stored["d"]) == sorted(line.split(",")[0] for line in kept)
+
+
 def test_pollsposition_re_saved_by_a_french_spreadsheet_keeps_its_days(tmp_path):
     """A French spreadsheet writes the ISO days back as 28/09/1978: the layout named ISO alone,
     so every row was not_a_date."""
