@@ -171,6 +171,12 @@ def _finish(file: Pending, counts: LoadCounts, settings: Settings, run_id: str) 
             f"left empty here and kept as stored: {named}; a correction changes known values, "
             "it does not erase them"
         )
+    if counts.proportions:
+        named = ", ".join(f"{column} of {n} poll(s)" for column, n in counts.proportions.items())
+        result.warnings.append(
+            f"proportions of the stored shares (0.41 for 41) kept as stored: {named}; write"
+            " shares as percentages"
+        )
     if file.seen is not None and signature(_stat_or_none(file.path) or file.seen) != signature(
         file.seen
     ):

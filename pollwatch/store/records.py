@@ -112,6 +112,9 @@ class LoadCounts:
     duplicate: int
     # Values a later version left empty, kept from the stored poll: polls, by column.
     kept: dict[str, int] = field(default_factory=dict)
+    # Shares given as proportions of the stored ones (0.41 for 41), kept as stored: polls, by
+    # column.
+    proportions: dict[str, int] = field(default_factory=dict)
     # Month-only polls already stored with their exact days, kept as stored.
     coarser: int = 0
 

@@ -575,6 +575,28 @@ def test_a_later_emptier_version_keeps_the_values_it_leaves_out(settings):
     assert stored.values.tolist() == [[61.0, 30.0, 10.0]]
 
 
+def test_a_later_version_in_proportions_does_not_correct_the_stored_percentages(settings):
+    """An export of approve alone, as a proportion (0.41 for 41%), passed the proportions rule
+    (it needs both sides) and corrected a stored 41/56/3 poll to 0.41/56/3: each share given as
+    the stored share's proportion is kept as stored, and said."""
+    full = poll_row(poll_key="p", positive_pct="41", negative_pct="56", undecided_pct="3")
+    write_csv(settings.inbox / "full.csv", [full], age_seconds=100)
+    run_ingest([], settings)
+    write_csv(
+        settings.inbox / "share.csv",
+        [dict(full, positive_pct="0.41", negative_pct="", undecided_pct="")],
+        age_seconds=50,
+    )
+    [result] = run_ingest([], settings).files
+    assert (result.status, result.rows_updated, result.rows_duplicate) == ("loaded", 0, 1)
+    assert (
+        "proportions of the stored shares (0.41 for 41) kept as stored: positive_pct of 1"
+        " poll(s); write shares as percentages"
+    ) in result.warnings
+    stored = query(settings, "SELECT positive_pct, negative_pct, undecided_pct FROM polls")
+    assert stored.values.tolist() == [[41.0, 56.0, 3.0]]
+
+
 @pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
 def test_quotes_are_read_by_one_set_of_rules_for_every_file(settings, monkeypatch, in_duckdb):
     """`"Bad "quoted" Research"` was stored mangled by the fast reader and refused by the careful

@@ -31,7 +31,7 @@ from pollwatch.store.records import (
     Staged,
     utc_now,
 )
-from schemas.columns import DEFAULTS, IDENTITY_COLUMNS
+from schemas.columns import DEFAULTS, IDENTITY_COLUMNS, SHARE_COLUMNS
 from schemas.polls import NULLABLE
 from schemas.rules import literal
 
@@ -284,7 +284,7 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
             " AND i.pollster = c.pollster"
         )
         con.unregister("coarser")
-    kept = _keep_known_values(con)
+    kept, proportions = _keep_known_values(con)
 
     con.execute(
         "CREATE OR REPLACE TEMP TABLE changed AS "
@@ -319,6 +319,7 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
         updated=updated,
         duplicate=matched - updated + len(coarser),
         kept=kept,
+        proportions=proportions,
         coarser=len(coarser),
     )
 
@@ -367,31 +368,45 @@ def _other_precision(
     return finer, coarser
 
 
-def _keep_known_values(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def _keep_known_values(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
     """A later version that leaves a value empty where the stored poll has one (a shorter
     export: no negative or undecided shares; 538's poll list, which has no methodology column,
     after its raw poll file) keeps the stored value: a correction changes what is known, it does
     not erase it. A population or mode the file does not give is its default ("unknown"), so
-    that counts as empty too. Returns how many polls kept each column's value."""
+    that counts as empty too. So does a share given as the stored share's proportion (0.41 for
+    41, within a point): an export of approve alone in proportions passed the proportions rule,
+    which needs both sides, and corrected a poll to 0.41% approving and 56% disapproving.
+    Returns how many polls kept each column's value, as emptied and as proportions."""
     emptied = {c: f"i.{c} IS NULL AND p.{c} IS NOT NULL" for c in VALUE_COLUMNS if c in NULLABLE}
     emptied |= {
         c: f"i.{c} = {literal(default)} AND p.{c} <> {literal(default)}"
         for c, default in DEFAULTS.items()
         if c in VALUE_COLUMNS
     }
+    scaled = {
+        c: f"i.{c} <= 1 AND p.{c} >= 2 AND abs(i.{c} * 100 - p.{c}) <= 1" for c in SHARE_COLUMNS
+    }
+    tests = [*emptied.values(), *scaled.values()]
     counts = con.execute(
         "SELECT "
-        + ", ".join(f"count(*) FILTER (WHERE {test})" for test in emptied.values())
+        + ", ".join(f"count(*) FILTER (WHERE {test})" for test in tests)
         + " FROM incoming_typed i JOIN polls p USING (pollster, poll_key)"
     ).fetchall()[0]
-    kept = {c: n for c, n in zip(emptied, counts, strict=True) if n}
-    if kept:
+    kept = {c: n for c, n in zip(emptied, counts[: len(emptied)], strict=True) if n}
+    proportions = {c: n for c, n in zip(scaled, counts[len(emptied) :], strict=True) if n}
+    keep = {c: [emptied[c]] for c in kept}
+    for c in proportions:
+        keep.setdefault(c, []).append(scaled[c])
+    if keep:
         con.execute(
             "UPDATE incoming_typed i SET "
-            + ", ".join(f"{c} = CASE WHEN {emptied[c]} THEN p.{c} ELSE i.{c} END" for c in kept)
+            + ", ".join(
+                f"{c} = CASE WHEN {' OR '.join(f'({t})' for t in tests)} THEN p.{c} ELSE i.{c} END"
+                for c, tests in keep.items()
+            )
             + " FROM polls p WHERE p.poll_key = i.poll_key AND p.pollster = i.pollster"
         )
-    return kept
+    return kept, proportions
 
 
 def _insert_rejects(
