@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from pollwatch.ingest.run import run_ingest
 from tests.helpers import ROOT, query, settle
 
@@ -37,30 +39,15 @@ def test_every_sample_loads_without_a_reject_and_holds_the_headline_figures(sett
     assert headline[("KIIS", "trust", "2022-05")] == 90
 
 
-def test_the_samples_folder_given_as_it_is_loads_and_leaves_its_readme(settings, tmp_path):
-    """`pollwatch ingest data/samples`: the folder's README.md is named, not quarantined as a
-    failed drop (it was, and the run exited 1)."""
+@pytest.mark.parametrize("named", ["the folder", "file by file"])
+def test_the_samples_folder_given_as_it_is_loads_and_leaves_its_readme(settings, tmp_path, named):
+    """`pollwatch ingest data/samples`, or `data/samples/*` (the shell names the README.md
+    with the drops): the folder's README.md is a document, named, not quarantined as a failed
+    drop (it was, and the run exited 1)."""
     drops = Path(shutil.copytree(SAMPLES, tmp_path / "samples"))
     for path in drops.iterdir():
         settle(path)
-    run = run_ingest([drops], settings)
-    assert run.exit_code == 0
-    assert sorted(Path(f.path).name for f in run.files) == sorted(
-        p.name for p in SAMPLES.glob("*.csv")
-    )
-    assert run.ignored == [
-        (str(drops / "README.md"), "a document (.md), not a poll table: left as it is")
-    ]
-    assert not settings.quarantine.exists() or not any(settings.quarantine.iterdir())
-
-
-def test_the_samples_named_one_by_one_leave_the_readme_as_the_folder_does(settings, tmp_path):
-    """`pollwatch ingest data/samples/*`: the shell names the README.md with the drops; it is a
-    document as it is in the folder, not quarantined (it was, and the run exited 1)."""
-    drops = Path(shutil.copytree(SAMPLES, tmp_path / "samples"))
-    for path in drops.iterdir():
-        settle(path)
-    run = run_ingest(sorted(drops.iterdir()), settings)
+    run = run_ingest([drops] if named == "the folder" else sorted(drops.iterdir()), settings)
     assert run.exit_code == 0
     assert sorted(Path(f.path).name for f in run.files) == sorted(
         p.name for p in SAMPLES.glob("*.csv")
