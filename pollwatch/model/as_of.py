@@ -52,6 +52,11 @@ def series_trend(
     # the stored category, as a file's cell is; --population rv was "no polls of ... / rv".
     population, metric = read_population(population), read_category(metric)
     measure = measure.strip().lower()
+    for option, given in (("population", population), ("metric", metric), ("measure", measure)):
+        if not given:
+            raise ConfigError(f"--{option} is empty: name one, or leave the option out")
+    if population == "all_polls":  # 538's name for its line of every population
+        population = ALL_POPULATIONS
     polls = stored if as_of is None else public_by(stored, as_of)
     until = None if as_of is None else pd.Timestamp(as_of)
     try:

@@ -147,3 +147,12 @@ def test_trend_of_several_populations_says_how_each_was_read_as_adults(settings)
     )
     assert as_538_writes_it.exit_code == 0, as_538_writes_it.output
     assert as_538_writes_it.stdout == registered.stdout != adults.stdout
+    all_polls = run_trend(
+        settings, "--leader", "Biden", "--metric", "approval", "--population", "All polls"
+    )
+    assert all_polls.exit_code == 0 and all_polls.stdout == mixed.stdout
+    empty = run_trend(settings, "--leader", "Biden", "--metric", "approval", "--population", "")
+    assert empty.exit_code == 2
+    assert empty.stderr.strip() == (
+        "pollwatch: --population is empty: name one, or leave the option out"
+    )
