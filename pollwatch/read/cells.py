@@ -70,10 +70,15 @@ def column_names(cells: list[str]) -> list[str]:
     the position pandas read it at. pandas writes its row index first, under an empty name
     (`to_csv`'s default), shifting every column one place: that column is `unnamed_0`, so that
     pollsposition's table, read and written back by pandas, still has its dates in
-    `unnamed_1` (they were the index's 0, 1, 2, ..., and every row not_a_date)."""
+    `unnamed_1` (they were the index's 0, 1, 2, ..., and every row not_a_date). Only where a
+    pandas name is out of its place: with every one where pandas read it ('Unnamed: 7' eighth,
+    a trailing empty column of a file read with its dates as the index), the empty first cell
+    is the file's own unnamed column (it was `unnamed_0`, and no layout fitted)."""
     names = [normalise_header(cell) for cell in cells]
     pandas = [PANDAS_UNNAMED.fullmatch(name) for name in names]
-    index_first = any(pandas) and not names[0]
+    index_first = not names[0] and any(
+        found and int(found.group(1)) != i for i, found in enumerate(pandas)
+    )
     return [
         f"unnamed_{int(found.group(1)) + 1}"
         if found

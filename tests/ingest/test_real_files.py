@@ -566,6 +566,30 @@ def test_pollsposition_written_back_by_pandas_with_its_index_keeps_its_dates(tmp
     assert sorted(stored["d"]) == sorted(line.split(",")[0] for line in kept)
 
 
+def test_pollsposition_with_a_trailing_unnamed_column_written_back_by_pandas_keeps_its_dates(
+    tmp_path,
+):
+    """A copy with a trailing empty column (a spreadsheet's last comma), read by pandas with its
+    dates as the index (`index_col=0`) and written back: its header is the original's empty
+    first cell, then 'Unnamed: 7' where pandas read it. The pandas name is in its own place, so
+    no index was written first: the dates are still `unnamed_1` (the file was refused: no
+    layout fits unnamed_0)."""
+    settings = load_settings(data_dir=tmp_path / "data", settle_seconds=0)
+    lines = (REAL / "pollsposition_popularite.csv").read_text().splitlines()
+    kept = [line for line in lines[1:] if ",macron2," in line]
+    drop = settings.inbox / "macron2.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_text("\n".join([lines[0] + ",Unnamed: 7", *(f"{line}," for line in kept)]) + "\n")
+    [result] = run_ingest([], settings).files
+    assert (result.source, result.rows_loaded, result.rows_rejected) == (
+        "pollsposition_popularity",
+        len(kept),
+        0,
+    )
+    stored = query(settings, "SELECT strftime(fieldwork_start, '%Y-%m-%d') AS d FROM polls")
+    assert sorted(stored["d"]) == sorted(line.split(",")[0] for line in kept)
+
+
 def test_pollsposition_re_saved_by_a_french_spreadsheet_keeps_its_days(tmp_path):
     """A French spreadsheet writes the ISO days back as 28/09/1978: the layout named ISO alone,
     so every row was not_a_date."""
