@@ -202,19 +202,16 @@ def commit_duplicate(
 ) -> FileResult:
     """A file whose bytes are already stored: log the sighting and clear it from the inbox.
 
-    If the stored copy is where the earlier run put it, this copy is redundant and is removed
-    from the inbox (only from the inbox). If the earlier run committed but died before moving the
-    file, this is that file: it goes where that run meant it to, with its rejects written out
-    again from the database. Anything else is archived under a free name.
+    If the stored copy is where the earlier run put it, this copy is redundant: removed from the
+    inbox (only from the inbox), and a file named outside it is left as it is (it was archived
+    again under a new name, a copy a run for each time the same drop was named). If the earlier
+    run committed but died before moving the file, this is that file: it goes where that run
+    meant it to, with its rejects written out again from the database. Anything else is
+    archived under a free name.
     """
     stored = Path(known.stored_path) if known.stored_path else None
     unfinished = stored is not None and not stored.exists()
-    redundant = (
-        stored is not None
-        and stored.exists()
-        and is_inside(path, settings.inbox)
-        and file_sha256(stored) == sha256
-    )
+    redundant = stored is not None and stored.exists() and file_sha256(stored) == sha256
     destination = (
         stored
         if unfinished or redundant
@@ -231,7 +228,8 @@ def commit_duplicate(
         stored_at=str(destination),
     )
     if redundant:
-        path.unlink(missing_ok=True)
+        if is_inside(path, settings.inbox):
+            path.unlink(missing_ok=True)
         return result
     quarantined = unfinished and known.status in filing.QUARANTINED_STATUSES
     rejects = store.rejects_of(sha256) if quarantined else None

@@ -89,6 +89,21 @@ def test_a_second_ingest_of_the_same_drop_reports_it_as_duplicate_and_exits_0(se
     assert [f["status"] for f in json.loads(result.stdout)["files"]] == ["duplicate"]
 
 
+def test_a_drop_named_again_by_its_path_is_not_archived_again(settings, tmp_path):
+    """`pollwatch ingest drops/a.csv` twice: the second was archived again under a new name
+    (a.<hash>.csv), and its message pointed at that copy, not at the stored one."""
+    drop = write_csv(tmp_path / "drops" / "a.csv", monthly_rows(2))
+    data = ("--data-dir", str(settings.data_dir))
+    pollwatch("ingest", str(drop), *data)
+    first = sorted(p.name for p in settings.archive.rglob("*") if p.is_file())
+    again = pollwatch("ingest", str(drop), *data, "--json")
+    assert again.exit_code == 0
+    [result] = json.loads(again.stdout)["files"]
+    assert result["status"] == "duplicate" and Path(result["stored_at"]).name == "a.csv"
+    assert sorted(p.name for p in settings.archive.rglob("*") if p.is_file()) == first
+    assert drop.exists()  # a file named outside the inbox is copied, never moved or removed
+
+
 def test_ingest_of_the_html_error_page_exits_1_and_explains(settings, tmp_path):
     page = tmp_path / "president_approval_polls.csv"
     page.write_bytes((REAL / "fte_president_approval_polls_503_error_2021-03-09.csv").read_bytes())
