@@ -525,37 +525,39 @@ def test_a_bad_date_in_a_column_read_as_both_fieldwork_days_is_one_reject(tmp_pa
     assert [(r["line"], r["rule"]) for r in result.rejects] == [(3, "not_a_date")]
 
 
-def test_pollsposition_saved_again_by_pandas_keeps_its_layout(tmp_path):
-    """pandas names the unnamed date column 'Unnamed: 0' when it reads the file, and writes
-    that name back: a table cut in a notebook (Macron's rows) was refused whole, no layout
-    fitting ('needs unnamed_1')."""
+def _french_days(line: str) -> str:
+    day, rest = line.split(",", 1)
+    return f"{day[8:10]}/{day[5:7]}/{day[:4]},{rest}"
+
+
+# pollsposition's table as people's tools write it back: (header, each line by its number).
+REWRITTEN = {
+    # pandas names the unnamed date column 'Unnamed: 0' and writes that name back: refused
+    # whole, no layout fitting ('needs unnamed_1')
+    "by pandas": (lambda h: "Unnamed: 0" + h, lambda i, line: line),
+    # to_csv's default writes the index first, under an empty name: the index's 0, 1, 2 were
+    # read as the dates, every row not_a_date
+    "by pandas, with its index": (lambda h: ",Unnamed: 0" + h, lambda i, line: f"{i},{line}"),
+    # a trailing empty column (a spreadsheet's last comma), read with the dates as the index
+    # and written back: 'Unnamed: 7' where pandas read it, so no index was written first (the
+    # dates were taken for unnamed_0, and no layout fitted)
+    "by pandas, a trailing column": (lambda h: h + ",Unnamed: 7", lambda i, line: line + ","),
+    # a French spreadsheet writes the days 28/09/1978: the layout named ISO alone, every row
+    # not_a_date
+    "by a French spreadsheet": (lambda h: h, lambda i, line: _french_days(line)),
+}
+
+
+@pytest.mark.parametrize("how", REWRITTEN)
+def test_pollsposition_written_back_keeps_its_layout_and_its_dates(tmp_path, how):
+    header, row = REWRITTEN[how]
     settings = load_settings(data_dir=tmp_path / "data", settle_seconds=0)
     lines = (REAL / "pollsposition_popularite.csv").read_text().splitlines()
     kept = [line for line in lines[1:] if ",macron2," in line]
     drop = settings.inbox / "macron2.csv"
     drop.parent.mkdir(parents=True)
-    drop.write_text("\n".join(["Unnamed: 0" + lines[0], *kept]) + "\n")
-    [result] = run_ingest([], settings).files
-    assert (result.source, result.status, result.rows_loaded) == (
-        "pollsposition_popularity",
-        "loaded",
-        len(kept),
-    )
-    stored = query(settings, "SELECT strftime(min(fieldwork_start), '%Y-%m-%d') AS d FROM polls")
-    assert stored["d"][0] == kept[0].split(",")[0]
-
-
-def test_pollsposition_written_back_by_pandas_with_its_index_keeps_its_dates(tmp_path):
-    """pandas' to_csv writes its row index first by default, under an empty name, and the date
-    column as 'Unnamed: 0': the index's 0, 1, 2 were read as the dates, and every row was
-    not_a_date."""
-    settings = load_settings(data_dir=tmp_path / "data", settle_seconds=0)
-    lines = (REAL / "pollsposition_popularite.csv").read_text().splitlines()
-    kept = [line for line in lines[1:] if ",macron2," in line]
-    drop = settings.inbox / "macron2.csv"
-    drop.parent.mkdir(parents=True)
-    indexed = [f"{i},{line}" for i, line in enumerate(kept)]
-    drop.write_text("\n".join([",Unnamed: 0" + lines[0], *indexed]) + "\n")
+    written = [row(i, line) for i, line in enumerate(kept)]
+    drop.write_text("\n".join([header(lines[0]), *written]) + "\n")
     [result] = run_ingest([], settings).files
     assert (result.source, result.rows_loaded, result.rows_rejected) == (
         "pollsposition_popularity",
@@ -564,48 +566,3 @@ def test_pollsposition_written_back_by_pandas_with_its_index_keeps_its_dates(tmp
     )
     stored = query(settings, "SELECT strftime(fieldwork_start, '%Y-%m-%d') AS d FROM polls")
     assert sorted(stored["d"]) == sorted(line.split(",")[0] for line in kept)
-
-
-def test_pollsposition_with_a_trailing_unnamed_column_written_back_by_pandas_keeps_its_dates(
-    tmp_path,
-):
-    """A copy with a trailing empty column (a spreadsheet's last comma), read by pandas with its
-    dates as the index (`index_col=0`) and written back: its header is the original's empty
-    first cell, then 'Unnamed: 7' where pandas read it. The pandas name is in its own place, so
-    no index was written first: the dates are still `unnamed_1` (the file was refused: no
-    layout fits unnamed_0)."""
-    settings = load_settings(data_dir=tmp_path / "data", settle_seconds=0)
-    lines = (REAL / "pollsposition_popularite.csv").read_text().splitlines()
-    kept = [line for line in lines[1:] if ",macron2," in line]
-    drop = settings.inbox / "macron2.csv"
-    drop.parent.mkdir(parents=True)
-    drop.write_text("\n".join([lines[0] + ",Unnamed: 7", *(f"{line}," for line in kept)]) + "\n")
-    [result] = run_ingest([], settings).files
-    assert (result.source, result.rows_loaded, result.rows_rejected) == (
-        "pollsposition_popularity",
-        len(kept),
-        0,
-    )
-    stored = query(settings, "SELECT strftime(fieldwork_start, '%Y-%m-%d') AS d FROM polls")
-    assert sorted(stored["d"]) == sorted(line.split(",")[0] for line in kept)
-
-
-def test_pollsposition_re_saved_by_a_french_spreadsheet_keeps_its_days(tmp_path):
-    """A French spreadsheet writes the ISO days back as 28/09/1978: the layout named ISO alone,
-    so every row was not_a_date."""
-    settings = load_settings(data_dir=tmp_path / "data", settle_seconds=0)
-    lines = (REAL / "pollsposition_popularite.csv").read_text().splitlines()
-    kept = [line for line in lines[1:] if ",hollande," in line]
-    day = {line: line.split(",", 1)[0] for line in kept}
-    french = [f"{d[8:10]}/{d[5:7]}/{d[:4]}," + line.split(",", 1)[1] for line, d in day.items()]
-    drop = settings.inbox / "hollande.csv"
-    drop.parent.mkdir(parents=True)
-    drop.write_text("\n".join([lines[0], *french]) + "\n")
-    [result] = run_ingest([], settings).files
-    assert (result.source, result.status, result.rows_loaded) == (
-        "pollsposition_popularity",
-        "loaded",
-        len(kept),
-    )
-    stored = query(settings, "SELECT strftime(fieldwork_start, '%Y-%m-%d') AS d FROM polls")
-    assert sorted(stored["d"]) == sorted(day.values())
