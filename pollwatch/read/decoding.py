@@ -190,12 +190,20 @@ KNOWN_BINARY = (
     ),
     (b"%PDF-", "a PDF document: the table has to be exported as CSV"),
     (b"\x1f\x8b", "gzip-compressed: unpack it (gunzip) and drop the CSV inside"),
+    (b"BZh", "bzip2-compressed: unpack it (bunzip2) and drop the CSV inside"),
+    (b"\xfd7zXZ\x00", "xz-compressed: unpack it (unxz) and drop the CSV inside"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed: unpack it (unzstd) and drop the CSV inside"),
+    (b"PAR1", "a Parquet file: write the table as CSV (pandas: to_csv)"),
+    (b"SQLite format 3\x00", "an SQLite database: export the table as CSV"),
 )
 
 
 def refuse_known_binary(data: bytes) -> None:
+    """`data`: the file's bytes, or its first block (a Parquet file is told by its last bytes
+    too, "PAR1" being a name a header could start with; from the first block alone it is
+    "binary data" when read)."""
     for signature, what in KNOWN_BINARY:
-        if data.startswith(signature):
+        if data.startswith(signature) and (signature != b"PAR1" or data.endswith(signature)):
             raise UnreadableFile(f"not a CSV: {what}", rule="not_a_csv")
 
 

@@ -83,6 +83,11 @@ def test_a_file_that_is_not_a_table_is_quarantined_with_its_reason(settings, dat
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "old Excel (.xls)"),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "a PDF document"),
         (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "gzip-compressed: unpack it"),
+        (b"BZh91AY&SY\x00\x01", "bzip2-compressed: unpack it"),
+        (b"\xfd7zXZ\x00\x00\x04\xe6", "xz-compressed: unpack it"),
+        (b"\x28\xb5\x2f\xfd\x04\x00", "zstd-compressed: unpack it"),
+        (b"PAR1\x15\x04\x15\x00\x00\x00PAR1", "a Parquet file"),
+        (b"SQLite format 3\x00\x10\x00", "an SQLite database"),
     ],
 )
 def test_a_workbook_pdf_or_archive_saved_as_csv_is_called_what_it_is(settings, data, words):
