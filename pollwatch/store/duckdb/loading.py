@@ -394,15 +394,17 @@ def _keep_known_values(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], 
     ).fetchall()[0]
     kept = {c: n for c, n in zip(emptied, counts[: len(emptied)], strict=True) if n}
     proportions = {c: n for c, n in zip(scaled, counts[len(emptied) :], strict=True) if n}
-    keep = {c: [emptied[c]] for c in kept}
-    for c in proportions:
-        keep.setdefault(c, []).append(scaled[c])
-    if keep:
+    if kept or proportions:
+        # A column's stored value stands wherever either test holds (one that holds for no
+        # row changes nothing).
+        stands = {
+            c: " OR ".join(f"({test})" for test in (emptied.get(c), scaled.get(c)) if test)
+            for c in {*kept, *proportions}
+        }
         con.execute(
             "UPDATE incoming_typed i SET "
             + ", ".join(
-                f"{c} = CASE WHEN {' OR '.join(f'({t})' for t in tests)} THEN p.{c} ELSE i.{c} END"
-                for c, tests in keep.items()
+                f"{c} = CASE WHEN {why} THEN p.{c} ELSE i.{c} END" for c, why in stands.items()
             )
             + " FROM polls p WHERE p.poll_key = i.poll_key AND p.pollster = i.pollster"
         )
