@@ -88,7 +88,7 @@ def drawn_as_card(stored: pd.DataFrame, fitted: Trend, as_of: date | None = None
     """Whether the report shows `fitted`'s series as a card: a series of one poll. A disapproval
     or net line of one poll, where the series has several, is drawn nowhere (MEASURED_POLLS):
     `trend` said of such a line that the report showed it as a card."""
-    if fitted.measure == "positive":
+    if fitted.measure == "positive" or len(fitted.polls) != 1:
         return len(fitted.polls) == 1
     polls = stored if as_of is None else public_by(stored, as_of)
     return len(select_series(polls, fitted.leader, fitted.metric, fitted.population).polls) == 1
