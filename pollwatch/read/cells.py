@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pollwatch.read.decoding import Decoded, UnreadableFile
-from pollwatch.read.echo import joined
+from pollwatch.read.echo import capped, joined
 
 # A cell longer than this is not poll data; csv refuses it instead of reading it whole.
 MAX_FIELD_CHARS = 1_000_000
@@ -30,6 +30,9 @@ SNIFF_CHARS = 64 * 1024
 SNIFF_RECORDS = 50
 FAST_BLOCK_BYTES = 16 << 20
 STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
+# Lines of words above a header (a title) or under a table (a source, a footnote) taken as such:
+# more than this many are more than a spreadsheet's title or notes, and are read as they are.
+MOST_NOTE_LINES = 10
 
 
 @dataclass
@@ -101,7 +104,7 @@ def as_raw_table(decoded: Decoded, delimiter: str, fast: ArrowCells | None) -> R
         return as_raw_tables([(decoded, delimiter, fast)])[0]
     table = _read_exact(decoded.text, delimiter)
     table.encoding, table.delimiter = decoded.encoding, delimiter
-    table.notes = reading_notes(decoded, delimiter)
+    table.notes = [*reading_notes(decoded, delimiter), *table.notes]
     return table
 
 
@@ -162,11 +165,69 @@ def _lines(numbers: list[int], shown: int = 3) -> str:
     return f"line{'s' if len(numbers) > 1 else ''} {joined(named)}{more}"
 
 
+def _words_in_one_cell(record: list[str]) -> bool:
+    """One cell holds something, and it has a letter: what a title or a note may be."""
+    filled = [cell for cell in record if cell.strip()]
+    return len(filled) == 1 and any(char.isalpha() for char in filled[0])
+
+
+def is_note(record: list[str], width: int) -> bool:
+    """Whether a record of a table `width` cells wide is words in one cell: a title above its
+    header, or a source or a footnote under its rows ("Source: Gallup", "* registered
+    voters"), as a spreadsheet saved as CSV writes them: alone on their line, or in the first
+    cell padded with delimiters to the table's width, and then a phrase. Neither a header nor a
+    poll is one cell, but a header may name one column of three (",Approve,") and a broken row
+    give one word: those stay a header and a row."""
+    if not _words_in_one_cell(record):
+        return False
+    if len(record) < width:
+        return True
+    first = record[0].strip()
+    return bool(first) and len(first.split()) > 1
+
+
+def _notes_around(records: list[list[str]]) -> tuple[int, int]:
+    """How many records above the header are a title, and how many under the last row are
+    notes (is_note): the title lines were taken for the header (every column one name, no
+    layout fitted: the file refused whole), and each note line was a row rejected (every drop
+    partial)."""
+    head = records[: MOST_NOTE_LINES + 1]
+    wide = [record for record in head if sum(bool(cell.strip()) for cell in record) > 1]
+    if not wide:
+        return 0, 0  # no header of two names: read as it is
+    title = 0
+    while title < min(len(records) - 1, MOST_NOTE_LINES) and is_note(records[title], len(wide[0])):
+        title += 1
+    notes, width = 0, len(records[title])
+    while notes < min(len(records) - title - 1, MOST_NOTE_LINES) and is_note(
+        records[-1 - notes], width
+    ):
+        notes += 1
+    return title, notes
+
+
+def _skipped(starts: list[int], records: list[list[str]], what: str) -> str:
+    """What a note of the outcome says of lines skipped as a title or notes: the lines and the
+    first of them, capped."""
+    [first] = [cell.strip() for cell in records[0] if cell.strip()]
+    return f"{_lines(starts)} {what}: {capped(first, 80)!r}"
+
+
 def _read_exact(text: str, delimiter: str) -> RawTable:
-    """Record by record with Python's csv module: any layout of lines, exact line numbers."""
+    """Record by record with Python's csv module: any layout of lines, exact line numbers; a
+    title above the header and notes under the table are skipped, and said (_notes_around)."""
     records, starts, oversized = _read_records(text, delimiter)
     if not records:
         raise UnreadableFile("empty file: no header and no rows", rule="empty_file")
+    title, notes = _notes_around(records)
+    said = []
+    if title:
+        above = "above the header skipped as a title"
+        said.append(_skipped(starts[:title], records[:title], above))
+    if notes:
+        under = "under the table skipped as notes"
+        said.append(_skipped(starts[-notes:], records[-notes:], under))
+    records, starts = records[title : len(records) - notes], starts[title : len(starts) - notes]
     header = column_names(records[0])
     _check_header(header, starts[0])
     width = len(header)
@@ -184,7 +245,7 @@ def _read_exact(text: str, delimiter: str) -> RawTable:
     cells = pd.DataFrame(
         rows, columns=header, index=pd.Index(lines, name="line_number"), dtype="str"
     )
-    return RawTable(header, cells, ragged, starts[0], oversized=oversized)
+    return RawTable(header, cells, ragged, starts[0], oversized=oversized, notes=said)
 
 
 def _has_huge_cells(table: pa.Table) -> bool:
@@ -230,6 +291,26 @@ def records_well_formed(lines: Iterable[str], delimiter: str) -> bool:
     return True
 
 
+# Enough of a file's end to hold its last line of notes.
+TAIL_BYTES = 64 * 1024
+
+
+def has_notes(first_line: str, tail: str, delimiter: str) -> bool:
+    """Whether the file's first line, or the last line of `tail` (its end) that is not blank, may
+    be a note (is_note): the fast readers take line 1 for the header and every line after it
+    for a row, so such a file is read record by record, which tells a note from a header or a
+    row and skips it."""
+    lines = [line for line in tail.split("\n") if line.strip(" \t\r" + delimiter)]
+    for line in [first_line, *lines[-1:]]:
+        try:
+            record = next(csv.reader([line], delimiter=delimiter), [])
+        except csv.Error:
+            continue  # not one record: the careful reader says what it is
+        if _words_in_one_cell(record):
+            return True
+    return False
+
+
 def header_names(line: str, delimiter: str, number: int) -> list[str]:
     """The header line's names as every later step uses them; `number`: its line."""
     header = column_names(next(csv.reader([line], delimiter=delimiter)))
@@ -267,6 +348,8 @@ def read_arrow(decoded: Decoded, delimiter: str) -> ArrowCells | None:
     first_line = data[:first_newline].decode("utf-8").rstrip("\r")
     if not first_line.strip() or "\r" in first_line:
         return None  # a carriage return alone ends a line too (old Mac files): read whole
+    if has_notes(first_line, data[-TAIL_BYTES:].decode("utf-8", "ignore"), delimiter):
+        return None
     header = header_names(first_line, delimiter, 1)
     lines = data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1)
     if lines == 0:
@@ -304,7 +387,7 @@ def sniff_delimiter(text: str) -> str:
     """The candidate that splits the first records into the same, largest number of fields
     (`text`: the file's text, or its first SNIFF_CHARS characters and one more)."""
     sample = text[:SNIFF_CHARS]
-    best, best_score = ",", (0.0, 0)
+    best, best_score = ",", (0.0, 0, 0)
     for delimiter in DELIMITER_NAMES:
         try:
             rows = [
@@ -314,10 +397,15 @@ def sniff_delimiter(text: str) -> str:
             continue
         if len(rows) > 1 and len(text) > len(sample):
             rows = rows[:-1]  # the last record of a cut sample may be cut too
-        widths = [len(r) for r in rows]
+        # A title above the header is one cell whichever the delimiter; a delimiter that splits
+        # the header into one cell too has to drop more lines, and loses.
+        dropped = 0
+        while dropped < min(len(rows) - 1, MOST_NOTE_LINES) and _words_in_one_cell(rows[dropped]):
+            dropped += 1
+        widths = [len(r) for r in rows[dropped:]]
         if not widths or widths[0] < 2:
             continue
-        score = (sum(w == widths[0] for w in widths) / len(widths), widths[0])
+        score = (sum(w == widths[0] for w in widths) / len(widths), -dropped, widths[0])
         if score > best_score:
             best, best_score = delimiter, score
     return best

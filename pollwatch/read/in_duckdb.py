@@ -21,6 +21,8 @@ import pyarrow as pa
 from pollwatch.read.cells import (
     MAX_FIELD_CHARS,
     SNIFF_CHARS,
+    TAIL_BYTES,
+    has_notes,
     header_names,
     header_only,
     records_well_formed,
@@ -60,6 +62,11 @@ def read_in_place(
     if not first_line.strip() or "\r" in first_line:
         return None  # a carriage return alone ends a line too (old Mac files): read whole
     delimiter = sniff_delimiter(head[: SNIFF_CHARS + 1])
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - TAIL_BYTES))
+        tail = handle.read().decode("utf-8", "ignore")
+    if has_notes(first_line, tail, delimiter):
+        return None  # a title or notes, which the record-by-record reader skips
     header = header_names(first_line, delimiter, 1)
     if plain.records == 0:
         raise header_only(1)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from pollwatch.config import load_settings
+from pollwatch.ingest import files
 from pollwatch.ingest.run import run_ingest
 from tests.helpers import REAL, ROOT, query, settle
 from tests.map.test_layouts import POLLLIST
@@ -566,3 +567,37 @@ def test_pollsposition_written_back_keeps_its_layout_and_its_dates(tmp_path, how
     )
     stored = query(settings, "SELECT strftime(fieldwork_start, '%Y-%m-%d') AS d FROM polls")
     assert sorted(stored["d"]) == sorted(line.split(",")[0] for line in kept)
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["read whole", "streamed"])
+def test_538s_polls_saved_from_a_spreadsheet_with_a_title_and_a_source_line_all_load(
+    tmp_path, monkeypatch, streamed
+):
+    """A spreadsheet's title above the header and its source and note lines under the table,
+    padded to the table's width as a spreadsheet pads them: the title was taken for the header
+    (no layout fitted: 3,090 polls refused) and each note for a rejected row (the drop
+    partial, exit 1). Read whole or, for a big file, as DuckDB streams it, the same."""
+    if streamed:
+        monkeypatch.setattr(files, "STREAM_FROM_BYTES", 0)
+    settings = load_settings(data_dir=tmp_path / "data", settle_seconds=0)
+    source = (REAL / "fte_president_approval_polls_biden_2023-01.csv").read_text()
+    pad = "," * (source.splitlines()[0].count(","))
+    drop = settings.inbox / "biden.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_text(
+        f"Presidential approval polls: Joe Biden{pad}\n{source}"
+        f"Source: FiveThirtyEight{pad}\n\"Note: 'a' is adults, 'rv' registered voters\"{pad}\n"
+    )
+    [result] = run_ingest([], settings).files
+    status, counts = EXPECTED["fte_president_approval_polls_biden_2023-01.csv"][1:3]
+    assert (result.source, result.status, result.rows_loaded, result.rows_rejected) == (
+        "fte_approval_polls",
+        status,
+        counts,
+        0,
+    )
+    last = 1 + len(source.splitlines()) + 2
+    assert result.warnings == [
+        "line 1 above the header skipped as a title: 'Presidential approval polls: Joe Biden'",
+        f"lines {last - 1}-{last} under the table skipped as notes: 'Source: FiveThirtyEight'",
+    ]

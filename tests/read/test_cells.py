@@ -177,3 +177,33 @@ def test_a_byte_order_mark_stays_out_of_the_first_header_name():
     raw = parse_csv_text(decode(b"\xef\xbb\xbfPollster,Leader\nLevada,Putin\n"))
     assert raw.header == ["pollster", "leader"]
     assert (raw.encoding, raw.notes) == ("utf-8", [])
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+@pytest.mark.parametrize("padded", [False, True])
+def test_a_title_above_the_header_and_notes_under_the_table_are_skipped_and_said(delimiter, padded):
+    """A spreadsheet saved as CSV: a title over the table, a blank line, and a source and a
+    footnote under it, alone on their lines or padded to the table's width. The title was taken
+    for the header (the file refused whole) and each note for a row (every drop partial)."""
+    pad = delimiter * 2 if padded else ""
+    text = (
+        f'"Levada Center: approval of Putin, 2021-2022"{pad}\n\n'
+        f"Date{delimiter}Approve{delimiter}Disapprove\n"
+        f"2021-01{delimiter}64{delimiter}34\n2021-02{delimiter}65{delimiter}34\n\n"
+        f"Source: levada.ru{pad}\n* adults 18+{pad}\n"
+    )
+    raw = parse_csv_text(text)
+    assert raw.header == ["date", "approve", "disapprove"]
+    assert (raw.header_line, raw.cells.index.tolist(), raw.ragged) == (3, [4, 5], [])
+    assert raw.notes[-2:] == [
+        "line 1 above the header skipped as a title: 'Levada Center: approval of Putin, 2021-2022'",
+        "lines 7-8 under the table skipped as notes: 'Source: levada.ru'",
+    ]
+
+
+def test_a_header_naming_one_column_and_a_last_row_of_one_word_stay_a_header_and_a_row():
+    """Neither is a note: a header may name one column of three, and a broken row give a name
+    alone; the row is rejected with its reasons, as any row is."""
+    raw = parse_csv_text(",Approve,\n2022-02-01,71,x\nLevada,,\n")
+    assert raw.header == ["unnamed_1", "approve", "unnamed_3"]
+    assert (raw.cells.index.tolist(), raw.notes) == ([2, 3], [])
