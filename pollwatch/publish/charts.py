@@ -32,6 +32,9 @@ DENSE_DOTS = 1500
 # band only outlined (dashed), not filled: a band months wide would be the loudest thing on the
 # chart and say the least, and a solid line would pass years without polls off as data.
 SPARSE_POLLS = 40
+# How far apart, in parts of the chart's span of days, the polls of one day are drawn in a sparse
+# chart: a few pixels, so that their own margins are bars of their own.
+DODGE = 0.012
 # From this many polls the dots cover the band: they are drawn fainter and the band's edges are
 # drawn too (on 538's Biden polls, 2,656 dots hid a band 1.4 points wide whose legend said it was
 # there).
@@ -176,11 +179,17 @@ def trend_figure(trend: Trend, events: pd.DataFrame, countries: set[str], credit
     # bands and text (the PNG is a raster anyway).
     dense = len(polls) > DENSE_DOTS
     crowded = len(polls) >= CROWDED_POLLS
+    sparse = len(polls) < SPARSE_POLLS
+    daily = trend.daily
+    end = daily["date"].iloc[-1]
+    if trend.realtime is not None and len(trend.realtime) > 1:  # it ends as the newest was public
+        end = max(end, trend.realtime["date"].iloc[-1])
+    drawn_on = _dodged_days(polls, daily["date"].iloc[0], end) if sparse else polls["day"]
     for pollster, colour in colours.items():
         mine = polls["pollster"] == pollster
         label = pollster if colour != OTHER else None
         ax.scatter(
-            polls.loc[mine, "day"],
+            drawn_on[mine],
             polls.loc[mine, "value"],
             s=sizes[mine],
             color=colour,
@@ -193,15 +202,11 @@ def trend_figure(trend: Trend, events: pd.DataFrame, countries: set[str], credit
     if OTHER in colours.values():
         others = sum(c == OTHER for c in colours.values())
         ax.scatter([], [], s=30, color=OTHER, label=f"{others} other pollsters")
-    daily = trend.daily
     far = trend.far_from_polls()
-    if len(polls) < SPARSE_POLLS:
-        _draw_margins(ax, trend)
+    if sparse:
+        _draw_margins(ax, trend, drawn_on)
     _draw_average(ax, daily, far, crowded)
     _draw_realtime(ax, trend.realtime)
-    end = daily["date"].iloc[-1]
-    if trend.realtime is not None and len(trend.realtime) > 1:  # it ends as the newest was public
-        end = max(end, trend.realtime["date"].iloc[-1])
     _frame_dates(ax, daily["date"].iloc[0], end)
     latest = _label_latest(ax, trend)
     _mark_events(ax, events_for(events, countries, daily["date"].iloc[0], daily["date"].iloc[-1]))
@@ -333,7 +338,16 @@ def own_margins(trend: Trend) -> np.ndarray:
     return Z95 * np.sqrt(spread / sizes) * 100
 
 
-def _draw_margins(ax, trend: Trend) -> None:
+def _dodged_days(polls: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
+    """Where each poll is drawn on a chart of `first` to `last`: on its day, and the polls of
+    one day a few pixels apart (DODGE), in the order listed. FOM's 79% and VTsIOM's 76% of one
+    Sunday, drawn on the day itself, read as one poll's margin of 74-81."""
+    day = polls["day"]
+    place = day.groupby(day).cumcount() - (day.map(day.value_counts()) - 1) / 2
+    return day + place * _span(first, last) * DODGE
+
+
+def _draw_margins(ax, trend: Trend, drawn_on: pd.Series) -> None:
     """A sparse series' polls with their own 95% margins of error (own_margins), cut at 0 and
     100 (-100 and 100 for a net share). A poll that gives no sample size has no margin of its
     own: its bar, of the size the model assumes, is dotted and says so (Levada's monthly
@@ -351,7 +365,7 @@ def _draw_margins(ax, trend: Trend) -> None:
         if not which.any():
             continue
         drawn = ax.errorbar(
-            polls["day"][which],
+            drawn_on[which],
             value[which],
             yerr=bars[:, which],
             fmt="none",
@@ -367,6 +381,12 @@ def _draw_margins(ax, trend: Trend) -> None:
 def _draw_average(ax, daily: pd.DataFrame, far: np.ndarray, crowded: bool = False) -> None:
     """The average and its 95% band: solid over a filled band (edged too among `crowded`
     dots), and where no poll is near (`far`) dashed, its band's edges dashed and not filled."""
+    if len(daily) == 1:  # one day of polls: a band and a line of one day are not drawn at all
+        [day] = daily.itertuples()
+        ax.vlines(day.date, day.lower, day.upper, color=INK, alpha=0.15, linewidth=14, zorder=3,
+                  label="95% band")  # fmt: skip
+        ax.plot([day.date], [day.estimate], "o", color=INK, markersize=5, label="average")
+        return
     _band_near_polls(ax, daily, far, INK, label="95% band", zorder=3)
     if crowded:
         for edge in ("lower", "upper"):
@@ -522,10 +542,15 @@ def _fit_inside(ax, label, pad_px: float = 6) -> None:
 def _frame_dates(ax, first: pd.Timestamp, last: pd.Timestamp, room: float = 0.1) -> None:
     """The series' dates with `room` on the right for the latest value's label; a series of a
     few days gets a fortnight, so its dots do not sit on the frame."""
-    span = max(last - first, pd.Timedelta(days=14))
+    span = _span(first, last)
     middle = first + (last - first) / 2
-    left = min(first, middle - span / 2) - span * 0.01
+    left = min(first, middle - span / 2) - span * 0.025  # a first poll's dot off the frame
     ax.set_xlim(left, max(last, middle + span / 2) + span * room)
+
+
+def _span(first: pd.Timestamp, last: pd.Timestamp) -> pd.Timedelta:
+    """The days a chart of `first` to `last` spans, a fortnight at least (_frame_dates)."""
+    return max(last - first, pd.Timedelta(days=14))
 
 
 class _YearsOffset(mdates.ConciseDateFormatter):

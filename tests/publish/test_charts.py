@@ -291,3 +291,56 @@ def test_an_event_s_label_is_drawn_under_the_polls_and_lines_not_over_them(tmp_p
             lines = [x for x in ax.get_lines() if x.get_label() in ("average", "Leader: approval")]
             assert lines and (dots or fig is compared)
             assert all(label.get_zorder() < drawn.get_zorder() for drawn in [*dots, *lines])
+
+
+def one_day_polls() -> pd.DataFrame:
+    """FOM's 79% and VTsIOM's 76% of Putin's performance, both asked on one Sunday."""
+    polls = kiis_like().iloc[:2].assign(leader="Vladimir Putin", metric="performance")
+    day = pd.Timestamp("2022-03-20")
+    return polls.assign(
+        pollster=["FOM", "VTsIOM"],
+        fieldwork_start=day,
+        fieldwork_end=day,
+        sample_size=[1500, 1600],
+        positive_pct=[79.0, 76.0],
+    )
+
+
+def test_polls_of_one_day_are_drawn_apart_each_on_its_own_margin():
+    """Drawn on the day itself, the two polls' margins (76.9-81.1 and 73.9-78.1) lay on one
+    another and read as one poll's 73.9-81.1. Each is now a few pixels to its side of the day,
+    its bar under its dot."""
+    polls = pd.concat([kiis_like().iloc[2:], one_day_polls()], ignore_index=True)
+    polls = polls.assign(leader="Vladimir Putin", metric="performance")
+    trend = fit_trend(one_version_per_poll(polls), "Vladimir Putin", "performance")
+    with matplotlib.rc_context(charts.STYLE):
+        fig = charts.trend_figure(trend, NO_EVENTS, {"RU"}, "pollwatch")
+        [ax] = fig.axes
+        dots = {
+            c.get_label(): c.get_offsets()[0][0]
+            for c in ax.collections
+            if c.get_label() in ("FOM", "VTsIOM")
+        }
+        [bars] = [c for c in ax.collections if type(c).__name__ == "LineCollection"]
+        bar_days = {round(s[0, 1], 1): s[0, 0] for s in bars.get_segments()}  # by lower end
+        left, right = ax.get_xlim()
+    fom, vtsiom = dots["FOM"], dots["VTsIOM"]
+    day = matplotlib.dates.date2num(pd.Timestamp("2022-03-20"))
+    assert fom < day < vtsiom and (vtsiom - fom) / (right - left) > 0.008  # pixels apart
+    assert (bar_days[76.9], bar_days[73.9]) == (fom, vtsiom)
+
+
+def test_a_series_of_one_day_draws_its_band_and_average_where_they_can_be_seen():
+    """Its band and line over one day were drawn as nothing at all, under a legend naming
+    both: a band of one day is now a bar, and the average a dot."""
+    trend = fit_trend(one_version_per_poll(one_day_polls()), "Vladimir Putin", "performance")
+    latest = trend.latest
+    with matplotlib.rc_context(charts.STYLE):
+        fig = charts.trend_figure(trend, NO_EVENTS, {"RU"}, "pollwatch")
+        [ax] = fig.axes
+        [band] = [c for c in ax.collections if c.get_label() == "95% band"]
+        [average] = [line for line in ax.get_lines() if line.get_label() == "average"]
+    [[(x, low), (_, high)]] = band.get_segments()
+    assert (round(low, 2), round(high, 2)) == (round(latest["lower"], 2), round(latest["upper"], 2))
+    assert x == matplotlib.dates.date2num(latest["date"]) and band.get_linewidth()[0] >= 10
+    assert average.get_marker() == "o"
