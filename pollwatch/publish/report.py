@@ -415,8 +415,9 @@ def _realtime_digest(trend: Trend) -> str:
 def _averages(trends: list[Trend]) -> pd.DataFrame:
     """Every series' daily average with its band, one row per day, measure and population: the
     figures the charts draw, for a spreadsheet. `realtime` is what the tracker would have
-    published that day, on the days it was refitted (empty on the others). `days_from_poll`
-    says which days no poll saw: the charts dash the line there, a spreadsheet cannot."""
+    published that day: the figure of its last refit, `realtime_fitted_on`, as the chart's steps
+    draw it. `days_from_poll` says which days no poll saw: the charts dash the line there, a
+    spreadsheet cannot."""
     columns = [
         "leader",
         "metric",
@@ -427,6 +428,7 @@ def _averages(trends: list[Trend]) -> pd.DataFrame:
         "lower",
         "upper",
         "realtime",
+        "realtime_fitted_on",
         "days_from_poll",
     ]
     frames = []
@@ -449,13 +451,19 @@ def _averages(trends: list[Trend]) -> pd.DataFrame:
 
 
 def _with_realtime_column(trend: Trend) -> pd.DataFrame:
-    """The line's days with the real-time figures beside them. The real-time line ends on the
-    day its newest poll was public, after the smoothed line (which ends with the fieldwork):
-    those days are rows of their own, with no smoothed estimate, as the chart draws them."""
-    if trend.realtime is None:
-        return trend.daily.assign(realtime=float("nan"))
-    line = trend.realtime.rename(columns={"estimate": "realtime"})
-    return trend.daily.merge(line, on="date", how="outer").sort_values("date", ignore_index=True)
+    """The line's days with the real-time figure of each beside them: its last refit's, which
+    stands until the next (the chart's steps; filled on refit days alone, a spreadsheet drew
+    the line as dots a week apart). The real-time line ends on the day its newest poll was
+    public, after the smoothed line (which ends with the fieldwork): those days are rows of
+    their own, with no smoothed estimate, as the chart draws them."""
+    if trend.realtime is None or trend.realtime.empty:  # none, or none refitted yet
+        return trend.daily.assign(realtime=float("nan"), realtime_fitted_on=pd.NaT)
+    line = trend.realtime[["date", "estimate"]].rename(columns={"estimate": "realtime"})
+    line = line.assign(realtime_fitted_on=line["date"])
+    days = trend.daily.merge(line, on="date", how="outer").sort_values("date", ignore_index=True)
+    steps = ["realtime", "realtime_fitted_on"]
+    days[steps] = days[steps].ffill().where(days["date"] <= line["date"].max())
+    return days
 
 
 def _by_leader(trends: list[Trend]) -> dict[str, list[Trend]]:

@@ -403,7 +403,7 @@ def test_years_without_a_poll_in_a_dense_series_are_dashed_not_drawn_as_data(set
     assert share_of_pixels(charts / "comparison.png", trump_band) < 0.01  # it was 0.07
 
     averages = pd.read_csv(settings.report_dir / "data" / "averages.csv", parse_dates=["date"])
-    assert list(averages.columns[-2:]) == ["realtime", "days_from_poll"]
+    assert list(averages.columns[-3:]) == ["realtime", "realtime_fitted_on", "days_from_poll"]
     trump = averages[
         (averages["leader"] == "Donald Trump")
         & (averages["measure"] == "positive")
@@ -545,14 +545,22 @@ def test_the_headline_chart_shows_what_the_tracker_said_as_it_went(sample_report
     svg = (settings.report_dir / "charts" / "vladimir-putin-approval.svg").read_text()
     assert "as it stood then (refitted every 2 weeks)" in svg
     averages = pd.read_csv(settings.report_dir / "data" / "averages.csv", parse_dates=["date"])
+    averages["realtime_fitted_on"] = pd.to_datetime(averages["realtime_fitted_on"])
     putin = averages[(averages["leader"] == "Vladimir Putin") & (averages["metric"] == "approval")]
-    said = putin[putin["measure"] == "positive"].dropna(subset=["realtime"]).set_index("date")
+    positive = putin[putin["measure"] == "positive"].set_index("date")
+    said = positive[positive.index == positive["realtime_fitted_on"]]  # the refits' own days
     assert len(said) > 50
     assert set(said.index[:-1].day_of_week) == {0}  # Mondays, and the line's last day
     assert putin.loc[putin["measure"] != "positive", "realtime"].isna().all()
     march = said.loc["2022-03-07":"2022-03-21"].iloc[0]
     assert 68 <= march["realtime"] <= 73
     assert march["estimate"] > march["realtime"] + 2
+    # each day between two refits has the figure that stood, as the chart's steps draw it (it
+    # was empty: a spreadsheet drew dots weeks apart)
+    refit = march.name
+    stood = positive.loc[refit + pd.Timedelta(days=1) : refit + pd.Timedelta(days=6)]
+    assert len(stood) == 6 and (stood["realtime"] == march["realtime"]).all()
+    assert (stood["realtime_fitted_on"] == refit).all()
 
 
 def test_a_report_out_of_time_draws_the_newest_days_and_the_next_reports_finish(settings):
