@@ -387,7 +387,7 @@ def sniff_delimiter(text: str) -> str:
     """The candidate that splits the first records into the same, largest number of fields
     (`text`: the file's text, or its first SNIFF_CHARS characters and one more)."""
     sample = text[:SNIFF_CHARS]
-    best, best_score = ",", (0.0, 0, 0)
+    best, best_score = ",", (-SNIFF_RECORDS, 0.0, 0)
     for delimiter in DELIMITER_NAMES:
         try:
             rows = [
@@ -398,14 +398,17 @@ def sniff_delimiter(text: str) -> str:
         if len(rows) > 1 and len(text) > len(sample):
             rows = rows[:-1]  # the last record of a cut sample may be cut too
         # A title above the header is one cell whichever the delimiter; a delimiter that splits
-        # the header into one cell too has to drop more lines, and loses.
+        # the header into one cell too has to drop more lines, and loses, however evenly it
+        # splits the rows under it (a semicolon file's decimal commas, a tab file's "1,600"): a
+        # ragged row, a trailing delimiter or a note under the table leaves the true delimiter
+        # less even than such a one.
         dropped = 0
         while dropped < min(len(rows) - 1, MOST_NOTE_LINES) and _words_in_one_cell(rows[dropped]):
             dropped += 1
         widths = [len(r) for r in rows[dropped:]]
         if not widths or widths[0] < 2:
             continue
-        score = (sum(w == widths[0] for w in widths) / len(widths), -dropped, widths[0])
+        score = (-dropped, sum(w == widths[0] for w in widths) / len(widths), widths[0])
         if score > best_score:
             best, best_score = delimiter, score
     return best

@@ -207,3 +207,30 @@ def test_a_header_naming_one_column_and_a_last_row_of_one_word_stay_a_header_and
     raw = parse_csv_text(",Approve,\n2022-02-01,71,x\nLevada,,\n")
     assert raw.header == ["unnamed_1", "approve", "unnamed_3"]
     assert (raw.cells.index.tolist(), raw.notes) == ([2, 3], [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A delimiter after every row's last cell but not the header's (Excel's).
+        "Date;Approve;Disapprove\n2022-01;64,5;34,1;\n2022-02;65,2;33,8;\n",
+        # A ragged row.
+        "Date;Approve;Disapprove\n2022-01;64,5;34,1\n2022-02;65,2;33,8\n2022-03;71,3;27,0;x\n",
+        # A source line under the table with as many commas as a row has decimal commas.
+        "Date;Approve;Disapprove\n2022-01;64,5;34,1\n2022-02;65,2;33,8\n"
+        "Source: Levada, Moscow, 2022\n",
+        # A tab file's counts "1,600" and a tab after each row.
+        "Date\tN\tApprove\n2022-01\t1,600\t64\t\n2022-02\t1,620\t65\t\n",
+    ],
+    ids=["trailing semicolons", "ragged row", "source line", "tab counts"],
+)
+def test_a_delimiter_that_makes_the_header_one_cell_loses_however_evenly_it_splits_the_rows(
+    text,
+):
+    """Commas split these rows more evenly than their own delimiter (decimal commas, counts
+    "1,600"), but make the header one cell: the header was taken for a title and the first row
+    for the header (the file refused, no layout fitting)."""
+    raw = parse_csv_text(text)
+    assert raw.header[:3] in (["date", "approve", "disapprove"], ["date", "n", "approve"])
+    assert raw.header_line == 1
+    assert raw.cells.index.tolist()[:2] == [2, 3]
