@@ -300,15 +300,25 @@ def has_notes(first_line: str, tail: str, delimiter: str) -> bool:
     be a note (is_note): the fast readers take line 1 for the header and every line after it
     for a row, so such a file is read record by record, which tells a note from a header or a
     row and skips it."""
-    lines = [line for line in tail.split("\n") if line.strip(" \t\r" + delimiter)]
-    for line in [first_line, *lines[-1:]]:
-        try:
-            record = next(csv.reader([line], delimiter=delimiter), [])
-        except csv.Error:
-            continue  # not one record: the careful reader says what it is
-        if _words_in_one_cell(record):
-            return True
-    return False
+    header = _one_record(first_line, delimiter)
+    if _words_in_one_cell(header):
+        return True  # a title, perhaps: the careful reader tells it from a header
+    # The last record that is not blank as the careful reader has it (a cell of a no-break
+    # space, or "", is blank there too).
+    records = (_one_record(line, delimiter) for line in reversed(tail.split("\n")))
+    last = next((record for record in records if any(cell.strip() for cell in record)), [])
+    # Line 1 is the header, so the last line is a note only as is_note has it: a last row of
+    # one word padded to the header's width (a pollster alone) is a row, and a big file
+    # ending so is still read at C speed.
+    return is_note(last, len(header))
+
+
+def _one_record(line: str, delimiter: str) -> list[str]:
+    """A line's cells; none where it is not one record (the careful reader says what it is)."""
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return []
 
 
 def header_names(line: str, delimiter: str, number: int) -> list[str]:

@@ -234,3 +234,14 @@ def test_a_delimiter_that_makes_the_header_one_cell_loses_however_evenly_it_spli
     assert raw.header[:3] in (["date", "approve", "disapprove"], ["date", "n", "approve"])
     assert raw.header_line == 1
     assert raw.cells.index.tolist()[:2] == [2, 3]
+
+
+@pytest.mark.parametrize("blank", ["\xa0,\xa0,\xa0", '"","",""'])
+def test_a_note_above_a_line_of_blank_cells_is_skipped_by_every_reader(blank):
+    """A line of no-break spaces or of quoted empty cells is blank to the record-by-record reader:
+    the note above it, padded to the table's width, is the table's last line, and the fast
+    reader leaves the file to that reader as for a note on the last line (it read the note as a
+    row: the drop partial)."""
+    raw = parse_csv_text(f"Date,Approve,Disapprove\n2022-01,64,34\nSource: levada.ru,,\n{blank}\n")
+    assert (raw.cells.index.tolist(), raw.ragged) == ([2], [])
+    assert raw.notes == ["line 3 under the table skipped as notes: 'Source: levada.ru'"]
