@@ -175,15 +175,16 @@ def is_note(record: list[str], width: int) -> bool:
     """Whether a record of a table `width` cells wide is words in one cell: a title above its
     header, or a source or a footnote under its rows ("Source: Gallup", "* registered
     voters"), as a spreadsheet saved as CSV writes them: alone on their line, or in the first
-    cell padded with delimiters to the table's width, and then a phrase. Neither a header nor a
-    poll is one cell, but a header may name one column of three (",Approve,") and a broken row
-    give one word: those stay a header and a row."""
+    cell padded with delimiters to the table's width. Padded, it is a header naming one column
+    ("Polling firm,,") or a broken row giving a name or a month alone ("Levada Center,,",
+    "March 2022,,") as well, so there a note is what those are not: a sentence of three words
+    or more, a label with a colon, or words after a mark ("*", "(", "©")."""
     if not _words_in_one_cell(record):
         return False
     if len(record) < width:
         return True
     first = record[0].strip()
-    return bool(first) and len(first.split()) > 1
+    return bool(first) and (len(first.split()) > 2 or ":" in first or not first[0].isalnum())
 
 
 def _notes_around(records: list[list[str]]) -> tuple[int, int]:

@@ -245,3 +245,18 @@ def test_a_note_above_a_line_of_blank_cells_is_skipped_by_every_reader(blank):
     raw = parse_csv_text(f"Date,Approve,Disapprove\n2022-01,64,34\nSource: levada.ru,,\n{blank}\n")
     assert (raw.cells.index.tolist(), raw.ragged) == ([2], [])
     assert raw.notes == ["line 3 under the table skipped as notes: 'Source: levada.ru'"]
+
+
+@pytest.mark.parametrize(
+    ("text", "header", "lines"),
+    [
+        # a header naming its first column alone, padded as a title would be
+        ("Polling firm,,\nLevada,2022-01-01,64\nVTsIOM,2022-02-01,65\n", "polling firm", [2, 3]),
+        # a last row giving a pollster's name or a month alone: rows, rejected with reasons
+        ("Pollster,Date,Approve\nLevada,2022-01-01,64\nLevada Center,,\n", "pollster", [2, 3]),
+        ("Pollster,Date,Approve\nLevada,2022-01-01,64\nMarch 2022,,\n", "pollster", [2, 3]),
+    ],
+)
+def test_a_padded_name_or_month_alone_is_a_header_or_a_row_not_a_note(text, header, lines):
+    raw = parse_csv_text(text)
+    assert (raw.header[0], raw.cells.index.tolist(), raw.notes) == (header, lines, [])
