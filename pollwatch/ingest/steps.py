@@ -246,7 +246,8 @@ def _file_layout(
         def line_of(column: str, text: str) -> int:
             return int(pc.index(table.column(column), text).as_py()) + 2  # ArrowCells' lines
 
-    return settle_day_order(choose_layout(header, layouts, named), header, texts, line_of)
+    line = read.header_line if isinstance(read, RawTable) else 1
+    return settle_day_order(choose_layout(header, layouts, named, line), header, texts, line_of)
 
 
 @stops_kept()  # here, inside the Prefect task around it, so the task ends stopped, not failed

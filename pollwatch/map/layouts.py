@@ -508,10 +508,10 @@ def folder_layout(path: Path, inbox: Path, layouts: dict[str, Layout]) -> str | 
 
 
 def choose_layout(
-    header: list[str], layouts: dict[str, Layout], named: str | None = None
+    header: list[str], layouts: dict[str, Layout], named: str | None = None, line: int = 1
 ) -> Layout:
     """The layout a file is in: the one named (by its folder or by the user), else the only one
-    whose required columns its header has."""
+    whose required columns its header has. `line`: the header's (under a title, not 1)."""
     if named is not None:
         if named not in layouts:
             raise UnreadableFile(
@@ -522,7 +522,7 @@ def choose_layout(
         if missing:
             raise UnreadableFile(
                 f"layout {named} needs {_columns(missing)} (the header has: {listed(header)})",
-                line=1,
+                line=line,
                 rule="missing_required_columns",
             )
         return layouts[named]
@@ -538,7 +538,7 @@ def choose_layout(
             f"the header fits more than one layout ({', '.join(f.name for f in fitting)}); "
             "put the file in the folder of the right one, e.g. inbox/"
             f"{fitting[0].name}/",
-            line=1,
+            line=line,
             rule="ambiguous_layout",
         )
     identifying = _identifying_columns(header, layouts)
@@ -552,15 +552,15 @@ def choose_layout(
         if layout.by_header and layout.lacks_only_key_or_filter_columns(header)
     ]
     if short:
-        raise UnreadableFile(_short_of_filters(header, short), line=1, rule="unknown_layout")
+        raise UnreadableFile(_short_of_filters(header, short), line=line, rule="unknown_layout")
     by_folder = sorted(
         (layout for layout in whole if not layout.missing_columns(header)),
         key=lambda layout: _closeness(layout, header),
         reverse=True,
     )
     if by_folder:
-        raise UnreadableFile(_whose_folder(header, by_folder), line=1, rule="unknown_layout")
-    raise UnreadableFile(_closest(header, layouts, identifying), line=1, rule="unknown_layout")
+        raise UnreadableFile(_whose_folder(header, by_folder), line=line, rule="unknown_layout")
+    raise UnreadableFile(_closest(header, layouts, identifying), line=line, rule="unknown_layout")
 
 
 # Fields that say whose poll a row is. A header with a column of one of them that a layout does

@@ -129,6 +129,18 @@ def test_a_file_in_a_layout_folder_missing_that_layouts_columns_is_rejected_nami
     )
 
 
+@pytest.mark.parametrize("folder", ["", "canonical/"])
+def test_a_header_under_a_title_that_no_layout_fits_is_named_at_its_own_line(settings, folder):
+    """The title's line was named for the header: line 1, where the file says something else."""
+    columns = ["pollster", "country", "leader", "fieldwork_start", "positive_pct"]
+    path = write_csv(settings.inbox / f"{folder}drop.csv", [poll_row()], columns=columns)
+    path.write_text("Approval of leaders: a compilation\n\n" + path.read_text())
+    settle(path)
+    _, result = ingest_one(settings, path)
+    assert result.status == "rejected"
+    assert [r["line"] for r in result.rejects] == [3]
+
+
 def test_unknown_extra_columns_are_kept_out_of_the_store_and_named(settings):
     columns = [*REQUIRED_COLUMNS, "moe_pct", "weighting"]
     path = write_csv(
