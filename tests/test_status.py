@@ -204,3 +204,57 @@ def test_a_series_of_one_poll_is_one_poll(settings):
     run_ingest([], settings)
     [line] = [x for x in status_text(collect_status(settings)).splitlines() if "from 1" in x]
     assert " ".join(line.split()).startswith("Vladimir Putin approval 1 poll from 1 pollster(s),")
+
+
+def test_a_file_loaded_once_its_layout_is_written_is_no_longer_counted_as_refused(settings):
+    """A new publisher's table is refused whole (no layout fits), or its layout's first [rows]
+    filter keeps nothing; the user writes or mends the layout and drops the same bytes again,
+    which load. status and the report's quality panel went on counting the first attempt: "refused
+    whole, by reason: unknown_layout 1", its skipped rows twice, and a reject of a file whose
+    later attempt only rejected rows as a rejected row of its own."""
+    header = ["Debut", "Fin", "Personnalite", "Fonction", "Satisfaits", "Mecontents"]
+    rows = [
+        dict(zip(header, r, strict=True))
+        for r in [
+            ["14/03/2024", "15/03/2024", "Emmanuel Macron", "President", "27", "72"],
+            ["14/03/2024", "15/03/2024", "Gabriel Attal", "Premier ministre", "45", "53"],
+            ["15/02/2024", "16/02/2024", "Emmanuel Macron", "President", "29", "70"],
+            ["15/02/2024", "16/02/2024", "Gabriel Attal", "Premier ministre", "47", "50"],
+        ]
+    ]
+    drop = write_csv(settings.inbox / "ifop.csv", rows, columns=header)
+    kept = drop.read_bytes()
+    run_ingest([], settings)
+    assert collect_status(settings)["files_refused"][0]["rule"] == "unknown_layout"
+
+    def layout(keep: str) -> None:
+        settings.local_layouts.mkdir(exist_ok=True)
+        (settings.local_layouts / "ifop_jdd.toml").write_text(
+            'name = "ifop_jdd"\nby_header = true\n'
+            '[columns]\nfieldwork_start = "Debut"\nfieldwork_end = "Fin"\n'
+            'leader = "Personnalite"\npositive_pct = "Satisfaits"\nnegative_pct = "Mecontents"\n'
+            '[constants]\npollster = "Ifop"\ncountry = "FR"\nmetric = "approval"\n'
+            f'[rows]\nkeep = {{ Fonction = "{keep}" }}\n',
+            encoding="utf-8",
+        )
+
+    def drop_again() -> None:
+        (settings.inbox / "ifop.csv").write_bytes(kept)
+        settle(settings.inbox / "ifop.csv")
+        run_ingest([], settings)
+
+    layout(keep="Président")  # a spelling no row has: nothing kept, refused whole
+    drop_again()
+    assert collect_status(settings)["files_refused"][0]["rule"] == "no_row_kept"
+    layout(keep="President")
+    drop_again()
+    facts = collect_status(settings)
+    assert facts["polls"] == 2
+    assert facts["files_refused"] == []
+    assert facts["rows_rejected"] == 0 and facts["reject_rules"] == []
+    assert facts["rows_skipped"] == 2
+    assert facts["files"] == {"loaded": 1}
+    text = status_text(facts)
+    assert "refused whole" not in text
+    assert "polls     2 stored, 0 earlier versions kept, 0 rows rejected, 2 skipped" in text
+    assert "files     1 loaded" in text.splitlines()

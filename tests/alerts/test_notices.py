@@ -181,3 +181,36 @@ def test_a_store_held_by_another_process_still_gets_the_run_its_notice(settings)
         "fieldwork_end",
         1,
     )
+
+
+def test_a_file_tried_again_is_told_with_the_reasons_of_this_attempt_only(settings):
+    """A table no layout fitted, dropped again once its layout was written, whose date cells
+    the layout cannot read: the second run's message gave the first run's "unknown_layout"
+    among its reasons, for a file that now had a layout."""
+    header = ["Terrain", "Personnalite", "Favorable", "Defavorable"]
+    rows = [
+        dict(zip(header, r, strict=True))
+        for r in [
+            ["13-14 mars 2024", "Emmanuel Macron", "28", "68"],
+            ["2024-02-14", "Macron", "30", "66"],
+        ]
+    ]
+    drop = write_csv(settings.inbox / "ipsos.csv", rows, columns=header)
+    kept = drop.read_bytes()
+    run_ingest([], settings)
+    settings.local_layouts.mkdir()
+    (settings.local_layouts / "ipsos_tribune.toml").write_text(
+        'name = "ipsos_tribune"\nby_header = true\n[columns]\nfieldwork_start = "Terrain"\n'
+        'fieldwork_end = "Terrain"\nleader = "Personnalite"\npositive_pct = "Favorable"\n'
+        'negative_pct = "Defavorable"\n[constants]\npollster = "Ipsos"\ncountry = "FR"\n'
+        'metric = "favorability"\n',
+        encoding="utf-8",
+    )
+    drop.write_bytes(kept)
+    settle(drop)
+    run = run_ingest([], settings)
+    [_, rejected] = run_notices(run, settings)
+    [told] = rejected.facts["files"]
+    assert [(r["rule"], r["column"], r["rows"]) for r in told["reasons"]] == [
+        ("not_a_date", "terrain", 1)
+    ]

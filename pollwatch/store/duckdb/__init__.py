@@ -34,11 +34,29 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
-# A reject of a row, not of a whole file: its file counted rejected rows. A file refused whole
-# (not a CSV, no layout fits, nothing to store) logs its reason as a reject too, on no line or
-# its header's, and was once counted among the rows rejected ("2 rows rejected" where the run
-# said 0 rows and 2 files).
-ROW_REJECT = "EXISTS (SELECT 1 FROM files f WHERE f.sha256 = r.file_sha256 AND f.rows_rejected > 0)"
+# What stands of each file (its bytes): its latest attempt, duplicates aside. A file refused
+# whole is tried again when dropped again, typically once its layout is written or mended; what
+# an earlier attempt refused or skipped is history (its rows stay in `rejects` and `files`), not
+# something to fix: counted, a table that loaded read "refused whole, by reason: unknown_layout
+# 1" in status and in the report's quality panel, its skipped rows twice.
+LATEST_ATTEMPTS = (
+    "(SELECT sha256, arg_max(status, (ingested_at, file_id)) AS status,"
+    " arg_max(run_id, (ingested_at, file_id)) AS run_id, max(ingested_at) AS ingested_at,"
+    " arg_max(rows_rejected, (ingested_at, file_id)) AS rows_rejected,"
+    " arg_max(rows_skipped, (ingested_at, file_id)) AS rows_skipped"
+    " FROM files WHERE status <> 'duplicate' GROUP BY sha256)"
+)
+# A reject of a row, not of a whole file: its file's latest attempt counted rejected rows. A file
+# refused whole (not a CSV, no layout fits, nothing to store) logs its reason as a reject too, on
+# no line or its header's, and was once counted among the rows rejected ("2 rows rejected" where
+# the run said 0 rows and 2 files). A reject is of an attempt by its run and time.
+_OF_LATEST = (
+    f"EXISTS (SELECT 1 FROM {LATEST_ATTEMPTS} f WHERE f.sha256 = r.file_sha256"
+    " AND f.run_id = r.run_id AND f.ingested_at = r.rejected_at AND f.rows_rejected {} 0)"
+)
+OF_LATEST_ATTEMPT = _OF_LATEST.format(">=")
+ROW_REJECT = _OF_LATEST.format(">")
+FILE_REFUSED = _OF_LATEST.format("=")
 
 EMPTY_OVERVIEW = {
     "schema_version": None,
@@ -115,10 +133,12 @@ class DuckDBStore:
             )
 
     def rejects_of(self, sha256: str) -> pd.DataFrame:
+        """The rejects of the file's latest attempt (a file refused whole is tried again)."""
         with self._connection() as con:
             return con.execute(
-                "SELECT line_number, column_name AS column, rule, value FROM rejects"
-                " WHERE file_sha256 = ? ORDER BY line_number NULLS FIRST, column_name",
+                "SELECT line_number, column_name AS column, rule, value FROM rejects r"
+                f" WHERE file_sha256 = ? AND {OF_LATEST_ATTEMPT}"
+                " ORDER BY line_number NULLS FIRST, column_name",
                 [sha256],
             ).df()
 
@@ -271,9 +291,12 @@ class DuckDBStore:
                     " max(fieldwork_end) AS last_poll FROM polls"
                     " GROUP BY leader, metric ORDER BY leader, metric"
                 ),
+                # Each file once, as it stands, and every duplicate dropped.
                 "files": dict(
                     con.execute(
-                        "SELECT status, count(*) FROM files GROUP BY status ORDER BY status"
+                        f"SELECT status, count(*) FROM (SELECT status FROM {LATEST_ATTEMPTS}"
+                        " UNION ALL SELECT status FROM files WHERE status = 'duplicate')"
+                        " GROUP BY status ORDER BY status"
                     ).fetchall()
                 ),
                 "rows_rejected": one(
@@ -281,7 +304,9 @@ class DuckDBStore:
                     f" WHERE {ROW_REJECT}"
                 ),
                 "revisions": one("SELECT count(*) FROM revisions"),
-                "rows_skipped": one("SELECT coalesce(sum(rows_skipped), 0) FROM files"),
+                "rows_skipped": one(
+                    f"SELECT coalesce(sum(rows_skipped), 0) FROM {LATEST_ATTEMPTS}"
+                ),
                 "reject_rules": records(
                     "SELECT rule, count(DISTINCT (file_sha256, line_number)) AS rows,"
                     " min(path || coalesce(':' || line_number, '') || coalesce(': ' || value, ''))"
@@ -290,7 +315,7 @@ class DuckDBStore:
                 ),
                 "files_refused": records(
                     "SELECT rule, count(DISTINCT file_sha256) AS files, min(path) AS example"
-                    f" FROM rejects r WHERE NOT {ROW_REJECT}"
+                    f" FROM rejects r WHERE {FILE_REFUSED}"
                     " GROUP BY rule ORDER BY files DESC, rule LIMIT 12"
                 ),
                 "last_run": last_run[0] if last_run else None,
