@@ -26,7 +26,7 @@ from typing import Annotated
 
 import typer
 
-from pollwatch.config import ConfigError, Settings, load_settings, require_data_dir
+from pollwatch.config import ConfigError, Settings, load_settings, make_inbox, require_data_dir
 from pollwatch.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_RUN, EXIT_USAGE
 from pollwatch.ingest.discover import find_new_files
 from pollwatch.ingest.signals import stops_kept
@@ -165,6 +165,7 @@ def ingest(
         for path in paths or []:
             if not path.exists():
                 raise ConfigError(f"{path}: no such file or directory")
+        make_inbox(settings)
         found = None if paths else find_new_files(settings.inbox, settings.settle_seconds)
         if found is not None and not found.ready:
             run = idle_run(found)  # nothing to take: no run to start or record

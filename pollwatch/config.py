@@ -8,6 +8,7 @@ that owns the database (pollwatch/store/), so another backend is a module and th
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Literal
 
@@ -160,6 +161,15 @@ def require_data_dir(settings: Settings) -> None:
             f"data directory {settings.data_dir} does not exist: create it, or point --data-dir "
             f"or {ENV_PREFIX}DATA_DIR at the right one"
         )
+
+
+def make_inbox(settings: Settings) -> None:
+    """The inbox inside an existing data directory, where the README says to drop files (a clean
+    clone's data/ has none). A directory pollwatch may not write to is left as it is: its
+    inbox, if any, is read, and nothing waits in one that is not there."""
+    require_data_dir(settings)
+    with contextlib.suppress(OSError):
+        settings.inbox.mkdir(exist_ok=True)
 
 
 def report_url(settings: Settings, out_dir: Path | None = None) -> str:

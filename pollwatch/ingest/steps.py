@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import pyarrow.compute as pc
 
-from pollwatch.config import ConfigError, Settings, require_data_dir
+from pollwatch.config import ConfigError, Settings, make_inbox
 from pollwatch.ingest.commit import (
     Pending,
     commit_all,
@@ -95,7 +95,7 @@ InDuckDB = tuple[MappedInDuckDB, Checked]
 
 def plan_files(paths: list[Path], settings: Settings) -> Discovery:
     """The files a run should take: the named ones, or every settled new file in the inbox."""
-    require_data_dir(settings)
+    make_inbox(settings)
     if not paths:
         return find_new_files(settings.inbox, settings.settle_seconds)
     plan = Discovery()

@@ -279,6 +279,21 @@ def test_ingest_with_nothing_new_says_so_without_starting_a_run(settings):
     assert not settings.db_path.exists()
 
 
+def test_ingest_makes_the_inbox_the_readme_says_to_drop_files_in(settings, tmp_path):
+    """A data directory of its own (or a clean clone's data/, which has no inbox): the README
+    says inbox/ is made in it, but neither `pollwatch ingest` nor `pollwatch ingest FILE` made
+    it, so the next step, `cp drop.csv data/inbox/`, failed ("Not a directory")."""
+    assert not settings.inbox.exists()
+    result = pollwatch("ingest", "--data-dir", str(settings.data_dir))
+    assert result.exit_code == 0 and "nothing new in the inbox" in result.stdout
+    assert settings.inbox.is_dir()
+    settings.inbox.rmdir()
+    drop = write_csv(tmp_path / "drops" / "a.csv", monthly_rows(2))
+    result = pollwatch("ingest", "--data-dir", str(settings.data_dir), str(drop))
+    assert result.exit_code == 0, result.output
+    assert settings.inbox.is_dir()
+
+
 def test_status_before_any_ingest_says_so(settings):
 
     result = pollwatch("status", "--data-dir", str(settings.data_dir))
