@@ -743,3 +743,38 @@ def test_a_stray_quote_that_swallows_whole_polls_is_a_rejected_row_not_a_stored_
     )
     assert "\n" in reject["value"]
     assert query(settings, "SELECT count(*) AS n FROM polls WHERE pollster LIKE '%,%'")["n"][0] == 0
+
+
+FTE_2024_HEADER = (
+    "poll_id,pollster_id,pollster,sponsor_ids,sponsors,display_name,pollster_rating_id,"
+    "pollster_rating_name,numeric_grade,pollscore,methodology,transparency_score,state,"
+    "start_date,end_date,sponsor_candidate_id,sponsor_candidate,sponsor_candidate_party,"
+    "endorsed_candidate_id,endorsed_candidate_name,endorsed_candidate_party,question_id,"
+    "sample_size,population,subpopulation,population_full,tracking,created_at,notes,url,"
+    "url_article,url_topline,url_crosstab,source,internal,partisan,politician_id,politician,"
+    "yes,no,alternate_answers"
+)
+
+
+def test_538s_poll_file_of_2024_and_2025_loads_without_a_warning_about_its_own_columns(settings):
+    """538's president_approval_polls.csv since 2024 (Biden's last year, Trump's second term)
+    adds its pollster grades (numeric_grade, pollscore, transparency_score), the endorsed
+    candidate and three more links: every drop of it warned "ignored columns not in the
+    fte_approval_polls layout" with nine of them, as if the file were not 538's."""
+    drop = settings.inbox / "president_approval_polls.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_text(
+        f"{FTE_2024_HEADER}\n"
+        "88400,1528,AtlasIntel,,,AtlasIntel,546,AtlasIntel,2.7,-0.8,Online Ad,4.0,,1/21/25,"
+        "1/23/25,,,,,,,215000,2202.5,rv,,rv,,1/25/25 10:02,,https://example.org/88400,,,,,,,"
+        "16651,Donald Trump,49.3,50.0,\n",
+        encoding="utf-8",
+    )
+    settle(drop)
+    [result] = run_ingest([], settings).files
+    assert (result.status, result.source, result.rows_loaded) == ("loaded", "fte_approval_polls", 1)
+    assert result.warnings == []
+    stored = query(settings, "SELECT population, sample_size, published::VARCHAR p FROM polls")
+    assert stored.to_dict("records") == [
+        {"population": "registered_voters", "sample_size": 2202.5, "p": "2025-01-25"}
+    ]
