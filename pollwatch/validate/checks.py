@@ -199,20 +199,28 @@ def quote_cells_as_written(rejects: pd.DataFrame, cells: pd.DataFrame) -> pd.Dat
     return rejects
 
 
+# What a key names besides its poll: one leader's one measure. A survey's number shared by the
+# rows of several (a barometer asking of the president and the prime minister) is not a key.
+KEYED_IDENTITY = {"leader": "leaders", "metric": "measures", "country": "countries"}
+
+
 def _conflict_rejects(conflicting: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (_, key), group in conflicting.groupby(list(POLL_NAME), sort=False):
         differing = [c for c in group.columns if group[c].nunique(dropna=False) > 1]
         lines = ", ".join(map(str, group.index))
-        for line in group.index:
-            rows.append(
-                (
-                    line,
-                    ",".join(differing),
-                    "same_poll_key_different_values",
-                    f"poll_key {key} on lines {lines}",
+        reason = f"poll_key {key} on lines {lines}"
+        for column, plural in KEYED_IDENTITY.items():
+            if column in differing:
+                names = list(dict.fromkeys(group[column].astype(str)))
+                reason += (
+                    f", of {len(names)} {plural} ({', '.join(names)}): a key names one"
+                    f" leader's measure; add the column that tells them apart to the key"
+                    " ([poll_key] columns)"
                 )
-            )
+                break
+        for line in group.index:
+            rows.append((line, ",".join(differing), "same_poll_key_different_values", reason))
     return pd.DataFrame(rows, columns=list(REJECT_COLUMNS))
 
 

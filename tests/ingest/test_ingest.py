@@ -778,3 +778,40 @@ def test_538s_poll_file_of_2024_and_2025_loads_without_a_warning_about_its_own_c
     assert stored.to_dict("records") == [
         {"population": "registered_voters", "sample_size": 2202.5, "p": "2025-01-25"}
     ]
+
+
+def test_a_survey_number_shared_by_two_leaders_rows_says_what_the_key_lacks(settings):
+    """A barometer that asks about the president and the prime minister gives both rows its
+    survey number; a layout taking that number as [poll_key] columns rejected both rows as one
+    poll with two values ("poll_key ifop-121345 on lines 2, 3"), leaving the user to guess that
+    a key names one leader's measure. The reason now says so, and what to add."""
+    settings.local_layouts.mkdir()
+    (settings.local_layouts / "ifop_ids.toml").write_text(
+        'name = "ifop_ids"\nby_header = true\n[columns]\nfieldwork_start = "Debut"\n'
+        'fieldwork_end = "Fin"\nleader = "Personnalite"\npositive_pct = "Satisfaits"\n'
+        '[constants]\npollster = "Ifop"\ncountry = "FR"\nmetric = "approval"\n'
+        '[poll_key]\ncolumns = ["Enquete"]\n',
+        encoding="utf-8",
+    )
+    drop = settings.inbox / "ifop.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_text(
+        "Enquete;Debut;Fin;Personnalite;Satisfaits\n"
+        "121345;2024-03-05;2024-03-06;Emmanuel Macron;27\n"
+        "121345;2024-03-05;2024-03-06;Gabriel Attal;45\n"
+        "121100;2024-01-11;2024-01-12;Emmanuel Macron;30\n",
+        encoding="utf-8",
+    )
+    settle(drop)
+    [result] = run_ingest([], settings).files
+    assert (result.rows_loaded, result.rows_rejected) == (1, 2)
+    rejects = result.rejects
+    assert [(r["line"], r["column"], r["rule"]) for r in rejects] == [
+        (2, "personnalite,satisfaits", "same_poll_key_different_values"),
+        (3, "personnalite,satisfaits", "same_poll_key_different_values"),
+    ]
+    assert rejects[0]["value"] == (
+        "poll_key 121345 on lines 2, 3, of 2 leaders (Emmanuel Macron, Gabriel Attal): a key"
+        " names one leader's measure; add the column that tells them apart to the key"
+        " ([poll_key] columns)"
+    )
