@@ -21,6 +21,7 @@ series of three polls still gets a sensible, wide band.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -797,6 +798,20 @@ def _house_effects(residual, obs_var, codes, centre):
     return house - house @ centre, np.sqrt(1 / posterior)
 
 
+def _name_fold(name: str) -> str:
+    """A name as a person may type it: case, accents, runs of spaces and the kind of dash
+    aside."""
+    text = unicodedata.normalize("NFKD", name.replace("\u2013", "-").replace("\u2014", "-"))
+    return " ".join("".join(c for c in text if not unicodedata.combining(c)).lower().split())
+
+
+def _stored_leader(stored: pd.Series, leader: str) -> str:
+    """The one stored leader whose name folds as `leader` does, else `leader` (two that do,
+    stored apart, are left for the person to choose)."""
+    alike = [name for name in stored.unique() if _name_fold(name) == _name_fold(leader)]
+    return alike[0] if len(alike) == 1 else leader
+
+
 def select_series(
     polls: pd.DataFrame,
     leader: str,
@@ -805,8 +820,13 @@ def select_series(
     measure: str = "positive",
     until: pd.Timestamp | None = None,
 ) -> Series:
-    """One series, or a ConfigError that lists the series there are."""
-    series = polls[(polls["leader"] == leader) & (polls["metric"] == metric)]
+    """One series, or a ConfigError that lists the series there are. The leader is the stored
+    one its name folds to where none is stored as given: `elisabeth borne` is Élisabeth Borne."""
+    named = polls["leader"] == leader
+    if not named.any():  # the report's own names are stored ones: only a person's may not be
+        leader = _stored_leader(polls["leader"], leader)
+        named = polls["leader"] == leader
+    series = polls[named & (polls["metric"] == metric)]
     chosen = series
     if population != ALL_POPULATIONS:
         chosen = series[series["population"] == population]

@@ -204,6 +204,35 @@ def test_trend_of_one_poll_giving_the_measure_does_not_promise_a_card_the_report
     assert "(the report shows it as a card)" in result.stderr
 
 
+def test_trend_finds_a_stored_leader_as_a_person_types_the_name(settings):
+    """Leaders the alias table does not know (French prime ministers, say) were found only as
+    stored, accent and case included: `--leader "elisabeth borne"` and `--leader "GABRIEL
+    ATTAL"` said "no polls of elisabeth borne / approval" beside a list naming her."""
+    rows = [
+        poll_row(country="FR", leader="Élisabeth Borne", pollster="Ifop", **dates)
+        for dates in (
+            {"fieldwork_start": "2023-11-09", "fieldwork_end": "2023-11-18", "published": ""},
+            {"fieldwork_start": "2023-12-14", "fieldwork_end": "2023-12-15", "published": ""},
+        )
+    ]
+    rows.append(poll_row(country="FR", leader="Gabriel Attal", pollster="Ifop", published=""))
+    write_csv(settings.inbox / "fr.csv", rows)
+    pollwatch("ingest", "--data-dir", str(settings.data_dir))
+    data = ("--data-dir", str(settings.data_dir))
+    for typed, stored in (
+        ("elisabeth borne", "Élisabeth Borne"),
+        ("ELISABETH  BORNE", "Élisabeth Borne"),
+        ("GABRIEL ATTAL", "Gabriel Attal"),
+    ):
+        result = pollwatch("trend", "--leader", typed, "--metric", "approval", *data)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith("date,estimate,lower,upper\n")
+        exact = pollwatch("trend", "--leader", stored, "--metric", "approval", *data)
+        assert result.stdout == exact.stdout
+    unknown = pollwatch("trend", "--leader", "Elisabeth", "--metric", "approval", *data)
+    assert unknown.exit_code == 2 and "no polls of Elisabeth / approval" in unknown.stderr
+
+
 def test_trend_says_where_its_days_are_far_from_any_poll(settings):
     """Monthly polls through 2015, none in 2016-2017, monthly again in 2018: trend printed the
     two years between as days like any other, with nothing to tell them from measured ones."""
