@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         return self.data_dir / "quarantine"
 
     @property
+    def filed_roots(self) -> tuple[Path, Path, Path]:
+        """The inbox and the folders that mirror it: a folder named after a layout, anywhere
+        under one of them, names the layout of the files inside (a rebuild reads the latter)."""
+        return (self.inbox, self.archive, self.quarantine)
+
+    @property
     def prefect_home(self) -> Path:
         """Where `pollwatch serve` keeps the Prefect server it starts, and its address."""
         return self.data_dir / "prefect"

@@ -71,10 +71,15 @@ class Pending:
 
 
 def pending_mapped(
-    read: Read, mapped: Mapped | MappedInDuckDB, checked: Checked, settings: Settings, run_id: str
+    read: Read,
+    mapped: Mapped | MappedInDuckDB,
+    checked: Checked,
+    settings: Settings,
+    run_id: str,
+    layout: str | None = None,
 ) -> Pending:
     record = file_record(read, mapped, checked, run_id)
-    destination = filing.choose_destination(read.path, read.sha256, record.status, settings)
+    destination = filing.choose_destination(read.path, read.sha256, record.status, settings, layout)
     record.stored_path = str(destination)
     result = FileResult(
         path=str(read.path),
@@ -95,13 +100,18 @@ def pending_mapped(
 
 
 def pending_unreadable(
-    path: Path, sha256: str, err: UnreadableFile, settings: Settings, run_id: str
+    path: Path,
+    sha256: str,
+    err: UnreadableFile,
+    settings: Settings,
+    run_id: str,
+    layout: str | None = None,
 ) -> Pending:
     """A file rejected whole (not a CSV, no layout fits, too large, no row its layout keeps):
     logged with its reason and quarantined; one whose layout skipped every row with its rows
     counted as read and skipped."""
     rejects = pd.DataFrame([(err.line, "", err.rule, err.reason)], columns=list(REJECT_COLUMNS))
-    destination = filing.choose_destination(path, sha256, "rejected", settings)
+    destination = filing.choose_destination(path, sha256, "rejected", settings, layout)
     source, read = (err.source_name, err.rows_read) if isinstance(err, NothingKept) else (None, 0)
     record = FileRecord(
         sha256=sha256,

@@ -19,9 +19,13 @@ from pollwatch.ingest.discover import ERRORS_SUFFIX, SUMMARY_SUFFIX, is_inside
 QUARANTINED_STATUSES = ("partial", "rejected")
 
 
-def choose_destination(path: Path, sha256: str, status: str, settings: Settings) -> Path:
+def choose_destination(
+    path: Path, sha256: str, status: str, settings: Settings, layout: str | None = None
+) -> Path:
     """A free path under archive/ or quarantine/ that mirrors the file's place in the inbox (the
-    file's own path, when files are filed in place)."""
+    file's own path, when files are filed in place). A file read with a layout named for it
+    (--layout) goes in that layout's folder there, as if dropped in inbox/<layout>/: a rebuild
+    reads it with its layout again, where its header alone may fit none."""
     if settings.file_in_place:
         return path
     base = settings.quarantine if status in QUARANTINED_STATUSES else settings.archive
@@ -30,6 +34,8 @@ def choose_destination(path: Path, sha256: str, status: str, settings: Settings)
         if is_inside(path, settings.inbox)
         else Path(path.name)
     )
+    if layout and relative.parent.name != layout:
+        relative = relative.parent / layout / relative.name
     destination = base / relative
     if _too_long(destination.name) or _taken(destination):
         destination = destination.with_name(_named(path, f".{sha256[:12]}{path.suffix}"))

@@ -162,7 +162,7 @@ def map_files(
     for path, data in files:
         try:
             decoded = decode(data)
-            named = layout or folder_layout(path, settings.inbox, layouts)
+            named = layout or folder_layout(path, settings.filed_roots, layouts)
             delimiter = sniff_delimiter(decoded.head(SNIFF_CHARS + 1))
             fast = read_arrow(decoded, delimiter)
             if in_duckdb and (big := _in_duckdb(decoded, delimiter, fast, named, layouts, aliases)):
@@ -280,7 +280,7 @@ def ingest_batch(
         for place, r in enumerate(fresh):
             if r.data is None:
                 mapped[r.path] = map_streamed(r, settings, layout, staging / f"{place}.duckdb")
-        ordered = _check_and_commit(read, known, mapped, store, settings, run_id)
+        ordered = _check_and_commit(read, known, mapped, store, settings, run_id, layout)
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
@@ -296,9 +296,11 @@ def _check_and_commit(
     store: Store,
     settings: Settings,
     run_id: str,
+    layout: str | None = None,
 ) -> list[FileResult | Waiting | None]:
     """Check the files mapped as frames in one pass of the poll model, then commit every file
-    (and put away those the store already holds) while the database is held."""
+    (and put away those the store already holds) while the database is held. `layout`: the
+    one named for every file, which files them under its folder."""
     readable = [m for m in mapped.values() if isinstance(m, Mapped)]
     together = batch_frame(readable) if readable else None
     rejects = validate_batch(readable, together)
@@ -314,7 +316,7 @@ def _check_and_commit(
         elif not isinstance(r, Read) or r.sha256 in known:
             results[index] = r  # Waiting or gone; or known: put away below
         elif isinstance(outcome := mapped[r.path], UnreadableFile):
-            pending[index] = pending_unreadable(r.path, r.sha256, outcome, settings, run_id)
+            pending[index] = pending_unreadable(r.path, r.sha256, outcome, settings, run_id, layout)
         elif outcome is None or isinstance(outcome, Waiting):
             results[index] = outcome  # changed or gone since it was hashed
         elif isinstance(outcome, tuple):
@@ -335,7 +337,7 @@ def _check_and_commit(
         # Asked while the database is held, so no run can store a key between the question
         # and the commit.
         for index, (r, m, c) in _keys_checked(checked, together, store).items():
-            pending[index] = pending_mapped(r, m, c, settings, run_id)
+            pending[index] = pending_mapped(r, m, c, settings, run_id, layout)
         pending = dict(sorted(pending.items()))  # written in the batch's order
         for group in _write_groups(pending):
             with stops_held():
@@ -359,7 +361,7 @@ def map_streamed(
             return changed_while_read(read.path)
         if found is not None:
             header, delimiter, rows = found
-            named = layout or folder_layout(read.path, settings.inbox, layouts)
+            named = layout or folder_layout(read.path, settings.filed_roots, layouts)
             chosen = _file_layout(header, layouts, named, con)
             if sql_ready(chosen):
                 notes = reading_notes(Decoded(None, "utf-8", False, b""), delimiter)

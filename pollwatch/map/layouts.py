@@ -495,15 +495,16 @@ def _read_aliases(path: Path) -> dict[str, dict[str, str]]:
     }
 
 
-def folder_layout(path: Path, inbox: Path, layouts: dict[str, Layout]) -> str | None:
-    """The nearest enclosing folder named after a layout: inside the inbox, any folder up to it;
-    elsewhere, the file's own folder."""
-    resolved, root = path.resolve(), inbox.resolve()
-    folders = (
-        resolved.relative_to(root).parts[:-1]
-        if resolved.is_relative_to(root)
-        else (resolved.parent.name,)
-    )
+def folder_layout(
+    path: Path, roots: Path | tuple[Path, ...], layouts: dict[str, Layout]
+) -> str | None:
+    """The nearest enclosing folder named after a layout: inside one of `roots` (the inbox, and
+    archive/ and quarantine/, which mirror it, for a rebuild), any folder up to it; elsewhere,
+    the file's own folder."""
+    resolved = path.resolve()
+    inside = [r.resolve() for r in ((roots,) if isinstance(roots, Path) else roots)]
+    root = next((r for r in inside if resolved.is_relative_to(r)), None)
+    folders = resolved.relative_to(root).parts[:-1] if root else (resolved.parent.name,)
     return next((name for name in reversed(folders) if name in layouts), None)
 
 

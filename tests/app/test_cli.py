@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from pollwatch.store import open_store
-from tests.helpers import REAL, hold_database, monthly_rows, poll_row, write_csv
+from tests.helpers import REAL, hold_database, monthly_rows, poll_row, settle, write_csv
 
 runner = CliRunner()
 
@@ -544,6 +544,51 @@ def test_rebuild_gives_the_database_back_from_the_archive_and_moves_nothing(sett
     assert again.exit_code == 0, again.output
     [kept] = settings.data_dir.glob("polls.duckdb.before-rebuild-*")
     assert f"kept as {kept}" in again.stdout
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assert con.execute(question).fetchall() == before
+
+
+def test_rebuild_reads_each_drop_with_the_layout_it_was_read_with(settings, tmp_path):
+    """A series without pollster or leader columns is read by its folder's layout, in a
+    subfolder of it (inbox/levada_putin_approval/2024/, as the README allows) or named with
+    --layout from anywhere. Both were filed where no folder named the layout (archive/
+    levada_putin_approval/2024/, archive/gallup.csv), so `rebuild` refused them ("has every
+    column of levada_putin_approval ..., read only from its own folder") and said "0 polls",
+    exit 0: the database it gave back had lost them."""
+    data = ["--data-dir", str(settings.data_dir)]
+    levada = "Date,Approve,Disapprove,No_answer\n2024-01-01,85,13,2\n2024-02-01,86,12,2\n"
+    nested = settings.inbox / "levada_putin_approval" / "2024" / "levada.csv"
+    nested.parent.mkdir(parents=True)
+    nested.write_text(levada, encoding="utf-8")
+    settle(nested, 300)
+    assert command("ingest", *data).exit_code == 0
+    settings.local_layouts.mkdir()
+    (settings.local_layouts / "gallup_approval.toml").write_text(
+        'name = "gallup_approval"\nby_header = false\n[columns]\nfieldwork_start = "Start"\n'
+        'fieldwork_end = "End"\npositive_pct = "Approve"\nnegative_pct = "Disapprove"\n'
+        '[constants]\npollster = "Gallup"\nleader = "Donald Trump"\ncountry = "US"\n'
+        'metric = "approval"\n',
+        encoding="utf-8",
+    )
+    gallup = tmp_path / "drops" / "gallup.csv"
+    gallup.parent.mkdir()
+    gallup.write_text(
+        "Start,End,Approve,Disapprove\n2025-07-07,2025-07-21,37,58\n2025-06-02,2025-06-19,40,57\n",
+        encoding="utf-8",
+    )
+    settle(gallup, 200)
+    named = command("ingest", "--layout", "gallup_approval", str(gallup), *data)
+    assert named.exit_code == 0, named.output
+    question = "SELECT pollster, leader, fieldwork_end, positive_pct FROM polls ORDER BY ALL"
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        before = con.execute(question).fetchall()
+    assert len(before) == 4
+    settings.db_path.unlink()  # lost
+
+    done = command("rebuild", *data)
+    assert done.exit_code == 0, done.output
+    assert "unknown_layout" not in done.output
+    assert "from 2 file(s): 4 polls" in done.stdout
     with duckdb.connect(str(settings.db_path), read_only=True) as con:
         assert con.execute(question).fetchall() == before
 
