@@ -38,7 +38,14 @@ from pollwatch.ingest.messages import describe_reject, file_line, shown
 from pollwatch.ingest.outcomes import FileResult, Waiting
 from pollwatch.ingest.signals import stops_held, stops_kept
 from pollwatch.map.day_order import settle_day_order
-from pollwatch.map.layouts import Layout, choose_layout, folder_layout, load_aliases, load_layouts
+from pollwatch.map.layouts import (
+    Layout,
+    choose_layout,
+    folder_layout,
+    load_aliases,
+    load_layouts,
+    with_stored_names,
+)
 from pollwatch.map.mapping import Mapped, map_many, nothing_kept
 from pollwatch.map.sql import MappedInDuckDB, connect, map_cells, map_in_duckdb, sql_ready
 from pollwatch.processes import owned_folder
@@ -150,12 +157,15 @@ def map_files(
     settings: Settings,
     layout: str | None = None,
     in_duckdb: bool = True,
+    stored_names: dict[str, list[str]] | None = None,
 ) -> dict[Path, Mapped | InDuckDB | UnreadableFile]:
     """Decode each file, split it into cells, pick its layout (the one named, else the one its
     folder is named after, else the one its header fits), and map it to canonical rows; files
     read the same way under the same header and layout are mapped together, in one pass. A big
-    file is mapped and checked inside DuckDB (`in_duckdb`), where its layout allows."""
-    layouts, aliases = load_layouts(settings.local_layouts), load_aliases()
+    file is mapped and checked inside DuckDB (`in_duckdb`), where its layout allows. Names are
+    spelled as the alias table or, where it does not know them, as `stored_names` are."""
+    layouts = load_layouts(settings.local_layouts)
+    aliases = with_stored_names(load_aliases(), stored_names or {})
     found: dict[Path, Mapped | InDuckDB | UnreadableFile] = {}
     # Files alike: read (a RawTable), or read whole by the fast reader and still in Arrow.
     alike: dict[tuple, list[tuple[Path, RawTable | tuple[Decoded, str, ArrowCells], Layout]]] = {}
@@ -273,13 +283,19 @@ def ingest_batch(
     staging = (
         owned_folder(settings.data_dir, STAGING) if any(r.data is None for r in fresh) else None
     )
+    # Names spelled as stored ones are written as those are (a connection, 20 ms).
+    names = store.names() if fresh else {}
     try:
         mapped = map_files(
-            [(r.path, r.data) for r in fresh if r.data is not None], settings, layout
+            [(r.path, r.data) for r in fresh if r.data is not None],
+            settings,
+            layout,
+            stored_names=names,
         )
         for place, r in enumerate(fresh):
             if r.data is None:
-                mapped[r.path] = map_streamed(r, settings, layout, staging / f"{place}.duckdb")
+                stage = staging / f"{place}.duckdb"
+                mapped[r.path] = map_streamed(r, settings, layout, stage, names)
         ordered = _check_and_commit(read, known, mapped, store, settings, run_id, layout)
     finally:
         if staging is not None:
@@ -347,13 +363,18 @@ def _check_and_commit(
 
 
 def map_streamed(
-    read: Read, settings: Settings, layout: str | None, stage_to: Path
+    read: Read,
+    settings: Settings,
+    layout: str | None,
+    stage_to: Path,
+    stored_names: dict[str, list[str]] | None = None,
 ) -> Mapped | InDuckDB | UnreadableFile | Waiting | None:
     """A big plain UTF-8 file mapped and checked in DuckDB as DuckDB reads it where it lies, in
     bounded memory (its rows to store are left in the DuckDB file `stage_to`); read whole and
     mapped as any other file where its records or its layout need that. Waiting if the file
     changed since it was hashed (its rows must be those of its hash); None if it is gone."""
-    layouts, aliases = load_layouts(settings.local_layouts), load_aliases()
+    layouts = load_layouts(settings.local_layouts)
+    aliases = with_stored_names(load_aliases(), stored_names or {})
     con = connect(spill_to=stage_to.parent, memory_mb=settings.mapping_memory_mb)
     try:
         found = read_in_place(con, read.path, read.plain)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -238,7 +239,7 @@ def load_layout(path: Path) -> Layout:
         optional=frozenset(spec.get("optional", ())),
         constants=dict(spec.get("constants", {})),
         values={
-            name: {_fold(k): v for k, v in table.items()}
+            name: {fold_name(k): v for k, v in table.items()}
             for name, table in spec.get("values", {}).items()
         },
         ignore=frozenset(_lower(spec.get("ignore", ()))),
@@ -300,7 +301,7 @@ def _cadence_problem(spec: object) -> str | None:
 
 def _row_filter(spec: dict[str, str | list[str]]) -> dict[str, frozenset[str]]:
     return {
-        normalise_header(column): frozenset(_fold(v) for v in _as_list(wanted))
+        normalise_header(column): frozenset(fold_name(v) for v in _as_list(wanted))
         for column, wanted in spec.items()
     }
 
@@ -468,13 +469,22 @@ def _lower(names) -> list[str]:
     return [normalise_header(n) for n in names]
 
 
-def _fold(text: str) -> str:
-    """How names are compared: case, runs of spaces and the kind of dash do not matter."""
+# Accents, as Unicode's decomposition sets them apart from their letters.
+ACCENTS = re.compile("[\u0300-\u036f]")
+
+
+def fold_name(text: str) -> str:
+    """How names are compared: case, accents, runs of spaces and the kind of dash do not
+    matter ("Elisabeth BORNE" is Élisabeth Borne; a Russian file's "е" for "ё" is the same
+    name)."""
+    text = ACCENTS.sub("", unicodedata.normalize("NFKD", text))
     return " ".join(text.replace("\u2013", "-").replace("\u2014", "-").lower().split())
 
 
 def fold_series(text: pd.Series) -> pd.Series:
-    dashes = text.str.replace("[\u2013\u2014]", "-", regex=True)
+    """fold_name of each cell."""
+    bare = text.str.normalize("NFKD").str.replace(ACCENTS, "", regex=True)
+    dashes = bare.str.replace("[\u2013\u2014]", "-", regex=True)
     return dashes.str.lower().str.replace(r"\s+", " ", regex=True).str.strip()
 
 
@@ -483,11 +493,24 @@ def load_aliases(path: Path = ALIASES_FILE) -> dict[str, dict[str, str]]:
     return _unchanged_or_read(("aliases", path), lambda: _read_aliases(path))
 
 
+def with_stored_names(
+    aliases: dict[str, dict[str, str]], stored: dict[str, list[str]]
+) -> dict[str, dict[str, str]]:
+    """The alias tables, and each name already stored as its own spelling where they do not
+    know it: a later file's "Gabriel ATTAL" or "VERIAN" is the stored Gabriel Attal or Verian
+    (stored apart, a correction of the same poll was rejected as another poll's key, and the
+    pollster's house effect split in two)."""
+    return {
+        field: {**{fold_name(name): name for name in stored.get(field, [])}, **table}
+        for field, table in aliases.items()
+    }
+
+
 def _read_aliases(path: Path) -> dict[str, dict[str, str]]:
     tables = tomllib.loads(path.read_text(encoding="utf-8"))
     return {
         name: {
-            _fold(spelling): canonical
+            fold_name(spelling): canonical
             for canonical, spellings in table.items()
             for spelling in [canonical, *spellings]
         }

@@ -299,9 +299,13 @@ def translate(
 
 
 def _spelled_as(column: pd.Series, table: dict[str, str]) -> pd.Series:
-    """Each cell as the table spells it (compared folded), or as it was."""
+    """Each cell as the table spells it (compared folded), or, where the table does not know
+    it, as its first spelling in the column: a French table's "Gabriel ATTAL" beside "Gabriel
+    Attal" made two leaders, each with a page and a line of its own."""
     column = values.clean_text(column)
-    return fold_series(column).map(table).fillna(column).astype("str")
+    folded = fold_series(column)
+    first = column.groupby(folded, sort=False).transform("first")
+    return folded.map(table).fillna(first).fillna(column).astype("str")
 
 
 def _parse(

@@ -21,7 +21,6 @@ series of three polls still gets a sensible, wide band.
 from __future__ import annotations
 
 import math
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +29,7 @@ from scipy.optimize import minimize, minimize_scalar
 from scipy.special import gammaln, ndtr, ndtri, stdtrit
 
 from pollwatch.config import ConfigError
+from pollwatch.map.layouts import fold_name
 from schemas.columns import DEFAULTS, POPULATIONS
 
 # 538's order: a poll that reports several populations counts once, as its first of these.
@@ -798,17 +798,10 @@ def _house_effects(residual, obs_var, codes, centre):
     return house - house @ centre, np.sqrt(1 / posterior)
 
 
-def _name_fold(name: str) -> str:
-    """A name as a person may type it: case, accents, runs of spaces and the kind of dash
-    aside."""
-    text = unicodedata.normalize("NFKD", name.replace("\u2013", "-").replace("\u2014", "-"))
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).lower().split())
-
-
 def _stored_leader(stored: pd.Series, leader: str) -> str:
     """The one stored leader whose name folds as `leader` does, else `leader` (two that do,
     stored apart, are left for the person to choose)."""
-    alike = [name for name in stored.unique() if _name_fold(name) == _name_fold(leader)]
+    alike = [name for name in stored.unique() if fold_name(name) == fold_name(leader)]
     return alike[0] if len(alike) == 1 else leader
 
 

@@ -77,6 +77,9 @@ class Store(Protocol):
     def record_duplicate(self, sha256: str, path: str, stored_path: str, run_id: str) -> None:
         """Log a drop of bytes already loaded."""
 
+    def names(self) -> dict[str, list[str]]:
+        """The pollsters' and leaders' names as stored ("pollster", "leader")."""
+
     def rejects_of(self, sha256: str) -> pd.DataFrame:
         """A file's rejected rows: line_number, column, rule, value."""
 

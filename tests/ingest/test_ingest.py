@@ -815,3 +815,54 @@ def test_a_survey_number_shared_by_two_leaders_rows_says_what_the_key_lacks(sett
         " names one leader's measure; add the column that tells them apart to the key"
         " ([poll_key] columns)"
     )
+
+
+@pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
+def test_a_name_spelled_in_capitals_or_without_accents_is_the_stored_name(
+    settings, monkeypatch, in_duckdb
+):
+    """French tables write surnames in capitals. A later file's "Gabriel ATTAL" by "VERIAN"
+    (names the alias table does not know) made a second leader and a second pollster, and its
+    correction of a stored poll was rejected as another poll's key; within one file, both
+    spellings made two leaders, each with a page of its own."""
+    if in_duckdb:
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    french = {"country": "FR", "population": "adults", "mode": "online", "published": ""}
+    first = [
+        poll_row(pollster="Verian", leader="Gabriel Attal", poll_key="v1", **french),
+        poll_row(pollster="Verian", leader="Élisabeth Borne", poll_key="v2", **french),
+    ]
+    write_csv(settings.inbox / "first.csv", first, age_seconds=100)
+    run_ingest([], settings)
+    later = [
+        poll_row(
+            pollster="VERIAN", leader="Gabriel ATTAL", poll_key="v1", positive_pct="72",
+            undecided_pct="1", **french,
+        ),
+        poll_row(
+            pollster="Verian", leader="Elisabeth BORNE", poll_key="v3",
+            fieldwork_start="2022-03-17", fieldwork_end="2022-03-21", **french,
+        ),
+        poll_row(
+            pollster="Verian", leader="ELISABETH BORNE", poll_key="v4",
+            fieldwork_start="2022-04-17", fieldwork_end="2022-04-21", **french,
+        ),
+    ]  # fmt: skip
+    write_csv(settings.inbox / "later.csv", later)
+    [result] = run_ingest([], settings).files
+    assert (result.rows_loaded, result.rows_updated, result.rows_rejected) == (2, 1, 0)
+    stored = query(settings, "SELECT DISTINCT pollster, leader FROM polls ORDER BY leader")
+    assert stored.values.tolist() == [["Verian", "Gabriel Attal"], ["Verian", "Élisabeth Borne"]]
+    assert query(settings, "SELECT count(*) AS n FROM revisions")["n"][0] == 1
+
+
+def test_one_file_spelling_a_new_name_two_ways_stores_it_once_as_first_spelled(settings):
+    rows = [
+        poll_row(leader="Gabriel Attal", country="FR", poll_key="a1"),
+        poll_row(leader="GABRIEL ATTAL", country="FR", poll_key="a2", fieldwork_start="2022-02-18"),
+    ]
+    write_csv(settings.inbox / "both.csv", rows)
+    run_ingest([], settings)
+    assert query(settings, "SELECT DISTINCT leader FROM polls")["leader"].tolist() == [
+        "Gabriel Attal"
+    ]

@@ -110,6 +110,15 @@ class DuckDBStore:
 
             return loading.known_files(con, sha256s)
 
+    def names(self) -> dict[str, list[str]]:
+        if not self.exists():
+            return {}
+        with self._connection() as con:
+            [(pollsters, leaders)] = con.execute(
+                "SELECT list(DISTINCT pollster), list(DISTINCT leader) FROM polls"
+            ).fetchall()
+        return {"pollster": pollsters or [], "leader": leaders or []}
+
     def load_files(self, records: list[FileRecord]) -> list[LoadCounts | None]:
         with self._connection() as con:
             from pollwatch.store.duckdb import loading
