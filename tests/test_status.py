@@ -243,7 +243,7 @@ def test_a_file_loaded_once_its_layout_is_written_is_no_longer_counted_as_refuse
         settle(settings.inbox / "ifop.csv")
         run_ingest([], settings)
 
-    layout(keep="Président")  # a spelling no row has: nothing kept, refused whole
+    layout(keep="Chef de l'État")  # a name no row has: nothing kept, refused whole
     drop_again()
     assert collect_status(settings)["files_refused"][0]["rule"] == "no_row_kept"
     layout(keep="President")
