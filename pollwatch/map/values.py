@@ -248,6 +248,14 @@ TIME_OF_DAY = re.compile(
 # write a day, "March 12, 2024".
 SPELLED = re.compile(r"(?:(\d{1,2})(?:er|st|nd|rd|th)?\s+)?([^\W\d_]+)\.?,?\s+(\d{4})")
 SPELLED_MONTH_FIRST = re.compile(r"([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
+# Gallup's tables: "2025 Jul 7".
+SPELLED_YEAR_FIRST = re.compile(r"(\d{4})\s+([^\W\d_]+)\.?\s+(\d{1,2})")
+# A fieldwork period in one cell, as poll tables write it (Wikipedia's, Ipsos', RealClear's):
+# days of one month ("13-14 mars 2024", "Jul. 25-27, 2025", "2025 Jul 7-21"), or two dates
+# ("28 fév. – 3 mars 2024", "Feb 28 - Mar 3, 2024", "2024-03-13/2024-03-14").
+DAY_SPAN = re.compile(r"(?<![\d/.-])(\d{1,2})(?:er|st|nd|rd|th)?\s*[-–—]\s*(\d{1,2})(?![\d/.-])")
+TWO_DATES = re.compile(r"(.+?)(?:\s*[–—]\s*|\s+-\s+|\s+(?:to|au)\s+|/(?=\d{4}-))(.+)")
+YEAR = re.compile(r"\d{4}")
 # Month names in English, French, Russian and Ukrainian, in the nominative and genitive.
 MONTH_NAMES = {
     1: "january jan janvier janv январь января янв січень січня",
@@ -271,11 +279,42 @@ def read_date(
 ) -> datetime | None | object:
     """A date; a month stands for its whole span: `period_end` gives its last day. `day_first`:
     a date with the year last puts the day first (14/03/2023, 14-03-2023), not the month."""
+    found = _period(value, formats, day_first)
+    if found is None or found is BAD:
+        return found
+    return found[1] if period_end else found[0]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _period(value: object, formats: tuple[str, ...], day_first: bool = False):
+    """The first and last day a cell names: one day, a month, or a period written in one cell
+    (DAY_SPAN, TWO_DATES), whose first day is a fieldwork's start and last day its end; every
+    row of a table writing its fieldwork so was not_a_date."""
     found = _date_and_span(value, formats, day_first)
+    if found is BAD and (text := clean(value)) is not None:
+        return _written_period(text, formats, day_first)
     if found is None or found is BAD:
         return found
     day, is_month = found
-    return _month_end(day) if is_month and period_end else day
+    return day, _month_end(day) if is_month else day
+
+
+def _written_period(text: str, formats: tuple[str, ...], day_first: bool):
+    """A period written in one cell, its two ends read as dates are (BAD if it is none)."""
+    days = DAY_SPAN.search(text)
+    if days and any(char.isalpha() for char in text):  # days of a month named in words
+        ends = [text[: days.start()] + day + text[days.end() :] for day in days.groups()]
+    elif two := TWO_DATES.fullmatch(text):
+        ends = [two.group(1), two.group(2)]
+        year = YEAR.findall(ends[1])
+        if not YEAR.search(ends[0]) and year:  # "28 fév. – 3 mars 2024": the year is said once
+            ends[0] = f"{ends[0]} {year[-1]}"
+    else:
+        return BAD
+    first, last = (_date_and_span(end, formats, day_first) for end in ends)
+    if BAD in (first, last) or None in (first, last):
+        return BAD
+    return first[0], _month_end(last[0]) if last[1] else last[0]
 
 
 def is_month(value: object, formats: tuple[str, ...] = (), day_first: bool = False) -> bool:
@@ -318,6 +357,8 @@ def _date_and_span(value: object, formats: tuple[str, ...], day_first: bool = Fa
         day, month, year = spelled.groups()
     elif american := SPELLED_MONTH_FIRST.fullmatch(lowered):
         month, day, year = american.groups()
+    elif year_first := SPELLED_YEAR_FIRST.fullmatch(lowered):
+        year, month, day = year_first.groups()
     if month in MONTH_NUMBER:
         number = MONTH_NUMBER[month]
         if day is None:

@@ -866,3 +866,27 @@ def test_one_file_spelling_a_new_name_two_ways_stores_it_once_as_first_spelled(s
     assert query(settings, "SELECT DISTINCT leader FROM polls")["leader"].tolist() == [
         "Gabriel Attal"
     ]
+
+
+@pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
+def test_a_fieldwork_period_in_one_cell_is_the_poll_s_start_and_end(
+    settings, monkeypatch, in_duckdb
+):
+    """Poll tables write the fieldwork in one cell ("13-14 mars 2024"); read as the start with
+    no end given, it is both, as a month is. Every such row was not_a_date."""
+    if in_duckdb:
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    undated = {"fieldwork_end": "", "published": ""}
+    rows = [
+        poll_row(fieldwork_start="13-14 mars 2024", poll_key="a", **undated),
+        poll_row(fieldwork_start="Feb 28 - Mar 3, 2024", poll_key="b", **undated),
+    ]
+    write_csv(settings.inbox / "ranges.csv", rows)
+    [result] = run_ingest([], settings).files
+    assert (result.rows_loaded, result.rows_rejected) == (2, 0)
+    stored = query(
+        settings,
+        "SELECT strftime(fieldwork_start, '%Y-%m-%d') AS s,"
+        " strftime(fieldwork_end, '%Y-%m-%d') AS e FROM polls ORDER BY s",
+    )
+    assert stored.values.tolist() == [["2024-02-28", "2024-03-03"], ["2024-03-13", "2024-03-14"]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
+import pytest
 
 from pollwatch.map import values
 
@@ -82,6 +83,34 @@ def test_days_spelled_as_french_and_american_publishers_write_them():
     ]  # fmt: skip
     assert parsed.bad.tolist() == [False] * 8 + [True]
     assert values.is_month("fév. 2024") and not values.is_month("March 12, 2024")
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("13-14 mars 2024", "2024-03-13", "2024-03-14"),  # Ipsos, Wikipedia's tables
+        ("1er-3 mars 2024", "2024-03-01", "2024-03-03"),
+        ("13 – 14 March 2024", "2024-03-13", "2024-03-14"),
+        ("Jul. 25-27, 2025", "2025-07-25", "2025-07-27"),  # Silver Bulletin
+        ("2025 Jul 7-21", "2025-07-07", "2025-07-21"),  # Gallup
+        ("28 fév. – 3 mars 2024", "2024-02-28", "2024-03-03"),
+        ("Feb 28 - Mar 3, 2024", "2024-02-28", "2024-03-03"),
+        ("2024-03-13/2024-03-14", "2024-03-13", "2024-03-14"),  # ISO 8601's interval
+        ("janvier – février 2024", "2024-01-01", "2024-02-29"),
+    ],
+)
+def test_a_fieldwork_period_written_in_one_cell_is_its_first_and_last_day(text, first, last):
+    """Every row of a table writing its fieldwork so was not_a_date."""
+    assert values.read_date(text) == pd.Timestamp(first)
+    assert values.read_date(text, period_end=True) == pd.Timestamp(last)
+    assert not values.is_month(text)
+
+
+@pytest.mark.parametrize("text", ["7/31 - 8/4", "13-03-2024", "Q1-2 2024", "2024-03-13 - soon"])
+def test_what_names_no_period_of_known_days_is_still_not_a_date(text):
+    """RealClear's "7/31 - 8/4" gives no year; 13-03-2024 is the day first, which the file
+    must show (day_order); the rest names no day."""
+    assert values.read_date(text) is values.BAD
 
 
 def test_booleans_read_common_spellings_and_empty_means_false():
