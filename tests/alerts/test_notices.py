@@ -191,7 +191,7 @@ def test_a_file_tried_again_is_told_with_the_reasons_of_this_attempt_only(settin
     rows = [
         dict(zip(header, r, strict=True))
         for r in [
-            ["13-14 mars 2024", "Emmanuel Macron", "28", "68"],
+            ["mi-mars 2024", "Emmanuel Macron", "28", "68"],  # mid-March: no day
             ["2024-02-14", "Macron", "30", "66"],
         ]
     ]
