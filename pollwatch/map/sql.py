@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pollwatch.map import values
-from pollwatch.map.layouts import Layout
+from pollwatch.map.layouts import Layout, fold_series
 from pollwatch.map.mapping import (
     AS_WRITTEN,
     POLL_KEY_FIELDS,
@@ -271,12 +271,31 @@ def _lookups(
         if texts is None:
             found[name] = None
             continue
-        text = pd.Series(texts.to_pandas(), dtype="str")
+        text = _in_file_order(con, name, pd.Series(texts.to_pandas(), dtype="str"))
         table = read(text).reset_index(drop=True)
         table.insert(0, "raw", text.reset_index(drop=True))
         con.register(f"lk_{name}", pa.Table.from_pandas(table, preserve_index=False))
         found[name] = list(table.columns[1:])
     return found
+
+
+def _in_file_order(con: duckdb.DuckDBPyConnection, name: str, text: pd.Series) -> pd.Series:
+    """A field's distinct texts in the order of their first lines, where two are one name
+    (fold_series): a name the alias table does not know is spelled as its first line writes it,
+    as the frame path has it (DISTINCT's order is DuckDB's own)."""
+    alike = fold_series(values.clean_text(text).fillna(""))
+    if not alike.duplicated().any():
+        return text
+    con.register("lk_texts", pa.table({"raw": pa.array(text.tolist(), pa.string())}))
+    try:
+        first = con.execute(
+            f"SELECT t.raw FROM lk_texts t JOIN src s ON s.{quoted(name)} = t.raw"
+            " GROUP BY t.raw ORDER BY min(s.line_number)"
+        ).fetchall()
+    finally:
+        con.unregister("lk_texts")
+    ordered = pd.Series([raw for (raw,) in first], dtype="str")
+    return pd.concat([ordered, text[~text.isin(ordered)]], ignore_index=True)  # NULL, if any
 
 
 def _settled(layout: Layout, column_names: dict[str, str], keys: list[str]) -> str:

@@ -109,6 +109,26 @@ def test_rows_without_a_poll_key_get_the_same_derived_key_both_ways(monkeypatch,
     assert_same(framed, in_duckdb)
 
 
+def test_a_new_name_written_several_ways_is_its_first_line_s_spelling_both_ways(
+    monkeypatch, settings
+):
+    """A name the alias table does not know is stored as the file first writes it: in DuckDB
+    the spellings came in DISTINCT's order, and 'VERIAN' then 'Verian' was stored as 'verian'."""
+    spellings = ["VERIAN", "Verian", "verian", "Cluster17", "CLUSTER17", "cluster17"]
+    rows = [
+        poll_row(
+            pollster=spellings[i % len(spellings)],
+            leader=["Gabriel ATTAL", "Gabriel Attal", "gabriel attal"][i % 3],
+            poll_key=f"k{i}",
+        )
+        for i in range(300)
+    ]
+    framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
+    assert set(framed.polls["pollster"]) == {"VERIAN", "Cluster17"}
+    assert set(framed.polls["leader"]) == {"Gabriel ATTAL"}
+    assert_same(framed, in_duckdb)
+
+
 @pytest.mark.parametrize(
     ("name", "layout"),
     [
