@@ -308,7 +308,12 @@ def _written_period(text: str, formats: tuple[str, ...], day_first: bool):
         ends = [two.group(1), two.group(2)]
         year = YEAR.findall(ends[1])
         if not YEAR.search(ends[0]) and year:  # "28 fév. – 3 mars 2024": the year is said once
-            ends[0] = f"{ends[0]} {year[-1]}"
+            start = ends[0]
+            ends[0] = f"{start} {year[-1]}"
+            first, last = (_date_and_span(end, formats, day_first) for end in ends)
+            if BAD not in (first, last) and None not in (first, last) and first[0] > last[0]:
+                # "28 déc. – 3 janv. 2025": the year said is the end's, the start's the one before
+                ends[0] = f"{start} {int(year[-1]) - 1}"
     else:
         return BAD
     first, last = (_date_and_span(end, formats, day_first) for end in ends)
