@@ -469,8 +469,12 @@ def _lower(names) -> list[str]:
     return [normalise_header(n) for n in names]
 
 
-# Accents, as Unicode's decomposition sets them apart from their letters.
-ACCENTS = re.compile("[\u0300-\u036f]")
+# Accents and other marks, as Unicode's decomposition sets them apart from their letters: Latin
+# and Cyrillic accents, Hebrew points, Arabic vowel marks, and the supplementary blocks.
+ACCENTS = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670"
+    "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
 
 
 def fold_name(text: str) -> str:

@@ -206,3 +206,14 @@ def test_populations_are_read_from_their_words():
     assert values.read_population("General population") == "general_population"
     assert values.read_population("Non-voters") == "non_voters"
     assert values.read_population("Unregistered") == "unregistered"
+
+
+def test_names_compare_without_case_accents_or_marks():
+    """Élisabeth Borne typed plainly, a surname in capitals, Arabic written with its vowel marks
+    and without: one name each (trend --leader folded every mark before they shared a fold)."""
+    from pollwatch.map.layouts import fold_name, fold_series
+
+    pairs = [("Élisabeth Borne", "ELISABETH  BORNE"), ("مُحَمَّد", "محمد"), ("Семён", "семен")]
+    for one, other in pairs:
+        assert fold_name(one) == fold_name(other)
+        assert fold_series(pd.Series([one, other])).nunique() == 1
