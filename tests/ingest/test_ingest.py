@@ -868,20 +868,34 @@ def test_one_file_spelling_a_new_name_two_ways_stores_it_once_as_first_spelled(s
     ]
 
 
+# Fieldwork periods in one cell, and the days stored for them (in order of the start).
+PERIODS = {
+    "in a month, and over two": (
+        ["13-14 mars 2024", "Feb 28 - Mar 3, 2024"],
+        [["2024-02-28", "2024-03-03"], ["2024-03-13", "2024-03-14"]],
+    ),
+    # the year is said once, the end's: the start took it too, a December after its end, and
+    # the row was rejected as ending before it starts
+    "over the new year": (
+        ["28 déc. – 3 janv. 2025", "Dec 30 - Jan 2, 2024"],
+        [["2023-12-30", "2024-01-02"], ["2024-12-28", "2025-01-03"]],
+    ),
+}
+
+
 @pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
+@pytest.mark.parametrize("case", PERIODS)
 def test_a_fieldwork_period_in_one_cell_is_the_poll_s_start_and_end(
-    settings, monkeypatch, in_duckdb
+    settings, monkeypatch, in_duckdb, case
 ):
     """Poll tables write the fieldwork in one cell ("13-14 mars 2024"); read as the start with
     no end given, it is both, as a month is. Every such row was not_a_date."""
     if in_duckdb:
         monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    cells, days = PERIODS[case]
     undated = {"fieldwork_end": "", "published": ""}
-    rows = [
-        poll_row(fieldwork_start="13-14 mars 2024", poll_key="a", **undated),
-        poll_row(fieldwork_start="Feb 28 - Mar 3, 2024", poll_key="b", **undated),
-    ]
-    write_csv(settings.inbox / "ranges.csv", rows)
+    rows = [poll_row(fieldwork_start=c, poll_key=f"k{i}", **undated) for i, c in enumerate(cells)]
+    write_csv(settings.inbox / "periods.csv", rows)
     [result] = run_ingest([], settings).files
     assert (result.rows_loaded, result.rows_rejected) == (2, 0)
     stored = query(
@@ -889,28 +903,4 @@ def test_a_fieldwork_period_in_one_cell_is_the_poll_s_start_and_end(
         "SELECT strftime(fieldwork_start, '%Y-%m-%d') AS s,"
         " strftime(fieldwork_end, '%Y-%m-%d') AS e FROM polls ORDER BY s",
     )
-    assert stored.values.tolist() == [["2024-02-28", "2024-03-03"], ["2024-03-13", "2024-03-14"]]
-
-
-@pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
-def test_a_period_in_one_cell_over_new_year_starts_in_the_year_before(
-    settings, monkeypatch, in_duckdb
-):
-    """'28 déc. – 3 janv. 2025' says its year once, the end's: the start took it too, 28
-    December 2025, after its end, and the row was rejected as ending before it starts."""
-    if in_duckdb:
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
-    undated = {"fieldwork_end": "", "published": ""}
-    rows = [
-        poll_row(fieldwork_start="28 déc. – 3 janv. 2025", poll_key="a", **undated),
-        poll_row(fieldwork_start="Dec 30 - Jan 2, 2024", poll_key="b", **undated),
-    ]
-    write_csv(settings.inbox / "new_year.csv", rows)
-    [result] = run_ingest([], settings).files
-    assert (result.rows_loaded, result.rows_rejected) == (2, 0)
-    stored = query(
-        settings,
-        "SELECT strftime(fieldwork_start, '%Y-%m-%d') AS s,"
-        " strftime(fieldwork_end, '%Y-%m-%d') AS e FROM polls ORDER BY s",
-    )
-    assert stored.values.tolist() == [["2023-12-30", "2024-01-02"], ["2024-12-28", "2025-01-03"]]
+    assert stored.values.tolist() == days
