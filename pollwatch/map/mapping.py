@@ -233,13 +233,19 @@ def _filter_rows(
         keep &= ~fold_series(cells[column].fillna("")).isin(unwanted)
     skipped = int((~keep).sum())
     if skipped:
-        rules = [f"{c} is {' or '.join(sorted(v))}" for c, v in layout.keep_rows.items()]
-        rules += [f"{c} is not {' or '.join(sorted(v))}" for c, v in layout.drop_rows.items()]
+        rules = [f"{c} is {_either(v)}" for c, v in layout.keep_rows.items()]
+        rules += [f"{c} is not {_either(v)}" for c, v in layout.drop_rows.items()]
         warnings.append(
             f"skipped {skipped} row(s) the {layout.name} layout does not keep "
             f"(it keeps rows where {' and '.join(rules)})"
         )
     return cells[keep], skipped
+
+
+def _either(values: frozenset[str]) -> str:
+    """A filter's values as its warning says them: an empty one is "empty" ('keep = { state =
+    "" }' read "keeps rows where state is ", with nothing after it)."""
+    return " or ".join(value or "empty" for value in sorted(values))
 
 
 def _skip_placeholders(

@@ -904,3 +904,31 @@ def test_a_fieldwork_period_in_one_cell_is_the_poll_s_start_and_end(
         " strftime(fieldwork_end, '%Y-%m-%d') AS e FROM polls ORDER BY s",
     )
     assert stored.values.tolist() == days
+
+
+def test_a_filter_keeping_rows_with_an_empty_cell_says_so(settings):
+    """538's national rows have no state: 'keep = { state = "" }' skipped the state polls and
+    said it "keeps rows where state is ", with nothing after it."""
+    header = ["Debut", "Fin", "Personnalite", "State", "Satisfaits"]
+    rows = [
+        dict(zip(header, r, strict=True))
+        for r in [
+            ["2024-03-14", "2024-03-15", "Joe Biden", "", "41"],
+            ["2024-03-14", "2024-03-15", "Joe Biden", "Ohio", "38"],
+        ]
+    ]
+    write_csv(settings.inbox / "national.csv", rows, columns=header)
+    settings.local_layouts.mkdir()
+    (settings.local_layouts / "national.toml").write_text(
+        'name = "national"\nby_header = true\n'
+        '[columns]\nfieldwork_start = "Debut"\nfieldwork_end = "Fin"\n'
+        'leader = "Personnalite"\npositive_pct = "Satisfaits"\n'
+        '[constants]\npollster = "Ipsos"\ncountry = "US"\nmetric = "approval"\n'
+        '[rows]\nkeep = { State = "" }\n',
+        encoding="utf-8",
+    )
+    [result] = run_ingest([], settings).files
+    assert (result.rows_loaded, result.rows_skipped) == (1, 1)
+    assert result.warnings == [
+        "skipped 1 row(s) the national layout does not keep (it keeps rows where state is empty)"
+    ]
