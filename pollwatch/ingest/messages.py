@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 from pollwatch.ingest.outcomes import is_missing
+from schemas.columns import CATEGORY_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,6 +27,17 @@ def shown(text: object) -> str:
     return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
+# The values a category's known_ rule takes: named beside a value it refused, with where to say
+# what a file's own word means ("Inscrits sur les listes électorales" was refused naming none).
+KNOWN_VALUES = {f"known_{name}": known for name, known in CATEGORY_COLUMNS.items()}
+
+
+def _known(rule: str) -> str:
+    if rule not in KNOWN_VALUES:
+        return ""
+    return f"; known: {', '.join(KNOWN_VALUES[rule])}, or a layout's [values] for the file's words"
+
+
 def describe_reject(path: str, reject: dict) -> str:
     """`file:line: column c: rule (value 'x')`, the shape compilers use, so editors can jump."""
     line = reject.get("line", reject.get("line_number"))
@@ -33,7 +45,7 @@ def describe_reject(path: str, reject: dict) -> str:
     if reject.get("column"):
         return (
             f"{where}: column {shown(reject['column'])}: {reject['rule']} "
-            f"(value {shown(repr(reject['value']))})"
+            f"(value {shown(repr(reject['value']))}){_known(reject['rule'])}"
         )
     return f"{where}: {reject['rule']}: {shown(reject['value'])}"
 

@@ -160,11 +160,13 @@ MODE_WORDS = (
     ("mail", re.compile(r"mail|postal|paper")),
 )
 # Whom a poll asked, likewise ("All adults", "Adults 18+", "Registered Voters", 538's "rv").
+# French barometers say "Inscrits sur les listes électorales", "Français âgés de 18 ans et plus",
+# "Ensemble des Français"; Russian and Ukrainian ones "взрослое население", "дорослі".
 POPULATION_WORDS = (
     ("likely_voters", re.compile(r"likely|^lv$")),
-    ("registered_voters", re.compile(r"registered|^rv$")),
-    ("adults", re.compile(r"adult|^a$")),
-    ("voters", re.compile(r"voter|^v$")),
+    ("registered_voters", re.compile(r"registered|^rv$|inscrits")),
+    ("adults", re.compile(r"adult|^a$|18\s*ans|ensemble des fran|взросл|доросл")),
+    ("voters", re.compile(r"voter|^v$|électeurs|electeurs|votants")),
 )
 # "Non-voters", "unregistered", "not likely to vote": the opposite of what their words name.
 NEGATED = re.compile(r"\b(?:non|not|un)\b|\bnon-|\bun(?:registered|likely)")

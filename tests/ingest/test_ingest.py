@@ -10,6 +10,7 @@ import pytest
 
 from pollwatch.config import ConfigError, load_settings
 from pollwatch.ingest import steps
+from pollwatch.ingest.messages import describe_reject
 from pollwatch.ingest.run import run_ingest
 from tests.helpers import ROOT, monthly_rows, poll_row, query, settle, write_csv
 
@@ -932,3 +933,14 @@ def test_a_filter_keeping_rows_with_an_empty_cell_says_so(settings):
     assert result.warnings == [
         "skipped 1 row(s) the national layout does not keep (it keeps rows where state is empty)"
     ]
+
+
+def test_a_category_no_word_of_which_is_known_is_refused_naming_the_known_ones(settings):
+    write_csv(settings.inbox / "drop.csv", [poll_row(population="Habitants")])
+    [result] = run_ingest([], settings).files
+    [reject] = result.rejects
+    assert reject["rule"] == "known_population"
+    assert describe_reject(result.path, reject).endswith(
+        "(value 'Habitants'); known: adults, registered_voters, likely_voters, voters, unknown,"
+        " or a layout's [values] for the file's words"
+    )

@@ -217,3 +217,19 @@ def test_names_compare_without_case_accents_or_marks():
     for one, other in pairs:
         assert fold_name(one) == fold_name(other)
         assert fold_series(pd.Series([one, other])).nunique() == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "population"),
+    [
+        ("Inscrits sur les listes électorales", "registered_voters"),
+        ("Français âgés de 18 ans et plus", "adults"),
+        ("Ensemble des Français", "adults"),
+        ("Électeurs français", "voters"),
+        ("взрослое население", "adults"),
+        ("Non inscrits", "non_inscrits"),  # the opposite: left as written, to be refused
+    ],
+)
+def test_populations_as_french_and_russian_barometers_name_them(text, population):
+    """Each was rejected (known_population), and its poll with it."""
+    assert values.read_population(text) == population
