@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -165,10 +165,24 @@ def _lines(numbers: list[int], shown: int = 3) -> str:
     return f"line{'s' if len(numbers) > 1 else ''} {joined(named)}{more}"
 
 
+def _filled(record: list[str]) -> list[str]:
+    """The cells of a record that hold something, stripped."""
+    return [cell.strip() for cell in record if cell.strip()]
+
+
 def _words_in_one_cell(record: list[str]) -> bool:
     """One cell holds something, and it has a letter: what a title or a note may be."""
-    filled = [cell for cell in record if cell.strip()]
+    filled = _filled(record)
     return len(filled) == 1 and any(char.isalpha() for char in filled[0])
+
+
+def _leading(records: list[list[str]], note: Callable[[list[str]], bool]) -> int:
+    """How many of the first records are notes by `note`: at most MOST_NOTE_LINES, and never
+    all of them (what is left holds a header at least)."""
+    count = 0
+    while count < min(len(records) - 1, MOST_NOTE_LINES) and note(records[count]):
+        count += 1
+    return count
 
 
 def is_note(record: list[str], width: int) -> bool:
@@ -193,24 +207,20 @@ def _notes_around(records: list[list[str]]) -> tuple[int, int]:
     layout fitted: the file refused whole), and each note line was a row rejected (every drop
     partial)."""
     head = records[: MOST_NOTE_LINES + 1]
-    wide = [record for record in head if sum(bool(cell.strip()) for cell in record) > 1]
+    wide = [record for record in head if len(_filled(record)) > 1]
     if not wide:
         return 0, 0  # no header of two names: read as it is
-    title = 0
-    while title < min(len(records) - 1, MOST_NOTE_LINES) and is_note(records[title], len(wide[0])):
-        title += 1
-    notes, width = 0, len(records[title])
-    while notes < min(len(records) - title - 1, MOST_NOTE_LINES) and is_note(
-        records[-1 - notes], width
-    ):
-        notes += 1
+    title = _leading(records, lambda record: is_note(record, len(wide[0])))
+    width = len(records[title])
+    last = records[max(title, len(records) - MOST_NOTE_LINES - 1) :][::-1]  # the table's end
+    notes = _leading(last, lambda record: is_note(record, width))
     return title, notes
 
 
 def _skipped(starts: list[int], records: list[list[str]], what: str) -> str:
     """What a note of the outcome says of lines skipped as a title or notes: the lines and the
     first of them, capped."""
-    [first] = [cell.strip() for cell in records[0] if cell.strip()]
+    [first] = _filled(records[0])
     return f"{_lines(starts)} {what}: {capped(first, 80)!r}"
 
 
@@ -307,7 +317,7 @@ def has_notes(first_line: str, tail: str, delimiter: str) -> bool:
     # The last record that is not blank as the careful reader has it (a cell of a no-break
     # space, or "", is blank there too).
     records = (_one_record(line, delimiter) for line in reversed(tail.split("\n")))
-    last = next((record for record in records if any(cell.strip() for cell in record)), [])
+    last = next((record for record in records if _filled(record)), [])
     # Line 1 is the header, so the last line is a note only as is_note has it: a last row of
     # one word padded to the header's width (a pollster alone) is a row, and a big file
     # ending so is still read at C speed.
@@ -413,9 +423,7 @@ def sniff_delimiter(text: str) -> str:
         # splits the rows under it (a semicolon file's decimal commas, a tab file's "1,600"): a
         # ragged row, a trailing delimiter or a note under the table leaves the true delimiter
         # less even than such a one.
-        dropped = 0
-        while dropped < min(len(rows) - 1, MOST_NOTE_LINES) and _words_in_one_cell(rows[dropped]):
-            dropped += 1
+        dropped = _leading(rows, _words_in_one_cell)
         widths = [len(r) for r in rows[dropped:]]
         if not widths or widths[0] < 2:
             continue
