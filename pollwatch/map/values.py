@@ -304,23 +304,25 @@ def _period(value: object, formats: tuple[str, ...], day_first: bool = False):
 def _written_period(text: str, formats: tuple[str, ...], day_first: bool):
     """A period written in one cell, its two ends read as dates are (BAD if it is none)."""
     days = DAY_SPAN.search(text)
+    year = None  # the end's, where the start does not say its own
     if days and any(char.isalpha() for char in text):  # days of a month named in words
-        ends = [text[: days.start()] + day + text[days.end() :] for day in days.groups()]
+        start, end = (text[: days.start()] + day + text[days.end() :] for day in days.groups())
     elif two := TWO_DATES.fullmatch(text):
-        ends = [two.group(1), two.group(2)]
-        year = YEAR.findall(ends[1])
-        if not YEAR.search(ends[0]) and year:  # "28 fév. – 3 mars 2024": the year is said once
-            start = ends[0]
-            ends[0] = f"{start} {year[-1]}"
-            first, last = (_date_and_span(end, formats, day_first) for end in ends)
-            if BAD not in (first, last) and None not in (first, last) and first[0] > last[0]:
-                # "28 déc. – 3 janv. 2025": the year said is the end's, the start's the one before
-                ends[0] = f"{start} {int(year[-1]) - 1}"
+        start, end = two.groups()
+        years = YEAR.findall(end)
+        if not YEAR.search(start) and years:  # "28 fév. – 3 mars 2024": the year is said once
+            year = int(years[-1])
     else:
         return BAD
-    first, last = (_date_and_span(end, formats, day_first) for end in ends)
+    last = _date_and_span(end, formats, day_first)
+    first = _date_and_span(start if year is None else f"{start} {year}", formats, day_first)
     if BAD in (first, last) or None in (first, last):
         return BAD
+    if year is not None and first[0] > last[0]:
+        # "28 déc. – 3 janv. 2025": the year said is the end's, the start's the one before
+        first = _date_and_span(f"{start} {year - 1}", formats, day_first)
+        if first is BAD or first is None:
+            return BAD
     return first[0], _month_end(last[0]) if last[1] else last[0]
 
 
