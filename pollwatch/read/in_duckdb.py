@@ -51,6 +51,8 @@ def read_in_place(
     whole."""
     with path.open("rb") as handle:
         first = handle.read(HEAD_BYTES)
+        handle.seek(max(0, handle.seek(0, 2) - TAIL_BYTES))  # its end: notes under the table
+        tail = handle.read().decode("utf-8", "ignore")
     refuse_known_binary(first)
     head = codecs.getincrementaldecoder("utf-8")().decode(first)
     head = head.removeprefix("\ufeff")
@@ -62,9 +64,6 @@ def read_in_place(
     if not first_line.strip() or "\r" in first_line:
         return None  # a carriage return alone ends a line too (old Mac files): read whole
     delimiter = sniff_delimiter(head[: SNIFF_CHARS + 1])
-    with path.open("rb") as handle:
-        handle.seek(max(0, path.stat().st_size - TAIL_BYTES))
-        tail = handle.read().decode("utf-8", "ignore")
     if has_notes(first_line, tail, delimiter):
         return None  # a title or notes, which the record-by-record reader skips
     header = header_names(first_line, delimiter, 1)
