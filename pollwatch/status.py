@@ -18,19 +18,21 @@ UNRECORDED_SHOWN = 5
 def collect_status(settings: Settings) -> dict:
     facts: dict = {"database": str(settings.db_path), "settings": settings.shown()}
     inbox = find_new_files(settings.inbox, settings.settle_seconds)
+    # A folder's README or a methodology PDF is kept there on purpose: named, not a WARNING that
+    # something "cannot be ingested" and waits to be mended. The rest are left where they are,
+    # with the reason, until a person mends them (a FIFO, a file without read permission):
+    # every run says so too.
+    documents, left_alone = [], []
+    for path, reason in inbox.ignored:
+        if document_reason(path):
+            documents.append(str(path))
+        elif reason != HIDDEN:
+            left_alone.append({"path": str(path), "reason": reason})
     facts["inbox"] = {
         "ready": len(inbox.ready),
         "waiting": len(inbox.waiting),
-        # Left where they are, with the reason, until a person mends them (a FIFO, a file
-        # without read permission): every run says so too.
-        "left_alone": [
-            {"path": str(path), "reason": reason}
-            for path, reason in inbox.ignored
-            if reason != HIDDEN and not document_reason(path)
-        ],
-        # A folder's README or a methodology PDF is kept there on purpose: named, not a
-        # WARNING that something "cannot be ingested" and waits to be mended.
-        "documents": [str(path) for path, _ in inbox.ignored if document_reason(path)],
+        "left_alone": left_alone,
+        "documents": documents,
     }
     store = open_store(settings, read_only=True)
     if not store.exists():
