@@ -385,7 +385,8 @@ def _draw_average(ax, daily: pd.DataFrame, far: np.ndarray, crowded: bool = Fals
         [day] = daily.itertuples()
         ax.vlines(day.date, day.lower, day.upper, color=INK, alpha=0.15, linewidth=14, zorder=3,
                   label="95% band")  # fmt: skip
-        ax.plot([day.date], [day.estimate], "o", color=INK, markersize=5, label="average")
+        # The dot itself is the latest's (_label_latest): here, its entry in the legend.
+        ax.plot([], [], "o", color=INK, markersize=5, label="average")
         return
     _band_near_polls(ax, daily, far, INK, label="95% band", zorder=3)
     if crowded:
