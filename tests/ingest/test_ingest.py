@@ -365,6 +365,10 @@ def dated(start: str, end: str, key: str) -> dict[str, str]:
     return poll_row(fieldwork_start=start, fieldwork_end=end, poll_key=key, published="")
 
 
+def with_shares(row: dict[str, str], positive: str, negative: str, undecided: str) -> dict:
+    return dict(row, positive_pct=positive, negative_pct=negative, undecided_pct=undecided)
+
+
 @pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
 def test_slashed_dates_are_read_in_the_order_the_file_proves(settings, monkeypatch, in_duckdb):
     """01/02/2023 was stored as January 2 while 14/03/2023 in the same file was rejected: a day
@@ -483,18 +487,8 @@ def test_proportions_beside_a_percentage_undecided_share_are_still_proportions(
         settings.inbox / "mixed.csv",
         [
             dict(dated("2023-02-01", "2023-02-07", "mixed"), undecided_pct="3"),
-            dict(
-                dated("2023-03-01", "2023-03-07", "mixed2"),
-                positive_pct="0.40",
-                negative_pct="0.57",
-                undecided_pct="3",
-            ),
-            dict(
-                dated("2023-04-01", "2023-04-07", "unknown"),
-                positive_pct="1",
-                negative_pct="0.5",
-                undecided_pct="98.5",
-            ),
+            with_shares(dated("2023-03-01", "2023-03-07", "mixed2"), "0.40", "0.57", "3"),
+            with_shares(dated("2023-04-01", "2023-04-07", "unknown"), "1", "0.5", "98.5"),
         ],
     )
     [result] = run_ingest([], settings).files
@@ -521,21 +515,11 @@ def test_implausible_fieldwork_is_stored_with_a_warning_naming_its_lines(
             # line 7: rejected, so not also warned of as a small sample
             dict(dated("2023-02-01", "2023-02-07", "neg"), sample_size="-5"),
             # line 8: proportions, rejected: stored, they corrected a stored poll to under 1%
-            dict(
-                dated("2023-02-01", "2023-02-07", "prop"),
-                positive_pct="0.41",
-                negative_pct="0.56",
-                undecided_pct="0.03",
-            ),
+            with_shares(dated("2023-02-01", "2023-02-07", "prop"), "0.41", "0.56", "0.03"),
             # line 9: European thousands read as twelve million, which would outweigh every poll
             dict(dated("2023-02-01", "2023-02-07", "huge"), sample_size="12.345.678"),
             # line 10: a figure nobody knows, in percentages that say so: stored
-            dict(
-                dated("2023-02-01", "2023-02-07", "unknown"),
-                positive_pct="1",
-                negative_pct="0.5",
-                undecided_pct="98.5",
-            ),
+            with_shares(dated("2023-02-01", "2023-02-07", "unknown"), "1", "0.5", "98.5"),
         ],
     )
     [result] = run_ingest([], settings).files
@@ -555,47 +539,47 @@ def test_implausible_fieldwork_is_stored_with_a_warning_naming_its_lines(
     ].tolist() == [1000.0]
 
 
-def test_a_later_emptier_version_keeps_the_values_it_leaves_out(settings):
-    """A shorter export (no negative or undecided shares) used to set them to nothing; it may
-    correct what it gives, and what it leaves out is kept, with a warning."""
-    full = poll_row(poll_key="p", positive_pct="60", negative_pct="30", undecided_pct="10")
-    write_csv(settings.inbox / "full.csv", [full], age_seconds=100)
-    run_ingest([], settings)
-    write_csv(
-        settings.inbox / "short.csv",
-        [dict(full, positive_pct="61", negative_pct="", undecided_pct="")],
-        age_seconds=50,
-    )
-    [result] = run_ingest([], settings).files
-    assert (result.status, result.rows_updated) == ("loaded", 1)
-    assert (
+# A stored 60/30/10 or 41/56/3 poll, a later version of it, and what that version does: the
+# counts (status, corrected, already known), the warning and the shares stored after it.
+LATER_VERSIONS = {
+    # A shorter export (no negative or undecided shares) used to set them to nothing; it may
+    # correct what it gives, and what it leaves out is kept, with a warning.
+    "emptier": (
+        ("60", "30", "10"),
+        ("61", "", ""),
+        ("loaded", 1, 0),
         "left empty here and kept as stored: negative_pct of 1 poll(s), undecided_pct of 1 "
-        "poll(s); a correction changes known values, it does not erase them"
-    ) in result.warnings
-    stored = query(settings, "SELECT positive_pct, negative_pct, undecided_pct FROM polls")
-    assert stored.values.tolist() == [[61.0, 30.0, 10.0]]
+        "poll(s); a correction changes known values, it does not erase them",
+        [61.0, 30.0, 10.0],
+    ),
+    # An export of approve alone, as a proportion (0.41 for 41%), passed the proportions rule
+    # (it needs both sides) and corrected a stored 41/56/3 poll to 0.41/56/3: each share given
+    # as the stored share's proportion is kept as stored, and said.
+    "in proportions": (
+        ("41", "56", "3"),
+        ("0.41", "", ""),
+        ("loaded", 0, 1),
+        "proportions of the stored shares (0.41 for 41) kept as stored: positive_pct of 1"
+        " poll(s); write shares as percentages",
+        [41.0, 56.0, 3.0],
+    ),
+}
 
 
-def test_a_later_version_in_proportions_does_not_correct_the_stored_percentages(settings):
-    """An export of approve alone, as a proportion (0.41 for 41%), passed the proportions rule
-    (it needs both sides) and corrected a stored 41/56/3 poll to 0.41/56/3: each share given as
-    the stored share's proportion is kept as stored, and said."""
-    full = poll_row(poll_key="p", positive_pct="41", negative_pct="56", undecided_pct="3")
+@pytest.mark.parametrize("case", LATER_VERSIONS)
+def test_a_later_version_keeps_the_stored_values_it_leaves_out_or_scales(settings, case):
+    stored_shares, later_shares, counts, warning, after = LATER_VERSIONS[case]
+    shares = ("positive_pct", "negative_pct", "undecided_pct")
+    full = poll_row(poll_key="p", **dict(zip(shares, stored_shares, strict=True)))
     write_csv(settings.inbox / "full.csv", [full], age_seconds=100)
     run_ingest([], settings)
-    write_csv(
-        settings.inbox / "share.csv",
-        [dict(full, positive_pct="0.41", negative_pct="", undecided_pct="")],
-        age_seconds=50,
-    )
+    later = dict(full, **dict(zip(shares, later_shares, strict=True)))
+    write_csv(settings.inbox / "later.csv", [later], age_seconds=50)
     [result] = run_ingest([], settings).files
-    assert (result.status, result.rows_updated, result.rows_duplicate) == ("loaded", 0, 1)
-    assert (
-        "proportions of the stored shares (0.41 for 41) kept as stored: positive_pct of 1"
-        " poll(s); write shares as percentages"
-    ) in result.warnings
+    assert (result.status, result.rows_updated, result.rows_duplicate) == counts
+    assert warning in result.warnings
     stored = query(settings, "SELECT positive_pct, negative_pct, undecided_pct FROM polls")
-    assert stored.values.tolist() == [[41.0, 56.0, 3.0]]
+    assert stored.values.tolist() == [after]
 
 
 @pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
