@@ -14,8 +14,9 @@ non-overlapping releases (the latest and, going back, each whose fieldwork ended
 kept one began) enter the fit, so the likelihood sees independent polls. The 95% band carries
 each poll's expected variance under the fitted tails and the uncertainty of the house effects
 and population offsets taken off the polls. The hyperparameters
-(day-to-day drift, extra survey error) are fitted by maximum likelihood under weak priors, so a
-series of three polls still gets a sensible, wide band.
+(day-to-day drift, extra survey error) are those under which the smoother best predicts each
+poll from the others (leave-one-out cross-validation) under weak priors, so a series of three
+polls still gets a sensible, wide band.
 """
 
 from __future__ import annotations
@@ -527,7 +528,7 @@ def latest_shares(trend: Trend) -> np.ndarray:
         return shares
     drift = trend.drift_sd**2
     # The filter's own steps (the values do not matter to its gains, only the precisions).
-    polled, _, variances, _ = _filter_steps(
+    polled, _, variances = _filter_steps(
         np.zeros(used.sum()), 1 / precision[used], day[used], len(trend.daily), drift
     )
     gains = _filter_gains(polled, variances, drift)
@@ -596,7 +597,7 @@ def _smoothed_columns(values, obs_var, day, days, drift) -> np.ndarray:
     """_smooth's levels of each column of `values` (polls by columns) at once: the filter's and
     the smoother's gains depend on the polls' variances alone, not on their values, so they are
     computed once (the filter's own steps, on zeros) and applied to every column together."""
-    polled, _, variances, _ = _filter_steps(np.zeros(len(day)), obs_var, day, days, drift)
+    polled, _, variances = _filter_steps(np.zeros(len(day)), obs_var, day, days, drift)
     precision = np.bincount(day, weights=1 / obs_var, minlength=days)
     weighted = np.zeros((days, values.shape[1]))
     np.add.at(weighted, day, values / obs_var[:, None])
@@ -639,7 +640,16 @@ def _degrees_of_freedom(surprise: np.ndarray) -> float:
 
 
 def _fit_hyperparameters(y, sampling_var, scale, day, days, start) -> tuple[float, float]:
-    """Maximum a posteriori drift and extra error under weak log-normal priors."""
+    """The drift and extra error under which the smoother best predicts each poll from all the
+    others (the leave-one-out log density, _leave_one_out, under weak log-normal priors), not
+    those of the largest marginal likelihood. The marginal likelihood scores the filter's
+    forecasts one poll ahead: where the truth swings smoothly, each poll ahead of the forecast
+    reads as drift, and a random walk fitted so took a daily step of 0.41 for a true 0.15 (the
+    dense simulation) and drew a band that held the truth on 98.7% of days (97.7% sparse). The
+    line people read is the smoother's, which sees each day from both sides: scored on that,
+    the step is 0.25 and the band holds 96.3% (96.9% sparse, 40 seeds), while on a pure random
+    walk, where both are right, it moves from 96.2% to 96.7%. Cross-validation is the known
+    remedy where the model is not the truth (Sundararajan and Keerthi 2001; Bachoc 2013)."""
 
     def cost(params):
         log_drift, log_extra = params
@@ -647,7 +657,7 @@ def _fit_hyperparameters(y, sampling_var, scale, day, days, start) -> tuple[floa
             2 * PRIOR_SD**2
         )
         return (
-            -_log_likelihood(
+            -_leave_one_out(
                 y, (sampling_var + np.exp(log_extra)) * scale, day, days, np.exp(log_drift)
             )
             + prior
@@ -663,18 +673,17 @@ def _fit_hyperparameters(y, sampling_var, scale, day, days, start) -> tuple[floa
 
 
 def _by_day(y, obs_var, day, days):
-    """Same-day polls combined: precision, precision-weighted sum, and the within-day terms."""
+    """Same-day polls combined: their precision and their precision-weighted sum."""
     precision = np.bincount(day, weights=1 / obs_var, minlength=days)
     weighted = np.bincount(day, weights=y / obs_var, minlength=days)
     return precision, weighted
 
 
 def _filter(y, obs_var, day, days, drift):
-    """The Kalman filter of the random walk: each day's level and variance, and the likelihood.
-    The days between polls are filled in from the steps (_filter_steps): each has the last
-    update's level and the drift since."""
-    polled, levels, variances, loglik = _filter_steps(y, obs_var, day, days, drift)
-    return (*_between_polls(polled, levels, variances, days, drift), loglik)
+    """The Kalman filter of the random walk: each day's level and variance. The days between
+    polls are filled in from the steps (_filter_steps): each has the last update's level and
+    the drift since."""
+    return _between_polls(*_filter_steps(y, obs_var, day, days, drift), days, drift)
 
 
 def _between_polls(polled, levels, variances, days, drift):
@@ -700,47 +709,61 @@ def _filter_gains(polled, variances, drift) -> np.ndarray:
 
 
 def _filter_steps(y, obs_var, day, days, drift):
-    """The filter's updates, one a day with polls: those days, the level and variance after each,
-    and the log likelihood. It steps from one day with polls to the next (a day without one only
-    adds drift, so a monthly series over 25 years is 300 steps, not 9,000) and over Python floats
-    rather than numpy scalars: the likelihood is evaluated a few hundred times a fit, and
-    indexing numpy arrays one day at a time made it three times slower."""
+    """The filter's updates, one a day with polls: those days, and the level and variance after
+    each. It steps from one day with polls to the next (a day without one only adds drift, so a
+    monthly series over 25 years is 300 steps, not 9,000) and over Python floats rather than
+    numpy scalars: the filter runs a few hundred times a fit (_leave_one_out), and indexing
+    numpy arrays one day at a time made it three times slower."""
     precision, weighted = _by_day(y, obs_var, day, days)
     polled = np.flatnonzero(precision > 0)
     by_day, sums = precision[polled].tolist(), weighted[polled].tolist()
     first = int(polled[0])
     a, p = sums[0] / by_day[0], 1e4 + drift * first  # diffuse start at the first poll
     levels, variances = [0.0] * len(polled), [0.0] * len(polled)
-    loglik = 0.0
-    log, two_pi = math.log, 2 * math.pi
     previous = first
     for k, t in enumerate(polled.tolist()):
         p += drift * (t - previous)
         previous = t
         seen = by_day[k]
-        mean, var = sums[k] / seen, 1 / seen
-        f = p + var
-        if k:
-            loglik -= 0.5 * (log(two_pi * f) + (mean - a) ** 2 / f)
-        gain = p / f
-        a += gain * (mean - a)
+        gain = p / (p + 1 / seen)
+        a += gain * (sums[k] / seen - a)
         p *= 1 - gain
         levels[k], variances[k] = a, p
-    # Within-day spread of same-day polls around their combined mean.
-    combined = weighted[day] / precision[day]
-    within = -0.5 * (np.log(2 * np.pi * obs_var) + (y - combined) ** 2 / obs_var).sum()
-    within += 0.5 * np.log(2 * np.pi / precision[polled]).sum()
-    return polled, np.asarray(levels), np.asarray(variances), loglik + within
+    return polled, np.asarray(levels), np.asarray(variances)
 
 
-def _log_likelihood(y, obs_var, day, days, drift) -> float:
-    return _filter_steps(y, obs_var, day, days, drift)[3]
+def _leave_one_out(y, obs_var, day, days, drift) -> float:
+    """The log density of each poll under the smoother's estimate of its day from every other
+    poll, summed. The smoothed day is the product of the poll's own likelihood and all else the
+    model knows of that day, both normal, so taking the poll's precision out of it gives that
+    estimate exactly, at the cost of one smoothing rather than one a poll."""
+    polled, levels, variances = _filter_steps(y, obs_var, day, days, drift)
+    smooth, smooth_var = _smoothed_steps(polled, levels, variances, drift)
+    at = np.searchsorted(polled, day)
+    rest = np.maximum(1 / smooth_var[at] - 1 / obs_var, 1e-12)  # all but the poll's precision
+    mean = (smooth[at] / smooth_var[at] - y / obs_var) / rest
+    spread = 1 / rest + obs_var
+    return float(-0.5 * (np.log(2 * np.pi * spread) + (y - mean) ** 2 / spread).sum())
+
+
+def _smoothed_steps(polled, levels, variances, drift):
+    """Rauch-Tung-Striebel smoothing of the filter's updates alone (_filter_steps): between two
+    days with polls the walk only adds drift, so one step spans the gap, as the filter's do."""
+    filtered, filtered_var = levels.tolist(), variances.tolist()
+    smooth, smooth_var = filtered.copy(), filtered_var.copy()
+    gaps = np.diff(polled).tolist()
+    for k in range(len(filtered) - 2, -1, -1):
+        predicted_var = filtered_var[k] + drift * gaps[k]
+        gain = filtered_var[k] / predicted_var
+        smooth[k] = filtered[k] + gain * (smooth[k + 1] - filtered[k])
+        smooth_var[k] = filtered_var[k] + gain**2 * (smooth_var[k + 1] - predicted_var)
+    return np.array(smooth), np.array(smooth_var)
 
 
 def _smooth(y, obs_var, day, days, drift):
     """Rauch-Tung-Striebel smoothing of the filtered random walk (over Python floats, as the
     filter is)."""
-    level, level_var, _ = _filter(y, obs_var, day, days, drift)
+    level, level_var = _filter(y, obs_var, day, days, drift)
     filtered, filtered_var = level.tolist(), level_var.tolist()
     smooth, smooth_var = filtered.copy(), filtered_var.copy()
     for t in range(days - 2, -1, -1):

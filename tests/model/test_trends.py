@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bench.accuracy import SIMULATIONS
 from bench.simulation import moving_average, simulate_polls
 from pollwatch.config import ConfigError
 from pollwatch.model import trends
@@ -54,6 +55,42 @@ def test_where_the_truth_is_a_random_walk_the_band_holds_it_on_about_95_percent_
         truth = sim.truth.reindex(daily.index)
         held.append(((truth >= daily["lower"]) & (truth <= daily["upper"])).mean())
     assert 0.94 <= np.mean(held) <= 0.97, held
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
+def test_where_the_truth_swings_smoothly_the_band_is_no_wider_than_95_percent(kind):
+    """The benchmark's simulations (a 240-day swing beside the walk; a dozen pollsters and a
+    tracker, or two pollsters a month): over 20 seeds the 95% band holds the truth on 93-97% of
+    days, as issue 12 asks. Fitted to forecast each poll one ahead (the marginal likelihood), the
+    walk took the swing for drift and its band held the truth on 98.7% and 97.7%."""
+    held = []
+    for seed in range(1, 21):
+        sim = simulate_polls(seed, **SIMULATIONS[kind])
+        daily = trends.fit_trend(
+            trends.one_version_per_poll(sim.polls), "Simulated Leader", "approval"
+        ).daily.set_index("date")
+        truth = sim.truth.reindex(daily.index)
+        held.append(((truth >= daily["lower"]) & (truth <= daily["upper"])).mean())
+    assert 0.93 <= np.mean(held) <= 0.97, held
+
+
+def test_a_poll_s_leave_one_out_estimate_is_the_line_fitted_without_it():
+    """The drift and extra error are chosen by how well the smoother predicts each poll from
+    the others; that prediction is read off one smoothing, and it is what refitting without the
+    poll gives (to 3e-5 in all: the first poll's day is also where the filter's diffuse start
+    sits, and refitting without it moves that start to the next poll's day)."""
+    rng = np.random.default_rng(3)
+    days, drift = 120, 0.2
+    day = np.sort(rng.integers(0, days, 25))
+    day[4] = day[3]  # two polls on one day
+    y, obs_var = 50 + rng.normal(0, 2, len(day)), rng.uniform(2, 6, len(day))
+    refitted = 0.0
+    for i in range(len(y)):
+        others = np.arange(len(y)) != i
+        level, level_var = trends._smooth(y[others], obs_var[others], day[others], days, drift)
+        spread = level_var[day[i]] + obs_var[i]
+        refitted -= 0.5 * (np.log(2 * np.pi * spread) + (y[i] - level[day[i]]) ** 2 / spread)
+    assert trends._leave_one_out(y, obs_var, day, days, drift) == pytest.approx(refitted, abs=1e-4)
 
 
 def test_known_house_effects_are_recovered(simulated):

@@ -525,11 +525,12 @@ def test_the_methodology_says_what_each_line_takes_off_and_no_lean_is_shown_with
         )
         if cells
     }
-    assert rows["Vladimir Putin · approval"] == [
+    assert rows["Vladimir Putin · trust"] == [
         "all adults",
         "nothing: every poll is of adults",
-        "none: its 3 pollsters differ no more than their polls' noise",
+        "none: its 2 pollsters differ no more than their polls' noise",
     ]
+    assert re.fullmatch(r"3 pollsters, -\d\.\d to \+\d\.\d", rows["Vladimir Putin · approval"][2])
     assert rows["Volodymyr Zelensky · support"][2] == "none: one pollster"
     assert "+0.0 to +0.0" not in (settings.report_dir / "leader-vladimir-putin.html").read_text()
     ukraine = (settings.report_dir / "leader-volodymyr-zelensky.html").read_text()
