@@ -803,21 +803,26 @@ def _house_effects(residual, obs_var, codes, centre):
     pollster (of `centre`, _reference_pollsters: the leans average zero over them, since an
     average can only know the pollsters' consensus), and shrunk toward their mean by an
     empirical-Bayes prior, so that a pollster with few polls keeps little of its apparent lean.
-    Their standard errors: a lone pollster's is unknown (NaN: there is no one to measure it
-    against); where the pollsters' means differ no more than their polls' noise, every lean is
-    shrunk to zero, but with the standard error of the pollster's own mean, not none: the data
-    cannot tell zero from that."""
+    The prior's mean is the pollsters' mean weighted by how well each one's is known (its
+    variance with the spread between pollsters), not their plain mean: shrunk toward the plain
+    mean, a pollster of many polls kept the distance that a few single polls put between it and
+    that mean, and Levada's 44 polls of Putin were read 0.8 points lower for one poll each by
+    FOM and VTsIOM below them. Their standard errors: a lone pollster's is unknown (NaN: there
+    is no one to measure it against); where the pollsters' means differ no more than their
+    polls' noise, every lean is shrunk to zero, but with the standard error of the pollster's
+    own mean, not none: the data cannot tell zero from that."""
     count = len(centre)
     if count < 2:
         return np.zeros(count), np.full(count, np.nan)
     precision = np.bincount(codes, weights=1 / obs_var, minlength=count)
     raw = np.bincount(codes, weights=residual / obs_var, minlength=count) / precision
-    raw -= raw.mean()
-    spread = max(float(np.mean(raw**2 - 1 / precision)), 0.0)
+    spread = max(float(np.mean((raw - raw.mean()) ** 2 - 1 / precision)), 0.0)
     if spread == 0:
         return np.zeros(count), np.sqrt(1 / precision)
+    known = 1 / (spread + 1 / precision)
+    mean = raw @ known / known.sum()
     posterior = precision + 1 / spread
-    house = raw * precision / posterior
+    house = mean + (raw - mean) * precision / posterior
     return house - house @ centre, np.sqrt(1 / posterior)
 
 

@@ -122,6 +122,21 @@ def polls_frame(values, start="2022-01-01", every=3, pollster="P", size=1000, **
     )
 
 
+def test_single_polls_by_other_pollsters_do_not_move_a_regular_pollster_s_line():
+    """44 monthly polls by one pollster and one poll each by two others, a few points below
+    it (as FOM's and VTsIOM's beside Levada's in the samples): the leans were shrunk toward
+    the pollsters' plain mean, which the two single polls set, so the regular pollster kept
+    the whole distance as its lean (+1.1) and its line was read 1.1 points below its polls."""
+    rng = np.random.default_rng(1)
+    regular = polls_frame(np.round(65 + rng.normal(0, 0.7, 44)), "2021-01-01", 30, "Regular")
+    single = [polls_frame([61.0], "2022-03-01", pollster="Once")]
+    single.append(polls_frame([63.0], "2022-04-10", pollster="Twice"))
+    fitted = trends.fit_trend(pd.concat([regular, *single], ignore_index=True), "L", "approval")
+    lean = fitted.house_effects.set_index("pollster")["effect"]
+    assert abs(lean["Regular"]) < 0.3, lean
+    assert abs(fitted.daily["estimate"].mean() - regular["positive_pct"].mean()) < 0.3
+
+
 def test_one_wild_poll_barely_moves_the_average():
     rng = np.random.default_rng(5)
     calm = polls_frame(50 + rng.normal(0, 1.5, 60))
