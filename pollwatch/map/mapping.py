@@ -270,10 +270,14 @@ def _skip_placeholders(
 def _translate(
     cells: pd.DataFrame, layout: Layout, aliases: dict[str, dict[str, str]]
 ) -> pd.DataFrame:
-    """Publisher spellings to canonical ones: the layout's value maps, then the alias tables."""
+    """Publisher spellings to canonical ones: the layout's value maps, then the alias tables; a
+    sample written with its population ('1,500 LV') split into the two fields."""
     text = cells.copy()
     for name in {*layout.values, *ALIASED}:
         text[name] = translate(name, text[name], layout, aliases)
+    text["sample_size"], text["population"] = values.split_samples(
+        text["sample_size"], text["population"]
+    )
     if layout.month_only_published_is_fieldwork:
         undated = (
             values.clean_text(text["fieldwork_start"]).isna()

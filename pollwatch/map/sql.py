@@ -121,6 +121,10 @@ def map_cells(
         else literal(layout.constants.get(name, ""))
         for name in CANONICAL_COLUMNS
     }
+    if "sample_size" in column_names:
+        sources["sample_size"], sources["population"] = _split_samples(
+            sources["sample_size"], sources["population"]
+        )
     keys = {f"key_{i}": f"c.{quoted(c)}" for i, c in enumerate(layout.poll_key_columns)}
     con.execute(
         "CREATE TEMP VIEW src AS SELECT c.line_number, "
@@ -162,6 +166,23 @@ def map_cells(
         parse_rejects,
         column_names,
         [*notes, *extra],
+    )
+
+
+def _split_samples(sample: str, population: str) -> tuple[str, str]:
+    """values.split_samples in SQL: the sample's and the population's text, from those of the
+    file (SQL expressions)."""
+    whole = literal(f"^{values.SAMPLE_AND_POPULATION}$")
+    written = (
+        f"(regexp_full_match({sample}, {whole})"
+        f" AND regexp_matches({sample}, {literal(values.WRITTEN_WITH_POPULATION)}))"
+    )
+    said = f"regexp_extract({sample}, {whole}, 2)"
+    missing = ", ".join(map(literal, sorted(values.MISSING_TOKENS)))
+    empty = f"coalesce(lower(trim({population})), '') IN ({missing})"
+    return (
+        f"CASE WHEN {written} THEN regexp_extract({sample}, {whole}, 1) ELSE {sample} END",
+        f"CASE WHEN {written} AND {said} <> '' AND {empty} THEN {said} ELSE {population} END",
     )
 
 

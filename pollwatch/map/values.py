@@ -100,6 +100,30 @@ DOT_THOUSANDS_COMMA = re.compile(r"\d{1,3}(\.\d{3})+,\d+")
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
+# A sample written with the population it is of, as poll tables write it ('1,500 LV', '1000 RV',
+# '800 (A)', 'n=1,012'): the number and the usual letters (likely, registered voters; adults;
+# voters). A cell with any other word stays as written, and is then not a number. Python's and
+# DuckDB's (RE2) regular expressions read it alike; `written_with_population` says which cells
+# are so written (a letter or '=' beside the number: a plain number is left alone).
+SAMPLE_AND_POPULATION = (
+    r"\s*(?:[nN]\s*=\s*)?([0-9](?:[0-9.,\s]*[0-9])?)\s*\(?\s*([LlRr][Vv]|[AaVv])?\s*\)?\s*"
+)
+WRITTEN_WITH_POPULATION = r"[A-Za-z=]"
+
+
+def split_samples(sample: pd.Series, population: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Sample cells written with their population ('1,500 LV') as the number alone, and that
+    population where the row's own population cell is empty (a population given wins)."""
+    lettered = sample.str.contains(WRITTEN_WITH_POPULATION, na=False)
+    if not lettered.any():  # most files: one scan, nothing to split
+        return sample, population
+    parts = sample[lettered].str.extract(f"^{SAMPLE_AND_POPULATION}$")
+    written = parts[0].notna().reindex(sample.index, fill_value=False)
+    said = written & parts[1].notna().reindex(sample.index, fill_value=False)
+    said &= clean_text(population).isna()
+    return sample.mask(written, parts[0]), population.mask(said, parts[1])
+
+
 def read_number(value: object) -> float | None | object:
     """'71', '71.5', '71,5', '71%', ' 83 % ' as numbers; None when empty; BAD otherwise."""
     text = clean(value)

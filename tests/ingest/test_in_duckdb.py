@@ -95,6 +95,42 @@ def test_a_messy_canonical_file_gives_the_same_rows_and_rejects_both_ways(
     assert_same(framed, in_duckdb)
 
 
+def test_a_sample_written_with_its_population_gives_both_the_same_both_ways(monkeypatch, settings):
+    """Poll tables write '1,500 LV' in one cell (RealClearPolitics, Wikipedia): the sample is the
+    number and the population the letters, unless the row gives its own population. Each such
+    row was rejected as not_a_number."""
+    cells = [
+        ("1,500 LV", ""),
+        ("1000 RV", "adults"),  # the row's own population stands
+        ("800 (A)", "N/A"),
+        ("n=1,012", ""),
+        ("2202.5 rv", ""),
+        ("950 V", ""),
+        ("1500 voters", ""),  # not one of the letters: still not a number
+        ("1600", ""),
+    ]
+    rows = [
+        poll_row(sample_size=sample, population=population, fieldwork_end=f"2022-02-{17 + i}")
+        for i, (sample, population) in enumerate(cells)
+    ]
+    framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
+    polls = framed.polls.sort_index()
+    assert polls["sample_size"].tolist() == [1500, 1000, 800, 1012, 2202.5, 950, 1600]
+    assert polls["population"].tolist() == [
+        "likely_voters",
+        "adults",
+        "adults",
+        "unknown",  # no population anywhere in the row
+        "registered_voters",
+        "voters",
+        "unknown",
+    ]
+    assert framed.rejects[["column", "rule", "value"]].values.tolist() == [
+        ["sample_size", "not_a_number", "1500 voters"]
+    ]
+    assert_same(framed, in_duckdb)
+
+
 def test_rows_without_a_poll_key_get_the_same_derived_key_both_ways(monkeypatch, settings):
     rows = [
         poll_row(
