@@ -103,8 +103,8 @@ NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 # A sample written with the population it is of, as poll tables write it ('1,500 LV', '1000 RV',
 # '800 (A)', 'n=1,012'): the number and the usual letters (likely, registered voters; adults;
 # voters). A cell with any other word stays as written, and is then not a number. Python's and
-# DuckDB's (RE2) regular expressions read it alike; `written_with_population` says which cells
-# are so written (a letter or '=' beside the number: a plain number is left alone).
+# DuckDB's (RE2) regular expressions read it alike; WRITTEN_WITH_POPULATION finds the cells
+# that may be so written (a letter or "=" in them: a plain number is left alone).
 SAMPLE_AND_POPULATION = (
     r"\s*(?:[nN]\s*=\s*)?([0-9](?:[0-9.,\s]*[0-9])?)\s*\(?\s*([LlRr][Vv]|[AaVv])?\s*\)?\s*"
 )

@@ -11,7 +11,7 @@ its tails are is fitted to each series, so that polls of a real move are not tak
 where no poll goes wild. A
 tracking poll's releases share most of their interviews and so their errors; only its
 non-overlapping releases (the latest and, going back, each whose fieldwork ended before the last
-kept one began) enter the fit, so the likelihood sees independent polls. The 95% band carries
+kept one began) enter the fit, so the fit sees independent polls. The 95% band carries
 each poll's expected variance under the fitted tails and the uncertainty of the house effects
 and population offsets taken off the polls. The hyperparameters
 (day-to-day drift, extra survey error) are those under which the smoother best predicts each
