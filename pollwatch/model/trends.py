@@ -751,8 +751,10 @@ def _leave_one_out(y, obs_var, day, days, drift) -> float:
 
 
 def _smoothed_steps(polled, levels, variances, drift):
-    """Rauch-Tung-Striebel smoothing of the filter's updates alone (_filter_steps): between two
-    days with polls the walk only adds drift, so one step spans the gap, as the filter's do."""
+    """Rauch-Tung-Striebel smoothing of filtered levels on the days `polled` (over Python floats,
+    as the filter is): of the filter's updates alone (_filter_steps), where between two days with
+    polls the walk only adds drift, so one step spans the gap as the filter's do; or of every
+    day (_smooth)."""
     filtered, filtered_var = levels.tolist(), variances.tolist()
     smooth, smooth_var = filtered.copy(), filtered_var.copy()
     gaps = np.diff(polled).tolist()
@@ -765,17 +767,10 @@ def _smoothed_steps(polled, levels, variances, drift):
 
 
 def _smooth(y, obs_var, day, days, drift):
-    """Rauch-Tung-Striebel smoothing of the filtered random walk (over Python floats, as the
-    filter is)."""
+    """Rauch-Tung-Striebel smoothing of the filtered random walk, day by day: the steps'
+    smoother (_smoothed_steps) over every day, each a step of one day's drift."""
     level, level_var = _filter(y, obs_var, day, days, drift)
-    filtered, filtered_var = level.tolist(), level_var.tolist()
-    smooth, smooth_var = filtered.copy(), filtered_var.copy()
-    for t in range(days - 2, -1, -1):
-        predicted_var = filtered_var[t] + drift
-        gain = filtered_var[t] / predicted_var
-        smooth[t] = filtered[t] + gain * (smooth[t + 1] - filtered[t])
-        smooth_var[t] = filtered_var[t] + gain**2 * (smooth_var[t + 1] - predicted_var)
-    return np.array(smooth), np.array(smooth_var)
+    return _smoothed_steps(np.arange(days), level, level_var, drift)
 
 
 def _reference_pollsters(
