@@ -121,10 +121,9 @@ def map_cells(
         else literal(layout.constants.get(name, ""))
         for name in CANONICAL_COLUMNS
     }
-    if "sample_size" in column_names:
-        sources["sample_size"], sources["population"] = _split_samples(
-            sources["sample_size"], sources["population"]
-        )
+    sources["sample_size"], sources["population"] = _split_samples(
+        sources["sample_size"], sources["population"]
+    )
     keys = {f"key_{i}": f"c.{quoted(c)}" for i, c in enumerate(layout.poll_key_columns)}
     con.execute(
         "CREATE TEMP VIEW src AS SELECT c.line_number, "
