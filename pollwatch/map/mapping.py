@@ -186,7 +186,7 @@ def map_rows(raw: RawTable, layout: Layout, aliases: dict[str, dict[str, str]]) 
             cells[name] = pd.Series(layout.constants.get(name, ""), index=cells.index, dtype="str")
     cells, skipped = _skip_placeholders(cells, layout, warnings)
     skipped += filtered
-    text = _translate(cells, layout, aliases)
+    text = _translate(cells, layout, aliases, warnings)
     polls, rejects = _parse(text, cells, layout)
     _apply_terms_of_office(polls, layout)
     for name, default in DEFAULTS.items():
@@ -267,17 +267,29 @@ def _skip_placeholders(
     return cells[~empty], int(empty.sum())
 
 
+def populations_disagree(lines: list[int], first: tuple[str, str]) -> str:
+    """The warning for rows whose sample's letters ('1000 RV') and population cell ('adults')
+    name different populations; `first` is the first such row's two readings."""
+    return (
+        f"{len(lines)} row(s) whose sample cell names another population than the population"
+        f" column (line {lines[0]}: {first[0]} by the sample, {first[1]} by the column);"
+        f" the column's was kept: line(s) {line_numbers(lines)}"
+    )
+
+
 def _translate(
-    cells: pd.DataFrame, layout: Layout, aliases: dict[str, dict[str, str]]
+    cells: pd.DataFrame, layout: Layout, aliases: dict[str, dict[str, str]], warnings: list[str]
 ) -> pd.DataFrame:
     """Publisher spellings to canonical ones: the layout's value maps, then the alias tables; a
     sample written with its population ('1,500 LV') split into the two fields."""
     text = cells.copy()
     for name in {*layout.values, *ALIASED}:
         text[name] = translate(name, text[name], layout, aliases)
-    text["sample_size"], text["population"] = values.split_samples(
+    text["sample_size"], text["population"], disagree = values.split_samples(
         text["sample_size"], text["population"]
     )
+    if disagree:
+        warnings.append(populations_disagree(*disagree))
     if layout.month_only_published_is_fieldwork:
         undated = (
             values.clean_text(text["fieldwork_start"]).isna()

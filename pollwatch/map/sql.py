@@ -29,6 +29,7 @@ from pollwatch.map.mapping import (
     column_sources,
     key_text,
     parse_column,
+    populations_disagree,
     translate,
     translations,
 )
@@ -38,6 +39,7 @@ from schemas.columns import (
     CANONICAL_COLUMNS,
     DATE_COLUMNS,
     DEFAULTS,
+    POPULATIONS,
     REJECT_COLUMNS,
     SHARE_COLUMNS,
     TEXT_COLUMNS,
@@ -121,14 +123,14 @@ def map_cells(
         else literal(layout.constants.get(name, ""))
         for name in CANONICAL_COLUMNS
     }
-    sources["sample_size"], sources["population"] = _split_samples(
+    sources["sample_size"], sources["population"], letters = _split_samples(
         sources["sample_size"], sources["population"]
     )
     keys = {f"key_{i}": f"c.{quoted(c)}" for i, c in enumerate(layout.poll_key_columns)}
     con.execute(
         "CREATE TEMP VIEW src AS SELECT c.line_number, "
         + ", ".join(f"{expr} AS {quoted(name)}" for name, expr in (sources | keys).items())
-        + " FROM cells c"
+        + f", {letters} AS sample_letters FROM cells c"
     )
     fields, joins, rules, lookups = [], [], {}, {}
     for name in CANONICAL_COLUMNS:
@@ -158,19 +160,40 @@ def map_cells(
     parse_rejects = cell_rejects(
         con, [(name, rules[name], f"m.{name}__bad") for name in CANONICAL_COLUMNS]
     )
+    disagree = _populations_disagree(con)
     return MappedInDuckDB(
         con,
         layout.name,
         rows_read,
         parse_rejects,
         column_names,
-        [*notes, *extra],
+        [*notes, *extra, *([populations_disagree(*disagree)] if disagree else [])],
     )
 
 
-def _split_samples(sample: str, population: str) -> tuple[str, str]:
+def _populations_disagree(
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[list[int], tuple[str, str]] | None:
+    """values.split_samples' third answer: the lines where a sample's letters name another
+    population than the one the row's population column gives (and the row keeps), and the
+    first one's two readings."""
+    named = " ".join(
+        f"WHEN {literal(letter)} THEN {literal(values.read_population(letter))}"
+        for letter in values.SAMPLE_LETTERS
+    )
+    stated = ", ".join(literal(p) for p in POPULATIONS if p != "unknown")
+    found = con.execute(
+        f"SELECT m.line_number, CASE upper(s.sample_letters) {named} END AS named, m.population"
+        " FROM mapped m JOIN src s USING (line_number)"
+        f" WHERE s.sample_letters <> '' AND m.population IN ({stated})"
+        " AND m.population <> named ORDER BY m.line_number"
+    ).fetchall()
+    return ([line for line, _, _ in found], found[0][1:]) if found else None
+
+
+def _split_samples(sample: str, population: str) -> tuple[str, str, str]:
     """values.split_samples in SQL: the sample's and the population's text, from those of the
-    file (SQL expressions)."""
+    file (SQL expressions), and the sample's population letters ('' where it has none)."""
     whole = literal(f"^{values.SAMPLE_AND_POPULATION}$")
     written = (
         f"(regexp_full_match({sample}, {whole})"
@@ -182,6 +205,7 @@ def _split_samples(sample: str, population: str) -> tuple[str, str]:
     return (
         f"CASE WHEN {written} THEN regexp_extract({sample}, {whole}, 1) ELSE {sample} END",
         f"CASE WHEN {written} AND {said} <> '' AND {empty} THEN {said} ELSE {population} END",
+        f"CASE WHEN {written} THEN {said} ELSE '' END",
     )
 
 

@@ -111,17 +111,33 @@ SAMPLE_AND_POPULATION = (
 WRITTEN_WITH_POPULATION = r"[A-Za-z=]"
 
 
-def split_samples(sample: pd.Series, population: pd.Series) -> tuple[pd.Series, pd.Series]:
+# What each sample letter names, as the population column's reading of it.
+SAMPLE_LETTERS = ("LV", "RV", "A", "V")
+
+
+def split_samples(
+    sample: pd.Series, population: pd.Series
+) -> tuple[pd.Series, pd.Series, tuple[list, tuple[str, str]] | None]:
     """Sample cells written with their population ('1,500 LV') as the number alone, and that
-    population where the row's own population cell is empty (a population given wins)."""
+    population where the row's own population cell is empty (a population given wins); with
+    the rows (by index) where the two name different populations, and the first one's two
+    readings, which the user should hear of: one of them is wrong, and only the file's
+    publisher knows which."""
     lettered = sample.str.contains(WRITTEN_WITH_POPULATION, na=False)
     if not lettered.any():  # most files: one scan, nothing to split
-        return sample, population
+        return sample, population, None
     parts = sample[lettered].str.extract(f"^{SAMPLE_AND_POPULATION}$")
     written = parts[0].notna().reindex(sample.index, fill_value=False)
-    said = written & parts[1].notna().reindex(sample.index, fill_value=False)
-    said &= clean_text(population).isna()
-    return sample.mask(written, parts[0]), population.mask(said, parts[1])
+    letters = parts[1].reindex(sample.index)
+    given = clean_text(population).notna()
+    said = written & letters.notna()
+    disagree = {}
+    for line in sample.index[said & given]:
+        stated, named = read_population(population[line]), read_population(letters[line])
+        if stated in POPULATIONS and stated not in ("unknown", named):
+            disagree[line] = (named, stated)
+    split = sample.mask(written, parts[0]), population.mask(said & ~given, parts[1])
+    return *split, (list(disagree), next(iter(disagree.values()))) if disagree else None
 
 
 def read_number(value: object) -> float | None | object:

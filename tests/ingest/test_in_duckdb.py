@@ -107,15 +107,21 @@ def test_a_sample_written_with_its_population_gives_both_the_same_both_ways(monk
         ("2202.5 rv", ""),
         ("950 V", ""),
         ("1500 voters", ""),  # not one of the letters: still not a number
+        ("1,200 rv", "Registered voters"),  # the two agree: nothing to say
         ("1600", ""),
     ]
     rows = [
-        poll_row(sample_size=sample, population=population, fieldwork_end=f"2022-02-{17 + i}")
+        poll_row(
+            sample_size=sample,
+            population=population,
+            fieldwork_start=f"2022-02-{10 + i}",
+            fieldwork_end=f"2022-02-{10 + i}",
+        )
         for i, (sample, population) in enumerate(cells)
     ]
     framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
     polls = framed.polls.sort_index()
-    assert polls["sample_size"].tolist() == [1500, 1000, 800, 1012, 2202.5, 950, 1600]
+    assert polls["sample_size"].tolist() == [1500, 1000, 800, 1012, 2202.5, 950, 1200, 1600]
     assert polls["population"].tolist() == [
         "likely_voters",
         "adults",
@@ -123,10 +129,17 @@ def test_a_sample_written_with_its_population_gives_both_the_same_both_ways(monk
         "unknown",  # no population anywhere in the row
         "registered_voters",
         "voters",
+        "registered_voters",
         "unknown",
     ]
     assert framed.rejects[["column", "rule", "value"]].values.tolist() == [
         ["sample_size", "not_a_number", "1500 voters"]
+    ]
+    second_row = framed.polls.sort_index().index[1]
+    assert [w for w in framed.warnings if "another population" in w] == [
+        "1 row(s) whose sample cell names another population than the population column"
+        f" (line {second_row}: registered_voters by the sample, adults by the column);"
+        f" the column's was kept: line(s) {second_row}"
     ]
     assert_same(framed, in_duckdb)
 
