@@ -44,7 +44,12 @@ def sample_report(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("report")
     (root / "data").mkdir()
-    settings = load_settings(data_dir=root / "data", report_dir=root / "reports", settle_seconds=2)
+    settings = load_settings(
+        data_dir=root / "data",
+        report_dir=root / "reports",
+        settle_seconds=2,
+        realtime_seconds=600,  # as the settings fixture: a loaded machine left refits for later
+    )
     ingest_samples(settings)
     return settings, build_report(settings)
 
