@@ -292,26 +292,43 @@ SPELLED = re.compile(r"(?:(\d{1,2})(?:er|st|nd|rd|th)?\s+)?([^\W\d_]+)\.?,?\s+(\
 SPELLED_MONTH_FIRST = re.compile(r"([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
 # Gallup's tables: "2025 Jul 7".
 SPELLED_YEAR_FIRST = re.compile(r"(\d{4})\s+([^\W\d_]+)\.?\s+(\d{1,2})")
+# Spreadsheets' "10-Jan-2025" and "10-Jan-25"; a month with a two-digit year, as spreadsheets and
+# Levada's tables write it: "Jan-22", "Jan.22", "янв.22", "Jan '22" (the year as strptime's %y
+# reads it: 69-99 the 1900s, 00-68 the 2000s).
+SPELLED_DASHED = re.compile(r"(\d{1,2})-([^\W\d_]+)\.?-(\d{4}|\d{2})")
+SPELLED_SHORT_YEAR = re.compile(r"([^\W\d_]+)(?:\.\s*|-|\s*')(\d{2})")
+# Words around a date that name no day: "du 10 au 11 janvier 2025", "с 10 по 14 января 2025 г.",
+# "з 10 по 14 січня 2025 року", "from Jan 10 to 14, 2025".
+DATE_WORDS = re.compile(r"^(?:du|from|с|з|від|от)\s+|(?<=\d)\s*(?:г|года|р|року)\.?$")
 # A fieldwork period in one cell, as poll tables write it (Wikipedia's, Ipsos', RealClear's):
 # days of one month ("13-14 mars 2024", "Jul. 25-27, 2025", "2025 Jul 7-21"), or two dates
 # ("28 fév. – 3 mars 2024", "Feb 28 - Mar 3, 2024", "2024-03-13/2024-03-14").
-DAY_SPAN = re.compile(r"(?<![\d/.-])(\d{1,2})(?:er|st|nd|rd|th)?\s*[-–—]\s*(\d{1,2})(?![\d/.-])")
-TWO_DATES = re.compile(r"(.+?)(?:\s*[–—]\s*|\s+-\s+|\s+(?:to|au)\s+|/(?=\d{4}-))(.+)")
+# Two dates joined without spaces: "Jan 30-Feb 5, 2017" (Gallup, AP-NORC), "30 Jan-5 Feb 2017",
+# "10.01.2025-11.01.2025"; and days before a dotted date: "10-14.01.2025".
+DAY_SPAN = re.compile(
+    r"(?<![\d/.-])(\d{1,2})(?:er|st|nd|rd|th)?(?:\s*[-–—]\s*|\s+(?:au|to|по|до)\s+)(\d{1,2})"
+    r"(?![\d/.-])"
+)
+TWO_DATES = re.compile(
+    r"(.+?)(?:\s*[–—]\s*|\s+-\s+|\s+(?:to|au|по|до)\s+|/(?=\d{4}-)"
+    r"|(?<=\d)-(?=[^\W\d_])|(?<=[^\W\d_])\.?-(?=\d{1,2}\s*[^\W\d_])|(?<=\d{4})-(?=\d{1,2}\.))(.+)"
+)
+DAYS_OF_DOTTED_DATE = re.compile(r"(\d{1,2})\s*[-–—]\s*(\d{1,2})(\.\d{1,2}\.\d{4})")
 YEAR = re.compile(r"\d{4}")
 # Month names in English, French, Russian and Ukrainian, in the nominative and genitive.
 MONTH_NAMES = {
-    1: "january jan janvier janv январь января янв січень січня",
-    2: "february feb février fevrier févr fevr fév fev февраль февраля фев лютий лютого",
-    3: "march mar mars март марта березень березня",
-    4: "april apr avril avr апрель апреля апр квітень квітня",
-    5: "may mai май мая травень травня",
-    6: "june jun juin июнь июня червень червня",
-    7: "july jul juillet juil июль июля липень липня",
-    8: "august aug août aout август августа авг серпень серпня",
-    9: "september sep sept septembre сентябрь сентября сен вересень вересня",
-    10: "october oct octobre октябрь октября окт жовтень жовтня",
-    11: "november nov novembre ноябрь ноября ноя листопад листопада",
-    12: "december dec décembre decembre déc декабрь декабря дек грудень грудня",
+    1: "january jan janvier janv январь января янв січень січня січ",
+    2: "february feb février fevrier févr fevr fév fev февраль февраля фев лютий лютого лют",
+    3: "march mar mars март марта мар березень березня бер",
+    4: "april apr avril avr апрель апреля апр квітень квітня квіт",
+    5: "may mai май мая травень травня трав",
+    6: "june jun juin июнь июня июн червень червня черв",
+    7: "july jul juillet juil июль июля июл липень липня лип",
+    8: "august aug août aout август августа авг серпень серпня серп",
+    9: "september sep sept septembre сентябрь сентября сен сент вересень вересня вер",
+    10: "october oct octobre октябрь октября окт жовтень жовтня жовт",
+    11: "november nov novembre ноябрь ноября ноя нояб листопад листопада лист",
+    12: "december dec décembre decembre déc декабрь декабря дек грудень грудня груд",
 }
 MONTH_NUMBER = {name: number for number, names in MONTH_NAMES.items() for name in names.split()}
 
@@ -334,7 +351,7 @@ def _period(value: object, formats: tuple[str, ...], day_first: bool = False):
     row of a table writing its fieldwork so was not_a_date."""
     found = _date_and_span(value, formats, day_first)
     if found is BAD and (text := clean(value)) is not None:
-        return _written_period(text, formats, day_first)
+        return _written_period(DATE_WORDS.sub("", text.lower()), formats, day_first)
     if found is None or found is BAD:
         return found
     day, is_month = found
@@ -347,11 +364,15 @@ def _written_period(text: str, formats: tuple[str, ...], day_first: bool):
     year = None  # the end's, where the start does not say its own
     if days and any(char.isalpha() for char in text):  # days of a month named in words
         start, end = (text[: days.start()] + day + text[days.end() :] for day in days.groups())
+    elif dotted := DAYS_OF_DOTTED_DATE.fullmatch(text):  # "10-14.01.2025"
+        start, end = (day + dotted.group(3) for day in dotted.groups()[:2])
     elif two := TWO_DATES.fullmatch(text):
         start, end = two.groups()
         years = YEAR.findall(end)
         if not YEAR.search(start) and years:  # "28 fév. – 3 mars 2024": the year is said once
             year = int(years[-1])
+        elif (first_year := YEAR.match(start)) and not years:  # Gallup's "2017 Jan 30-Feb 5"
+            return _year_first_period(start, end, int(first_year.group()), formats, day_first)
     else:
         return BAD
     last = _date_and_span(end, formats, day_first)
@@ -363,6 +384,18 @@ def _written_period(text: str, formats: tuple[str, ...], day_first: bool):
         first = _date_and_span(f"{start} {year - 1}", formats, day_first)
         if first is BAD or first is None:
             return BAD
+    return first[0], _month_end(last[0]) if last[1] else last[0]
+
+
+def _year_first_period(start: str, end: str, year: int, formats: tuple[str, ...], day_first):
+    """"2017 Jan 30-Feb 5": the start's year is the end's too, or the next one where the end
+    would come first ("2024 Dec 16-Jan 5")."""
+    first = _date_and_span(start, formats, day_first)
+    last = _date_and_span(f"{year} {end}", formats, day_first)
+    if BAD in (first, last) or None in (first, last):
+        return BAD
+    if last[0] < first[0]:
+        last = _date_and_span(f"{year + 1} {end}", formats, day_first)
     return first[0], _month_end(last[0]) if last[1] else last[0]
 
 
@@ -401,13 +434,19 @@ def _date_and_span(value: object, formats: tuple[str, ...], day_first: bool = Fa
             return BAD
     if formats:
         return BAD
-    lowered, month = text.lower(), None
+    lowered, month, year = DATE_WORDS.sub("", text.lower()), None, None
     if (spelled := SPELLED.fullmatch(lowered)) and spelled.group(2) in MONTH_NUMBER:
         day, month, year = spelled.groups()
     elif american := SPELLED_MONTH_FIRST.fullmatch(lowered):
         month, day, year = american.groups()
     elif year_first := SPELLED_YEAR_FIRST.fullmatch(lowered):
         year, month, day = year_first.groups()
+    elif dashed := SPELLED_DASHED.fullmatch(lowered):
+        day, month, year = dashed.groups()
+    elif short := SPELLED_SHORT_YEAR.fullmatch(lowered):
+        month, year, day = *short.groups(), None
+    if year is not None and len(year) == 2:
+        year = str(_strptime(year, "%y").year)
     if month in MONTH_NUMBER:
         number = MONTH_NUMBER[month]
         if day is None:

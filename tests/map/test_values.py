@@ -97,6 +97,20 @@ def test_days_spelled_as_french_and_american_publishers_write_them():
         ("Feb 28 - Mar 3, 2024", "2024-02-28", "2024-03-03"),
         ("2024-03-13/2024-03-14", "2024-03-13", "2024-03-14"),  # ISO 8601's interval
         ("janvier – février 2024", "2024-01-01", "2024-02-29"),
+        # two months joined by a bare hyphen (Gallup, AP-NORC, Wikipedia's tables)
+        ("Jan 30-Feb 5, 2017", "2017-01-30", "2017-02-05"),
+        ("Jan. 30-Feb. 5, 2017", "2017-01-30", "2017-02-05"),
+        ("30 Jan-5 Feb 2017", "2017-01-30", "2017-02-05"),
+        ("2017 Jan 30-Feb 5", "2017-01-30", "2017-02-05"),  # Gallup: the start's year
+        ("2024 Dec 16-Jan 5", "2024-12-16", "2025-01-05"),  # ... and the next one's
+        ("10.01.2025-11.01.2025", "2025-01-10", "2025-01-11"),
+        ("10-14.01.2025", "2025-01-10", "2025-01-14"),
+        # the words around a period in French, Russian, Ukrainian and English
+        ("du 10 au 11 janvier 2025", "2025-01-10", "2025-01-11"),
+        ("1er au 3 mars 2025", "2025-03-01", "2025-03-03"),
+        ("с 10 по 14 января 2025 г.", "2025-01-10", "2025-01-14"),
+        ("10–14 січня 2025 року", "2025-01-10", "2025-01-14"),
+        ("from Jan 10 to 14, 2025", "2025-01-10", "2025-01-14"),
     ],
 )
 def test_a_fieldwork_period_written_in_one_cell_is_its_first_and_last_day(text, first, last):
@@ -106,7 +120,29 @@ def test_a_fieldwork_period_written_in_one_cell_is_its_first_and_last_day(text, 
     assert not values.is_month(text)
 
 
-@pytest.mark.parametrize("text", ["7/31 - 8/4", "13-03-2024", "Q1-2 2024", "2024-03-13 - soon"])
+@pytest.mark.parametrize(
+    ("text", "day", "month_end"),
+    [
+        ("Jan-22", "2022-01-01", "2022-01-31"),  # a spreadsheet's mmm-yy
+        ("янв.22", "2022-01-01", "2022-01-31"),  # Levada's tables
+        ("авг.99", "1999-08-01", "1999-08-31"),  # strptime's %y: 69-99 are the 1900s
+        ("Jan '22", "2022-01-01", "2022-01-31"),
+        ("январь 2025 г.", "2025-01-01", "2025-01-31"),
+        ("травень 2022 р.", "2022-05-01", "2022-05-31"),
+        ("10-Jan-2025", "2025-01-10", "2025-01-10"),  # a spreadsheet's d-mmm-yyyy
+        ("10-Jan-25", "2025-01-10", "2025-01-10"),
+    ],
+)
+def test_months_and_days_as_spreadsheets_and_russian_tables_write_them(text, day, month_end):
+    """Each of these was not_a_date, and a layout's [dates] formats cannot say a Russian or
+    Ukrainian month (strptime's %b is English)."""
+    assert values.read_date(text) == pd.Timestamp(day)
+    assert values.read_date(text, period_end=True) == pd.Timestamp(month_end)
+
+
+@pytest.mark.parametrize(
+    "text", ["7/31 - 8/4", "13-03-2024", "Q1-2 2024", "2024-03-13 - soon", "Jan 22", "COVID-19"]
+)
 def test_what_names_no_period_of_known_days_is_still_not_a_date(text):
     """RealClear's "7/31 - 8/4" gives no year; 13-03-2024 is the day first, which the file
     must show (day_order); the rest names no day."""
