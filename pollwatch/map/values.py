@@ -388,8 +388,8 @@ def _written_period(text: str, formats: tuple[str, ...], day_first: bool):
 
 
 def _year_first_period(start: str, end: str, year: int, formats: tuple[str, ...], day_first):
-    """"2017 Jan 30-Feb 5": the start's year is the end's too, or the next one where the end
-    would come first ("2024 Dec 16-Jan 5")."""
+    """Gallup's "2017 Jan 30-Feb 5": the start's year is the end's too, or the next one where
+    the end would come first ("2024 Dec 16-Jan 5")."""
     first = _date_and_span(start, formats, day_first)
     last = _date_and_span(f"{year} {end}", formats, day_first)
     if BAD in (first, last) or None in (first, last):
