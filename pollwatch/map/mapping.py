@@ -324,7 +324,7 @@ def _spelled_as(column: pd.Series, table: dict[str, str]) -> pd.Series:
     """Each cell as the table spells it (compared folded), or, where the table does not know
     it, as its first spelling in the column: a French table's "Gabriel ATTAL" beside "Gabriel
     Attal" made two leaders, each with a page and a line of its own."""
-    column = values.clean_text(column)
+    column = values.clean_text(column).str.replace(values.FOOTNOTE_MARKS, "", regex=True)
     folded = fold_series(column)
     first = column.groupby(folded, sort=False).transform("first")
     return folded.map(table).fillna(first).fillna(column).astype("str")

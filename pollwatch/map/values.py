@@ -88,6 +88,12 @@ def clean(value: object) -> str | None:
     return None if text.lower() in MISSING_TOKENS else text
 
 
+# Reference marks at the end of a cell, as Wikipedia's tables write them and a copy keeps them:
+# "Gallup[20]", "47%[a]", "Jan 21–27, 2025[note 1]". "Gallup[20]" beside "Gallup" was a second
+# pollster, and the same poll from two tables two polls.
+FOOTNOTE_MARKS = re.compile(
+    r"(?:\s*\[(?:\d{1,3}|[a-z]{1,2}|(?:note|nb|n) ?\d{1,3}|citation needed)\])+$", re.IGNORECASE
+)
 SPACES = re.compile(r"[\s\u00a0\u202f]")
 DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
@@ -145,7 +151,7 @@ def read_number(value: object) -> float | None | object:
     text = clean(value)
     if text is None:
         return None
-    text = SPACES.sub("", text.removesuffix("%"))
+    text = SPACES.sub("", FOOTNOTE_MARKS.sub("", text).removesuffix("%"))
     if DECIMAL_COMMA.fullmatch(text):
         text = text.replace(",", ".")
     if not NUMBER.fullmatch(text):
@@ -160,7 +166,7 @@ def read_sample_size(value: object) -> float | None | object:
     text = clean(value)
     if text is None:
         return None
-    text = SPACES.sub("", text)
+    text = SPACES.sub("", FOOTNOTE_MARKS.sub("", text))
     if THOUSANDS.fullmatch(text):
         text = text.replace(",", "")
     elif DOT_THOUSANDS.fullmatch(text):
@@ -351,6 +357,7 @@ def _period(value: object, formats: tuple[str, ...], day_first: bool = False):
     row of a table writing its fieldwork so was not_a_date."""
     found = _date_and_span(value, formats, day_first)
     if found is BAD and (text := clean(value)) is not None:
+        text = FOOTNOTE_MARKS.sub("", text)
         return _written_period(DATE_WORDS.sub("", text.lower()), formats, day_first)
     if found is None or found is BAD:
         return found
@@ -411,6 +418,7 @@ def _date_and_span(value: object, formats: tuple[str, ...], day_first: bool = Fa
     text = clean(value)
     if text is None:
         return None
+    text = FOOTNOTE_MARKS.sub("", text)
     bare = TIME_OF_DAY.sub("", text)
     if formats:
         # The cell as written first: a layout's format may read the time itself.

@@ -144,6 +144,33 @@ def test_a_sample_written_with_its_population_gives_both_the_same_both_ways(monk
     assert_same(framed, in_duckdb)
 
 
+def test_wikipedia_s_reference_marks_are_not_part_of_a_cell_both_ways(monkeypatch, settings):
+    """A table copied from Wikipedia keeps its reference marks: 'Gallup[20]' beside 'Gallup' was
+    a second pollster (and the same poll from two tables two polls); '47%[a]' was not a
+    number and '2022-02-21[b]' not a date."""
+    rows = [
+        poll_row(pollster="Gallup", poll_key="g1"),
+        poll_row(
+            pollster="Gallup[20]",
+            leader="Vladimir Putin[a]",
+            positive_pct="47%[a]",
+            sample_size="1,001[note 3]",
+            fieldwork_end="2022-02-22[b]",
+            poll_key="g2",
+        ),
+        poll_row(pollster="Gallup [12][13]", fieldwork_end="2022-02-23", poll_key="g3"),
+        poll_row(pollster="Gallup[twenty]", fieldwork_end="2022-02-23", poll_key="g4"),
+    ]
+    framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
+    polls = framed.polls.sort_index()
+    assert polls["pollster"].tolist() == ["Gallup", "Gallup", "Gallup", "Gallup[twenty]"]
+    assert polls["leader"].tolist() == ["Vladimir Putin"] * 4
+    assert polls["positive_pct"].tolist()[1] == 47 and polls["sample_size"].tolist()[1] == 1001
+    assert str(polls["fieldwork_end"].tolist()[1].date()) == "2022-02-22"
+    assert framed.rejects.empty
+    assert_same(framed, in_duckdb)
+
+
 def test_rows_without_a_poll_key_get_the_same_derived_key_both_ways(monkeypatch, settings):
     rows = [
         poll_row(
