@@ -235,7 +235,10 @@ def load_layout(path: Path) -> Layout:
         name=spec["name"],
         title=spec.get("title", spec["name"]),
         by_header=spec.get("by_header", True),
-        columns={name: tuple(_lower(_as_list(source))) for name, source in spec["columns"].items()},
+        columns=_with_both_ends(
+            {name: tuple(_lower(_as_list(source))) for name, source in spec["columns"].items()},
+            spec.get("constants", {}),
+        ),
         optional=frozenset(spec.get("optional", ())),
         constants=dict(spec.get("constants", {})),
         values={
@@ -446,9 +449,25 @@ def _problem(spec: dict, path: Path) -> str | None:
             required not in columns
             and required not in constants
             and not (required == "leader" and spec.get("leader_by_date"))
+            and not (required in FIELDWORK_ENDS and set(FIELDWORK_ENDS) & set(columns))
         ):
             return f"{required} is neither read from a column nor a constant"
     return None
+
+
+FIELDWORK_ENDS = ("fieldwork_start", "fieldwork_end")
+
+
+def _with_both_ends(columns: dict, constants: dict) -> dict:
+    """A fieldwork date column mapped to one end alone is read as both: a period in one cell
+    ("Jan 30-Feb 5, 2017") gives its first and last days, a month its first and last, and a
+    day is a one-day poll (as the README says; such a layout was refused)."""
+    given = [end for end in FIELDWORK_ENDS if end in columns]
+    if len(given) == 1:
+        other = next(end for end in FIELDWORK_ENDS if end != given[0])
+        if other not in constants:
+            return {**columns, other: columns[given[0]]}
+    return columns
 
 
 def _names(value: object) -> bool:

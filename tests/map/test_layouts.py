@@ -90,6 +90,49 @@ def test_adding_a_pollster_is_adding_one_file(settings):
     ]
 
 
+GALLUP = """\
+    name = "gallup_approval"
+    by_header = true
+
+    [columns]
+    fieldwork_start = "Survey dates"
+    positive_pct = "Approve"
+    negative_pct = "Disapprove"
+
+    [constants]
+    pollster = "Gallup"
+    leader = "Donald Trump"
+    country = "US"
+    metric = "approval"
+    population = "adults"
+"""
+
+
+def test_a_date_column_mapped_to_one_end_alone_gives_both(settings):
+    """As the README says; such a layout was refused ("fieldwork_end is neither read from a
+    column nor a constant"). A period gives its first and last days, a day a one-day poll."""
+    write_layout(settings.local_layouts, GALLUP, "gallup_approval")
+    drop = settings.inbox / "gallup.csv"
+    drop.parent.mkdir(parents=True, exist_ok=True)
+    drop.write_text(
+        "Survey dates,Approve,Disapprove\n"
+        "2017 Jan 30-Feb 5,42,53\n2024 Dec 16-Jan 5,45,50\n2017-03-01,40,55\n"
+    )
+    settle(drop)
+    [result] = run_ingest([], settings).files
+    assert (result.source, result.status, result.rows_loaded) == ("gallup_approval", "loaded", 3)
+    stored = query(
+        settings,
+        "SELECT strftime(fieldwork_start, '%Y-%m-%d') AS s, strftime(fieldwork_end, '%Y-%m-%d')"
+        " AS e FROM polls ORDER BY s",
+    )
+    assert stored.values.tolist() == [
+        ["2017-01-30", "2017-02-05"],
+        ["2017-03-01", "2017-03-01"],
+        ["2024-12-16", "2025-01-05"],
+    ]
+
+
 def test_a_header_cell_wrapped_over_two_lines_is_the_column_of_its_words(settings):
     """Excel's wrapped header text ("Не" and "довіряю" on two lines of one cell) never
     matched the layout's "Не довіряю"; case and runs of spaces already did not count."""
