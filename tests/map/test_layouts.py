@@ -133,6 +133,20 @@ def test_a_date_column_mapped_to_one_end_alone_gives_both(settings):
     ]
 
 
+def test_a_stored_series_file_dropped_again_outside_its_folder_is_a_duplicate(settings):
+    """Its bytes are stored: it was quarantined as a file no layout fits, and `status` went on
+    counting it as refused."""
+    text = "Дата;Довіряю;Не довіряю\r\nберезень 2024;59,5;35\r\n"
+    assert razumkov_export(settings, text).status == "loaded"
+    again = settings.inbox / "again.csv"
+    again.write_bytes(text.encode("cp1251"))
+    settle(again)
+    [result] = run_ingest([], settings).files
+    assert (result.status, result.rows_loaded) == ("duplicate", 0)
+    assert "already ingested" in result.message and not again.exists()
+    assert not list(settings.quarantine.rglob("*.csv"))
+
+
 def test_a_header_cell_wrapped_over_two_lines_is_the_column_of_its_words(settings):
     """Excel's wrapped header text ("Не" and "довіряю" on two lines of one cell) never
     matched the layout's "Не довіряю"; case and runs of spaces already did not count."""

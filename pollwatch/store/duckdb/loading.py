@@ -57,17 +57,21 @@ def load_files(
     and nothing of it is written: that check is inside the transaction, so two runs racing for
     one file cannot both load it. A file rejected whole is logged however often it comes (it is
     tried again when dropped again; two copies of one in a batch stopped the run with a
-    KeyError). When no poll of the batch is known yet and no two files share one, all rows go
-    into the table in one statement; otherwise file by file, in order, so that a later file
-    corrects an earlier one as it would in two runs.
+    KeyError), unless its bytes are stored. When no poll of the batch is known yet and no two
+    files share one, all rows go into the table in one statement; otherwise file by file, in
+    order, so that a later file corrects an earlier one as it would in two runs.
     """
     con.execute("BEGIN TRANSACTION")
     try:
         known = known_files(con, [r.sha256 for r in records])
         taken, seen = [], set(known)
         for record in records:
-            # A file rejected whole is logged and set aside each time it comes.
-            if record.status == "rejected" or record.sha256 not in seen:
+            # A file rejected whole is logged and set aside each time it comes, unless its
+            # bytes were stored before: a series' file dropped again outside its layout's
+            # folder is the file already stored, not a file of no layout.
+            if record.sha256 not in seen or (
+                record.status == "rejected" and record.sha256 not in known
+            ):
                 taken.append(record)
                 seen.add(record.sha256)
         counts = _merge_all(con, taken, ingested_at)
