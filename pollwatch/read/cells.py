@@ -242,10 +242,16 @@ def _read_exact(text: str, delimiter: str) -> RawTable:
     header = column_names(records[0])
     _check_header(header, starts[0])
     width = len(header)
+    padded = [len(r) > width and not any(cell.strip() for cell in r[width:]) for r in records[1:]]
+    # A delimiter after each row's last cell (Excel's) is the file's habit when most rows have
+    # it; on a row or two of a file without it, the surplus is a stray delimiter inside the row
+    # ('1,032' unquoted) whose cells have moved right: that row is ragged (its cells were read
+    # into the wrong columns, and said as three wrong values).
+    pads = 2 * sum(padded) > len(padded)
     rows, lines, ragged = [], [], []
-    for record, line in zip(records[1:], starts[1:], strict=True):
-        if len(record) > width and not any(cell.strip() for cell in record[width:]):
-            record = record[:width]  # a delimiter after the last cell (Excel's): nothing lost
+    for record, line, extra in zip(records[1:], starts[1:], padded, strict=True):
+        if pads and extra:
+            record = record[:width]  # nothing lost
         if len(record) == width:
             rows.append(record)
             lines.append(line)

@@ -215,6 +215,20 @@ def test_a_delimiter_after_a_row_s_last_cell_is_not_a_ragged_row_but_a_fifth_val
     assert [r["line_number"] for r in result.rejects.to_dict("records")] == [4]
 
 
+def test_a_stray_delimiter_in_one_row_of_a_file_without_trailing_ones_is_a_ragged_row():
+    """An unquoted '1,032' moved the row's cells right, and its empty last cell made the surplus
+    look like Excel's trailing delimiter: three wrong values were said instead."""
+    result = mapped(
+        "Date,N,Approve,Disapprove,No_answer\n2022-02,1600,71,27,2\n2022-03,1,032,83,15,\n"
+        "2022-04,1600,82,16,2\n",
+        "levada_putin_approval",
+    )
+    assert result.polls.index.tolist() == [2, 4]
+    assert [(r["line_number"], r["rule"]) for r in result.rejects.to_dict("records")] == [
+        (3, "wrong_field_count")
+    ]
+
+
 def test_rows_without_any_share_are_skipped_where_the_layout_says_so():
     result = mapped(
         "Date,Approve,Disapprove,hard_to_say\n2022-03-06,71,20,9\n2022-03-13,NA,NA,NA\n"
