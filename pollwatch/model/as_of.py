@@ -26,7 +26,13 @@ import pandas as pd
 
 from pollwatch.config import ConfigError
 from pollwatch.map.values import read_category, read_population
-from pollwatch.model.trends import ALL_POPULATIONS, Trend, fit_series, select_series
+from pollwatch.model.trends import (
+    ALL_POPULATIONS,
+    Trend,
+    fit_series,
+    read_measure,
+    select_series,
+)
 from schemas.columns import POLL_NAME
 
 DEFAULT_DELAY_DAYS = 3
@@ -51,7 +57,7 @@ def series_trend(
     # Named as a file may name them ("rv", "All adults", "Approval", "Net"): each is read as
     # the stored category, as a file's cell is; --population rv was "no polls of ... / rv".
     population, metric = read_population(population), read_category(metric)
-    measure = measure.strip().lower()
+    measure = read_measure(measure)
     for option, given in (("population", population), ("metric", metric), ("measure", measure)):
         if not given:
             raise ConfigError(f"--{option} is empty: name one, or leave the option out")

@@ -46,6 +46,12 @@ OUTLIER_Z = 3.0  # a poll this many standard deviations off the trend is reporte
 T_DOF_BOUNDS = (2.1, 300.0)
 ROUNDS = 6
 MEASURES = ("positive", "negative", "net")
+# The words people ask for each measure by (`--measure disapprove` was refused).
+MEASURE_WORDS = {
+    "positive": ("approve", "approval", "trust", "support", "favorable", "favourable", "yes"),
+    "negative": ("disapprove", "disapproval", "distrust", "oppose", "unfavorable", "no"),
+    "net": ("net approval", "net trust", "net support", "spread", "balance"),
+}
 # A series gets disapproval and net lines when at least this many of its polls give disapproval.
 MEASURED_POLLS = 2
 # The population a line mixing populations is made comparable to, where any of its polls is of it
@@ -825,11 +831,25 @@ def _house_effects(residual, obs_var, codes, centre):
     return house - house @ centre, np.sqrt(1 / posterior)
 
 
+def read_measure(text: str) -> str:
+    """A measure of MEASURES from the words people use for it ("Disapprove", "net approval"),
+    or the text folded, to be refused by name."""
+    folded = " ".join(text.lower().split())
+    return next((m for m, words in MEASURE_WORDS.items() if folded in words), folded)
+
+
 def _stored_leader(stored: pd.Series, leader: str) -> str:
-    """The one stored leader whose name folds as `leader` does, else `leader` (two that do,
-    stored apart, are left for the person to choose)."""
-    alike = [name for name in stored.unique() if fold_name(name) == fold_name(leader)]
-    return alike[0] if len(alike) == 1 else leader
+    """The one stored leader whose name folds as `leader` does, or else whose name ends with
+    it ("Starmer" is Keir Starmer), else `leader` (two that do, stored apart, are left for the
+    person to choose: "Bush")."""
+    names, wanted = stored.unique(), fold_name(leader)
+    for alike in (
+        [name for name in names if fold_name(name) == wanted],
+        [name for name in names if fold_name(name).endswith(f" {wanted}")],
+    ):
+        if alike:
+            return alike[0] if len(alike) == 1 else leader
+    return leader
 
 
 def select_series(

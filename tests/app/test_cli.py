@@ -207,7 +207,8 @@ def test_trend_of_one_poll_giving_the_measure_does_not_promise_a_card_the_report
 def test_trend_finds_a_stored_leader_as_a_person_types_the_name(settings):
     """Leaders the alias table does not know (French prime ministers, say) were found only as
     stored, accent and case included: `--leader "elisabeth borne"` and `--leader "GABRIEL
-    ATTAL"` said "no polls of elisabeth borne / approval" beside a list naming her."""
+    ATTAL"` said "no polls of elisabeth borne / approval" beside a list naming her. A surname
+    alone names the one stored leader it ends; a measure is named as people say it."""
     rows = [
         poll_row(country="FR", leader="Élisabeth Borne", pollster="Ifop", **dates)
         for dates in (
@@ -223,6 +224,8 @@ def test_trend_finds_a_stored_leader_as_a_person_types_the_name(settings):
         ("elisabeth borne", "Élisabeth Borne"),
         ("ELISABETH  BORNE", "Élisabeth Borne"),
         ("GABRIEL ATTAL", "Gabriel Attal"),
+        ("borne", "Élisabeth Borne"),
+        ("Attal", "Gabriel Attal"),
     ):
         result = pollwatch("trend", "--leader", typed, "--metric", "approval", *data)
         assert result.exit_code == 0, result.output
@@ -231,6 +234,13 @@ def test_trend_finds_a_stored_leader_as_a_person_types_the_name(settings):
         assert result.stdout == exact.stdout
     unknown = pollwatch("trend", "--leader", "Elisabeth", "--metric", "approval", *data)
     assert unknown.exit_code == 2 and "no polls of Elisabeth / approval" in unknown.stderr
+    borne = ("trend", "--leader", "Borne", "--metric", "approval", *data)
+    said = pollwatch(*borne, "--measure", "Disapprove")
+    assert said.exit_code == 0, said.output
+    assert said.stdout == pollwatch(*borne, "--measure", "negative").stdout
+    assert pollwatch(*borne, "--measure", "net approval").stdout == (
+        pollwatch(*borne, "--measure", "net").stdout
+    )
 
 
 def test_trend_says_where_its_days_are_far_from_any_poll(settings):
