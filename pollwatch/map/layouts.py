@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import schemas
 from pollwatch.config import ConfigError
+from pollwatch.map.values import read_category, read_mode, read_population
 from pollwatch.read.cells import normalise_header
 from pollwatch.read.decoding import UnreadableFile
 from pollwatch.read.echo import capped, counted, joined, listed
@@ -362,7 +363,9 @@ def _problem(spec: dict, path: Path) -> str | None:
     for name, allowed in CATEGORY_COLUMNS.items():
         targets = list(spec.get("values", {}).get(name, {}).values())
         targets += [constants[name]] if name in constants else []
-        wrong = [str(t) for t in targets if t not in allowed]
+        # Read as a file's cell is, which is how they are read ("Adults 18+" was refused here).
+        read = CATEGORY_READERS.get(name, read_category)
+        wrong = [str(t) for t in targets if not isinstance(t, str) or read(t) not in allowed]
         if wrong:
             return f"{name} value(s) {', '.join(wrong)} are not among {', '.join(allowed)}"
     # Checked as the poll model checks a row's (read_country upper-cases it), or every row of
@@ -456,6 +459,7 @@ def _problem(spec: dict, path: Path) -> str | None:
 
 
 FIELDWORK_ENDS = ("fieldwork_start", "fieldwork_end")
+CATEGORY_READERS = {"mode": read_mode, "population": read_population}
 
 
 def _with_both_ends(columns: dict, constants: dict) -> dict:
@@ -650,8 +654,12 @@ def _closest(header: list[str], layouts: dict[str, Layout], identifying: set[str
     layout that would drop a column saying whose poll a row is says so: it may need nothing
     else, and would still not be the file's layout."""
     add = (
-        "a series without pollster or leader columns goes in its layout's folder"
-        " (inbox/<layout>/); a new source needs a layout of its own"
+        ""
+        if identifying  # the header says whose polls they are: no layout's series
+        else "a series without pollster or leader columns goes in its layout's folder"
+        " (inbox/<layout>/); "
+    ) + (
+        "a new source needs a layout of its own"
         " (DATA_DIR/layouts/<name>.toml, as `pollwatch layouts` shows);"
         f" known layouts: {', '.join(layouts)}"
     )

@@ -165,8 +165,8 @@ def test_a_header_cell_wrapped_over_two_lines_is_the_column_of_its_words(setting
             "[columns] names positive_share, not canonical columns",
         ),
         (
-            ('mode = "face_to_face"', 'mode = "door to door"'),
-            "mode value(s) door to door are not among phone, online",
+            ('mode = "face_to_face"', 'mode = "carrier pigeon"'),
+            "mode value(s) carrier pigeon are not among phone, online",
         ),
         (
             ('precision = "month"', 'precision = "fortnight"'),
@@ -282,6 +282,22 @@ def test_a_broken_layout_file_is_refused_naming_file_and_key(tmp_path, change, m
         load_layout(path)
     assert str(caught.value).startswith(str(path))
     assert message in str(caught.value)
+
+
+def test_a_layout_s_categories_are_read_as_a_file_s_cells_are(settings):
+    """`population = "Adults 18+"` or `mode = "door to door"` in a layout were refused (exit 2,
+    no layout listed), though a file's cell saying so is read as adults and face to face."""
+    text = RAZUMKOV.replace('population = "adults"', 'population = "Adults 18+"').replace(
+        'mode = "face_to_face"', 'mode = "door to door"'
+    )
+    write_layout(settings.local_layouts, text)
+    drop = settings.inbox / "razumkov_zelensky_trust" / "export.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_bytes("Дата;Довіряю;Не довіряю\r\nберезень 2024;59,5;35\r\n".encode("cp1251"))
+    settle(drop)
+    assert run_ingest([], settings).files[0].status == "loaded"
+    stored = query(settings, "SELECT population, mode FROM polls")
+    assert stored.values.tolist() == [["adults", "face_to_face"]]
 
 
 def test_a_layout_may_spell_a_value_as_a_number_or_true_or_false(tmp_path):
@@ -445,6 +461,7 @@ def test_a_poll_table_with_date_and_shares_is_not_sent_to_a_series_folder(
     assert (result.status, result.rejects[0]["rule"]) == ("rejected", "unknown_layout")
     assert "inbox/vtsiom_presidential_approval/" not in result.message
     assert closest in result.message
+    assert "a series without pollster or leader columns" not in result.message  # it has one
 
 
 def own_layout_reason(settings, name: str, top: str, constants: str, rest: str, text: str) -> str:
