@@ -123,14 +123,14 @@ def map_cells(
         else literal(layout.constants.get(name, ""))
         for name in CANONICAL_COLUMNS
     }
-    sources["sample_size"], sources["population"], letters = _split_samples(
-        sources["sample_size"], sources["population"]
+    sources["sample_size"], sources["population"], said, join = _split_samples(
+        con, sources["sample_size"], sources["population"]
     )
     keys = {f"key_{i}": f"c.{quoted(c)}" for i, c in enumerate(layout.poll_key_columns)}
     con.execute(
         "CREATE TEMP VIEW src AS SELECT c.line_number, "
         + ", ".join(f"{expr} AS {quoted(name)}" for name, expr in (sources | keys).items())
-        + f", {letters} AS sample_letters FROM cells c"
+        + f", {said} AS sample_said FROM cells c{join}"
     )
     fields, joins, rules, lookups = [], [], {}, {}
     for name in CANONICAL_COLUMNS:
@@ -174,38 +174,50 @@ def map_cells(
 def _populations_disagree(
     con: duckdb.DuckDBPyConnection,
 ) -> tuple[list[int], tuple[str, str]] | None:
-    """values.split_samples' third answer: the lines where a sample's letters name another
+    """values.split_samples' third answer: the lines where a sample's words name another
     population than the one the row's population column gives (and the row keeps), and the
     first one's two readings."""
-    named = " ".join(
-        f"WHEN {literal(letter)} THEN {literal(values.read_population(letter))}"
-        for letter in values.SAMPLE_LETTERS
-    )
     stated = ", ".join(literal(p) for p in POPULATIONS if p != "unknown")
     found = con.execute(
-        f"SELECT m.line_number, CASE upper(s.sample_letters) {named} END AS named, m.population"
+        "SELECT m.line_number, s.sample_said, m.population"
         " FROM mapped m JOIN src s USING (line_number)"
-        f" WHERE s.sample_letters <> '' AND m.population IN ({stated})"
-        " AND m.population <> named ORDER BY m.line_number"
+        f" WHERE m.population IN ({stated}) AND m.population <> s.sample_said"
+        " ORDER BY m.line_number"
     ).fetchall()
     return ([line for line, _, _ in found], found[0][1:]) if found else None
 
 
-def _split_samples(sample: str, population: str) -> tuple[str, str, str]:
-    """values.split_samples in SQL: the sample's and the population's text, from those of the
-    file (SQL expressions), and the sample's population letters ('' where it has none)."""
-    whole = literal(f"^{values.SAMPLE_AND_POPULATION}$")
-    written = (
-        f"(regexp_full_match({sample}, {whole})"
-        f" AND regexp_matches({sample}, {literal(values.WRITTEN_WITH_POPULATION)}))"
+def _split_samples(
+    con: duckdb.DuckDBPyConnection, sample: str, population: str
+) -> tuple[str, str, str, str]:
+    """values.split_samples in SQL, from the file's sample and population (SQL expressions):
+    the sample's and the population's text, the population the sample's words name (NULL
+    where none), and the join that gives it. The cells that may be so written are read by
+    values.read_sample_words, once each."""
+    found = con.execute(
+        f"SELECT DISTINCT {sample} FROM cells c"
+        f" WHERE NOT regexp_full_match(coalesce({sample}, ''), {literal(values.PLAIN_COUNT)})"
+    ).fetchall()
+    read = {raw: parts for (raw,) in found if raw and (parts := values.read_sample_words(raw))}
+    if not read:
+        return sample, population, "NULL::VARCHAR", ""
+    con.register(
+        "lk_sample",
+        pa.table(
+            {
+                "raw": pa.array(list(read), pa.string()),
+                "number": pa.array([number for number, _ in read.values()], pa.string()),
+                "said": pa.array([said for _, said in read.values()], pa.string()),
+            }
+        ),
     )
-    said = f"regexp_extract({sample}, {whole}, 2)"
     missing = ", ".join(map(literal, sorted(values.MISSING_TOKENS)))
     empty = f"coalesce(lower(trim({population})), '') IN ({missing})"
     return (
-        f"CASE WHEN {written} THEN regexp_extract({sample}, {whole}, 1) ELSE {sample} END",
-        f"CASE WHEN {written} AND {said} <> '' AND {empty} THEN {said} ELSE {population} END",
-        f"CASE WHEN {written} THEN {said} ELSE '' END",
+        f"coalesce(sp.number, {sample})",
+        f"CASE WHEN sp.said IS NOT NULL AND {empty} THEN sp.said ELSE {population} END",
+        "sp.said",
+        f" LEFT JOIN lk_sample sp ON sp.raw = {sample}",
     )
 
 

@@ -107,18 +107,28 @@ NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 # A sample written with the population it is of, as poll tables write it ('1,500 LV', '1000 RV',
-# '800 (A)', 'n=1,012'): the number and the usual letters (likely, registered voters; adults;
-# voters). A cell with any other word stays as written, and is then not a number. Python's and
-# DuckDB's (RE2) regular expressions read it alike; WRITTEN_WITH_POPULATION finds the cells
-# that may be so written (a letter or "=" in them: a plain number is left alone).
-SAMPLE_AND_POPULATION = (
-    r"\s*(?:[nN]\s*=\s*)?([0-9](?:[0-9.,\s]*[0-9])?)\s*\(?\s*([LlRr][Vv]|[AaVv])?\s*\)?\s*"
+# '800 (A)', 'n=1,012', YouGov's '1,578 U.S. adult citizens'): the number, and words read as
+# the population column reads its cells. Words that name no population ('1,000 (est.)') leave
+# the cell as written, and it is then not a number. PLAIN_COUNT: the cells with nothing to
+# split, alike in Python's and DuckDB's (RE2) regular expressions.
+SAMPLE_WITH_WORDS = re.compile(
+    r"\s*(?:n\s*=\s*)?(\d(?:[\d.,\s]*\d)?)\s*\(?\s*([^\W\d_][^\d()]*?)?\s*\)?\s*", re.IGNORECASE
 )
-WRITTEN_WITH_POPULATION = r"[A-Za-z=]"
+PLAIN_COUNT = r"[0-9.,\s]*"
 
 
-# What each sample letter names, as the population column's reading of it.
-SAMPLE_LETTERS = ("LV", "RV", "A", "V")
+@functools.lru_cache(maxsize=1 << 12)
+def read_sample_words(cell: str) -> tuple[str, str | None] | None:
+    """('1,500', 'likely_voters') for '1,500 LV', ('1,012', None) for 'n=1,012'; None where the
+    cell is not a number written with a population."""
+    found = SAMPLE_WITH_WORDS.fullmatch(cell)
+    if found is None:
+        return None
+    number, words = found.groups()
+    if words is None:
+        return number, None
+    population = read_population(words)
+    return (number, population) if population in POPULATIONS and population != "unknown" else None
 
 
 def split_samples(
@@ -129,21 +139,28 @@ def split_samples(
     the rows (by index) where the two name different populations, and the first one's two
     readings, which the user should hear of: one of them is wrong, and only the file's
     publisher knows which."""
-    lettered = sample.str.contains(WRITTEN_WITH_POPULATION, na=False)
-    if not lettered.any():  # most files: one scan, nothing to split
+    candidates = ~sample.fillna("").str.fullmatch(PLAIN_COUNT)
+    if not candidates.any():  # most files: one scan, nothing to split
         return sample, population, None
-    parts = sample[lettered].str.extract(f"^{SAMPLE_AND_POPULATION}$")
-    written = parts[0].notna().reindex(sample.index, fill_value=False)
-    letters = parts[1].reindex(sample.index)
+    read = sample[candidates].map(read_sample_words).dropna()
+    if read.empty:
+        return sample, population, None
+    number = read.map(lambda parts: parts[0])
+    said = read.map(lambda parts: parts[1]).reindex(sample.index)
     given = clean_text(population).notna()
-    said = written & letters.notna()
     disagree = {}
-    for line in sample.index[said & given]:
-        stated, named = read_population(population[line]), read_population(letters[line])
-        if stated in POPULATIONS and stated not in ("unknown", named):
-            disagree[line] = (named, stated)
-    split = sample.mask(written, parts[0]), population.mask(said & ~given, parts[1])
-    return *split, (list(disagree), next(iter(disagree.values()))) if disagree else None
+    for line in said.index[said.notna() & given]:
+        stated = read_population(population[line])
+        if stated in POPULATIONS and stated not in ("unknown", said[line]):
+            disagree[line] = (said[line], stated)
+    split = sample.copy()
+    split[number.index] = number
+    taken = said.notna() & ~given
+    return (
+        split,
+        population.mask(taken, said),
+        (list(disagree), next(iter(disagree.values()))) if disagree else None,
+    )
 
 
 def read_number(value: object) -> float | None | object:

@@ -96,9 +96,9 @@ def test_a_messy_canonical_file_gives_the_same_rows_and_rejects_both_ways(
 
 
 def test_a_sample_written_with_its_population_gives_both_the_same_both_ways(monkeypatch, settings):
-    """Poll tables write '1,500 LV' in one cell (RealClearPolitics, Wikipedia): the sample is the
-    number and the population the letters, unless the row gives its own population. Each such
-    row was rejected as not_a_number."""
+    """Poll tables write '1,500 LV' in one cell (RealClearPolitics, Wikipedia; YouGov '1,578
+    U.S. adult citizens'): the sample is the number and the population the words, unless the
+    row gives its own population. Each such row was rejected as not_a_number."""
     cells = [
         ("1,500 LV", ""),
         ("1000 RV", "adults"),  # the row's own population stands
@@ -106,8 +106,9 @@ def test_a_sample_written_with_its_population_gives_both_the_same_both_ways(monk
         ("n=1,012", ""),
         ("2202.5 rv", ""),
         ("950 V", ""),
-        ("1500 voters", ""),  # not one of the letters: still not a number
+        ("1,000 (est.)", ""),  # words naming no population: still not a number
         ("1,200 rv", "Registered voters"),  # the two agree: nothing to say
+        ("1,578 U.S. adult citizens", ""),
         ("1600", ""),
     ]
     rows = [
@@ -121,7 +122,7 @@ def test_a_sample_written_with_its_population_gives_both_the_same_both_ways(monk
     ]
     framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
     polls = framed.polls.sort_index()
-    assert polls["sample_size"].tolist() == [1500, 1000, 800, 1012, 2202.5, 950, 1200, 1600]
+    assert polls["sample_size"].tolist() == [1500, 1000, 800, 1012, 2202.5, 950, 1200, 1578, 1600]
     assert polls["population"].tolist() == [
         "likely_voters",
         "adults",
@@ -130,10 +131,11 @@ def test_a_sample_written_with_its_population_gives_both_the_same_both_ways(monk
         "registered_voters",
         "voters",
         "registered_voters",
+        "adults",
         "unknown",
     ]
     assert framed.rejects[["column", "rule", "value"]].values.tolist() == [
-        ["sample_size", "not_a_number", "1500 voters"]
+        ["sample_size", "not_a_number", "1,000 (est.)"]
     ]
     second_row = framed.polls.sort_index().index[1]
     assert [w for w in framed.warnings if "another population" in w] == [
