@@ -315,11 +315,11 @@ SPELLED = re.compile(r"(?:(\d{1,2})(?:er|st|nd|rd|th)?\s+)?([^\W\d_]+)\.?,?\s+(\
 SPELLED_MONTH_FIRST = re.compile(r"([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
 # Gallup's tables: "2025 Jul 7".
 SPELLED_YEAR_FIRST = re.compile(r"(\d{4})\s+([^\W\d_]+)\.?\s+(\d{1,2})")
-# Spreadsheets' "10-Jan-2025" and "10-Jan-25"; a month with a two-digit year, as spreadsheets and
-# Levada's tables write it: "Jan-22", "Jan.22", "янв.22", "Jan '22" (the year as strptime's %y
-# reads it: 69-99 the 1900s, 00-68 the 2000s).
+# Spreadsheets' "10-Jan-2025" and "10-Jan-25"; a month with a two-digit year, as spreadsheets
+# and Levada's tables write it: "Jan-22", "Jan.22", "янв.22", "май22", "Jan '22" (the year as
+# strptime's %y reads it: 69-99 the 1900s, 00-68 the 2000s).
 SPELLED_DASHED = re.compile(r"(\d{1,2})-([^\W\d_]+)\.?-(\d{4}|\d{2})")
-SPELLED_SHORT_YEAR = re.compile(r"([^\W\d_]+)(?:\.\s*|-|\s*')(\d{2})")
+SPELLED_SHORT_YEAR = re.compile(r"([^\W\d_]+)(?:\.\s*|-|\s*'|)(\d{2})")
 # Words around a date that name no day: "du 10 au 11 janvier 2025", "с 10 по 14 января 2025 г.",
 # "з 10 по 14 січня 2025 року", "from Jan 10 to 14, 2025".
 DATE_WORDS = re.compile(r"^(?:du|from|с|з|від|от)\s+|(?<=\d)\s*(?:г|года|р|року)\.?$")

@@ -125,6 +125,7 @@ def test_a_fieldwork_period_written_in_one_cell_is_its_first_and_last_day(text, 
     [
         ("Jan-22", "2022-01-01", "2022-01-31"),  # a spreadsheet's mmm-yy
         ("янв.22", "2022-01-01", "2022-01-31"),  # Levada's tables
+        ("май22", "2022-05-01", "2022-05-31"),  # ... where a month's name is short already
         ("авг.99", "1999-08-01", "1999-08-31"),  # strptime's %y: 69-99 are the 1900s
         ("Jan '22", "2022-01-01", "2022-01-31"),
         ("январь 2025 г.", "2025-01-01", "2025-01-31"),
