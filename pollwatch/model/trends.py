@@ -422,11 +422,17 @@ def fit_trend(
     surprise = np.zeros(len(y))
     dof = None
     before = (None, None)
-    log_drift, log_extra = PRIOR_LOG_DRIFT, PRIOR_LOG_EXTRA
+    # The priors are in a share's points; a net (one share less the other) moves and errs about
+    # twice as far, so its priors are twice as wide (four times the variance): held to a share's,
+    # a three-poll net line drew a band 0.7 times the width its shares' give it, and two
+    # pollsters' single polls got leans of +-4.9 that neither share showed.
+    shift = np.log(4.0) if measure == "net" else 0.0
+    prior = (PRIOR_LOG_DRIFT + shift, PRIOR_LOG_EXTRA + shift)
+    log_drift, log_extra = prior
     for _ in range(ROUNDS):
         adjusted = y - house[codes]
         found = _fit_hyperparameters(
-            adjusted, sampling_var, scale, day, days, (log_drift, log_extra)
+            adjusted, sampling_var, scale, day, days, (log_drift, log_extra), prior
         )
         state = (adjusted, scale)
         if found == (log_drift, log_extra) and all(map(np.array_equal, state, before)):
@@ -645,7 +651,9 @@ def _degrees_of_freedom(surprise: np.ndarray) -> float:
     return float(math.exp(found.x))
 
 
-def _fit_hyperparameters(y, sampling_var, scale, day, days, start) -> tuple[float, float]:
+def _fit_hyperparameters(
+    y, sampling_var, scale, day, days, start, prior=(PRIOR_LOG_DRIFT, PRIOR_LOG_EXTRA)
+) -> tuple[float, float]:
     """The drift and extra error under which the smoother best predicts each poll from all the
     others (the leave-one-out log density, _leave_one_out, under weak log-normal priors), not
     those of the largest marginal likelihood. The marginal likelihood scores the filter's
@@ -659,14 +667,12 @@ def _fit_hyperparameters(y, sampling_var, scale, day, days, start) -> tuple[floa
 
     def cost(params):
         log_drift, log_extra = params
-        prior = ((log_drift - PRIOR_LOG_DRIFT) ** 2 + (log_extra - PRIOR_LOG_EXTRA) ** 2) / (
-            2 * PRIOR_SD**2
-        )
+        penalty = ((log_drift - prior[0]) ** 2 + (log_extra - prior[1]) ** 2) / (2 * PRIOR_SD**2)
         return (
             -_leave_one_out(
                 y, (sampling_var + np.exp(log_extra)) * scale, day, days, np.exp(log_drift)
             )
-            + prior
+            + penalty
         )
 
     found = minimize(

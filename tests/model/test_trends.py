@@ -117,6 +117,30 @@ def polls_frame(values, start="2022-01-01", every=3, pollster="P", size=1000, **
     )
 
 
+def test_a_net_line_is_its_two_shares_apart_with_a_band_as_wide_as_theirs_together():
+    """With the undecided steady, net = 2 x approval - 96: its line and band are twice a
+    share's. Held to a share's priors, three polls by three pollsters drew net's band 0.7
+    times that width, and two pollsters' single polls got leans of +-4.9 on net that neither
+    share showed."""
+    approve = [30.0, 35.0, 33.0]
+    polls = pd.concat(
+        [
+            polls_frame([a], f"2024-0{2 * i + 2}-08", pollster=p, negative_pct=96 - a)
+            for i, (a, p) in enumerate(zip(approve, ("Ifop", "Elabe", "Ipsos"), strict=True))
+        ],
+        ignore_index=True,
+    )
+    share = trends.fit_trend(polls, "L", "approval").daily.iloc[-1]
+    net = trends.fit_trend(polls, "L", "approval", measure="net")
+    last = net.daily.iloc[-1]
+    assert last["estimate"] == pytest.approx(2 * share["estimate"] - 96, abs=0.5)
+    width = (last["upper"] - last["lower"]) / (share["upper"] - share["lower"])
+    assert 1.8 < width < 2.2
+    two = polls.iloc[:2].assign(negative_pct=[58.0, 50.0], positive_pct=[38.0, 44.0])
+    leans = trends.fit_trend(two, "L", "approval", measure="net").house_effects["effect"]
+    assert leans.abs().max() < 0.5
+
+
 def test_single_polls_by_other_pollsters_do_not_move_a_regular_pollster_s_line():
     """44 monthly polls by one pollster and one poll each by two others, a few points below
     it (as FOM's and VTsIOM's beside Levada's in the samples): the leans were shrunk toward
