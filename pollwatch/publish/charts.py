@@ -183,7 +183,9 @@ def trend_figure(trend: Trend, events: pd.DataFrame, countries: set[str], credit
     daily = trend.daily
     end = daily["date"].iloc[-1]
     if trend.realtime is not None and len(trend.realtime) > 1:  # it ends as the newest was public
-        end = max(end, trend.realtime["date"].iloc[-1])
+        # ... up to FAR_DAYS on: a poll published three years after its fieldwork drew three
+        # empty years of a flat step, and squeezed every poll into a tenth of the chart.
+        end = max(end, min(trend.realtime["date"].iloc[-1], end + pd.Timedelta(days=FAR_DAYS)))
     drawn_on = _dodged_days(polls, daily["date"].iloc[0], end) if sparse else polls["day"]
     for pollster, colour in colours.items():
         mine = polls["pollster"] == pollster

@@ -58,6 +58,26 @@ def test_the_latest_label_sits_inside_the_plot_clear_of_the_legend_and_credit(ki
     assert not any(credit.overlaps(d) for d in dates)
 
 
+def test_a_poll_published_years_after_its_fieldwork_does_not_stretch_the_chart():
+    """The real-time line ends as the newest poll was public: one published three years after
+    its fieldwork drew three empty years of a flat step, every poll in a tenth of the chart."""
+    import dataclasses
+
+    trend = fit_trend(one_version_per_poll(series("sparse")), "Leader", "approval")
+    end = trend.daily["date"].iloc[-1]
+    weekly = pd.date_range(trend.daily["date"].iloc[0], end, freq="7D")
+    days = weekly.append(pd.DatetimeIndex([end + pd.Timedelta(days=3 * 365)]))
+    line = pd.DataFrame({"date": days, "estimate": 50.0})
+    with matplotlib.rc_context(charts.STYLE):
+        fig = charts.trend_figure(
+            dataclasses.replace(trend, realtime=line), NO_EVENTS, {"US"}, "pollwatch"
+        )
+        [ax] = fig.axes
+        right = matplotlib.dates.num2date(ax.get_xlim()[1]).replace(tzinfo=None)
+    span = end - trend.daily["date"].iloc[0]
+    assert right <= end + pd.Timedelta(days=charts.FAR_DAYS) + 0.3 * span, (right, end)
+
+
 def kiis_like() -> pd.DataFrame:
     """Seven polls of trust over three years, as KIIS's of Zelensky: a jump, then months apart."""
     ends = pd.to_datetime(
