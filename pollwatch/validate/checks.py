@@ -219,6 +219,14 @@ def _conflict_rejects(conflicting: pd.DataFrame) -> pd.DataFrame:
                     " ([poll_key] columns)"
                 )
                 break
+        else:
+            if "population" in differing:  # one poll's figures for two populations
+                names = list(dict.fromkeys(group["population"].astype(str)))
+                reason += (
+                    f", of {len(names)} populations ({', '.join(names)}): a key names one"
+                    f" population's figures of a poll; give each its own ({key}-{names[1]}),"
+                    " or add population to the key ([poll_key] columns)"
+                )
         for line in group.index:
             rows.append((line, ",".join(differing), "same_poll_key_different_values", reason))
     return pd.DataFrame(rows, columns=list(REJECT_COLUMNS))

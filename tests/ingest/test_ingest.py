@@ -765,6 +765,23 @@ def test_538s_poll_file_of_2024_and_2025_loads_without_a_warning_about_its_own_c
     ]
 
 
+def test_one_poll_key_on_two_populations_figures_says_what_the_key_lacks(settings):
+    """A poll reported for adults and likely voters, each row given the poll's id: both rows
+    were rejected as one poll with two values, and nothing said why."""
+    rows = [
+        poll_row(poll_key="m0", population="adults", positive_pct="41"),
+        poll_row(poll_key="m0", population="likely_voters", positive_pct="45"),
+    ]
+    write_csv(settings.inbox / "pops.csv", rows)
+    [result] = run_ingest([], settings).files
+    assert result.rows_rejected == 2
+    assert result.rejects[0]["value"].endswith(
+        "of 2 populations (adults, likely_voters): a key names one population's figures of a"
+        " poll; give each its own (m0-likely_voters), or add population to the key ([poll_key]"
+        " columns)"
+    )
+
+
 def test_a_survey_number_shared_by_two_leaders_rows_says_what_the_key_lacks(settings):
     """A barometer that asks about the president and the prime minister gives both rows its
     survey number; a layout taking that number as [poll_key] columns rejected both rows as one
