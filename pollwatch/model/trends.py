@@ -411,11 +411,11 @@ def fit_trend(
     y = (polls["value"] - polls["population_offset"]).to_numpy(dtype="float64")
     sampling_var = polls["spread"].to_numpy() / effective_sample_sizes(polls).to_numpy() * 1e4
     codes, pollsters = pd.factorize(polls["pollster"])
-    # Read as the reference's: its own polls, those not saying theirs, and those of a population
-    # whose gap from it nothing measured (taken off as none).
+    # Read as the reference's: its own polls and those not saying theirs. Not those of a
+    # population whose gap from it nothing measured (taken off as none): a firm polling only
+    # likely voters then counted in the average pollster of adults, and 20 adults' polls beside
+    # a likely-voter firm 6.5 points higher drew a line 1.6 points above the adults' own.
     as_reference = {reference, DEFAULTS["population"]}
-    if effects is not None:
-        as_reference |= set(effects.loc[effects["pairs"] == 0, "population"])
     centre = _reference_pollsters(codes, len(pollsters), polls["population"], as_reference)
     house = np.zeros(len(pollsters))
     scale = np.ones(len(y))  # each poll's variance multiplier (the Student-t reweighting)
@@ -788,19 +788,18 @@ def _smooth(y, obs_var, day, days, drift):
 def _reference_pollsters(
     codes: np.ndarray, count: int, populations: pd.Series, as_reference: set[str]
 ) -> np.ndarray:
-    """Each pollster's part in the average pollster the house effects are measured from: its
-    share of polls read as the reference population's (`as_reference`: adults, polls not saying
-    theirs, and populations whose gap from adults nothing measured), normalised. A line mixing
-    populations reads as adults, and the pollsters who poll only likely voters are not the
-    average pollster of adults: on 538's files those are largely one kind of firm, and measured
-    from the average of every pollster, the mixed line sat 0.6 points above the adults' own
-    line on Trump's polls and 0.4 below on Biden's. A share, not all or nothing: a firm of 150
-    likely-voter polls and 2 of adults, alone counted whole, set a line of 8 other firms'
-    polls to its own lean (5 points). The average pollster of adults is known only from a few
-    of them: under REFERENCE_POLLSTERS (in pollsters' worth of polls read as adults'), the
-    centre leans that far toward every pollster alike, as before populations were read (one
-    firm's 2 polls of adults among 150 of voters made it the whole centre where no other
-    firm polled adults). Every pollster counts alike in a line of one population."""
+    """Each pollster's part in the average pollster the house effects are measured from: its share
+    of polls read as the reference population's (`as_reference`: adults and polls not saying
+    theirs), normalised. A line mixing populations reads as adults, and the pollsters who poll only
+    likely voters are not the average pollster of adults: on 538's files those are largely one kind
+    of firm, and measured from the average of every pollster, the mixed line sat 0.6 points above
+    the adults' own line on Trump's polls and 0.4 below on Biden's. A share, not all or nothing: a
+    firm of 150 likely-voter polls and 2 of adults, alone counted whole, set a line of 8 other
+    firms' polls to its own lean (5 points). The average pollster of adults is known only from a few
+    of them: under REFERENCE_POLLSTERS (in pollsters' worth of polls read as adults'), the centre
+    leans that far toward every pollster alike, as before populations were read (one firm's 2 polls
+    of adults among 150 of voters made it the whole centre where no other firm polled adults). Every
+    pollster counts alike in a line of one population."""
     taken = populations.isin(list(as_reference)).to_numpy()
     polls = np.bincount(codes, minlength=count).astype("float64")
     share = np.bincount(codes, weights=taken.astype("float64"), minlength=count) / polls

@@ -340,6 +340,25 @@ def test_pollsters_whose_polls_do_not_say_their_population_count_in_the_average_
     assert sim.house_effects.max() > 1.5 and abs(bias) < 0.5, (sim.house_effects.max(), bias)
 
 
+def test_a_firm_polling_only_a_population_nothing_measured_does_not_move_the_line():
+    """20 weekly adults' polls by three firms and a likely-voter firm 6.5 points higher every
+    other week, no poll reporting both: counted in the average pollster of adults, that firm
+    drew the line 1.6 points above the adults' own."""
+    rng = np.random.default_rng(5)
+    adults = polls_frame(
+        np.round(42.5 + rng.normal(0, 0.8, 20)), "2024-01-01", 7, negative_pct=54.0
+    ).assign(pollster=["Gallup", "Ipsos", "YouGov", "Gallup", "Ipsos"] * 4)
+    voters = polls_frame(
+        np.round(49 + rng.normal(0, 0.8, 10)), "2024-01-04", 14, "Rasmussen", 1500
+    ).assign(population="likely_voters", negative_pct=49.0)
+    mixed = trends.fit_series(
+        trends.select_series(pd.concat([adults, voters], ignore_index=True), "L", "approval")
+    ).daily
+    alone = trends.fit_series(trends.select_series(adults, "L", "approval")).daily
+    both = mixed.merge(alone, on="date", suffixes=("", "_adults"))
+    assert (both["estimate"] - both["estimate_adults"]).abs().mean() < 0.3
+
+
 def test_a_firm_with_a_few_polls_of_adults_among_many_of_voters_does_not_set_the_line():
     """Eight firms polling registered voters (a gap nothing measures, so taken as adults') and
     one polling likely voters 150 times and adults twice, 5 points high: counted whole as the
