@@ -432,9 +432,7 @@ def _averages(trends: list[Trend]) -> pd.DataFrame:
         "days_from_poll",
     ]
     frames = []
-    for t in trends:
-        if len(t.polls) < 2:
-            continue
+    for t in trends:  # a one-poll series too, as `trend` gives it (its card has no chart)
         days = _with_realtime_column(t)
         frames.append(
             days.assign(

@@ -438,6 +438,11 @@ def test_disapproval_and_net_have_their_own_averages_pages_and_download(sample_r
     ).all()
     gap = latest.loc["positive", "estimate"] - latest.loc["negative", "estimate"]
     assert abs(latest.loc["net", "estimate"] - gap) < 2  # fitted on its own, close to the gap
+    # a one-poll series, shown as a card, is in the download as `trend` gives it (it was not)
+    card = averages[
+        (averages["leader"] == "Vladimir Putin") & (averages["metric"] == "performance")
+    ]
+    assert len(card) >= 1 and card["lower"].le(card["estimate"]).all()
     assert latest.loc["net", "upper"] - latest.loc["net", "lower"] > 0
 
 
