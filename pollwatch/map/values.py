@@ -112,7 +112,7 @@ NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 # the cell as written, and it is then not a number. PLAIN_COUNT: the cells with nothing to
 # split, alike in Python's and DuckDB's (RE2) regular expressions.
 SAMPLE_WITH_WORDS = re.compile(
-    r"\s*(?:n\s*=\s*)?(\d(?:[\d.,\s]*\d)?)\s*\(?\s*([^\W\d_][^\d()]*?)?\s*\)?\s*", re.IGNORECASE
+    r"\s*(?:n\s*=\s*)?(\d(?:[\d.,\s]*\d)?)\s*\(?\s*([^\W\d_][^()]*?)?\s*\)?\s*", re.IGNORECASE
 )
 PLAIN_COUNT = r"[0-9.,\s]*"
 
@@ -121,7 +121,7 @@ PLAIN_COUNT = r"[0-9.,\s]*"
 def read_sample_words(cell: str) -> tuple[str, str | None] | None:
     """('1,500', 'likely_voters') for '1,500 LV', ('1,012', None) for 'n=1,012'; None where the
     cell is not a number written with a population."""
-    found = SAMPLE_WITH_WORDS.fullmatch(cell)
+    found = SAMPLE_WITH_WORDS.fullmatch(FOOTNOTE_MARKS.sub("", cell))
     if found is None:
         return None
     number, words = found.groups()
@@ -337,6 +337,14 @@ TWO_DATES = re.compile(
     r"|(?<=\d)-(?=[^\W\d_])|(?<=[^\W\d_])\.?-(?=\d{1,2}\s*[^\W\d_])|(?<=\d{4})-(?=\d{1,2}\.))(.+)"
 )
 DAYS_OF_DOTTED_DATE = re.compile(r"(\d{1,2})\s*[-–—]\s*(\d{1,2})(\.\d{1,2}\.\d{4})")
+# ... and a day and month before one, across a month's end: "30.12-05.01.2025".
+DAY_MONTH_OF_DOTTED_DATE = re.compile(
+    r"(\d{1,2}\.\d{1,2})\.?\s*[-–—]\s*(\d{1,2}\.\d{1,2})\.(\d{4})"
+)
+# The longest fieldwork a period whose start is put in the year before its end's (or its end
+# in the year after its start's) may have: "28 déc. – 3 janv. 2025" is a week; "Feb 5-Jan 30,
+# 2017", a slip for Jan 30-Feb 5, was stored as a poll of 360 days.
+ROLLED_OVER_DAYS = 92
 YEAR = re.compile(r"\d{4}")
 # Month names in English, French, Russian and Ukrainian, in the nominative and genitive.
 MONTH_NAMES = {
@@ -390,6 +398,9 @@ def _written_period(text: str, formats: tuple[str, ...], day_first: bool):
         start, end = (text[: days.start()] + day + text[days.end() :] for day in days.groups())
     elif dotted := DAYS_OF_DOTTED_DATE.fullmatch(text):  # "10-14.01.2025"
         start, end = (day + dotted.group(3) for day in dotted.groups()[:2])
+    elif dotted := DAY_MONTH_OF_DOTTED_DATE.fullmatch(text):  # "30.12-05.01.2025"
+        start, end = dotted.group(1), f"{dotted.group(2)}.{dotted.group(3)}"
+        year = int(dotted.group(3))
     elif two := TWO_DATES.fullmatch(text):
         start, end = two.groups()
         years = YEAR.findall(end)
@@ -400,13 +411,13 @@ def _written_period(text: str, formats: tuple[str, ...], day_first: bool):
     else:
         return BAD
     last = _date_and_span(end, formats, day_first)
-    first = _date_and_span(start if year is None else f"{start} {year}", formats, day_first)
+    first = _date_and_span(start if year is None else _with_year(start, year), formats, day_first)
     if BAD in (first, last) or None in (first, last):
         return BAD
     if year is not None and first[0] > last[0]:
         # "28 déc. – 3 janv. 2025": the year said is the end's, the start's the one before
-        first = _date_and_span(f"{start} {year - 1}", formats, day_first)
-        if first is BAD or first is None:
+        first = _date_and_span(_with_year(start, year - 1), formats, day_first)
+        if first is BAD or first is None or (last[0] - first[0]).days > ROLLED_OVER_DAYS:
             return BAD
     return first[0], _month_end(last[0]) if last[1] else last[0]
 
@@ -420,7 +431,15 @@ def _year_first_period(start: str, end: str, year: int, formats: tuple[str, ...]
         return BAD
     if last[0] < first[0]:
         last = _date_and_span(f"{year + 1} {end}", formats, day_first)
+        if last is BAD or last is None or (last[0] - first[0]).days > ROLLED_OVER_DAYS:
+            return BAD
     return first[0], _month_end(last[0]) if last[1] else last[0]
+
+
+def _with_year(start: str, year: int) -> str:
+    """A period's start given its year: after a space ("28 déc. 2024"), or as a dotted date's
+    ("30.12.2024")."""
+    return f"{start}.{year}" if re.fullmatch(r"\d{1,2}\.\d{1,2}", start) else f"{start} {year}"
 
 
 def is_month(value: object, formats: tuple[str, ...] = (), day_first: bool = False) -> bool:

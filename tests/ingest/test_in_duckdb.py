@@ -109,6 +109,7 @@ def test_a_sample_written_with_its_population_gives_both_the_same_both_ways(monk
         ("1,000 (est.)", ""),  # words naming no population: still not a number
         ("1,200 rv", "Registered voters"),  # the two agree: nothing to say
         ("1,578 U.S. adult citizens", ""),
+        ("1,200 Adults 18+[c]", ""),  # a reference mark copied from Wikipedia
         ("1600", ""),
     ]
     rows = [
@@ -122,7 +123,18 @@ def test_a_sample_written_with_its_population_gives_both_the_same_both_ways(monk
     ]
     framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
     polls = framed.polls.sort_index()
-    assert polls["sample_size"].tolist() == [1500, 1000, 800, 1012, 2202.5, 950, 1200, 1578, 1600]
+    assert polls["sample_size"].tolist() == [
+        1500,
+        1000,
+        800,
+        1012,
+        2202.5,
+        950,
+        1200,
+        1578,
+        1200,
+        1600,
+    ]
     assert polls["population"].tolist() == [
         "likely_voters",
         "adults",
@@ -131,6 +143,7 @@ def test_a_sample_written_with_its_population_gives_both_the_same_both_ways(monk
         "registered_voters",
         "voters",
         "registered_voters",
+        "adults",
         "adults",
         "unknown",
     ]

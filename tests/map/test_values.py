@@ -105,6 +105,8 @@ def test_days_spelled_as_french_and_american_publishers_write_them():
         ("2024 Dec 16-Jan 5", "2024-12-16", "2025-01-05"),  # ... and the next one's
         ("10.01.2025-11.01.2025", "2025-01-10", "2025-01-11"),
         ("10-14.01.2025", "2025-01-10", "2025-01-14"),
+        ("30.12-05.01.2025", "2024-12-30", "2025-01-05"),  # across a year's end
+        ("28.02-01.03.2024", "2024-02-28", "2024-03-01"),
         # the words around a period in French, Russian, Ukrainian and English
         ("du 10 au 11 janvier 2025", "2025-01-10", "2025-01-11"),
         ("1er au 3 mars 2025", "2025-03-01", "2025-03-03"),
@@ -142,7 +144,17 @@ def test_months_and_days_as_spreadsheets_and_russian_tables_write_them(text, day
 
 
 @pytest.mark.parametrize(
-    "text", ["7/31 - 8/4", "13-03-2024", "Q1-2 2024", "2024-03-13 - soon", "Jan 22", "COVID-19"]
+    "text",
+    [
+        "7/31 - 8/4",
+        "13-03-2024",
+        "Q1-2 2024",
+        "2024-03-13 - soon",
+        "Jan 22",
+        "COVID-19",
+        "Feb 5-Jan 30, 2017",  # a slip: read across the year's end, a poll of 360 days
+        "2023 Mar 30-Feb 5",
+    ],
 )
 def test_what_names_no_period_of_known_days_is_still_not_a_date(text):
     """RealClear's "7/31 - 8/4" gives no year; 13-03-2024 is the day first, which the file
