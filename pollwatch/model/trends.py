@@ -850,11 +850,16 @@ def _stored_leader(stored: pd.Series, leader: str) -> str:
     names, wanted = stored.unique(), fold_name(leader)
     for alike in (
         [name for name in names if fold_name(name) == wanted],
-        [name for name in names if fold_name(name).endswith(f" {wanted}")],
+        [name for name in names if _ends_with(name, leader)],
     ):
         if alike:
             return alike[0] if len(alike) == 1 else leader
     return leader
+
+
+def _ends_with(name: str, surname: str) -> bool:
+    """Whether a stored leader's name ends with `surname` as a word, as names fold."""
+    return fold_name(name).endswith(f" {fold_name(surname)}")
 
 
 def select_series(
@@ -881,6 +886,12 @@ def select_series(
             raise ConfigError(
                 f"no polls of {leader} / {metric} / {population}; its polls are of"
                 f" {', '.join(found)} (or --population all)"
+            )
+        ends = sorted(n for n in polls["leader"].unique() if _ends_with(n, leader))
+        if not named.any() and len(ends) > 1:  # a surname two stored leaders share
+            raise ConfigError(
+                f"{leader} could be {', '.join(ends[:-1])} or {ends[-1]}: name one"
+                f' (--leader "{ends[0]}")'
             )
         available = polls.groupby(["leader", "metric"]).size().reset_index()
         listed = "; ".join(f"{r.leader} / {r.metric}" for r in available.itertuples())

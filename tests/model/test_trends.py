@@ -141,6 +141,17 @@ def test_a_net_line_is_its_two_shares_apart_with_a_band_as_wide_as_theirs_togeth
     assert leans.abs().max() < 0.5
 
 
+def test_a_surname_two_leaders_share_names_both_not_every_series():
+    """`--leader Smith` beside John and Jane Smith listed every stored series as if no Smith
+    were there; one Smith is found by the surname alone."""
+    polls = pd.concat(
+        [polls_frame([40.0, 41.0]).assign(leader=name) for name in ("John Smith", "Jane Smith")]
+    )
+    with pytest.raises(ConfigError, match=r"^Smith could be Jane Smith or John Smith: name one"):
+        trends.select_series(polls, "Smith", "approval")
+    assert trends.select_series(polls.iloc[:2], "smith", "approval").leader == "John Smith"
+
+
 def test_single_polls_by_other_pollsters_do_not_move_a_regular_pollster_s_line():
     """44 monthly polls by one pollster and one poll each by two others, a few points below
     it (as FOM's and VTsIOM's beside Levada's in the samples): the leans were shrunk toward
