@@ -107,6 +107,8 @@ def run_text(summary: RunSummary, rejects_per_file: int = 5) -> str:
         if result.source is not None:
             first = result.rejects[:rejects_per_file]
             out += ["    " + describe_reject(result.path, r) for r in first]
+            if len(result.rejects) > rejects_per_file:  # the count said nothing of the rest
+                out.append(f"    ... and {len(result.rejects) - rejects_per_file} more")
         if result.status in ("partial", "rejected") and result.stored_at:
             out.append(f"    every reason is in {shown(result.stored_at)}.errors.csv")
     out += [f"waiting   {shown(path)}: {reason}" for path, reason in summary.waiting]

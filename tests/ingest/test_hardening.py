@@ -179,6 +179,17 @@ def test_odd_file_names_are_ingested_archived_and_printed_on_one_line(settings, 
     assert (settings.quarantine / name).exists() and not path.exists()
     text = run_text(run)
     assert all(line.startswith(("partial", "    ", "1 file")) for line in text.splitlines())
+    assert "more" not in text  # one reject: all of it shown
+
+
+def test_rejects_past_the_first_five_are_counted_where_they_are_not_shown(settings):
+    """The first five of a file's rejects are printed; a sixth went unsaid but for the totals."""
+    from pollwatch.ingest.messages import run_text
+
+    rows = [poll_row(country="XX", poll_key=f"k{i}") for i in range(7)]
+    write_csv(settings.inbox / "seven.csv", [*rows, poll_row()])
+    text = run_text(run_ingest([], settings))
+    assert text.count("column country") == 5 and "    ... and 2 more" in text
 
 
 def test_markup_in_every_text_field_shows_as_text_in_the_report(settings):
