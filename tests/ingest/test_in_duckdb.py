@@ -175,11 +175,18 @@ def test_wikipedia_s_reference_marks_are_not_part_of_a_cell_both_ways(monkeypatc
         ),
         poll_row(pollster="Gallup [12][13]", fieldwork_end="2022-02-23", poll_key="g3"),
         poll_row(pollster="Gallup[twenty]", fieldwork_end="2022-02-23", poll_key="g4"),
+        poll_row(pollster="Ipsos [UK]", fieldwork_end="2022-02-23", poll_key="g5"),  # a name
     ]
     framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
     polls = framed.polls.sort_index()
-    assert polls["pollster"].tolist() == ["Gallup", "Gallup", "Gallup", "Gallup[twenty]"]
-    assert polls["leader"].tolist() == ["Vladimir Putin"] * 4
+    assert polls["pollster"].tolist() == [
+        "Gallup",
+        "Gallup",
+        "Gallup",
+        "Gallup[twenty]",
+        "Ipsos [UK]",
+    ]
+    assert polls["leader"].tolist() == ["Vladimir Putin"] * 5
     assert polls["positive_pct"].tolist()[1] == 47 and polls["sample_size"].tolist()[1] == 1001
     assert str(polls["fieldwork_end"].tolist()[1].date()) == "2022-02-22"
     assert framed.rejects.empty
