@@ -392,47 +392,38 @@ def _period(value: object, formats: tuple[str, ...], day_first: bool = False):
 
 
 def _written_period(text: str, formats: tuple[str, ...], day_first: bool):
-    """A period written in one cell, its two ends read as dates are (BAD if it is none)."""
+    """A period written in one cell, its two ends read as dates are (BAD if it is none). Where
+    the year is said once, the other end takes it; and where the period would then end before
+    it starts, it is read across the year's end instead, if that makes it a fieldwork's length
+    ("28 déc. – 3 janv. 2025", Gallup's "2024 Dec 16-Jan 5")."""
     days = DAY_SPAN.search(text)
-    year = None  # the end's, where the start does not say its own
+    across = None  # the ends read across the year's end
     if days and any(char.isalpha() for char in text):  # days of a month named in words
         start, end = (text[: days.start()] + day + text[days.end() :] for day in days.groups())
     elif dotted := DAYS_OF_DOTTED_DATE.fullmatch(text):  # "10-14.01.2025"
         start, end = (day + dotted.group(3) for day in dotted.groups()[:2])
     elif dotted := DAY_MONTH_OF_DOTTED_DATE.fullmatch(text):  # "30.12-05.01.2025"
-        start, end = dotted.group(1), f"{dotted.group(2)}.{dotted.group(3)}"
-        year = int(dotted.group(3))
+        day, end, year = dotted.group(1), f"{dotted.group(2)}.{dotted.group(3)}", dotted.group(3)
+        start, across = _with_year(day, int(year)), (_with_year(day, int(year) - 1), end)
     elif two := TWO_DATES.fullmatch(text):
         start, end = two.groups()
         years = YEAR.findall(end)
         if not YEAR.search(start) and years:  # "28 fév. – 3 mars 2024": the year is said once
             year = int(years[-1])
+            start, across = _with_year(start, year), (_with_year(start, year - 1), end)
         elif (first_year := YEAR.match(start)) and not years:  # Gallup's "2017 Jan 30-Feb 5"
-            return _year_first_period(start, end, int(first_year.group()), formats, day_first)
+            year = int(first_year.group())
+            end, across = f"{year} {end}", (start, f"{year + 1} {end}")
     else:
         return BAD
-    last = _date_and_span(end, formats, day_first)
-    first = _date_and_span(start if year is None else _with_year(start, year), formats, day_first)
+    first, last = (_date_and_span(t, formats, day_first) for t in (start, end))
     if BAD in (first, last) or None in (first, last):
         return BAD
-    if year is not None and first[0] > last[0]:
-        # "28 déc. – 3 janv. 2025": the year said is the end's, the start's the one before
-        first = _date_and_span(_with_year(start, year - 1), formats, day_first)
-        if first is BAD or first is None or (last[0] - first[0]).days > ROLLED_OVER_DAYS:
+    if across is not None and first[0] > last[0]:
+        first, last = (_date_and_span(t, formats, day_first) for t in across)
+        if BAD in (first, last) or None in (first, last):
             return BAD
-    return first[0], _month_end(last[0]) if last[1] else last[0]
-
-
-def _year_first_period(start: str, end: str, year: int, formats: tuple[str, ...], day_first):
-    """Gallup's "2017 Jan 30-Feb 5": the start's year is the end's too, or the next one where
-    the end would come first ("2024 Dec 16-Jan 5")."""
-    first = _date_and_span(start, formats, day_first)
-    last = _date_and_span(f"{year} {end}", formats, day_first)
-    if BAD in (first, last) or None in (first, last):
-        return BAD
-    if last[0] < first[0]:
-        last = _date_and_span(f"{year + 1} {end}", formats, day_first)
-        if last is BAD or last is None or (last[0] - first[0]).days > ROLLED_OVER_DAYS:
+        if (last[0] - first[0]).days > ROLLED_OVER_DAYS:
             return BAD
     return first[0], _month_end(last[0]) if last[1] else last[0]
 
