@@ -447,12 +447,12 @@ def _problem(spec: dict, path: Path) -> str | None:
     cadence = _cadence_problem(spec.get("cadence"))
     if cadence:
         return f"[cadence] {cadence}"
+    sources = _with_both_ends(columns, constants)  # as load_layout reads them
     for required in REQUIRED_COLUMNS:
         if (
-            required not in columns
+            required not in sources
             and required not in constants
             and not (required == "leader" and spec.get("leader_by_date"))
-            and not (required in FIELDWORK_ENDS and set(FIELDWORK_ENDS) & set(columns))
         ):
             return f"{required} is neither read from a column nor a constant"
     return None
