@@ -47,6 +47,7 @@ from pollwatch.map.layouts import (
     with_stored_names,
 )
 from pollwatch.map.mapping import Mapped, map_many, nothing_kept
+from pollwatch.map.share_scale import settle_proportions
 from pollwatch.map.sql import MappedInDuckDB, connect, map_cells, map_in_duckdb, sql_ready
 from pollwatch.processes import owned_folder
 from pollwatch.read.cells import (
@@ -188,7 +189,7 @@ def map_files(
         except UnreadableFile as err:
             found[path] = err
             continue
-        key = (chosen.name, chosen.day_first, tuple(header), tuple(notes))
+        key = (chosen.name, chosen.day_first, chosen.proportions, tuple(header), tuple(notes))
         alike.setdefault(key, []).append((path, read, chosen))
     for group in alike.values():
         in_arrow = [read for _, read, _ in group if isinstance(read, tuple)]
@@ -227,8 +228,9 @@ def _file_layout(
     named: str | None,
     read: RawTable | tuple[Decoded, str, ArrowCells] | duckdb.DuckDBPyConnection,
 ) -> Layout:
-    """The file's layout (choose_layout), with the order of its slashed dates settled from its
-    own cells, however it was read: the same for a big file and a small one."""
+    """The file's layout (choose_layout), with the order of its slashed dates and the scale of
+    its shares settled from its own cells, however it was read: the same for a big file and a
+    small one."""
     if isinstance(read, RawTable):
 
         def texts(column: str):
@@ -257,7 +259,8 @@ def _file_layout(
             return int(pc.index(table.column(column), text).as_py()) + 2  # ArrowCells' lines
 
     line = read.header_line if isinstance(read, RawTable) else 1
-    return settle_day_order(choose_layout(header, layouts, named, line), header, texts, line_of)
+    chosen = settle_day_order(choose_layout(header, layouts, named, line), header, texts, line_of)
+    return settle_proportions(chosen, header, texts)
 
 
 @stops_kept()  # here, inside the Prefect task around it, so the task ends stopped, not failed

@@ -45,9 +45,10 @@ TOP_LEVEL_KEYS = {
     "poll_key",
     "rows",
     "leader_by_date",
+    "shares",
 }
 # The keys whose value is a table of its own.
-TABLES = ("columns", "constants", "values", "dates", "poll_key", "rows")
+TABLES = ("columns", "constants", "values", "dates", "poll_key", "rows", "shares")
 DATE_KEYS = (
     "formats",
     "day_first",
@@ -122,6 +123,10 @@ class Layout:
     keep_rows: dict[str, frozenset[str]] = field(default_factory=dict)
     drop_rows: dict[str, frozenset[str]] = field(default_factory=dict)
     cadence: Cadence | None = None
+    # Whether the file's shares are proportions (0.62 for 62%): declared ([shares] proportions,
+    # then proportions_declared), or settled from each file's own shares (share_scale.py).
+    proportions: bool | None = None
+    proportions_declared: bool = False
 
     @property
     def filters_rows(self) -> bool:
@@ -262,6 +267,8 @@ def load_layout(path: Path) -> Layout:
             for t in spec.get("leader_by_date", ())
         ),
         cadence=_cadence(spec.get("cadence")),
+        proportions=spec.get("shares", {}).get("proportions"),
+        proportions_declared="proportions" in spec.get("shares", {}),
     )
 
 
@@ -399,6 +406,11 @@ def _problem(spec: dict, path: Path) -> str | None:
         folded = [normalise_header(column) for column in rows.get(kind, {})]
         if twice := sorted({c for c in folded if folded.count(c) > 1}):
             return f"[rows.{kind}] names {', '.join(twice)} twice (case and spaces do not count)"
+    shares = spec.get("shares", {})
+    if stray := set(shares) - {"proportions"}:
+        return f"[shares] has unknown key(s) {', '.join(sorted(stray))} (known: proportions)"
+    if not isinstance(shares.get("proportions", False), bool):
+        return "[shares] proportions must be true or false"
     key = spec.get("poll_key", {})
     if stray := set(key) - {"prefix", "columns"}:
         return f"[poll_key] has unknown key(s) {', '.join(sorted(stray))} (known: prefix, columns)"

@@ -16,6 +16,7 @@ import pandas as pd
 
 from pollwatch.map import values
 from pollwatch.map.layouts import Layout, fold_series
+from pollwatch.map.share_scale import proportions_warning
 from pollwatch.read.cells import MAX_FIELD_CHARS, RawTable
 from pollwatch.read.decoding import UnreadableFile
 from pollwatch.read.echo import line_numbers, listed
@@ -32,6 +33,8 @@ from schemas.columns import (
 # The fields that make two rows the same poll when a source has no id of its own.
 POLL_KEY_FIELDS = ("pollster", "leader", "metric", "population", "fieldwork_start", "fieldwork_end")
 AS_WRITTEN = ("pollster", "leader")
+# A proportion times 100, rounded past float noise (0.57 * 100 is 56.99999999999999).
+PROPORTION_DIGITS = 9
 ALIASED = ("pollster", "leader")
 
 PARSERS: dict[str, Callable[[pd.Series], values.Parsed]] = {
@@ -161,7 +164,7 @@ def _one_file(
 def column_sources(header: list[str], layout: Layout) -> tuple[dict[str, str], list[str]]:
     """Each canonical field's column in a file with this header, and a warning naming the
     columns the layout does not read."""
-    warnings = []
+    warnings = proportions_warning(layout, header)
     extra = [name for name in header if name not in layout.known_columns()]
     if extra:
         warnings.append(
@@ -372,7 +375,12 @@ def parse_column(
         return values.parse_date(
             text, period_end, layout.date_formats, day_first=bool(layout.day_first)
         )
-    return PARSERS[name](text)
+    parsed = PARSERS[name](text)
+    if name in SHARE_COLUMNS and layout.proportions:
+        return values.Parsed(
+            (parsed.values * 100).round(PROPORTION_DIGITS), parsed.bad, parsed.rule
+        )
+    return parsed
 
 
 def _settle_fieldwork_periods(polls: pd.DataFrame, text: pd.DataFrame, layout: Layout) -> None:

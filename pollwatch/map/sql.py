@@ -26,6 +26,7 @@ from pollwatch.map.layouts import Layout, fold_series
 from pollwatch.map.mapping import (
     AS_WRITTEN,
     POLL_KEY_FIELDS,
+    PROPORTION_DIGITS,
     column_sources,
     key_text,
     parse_column,
@@ -260,6 +261,8 @@ def _field(
         elif name in SHARE_COLUMNS:
             plain = _plain_test(name, PLAIN_NUMBER)
             plain_value = f"CAST({column} AS DOUBLE)"
+            if layout.proportions:
+                plain_value = f"round({plain_value} * 100, {PROPORTION_DIGITS})"
         elif name == "sample_size":
             dots = _plain_test(name, DOT_THOUSANDS)
             plain = f"({_plain_test(name, PLAIN_NUMBER)} AND NOT {dots})"

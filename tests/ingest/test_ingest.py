@@ -499,6 +499,60 @@ def test_proportions_beside_a_percentage_undecided_share_are_still_proportions(
 
 
 @pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
+def test_a_file_of_proportions_is_read_as_percents_and_said_so(settings, monkeypatch, in_duckdb):
+    """A publisher's file of 0.62 for 62% (Behaviour & Attitudes' leader satisfaction, with
+    only a satisfied share) was stored as 0.62% approval, exit 0, no warning: no check stops a
+    share under 1, and the headline read "0.6%". A file all of whose shares lie between 0 and
+    1 is proportions; a share above 1 in it makes the file percents (as before: its rows of
+    proportions are rejected, the test above), and a layout may say which."""
+    if in_duckdb:
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    write_csv(
+        settings.inbox / "prop.csv",
+        [
+            with_shares(dated("2023-02-01", "2023-02-07", "a"), "0.41", "0.56", "0.03"),
+            with_shares(dated("2023-03-01", "2023-03-07", "b"), "0.57", "", ""),
+            with_shares(dated("2023-04-01", "2023-04-07", "c"), "1", "0", ""),
+        ],
+    )
+    [result] = run_ingest([], settings).files
+    assert (result.status, result.rows_loaded) == ("loaded", 3), result.message
+    assert any(
+        "shares read as proportions" in w and "0.62 is stored as 62%" in w for w in result.warnings
+    ), result.warnings
+    stored = query(
+        settings,
+        "SELECT poll_key, positive_pct, negative_pct, undecided_pct FROM polls ORDER BY poll_key",
+    )
+    assert stored.fillna(-1).values.tolist() == [
+        ["a", 41.0, 56.0, 3.0],
+        ["b", 57.0, -1, -1],
+        ["c", 100.0, 0.0, -1],
+    ]
+
+
+def test_a_layout_may_say_its_shares_are_percents_however_small(settings):
+    """Declared, the file's shares are read as written: a series of a minor figure's 0.5% and
+    0.8% is not a file of proportions."""
+    layout = settings.local_layouts / "small_canonical.toml"
+    layout.parent.mkdir(parents=True, exist_ok=True)
+    canonical = (ROOT / "schemas" / "sources" / "canonical.toml").read_text(encoding="utf-8")
+    layout.write_text(
+        canonical.replace('name = "canonical"', 'name = "small_canonical"')
+        + "\n[shares]\nproportions = false\n",
+        encoding="utf-8",
+    )
+    write_csv(
+        settings.inbox / "small_canonical" / "a.csv",
+        [with_shares(dated("2023-02-01", "2023-02-07", "a"), "0.5", "", "")],
+    )
+    [result] = run_ingest([], settings).files
+    assert result.status == "loaded", result.message
+    assert not any("proportions" in w for w in result.warnings)
+    assert query(settings, "SELECT positive_pct FROM polls")["positive_pct"].tolist() == [0.5]
+
+
+@pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
 def test_implausible_fieldwork_is_stored_with_a_warning_naming_its_lines(
     settings, monkeypatch, in_duckdb
 ):
@@ -552,15 +606,26 @@ LATER_VERSIONS = {
         "poll(s); a correction changes known values, it does not erase them",
         [61.0, 30.0, 10.0],
     ),
-    # An export of approve alone, as a proportion (0.41 for 41%), passed the proportions rule
-    # (it needs both sides) and corrected a stored 41/56/3 poll to 0.41/56/3: each share given
-    # as the stored share's proportion is kept as stored, and said.
+    # An export of approve as a proportion (0.41 for 41%) beside a share in percent, which
+    # makes the file's shares percents, passed the proportions rule (it needs both sides) and
+    # corrected a stored 41/56/3 poll to 0.41/56/3: each share given as the stored share's
+    # proportion is kept as stored, and said.
     "in proportions": (
         ("41", "56", "3"),
-        ("0.41", "", ""),
+        ("0.41", "", "3"),
         ("loaded", 0, 1),
         "proportions of the stored shares (0.41 for 41) kept as stored: positive_pct of 1"
         " poll(s); write shares as percentages",
+        [41.0, 56.0, 3.0],
+    ),
+    # A file of proportions alone is read as percents: the same poll.
+    "a file of proportions": (
+        ("41", "56", "3"),
+        ("0.41", "", ""),
+        ("loaded", 0, 1),
+        "shares read as proportions: every share in positive_pct, negative_pct, undecided_pct"
+        " is between 0 and 1, so 0.62 is stored as 62%; a layout that means percents says"
+        " [shares] proportions = false",
         [41.0, 56.0, 3.0],
     ),
 }

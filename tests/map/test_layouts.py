@@ -216,6 +216,14 @@ def test_a_header_cell_wrapped_over_two_lines_is_the_column_of_its_words(setting
             "[rows] skip_without_shares must be true or false",
         ),
         (
+            ("[dates]", '[shares]\nproportions = "yes"\n\n[dates]'),
+            "[shares] proportions must be true or false",
+        ),
+        (
+            ("[dates]", "[shares]\nscale = 100\n\n[dates]"),
+            "[shares] has unknown key(s) scale (known: proportions)",
+        ),
+        (
             ("[dates]", '[values]\ncountry = "UA"\n\n[dates]'),
             "[values] country must be a table: [values.country], then as written = value",
         ),
