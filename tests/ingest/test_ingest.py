@@ -507,8 +507,9 @@ def test_a_file_of_proportions_is_read_as_percents_and_said_so(settings, monkeyp
     proportions are rejected, the test above), and a layout may say which."""
     if in_duckdb:
         monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    _canonical_as("publisher", settings, "")
     write_csv(
-        settings.inbox / "prop.csv",
+        settings.inbox / "publisher" / "prop.csv",
         [
             with_shares(dated("2023-02-01", "2023-02-07", "a"), "0.41", "0.56", "0.03"),
             with_shares(dated("2023-03-01", "2023-03-07", "b"), "0.57", "", ""),
@@ -531,25 +532,34 @@ def test_a_file_of_proportions_is_read_as_percents_and_said_so(settings, monkeyp
     ]
 
 
-def test_a_layout_may_say_its_shares_are_percents_however_small(settings):
-    """Declared, the file's shares are read as written: a series of a minor figure's 0.5% and
-    0.8% is not a file of proportions."""
-    layout = settings.local_layouts / "small_canonical.toml"
-    layout.parent.mkdir(parents=True, exist_ok=True)
+def _canonical_as(name: str, settings, shares: str) -> None:
+    """A user's layout: the canonical one under another name, its [shares] table as given."""
     canonical = (ROOT / "schemas" / "sources" / "canonical.toml").read_text(encoding="utf-8")
+    layout = settings.local_layouts / f"{name}.toml"
+    layout.parent.mkdir(parents=True, exist_ok=True)
     layout.write_text(
-        canonical.replace('name = "canonical"', 'name = "small_canonical"')
-        + "\n[shares]\nproportions = false\n",
+        canonical.replace('name = "canonical"', f'name = "{name}"').split("[shares]")[0] + shares,
         encoding="utf-8",
     )
+
+
+@pytest.mark.parametrize(
+    "layout, shares, stored",
+    [("canonical", None, 0.5), ("declared", "[shares]\nproportions = true\n", 50.0)],
+)
+def test_a_layout_says_whether_its_shares_are_proportions(settings, layout, shares, stored):
+    """pollwatch's own layout is percents (its export reads back unchanged: a minor figure's
+    0.5% is not a proportion); a layout may declare proportions, and then says nothing of it."""
+    if shares is not None:
+        _canonical_as(layout, settings, shares)
+    folder = settings.inbox / layout if shares is not None else settings.inbox
     write_csv(
-        settings.inbox / "small_canonical" / "a.csv",
-        [with_shares(dated("2023-02-01", "2023-02-07", "a"), "0.5", "", "")],
+        folder / "a.csv", [with_shares(dated("2023-02-01", "2023-02-07", "a"), "0.5", "", "")]
     )
     [result] = run_ingest([], settings).files
     assert result.status == "loaded", result.message
     assert not any("proportions" in w for w in result.warnings)
-    assert query(settings, "SELECT positive_pct FROM polls")["positive_pct"].tolist() == [0.5]
+    assert query(settings, "SELECT positive_pct FROM polls")["positive_pct"].tolist() == [stored]
 
 
 @pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
@@ -606,26 +616,15 @@ LATER_VERSIONS = {
         "poll(s); a correction changes known values, it does not erase them",
         [61.0, 30.0, 10.0],
     ),
-    # An export of approve as a proportion (0.41 for 41%) beside a share in percent, which
-    # makes the file's shares percents, passed the proportions rule (it needs both sides) and
-    # corrected a stored 41/56/3 poll to 0.41/56/3: each share given as the stored share's
-    # proportion is kept as stored, and said.
+    # An export of approve alone, as a proportion (0.41 for 41%), passed the proportions rule
+    # (it needs both sides) and corrected a stored 41/56/3 poll to 0.41/56/3: each share given
+    # as the stored share's proportion is kept as stored, and said.
     "in proportions": (
-        ("41", "56", "3"),
-        ("0.41", "", "3"),
-        ("loaded", 0, 1),
-        "proportions of the stored shares (0.41 for 41) kept as stored: positive_pct of 1"
-        " poll(s); write shares as percentages",
-        [41.0, 56.0, 3.0],
-    ),
-    # A file of proportions alone is read as percents: the same poll.
-    "a file of proportions": (
         ("41", "56", "3"),
         ("0.41", "", ""),
         ("loaded", 0, 1),
-        "shares read as proportions: every share in positive_pct, negative_pct, undecided_pct"
-        " is between 0 and 1, so 0.62 is stored as 62%; a layout that means percents says"
-        " [shares] proportions = false",
+        "proportions of the stored shares (0.41 for 41) kept as stored: positive_pct of 1"
+        " poll(s); write shares as percentages",
         [41.0, 56.0, 3.0],
     ),
 }
