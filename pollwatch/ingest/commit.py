@@ -39,6 +39,7 @@ def file_record(
         sha256=read.sha256,
         path=str(read.path),
         source_name=mapped.source_name,
+        source_keys=mapped.source_keys,
         status=file_status(stored_rows=len(checked.polls), rejected_rows=rows_rejected),
         rows_read=mapped.rows_read,
         polls=checked.polls,
@@ -180,6 +181,11 @@ def _finish(file: Pending, counts: LoadCounts, settings: Settings, run_id: str) 
         result.warnings.append(
             f"left empty here and kept as stored: {named}; a correction changes known values, "
             "it does not erase them"
+        )
+    for (stored, incoming), n in counts.renamed.items():
+        result.warnings.append(
+            f"{n} poll(s) stored under {stored} are {incoming}'s in this file by the source's own"
+            f" poll ids: now stored under {incoming}, once each (a pollster the source renamed)"
         )
     if counts.proportions:
         named = ", ".join(f"{column} of {n} poll(s)" for column, n in counts.proportions.items())

@@ -62,6 +62,9 @@ class Mapped:
     rows_read: int
     rows_skipped: int = 0
     warnings: list[str] = field(default_factory=list)
+    # Its poll keys are the source's own ids ([poll_key] columns), one poll's whoever the
+    # source names as its pollster, not a pollster's own (store.duckdb.loading._renamed).
+    source_keys: bool = False
 
 
 # Line numbers of several files mapped together are kept apart by this much per file: far beyond
@@ -158,6 +161,7 @@ def _one_file(
         raw.rows_read,
         0,
         list(mapped.warnings),
+        mapped.source_keys,
     )
 
 
@@ -219,6 +223,7 @@ def map_rows(raw: RawTable, layout: Layout, aliases: dict[str, dict[str, str]]) 
         raw.rows_read,
         skipped,
         warnings,
+        bool(layout.poll_key_columns),
     )
 
 

@@ -77,6 +77,7 @@ class MappedInDuckDB:
     column_names: dict[str, str]
     warnings: list[str] = field(default_factory=list)
     rows_skipped: int = 0
+    source_keys: bool = False  # as Mapped's
 
     def drop_cells(self) -> None:
         """Free the file's text once every reject has been shown with its cell: the rows to
@@ -169,6 +170,7 @@ def map_cells(
         parse_rejects,
         column_names,
         [*notes, *extra, *([populations_disagree(*disagree)] if disagree else [])],
+        source_keys=bool(layout.poll_key_columns),
     )
 
 

@@ -103,6 +103,7 @@ class FileRecord:
     # When its rows count as stored: None, when they are written; a rebuild gives when the file
     # first arrived, so that what stood on a day before the rebuild stands again.
     stored_at: datetime | None = None
+    source_keys: bool = False  # its poll keys are the source's own ids (map.mapping.Mapped)
 
 
 @dataclass
@@ -117,6 +118,9 @@ class LoadCounts:
     proportions: dict[str, int] = field(default_factory=dict)
     # Month-only polls already stored with their exact days, kept as stored.
     coarser: int = 0
+    # Polls stored under another pollster's name that the source's own keys say are these:
+    # (stored name, this file's name) -> polls, now under this file's name.
+    renamed: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 @dataclass

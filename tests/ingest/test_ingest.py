@@ -603,6 +603,56 @@ def test_implausible_fieldwork_is_stored_with_a_warning_naming_its_lines(
     ].tolist() == [1000.0]
 
 
+POLL_LIST = (
+    "president,subgroup,modeldate,startdate,enddate,pollster,grade,samplesize,population,weight,"
+    "influence,approve,disapprove,adjusted_approve,adjusted_disapprove,multiversions,tracking,url,"
+    "poll_id,question_id,createddate,timestamp\n"
+)
+
+
+def poll_list_row(pollster: str, poll_id: int, approve: int) -> str:
+    return (
+        f"Donald Trump,All polls,12/1/2017,2/2/2017,2/4/2017,{pollster},C,860,lv,.9,0,{approve},"
+        f'43,44,44.7,"","",http://example.org,{poll_id},{poll_id + 28014},2/5/2017,x\n'
+    )
+
+
+@pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
+def test_a_pollster_the_source_renamed_keeps_its_polls_once(settings, monkeypatch, in_duckdb):
+    """538's 2017 poll list names Zogby Interactive/JZ Analytics, its 2020 one Zogby Analytics,
+    for the same poll 49270 (a real pair of files): keyed by pollster and 538's own id, the poll
+    was stored twice and weighed twice in the average. The source's own ids say which poll it is,
+    so the stored poll takes the new name, and a correction in the same file still corrects it.
+    A poll of another pollster with an id the source does not give is no one else's."""
+    if in_duckdb:
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    first = POLL_LIST + poll_list_row("Zogby Interactive/JZ Analytics", 49270, 47)
+    first += poll_list_row("Gallup", 49271, 40)
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    (settings.inbox / "2017.csv").write_text(first, encoding="utf-8")
+    settle(settings.inbox / "2017.csv")
+    run_ingest([], settings)
+    later = POLL_LIST + poll_list_row("Zogby Analytics", 49270, 48)
+    later += poll_list_row("Zogby Analytics", 49300, 45)
+    later += poll_list_row("Gallup", 49271, 40)
+    (settings.inbox / "2020.csv").write_text(later, encoding="utf-8")
+    settle(settings.inbox / "2020.csv")
+    [result] = run_ingest([], settings).files
+    assert (result.rows_loaded, result.rows_updated, result.rows_duplicate) == (1, 1, 1)
+    assert (
+        "1 poll(s) stored under Zogby Interactive/JZ Analytics are Zogby Analytics's in this file"
+        " by the source's own poll ids" in " ".join(result.warnings)
+    ), result.warnings
+    stored = query(settings, "SELECT pollster, poll_key, positive_pct FROM polls ORDER BY poll_key")
+    assert stored.values.tolist() == [
+        ["Zogby Analytics", "538-49270-77284-lv", 48.0],
+        ["Gallup", "538-49271-77285-lv", 40.0],
+        ["Zogby Analytics", "538-49300-77314-lv", 45.0],
+    ]
+    old = query(settings, "SELECT pollster, positive_pct FROM revisions")
+    assert old.values.tolist() == [["Zogby Analytics", 47.0]]  # its history goes with it
+
+
 # A stored 60/30/10 or 41/56/3 poll, a later version of it, and what that version does: the
 # counts (status, corrected, already known), the warning and the shares stored after it.
 LATER_VERSIONS = {

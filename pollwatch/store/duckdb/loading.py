@@ -99,9 +99,12 @@ def _merge_all(
     counts = {id(r): LoadCounts(0, 0, 0) for r in records}
     # Several small files at once, when none of their polls is stored yet (at any precision)
     # and no two share one, go into the table in one statement. Otherwise, and always for one
-    # file (whose merge finds the same bulk case itself) or for Staged rows (read where they
-    # lie, a file at a time), file by file.
-    if len(with_polls) > 1 and not any(isinstance(r.polls, Staged) for r in with_polls):
+    # file (whose merge finds the same bulk case itself), for Staged rows (read where they
+    # lie, a file at a time) or for a source's own keys (which may be stored under another
+    # pollster's name, _renamed), file by file.
+    if len(with_polls) > 1 and not any(
+        isinstance(r.polls, Staged) or r.source_keys for r in with_polls
+    ):
         with _incoming(con, with_polls, ingested_at):
             # fetchall, not fetchone: DuckDB refuses the next statement while a result is open.
             known = con.execute(
@@ -259,6 +262,7 @@ TYPED_INCOMING = (
 def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCounts:
     """New polls inserted; known ones compared, corrected (old values to revisions) or counted.
     A poll known at another precision (a month, or its exact days) is the same poll."""
+    renamed = _renamed(con) if record.source_keys else {}
     finer, coarser = _other_precision(con)
     for pollster, incoming_key, stored_key in finer:  # the stored poll takes the precise key
         for table in ("polls", "revisions"):
@@ -274,7 +278,7 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
         _insert_unordered(
             con, f"INSERT INTO polls ({stored}) SELECT {stored} FROM ({TYPED_INCOMING})"
         )
-        return LoadCounts(loaded=len(record.polls), updated=0, duplicate=0)
+        return LoadCounts(loaded=len(record.polls), updated=0, duplicate=0, renamed=renamed)
     differs = " OR ".join(f"p.{c} IS DISTINCT FROM i.{c}" for c in MEASURE_COLUMNS)
     changed_names = ", ".join(
         f"CASE WHEN p.{c} IS DISTINCT FROM i.{c} THEN '{c}' END" for c in VALUE_COLUMNS
@@ -325,7 +329,37 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
         kept=kept,
         proportions=proportions,
         coarser=len(coarser),
+        renamed=renamed,
     )
+
+
+def _renamed(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], int]:
+    """Stored polls that the source's own keys say are incoming ones under another pollster's
+    name take the incoming name (and their revisions with them), so that the merge then finds
+    them as any known poll. 538 renamed pollsters between its files (Zogby Interactive/JZ
+    Analytics became Zogby Analytics, poll 49270 the same): keyed by pollster and key, the poll
+    was stored a second time and weighed twice in the average. Only where the key is stored
+    under one other pollster alone, for the same country, leader and measure, and not under
+    the incoming name. Returns (stored name, incoming name) -> polls."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE renames AS"
+        " SELECT p.pollster AS stored, i.pollster AS incoming, i.poll_key FROM incoming i"
+        " JOIN polls p ON p.poll_key = i.poll_key AND p.pollster <> i.pollster"
+        " AND p.country = i.country AND p.leader = i.leader AND p.metric = i.metric"
+        " WHERE NOT EXISTS (SELECT 1 FROM polls o WHERE o.poll_key = i.poll_key"
+        " AND o.pollster = i.pollster)"
+        " AND (SELECT count(*) FROM polls o WHERE o.poll_key = i.poll_key) = 1"
+    )
+    for table in ("polls", "revisions"):
+        con.execute(
+            f"UPDATE {table} SET pollster = r.incoming FROM renames r"
+            f" WHERE {table}.pollster = r.stored AND {table}.poll_key = r.poll_key"
+        )
+    found = con.execute(
+        "SELECT stored, incoming, count(*) FROM renames GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    con.execute("DROP TABLE renames")
+    return {(stored, incoming): n for stored, incoming, n in found}
 
 
 # A poll whose fieldwork is one whole calendar month: how month-only series (Levada's monthly
