@@ -8,6 +8,7 @@ moved, because they belong to whoever named them.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -87,7 +88,11 @@ def put_away(
     summary: str | None = None,
 ) -> None:
     """Write the side files first and move the file last, so a file that has left the inbox
-    always has its explanation beside it."""
+    always has its explanation beside it. The filed file's modification time is then when it
+    was filed, just after its rows were stored: `rebuild` reads the filed drops in that order,
+    each stored as of that time. A drop keeps the time it was written, and `cp -p`, `wget` and
+    unzip give a correction the time of its first copy, older than what it corrects: read in
+    that order, the rebuilt database undid the correction and dated it to that old day."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     if rejects is not None:
         rejects.rename(columns={"line_number": "line"}).to_csv(
@@ -99,3 +104,4 @@ def put_away(
         shutil.move(path, destination)
     else:
         shutil.copy2(path, destination)
+    os.utime(destination)

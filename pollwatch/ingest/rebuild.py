@@ -1,8 +1,8 @@
 """`pollwatch rebuild`: a new database from the files in archive/ and quarantine/.
 
 The archive holds every file whose rows were ever stored, and quarantine/ every file refused in
-part or whole, each with the modification time it arrived with. Read again in that order, as the
-runs read them, they give the database back: the same polls, each correction over the version it
+part or whole, each with the time it was filed as its modification time (filing.put_away). Read
+again in that order, as the runs stored them, they give the database back: the same polls, each correction over the version it
 corrected, the same rejects, each file stored as of when it arrived (so that `--as-of` a day
 before the rebuild shows what stood that day). Nothing is moved (each file is recorded where it
 lies), the notes beside quarantined files are not read as drops, and the database this
@@ -22,8 +22,7 @@ BUILDING = ".rebuilding"
 
 
 def filed_in_order(settings: Settings) -> list[Path]:
-    """Every drop put away, in the order they arrived (their modification times, as the inbox
-    is read)."""
+    """Every drop put away, in the order they were filed (their modification times)."""
     files = [
         folder / relative
         for folder in (settings.archive, settings.quarantine)

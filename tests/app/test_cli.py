@@ -605,16 +605,17 @@ def test_rebuild_reads_each_drop_with_the_layout_it_was_read_with(settings, tmp_
 
 def test_after_a_rebuild_a_past_day_shows_the_values_that_stood_that_day(settings):
     """A correction made before a rebuild stands, `--as-of` a day between, where it stood: the
-    rebuild stores each filed drop as of when it arrived (its modification time). Stored as of
-    the rebuild, every version looked stored that day, and every earlier day showed each
-    poll's first version, corrections and all forgotten."""
+    rebuild stores each filed drop as of when it was filed (its modification time in archive/).
+    Stored as of the rebuild, every version looked stored that day, and every earlier day showed
+    each poll's first version, corrections and all forgotten."""
     data = ["--data-dir", str(settings.data_dir)]
     for name, value, arrived in (("a.csv", "71", "2022-03-01"), ("b.csv", "75", "2022-04-01")):
         row = poll_row(poll_key="x", positive_pct=value, negative_pct=98 - int(value))
-        drop = write_csv(settings.inbox / name, [row])
-        stamp = datetime(*map(int, arrived.split("-")), tzinfo=UTC).timestamp()
-        os.utime(drop, (stamp, stamp))
+        write_csv(settings.inbox / name, [row])
         assert command("ingest", *data).exit_code == 0
+        [filed] = settings.archive.rglob(name.replace(".csv", "*.csv"))
+        stamp = datetime(*map(int, arrived.split("-")), tzinfo=UTC).timestamp()
+        os.utime(filed, (stamp, stamp))  # as if filed that day
     settings.db_path.unlink()  # lost
     assert command("rebuild", *data).exit_code == 0
 
@@ -626,6 +627,29 @@ def test_after_a_rebuild_a_past_day_shows_the_values_that_stood_that_day(setting
         return done.stdout.strip().splitlines()[-1].split(",")[1]
 
     assert (as_of("2022-03-15"), as_of("2022-04-15")) == ("71.00", "75.00")
+
+
+def test_a_rebuild_reads_the_drops_in_the_order_they_were_stored_not_written(settings):
+    """A correction copied with its first copy's time (`cp -p`, `wget`, unzip), older than the
+    drop it corrects, was read first by `rebuild`, which ordered the drops by the times they were
+    written: the drop it corrected then went back over it, and the rebuilt database said 71
+    where the one it replaced said 75, dated the correction to that old day."""
+    data = ["--data-dir", str(settings.data_dir)]
+    written = datetime(2021, 1, 1, tzinfo=UTC).timestamp()
+    for name, value in (("a.csv", "71"), ("b.csv", "75")):
+        row = poll_row(poll_key="x", positive_pct=value, negative_pct=98 - int(value))
+        drop = write_csv(settings.inbox / name, [row])
+        if name == "b.csv":
+            os.utime(drop, (written, written))
+        assert command("ingest", *data).exit_code == 0
+    question = "SELECT positive_pct FROM polls"
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assert con.execute(question).fetchall() == [(75.0,)]
+    assert command("rebuild", *data).exit_code == 0
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assert con.execute(question).fetchall() == [(75.0,)]
+        [(stored,)] = con.execute("SELECT min(ingested_at) FROM revisions").fetchall()
+    assert stored.year > 2021
 
 
 def test_a_known_failure_in_a_flow_run_is_one_line_not_tracebacks(
