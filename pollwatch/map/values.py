@@ -235,6 +235,8 @@ POPULATION_WORDS = (
 # "Non-voters", "unregistered", "not likely to vote": the opposite of what their words name.
 NEGATED = re.compile(r"\b(?:non|not|un)\b|\bnon-|\bun(?:registered|likely)")
 PARTS = re.compile(r"\s*(?:/|&|\+|,|;|\band\b)\s*")
+# ... and a population's, where "or" joins two as well ("registered or likely voters").
+POPULATION_PARTS = re.compile(r"\s*(?:/|&|\+|,|;|\b(?:and|or|et|ou|и|или|і|або)\b)\s*")
 
 
 def read_mode(value: object) -> str | None:
@@ -250,7 +252,18 @@ def read_population(value: object) -> str | None:
     written."""
     if NEGATED.search(str(value).lower()):
         return read_category(value)
-    return _read_by_words(value, POPULATIONS, POPULATION_WORDS)
+    category = read_category(value)
+    if category is None or category in POPULATIONS:
+        return category
+    # Each part's: "adults, registered voters" or "registered or likely voters" names two, and
+    # is left as written, to be rejected by name; it was read as its first (registered voters'
+    # offset taken off a poll that may be of adults), while "RV/LV" was rejected. Parts naming
+    # none ("18+", "et plus", "national sample") say nothing against the one that is named.
+    kinds = {
+        next((k for k, pattern in POPULATION_WORDS if pattern.search(part)), None)
+        for part in POPULATION_PARTS.split(str(value).strip().lower())
+    } - {None}
+    return kinds.pop() if len(kinds) == 1 else category
 
 
 def _read_by_words(value, known, words, mixed: str | None = None) -> str | None:

@@ -277,6 +277,12 @@ def test_names_compare_without_case_accents_or_marks():
         ("Électeurs français", "voters"),
         ("взрослое население", "adults"),
         ("Non inscrits", "non_inscrits"),  # the opposite: left as written, to be refused
+        ("Adults, nationally representative", "adults"),
+        # Two populations in one cell: which the poll's figures are of, nothing says.
+        ("adults, registered voters", "adults,_registered_voters"),
+        ("registered or likely voters", "registered_or_likely_voters"),
+        ("RV/LV", "rv/lv"),
+        ("Adults or likely voters", "adults_or_likely_voters"),
     ],
 )
 def test_populations_as_french_and_russian_barometers_name_them(text, population):
