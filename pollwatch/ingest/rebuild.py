@@ -2,11 +2,11 @@
 
 The archive holds every file whose rows were ever stored, and quarantine/ every file refused in
 part or whole, each with the time it was filed as its modification time (filing.put_away). Read
-again in that order, as the runs stored them, they give the database back: the same polls, each correction over the version it
-corrected, the same rejects, each file stored as of when it arrived (so that `--as-of` a day
-before the rebuild shows what stood that day). Nothing is moved (each file is recorded where it
-lies), the notes beside quarantined files are not read as drops, and the database this
-replaces, damaged or not, is kept beside the new one.
+again in that order, as the runs stored them, they give the database back: the same polls, each
+correction over the version it corrected, the same rejects, each file stored as of when it was
+filed (so that `--as-of` a day before the rebuild shows what stood that day). Nothing is moved
+(each file is recorded where it lies), the notes beside quarantined files are not read as drops,
+and the database this replaces, damaged or not, is kept beside the new one.
 """
 
 from __future__ import annotations

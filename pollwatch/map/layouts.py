@@ -310,11 +310,19 @@ def _cadence_problem(spec: object) -> str | None:
     return f'every = {spec.get("every")!r} must be "week" or "month"'
 
 
-def _row_filter(spec: dict[str, str | list[str]]) -> dict[str, frozenset[str]]:
+def _row_filter(spec: dict[str, str | int | list[str | int]]) -> dict[str, frozenset[str]]:
+    """Column -> the values it is filtered on, folded as cells are; a whole number (`wave = 3`,
+    as TOML reads it unquoted) as the file writes it."""
     return {
-        normalise_header(column): frozenset(fold_name(v) for v in _as_list(wanted))
+        normalise_header(column): frozenset(fold_name(str(v)) for v in _as_list(wanted))
         for column, wanted in spec.items()
     }
+
+
+def _row_value(value: object) -> bool:
+    """A value a row filter can hold: a text, or a whole number (not true or false, which TOML
+    also reads as one, nor a fraction, which a file may write as 2.5 or 2.50)."""
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def _problem(spec: dict, path: Path) -> str | None:
@@ -396,11 +404,8 @@ def _problem(spec: dict, path: Path) -> str | None:
         for column, wanted in rows.get(kind, {}).items():
             if not column.strip():
                 return f"[rows.{kind}] names an empty column: no file could have it"
-            if not (
-                isinstance(wanted, str)
-                or (isinstance(wanted, list) and all(isinstance(v, str) for v in wanted))
-            ):
-                return f"[rows.{kind}] {column} must be a text or a list of texts"
+            if not all(_row_value(v) for v in (wanted if isinstance(wanted, list) else [wanted])):
+                return f"[rows.{kind}] {column} must be a text, a whole number or a list of them"
             if wanted == []:
                 return f"[rows.{kind}] {column} lists no value: it would {kind} no row"
         folded = [normalise_header(column) for column in rows.get(kind, {})]

@@ -1050,6 +1050,32 @@ def test_a_filter_keeping_rows_with_an_empty_cell_says_so(settings):
     ]
 
 
+def test_a_filter_may_name_whole_numbers_as_toml_writes_them(settings):
+    """`keep = { Wave = [1, 3] }`, as TOML is written unquoted, was refused: "must be a text or a
+    list of texts", exit 2."""
+    header = ["Debut", "Fin", "Personnalite", "Wave", "Satisfaits"]
+    rows = [
+        dict(zip(header, ["2024-03-14", "2024-03-15", "Joe Biden", wave, "41"], strict=True))
+        for wave in ("1", "2", "3")
+    ]
+    write_csv(settings.inbox / "waves.csv", rows, columns=header)
+    settings.local_layouts.mkdir()
+    (settings.local_layouts / "waves.toml").write_text(
+        'name = "waves"\nby_header = true\n'
+        '[columns]\nfieldwork_start = "Debut"\nfieldwork_end = "Fin"\n'
+        'leader = "Personnalite"\npositive_pct = "Satisfaits"\npoll_key = "Wave"\n'
+        '[constants]\npollster = "Ipsos"\ncountry = "US"\nmetric = "approval"\n'
+        "[rows]\nkeep = { Wave = [1, 3] }\n",
+        encoding="utf-8",
+    )
+    [result] = run_ingest([], settings).files
+    assert (result.rows_loaded, result.rows_skipped) == (2, 1), result.message
+    assert query(settings, "SELECT poll_key FROM polls ORDER BY 1")["poll_key"].tolist() == [
+        "1",
+        "3",
+    ]
+
+
 def test_a_category_no_word_of_which_is_known_is_refused_naming_the_known_ones(settings):
     write_csv(settings.inbox / "drop.csv", [poll_row(population="Habitants")])
     [result] = run_ingest([], settings).files

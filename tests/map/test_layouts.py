@@ -179,8 +179,8 @@ def test_a_header_cell_wrapped_over_two_lines_is_the_column_of_its_words(setting
         ),
         (("[dates]", "[rows]\nkeep_only = 1\n\n[dates]"), "[rows] has unknown key(s) keep_only"),
         (
-            ("[dates]", "[rows]\nkeep = { wave = 3 }\n\n[dates]"),
-            "[rows.keep] wave must be a text or a list of texts",
+            ("[dates]", "[rows]\nkeep = { wave = 2.5 }\n\n[dates]"),
+            "[rows.keep] wave must be a text, a whole number or a list of them",
         ),
         (
             ("[dates]", '[rows]\nkeep = "All polls"\n\n[dates]'),
