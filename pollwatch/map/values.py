@@ -109,11 +109,23 @@ NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 # A sample written with the population it is of, as poll tables write it ('1,500 LV', '1000 RV',
 # '800 (A)', 'n=1,012', YouGov's '1,578 U.S. adult citizens'): the number, and words read as
-# the population column reads its cells. Words that name no population ('1,000 (est.)') leave
-# the cell as written, and it is then not a number. PLAIN_COUNT: the cells with nothing to
-# split, alike in Python's and DuckDB's (RE2) regular expressions.
+# the population column reads its cells; or words that only say what was counted ('1,000
+# respondents', '1000 répondants', 'n=800 interviews'), an approximation ('~1,000', 'approx.
+# 1000') and a footnote's asterisk ('1000*'): each of these rejected the poll, for a figure
+# that only weighs it. Words that name neither ('1,000 (est.)') leave the cell as written, and
+# it is then not a number. PLAIN_COUNT: the cells with nothing to split, alike in Python's and
+# DuckDB's (RE2) regular expressions.
 SAMPLE_WITH_WORDS = re.compile(
-    r"\s*(?:n\s*=\s*)?(\d(?:[\d.,\s]*\d)?)\s*\(?\s*([^\W\d_][^()]*?)?\s*\)?\s*", re.IGNORECASE
+    r"\s*(?:n\s*=\s*)?(?:(?:~|≈|approx\.?|approximately|about|around|ca\.|circa|environ|около)\s*)?"
+    r"(\d(?:[\d.,\s]*\d)?)\s*\(?\s*([^\W\d_][^()]*?)?\s*\)?[\s*†]*",
+    re.IGNORECASE,
+)
+# Words that say what a sample counted, not whom: people, respondents, interviews.
+COUNTED = re.compile(
+    r"(?:respondents?|people|persons?|interviews?|completes|cases|répondants|personnes|"
+    r"personas|entrevistas|befragte|опрошенных|респондентов|человек|чел|респондентів|осіб|"
+    r"опитаних)\.?",
+    re.IGNORECASE,
 )
 PLAIN_COUNT = r"[0-9.,\s]*"
 
@@ -126,7 +138,7 @@ def read_sample_words(cell: str) -> tuple[str, str | None] | None:
     if found is None:
         return None
     number, words = found.groups()
-    if words is None:
+    if words is None or COUNTED.fullmatch(words.strip()):
         return number, None
     population = read_population(words)
     return (number, population) if population in POPULATIONS and population != "unknown" else None

@@ -35,7 +35,7 @@ def messy_rows() -> list[dict[str, str]]:
     rows[5].update(country="XX", mode="Face-to-face", population="N/A")
     rows[6].update(sample_size="1600.5", tracking="maybe", published="2031-13-45")
     rows[3].update(sample_size="1.000")  # thousands with a dot
-    rows[4].update(sample_size="about 900")
+    rows[4].update(sample_size="nine hundred")
     rows[7].update(pollster="  Левада-Центр ", leader="Путин", positive_pct="abc")
     rows[8].update(poll_key="dup", positive_pct="60", negative_pct="30", undecided_pct="10")
     rows[9] = dict(rows[8])  # an exact repeat: stored once
@@ -155,6 +155,45 @@ def test_a_sample_written_with_its_population_gives_both_the_same_both_ways(monk
         "1 row(s) whose sample cell names another population than the population column"
         f" (line {second_row}: registered_voters by the sample, adults by the column);"
         f" the column's was kept: line(s) {second_row}"
+    ]
+    assert_same(framed, in_duckdb)
+
+
+def test_a_sample_written_with_what_it_counted_is_its_number_both_ways(monkeypatch, settings):
+    """'1,000 respondents', '~1,000', 'approx. 1000', '1000*' and '1000 répondants' each
+    rejected a poll (not_a_number), for a figure that only weighs it in the average."""
+    cells = [
+        "1,000 respondents",
+        "1000 people",
+        "~1,000",
+        "approx. 1000",
+        "1000*",
+        "1000 répondants",
+        "n = 800 interviews",
+        "1 600 человек",
+        "one thousand",  # a number in words: still not a number
+    ]
+    rows = [
+        poll_row(
+            sample_size=sample,
+            fieldwork_start=f"2022-02-{10 + i}",
+            fieldwork_end=f"2022-02-{10 + i}",
+        )
+        for i, sample in enumerate(cells)
+    ]
+    framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
+    assert framed.polls.sort_index()["sample_size"].tolist() == [
+        1000,
+        1000,
+        1000,
+        1000,
+        1000,
+        1000,
+        800,
+        1600,
+    ]
+    assert framed.rejects[["column", "rule", "value"]].values.tolist() == [
+        ["sample_size", "not_a_number", "one thousand"]
     ]
     assert_same(framed, in_duckdb)
 

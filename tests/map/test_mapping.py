@@ -165,7 +165,7 @@ def test_the_office_holder_is_named_by_when_fieldwork_ended():
     ("field", "cell", "rule"),
     [
         ("positive_pct", "5x", "not_a_number"),
-        ("sample_size", "about 900", "not_a_number"),
+        ("sample_size", "nine hundred", "not_a_number"),
         ("fieldwork_start", "13/45/21", "not_a_date"),
     ],
 )
