@@ -664,6 +664,13 @@ def _columns(names: list[str]) -> str:
     return f"column{'s' if len(names) > 1 else ''} {', '.join(names)}"
 
 
+# Columns of an average, not of polls: 538's toplines (modeldate, approve_estimate, approve_hi,
+# approve_lo; pct_estimate), others' trend and smoothed lines.
+AVERAGE_COLUMNS = re.compile(
+    r"estimate|model_?date|average|moyenne|smoothed|trend|^(?:[^\W_]+_)?(?:hi|lo)$"
+)
+
+
 def _closest(header: list[str], layouts: dict[str, Layout], identifying: set[str]) -> str:
     """Why no layout reads a header, and which come closest: those sharing the most of its
     columns, all of them where several do (naming one of a tie, as before, sent a French file
@@ -681,6 +688,18 @@ def _closest(header: list[str], layouts: dict[str, Layout], identifying: set[str
         f" known layouts: {', '.join(layouts)}"
     )
     fits = f"no known layout fits this header ({listed(header)})"
+    pollsters = {c for layout in layouts.values() for c in layout.columns.get("pollster", ())}
+    averaged = [column for column in header if AVERAGE_COLUMNS.search(column)]
+    if averaged and not pollsters & set(header):  # 538's poll list has a modeldate too
+        # Told as the closest layout's, 538's topline was sent to its poll list's layout, and
+        # its model date to a layout of one publisher's series: one rename from storing an
+        # average as polls.
+        return (
+            f"{fits}: {listed(averaged)} {'is' if len(averaged) == 1 else 'are'} an average's"
+            f" column{'' if len(averaged) == 1 else 's'}, not a poll's; pollwatch"
+            " stores polls and draws its own average from them: drop the polls the average was"
+            " drawn from"
+        )
     closeness = {layout.name: _closeness(layout, header) for layout in layouts.values()}
     ranked = sorted(layouts.values(), key=lambda layout: closeness[layout.name], reverse=True)
     most = closeness[ranked[0].name][0]

@@ -164,14 +164,14 @@ def test_two_copies_of_a_page_that_is_no_csv_in_one_run_are_each_set_aside(tmp_p
     ]
 
 
-def test_files_that_are_not_polls_are_quarantined_naming_the_closest_layout(real_run):
+def test_an_average_is_quarantined_as_not_polls(real_run):
     _, run = real_run
     [average] = [r for r in run.files if "average_old_model" in r.path]
     assert average.rejects[0]["rule"] == "unknown_layout"
     assert "no known layout fits this header (politician, date, answer, pct_estimate" in (
         average.message
     )
-    assert "known layouts: canonical, fom_putin_approval" in average.message
+    assert "pct_estimate, lo, hi are an average's columns, not a poll's" in average.message
 
 
 def test_538_rows_keep_every_politician_population_and_question(real_run):

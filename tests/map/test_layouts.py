@@ -390,6 +390,25 @@ def test_a_header_sharing_no_column_is_pointed_nowhere_and_a_tie_names_every_lay
         assert name in reason
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["president", "subgroup", "modeldate", "approve_estimate", "approve_hi", "approve_lo"],
+        ["politician", "date", "answer", "pct_estimate", "lo", "hi"],
+        ["modeldate", "approve", "disapprove"],
+    ],
+    ids=["538's topline", "538's long topline", "a copy of it"],
+)
+def test_an_average_is_told_it_is_not_polls(header):
+    """538's published averages were refused with "the closest is fte_approval_polllist" or
+    sent to a series' folder: one renamed column from storing an average as polls."""
+    with pytest.raises(UnreadableFile) as refused:
+        choose_layout(header, load_layouts())
+    reason = refused.value.reason
+    assert "an average's column" in reason and "not a poll's" in reason
+    assert "closest" not in reason and "folder" not in reason
+
+
 def test_a_series_dropped_outside_its_layouts_folder_is_told_which_folders_fit(settings):
     """Levada's own series file (Date, Approve, ...: no pollster, no leader) has every column of
     the levada layout and of the VTsIOM one, which read only from their folders: the reason
