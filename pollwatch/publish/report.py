@@ -101,14 +101,14 @@ def build_report(
     settings: Settings, out_dir: Path | None = None, as_of: date | None = None
 ) -> Report:
     """The report; with `as_of`, as it would have stood that day (only the polls public by then,
-    in the versions stored then, averages ending that day), by default beside the current one in
-    `<report dir>-as-of-<day>`."""
+    in the versions stored then, averages ending that day), beside the current one in
+    `<report dir>-as-of-<day>`, however the report folder is named (`--out` or the settings):
+    written into the folder `--out` named, it replaced the current report there."""
     started = time.perf_counter()
-    if out_dir is None:
-        out_dir = settings.report_dir
-        if as_of is not None:  # resolved first: "." has no name to add to
-            out_dir = out_dir.resolve()
-            out_dir = out_dir.with_name(f"{out_dir.name}-as-of-{as_of.isoformat()}")
+    out_dir = settings.report_dir if out_dir is None else out_dir
+    if as_of is not None:  # resolved first: "." has no name to add to
+        out_dir = out_dir.resolve()
+        out_dir = out_dir.with_name(f"{out_dir.name}-as-of-{as_of.isoformat()}")
     _check_writable(out_dir)
     polls, versions, facts = _read_store(open_store(settings, read_only=True), as_of)
     if as_of is not None and polls.empty and not versions.empty:  # as `trend --as-of` says

@@ -40,6 +40,12 @@ def test_render_report_as_of_a_day_writes_that_day_s_report_beside_the_current_o
     assert written.index.parent.name == f"{settings.report_dir.name}-as-of-2015-04-10"
     assert "As it stood on 2015-04-10" in written.index.read_text()
     assert (settings.report_dir / "index.html").exists()  # the current report is left alone
+    # The report folder named by --out: the same (it was written into it, over the current one).
+    named = render_report(
+        data_dir=str(settings.data_dir), out_dir=str(settings.report_dir), as_of="2015-04-10"
+    )
+    assert named.index == written.index
+    assert "As it stood" not in (settings.report_dir / "index.html").read_text()
 
 
 def test_the_pipeline_renders_only_when_the_data_changed(settings):
