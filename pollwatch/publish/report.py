@@ -546,7 +546,9 @@ WEB_ADDRESS = re.compile(r"https?://[^\s\"<>]+$", re.IGNORECASE)
 
 def _single_poll(trend: Trend, stored: pd.DataFrame) -> dict | None:
     """The one poll of a series that has only one: what its card shows. Its figure with its own
-    95% margin of sampling error (the sample size the model weighs), the other side of the
+    95% margin of sampling error (the sample size the model weighs) and the average's band of its
+    latest day, as averages.csv and `trend` give it (the card showed the margin alone, and a
+    reader of 98.5% +-0.7 found 93.8-99.9 in the download), the other side of the
     question and the net where the poll gives them, and where it came from (the stored rows of
     that poll: its source and publication day)."""
     if len(trend.polls) != 1:
@@ -567,6 +569,8 @@ def _single_poll(trend: Trend, stored: pd.DataFrame) -> dict | None:
     return {
         "value": float(poll.value),
         "margin": float(charts.own_margins(trend)[0]),
+        "lower": float(trend.daily["lower"].iloc[-1]),
+        "upper": float(trend.daily["upper"].iloc[-1]),
         # a poll that gives no sample size: the margin is of the size the model assumes
         "assumed_size": None
         if pd.notna(poll.sample_size)

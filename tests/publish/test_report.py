@@ -726,3 +726,11 @@ def test_a_one_poll_card_on_the_front_page_gives_the_margin_it_speaks_of(sample_
     card = index[start : index.index("</p>", start)]
     text = html.unescape(re.sub(r"<[^>]+>", " ", card))
     assert "±2.1 points, its own 95% margin of sampling error" in text
+    # ... and the average's band, as the download gives it: the card said the margin alone, and
+    # a reader of 98.5% +-0.7 found 93.8-99.9 in averages.csv.
+    averages = pd.read_csv(settings.report_dir / "data" / "averages.csv")
+    card_rows = averages[(averages["metric"] == "performance")]
+    last = card_rows[card_rows["measure"] == "positive"].iloc[-1]
+    band = f"{last['lower']:.1f}–{last['upper']:.1f}"
+    said = "the average's 95% band, as the download and pollwatch trend give it, is "
+    assert said + band in " ".join(text.split())
