@@ -375,7 +375,7 @@ def fit_trend(
 ) -> Trend:
     """Fit the model to one series' polls (canonical rows, one version per poll), for one
     measure of them (`measured`); with `until`, the days after the last poll up to that day too
-    (an as-of average ends on its day, however old its newest poll). A line of several
+    (an as-of average ends on its day, unless its newest poll is FAR_DAYS older). A line of several
     populations takes each one's offset from adults (population_effects, from `others`, the
     polls' other versions) off its polls, so that it reads as a line of adults would (of the
     reference_population, where none of its polls is of adults)."""
@@ -404,7 +404,12 @@ def fit_trend(
     polls = everything[independent].reset_index(drop=True)
     start = polls["fieldwork_start"].min()
     last = polls["fieldwork_end"].max()
-    last = last if until is None else max(last, pd.Timestamp(until))
+    # An as-of line ends on its day, unless its newest poll is further from it than FAR_DAYS:
+    # it then ends where its polls end, as today's line of a series no longer polled does
+    # (538's Trump approval as of June 2022 was 39.1%, "28.9-49.2", 500 days past its last
+    # poll, beside the quality panel's "the latest estimate describes 2021-01-19").
+    if until is not None and pd.Timestamp(until) - last <= pd.Timedelta(days=FAR_DAYS):
+        last = max(last, pd.Timestamp(until))
     days = int((last - start).days) + 1
     length = polls["fieldwork_end"] - polls["fieldwork_start"]
     day = ((polls["fieldwork_start"] + length / 2 - start).dt.days).to_numpy()

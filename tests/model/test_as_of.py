@@ -166,9 +166,12 @@ def test_an_as_of_report_s_staleness_warning_is_of_its_day_not_today(settings):
 
 
 def test_an_as_of_report_claims_no_30_day_change_where_no_poll_was_in_those_days(settings):
-    """A report as it stood on 1 June 2022, whose newest polls ended in February: its line is
-    carried flat to its day, and the headline said "+0.0 pts in 30 days", a steadiness no poll
-    measured. A report of a day with a poll in its last 30 days still says its change."""
+    """A report as it stood on 30 March 2022, whose newest polls ended on 21 February: its line
+    is carried flat to its day, and the headline said "+0.0 pts in 30 days", a steadiness no
+    poll measured. A report of a day with a poll in its last 30 days still says its change. One
+    of a day further than FAR_DAYS from the newest poll ends its line there, as today's report
+    of a series no longer polled does (as of June 2022, a line carried 100 days with a band to
+    match), and its headline says that day."""
     write_csv(
         settings.inbox / "polls.csv",
         [
@@ -183,10 +186,12 @@ def test_an_as_of_report_claims_no_30_day_change_where_no_poll_was_in_those_days
         ],
     )
     run_ingest([], settings)
-    html = build_report(settings, as_of=date(2022, 6, 1)).index.read_text()
+    html = build_report(settings, as_of=date(2022, 3, 30)).index.read_text()
     assert "pts in 30 days" not in html
     html = build_report(settings, as_of=date(2022, 3, 1)).index.read_text()
     assert "pts in 30 days" in html
+    html = build_report(settings, as_of=date(2022, 6, 1)).index.read_text()
+    assert "; as of 2022-02-21</div>" in html and "; as of 2022-06-01</div>" not in html
 
 
 def test_an_as_of_report_of_the_current_folder_is_written_beside_it(settings, monkeypatch):
