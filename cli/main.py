@@ -368,11 +368,15 @@ def trend(
         typer.echo(f"every poll of this line is of {reference}", err=True)
     if len(fitted.polls) == 1:
         [poll] = fitted.polls.itertuples()
+        end = fitted.daily["date"].iloc[-1]
+        carried = f" carried forward to {end:%Y-%m-%d}" if end > poll.fieldwork_end else ""
         typer.echo(
             f"one poll only ({poll.pollster}, fieldwork ended {poll.fieldwork_end:%Y-%m-%d}):"
-            " this is that poll carried forward, not an average "
+            f" this is that poll{carried}, not an average "
             + (
                 "(the report shows it as a card)"
+                if card and fitted.measure == "positive"
+                else "(the report gives it on the poll's card)"
                 if card
                 else f"(the report draws no {fitted.measure} line until {MEASURED_POLLS} polls"
                 " give it)"

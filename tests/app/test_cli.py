@@ -195,12 +195,16 @@ def test_trend_of_one_poll_giving_the_measure_does_not_promise_a_card_the_report
     )  # fmt: skip
     assert spelled.exit_code == 0, spelled.output
     assert "the report draws no negative line until 2 polls give it" in spelled.stderr
-    # a series of one poll is a card, whichever side of it is asked
+    # a series of one poll is a card, whichever side of it is asked (the card gives both sides
+    # and the net); the line of its fieldwork days is the poll, not carried anywhere
     write_csv(settings.inbox / "b.csv", [poll_row(metric="performance")])
     pollwatch("ingest", "--data-dir", str(settings.data_dir))
     result = pollwatch(
         "trend", "--leader", "Putin", "--metric", "performance", "--measure", "net", *data
     )
+    assert "(the report gives it on the poll's card)" in result.stderr
+    assert "this is that poll, not an average" in result.stderr
+    result = pollwatch("trend", "--leader", "Putin", "--metric", "performance", *data)
     assert "(the report shows it as a card)" in result.stderr
 
 
