@@ -1022,6 +1022,20 @@ def test_a_fieldwork_period_in_one_cell_is_the_poll_s_start_and_end(
     assert stored.values.tolist() == days
 
 
+def _satisfaction_layout(settings, name: str, rows: str, columns: str = "") -> None:
+    """A user's layout of a satisfaction table (Debut, Fin, Personnalite, Satisfaits) whose
+    [rows] table is `rows`; `columns`, more of its [columns]."""
+    settings.local_layouts.mkdir(exist_ok=True)
+    (settings.local_layouts / f"{name}.toml").write_text(
+        f'name = "{name}"\nby_header = true\n'
+        '[columns]\nfieldwork_start = "Debut"\nfieldwork_end = "Fin"\n'
+        f'leader = "Personnalite"\npositive_pct = "Satisfaits"\n{columns}'
+        '[constants]\npollster = "Ipsos"\ncountry = "US"\nmetric = "approval"\n'
+        f"[rows]\n{rows}\n",
+        encoding="utf-8",
+    )
+
+
 def test_a_filter_keeping_rows_with_an_empty_cell_says_so(settings):
     """538's national rows have no state: 'keep = { state = "" }' skipped the state polls and
     said it "keeps rows where state is ", with nothing after it."""
@@ -1034,15 +1048,7 @@ def test_a_filter_keeping_rows_with_an_empty_cell_says_so(settings):
         ]
     ]
     write_csv(settings.inbox / "national.csv", rows, columns=header)
-    settings.local_layouts.mkdir()
-    (settings.local_layouts / "national.toml").write_text(
-        'name = "national"\nby_header = true\n'
-        '[columns]\nfieldwork_start = "Debut"\nfieldwork_end = "Fin"\n'
-        'leader = "Personnalite"\npositive_pct = "Satisfaits"\n'
-        '[constants]\npollster = "Ipsos"\ncountry = "US"\nmetric = "approval"\n'
-        '[rows]\nkeep = { State = "" }\n',
-        encoding="utf-8",
-    )
+    _satisfaction_layout(settings, "national", 'keep = { State = "" }')
     [result] = run_ingest([], settings).files
     assert (result.rows_loaded, result.rows_skipped) == (1, 1)
     assert result.warnings == [
@@ -1059,15 +1065,7 @@ def test_a_filter_may_name_whole_numbers_as_toml_writes_them(settings):
         for wave in ("1", "2", "3")
     ]
     write_csv(settings.inbox / "waves.csv", rows, columns=header)
-    settings.local_layouts.mkdir()
-    (settings.local_layouts / "waves.toml").write_text(
-        'name = "waves"\nby_header = true\n'
-        '[columns]\nfieldwork_start = "Debut"\nfieldwork_end = "Fin"\n'
-        'leader = "Personnalite"\npositive_pct = "Satisfaits"\npoll_key = "Wave"\n'
-        '[constants]\npollster = "Ipsos"\ncountry = "US"\nmetric = "approval"\n'
-        "[rows]\nkeep = { Wave = [1, 3] }\n",
-        encoding="utf-8",
-    )
+    _satisfaction_layout(settings, "waves", "keep = { Wave = [1, 3] }", 'poll_key = "Wave"\n')
     [result] = run_ingest([], settings).files
     assert (result.rows_loaded, result.rows_skipped) == (2, 1), result.message
     assert query(settings, "SELECT poll_key FROM polls ORDER BY 1")["poll_key"].tolist() == [
