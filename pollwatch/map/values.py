@@ -246,6 +246,13 @@ POPULATION_WORDS = (
 )
 # "Non-voters", "unregistered", "not likely to vote": the opposite of what their words name.
 NEGATED = re.compile(r"\b(?:non|not|un)\b|\bnon-|\bun(?:registered|likely)")
+# A part of a population, not a population: HuffPost Pollster's "Registered Voters - Democrat"
+# was stored as a poll of registered voters (89% approving), and its full sample's row, keyed
+# alike, rejected with it. Left as written, such a row is rejected by name.
+SUBGROUP = re.compile(
+    r"democrat|republican|independent|partisan|\b(?:dem|rep|gop|ind)\b|\bmen\b|women|\bmale|"
+    r"female|hispanic|latin[oa]|black|white|asian|\bages?\b|\d+\s*[-–]\s*\d+"
+)
 PARTS = re.compile(r"\s*(?:/|&|\+|,|;|\band\b)\s*")
 # ... and a population's, where "or" joins two as well ("registered or likely voters").
 POPULATION_PARTS = re.compile(r"\s*(?:/|&|\+|,|;|\b(?:and|or|et|ou|и|или|і|або)\b)\s*")
@@ -262,7 +269,7 @@ def read_population(value: object) -> str | None:
     """A category of POPULATIONS: the value itself if it is one, else read from its words ("All
     adults" and "Adults 18+" were rejected, and with them the poll). A negated one is left as
     written."""
-    if NEGATED.search(str(value).lower()):
+    if NEGATED.search(str(value).lower()) or SUBGROUP.search(str(value).lower()):
         return read_category(value)
     category = read_category(value)
     if category is None or category in POPULATIONS:

@@ -283,6 +283,13 @@ def test_names_compare_without_case_accents_or_marks():
         ("registered or likely voters", "registered_or_likely_voters"),
         ("RV/LV", "rv/lv"),
         ("Adults or likely voters", "adults_or_likely_voters"),
+        # A subgroup of a population (HuffPost Pollster's partisan rows): not a poll of it.
+        ("Registered Voters - Democrat", "registered_voters_democrat"),
+        ("Adults - Republican", "adults_republican"),
+        ("Likely voters 18-29", "likely_voters_18_29"),
+        ("Adults 18+", "adults"),
+        ("Adults (18 and older)", "adults"),
+        ("All adults 18 and over", "adults"),
     ],
 )
 def test_populations_as_french_and_russian_barometers_name_them(text, population):
