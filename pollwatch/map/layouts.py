@@ -496,8 +496,9 @@ def _names(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(n, str) and n.strip() for n in value)
 
 
-def _as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
+def _as_list(value: str | int | list) -> list:
+    """A value or a list of them as a list (`keep = { Wave = 1 }` raised a TypeError)."""
+    return list(value) if isinstance(value, list) else [value]
 
 
 def _day(value) -> datetime:
@@ -593,6 +594,21 @@ def choose_layout(
                 line=line,
                 rule="missing_required_columns",
             )
+        # Gallup's approval of every president, dropped in VTsIOM's folder, was stored as 397
+        # VTsIOM polls of Putin and Medvedev: its `president` column was ignored with a warning.
+        if whose := [
+            c for c in _whose_columns(header, layouts) if c not in layouts[named].known_columns()
+        ]:
+            raise UnreadableFile(
+                f"layout {named} would ignore {listed(whose)}, which"
+                f" say{'s' if len(whose) == 1 else ''} whose polls these are: it gives every row"
+                " its own pollster and leader. Drop the"
+                " file in the inbox itself, where its header chooses its layout, or list the"
+                f" column{'s' if len(whose) > 1 else ''} under `ignore` in {named}'s layout if the"
+                " file is its series",
+                line=line,
+                rule="layout_ignores_whose_columns",
+            )
         return layouts[named]
     fitting = [
         layout
@@ -637,6 +653,15 @@ def choose_layout(
 IDENTIFYING_FIELDS = ("pollster", "leader", "country", "metric", "population", "poll_key")
 # Their spellings in tables no layout reads: RealClearPolitics' `Poll` is the pollster.
 UNREAD_SPELLINGS = ("poll",)
+
+
+def _whose_columns(header: list[str], layouts: dict[str, Layout]) -> list[str]:
+    """The columns of the header that name a row's pollster or leader: so named, or read as
+    one by some layout (538's `politician` and `president`, pollsposition's `sondage`)."""
+    spellings = {"pollster", "leader"}
+    for layout in layouts.values():
+        spellings |= {c for name in ("pollster", "leader") for c in layout.columns.get(name, ())}
+    return [column for column in header if column in spellings]
 
 
 def _identifying_columns(header: list[str], layouts: dict[str, Layout]) -> set[str]:

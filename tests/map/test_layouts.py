@@ -390,6 +390,34 @@ def test_a_header_sharing_no_column_is_pointed_nowhere_and_a_tie_names_every_lay
         assert name in reason
 
 
+def test_a_folder_layout_refuses_a_header_naming_other_leaders_or_pollsters():
+    """Gallup's approval of every president, dropped in VTsIOM's folder, was stored as 397
+    VTsIOM polls of Putin and Medvedev: its `president` column was ignored with a warning. A
+    layout that lists the column under `ignore` takes it knowingly."""
+    header = ["president", "date", "approve", "disapprove", "unsure/no data"]
+    with pytest.raises(UnreadableFile) as refused:
+        choose_layout(header, load_layouts(), named="vtsiom_presidential_approval")
+    assert refused.value.rule == "layout_ignores_whose_columns"
+    assert refused.value.reason.startswith(
+        "layout vtsiom_presidential_approval would ignore president, which says whose polls"
+    )
+    assert choose_layout(header[1:], load_layouts(), named="vtsiom_presidential_approval")
+
+
+def test_a_row_filter_of_one_whole_number_is_a_filter(tmp_path):
+    """`keep = { Wave = 1 }` raised "TypeError: 'int' object is not iterable", with a traceback,
+    from `pollwatch layouts` and `ingest` alike; `[1, 3]` was read."""
+    path = tmp_path / "waves.toml"
+    for wanted, kept in (("1", {"1"}), ("[1, 3]", {"1", "3"}), ('"x"', {"x"})):
+        path.write_text(
+            'name = "waves"\n[columns]\npositive_pct = "p"\nfieldwork_start = "d"\n'
+            '[constants]\npollster = "P"\nleader = "L"\ncountry = "US"\nmetric = "approval"\n'
+            f"[rows]\nkeep = {{ Wave = {wanted} }}\n",
+            encoding="utf-8",
+        )
+        assert load_layout(path).keep_rows == {"wave": frozenset(kept)}
+
+
 @pytest.mark.parametrize(
     "header",
     [
