@@ -381,10 +381,10 @@ def parse_column(
             text, period_end, layout.date_formats, day_first=bool(layout.day_first)
         )
     parsed = PARSERS[name](text)
-    if name in SHARE_COLUMNS and layout.proportions:
-        return values.Parsed(
-            (parsed.values * 100).round(PROPORTION_DIGITS), parsed.bad, parsed.rule
-        )
+    if name in SHARE_COLUMNS and layout.proportions:  # above 1, not a proportion (share_scale)
+        over = parsed.values > 1
+        scaled = (parsed.values * 100).round(PROPORTION_DIGITS).mask(over)
+        return values.Parsed(scaled, parsed.bad | over, "not_a_proportion")
     return parsed
 
 

@@ -3,11 +3,13 @@
 Some publishers export shares as fractions of one. Read as percents they are stored as 0.62%
 approval, with every check passing (a share of 0.62 is a valid share), and the average, the
 headline and the charts all say "0.6%". So the scale is settled per file from its own share
-cells, as the order of day and month is (day_order.py): a file all of whose shares lie between
-0 and 1 is read as proportions, and said so in a warning; a layout may declare it either way
-(`[shares] proportions = true` or `false`). One share above 1 anywhere in the file makes it
-percents: a leader's approval, trust or popularity written in percents never stays at 1 or
-below in every poll of a file.
+cells, as the order of day and month is (day_order.py): a file nine in ten of whose shares
+lie between 0 and 1 is read as proportions, and said so in a warning; a layout may declare it
+either way (`[shares] proportions = true` or `false`). A leader's approval, trust or popularity
+written in percents is never at 1 or below in most polls of a file; and one share written as a
+percent among proportions (a slip, or a row the layout skips) left every other share of the
+file at 0.62%. In a file of proportions a share above 1 is not one: its row is rejected
+(not_a_proportion), not stored a hundred times too large.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from dataclasses import replace
 from pollwatch.map.layouts import Layout
 from pollwatch.map.values import read_number
 from schemas.columns import SHARE_COLUMNS
+
+# The part of a file's shares that must lie between 0 and 1 for the file to be proportions.
+PROPORTIONS_SHARE = 0.9
 
 
 def settle_proportions(
@@ -37,7 +42,8 @@ def settle_proportions(
     ]
     if not numbers or max(numbers) == 0:
         return layout
-    return replace(layout, proportions=all(0 <= number <= 1 for number in numbers))
+    within = sum(0 <= number <= 1 for number in numbers)
+    return replace(layout, proportions=within >= PROPORTIONS_SHARE * len(numbers))
 
 
 def proportions_warning(layout: Layout, header: list[str]) -> list[str]:
@@ -46,7 +52,7 @@ def proportions_warning(layout: Layout, header: list[str]) -> list[str]:
         return []
     columns = [c for name in SHARE_COLUMNS if (c := layout.source_column(header, name))]
     return [
-        f"shares read as proportions: every share in {', '.join(dict.fromkeys(columns))} is"
-        " between 0 and 1, so 0.62 is stored as 62%; a layout that means percents says"
-        " [shares] proportions = false"
+        f"shares read as proportions: the shares in {', '.join(dict.fromkeys(columns))} lie"
+        " between 0 and 1, so 0.62 is stored as 62% (a row with a share above 1 is rejected as"
+        " not_a_proportion); a layout that means percents says [shares] proportions = false"
     ]

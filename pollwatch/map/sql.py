@@ -263,7 +263,8 @@ def _field(
         elif name in SHARE_COLUMNS:
             plain = _plain_test(name, PLAIN_NUMBER)
             plain_value = f"CAST({column} AS DOUBLE)"
-            if layout.proportions:
+            if layout.proportions:  # one above 1 is looked up, to be rejected (share_scale)
+                plain = f"({plain} AND TRY_CAST({column} AS DOUBLE) <= 1)"
                 plain_value = f"round({plain_value} * 100, {PROPORTION_DIGITS})"
         elif name == "sample_size":
             dots = _plain_test(name, DOT_THOUSANDS)

@@ -502,33 +502,35 @@ def test_proportions_beside_a_percentage_undecided_share_are_still_proportions(
 def test_a_file_of_proportions_is_read_as_percents_and_said_so(settings, monkeypatch, in_duckdb):
     """A publisher's file of 0.62 for 62% (Behaviour & Attitudes' leader satisfaction, with
     only a satisfied share) was stored as 0.62% approval, exit 0, no warning: no check stops a
-    share under 1, and the headline read "0.6%". A file all of whose shares lie between 0 and
-    1 is proportions; a share above 1 in it makes the file percents (as before: its rows of
-    proportions are rejected, the test above), and a layout may say which."""
+    share under 1, and the headline read "0.6%". A file nine in ten of whose shares lie between
+    0 and 1 is proportions, and a share above 1 in it is no proportion: its row is rejected,
+    where one such slip had made every other share of the file 0.xx%. A file of percents keeps
+    its rows of proportions rejected (the test above), and a layout may say which."""
     if in_duckdb:
         monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
     _canonical_as("publisher", settings, "")
-    write_csv(
-        settings.inbox / "publisher" / "prop.csv",
-        [
-            with_shares(dated("2023-02-01", "2023-02-07", "a"), "0.41", "0.56", "0.03"),
-            with_shares(dated("2023-03-01", "2023-03-07", "b"), "0.57", "", ""),
-            with_shares(dated("2023-04-01", "2023-04-07", "c"), "1", "0", ""),
-        ],
-    )
+    shares = [("0.41", "0.56", "0.03"), ("0.57", "", ""), ("1", "0", "")]
+    shares += [(f"0.{k}", "", "") for k in range(30, 37)] + [("25", "", "")]  # a slip, line 12
+    rows = [
+        with_shares(dated(f"2023-{m:02d}-01", f"2023-{m:02d}-07", f"k{m:02d}"), *three)
+        for m, three in enumerate(shares, 1)
+    ]
+    write_csv(settings.inbox / "publisher" / "prop.csv", rows)
     [result] = run_ingest([], settings).files
-    assert (result.status, result.rows_loaded) == ("loaded", 3), result.message
+    assert (result.status, result.rows_loaded) == ("partial", 10), result.message
     assert any(
         "shares read as proportions" in w and "0.62 is stored as 62%" in w for w in result.warnings
     ), result.warnings
+    assert [(r["line"], r["rule"]) for r in result.rejects] == [(12, "not_a_proportion")]
     stored = query(
         settings,
         "SELECT poll_key, positive_pct, negative_pct, undecided_pct FROM polls ORDER BY poll_key",
     )
-    assert stored.fillna(-1).values.tolist() == [
-        ["a", 41.0, 56.0, 3.0],
-        ["b", 57.0, -1, -1],
-        ["c", 100.0, 0.0, -1],
+    assert stored.fillna(-1).values.tolist()[:4] == [
+        ["k01", 41.0, 56.0, 3.0],
+        ["k02", 57.0, -1, -1],
+        ["k03", 100.0, 0.0, -1],
+        ["k04", 30.0, -1, -1],
     ]
 
 
