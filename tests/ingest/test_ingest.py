@@ -612,9 +612,9 @@ POLL_LIST = (
 )
 
 
-def poll_list_row(pollster: str, poll_id: int, approve: int) -> str:
+def poll_list_row(pollster: str, poll_id: int, approve: int, start: str = "2/2/2017") -> str:
     return (
-        f"Donald Trump,All polls,12/1/2017,2/2/2017,2/4/2017,{pollster},C,860,lv,.9,0,{approve},"
+        f"Donald Trump,All polls,12/1/2017,{start},2/4/2017,{pollster},C,860,lv,.9,0,{approve},"
         f'43,44,44.7,"","",http://example.org,{poll_id},{poll_id + 28014},2/5/2017,x\n'
     )
 
@@ -630,6 +630,7 @@ def test_a_pollster_the_source_renamed_keeps_its_polls_once(settings, monkeypatc
         monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
     first = POLL_LIST + poll_list_row("Zogby Interactive/JZ Analytics", 49270, 47)
     first += poll_list_row("Gallup", 49271, 40)
+    first += poll_list_row("Alpha", 49301, 50, start="1/30/2017")
     settings.inbox.mkdir(parents=True, exist_ok=True)
     (settings.inbox / "2017.csv").write_text(first, encoding="utf-8")
     settle(settings.inbox / "2017.csv")
@@ -637,19 +638,25 @@ def test_a_pollster_the_source_renamed_keeps_its_polls_once(settings, monkeypatc
     later = POLL_LIST + poll_list_row("Zogby Analytics", 49270, 48)
     later += poll_list_row("Zogby Analytics", 49300, 45)
     later += poll_list_row("Gallup", 49271, 40)
+    # a key numbered per pollster: another firm's poll of other days is not this one renamed
+    later += poll_list_row("Beta", 49301, 52)
     (settings.inbox / "2020.csv").write_text(later, encoding="utf-8")
     settle(settings.inbox / "2020.csv")
     [result] = run_ingest([], settings).files
-    assert (result.rows_loaded, result.rows_updated, result.rows_duplicate) == (1, 1, 1)
+    assert (result.rows_loaded, result.rows_updated, result.rows_duplicate) == (2, 1, 1)
     assert (
         "1 poll(s) stored under Zogby Interactive/JZ Analytics are Zogby Analytics's in this file"
         " by the source's own poll ids" in " ".join(result.warnings)
     ), result.warnings
-    stored = query(settings, "SELECT pollster, poll_key, positive_pct FROM polls ORDER BY poll_key")
+    stored = query(
+        settings, "SELECT pollster, poll_key, positive_pct FROM polls ORDER BY poll_key, pollster"
+    )
     assert stored.values.tolist() == [
         ["Zogby Analytics", "538-49270-77284-lv", 48.0],
         ["Gallup", "538-49271-77285-lv", 40.0],
         ["Zogby Analytics", "538-49300-77314-lv", 45.0],
+        ["Alpha", "538-49301-77315-lv", 50.0],
+        ["Beta", "538-49301-77315-lv", 52.0],
     ]
     old = query(settings, "SELECT pollster, positive_pct FROM revisions")
     assert old.values.tolist() == [["Zogby Analytics", 47.0]]  # its history goes with it

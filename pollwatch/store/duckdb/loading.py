@@ -339,13 +339,16 @@ def _renamed(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], int]:
     them as any known poll. 538 renamed pollsters between its files (Zogby Interactive/JZ
     Analytics became Zogby Analytics, poll 49270 the same): keyed by pollster and key, the poll
     was stored a second time and weighed twice in the average. Only where the key is stored
-    under one other pollster alone, for the same country, leader and measure, and not under
-    the incoming name. Returns (stored name, incoming name) -> polls."""
+    under one other pollster alone, for the same country, leader, measure and fieldwork, and
+    not under the incoming name: a layout keyed on each pollster's own running number gave one
+    pollster's polls to another. Returns (stored name, incoming name) -> polls."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE renames AS"
-        " SELECT p.pollster AS stored, i.pollster AS incoming, i.poll_key FROM incoming i"
+        " SELECT p.pollster AS stored, i.pollster AS incoming, i.poll_key"
+        f" FROM ({TYPED_INCOMING}) i"
         " JOIN polls p ON p.poll_key = i.poll_key AND p.pollster <> i.pollster"
         " AND p.country = i.country AND p.leader = i.leader AND p.metric = i.metric"
+        " AND p.fieldwork_start = i.fieldwork_start AND p.fieldwork_end = i.fieldwork_end"
         " WHERE NOT EXISTS (SELECT 1 FROM polls o WHERE o.poll_key = i.poll_key"
         " AND o.pollster = i.pollster)"
         " AND (SELECT count(*) FROM polls o WHERE o.poll_key = i.poll_key) = 1"
