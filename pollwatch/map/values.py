@@ -117,14 +117,15 @@ NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 # DuckDB's (RE2) regular expressions.
 SAMPLE_WITH_WORDS = re.compile(
     r"\s*(?:n\s*=\s*)?(?:(?:~|≈|approx\.?|approximately|about|around|ca\.|circa|environ|около)\s*)?"
-    r"(\d(?:[\d.,\s]*\d)?)\s*\(?\s*([^\W\d_][^()]*?)?\s*\)?[\s*†]*",
+    r"(\d(?:[\d.,\s]*\d)?)\s*([^\W\d_(][^()]*?|\([^()]*\)|[^\W\d_(][^()]*?\s*\([^()]*\))?\s*",
     re.IGNORECASE,
 )
-# Words that say what a sample counted, not whom: people, respondents, interviews.
+# Words that say what a sample counted, not whom ("1,000 LV respondents", "1000 interviews
+# (RV)"), and a footnote's marks: taken out before the rest is read as a population.
 COUNTED = re.compile(
-    r"(?:respondents?|people|persons?|interviews?|completes|cases|répondants|personnes|"
+    r"\b(?:respondents?|people|persons?|interviews?|completes|cases|répondants|personnes|"
     r"personas|entrevistas|befragte|опрошенных|респондентов|человек|чел|респондентів|осіб|"
-    r"опитаних)\.?",
+    r"опитаних)\b\.?|[()*†]",
     re.IGNORECASE,
 )
 PLAIN_COUNT = r"[0-9.,\s]*"
@@ -134,11 +135,12 @@ PLAIN_COUNT = r"[0-9.,\s]*"
 def read_sample_words(cell: str) -> tuple[str, str | None] | None:
     """('1,500', 'likely_voters') for '1,500 LV', ('1,012', None) for 'n=1,012'; None where the
     cell is not a number written with a population."""
-    found = SAMPLE_WITH_WORDS.fullmatch(FOOTNOTE_MARKS.sub("", cell))
+    found = SAMPLE_WITH_WORDS.fullmatch(FOOTNOTE_MARKS.sub("", cell).replace("*", " ").strip())
     if found is None:
         return None
     number, words = found.groups()
-    if words is None or COUNTED.fullmatch(words.strip()):
+    words = " ".join(COUNTED.sub(" ", words or "").split())
+    if not words:
         return number, None
     population = read_population(words)
     return (number, population) if population in POPULATIONS and population != "unknown" else None

@@ -171,6 +171,9 @@ def test_a_sample_written_with_what_it_counted_is_its_number_both_ways(monkeypat
         "1000 répondants",
         "n = 800 interviews",
         "1 600 человек",
+        "1,000 LV respondents",  # with a population: the row's own population still stands
+        "1,000 respondents (LV)",
+        "1000* RV",
         "one thousand",  # a number in words: still not a number
     ]
     rows = [
@@ -191,6 +194,9 @@ def test_a_sample_written_with_what_it_counted_is_its_number_both_ways(monkeypat
         1000,
         800,
         1600,
+        1000,
+        1000,
+        1000,
     ]
     assert framed.rejects[["column", "rule", "value"]].values.tolist() == [
         ["sample_size", "not_a_number", "one thousand"]
