@@ -256,8 +256,12 @@ SUBGROUP = re.compile(
     r"female|hispanic|latin[oa]|black|white|asian|\bages?\b|\d+\s*[-–]\s*\d+"
 )
 PARTS = re.compile(r"\s*(?:/|&|\+|,|;|\band\b)\s*")
-# ... and a population's, where "or" joins two as well ("registered or likely voters").
-POPULATION_PARTS = re.compile(r"\s*(?:/|&|\+|,|;|\b(?:and|or|et|ou|и|или|і|або)\b)\s*")
+# ... and a population's, where "or", "vs", a dash or brackets join two as well ("registered or
+# likely voters", "adults vs registered voters", "Adults - RV", "adults (registered voters)").
+POPULATION_PARTS = re.compile(
+    r"\s*(?:/|&|\+|,|;|\(|\)|\s-\s|(?<=[^\W\d_])-(?=[^\W\d_])|"
+    r"\b(?:and|or|vs\.?|versus|et|ou|и|или|і|або)\b)\s*"
+)
 
 
 def read_mode(value: object) -> str | None:
@@ -284,6 +288,8 @@ def read_population(value: object) -> str | None:
         next((k for k, pattern in POPULATION_WORDS if pattern.search(part)), None)
         for part in POPULATION_PARTS.split(str(value).strip().lower())
     } - {None}
+    if len(kinds) > 1 and kinds & {"likely_voters", "registered_voters"}:
+        kinds.discard("voters")  # "likely-voters": voters is what likely ones are
     return kinds.pop() if len(kinds) == 1 else category
 
 

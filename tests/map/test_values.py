@@ -290,6 +290,12 @@ def test_names_compare_without_case_accents_or_marks():
         ("Adults 18+", "adults"),
         ("Adults (18 and older)", "adults"),
         ("All adults 18 and over", "adults"),
+        ("adults-registered voters", "adults_registered_voters"),
+        ("adults vs registered voters", "adults_vs_registered_voters"),
+        ("adults (registered voters)", "adults_(registered_voters)"),
+        ("Adults - RV", "adults_rv"),
+        ("likely-voters", "likely_voters"),
+        ("Registered voters (RV)", "registered_voters"),
     ],
 )
 def test_populations_as_french_and_russian_barometers_name_them(text, population):
