@@ -269,7 +269,7 @@ def _field(
         elif name == "sample_size":
             dots = _plain_test(name, DOT_THOUSANDS)
             plain = f"({_plain_test(name, PLAIN_NUMBER)} AND NOT {dots})"
-            plain_value = f"CAST({column} AS DOUBLE)"
+            plain_value = f"NULLIF(CAST({column} AS DOUBLE), 0)"  # as values.read_sample_size
         elif name in DATE_COLUMNS and not layout.date_formats:
             plain_value = f"TRY_CAST({column} AS DATE)::TIMESTAMP"
             plain = f"({_plain_test(name, PLAIN_DATE)} AND {plain_value} IS NOT NULL)"

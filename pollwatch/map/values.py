@@ -205,7 +205,10 @@ def read_sample_size(value: object) -> float | None | object:
         text = text.replace(".", "")
     elif DOT_THOUSANDS_COMMA.fullmatch(text):
         text = text.replace(".", "").replace(",", ".")
-    return read_number(text)
+    number = read_number(text)
+    # 0 is how some tables write a size they do not know (ElectIndex's Morning Consult rows):
+    # rejected as no sample at all, the poll was lost for a figure that only weighs it.
+    return None if number == 0 else number
 
 
 def read_bool(value: object, default: bool = False) -> bool | object:
