@@ -364,6 +364,8 @@ def trend(
             ),
             err=True,
         )
+    elif population == "all" and fitted.reference == "unknown":
+        typer.echo("no poll of this line says its population", err=True)
     elif population == "all" and fitted.reference != "adults":
         typer.echo(f"every poll of this line is of {reference}", err=True)
     if len(fitted.polls) == 1:
