@@ -372,6 +372,7 @@ def _write(
         and {"png": "charts/comparison.png", "svg": "charts/comparison.svg"},
         "quality": _quality(facts),
         "stale_days": settings.stale_days,
+        "ended_days": ENDED_STALE_TIMES * settings.stale_days,
         "far_days": charts.FAR_DAYS,
         "freshness": freshness,
     }
@@ -670,6 +671,12 @@ def _quality(facts: dict) -> dict:
     }
 
 
+# A series unpolled this many times longer than the stale limit is read as ended (a past
+# leader's), not as awaiting a drop: Newspoll's Bob Hawke got "no new poll for 12783 days"
+# beside fourteen such lines, one a past prime minister.
+ENDED_STALE_TIMES = 10
+
+
 def _freshness(polls: pd.DataFrame, stale_days: int, today: date) -> list[dict]:
     newest = polls.groupby(["leader", "metric"])["fieldwork_end"].max().reset_index()
     today = pd.Timestamp(today)
@@ -680,6 +687,7 @@ def _freshness(polls: pd.DataFrame, stale_days: int, today: date) -> list[dict]:
             "newest": f"{r.fieldwork_end:%Y-%m-%d}",
             "age": (today - r.fieldwork_end).days,
             "stale": (today - r.fieldwork_end).days > stale_days,
+            "ended": (today - r.fieldwork_end).days > ENDED_STALE_TIMES * stale_days,
         }
         for r in newest.sort_values("fieldwork_end", ascending=False).itertuples()
     ]

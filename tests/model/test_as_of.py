@@ -165,6 +165,22 @@ def test_an_as_of_report_s_staleness_warning_is_of_its_day_not_today(settings):
     assert warning.endswith("describes 2022-02-21, not 2022-06-01.")
 
 
+def test_a_series_unpolled_ten_times_the_stale_limit_is_listed_as_past_not_warned_of(settings):
+    """Newspoll's Bob Hawke got "No new poll ... for 12783 days (more than 60)", beside fourteen
+    such warnings of past prime ministers: a series unpolled ten times the stale limit is listed
+    once as a past series; one unpolled past the limit alone is still warned of."""
+    yeltsin = {"fieldwork_start": "1999-11-01", "fieldwork_end": "1999-11-05"}
+    rows = [poll_row(), poll_row(leader="Boris Yeltsin", published="1999-11-10", **yeltsin)]
+    write_csv(settings.inbox / "two.csv", rows)  # Putin's fieldwork ends on 2022-02-21
+    run_ingest([], settings)
+    html = build_report(settings, as_of=date(2022, 6, 1)).index.read_text()
+    [warning] = re.findall(r'<div class="warning" data-stale="([^"]*)"', html)
+    assert warning == "Vladimir Putin"
+    [ended] = re.findall(r'<p class="ended">([^<]*)</p>', html)
+    assert ended.startswith(f"No poll for more than {10 * settings.stale_days} days")
+    assert ended.endswith("Boris Yeltsin (approval, newest 1999-11-05).")
+
+
 def test_an_as_of_report_claims_no_30_day_change_where_no_poll_was_in_those_days(settings):
     """A report as it stood on 30 March 2022, whose newest polls ended on 21 February: its line
     is carried flat to its day, and the headline said "+0.0 pts in 30 days", a steadiness no
