@@ -345,6 +345,7 @@ def _write(
                 "slug": page_slug,
                 "href": f"leader-{page_slug}.html",
                 "series": series,
+                "countries": sorted(countries),  # a reader of many countries' leaders asks
                 "polls": len(mine),
                 "pollsters": mine["pollster"].nunique(),
                 "first": f"{mine['fieldwork_start'].min():%Y-%m-%d}",

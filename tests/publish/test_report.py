@@ -90,6 +90,8 @@ def test_headline_numbers_are_the_trend_estimates(sample_report):
     page = (settings.report_dir / "leader-vladimir-putin.html").read_text()
     assert f"{putin['estimate']:.1f}%" in page
     assert f"95% band {putin['lower']:.1f}–{putin['upper']:.1f}" in page
+    # which country's leader: a report of Russia's, Ukraine's, America's and Australia's named none
+    assert re.search(r'<p class="lede">\s*RU: \d+ polls by', page)
 
 
 def test_an_old_newest_poll_raises_a_staleness_warning(sample_report):
