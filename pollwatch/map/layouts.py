@@ -404,7 +404,7 @@ def _problem(spec: dict, path: Path) -> str | None:
         for column, wanted in rows.get(kind, {}).items():
             if not column.strip():
                 return f"[rows.{kind}] names an empty column: no file could have it"
-            if not all(_row_value(v) for v in (wanted if isinstance(wanted, list) else [wanted])):
+            if not all(_row_value(v) for v in _as_list(wanted)):
                 return f"[rows.{kind}] {column} must be a text, a whole number or a list of them"
             if wanted == []:
                 return f"[rows.{kind}] {column} lists no value: it would {kind} no row"
@@ -655,23 +655,27 @@ IDENTIFYING_FIELDS = ("pollster", "leader", "country", "metric", "population", "
 UNREAD_SPELLINGS = ("poll",)
 
 
+def _spellings(layouts: dict[str, Layout], fields: tuple[str, ...]) -> set[str]:
+    """The column names that give these fields: the fields' own, and every layout's column
+    read as one (538's `politician` and `president`, pollsposition's `sondage`)."""
+    return {
+        *fields,
+        *(c for layout in layouts.values() for f in fields for c in layout.columns.get(f, ())),
+    }
+
+
 def _whose_columns(header: list[str], layouts: dict[str, Layout]) -> list[str]:
-    """The columns of the header that name a row's pollster or leader: so named, or read as
-    one by some layout (538's `politician` and `president`, pollsposition's `sondage`)."""
-    spellings = {"pollster", "leader"}
-    for layout in layouts.values():
-        spellings |= {c for name in ("pollster", "leader") for c in layout.columns.get(name, ())}
+    """The columns of the header that name a row's pollster or leader."""
+    spellings = _spellings(layouts, ("pollster", "leader"))
     return [column for column in header if column in spellings]
 
 
 def _identifying_columns(header: list[str], layouts: dict[str, Layout]) -> set[str]:
-    """The columns of the header that say whose poll a row is: named as one of those fields,
-    read as one by some layout (538's `politician`, pollsposition's `sondage`) or in its poll
-    key, or spelled as a table no layout reads spells one."""
-    spellings = {*IDENTIFYING_FIELDS, *UNREAD_SPELLINGS}
-    for layout in layouts.values():
-        spellings |= {c for name in IDENTIFYING_FIELDS for c in layout.columns.get(name, ())}
-        spellings |= set(layout.poll_key_columns)
+    """The columns of the header that say whose poll a row is: named as one of those fields or
+    read as one by some layout (_spellings), in some layout's poll key, or spelled as a table
+    no layout reads spells one."""
+    keys = {c for layout in layouts.values() for c in layout.poll_key_columns}
+    spellings = _spellings(layouts, IDENTIFYING_FIELDS) | keys | set(UNREAD_SPELLINGS)
     return spellings.intersection(header)
 
 
@@ -713,9 +717,10 @@ def _closest(header: list[str], layouts: dict[str, Layout], identifying: set[str
         f" known layouts: {', '.join(layouts)}"
     )
     fits = f"no known layout fits this header ({listed(header)})"
-    pollsters = {c for layout in layouts.values() for c in layout.columns.get("pollster", ())}
     averaged = [column for column in header if AVERAGE_COLUMNS.search(column)]
-    if averaged and not pollsters & set(header):  # 538's poll list has a modeldate too
+    if averaged and not _spellings(layouts, ("pollster",)) & set(
+        header
+    ):  # 538's poll list has a modeldate too
         # Told as the closest layout's, 538's topline was sent to its poll list's layout, and
         # its model date to a layout of one publisher's series: one rename from storing an
         # average as polls.
