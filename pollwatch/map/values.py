@@ -125,7 +125,7 @@ SAMPLE_WITH_WORDS = re.compile(
 COUNTED = re.compile(
     r"\b(?:respondents?|people|persons?|interviews?|completes|cases|répondants|personnes|"
     r"personas|entrevistas|befragte|опрошенных|респондентов|человек|чел|респондентів|осіб|"
-    r"опитаних)\b\.?|[()*†]",
+    r"опитаних)\b\.?|[()†]",
     re.IGNORECASE,
 )
 PLAIN_COUNT = r"[0-9.,\s]*"
@@ -278,7 +278,8 @@ def read_population(value: object) -> str | None:
     """A category of POPULATIONS: the value itself if it is one, else read from its words ("All
     adults" and "Adults 18+" were rejected, and with them the poll). A negated one is left as
     written."""
-    if NEGATED.search(str(value).lower()) or SUBGROUP.search(str(value).lower()):
+    lowered = str(value).lower()
+    if NEGATED.search(lowered) or SUBGROUP.search(lowered):
         return read_category(value)
     category = read_category(value)
     if category is None or category in POPULATIONS:
@@ -287,13 +288,16 @@ def read_population(value: object) -> str | None:
     # is left as written, to be rejected by name; it was read as its first (registered voters'
     # offset taken off a poll that may be of adults), while "RV/LV" was rejected. Parts naming
     # none ("18+", "et plus", "national sample") say nothing against the one that is named.
-    kinds = {
-        next((k for k, pattern in POPULATION_WORDS if pattern.search(part)), None)
-        for part in POPULATION_PARTS.split(str(value).strip().lower())
-    } - {None}
+    parts = POPULATION_PARTS.split(str(value).strip().lower())
+    kinds = {_kind(part, POPULATION_WORDS) for part in parts} - {None}
     if len(kinds) > 1 and kinds & {"likely_voters", "registered_voters"}:
         kinds.discard("voters")  # "likely-voters": voters is what likely ones are
     return kinds.pop() if len(kinds) == 1 else category
+
+
+def _kind(part: str, words) -> str | None:
+    """The kind of the first of `words` (kind, pattern) whose pattern the part holds."""
+    return next((kind for kind, pattern in words if pattern.search(part)), None)
 
 
 def _read_by_words(value, known, words, mixed: str | None = None) -> str | None:
@@ -309,7 +313,7 @@ def _read_by_words(value, known, words, mixed: str | None = None) -> str | None:
     for part in PARTS.split(text) if mixed else [text]:
         if not part:
             continue
-        kind = next((k for k, pattern in words if pattern.search(part)), None)
+        kind = _kind(part, words)
         if kind is None:
             return category
         kinds.add(kind)
