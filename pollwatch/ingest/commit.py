@@ -94,6 +94,7 @@ def pending_mapped(
         warnings=list(checked.warnings),
         stored_at=str(destination),
         rejects=reject_dicts(checked.rejects),
+        reject_reasons=len(checked.rejects),
     )
     return Pending(
         read.path, record, destination, result, checked.rejects, checked.rows_duplicate, read.seen
@@ -139,6 +140,7 @@ def pending_unreadable(
         message=err.reason,
         stored_at=str(destination),
         rejects=reject_dicts(rejects),
+        reject_reasons=len(rejects),
     )
     return Pending(path, record, destination, result, rejects)
 

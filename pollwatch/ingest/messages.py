@@ -80,9 +80,11 @@ def quarantine_summary(result: FileResult, rejects: pd.DataFrame, run_id: str) -
         )
         records = rejects.head(REJECTS_IN_SUMMARY).to_dict("records")
         lines += ["  " + describe_reject(result.path, r) for r in records]
+        stored = result.rows_loaded + result.rows_updated + result.rows_duplicate
         lines.append(
-            "The other rows are stored. Fix the rejected lines and drop the file again: rows "
-            "already stored are recognised by their poll key and not stored twice."
+            ("The other rows are stored." if stored else "No row of it is stored.")
+            + " Fix the rejected lines and drop the file again: rows already stored are"
+            " recognised by their poll key and not stored twice."
         )
     return "\n".join(lines) + "\n"
 
@@ -107,8 +109,8 @@ def run_text(summary: RunSummary, rejects_per_file: int = 5) -> str:
         if result.source is not None:
             first = result.rejects[:rejects_per_file]
             out += ["    " + describe_reject(result.path, r) for r in first]
-            if len(result.rejects) > rejects_per_file:  # the count said nothing of the rest
-                out.append(f"    ... and {len(result.rejects) - rejects_per_file} more")
+            if result.reject_reasons > rejects_per_file:  # the count said nothing of the rest
+                out.append(f"    ... and {result.reject_reasons - rejects_per_file} more")
         if result.status in ("partial", "rejected") and result.stored_at:
             out.append(f"    every reason is in {shown(result.stored_at)}.errors.csv")
     out += [f"waiting   {shown(path)}: {reason}" for path, reason in summary.waiting]

@@ -32,6 +32,9 @@ class FileResult:
     message: str = ""
     warnings: list[str] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)  # the first REJECTS_SHOWN, one line each
+    # How many reasons were given in all (a row can have several): "... and 81 more" said 15,
+    # counting on from the REJECTS_SHOWN kept above.
+    reject_reasons: int = 0
     stored_at: str | None = None
     # False when the file could not be moved out of the inbox (its rows are stored regardless).
     filed: bool = True

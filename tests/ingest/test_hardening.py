@@ -183,13 +183,38 @@ def test_odd_file_names_are_ingested_archived_and_printed_on_one_line(settings, 
 
 
 def test_rejects_past_the_first_five_are_counted_where_they_are_not_shown(settings):
-    """The first five of a file's rejects are printed; a sixth went unsaid but for the totals."""
+    """The first five of a file's rejects are printed; a sixth went unsaid but for the totals.
+    Past the twenty a file's result keeps, the rest were counted from those: 86 rejects said
+    "... and 15 more"."""
     from pollwatch.ingest.messages import run_text
 
     rows = [poll_row(country="XX", poll_key=f"k{i}") for i in range(7)]
     write_csv(settings.inbox / "seven.csv", [*rows, poll_row()])
     text = run_text(run_ingest([], settings))
     assert text.count("column country") == 5 and "    ... and 2 more" in text
+
+    rows = [poll_row(country="XX", poll_key=f"m{i}") for i in range(30)]
+    write_csv(settings.inbox / "thirty.csv", rows)
+    text = run_text(run_ingest([], settings))
+    assert text.count("column country") == 5 and "    ... and 25 more" in text
+    # and its note in the quarantine does not say "the other rows are stored" of none
+    note = (settings.quarantine / "thirty.csv.summary.txt").read_text()
+    assert "No row of it is stored." in note and "other rows" not in note
+
+
+def test_the_report_says_why_its_rules_count_more_rows_than_were_rejected(settings):
+    """'Rows rejected: 174' over a table of 172 and 6 rows by rule: a row breaking two rules is
+    counted under each, which the panel now says, and only then."""
+    rows = [poll_row(country="XX", positive_pct=140, poll_key="both"), poll_row(poll_key="ok")]
+    write_csv(settings.inbox / "two_rules.csv", rows)
+    run_ingest([], settings)
+    page = (build_report(settings).pages[0]).read_text()
+    assert "Rows rejected: 1<" in page and "counted under each" in page
+
+    with duckdb.connect(str(settings.db_path)) as con:  # the one rule its row broke first
+        con.execute("DELETE FROM rejects WHERE rule <> 'iso_3166_alpha2_country'")
+    page = (build_report(settings).pages[0]).read_text()
+    assert "Rows rejected: 1<" in page and "counted under each" not in page
 
 
 def test_markup_in_every_text_field_shows_as_text_in_the_report(settings):

@@ -47,6 +47,7 @@ def test_a_drop_of_ten_rows_with_three_bad_loads_seven_and_quarantines_the_three
     assert errors[0]["value"] == "140"
     summary = (settings.quarantine / "levada.csv.summary.txt").read_text()
     assert "rejected: 3" in summary and f"{path}:10: column country" in summary
+    assert "The other rows are stored." in summary
     stored_rejects = query(
         settings, "SELECT line_number, column_name, rule FROM rejects ORDER BY line_number"
     )
