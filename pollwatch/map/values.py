@@ -112,12 +112,13 @@ NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 # the population column reads its cells; or words that only say what was counted ('1,000
 # respondents', '1000 répondants', 'n=800 interviews'), an approximation ('~1,000', 'approx.
 # 1000') and a footnote's asterisk ('1000*'): each of these rejected the poll, for a figure
-# that only weighs it. Words that name neither ('1,000 (est.)') leave the cell as written, and
-# it is then not a number. PLAIN_COUNT: the cells with nothing to split, alike in Python's and
-# DuckDB's (RE2) regular expressions.
+# that only weighs it. A population alone ('RV', as RealClearPolitics writes a size it does not
+# give) is that population and no size. Words that name neither ('1,000 (est.)') leave the cell
+# as written, and it is then not a number. PLAIN_COUNT: the cells with nothing to split, alike
+# in Python's and DuckDB's (RE2) regular expressions.
 SAMPLE_WITH_WORDS = re.compile(
     r"\s*(?:n\s*=\s*)?(?:(?:~|≈|approx\.?|approximately|about|around|ca\.|circa|environ|около)\s*)?"
-    r"(\d(?:[\d.,\s]*\d)?)\s*([^\W\d_(][^()]*?|\([^()]*\)|[^\W\d_(][^()]*?\s*\([^()]*\))?\s*",
+    r"(\d(?:[\d.,\s]*\d)?)?\s*([^\W\d_(][^()]*?|\([^()]*\)|[^\W\d_(][^()]*?\s*\([^()]*\))?\s*",
     re.IGNORECASE,
 )
 # Words that say what a sample counted, not whom ("1,000 LV respondents", "1000 interviews
@@ -133,17 +134,20 @@ PLAIN_COUNT = r"[0-9.,\s]*"
 
 @functools.lru_cache(maxsize=1 << 12)
 def read_sample_words(cell: str) -> tuple[str, str | None] | None:
-    """('1,500', 'likely_voters') for '1,500 LV', ('1,012', None) for 'n=1,012'; None where the
-    cell is not a number written with a population."""
+    """('1,500', 'likely_voters') for '1,500 LV', ('1,012', None) for 'n=1,012', ('',
+    'registered_voters') for 'RV'; None where the cell is not a number written with a
+    population, or a population alone."""
     found = SAMPLE_WITH_WORDS.fullmatch(FOOTNOTE_MARKS.sub("", cell).replace("*", " ").strip())
     if found is None:
         return None
     number, words = found.groups()
     words = " ".join(COUNTED.sub(" ", words or "").split())
     if not words:
-        return number, None
+        return None if number is None else (number, None)
     population = read_population(words)
-    return (number, population) if population in POPULATIONS and population != "unknown" else None
+    if population not in POPULATIONS or population == "unknown":
+        return None
+    return number or "", population
 
 
 def split_samples(

@@ -206,6 +206,36 @@ def test_a_sample_written_with_what_it_counted_is_its_number_both_ways(monkeypat
     assert_same(framed, in_duckdb)
 
 
+def test_a_sample_cell_of_a_population_alone_is_that_population_and_no_size_both_ways(
+    monkeypatch, settings
+):
+    """RealClearPolitics writes 'RV' where it gives no size: the CNN and Pew polls of its table
+    were rejected (not_a_number). They are polls of that population, with no size."""
+    cells = ["RV", "LV", "(A)", "Registered voters", "est."]
+    rows = [
+        poll_row(
+            sample_size=sample,
+            population="",
+            fieldwork_start=f"2022-02-{10 + i}",
+            fieldwork_end=f"2022-02-{10 + i}",
+        )
+        for i, sample in enumerate(cells)
+    ]
+    framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
+    polls = framed.polls.sort_index()
+    assert polls["sample_size"].isna().all()
+    assert polls["population"].tolist() == [
+        "registered_voters",
+        "likely_voters",
+        "adults",
+        "registered_voters",
+    ]
+    assert framed.rejects[["column", "rule", "value"]].values.tolist() == [
+        ["sample_size", "not_a_number", "est."]
+    ]
+    assert_same(framed, in_duckdb)
+
+
 def test_wikipedia_s_reference_marks_are_not_part_of_a_cell_both_ways(monkeypatch, settings):
     """A table copied from Wikipedia keeps its reference marks: 'Gallup[20]' beside 'Gallup' was
     a second pollster (and the same poll from two tables two polls); '47%[a]' was not a
