@@ -334,7 +334,7 @@ def trend(
     date,estimate,lower,upper (the 95% band). Stretches of days far from any poll, where the
     line is its guess between polls, are said on stderr."""
     from pollwatch.model.as_of import drawn_as_card, series_trend, stood_on
-    from pollwatch.model.trends import FAR_DAYS, MEASURED_POLLS
+    from pollwatch.model.trends import FAR_DAYS, MEASURED_POLLS, measured_by
     from pollwatch.read.echo import counted
     from pollwatch.store import open_store
 
@@ -355,10 +355,9 @@ def trend(
             + ": "
             + "; ".join(
                 f"{e.population.replace('_', ' ')} {e.effect:+.2f} ({e.lower:+.2f} to "
-                f"{e.upper:+.2f}, {counted(e.pairs, 'poll')} of {counted(e.pollsters, 'pollster')}"
-                " reporting both)"
-                if e.pairs
-                else f"{e.population.replace('_', ' ')} not measured (no poll reports it beside"
+                f"{e.upper:+.2f}; {measured_by(e)})"
+                if e.pollsters
+                else f"{e.population.replace('_', ' ')} not measured (no pollster asks it beside"
                 f" {reference}: its polls are taken as they are)"
                 for e in fitted.population_effects.itertuples()
             ),

@@ -271,8 +271,10 @@ def test_measures_are_never_averaged_together_and_populations_get_their_own_tren
     found = {
         (t.metric, t.population): round(t.latest["estimate"]) for t in trends.series_trends(frame)
     }
+    # The one pollster asks adults and likely voters in turn, 2 points apart: the line of both
+    # reads as adults (it sat at their mix, 59, when only a poll reporting both measured that).
     assert found == {
-        ("approval", "all"): 59,
+        ("approval", "all"): 60,
         ("approval", "adults"): 60,
         ("approval", "likely_voters"): 58,
         ("trust", "all"): 80,
@@ -294,10 +296,38 @@ def test_a_line_of_several_populations_reads_as_adults_with_offsets_measured_wit
         assert low <= OFFSETS[population] <= high, (population, low, high)
         assert high - low < 2.5  # measured, not the prior's +-5.9
     truth = sim.truth.reindex(fitted.daily["date"]).to_numpy()
-    unadjusted = trends.fit_trend(series.polls, "Simulated Leader", "approval")
     error = np.abs(fitted.daily["estimate"].to_numpy() - truth).mean()
-    plain = np.abs(unadjusted.daily["estimate"].to_numpy() - truth).mean()
-    assert error < 0.6 < plain
+    assert error < 0.6 < _unadjusted_error(sim, series)
+
+
+def _unadjusted_error(sim, series: trends.Series) -> float:
+    """The mean error against the truth of the same polls averaged as if of one population."""
+    plain = trends.fit_trend(
+        series.polls.assign(population="adults"), "Simulated Leader", "approval"
+    )
+    truth = sim.truth.reindex(plain.daily["date"]).to_numpy()
+    return float(np.abs(plain.daily["estimate"].to_numpy() - truth).mean())
+
+
+def test_a_pollster_asking_each_population_in_turn_measures_their_offsets():
+    """No poll reports two populations: each asks one, as most published polls do. A pollster
+    asking likely voters one week and adults the next still measures the gap, against the line
+    on each poll's day (its lean cancels out). Read from polls reporting both alone, both
+    offsets were 0 (+-5.9, 'not measured') and the line sat at the polls' mix, 1.2 points off
+    the adults' truth."""
+    for seed, spread in ((5, 0.0), (7, 1.0)):
+        sim = simulate_polls(seed=seed, populations=OFFSETS, paired=0, population_spread=spread)
+        series = trends.select_series(sim.polls, "Simulated Leader", "approval")
+        fitted = trends.fit_series(series)
+        effects = fitted.population_effects.set_index("population")
+        for population in ("registered_voters", "likely_voters"):
+            low, high = effects.loc[population, ["lower", "upper"]]
+            assert low <= OFFSETS[population] <= high, (population, low, high)
+            assert high - low < 4  # measured, not the prior's +-5.9
+            assert effects.loc[population, "pairs"] == 0 < effects.loc[population, "apart"]
+        truth = sim.truth.reindex(fitted.daily["date"]).to_numpy()
+        error = np.abs(fitted.daily["estimate"].to_numpy() - truth).mean()
+        assert error < 0.6 < _unadjusted_error(sim, series)
 
 
 def test_pollsters_of_likely_voters_alone_do_not_move_a_line_read_as_adults():
@@ -506,11 +536,15 @@ def test_a_line_resting_on_voters_polls_is_as_unsure_as_the_offset_it_took_off_t
     assert day["upper"] - day["lower"] >= 0.95 * (offset["upper"] - offset["lower"])
 
 
-def test_a_population_no_poll_reports_beside_adults_and_a_line_of_one_population_stay_as_polled():
+def test_a_population_no_pollster_asks_beside_adults_and_a_line_of_one_population_stay_as_polled():
+    """Each pollster asks one population only: its lean and its population's gap are one
+    number, which nothing separates; the population is not adjusted, and said so."""
     sim = simulate_polls(seed=5, populations=OFFSETS, paired=0)
-    series = trends.select_series(sim.polls, "Simulated Leader", "approval")
+    letter = sim.polls["pollster"].str[-1].map(ord) % 3
+    polls = sim.polls.assign(population=letter.map(dict(enumerate(OFFSETS))))
+    series = trends.select_series(polls, "Simulated Leader", "approval")
     effects = trends.fit_series(series).population_effects
-    assert effects["effect"].tolist() == [0.0, 0.0] and effects["pairs"].tolist() == [0, 0]
+    assert effects["effect"].tolist() == [0.0, 0.0] and effects["pollsters"].tolist() == [0, 0]
     voters = trends.select_series(sim.polls, "Simulated Leader", "approval", "likely_voters")
     assert trends.fit_series(voters).population_effects is None
 

@@ -483,7 +483,7 @@ def test_a_leader_page_says_how_each_population_was_read_as_adults(settings):
     """Polls of adults and of registered voters, six of them reporting both (voters 2 points
     above their adults): the leader page lists the offset taken off, its interval and the polls
     that measured it, and its latest-polls table says the values are adjusted for it. A
-    population no poll reports beside adults is said to be unmeasured, not shown as +0.0."""
+    population no pollster asks beside adults is said to be unmeasured, not shown as +0.0."""
     rows = []
     for month in range(1, 10):
         dates = {
@@ -508,11 +508,11 @@ def test_a_leader_page_says_how_each_population_was_read_as_adults(settings):
     # approval first; disapproval and net have their own
     table = re.findall(r"<h3>Populations</h3>.*?</table>", page, re.S)[0]
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", table)
-    assert cells[0] == "registered voters" and cells[3] == "6"
+    assert cells[0] == "registered voters" and cells[3:6] == ["6", "0", "1"]
     assert 1.5 <= float(cells[1]) <= 2.0  # +2 measured six times, shrunk a little toward 0
-    assert cells[5:] == [
+    assert cells[6:] == [
         "likely voters",
-        "not measured: no poll reports it beside adults, so its polls are taken as they are",
+        "not measured: no pollster asks it beside adults, so its polls are taken as they are",
     ]
     assert "adjusted for house effect and population" in page
     # a lean is read after the population gap: a likely voters' pollster above the line can lean
