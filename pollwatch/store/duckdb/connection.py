@@ -28,7 +28,7 @@ from pollwatch.store.records import utc_now
 log = logging.getLogger("pollwatch.store")
 
 # Databases this process has brought up to date: the schema check runs once per process.
-_migrated: set[Path] = set()
+_migrated: set[tuple[Path, int, int]] = set()  # (path, device, inode)
 _migrated_guard = threading.Lock()
 
 
@@ -120,7 +120,12 @@ def _lock_holder(message: str) -> str:
 
 
 def _migrate_once(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
-    key = db_path.resolve()
+    """Once a process per database file, not per path: a file made anew where another was (the
+    second `rebuild` of one process builds at the path the first one's database left) has no
+    tables, and keyed by its path alone it was taken as migrated ("Table with name runs does not
+    exist")."""
+    found = db_path.stat()
+    key = (db_path.resolve(), found.st_dev, found.st_ino)
     with _migrated_guard:
         if key in _migrated:
             return

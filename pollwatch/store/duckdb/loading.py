@@ -97,11 +97,11 @@ def _merge_all(
 ) -> list[LoadCounts]:
     with_polls = [r for r in records if len(r.polls)]
     counts = {id(r): LoadCounts(0, 0, 0) for r in records}
-    # Several small files at once, when none of their polls is stored yet (at any precision)
-    # and no two share one, go into the table in one statement. Otherwise, and always for one
-    # file (whose merge finds the same bulk case itself), for Staged rows (read where they
-    # lie, a file at a time) or for a source's own keys (which may be stored under another
-    # pollster's name, _renamed), file by file.
+    # Several small files at once, when none of their polls is stored yet (at any precision) and
+    # no two share one (at any precision), go into the table in one statement. Otherwise, and
+    # always for one file (whose merge finds the same bulk case itself), for Staged rows (read
+    # where they lie, a file at a time) or for a source's own keys (which may be stored under
+    # another pollster's name, _renamed), file by file.
     if len(with_polls) > 1 and not any(
         isinstance(r.polls, Staged) or r.source_keys for r in with_polls
     ):
@@ -115,7 +115,12 @@ def _merge_all(
             unique = con.execute(
                 "SELECT count(DISTINCT (pollster, poll_key)) = count(*) FROM incoming"
             ).fetchall()[0][0]
-            if known == 0 and unique and not any(_other_precision(con)):
+            if (
+                known == 0
+                and unique
+                and not any(_other_precision(con))
+                and not _precision_twins_incoming(con)
+            ):
                 stored = ", ".join(STORED_COLUMNS)
                 _insert_unordered(
                     con, f"INSERT INTO polls ({stored}) SELECT {stored} FROM ({TYPED_INCOMING})"
@@ -407,6 +412,23 @@ def _other_precision(
         " SELECT pollster, incoming FROM m GROUP BY pollster, incoming HAVING count(*) = 1"
     ).fetchall()
     return finer, coarser
+
+
+def _precision_twins_incoming(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether two files of the batch give one poll at two precisions (a month in one, its exact
+    days in the other): read file by file, the second is the first's correction, as in two
+    runs. In one statement both were stored, a month's poll counted twice, and a rebuild (one
+    batch) turned a store's correction into a second poll."""
+    typed = f"({TYPED_INCOMING})"
+    return bool(
+        con.execute(
+            f"SELECT count(*) FROM {typed} i JOIN {typed} p ON {SAME_SERIES}"
+            " AND p.file_sha256 <> i.file_sha256"
+            " AND p.fieldwork_start = date_trunc('month', i.fieldwork_start)"
+            " AND i.fieldwork_end <= p.fieldwork_end"
+            f" WHERE {WHOLE_MONTH.format(t='p')} AND NOT ({WHOLE_MONTH.format(t='i')})"
+        ).fetchall()[0][0]
+    )
 
 
 def _keep_known_values(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
