@@ -117,6 +117,29 @@ def polls_frame(values, start="2022-01-01", every=3, pollster="P", size=1000, **
     )
 
 
+def test_a_net_line_of_monthly_polls_that_swing_follows_its_two_shares():
+    """NHK's monthly polls of Naoto Kan's cabinet, approve and disapprove (2010-06 to 2011-08).
+    The net line's fit stopped at a second mode of its hyperparameters, a line that barely moves
+    among polls far off it: +2.5 on the day of the 65-21 poll, where the approval and
+    disapproval lines read 62.2 and 23.4, and 55 days outside its own band of their gap."""
+    approve = [61, 39, 41, 65, 48, 31, 25, 29, 21, 27, 28, 25, 16, 18]
+    disapprove = [23, 45, 43, 21, 35, 51, 58, 59, 64, 59, 55, 57, 68, 65]
+    days = ["2010-06-11", "2010-07-17", "2010-08-06", "2010-09-18", "2010-10-09", "2010-11-05"]
+    days += ["2010-12-10", "2011-01-08", "2011-02-11", "2011-04-15", "2011-05-13", "2011-06-10"]
+    days += ["2011-07-08", "2011-08-05"]
+    polls = polls_frame(approve, pollster="NHK", negative_pct=disapprove).assign(
+        fieldwork_start=pd.to_datetime(days), fieldwork_end=pd.to_datetime(days)
+    )
+    lines = {
+        measure: trends.fit_trend(polls, "L", "approval", measure=measure).daily.set_index("date")
+        for measure in trends.MEASURES
+    }
+    gap = lines["positive"]["estimate"] - lines["negative"]["estimate"]
+    net = lines["net"]
+    assert gap.between(net["lower"], net["upper"]).all()
+    assert abs(net.loc["2010-09-18", "estimate"] - gap.loc["2010-09-18"]) < 5  # it was 36.3
+
+
 def test_a_net_line_is_its_two_shares_apart_with_a_band_as_wide_as_theirs_together():
     """With the undecided steady, net = 2 x approval - 96: its line and band are twice a
     share's. Held to a share's priors, three polls by three pollsters drew net's band 0.7
