@@ -1066,6 +1066,12 @@ def select_series(
             + (f" / {population}" if population != ALL_POPULATIONS else "")
             + f"; stored series: {listed or 'none'}"
         )
+    if measure != "positive" and "negative_pct" in chosen:
+        # The versions and questions that give the other side: a poll's net was its questions'
+        # mean approval (one asked approve alone) less the disapproval of the one that asked
+        # both, and a poll giving disapproval only for its registered voters was left out of
+        # the disapproval line for its adults' version, which gave none.
+        chosen = chosen[chosen["negative_pct"].notna()]
     return Series(
         leader,
         metric,

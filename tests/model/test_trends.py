@@ -140,6 +140,29 @@ def test_a_net_line_of_monthly_polls_that_swing_follows_its_two_shares():
     assert abs(net.loc["2010-09-18", "estimate"] - gap.loc["2010-09-18"]) < 5  # it was 36.3
 
 
+def test_a_poll_s_net_and_disapproval_come_from_the_questions_and_versions_that_give_them():
+    """One poll asked approve-and-disapprove (40/50) and approve alone (60): its net was
+    mean(40, 60) - 50 = 0, where the question that measured both says -10. Another gave
+    disapproval only for its registered voters: the disapproval line left the poll out, taking
+    its adults' version, which gave none."""
+    both = polls_frame([40.0], pollster="Eps", negative_pct=50.0)
+    alone = polls_frame([60.0], pollster="Eps")
+    others = polls_frame([45.0, 44.0], pollster="Zeta", every=7, negative_pct=[48.0, 49.0])
+    polls = pd.concat([both, alone, others], ignore_index=True)
+    net = trends.select_series(polls, "L", "approval", measure="net")
+    assert trends.one_version_per_poll(net.polls)["positive_pct"].tolist()[0] == 40.0
+    fitted = trends.fit_series(net)
+    assert fitted.polls.set_index("pollster").loc["Eps", "value"] == -10.0
+    approve = trends.fit_series(trends.select_series(polls, "L", "approval"))
+    assert approve.polls.set_index("pollster").loc["Eps", "value"] == 50.0  # both questions
+
+    voters = polls_frame([42.0], pollster="Tau", population="registered_voters", negative_pct=50.0)
+    adults = polls_frame([40.0], pollster="Tau")
+    polls = pd.concat([adults, voters, others], ignore_index=True)
+    disapprove = trends.fit_series(trends.select_series(polls, "L", "approval", measure="negative"))
+    assert "Tau" in set(disapprove.polls["pollster"]) and len(disapprove.polls) == 3
+
+
 def test_a_net_line_is_its_two_shares_apart_with_a_band_as_wide_as_theirs_together():
     """With the undecided steady, net = 2 x approval - 96: its line and band are twice a
     share's. Held to a share's priors, three polls by three pollsters drew net's band 0.7
