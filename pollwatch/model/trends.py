@@ -704,12 +704,17 @@ def share_band(
     0-100 (a net share: -100 to 100) and renormalised, since a share cannot leave it. Where the
     normal is well inside (most days of most series) this is the usual level +- 1.96 sd; where
     it reaches past 100 (a sparse series near 90%), the band is pulled inside and made lopsided
-    rather than cut flat at the edge, and it holds 95% of what the model believes is possible."""
+    rather than cut flat at the edge, and it holds 95% of what the model believes is possible.
+    It always holds the most likely value, the level (at the edge, where the level is past it):
+    polls of 0% drew a line at 0.08 in a band of 0.08-5.8, which left out the polls' own value
+    and the figure their card gave. There the band reaches the edge and holds 97.5%."""
     sd = np.sqrt(np.maximum(variance, 1e-12))
     below, above = ndtr((low - level) / sd), ndtr((high - level) / sd)
     mass = np.maximum(above - below, 1e-12)
     lower = level + sd * ndtri(np.clip(below + 0.025 * mass, 1e-15, 1 - 1e-15))
     upper = level + sd * ndtri(np.clip(below + 0.975 * mass, 1e-15, 1 - 1e-15))
+    likeliest = np.clip(level, low, high)
+    lower, upper = np.minimum(lower, likeliest), np.maximum(upper, likeliest)
     return np.clip(lower, low, high), np.clip(upper, low, high)
 
 

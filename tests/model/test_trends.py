@@ -140,6 +140,17 @@ def test_a_net_line_of_monthly_polls_that_swing_follows_its_two_shares():
     assert abs(net.loc["2010-09-18", "estimate"] - gap.loc["2010-09-18"]) < 5  # it was 36.3
 
 
+def test_a_line_at_the_edge_of_a_share_is_drawn_on_it_inside_its_band():
+    """A poll of 0% was drawn at 0.08 in a band of 0.08-5.8 (the truncated normal's equal
+    tails), which left out the poll's own value and the figure its card gave. The band holds
+    the most likely value: at the edge, the edge."""
+    none = trends.fit_trend(polls_frame([0.0]), "L", "trust").daily
+    assert none["estimate"].iloc[-1] == 0.0 and none["lower"].iloc[-1] == 0.0
+    assert none["upper"].iloc[-1] > 1
+    every = trends.fit_trend(polls_frame([100.0]), "L", "trust").daily
+    assert every["estimate"].iloc[-1] == 100.0 and every["upper"].iloc[-1] == 100.0
+
+
 def test_a_poll_s_net_and_disapproval_come_from_the_questions_and_versions_that_give_them():
     """One poll asked approve-and-disapprove (40/50) and approve alone (60): its net was
     mean(40, 60) - 50 = 0, where the question that measured both says -10. Another gave
