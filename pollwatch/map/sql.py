@@ -51,8 +51,8 @@ from schemas.rules import literal, quoted
 # leaves it as it is, so SQL can take it as it stands.
 PLAIN_TEXT = r"[!-~](?s:.*[!-~])?"
 PLAIN_NUMBER = r"[0-9]{1,15}(\.[0-9]{1,15})?"
-# A count with a dot and three digits after it is thousands (values.DOT_THOUSANDS), not plain.
-DOT_THOUSANDS = r"[0-9]{1,3}(\.[0-9]{3})+"
+# A count with dots between thousands is not plain (values.DOT_THOUSANDS, the same pattern).
+DOT_THOUSANDS = r"[0-9]{1,2}(\.[0-9]{3})+|[0-9]{3}(\.[0-9]{3}){2,}"
 PLAIN_DATE = r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}"
 ASCII_MISSING = tuple(sorted(t for t in values.MISSING_TOKENS if t.isascii()))
 KEY_FIELDS = tuple(name for name in POLL_KEY_FIELDS if name not in DATE_COLUMNS)

@@ -99,8 +99,10 @@ SPACES = re.compile(r"[\s\u00a0\u202f]")
 DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
 # '1.000' and '12.500' as a count are thousands with dots, as Russian and German tables write
-# them: a sample of one person and a half is not a poll.
-DOT_THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
+# them: a sample of one person and a half is not a poll. One dot after three digits is a
+# decimal point ('999.125', '850.000' as a weighted size): read as thousands, they were
+# samples of 999,125 and 850,000 people, stored without a word.
+DOT_THOUSANDS = re.compile(r"\d{1,2}(\.\d{3})+|\d{3}(\.\d{3}){2,}")
 # '2.202,5': dots for thousands and a decimal comma, as German and Russian tables write a
 # weighted size.
 DOT_THOUSANDS_COMMA = re.compile(r"\d{1,3}(\.\d{3})+,\d+")

@@ -206,6 +206,23 @@ def test_a_sample_written_with_what_it_counted_is_its_number_both_ways(monkeypat
     assert_same(framed, in_duckdb)
 
 
+def test_a_dot_after_three_digits_of_a_sample_is_a_decimal_point_both_ways(monkeypatch, settings):
+    """'999.125' and '850.000', weighted sizes, were read as thousands: samples of 999,125 and
+    850,000 stored without a word, weighing their polls a thousandfold. '1.600' and '12.500'
+    are still thousands, as Russian and German tables write them."""
+    cells = ["999.125", "850.000", "1.600", "12.500", "1.234.567", "1002.375"]
+    rows = [
+        poll_row(
+            sample_size=size, fieldwork_start=f"2022-02-{10 + i}", fieldwork_end=f"2022-02-{10 + i}"
+        )
+        for i, size in enumerate(cells)
+    ]
+    framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
+    sizes = framed.polls.sort_index()["sample_size"].tolist()
+    assert sizes == [999.125, 850, 1600, 12500, 1234567, 1002.375]
+    assert_same(framed, in_duckdb)
+
+
 def test_a_sample_cell_of_a_population_alone_is_that_population_and_no_size_both_ways(
     monkeypatch, settings
 ):

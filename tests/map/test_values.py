@@ -27,11 +27,13 @@ def test_sample_sizes_keep_weighted_fractions_and_read_dots_between_thousands_as
     parsed = values.parse_sample_size(
         cells(
             "1600", "2202.5", "1,600.5", "1 600", "2202,5", "1.000", "12.500", "2.202,5",
-            "about 900", "",
+            "999.125", "850.000", "1.234.567", "about 900", "",
         )
     )  # fmt: skip
-    assert parsed.values.tolist()[:8] == [1600, 2202.5, 1600.5, 1600, 2202.5, 1000, 12500, 2202.5]
-    assert parsed.bad.tolist() == [False] * 8 + [True, False]
+    assert parsed.values.tolist()[:11] == [
+        1600, 2202.5, 1600.5, 1600, 2202.5, 1000, 12500, 2202.5, 999.125, 850, 1234567
+    ]  # fmt: skip
+    assert parsed.bad.tolist() == [False] * 11 + [True, False]
 
 
 def test_dates_read_days_and_months_and_a_month_ends_on_its_last_day():
