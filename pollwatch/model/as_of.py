@@ -102,52 +102,72 @@ def drawn_as_card(stored: pd.DataFrame, fitted: Trend, as_of: date | None = None
 
 def first_public(polls: pd.DataFrame, counted: pd.Series | None = None) -> str:
     """When the first of `polls` (of those `counted`, a mask: one population's) was public, said
-    for a day before it: the day to ask for, as `public_by` finds it. Delays are learned from
-    the polls published by the day asked, so they change only on publication days: between two
-    of them the first public day is found at once (day by day it took 47 s for polls of
-    1999-2007 all published in 2024), and delays from every poll named days that still had
-    none."""
+    for a day before it: the day to ask for, as `public_by` finds it."""
     counted = pd.Series(True, index=polls.index) if counted is None else counted
     ended = pd.to_datetime(polls["fieldwork_end"])
-    changes = pd.to_datetime(polls["published"]).dropna().dt.normalize().unique()
-    starts = sorted({ended[counted].min().normalize(), *changes})
-    for start, until in zip(starts, [*starts[1:], pd.Timestamp.max], strict=True):
-        public = public_from(polls, start.date())
-        first = public.where(public > ended, ended)[counted].min().normalize()
-        day = max(first, start)
-        if day < until and counted[public_by(polls, day.date()).index].any():
-            fieldwork = ended[counted & (public <= day) & (ended <= day)].min()
-            return f"the first was public on {day:%Y-%m-%d} (fieldwork ended {fieldwork:%Y-%m-%d})"
-    return "none is public yet"
+    public = public_from(polls)
+    day = public.where(public > ended, ended)[counted].min()
+    if pd.isna(day):
+        return "none is public yet"
+    day = day.normalize()
+    fieldwork = ended[counted & (public <= day) & (ended <= day)].min()
+    return f"the first was public on {day:%Y-%m-%d} (fieldwork ended {fieldwork:%Y-%m-%d})"
 
 
 def public_by(polls: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """The polls whose fieldwork had ended and which had been published by the end of `as_of`."""
     day = pd.Timestamp(as_of)
-    return polls[(public_from(polls, as_of) <= day) & (polls["fieldwork_end"] <= day)]
+    return polls[(public_from(polls) <= day) & (polls["fieldwork_end"] <= day)]
 
 
-def public_from(polls: pd.DataFrame, as_of: date | None = None) -> pd.Series:
+def public_from(polls: pd.DataFrame) -> pd.Series:
     """The day each poll was (or is expected to be) public: its publication date, else the end
     of its fieldwork plus its pollster's usual delay (in whole days) in its series (leader and
-    metric) among its polls published by the end of `as_of` (default: all of them), else the
-    series' pollsters'. Within a series, so that a series' figures are the same whatever else
-    is stored: the report's real-time line, fitted on one series, and `--as-of` on the whole
-    store agree, and 538's one-day entry delays do not move a French series."""
+    metric), among its polls published by the end of that fieldwork, else the series'
+    pollsters'. Within a series, so that a series' figures are the same whatever else is
+    stored: the report's real-time line, fitted on one series, and `--as-of` on the whole store
+    agree, and 538's one-day entry delays do not move a French series. Known when the fieldwork
+    ended, not on the day asked: learned from the polls published by the day asked, a delay
+    grew when two late polls came out, and a poll public on 7 February was not on the 8th and
+    was again on the 9th. A tracker does not take back a poll it has counted."""
     published = pd.to_datetime(polls["published"])
     ended = pd.to_datetime(polls["fieldwork_end"])
-    known = published.notna()
-    if as_of is not None:
-        known &= published <= pd.Timestamp(as_of)
-    gap = (published - ended).dt.days.where(known)
     # Polls with no leader or metric column are one series.
     series = [polls[c] for c in ("leader", "metric") if c in polls] or [pd.Series(0, polls.index)]
-    overall = gap.groupby(series, dropna=False).transform("median")
-    by_pollster = gap.groupby([*series, polls["pollster"]], dropna=False).transform("median")
+    missing = published.isna() & ended.notna()
+    if not missing.any():
+        return published
+    by_pollster = _delay_known_by(published, ended, missing, [*series, polls["pollster"]])
+    overall = _delay_known_by(published, ended, missing, series)
     # Whole days, rounded up: a median of 5 and 6 days made a poll public from noon, after the
     # midnight a day's figure stands at, so the real-time line's last day left its newest poll out.
     delay = np.ceil(by_pollster.fillna(overall).fillna(DEFAULT_DELAY_DAYS))
     return published.fillna(ended + pd.to_timedelta(delay, unit="D"))
+
+
+def _delay_known_by(
+    published: pd.Series, ended: pd.Series, missing: pd.Series, groups: list[pd.Series]
+) -> pd.Series:
+    """For each poll `missing` its publication day, the median delay (days from fieldwork's end
+    to publication) of the polls of its group published by the end of its fieldwork (NaN where
+    none was)."""
+    delay = pd.Series(np.nan, index=published.index)
+    keys = pd.MultiIndex.from_arrays([g.astype(str).to_numpy() for g in groups])
+    codes = pd.factorize(keys)[0]
+    known = published.notna().to_numpy()
+    for code in np.unique(codes[missing.to_numpy()]):
+        mine = codes == code
+        shown = known & mine
+        if not shown.any():
+            continue
+        order = np.argsort(published[shown].to_numpy())
+        days = published[shown].to_numpy()[order]
+        gaps = (published[shown] - ended[shown]).dt.days.to_numpy(dtype="float64")[order]
+        asked = (missing.to_numpy() & mine).nonzero()[0]
+        counts = np.searchsorted(days, ended.to_numpy()[asked], side="right")
+        medians = {k: float(np.median(gaps[:k])) for k in np.unique(counts) if k}
+        delay.iloc[asked] = [medians.get(k, np.nan) for k in counts]
+    return delay
 
 
 def ever_corrected(versions: pd.DataFrame) -> bool:

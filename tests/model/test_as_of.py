@@ -42,6 +42,25 @@ def test_a_poll_is_public_from_its_publication_or_its_pollster_s_usual_delay():
     assert public.index.tolist() == [0, 1, 3]
 
 
+def test_a_poll_once_public_stays_public_when_later_polls_come_out_late():
+    """Alpha publishes 2, 4 and 6 days after fieldwork; its poll ending 3 February gives no day.
+    Its delay was learned from the polls published by the day asked: 4 days on 7 February, but
+    on the 8th two polls came out a month late, the median became 6, and the poll was public on
+    the 7th, not on the 8th, and again on the 9th. It is learned from the polls published when
+    the fieldwork ended: a tracker does not take back a poll it has counted."""
+    found = polls(
+        ("Alpha", "2024-01-03", "2024-01-05"),
+        ("Alpha", "2024-01-06", "2024-02-08"),
+        ("Alpha", "2024-01-08", "2024-02-08"),
+        ("Alpha", "2024-01-12", "2024-01-16"),
+        ("Alpha", "2024-01-22", "2024-01-28"),
+        ("Alpha", "2024-02-03", None),
+    )
+    for day in range(6, 12):
+        public = public_by(found, date(2024, 2, day)).index.tolist()
+        assert (5 in public) == (day >= 7), day  # 2, 4 and 6 days known by 3 February: 4
+
+
 def test_a_series_polls_are_public_from_the_same_day_whatever_else_is_stored():
     """A series none of whose polls gives its publication day takes the default delay, not the
     delays of another country's pollsters stored beside it: the report's real-time line, fitted
