@@ -400,6 +400,9 @@ DAY_MONTH_OF_DOTTED_DATE = re.compile(
 # 2017", a slip for Jan 30-Feb 5, was stored as a poll of 360 days.
 ROLLED_OVER_DAYS = 92
 YEAR = re.compile(r"\d{4}")
+# A slashed day and month with the year after a comma, as the end of RealClearPolitics' and
+# Silver Bulletin's periods writes it ("3/24, 2019"): read as "3/24/2019".
+SLASHED_THEN_YEAR = re.compile(r"^(\d{1,2}/\d{1,2}),?\s+(\d{4})$")
 # Month names in English, French, Russian and Ukrainian, in the nominative and genitive.
 MONTH_NAMES = {
     1: "january jan janvier janv январь января янв січень січня січ",
@@ -460,6 +463,7 @@ def _written_period(text: str, formats: tuple[str, ...], day_first: bool):
         start, across = _with_year(day, int(year)), (_with_year(day, int(year) - 1), end)
     elif two := TWO_DATES.fullmatch(text):
         start, end = two.groups()
+        end = SLASHED_THEN_YEAR.sub(r"\1/\2", end)  # RealClearPolitics' "3/20 - 3/24, 2019"
         years = YEAR.findall(end)
         if not YEAR.search(start) and years:  # "28 fév. – 3 mars 2024": the year is said once
             year = int(years[-1])
@@ -482,9 +486,12 @@ def _written_period(text: str, formats: tuple[str, ...], day_first: bool):
 
 
 def _with_year(start: str, year: int) -> str:
-    """A period's start given its year: after a space ("28 déc. 2024"), or as a dotted date's
-    ("30.12.2024")."""
-    return f"{start}.{year}" if re.fullmatch(r"\d{1,2}\.\d{1,2}", start) else f"{start} {year}"
+    """A period's start given its year: after a space ("28 déc. 2024"), or as a dotted or
+    slashed date's ("30.12.2024", "3/20/2019")."""
+    for mark in ".", "/":
+        if re.fullmatch(rf"\d{{1,2}}\{mark}\d{{1,2}}", start):
+            return f"{start}{mark}{year}"
+    return f"{start} {year}"
 
 
 def is_month(value: object, formats: tuple[str, ...] = (), day_first: bool = False) -> bool:

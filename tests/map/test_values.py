@@ -115,6 +115,10 @@ def test_days_spelled_as_french_and_american_publishers_write_them():
         ("с 10 по 14 января 2025 г.", "2025-01-10", "2025-01-14"),
         ("10–14 січня 2025 року", "2025-01-10", "2025-01-14"),
         ("from Jan 10 to 14, 2025", "2025-01-10", "2025-01-14"),
+        # slashed days with the year said once, after a comma (RealClearPolitics, Silver Bulletin)
+        ("3/20 - 3/24, 2019", "2019-03-20", "2019-03-24"),
+        ("5/30 - 6/1, 2025", "2025-05-30", "2025-06-01"),
+        ("12/30 - 1/2, 2019", "2018-12-30", "2019-01-02"),
     ],
 )
 def test_a_fieldwork_period_written_in_one_cell_is_its_first_and_last_day(text, first, last):
