@@ -30,8 +30,16 @@ EARLIEST_FIELDWORK = pd.Timestamp("1900-01-01")
 # quote until lines later) that took the lines between, whole polls, into one cell.
 ONE_LINE = Rule("one_line_(a_stray_quote?)", "one_line")
 
+# A pollster named as an average is a row of the table's average, not a poll: RealClearPolitics'
+# "RCP Average" row was stored as a poll and counted in ours.
+AN_AVERAGE = Rule(
+    "an_average_not_a_poll",
+    "not_naming",
+    r"\b(?:average|avg|moyenne|promedio|durchschnitt)\b|среднее|середнє",
+)
+
 COLUMN_RULES: dict[str, tuple[Rule, ...]] = {
-    "pollster": (Rule("not_blank", "not_blank"), ONE_LINE),
+    "pollster": (Rule("not_blank", "not_blank"), ONE_LINE, AN_AVERAGE),
     "sponsor": (ONE_LINE,),
     "country": (Rule("iso_3166_alpha2_country", "one_of", tuple(sorted(ISO_3166_ALPHA2))),),
     "leader": (Rule("not_blank", "not_blank"), ONE_LINE),

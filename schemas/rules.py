@@ -31,6 +31,13 @@ class Rule:
             return pa.Check.str_matches(r"\s*\S", name=self.name, error=self.name)
         if self.kind == "one_line":
             return pa.Check.str_matches(r"[^\r\n]*\Z", name=self.name, error=self.name)
+        if self.kind == "not_naming":
+            pattern = self.bound
+            return pa.Check(
+                lambda text: ~text.str.contains(pattern, case=False, regex=True),
+                name=self.name,
+                error=self.name,
+            )
         if self.kind == "between":
             low, high = self.bound
             return pa.Check.in_range(low, high, name=self.name, error=self.name)
@@ -55,6 +62,8 @@ class Rule:
             test = f"regexp_matches({column}, '^\\s*\\S')"
         elif self.kind == "one_line":
             test = f"NOT (contains({column}, chr(10)) OR contains({column}, chr(13)))"
+        elif self.kind == "not_naming":  # a pattern both Python's re and RE2 read alike
+            test = f"NOT regexp_matches({column}, {literal(self.bound)}, 'i')"
         elif self.kind == "between":
             low, high = self.bound
             test = f"{column} BETWEEN {literal(low)} AND {literal(high)}"

@@ -206,6 +206,24 @@ def test_a_sample_written_with_what_it_counted_is_its_number_both_ways(monkeypat
     assert_same(framed, in_duckdb)
 
 
+def test_a_row_of_the_table_s_average_is_not_a_poll_both_ways(monkeypatch, settings):
+    """RealClearPolitics' table opens with its 'RCP Average' row, which was stored as a poll
+    and counted in our average."""
+    rows = [
+        poll_row(pollster="RCP Average", poll_key="avg"),
+        poll_row(pollster="Ipsos", poll_key="ipsos"),
+        poll_row(pollster="Moyenne des sondages", poll_key="moyenne"),
+        poll_row(pollster="Averages Research", poll_key="firm"),  # a firm's name, not an average
+    ]
+    framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
+    assert sorted(framed.polls["pollster"]) == ["Averages Research", "Ipsos"]
+    assert framed.rejects[["column", "rule", "value"]].values.tolist() == [
+        ["pollster", "an_average_not_a_poll", "RCP Average"],
+        ["pollster", "an_average_not_a_poll", "Moyenne des sondages"],
+    ]
+    assert_same(framed, in_duckdb)
+
+
 def test_a_dot_after_three_digits_of_a_sample_is_a_decimal_point_both_ways(monkeypatch, settings):
     """'999.125' and '850.000', weighted sizes, were read as thousands: samples of 999,125 and
     850,000 stored without a word, weighing their polls a thousandfold. '1.600' and '12.500'
