@@ -241,8 +241,10 @@ def commit_duplicate(
         sha256=sha256,
         source=None,
         status="duplicate",
-        message=f"already ingested at {known.ingested_at:%Y-%m-%d %H:%M} UTC (run {known.run_id});"
-        f" stored at {destination}",
+        message=f"already ingested at {known.ingested_at:%Y-%m-%d %H:%M} UTC (run {known.run_id}"
+        + (f", read with layout {known.source_name}" if known.source_name else "")
+        + f"); stored at {destination}. The same bytes are not read twice: if its layout has"
+        " changed since, `pollwatch rebuild` reads every filed file again with its layout",
         stored_at=str(destination),
     )
     if redundant:

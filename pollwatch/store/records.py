@@ -49,6 +49,7 @@ class KnownFile:
     stored_path: str | None
     ingested_at: datetime
     run_id: str
+    source_name: str | None = None  # the layout its rows were read with
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,10 @@ def test_the_second_ingest_of_the_same_file_loads_nothing(settings, monkeypatch,
     [result] = run.files
     assert result.status == "duplicate"
     assert result.rows_loaded == 0 and run.exit_code == 0
+    # which layout read it, and what reads it again where that layout has changed since (a
+    # layout fixed and its file dropped again changed nothing, and said nothing of why)
+    assert "read with layout canonical" in result.message
+    assert "`pollwatch rebuild` reads every filed file again" in result.message
     assert query(settings, "SELECT * FROM polls ORDER BY poll_key").equals(before)
     assert not (settings.inbox / "a.csv").exists()
     assert sorted(p.name for p in settings.archive.iterdir()) == ["a.csv"]

@@ -39,7 +39,8 @@ from schemas.rules import literal
 def known_files(con: duckdb.DuckDBPyConnection, sha256s: list[str]) -> dict[str, KnownFile]:
     """The earliest load of each of these files whose rows were stored (loaded or partly)."""
     rows = con.execute(
-        "SELECT sha256, arg_min((status, path, stored_path, ingested_at, run_id), ingested_at)"
+        "SELECT sha256,"
+        " arg_min((status, path, stored_path, ingested_at, run_id, source_name), ingested_at)"
         " FROM files WHERE sha256 IN (SELECT unnest(?)) AND status IN ('loaded', 'partial')"
         " GROUP BY sha256",
         [sha256s],
