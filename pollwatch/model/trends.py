@@ -1071,12 +1071,7 @@ def select_series(
             + (f" / {population}" if population != ALL_POPULATIONS else "")
             + f"; stored series: {listed or 'none'}"
         )
-    if measure != "positive" and "negative_pct" in chosen:
-        # The versions and questions that give the other side: a poll's net was its questions'
-        # mean approval (one asked approve alone) less the disapproval of the one that asked
-        # both, and a poll giving disapproval only for its registered voters was left out of
-        # the disapproval line for its adults' version, which gave none.
-        chosen = chosen[chosen["negative_pct"].notna()]
+    chosen = giving(chosen, measure)
     return Series(
         leader,
         metric,
@@ -1086,6 +1081,19 @@ def select_series(
         until,
         other_versions(chosen) if population == ALL_POPULATIONS else None,
     )
+
+
+def giving(rows: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """The rows (versions and questions of polls) a measure's line is read from: for the
+    disapproval and the net, those that give disapproval. A poll's net was its questions' mean
+    approval (one asked approve alone) less the disapproval of the one that asked both, and a
+    poll giving disapproval only for its registered voters was left out of the disapproval line
+    for its adults' version, which gave none."""
+    if measure == "positive":
+        return rows
+    if "negative_pct" not in rows:
+        return rows.iloc[:0]
+    return rows[rows["negative_pct"].notna()]
 
 
 @dataclass(frozen=True)
@@ -1110,9 +1118,15 @@ def all_series(polls: pd.DataFrame, until: pd.Timestamp | None = None) -> list[S
     for (leader, metric), polled in polls.groupby(["leader", "metric"], sort=True):
         every, others = one_version_per_poll(polled), other_versions(polled)
         found.append(Series(leader, metric, ALL_POPULATIONS, every, until=until, others=others))
-        if every["negative_pct"].notna().sum() >= MEASURED_POLLS:
+        given = giving(polled, "negative")
+        if len(polls_given := one_version_per_poll(given)) >= MEASURED_POLLS:
+            others_given = other_versions(given)
             for measure in ("negative", "net"):
-                found.append(Series(leader, metric, ALL_POPULATIONS, every, measure, until, others))
+                found.append(
+                    Series(
+                        leader, metric, ALL_POPULATIONS, polls_given, measure, until, others_given
+                    )
+                )
         populations = polled["population"].unique()
         if len(populations) > 1:
             for population in sorted(populations, key=POPULATION_PRIORITY.get):

@@ -166,6 +166,9 @@ def test_a_poll_s_net_and_disapproval_come_from_the_questions_and_versions_that_
     assert fitted.polls.set_index("pollster").loc["Eps", "value"] == -10.0
     approve = trends.fit_series(trends.select_series(polls, "L", "approval"))
     assert approve.polls.set_index("pollster").loc["Eps", "value"] == 50.0  # both questions
+    # the report's series (all_series) read them as `trend` (select_series) does
+    [reported] = [s for s in trends.all_series(polls) if s.measure == "net"]
+    assert reported.polls.equals(net.polls)
 
     voters = polls_frame([42.0], pollster="Tau", population="registered_voters", negative_pct=50.0)
     adults = polls_frame([40.0], pollster="Tau")
