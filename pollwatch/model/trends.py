@@ -21,6 +21,7 @@ polls still gets a sensible, wide band.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -214,8 +215,8 @@ def population_effects(
     others: pd.DataFrame | None,
     measure: str = "positive",
     reference: str = REFERENCE_POPULATION,
-    apart: pd.DataFrame | None = None,
-    gaps: pd.DataFrame | None = None,
+    apart: Apart | None = None,
+    gaps: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> pd.DataFrame:
     """How far each population of a line's polls reads from the reference population (adults,
     reference_population), measured within pollsters, where the pollster's own lean cancels out.
@@ -223,8 +224,8 @@ def population_effects(
     Where a poll reports both, the gap is read off that poll, as 538 does (the same interviews,
     so dates and wording cancel out too). A pollster that asks the population and adults in
     separate polls measures it too, by how far its polls of the population sit above its polls
-    of adults, each against the line on its day (`apart`: the line's fitted polls, pollster,
-    population, residual from the line before house effects and offsets, and precision). Read
+    of adults, each against the line on its day (`apart`: the line's fitted polls, with each
+    one's residual from the line and its precision). Read
     from pairs alone, a series whose pollsters polled each population in turn, never both at
     once, had no offset measured at all: 0 +- 5.9, and its line sat at the polls' mix (1.17
     points off the adults' truth in the simulation, against 0.37 where 40% of polls are
@@ -250,12 +251,10 @@ def population_effects(
     rows = []
     dispersion = _dispersion(apart)
     for population in populations:
-        found = gaps[gaps["population"] == population]
-        separate = _separate_gaps(apart, population, reference, set(found["pollster"]))
+        gap, pollster = gaps.get(population, (np.zeros(0), np.zeros(0, dtype=object)))
+        separate = _separate_gaps(apart, population, reference, set(pollster))
         separate["variance"] *= dispersion
-        mean, precision = _mean_over_pollsters(
-            found["gap"].to_numpy(dtype="float64"), found["pollster"].to_numpy(), separate
-        )
+        mean, precision = _mean_over_pollsters(gap, pollster, separate)
         posterior = precision + 1 / POPULATION_PRIOR_SD**2
         effect, sd = mean * precision / posterior, math.sqrt(1 / posterior)
         rows.append(
@@ -264,9 +263,9 @@ def population_effects(
                 effect,
                 effect - Z95 * sd,
                 effect + Z95 * sd,
-                len(found),
+                len(gap),
                 int(separate["polls"].sum()),
-                found["pollster"].nunique() + len(separate),
+                len(set(pollster)) + len(separate),
             )
         )
     return pd.DataFrame(
@@ -277,19 +276,49 @@ def population_effects(
 
 def pair_gaps(
     polls: pd.DataFrame, others: pd.DataFrame | None, measure: str, reference: str
-) -> pd.DataFrame:
-    """pollster, population, gap: each poll's gap between another population and `reference`
-    where it reports both (`polls`, one version each, the reference's first; `others`, their
-    other versions)."""
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each other population's gaps from `reference` in the polls that report both (`polls`, one
+    version each, the reference's first; `others`, their other versions), with their pollsters:
+    population: (gaps, pollsters)."""
     if others is None or others.empty:
-        return pd.DataFrame(columns=["pollster", "population", "gap"])
+        return {}
     identity = [*POLL_IDENTITY]
     base = measured(polls[polls["population"] == reference], measure)
     beside = measured(others, measure)
     pairs = beside[[*identity, "population", "value"]].merge(
         base[[*identity, "value"]], on=identity, suffixes=("", "_reference")
     )
-    return pairs.assign(gap=pairs["value"] - pairs["value_reference"])
+    gap = (pairs["value"] - pairs["value_reference"]).to_numpy(dtype="float64")
+    pollster = pairs["pollster"].to_numpy(dtype=object)
+    population = pairs["population"].to_numpy(dtype=object)
+    return {
+        name: (gap[population == name], pollster[population == name]) for name in set(population)
+    }
+
+
+@dataclass(frozen=True)
+class Apart:
+    """A line's fitted polls as the offsets of populations asked apart read them: each one's
+    pollster (codes into `names`), population, pollster-and-population group (codes), and, once
+    there is a line, its residual from it and its precision (with_line)."""
+
+    pollster: np.ndarray
+    names: np.ndarray
+    population: np.ndarray
+    group: np.ndarray
+    groups: int
+    residual: np.ndarray | None = None
+    precision: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, polls: pd.DataFrame) -> Apart:
+        pollster, names = pd.factorize(polls["pollster"])
+        population = polls["population"].fillna("").to_numpy(dtype=object)
+        group, groups = pd.factorize(pd.Series(pollster.astype(str)) + "|" + population)
+        return cls(pollster, np.asarray(names, dtype=object), population, group, len(groups))
+
+    def with_line(self, residual: np.ndarray, precision: np.ndarray) -> Apart:
+        return dataclasses.replace(self, residual=residual, precision=precision)
 
 
 def measured_by(effect) -> str:
@@ -304,33 +333,32 @@ def measured_by(effect) -> str:
 
 
 def _separate_gaps(
-    apart: pd.DataFrame | None, population: str, reference: str, paired: set[str]
+    apart: Apart | None, population: str, reference: str, paired: set[str]
 ) -> pd.DataFrame:
     """pollster, gap, variance, polls: for each pollster with polls of both `population` and
     `reference` among the line's fitted polls (`apart`) and no poll reporting both, the mean
     residual of its polls of the one less that of the other (precision-weighted; its lean is in
     both, and cancels), with that difference's variance, and how many of its polls of the
     population it rests on."""
-    if apart is None or apart.empty:
+    if apart is None or apart.residual is None or not len(apart.pollster):
         return pd.DataFrame(columns=["pollster", "gap", "variance", "polls"])
-    codes, names = pd.factorize(apart["pollster"])
-    precision = apart["precision"].to_numpy(dtype="float64")
-    weighted = apart["residual"].to_numpy(dtype="float64") * precision
-    mine = ~apart["pollster"].isin(list(paired)).to_numpy()
+    codes, count = apart.pollster, len(apart.names)
+    weighted = apart.residual * apart.precision
+    mine = ~np.isin(apart.names, list(paired))[codes]
     sums = []
     for name in (population, reference):
-        side = mine & (apart["population"] == name).to_numpy()
+        side = mine & (apart.population == name)
         sums.append(
             [
-                np.bincount(codes[side], weights=values[side], minlength=len(names))
-                for values in (weighted, precision, np.ones(len(codes)))
+                np.bincount(codes[side], weights=values[side], minlength=count)
+                for values in (weighted, apart.precision, np.ones(len(codes)))
             ]
         )
     (asked, asked_precision, polls), (base, base_precision, _) = sums
     both = (asked_precision > 0) & (base_precision > 0)
     return pd.DataFrame(
         {
-            "pollster": names[both],
+            "pollster": apart.names[both],
             "gap": asked[both] / asked_precision[both] - base[both] / base_precision[both],
             "variance": 1 / asked_precision[both] + 1 / base_precision[both],
             "polls": polls[both].astype("int64"),
@@ -338,7 +366,7 @@ def _separate_gaps(
     )
 
 
-def _dispersion(apart: pd.DataFrame | None) -> float:
+def _dispersion(apart: Apart | None) -> float:
     """How much further the line's polls stray from their pollster's mean for their population
     than their variances say (at least 1), which a separate gap's variance is scaled by: it is
     read off the polls' fitted variances, and those can be short (on the simulation, whose
@@ -346,15 +374,12 @@ def _dispersion(apart: pd.DataFrame | None) -> float:
     for a true 1.5). The pairs' spread is measured from the pairs themselves; this is the same
     for separate polls. With no poll reporting both, 40 seeds: both offsets held in 85-90% of
     seeds without it, 90-95% with it."""
-    if apart is None or apart.empty:
+    if apart is None or apart.residual is None:
         return 1.0
-    group = pd.MultiIndex.from_frame(apart[["pollster", "population"]].astype(str))
-    codes, names = pd.factorize(group)
-    freedom = len(codes) - len(names)
+    freedom = len(apart.group) - apart.groups
     if freedom <= 0:
         return 1.0
-    precision = apart["precision"].to_numpy(dtype="float64")
-    residual = apart["residual"].to_numpy(dtype="float64")
+    codes, precision, residual = apart.group, apart.precision, apart.residual
     mean = np.bincount(codes, weights=residual * precision) / np.bincount(codes, weights=precision)
     shown = float((precision * (residual - mean[codes]) ** 2).sum() / freedom)
     return max(shown, 1.0)
@@ -523,6 +548,7 @@ def fit_trend(
     y = value - polls["population_offset"].to_numpy(dtype="float64")
     sampling_var = polls["spread"].to_numpy() / effective_sample_sizes(polls).to_numpy() * 1e4
     codes, pollsters = pd.factorize(polls["pollster"])
+    asked_apart = Apart.of(polls) if effects is not None else None
     # Read as the reference's: its own polls and those not saying theirs. Not those of a
     # population whose gap from it nothing measured (taken off as none): a firm polling only
     # likely voters then counted in the average pollster of adults, and 20 adults' polls beside
@@ -566,13 +592,8 @@ def fit_trend(
             # than they are (its gap 0.83 of its distance from it), and with each pollster's
             # gap straying by 1 point both offsets' 95% intervals held in 65-85% of seeds.
             line_mean, line_var = _without_each(adjusted, obs_var, level[day], level_var[day])
-            apart = pd.DataFrame(
-                {
-                    "pollster": polls["pollster"],
-                    "population": polls["population"],
-                    "residual": value - house[codes] - line_mean,
-                    "precision": 1 / (obs_var / scale + line_var),
-                }
+            apart = asked_apart.with_line(
+                value - house[codes] - line_mean, 1 / (obs_var / scale + line_var)
             )
             effects = population_effects(line, others, measure, reference, apart, gaps)
             y = value - _offsets(polls, effects).to_numpy(dtype="float64")
