@@ -66,12 +66,14 @@ def series_trend(
     polls = stored if as_of is None else public_by(stored, as_of)
     until = None if as_of is None else pd.Timestamp(as_of)
     try:
-        chosen = select_series(polls, leader, metric, population, measure, until)
+        # Fitted here too: of a measure, the polls public then may give none ("no polls give
+        # a negative share", where one was public a week later).
+        return fit_series(select_series(polls, leader, metric, population, measure, until))
     except ConfigError:
         if as_of is None:
             raise
         series = select_series(stored, leader, metric, population)  # none at all: says so
-        which = f"{leader} / {metric}"
+        which = f"{series.leader} / {series.metric}"
         if population != ALL_POPULATIONS:
             which += f" of {population.replace('_', ' ')}"
         if measure != "positive":
@@ -87,7 +89,6 @@ def series_trend(
         raise ConfigError(
             f"no polls of {which} were public by {as_of.isoformat()}: {hint}"
         ) from None
-    return fit_series(chosen)
 
 
 def drawn_as_card(stored: pd.DataFrame, fitted: Trend, as_of: date | None = None) -> bool:

@@ -242,6 +242,24 @@ def test_an_as_of_report_of_the_current_folder_is_written_beside_it(settings, mo
     assert report.index == here.parent / "site-as-of-2022-03-01" / "index.html"
 
 
+def test_a_day_before_the_first_poll_giving_a_measure_says_when_that_was(settings):
+    """Polls giving approval alone were public by the day, the first giving disapproval a week
+    later: `trend --measure negative --as-of` said "no polls of ... give a negative share", as
+    if none ever did, and named the leader as typed."""
+    later = dict(fieldwork_start="2022-03-01", fieldwork_end="2022-03-05", published="2022-03-08")
+    write_csv(
+        settings.inbox / "sides.csv",
+        [poll_row(negative_pct="", poll_key="one side"), poll_row(poll_key="both", **later)],
+    )
+    run_ingest([], settings)
+    stored = stood_on(open_store(settings).versions(), date(2022, 3, 6))
+    said = "giving a negative share were public by 2022-03-06: the first was public on 2022-03-08"
+    with pytest.raises(ConfigError, match=f"no polls of Vladimir Putin / approval {said}"):
+        series_trend(
+            stored, "vladimir putin", "approval", measure="negative", as_of=date(2022, 3, 6)
+        )
+
+
 def test_a_day_before_a_series_first_poll_says_so(settings):
     write_csv(settings.inbox / "first.csv", [poll_row()])  # fieldwork 17-21 Feb 2022
     run_ingest([], settings)
