@@ -36,6 +36,23 @@ def test_sample_sizes_keep_weighted_fractions_and_read_dots_between_thousands_as
     assert parsed.bad.tolist() == [False] * 11 + [True, False]
 
 
+def test_japanese_and_korean_dates_and_a_full_width_percent_sign_are_read():
+    """NHK's table writes 2009年1月10日 and 23％: every row was not_a_date unless its layout gave
+    the format, and a share with the full-width sign was not_a_number."""
+    start = values.parse_date(
+        cells(
+            "2009年1月10日", "２０１２年９月７日", "2017년 5월 10일", "2009年1月", "2009年13月1日"
+        )
+    )
+    assert start.values.iloc[:4].tolist() == [
+        pd.Timestamp("2009-01-10"), pd.Timestamp("2012-09-07"), pd.Timestamp("2017-05-10"),
+        pd.Timestamp("2009-01-01"),
+    ]  # fmt: skip
+    assert start.bad.tolist() == [False] * 4 + [True]
+    assert values.read_date("2009年1月", period_end=True) == pd.Timestamp("2009-01-31")
+    assert values.parse_number(cells("23％", "２３", "23 %")).values.tolist() == [23.0] * 3
+
+
 def test_dates_read_days_and_months_and_a_month_ends_on_its_last_day():
     start = values.parse_date(cells("2022-02-24", "2022-02", "24.02.2022x", ""))
     end = values.parse_date(cells("2022-02-24", "2022-02"), period_end=True)
