@@ -328,6 +328,20 @@ def test_a_one_poll_card_with_no_sample_size_says_whose_margin_it_gives(settings
     assert "its own 95% margin" not in section
 
 
+def test_a_one_poll_card_at_the_edge_gives_its_margin_as_a_range_inside_0_to_100(settings):
+    """A poll of 0% read "0.0% +-0.8 points": a share below none."""
+    write_csv(
+        settings.inbox / "one.csv",
+        [poll_row(metric="performance", positive_pct="0", negative_pct="90", undecided_pct="10")],
+    )
+    run_ingest([], settings)
+    build_report(settings)
+    page = (settings.report_dir / "leader-vladimir-putin.html").read_text()
+    section = page.split('id="vladimir-putin-performance"')[1].split("</section>")[0]
+    assert re.search(r'<div class="band">0\.0&ndash;\d\.\d, its own 95% margin', section)
+    assert "&plusmn;" not in section
+
+
 def test_a_series_of_one_poll_is_a_card_not_a_chart(sample_report):
     """The samples hold one poll of Putin's performance: shown as that poll, with no average,
     band or chart made of it; with its own margin (79% of 1,500 people: +-2.1), the other side
