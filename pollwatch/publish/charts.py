@@ -154,6 +154,16 @@ def events_for(events: pd.DataFrame, countries: set[str], start, end) -> pd.Data
     return events[concerns & (events["date"] >= start) & (events["date"] <= end)]
 
 
+# The most of a name a legend shows: a pollster stored as a whole HTML link (Silver Bulletin's
+# Datawrapper table) took the legend off the figure, with it "95% band" and "as it stood", and
+# matplotlib warned on stderr that it could not lay the chart out.
+LEGEND_CHARS = 40
+
+
+def _legend_name(name: str) -> str:
+    return name if len(name) <= LEGEND_CHARS else name[: LEGEND_CHARS - 1].rstrip() + "…"
+
+
 def pollster_colours(polls: pd.DataFrame) -> dict[str, str]:
     """The most prolific pollsters get the palette's colours; everyone else is grey."""
     ranked = polls["pollster"].value_counts().index.tolist()
@@ -189,7 +199,7 @@ def trend_figure(trend: Trend, events: pd.DataFrame, countries: set[str], credit
     drawn_on = _dodged_days(polls, daily["date"].iloc[0], end) if sparse else polls["day"]
     for pollster, colour in colours.items():
         mine = polls["pollster"] == pollster
-        label = pollster if colour != OTHER else None
+        label = _legend_name(pollster) if colour != OTHER else None
         ax.scatter(
             drawn_on[mine],
             polls.loc[mine, "value"],
@@ -268,7 +278,7 @@ def comparison_figure(
             color=colour,
             linestyle=style,
             linewidth=2,
-            label=f"{trend.leader}: {trend.metric}",
+            label=_legend_name(f"{trend.leader}: {trend.metric}"),
         )
         if far.any():
             guessed = True

@@ -58,6 +58,26 @@ def test_the_latest_label_sits_inside_the_plot_clear_of_the_legend_and_credit(ki
     assert not any(credit.overlaps(d) for d in dates)
 
 
+def test_a_pollster_named_by_a_whole_html_link_keeps_the_legend_on_the_figure():
+    """Silver Bulletin's Datawrapper table names its pollsters with their links: the legend ran
+    off the figure, "95% band" and "as it stood" with it, and matplotlib warned on stderr."""
+    import warnings
+
+    link = "<a href='https://www.natesilver.net/p/pollster-ratings-silver-bulletin'>Trafalgar</a>"
+    polls = series("dense")
+    polls = polls.assign(pollster=polls["pollster"].where(polls["pollster"] != "Pollster A", link))
+    trend = fit_trend(one_version_per_poll(polls), "Leader", "approval")
+    with matplotlib.rc_context(charts.STYLE), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = charts.trend_figure(trend, NO_EVENTS, {"US"}, "pollwatch · a credit line")
+        fig.canvas.draw()
+        legend = fig.axes[0].get_legend()
+        names = [t.get_text() for t in legend.get_texts()]
+        inside = legend.get_window_extent().x1 <= fig.bbox.x1
+    assert inside and "95% band" in names
+    assert all(len(name) <= charts.LEGEND_CHARS for name in names)
+
+
 def test_a_poll_published_years_after_its_fieldwork_does_not_stretch_the_chart():
     """The real-time line ends as the newest poll was public: one published three years after
     its fieldwork drew three empty years of a flat step, every poll in a tenth of the chart."""
