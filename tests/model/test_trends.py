@@ -347,26 +347,7 @@ OFFSETS = {"adults": 0.0, "registered_voters": 1.5, "likely_voters": 3.5}
 def test_a_line_of_several_populations_reads_as_adults_with_offsets_measured_within_polls():
     """Registered and likely voters read above adults; a line mixing them drifts with the mix.
     Their offsets are measured within the polls that report adults too, and taken off."""
-    sim = simulate_polls(seed=5, populations=OFFSETS)
-    series = trends.select_series(sim.polls, "Simulated Leader", "approval")
-    fitted = trends.fit_series(series)
-    effects = fitted.population_effects.set_index("population")
-    for population in ("registered_voters", "likely_voters"):
-        low, high = effects.loc[population, ["lower", "upper"]]
-        assert low <= OFFSETS[population] <= high, (population, low, high)
-        assert high - low < 2.5  # measured, not the prior's +-5.9
-    truth = sim.truth.reindex(fitted.daily["date"]).to_numpy()
-    error = np.abs(fitted.daily["estimate"].to_numpy() - truth).mean()
-    assert error < 0.6 < _unadjusted_error(sim, series)
-
-
-def _unadjusted_error(sim, series: trends.Series) -> float:
-    """The mean error against the truth of the same polls averaged as if of one population."""
-    plain = trends.fit_trend(
-        series.polls.assign(population="adults"), "Simulated Leader", "approval"
-    )
-    truth = sim.truth.reindex(plain.daily["date"]).to_numpy()
-    return float(np.abs(plain.daily["estimate"].to_numpy() - truth).mean())
+    _offsets_measured(simulate_polls(seed=5, populations=OFFSETS), widest=2.5)
 
 
 def test_a_pollster_asking_each_population_in_turn_measures_their_offsets():
@@ -377,17 +358,30 @@ def test_a_pollster_asking_each_population_in_turn_measures_their_offsets():
     the adults' truth."""
     for seed, spread in ((5, 0.0), (7, 1.0)):
         sim = simulate_polls(seed=seed, populations=OFFSETS, paired=0, population_spread=spread)
-        series = trends.select_series(sim.polls, "Simulated Leader", "approval")
-        fitted = trends.fit_series(series)
-        effects = fitted.population_effects.set_index("population")
-        for population in ("registered_voters", "likely_voters"):
-            low, high = effects.loc[population, ["lower", "upper"]]
-            assert low <= OFFSETS[population] <= high, (population, low, high)
-            assert high - low < 4  # measured, not the prior's +-5.9
-            assert effects.loc[population, "pairs"] == 0 < effects.loc[population, "apart"]
-        truth = sim.truth.reindex(fitted.daily["date"]).to_numpy()
-        error = np.abs(fitted.daily["estimate"].to_numpy() - truth).mean()
-        assert error < 0.6 < _unadjusted_error(sim, series)
+        effects = _offsets_measured(sim, widest=4)
+        assert (effects["pairs"] == 0).all() and (effects["apart"] > 0).all()
+
+
+def _offsets_measured(sim, widest: float) -> pd.DataFrame:
+    """Both offsets inside their 95% intervals and measured (narrower than `widest`, not the
+    prior's +-5.9), and the line within 0.6 of the adults' truth, where the same polls read as
+    one population are not. Returns the offsets."""
+    series = trends.select_series(sim.polls, "Simulated Leader", "approval")
+    fitted = trends.fit_series(series)
+    effects = fitted.population_effects.set_index("population")
+    for population in ("registered_voters", "likely_voters"):
+        low, high = effects.loc[population, ["lower", "upper"]]
+        assert low <= OFFSETS[population] <= high, (population, low, high)
+        assert high - low < widest
+    truth = sim.truth.reindex(fitted.daily["date"]).to_numpy()
+    error = np.abs(fitted.daily["estimate"].to_numpy() - truth).mean()
+    plain = trends.fit_trend(
+        series.polls.assign(population="adults"), "Simulated Leader", "approval"
+    )
+    plain_truth = sim.truth.reindex(plain.daily["date"]).to_numpy()
+    unadjusted = np.abs(plain.daily["estimate"].to_numpy() - plain_truth).mean()
+    assert error < 0.6 < unadjusted
+    return effects
 
 
 def test_pollsters_of_likely_voters_alone_do_not_move_a_line_read_as_adults():
