@@ -31,7 +31,9 @@ from pollwatch.model.trends import (
     all_series,
     effective_sample_sizes,
     fit_series,
+    giving,
     latest_shares,
+    one_version_per_poll,
 )
 from pollwatch.processes import OWNER, clear_abandoned, owned_folder
 from pollwatch.publish import charts
@@ -558,11 +560,16 @@ def _single_poll(trend: Trend, stored: pd.DataFrame) -> dict | None:
     [poll] = trend.polls.itertuples()
     rows = stored[
         (stored["pollster"] == poll.pollster)
+        & (stored["leader"] == trend.leader)
         & (stored["metric"] == trend.metric)
         & (stored["fieldwork_start"] == poll.fieldwork_start)
         & (stored["fieldwork_end"] == poll.fieldwork_end)
     ]
-    negative = getattr(poll, "negative_pct", None)
+    # The other side and the net from the versions and questions that give it, as `trend`
+    # reads them: the card said net +0 of a poll whose question asking both said -10 (it took
+    # the mean approval of that question and one asking approve alone).
+    sides = one_version_per_poll(giving(rows, "negative"))
+    negative = float(sides["negative_pct"].iloc[0]) if len(sides) == 1 else None
     # Only web addresses become links: a cell of a CSV could say javascript:.
     sources = sorted(
         {url for url in rows.get("source_url", pd.Series()).dropna() if WEB_ADDRESS.match(url)}
@@ -577,7 +584,8 @@ def _single_poll(trend: Trend, stored: pd.DataFrame) -> dict | None:
         "assumed_size": None
         if pd.notna(poll.sample_size)
         else _sample_size(float(effective_sample_sizes(trend.polls).iloc[0])),
-        "negative": None if negative is None or pd.isna(negative) else float(negative),
+        "negative": negative,
+        "net": None if negative is None else float(sides["positive_pct"].iloc[0]) - negative,
         "negative_label": charts.measure_label(trend.metric, "negative"),
         "pollster": poll.pollster,
         "fieldwork": _period(poll.fieldwork_start, poll.fieldwork_end),

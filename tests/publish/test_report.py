@@ -328,6 +328,21 @@ def test_a_one_poll_card_with_no_sample_size_says_whose_margin_it_gives(settings
     assert "its own 95% margin" not in section
 
 
+def test_a_one_poll_card_reads_its_other_side_and_net_from_the_question_that_gives_both(settings):
+    """One poll asked approve and disapprove (40/50) and approve alone (60): the card said
+    "net +0.0" (the questions' mean approval less the one disapproval), where `trend` says
+    -10."""
+    both = poll_row(metric="performance", positive_pct="40", negative_pct="50", poll_key="q1")
+    alone = poll_row(metric="performance", positive_pct="60", negative_pct="", poll_key="q2")
+    other = poll_row(metric="performance", leader="Dmitry Medvedev", negative_pct="5")
+    write_csv(settings.inbox / "one.csv", [both, alone, other])
+    run_ingest([], settings)
+    build_report(settings)
+    page = (settings.report_dir / "leader-vladimir-putin.html").read_text()
+    section = page.split('id="vladimir-putin-performance"')[1].split("</section>")[0]
+    assert "50.0% (net -10.0 points)" in section
+
+
 def test_a_one_poll_card_at_the_edge_gives_its_margin_as_a_range_inside_0_to_100(settings):
     """A poll of 0% read "0.0% +-0.8 points": a share below none."""
     write_csv(
