@@ -31,11 +31,13 @@ EARLIEST_FIELDWORK = pd.Timestamp("1900-01-01")
 ONE_LINE = Rule("one_line_(a_stray_quote?)", "one_line")
 
 # A pollster named as an average is a row of the table's average, not a poll: RealClearPolitics'
-# "RCP Average" row was stored as a poll and counted in ours.
+# "RCP Average" row was stored as a poll and counted in ours. Not "média": in French it is the
+# press ("Sondage Média").
 AN_AVERAGE = Rule(
     "an_average_not_a_poll",
     "not_naming",
-    r"\b(?:average|avg|moyenne|promedio|durchschnitt)\b|среднее|середнє",
+    r"\b(?:average|avg|mean|aggregate|moyenne|promedio|durchschnitt|mittelwert)\b"
+    r"|\bpolls? of polls\b|средн|середн|平均|평균",
 )
 
 COLUMN_RULES: dict[str, tuple[Rule, ...]] = {

@@ -388,14 +388,16 @@ DATE_WORDS = re.compile(r"^(?:du|from|с|з|від|от)\s+|(?<=\d)\s*(?:г|го
 # days of one month ("13-14 mars 2024", "Jul. 25-27, 2025", "2025 Jul 7-21"), or two dates
 # ("28 fév. – 3 mars 2024", "Feb 28 - Mar 3, 2024", "2024-03-13/2024-03-14").
 # Two dates joined without spaces: "Jan 30-Feb 5, 2017" (Gallup, AP-NORC), "30 Jan-5 Feb 2017",
-# "10.01.2025-11.01.2025"; and days before a dotted date: "10-14.01.2025".
+# "10.01.2025-11.01.2025", "3/20-3/24, 2019", "3/20/2019-3/24/2019"; and days before a dotted
+# date: "10-14.01.2025".
 DAY_SPAN = re.compile(
     r"(?<![\d/.-])(\d{1,2})(?:er|st|nd|rd|th)?(?:\s*[-–—]\s*|\s+(?:au|to|по|до)\s+)(\d{1,2})"
     r"(?![\d/.-])"
 )
 TWO_DATES = re.compile(
-    r"(.+?)(?:\s*[–—]\s*|\s+-\s+|\s+(?:to|au|по|до)\s+|/(?=\d{4}-)"
-    r"|(?<=\d)-(?=[^\W\d_])|(?<=[^\W\d_])\.?-(?=\d{1,2}\s*[^\W\d_])|(?<=\d{4})-(?=\d{1,2}\.))(.+)"
+    r"(.+?)(?:\s*[–—]\s*|\s+-\s+|\s+(?:to|au|по|до)\s+|(?:(?<=-\d)|(?<=-\d\d))/(?=\d{4}-)"
+    r"|(?<=\d)-(?=[^\W\d_])|(?<=[^\W\d_])\.?-(?=\d{1,2}\s*[^\W\d_])|(?<=\d{4})-(?=\d{1,2}\.)"
+    r"|(?:(?<=/\d)|(?<=/\d\d)|(?<=/\d{4}))\s*-\s*(?=\d{1,2}/\d))(.+)"
 )
 DAYS_OF_DOTTED_DATE = re.compile(r"(\d{1,2})\s*[-–—]\s*(\d{1,2})(\.\d{1,2}\.\d{4})")
 # ... and a day and month before one, across a month's end: "30.12-05.01.2025".
@@ -409,7 +411,7 @@ ROLLED_OVER_DAYS = 92
 YEAR = re.compile(r"\d{4}")
 # A slashed day and month with the year after a comma, as the end of RealClearPolitics' and
 # Silver Bulletin's periods writes it ("3/24, 2019"): read as "3/24/2019".
-SLASHED_THEN_YEAR = re.compile(r"^(\d{1,2}/\d{1,2}),?\s+(\d{4})$")
+SLASHED_THEN_YEAR = re.compile(r"^(\d{1,2}/\d{1,2})\s*,?\s*(\d{4})$")
 # Month names in English, French, Russian and Ukrainian, in the nominative and genitive.
 MONTH_NAMES = {
     1: "january jan janvier janv январь января янв січень січня січ",

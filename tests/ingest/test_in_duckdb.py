@@ -214,12 +214,20 @@ def test_a_row_of_the_table_s_average_is_not_a_poll_both_ways(monkeypatch, setti
         poll_row(pollster="Ipsos", poll_key="ipsos"),
         poll_row(pollster="Moyenne des sondages", poll_key="moyenne"),
         poll_row(pollster="Averages Research", poll_key="firm"),  # a firm's name, not an average
+        *[
+            poll_row(pollster=name, poll_key=name)
+            for name in ("Poll of polls", "Mean", "Средняя", "平均", "Aggregate", "Sondage Média")
+        ],
     ]
     framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
-    assert sorted(framed.polls["pollster"]) == ["Averages Research", "Ipsos"]
+    assert sorted(framed.polls["pollster"]) == ["Averages Research", "Ipsos", "Sondage Média"]
     assert framed.rejects[["column", "rule", "value"]].values.tolist() == [
         ["pollster", "an_average_not_a_poll", "RCP Average"],
         ["pollster", "an_average_not_a_poll", "Moyenne des sondages"],
+        *[
+            ["pollster", "an_average_not_a_poll", name]
+            for name in ("Poll of polls", "Mean", "Средняя", "平均", "Aggregate")
+        ],
     ]
     assert_same(framed, in_duckdb)
 

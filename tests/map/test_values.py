@@ -136,6 +136,8 @@ def test_days_spelled_as_french_and_american_publishers_write_them():
         ("3/20 - 3/24, 2019", "2019-03-20", "2019-03-24"),
         ("5/30 - 6/1, 2025", "2025-05-30", "2025-06-01"),
         ("12/30 - 1/2, 2019", "2018-12-30", "2019-01-02"),
+        ("3/20-3/24, 2019", "2019-03-20", "2019-03-24"),
+        ("3/20/2019-3/24/2019", "2019-03-20", "2019-03-24"),
     ],
 )
 def test_a_fieldwork_period_written_in_one_cell_is_its_first_and_last_day(text, first, last):
