@@ -17,6 +17,9 @@ from pathlib import Path
 from pollwatch.config import ConfigError, Settings, require_data_dir
 from pollwatch.ingest.discover import filed_drops
 from pollwatch.ingest.run import RunSummary, run_ingest
+from pollwatch.map.layouts import load_layouts
+from pollwatch.store import open_store
+from pollwatch.store.errors import StoreError
 
 BUILDING = ".rebuilding"
 
@@ -48,6 +51,14 @@ def rebuild(settings: Settings) -> tuple[RunSummary, Path | None]:
         settings.model_copy(update={"db": building, "file_in_place": True}),
         trigger="rebuild",
     )
+    if gone := _layouts_gone(settings, summary):
+        _remove(building)
+        named = "; ".join(f"{name} ({', '.join(paths[:3])})" for name, paths in gone.items())
+        raise ConfigError(
+            f"nothing rebuilt: files whose rows were stored with a layout that is gone were"
+            f" refused: {named}. Put each layout back in {settings.local_layouts} and rebuild"
+            " again; the database stands as it was"
+        )
     kept = None
     if target.exists():
         kept = target.with_name(f"{target.name}.before-rebuild-{datetime.now():%Y%m%d-%H%M%S}")
@@ -58,6 +69,26 @@ def rebuild(settings: Settings) -> tuple[RunSummary, Path | None]:
     building.rename(target)
     _remove(building)
     return summary, kept
+
+
+def _layouts_gone(settings: Settings, summary: RunSummary) -> dict[str, list[str]]:
+    """The layouts, gone since, with which the database being replaced stored the rows of files
+    the rebuild refused, and those files: the rebuild stored none of their polls and exited 0,
+    and the layout's folder in archive/ was never named."""
+    refused = [f for f in summary.files if f.status == "rejected"]
+    if not refused or not settings.db_path.exists():
+        return {}
+    try:
+        known = open_store(settings, read_only=True).known_files([f.sha256 for f in refused])
+    except StoreError:  # the database being replaced may be the damaged one: nothing to go by
+        return {}
+    layouts = load_layouts(settings.local_layouts)
+    gone: dict[str, list[str]] = {}
+    for result in refused:
+        stored = known.get(result.sha256)
+        if stored is not None and stored.source_name and stored.source_name not in layouts:
+            gone.setdefault(stored.source_name, []).append(result.path)
+    return gone
 
 
 def _wal(db: Path) -> Path:

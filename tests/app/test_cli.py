@@ -607,6 +607,35 @@ def test_rebuild_reads_each_drop_with_the_layout_it_was_read_with(settings, tmp_
         assert con.execute(question).fetchall() == before
 
 
+def test_a_rebuild_that_would_lose_the_polls_of_a_layout_gone_since_replaces_nothing(
+    settings, tmp_path
+):
+    """A file read with a layout of the data directory's layouts/, the layout then moved away:
+    `rebuild` refused the file (unknown_layout), said "0 polls" and exited 0 with a database
+    that had lost them, never naming the layout."""
+    data = ["--data-dir", str(settings.data_dir)]
+    settings.local_layouts.mkdir()
+    layout = settings.local_layouts / "gallup_approval.toml"
+    layout.write_text(
+        'name = "gallup_approval"\nby_header = false\n[columns]\nfieldwork_start = "Start"\n'
+        'fieldwork_end = "End"\npositive_pct = "Approve"\n[constants]\npollster = "Gallup"\n'
+        'leader = "Donald Trump"\ncountry = "US"\nmetric = "approval"\n',
+        encoding="utf-8",
+    )
+    gallup = tmp_path / "gallup.csv"
+    gallup.write_text("Start,End,Approve\n2025-07-07,2025-07-21,37\n", encoding="utf-8")
+    settle(gallup, 200)
+    assert command("ingest", "--layout", "gallup_approval", str(gallup), *data).exit_code == 0
+    layout.rename(tmp_path / "gallup_approval.toml")
+
+    refused = command("rebuild", *data)
+    assert refused.exit_code == 2, refused.output
+    assert "a layout that is gone were refused: gallup_approval (" in refused.stderr
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM polls").fetchall() == [(1,)]
+    assert not list(settings.data_dir.glob("polls.duckdb.before-rebuild-*"))
+
+
 def test_after_a_rebuild_a_past_day_shows_the_values_that_stood_that_day(settings):
     """A correction made before a rebuild stands, `--as-of` a day between, where it stood: the
     rebuild stores each filed drop as of when it was filed (its modification time in archive/).
