@@ -120,7 +120,7 @@ def _merge_all(
                 known == 0
                 and unique
                 and not any(_other_precision(con))
-                and not _precision_twins_incoming(con)
+                and not _month_twins_incoming(con)
             ):
                 stored = ", ".join(STORED_COLUMNS)
                 _insert_unordered(
@@ -270,6 +270,7 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
     A poll known at another precision (a month, or its exact days) is the same poll."""
     renamed = _renamed(con) if record.source_keys else {}
     finer, coarser = _other_precision(con)
+    coarser += [twin for twin in _month_twins_incoming(con) if twin not in coarser]
     for pollster, incoming_key, stored_key in finer:  # the stored poll takes the precise key
         for table in ("polls", "revisions"):
             con.execute(
@@ -415,21 +416,21 @@ def _other_precision(
     return finer, coarser
 
 
-def _precision_twins_incoming(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether two files of the batch give one poll at two precisions (a month in one, its exact
-    days in the other): read file by file, the second is the first's correction, as in two
-    runs. In one statement both were stored, a month's poll counted twice, and a rebuild (one
-    batch) turned a store's correction into a second poll."""
+def _month_twins_incoming(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(pollster, key) of the incoming month-only polls that incoming rows also give with their
+    exact days, the only such poll of that series in that month: one poll at two precisions.
+    Two files of a batch: read file by file, the second is the first's correction, as in two
+    runs (in one statement both were stored, the month counted twice, and a rebuild, one
+    batch, turned a store's correction into a second poll). One file (an export of a monthly
+    series and of its polls' exact days run together): the exact days are kept."""
     typed = f"({TYPED_INCOMING})"
-    return bool(
-        con.execute(
-            f"SELECT count(*) FROM {typed} i JOIN {typed} p ON {SAME_SERIES}"
-            " AND p.file_sha256 <> i.file_sha256"
-            " AND p.fieldwork_start = date_trunc('month', i.fieldwork_start)"
-            " AND i.fieldwork_end <= p.fieldwork_end"
-            f" WHERE {WHOLE_MONTH.format(t='p')} AND NOT ({WHOLE_MONTH.format(t='i')})"
-        ).fetchall()[0][0]
-    )
+    return con.execute(
+        f"SELECT p.pollster, p.poll_key FROM {typed} i JOIN {typed} p ON {SAME_SERIES}"
+        " AND p.fieldwork_start = date_trunc('month', i.fieldwork_start)"
+        " AND i.fieldwork_end <= p.fieldwork_end"
+        f" WHERE {WHOLE_MONTH.format(t='p')} AND NOT ({WHOLE_MONTH.format(t='i')})"
+        " GROUP BY p.pollster, p.poll_key HAVING count(*) = 1"
+    ).fetchall()
 
 
 def _keep_known_values(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
