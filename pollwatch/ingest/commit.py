@@ -175,8 +175,8 @@ def _finish(file: Pending, counts: LoadCounts, settings: Settings, run_id: str) 
     result.rows_duplicate = counts.duplicate + file.repeats
     if counts.coarser:
         result.warnings.append(
-            f"{counts.coarser} month-only poll(s) here are stored already, or given here too,"
-            " with their exact fieldwork days: the exact version is kept"
+            f"{counts.coarser} month-only poll(s) here are stored already with their exact "
+            "fieldwork days: the exact version is kept"
         )
     if counts.kept:
         named = ", ".join(f"{column} of {n} poll(s)" for column, n in counts.kept.items())

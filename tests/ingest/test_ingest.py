@@ -836,32 +836,9 @@ def test_a_poll_at_two_precisions_is_one_poll(settings, month_first, one_run):
     else:  # the month adds nothing to the exact days: the poll stays as it is
         assert (result.rows_loaded, result.rows_duplicate) == (1, 1)
         assert revisions.empty
-        assert "1 month-only poll(s) here are stored already, or given here too, with their" in (
+        assert "1 month-only poll(s) here are stored already with their exact fieldwork days" in (
             " ".join(result.warnings)
         )
-
-
-def test_a_file_giving_one_poll_as_a_month_and_as_its_days_stores_it_once(settings):
-    """An export of a monthly series and of its polls' exact days run together: March as a
-    month (81) and as 21-27 March (80) were two polls, the month counted twice."""
-    levada = {"pollster": "Levada Center", "leader": "Putin", "published": "", "poll_key": ""}
-    levada |= {"negative_pct": "12", "undecided_pct": "2"}
-    rows = [
-        poll_row(**levada, fieldwork_start="2024-03", fieldwork_end="", positive_pct="81"),
-        poll_row(**levada, fieldwork_start="2024-02", fieldwork_end="", positive_pct="86"),
-        poll_row(
-            **levada, fieldwork_start="2024-03-21", fieldwork_end="2024-03-27", positive_pct="80"
-        ),
-    ]
-    write_csv(settings.inbox / "both.csv", rows)
-    [result] = run_ingest([], settings).files
-    stored = query(
-        settings,
-        "SELECT strftime(fieldwork_start, '%Y-%m-%d') AS s, positive_pct FROM polls ORDER BY s",
-    )
-    assert stored.values.tolist() == [["2024-02-01", 86.0], ["2024-03-21", 80.0]]
-    assert (result.rows_loaded, result.rows_duplicate) == (2, 1)
-    assert "1 month-only poll(s) here are stored already, or given here too" in result.warnings[0]
 
 
 @pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])

@@ -270,7 +270,6 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
     A poll known at another precision (a month, or its exact days) is the same poll."""
     renamed = _renamed(con) if record.source_keys else {}
     finer, coarser = _other_precision(con)
-    coarser += [twin for twin in _month_twins_incoming(con) if twin not in coarser]
     for pollster, incoming_key, stored_key in finer:  # the stored poll takes the precise key
         for table in ("polls", "revisions"):
             con.execute(
@@ -417,15 +416,17 @@ def _other_precision(
 
 
 def _month_twins_incoming(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """(pollster, key) of the incoming month-only polls that incoming rows also give with their
-    exact days, the only such poll of that series in that month: one poll at two precisions.
-    Two files of a batch: read file by file, the second is the first's correction, as in two
-    runs (in one statement both were stored, the month counted twice, and a rebuild, one
-    batch, turned a store's correction into a second poll). One file (an export of a monthly
-    series and of its polls' exact days run together): the exact days are kept."""
+    """(pollster, key) of the incoming month-only polls that another file of the batch gives
+    with their exact days, the only such poll of that series in that month: one poll at two
+    precisions. Read file by file, the second is the first's correction, as in two runs (in
+    one statement both were stored, the month counted twice, and a rebuild, one batch, turned
+    a store's correction into a second poll). Not within one file: a whole month's fieldwork
+    and a week's poll of one pollster in it are two polls in 538's files (five of them), and
+    a whole month written as days cannot be told from a month by then."""
     typed = f"({TYPED_INCOMING})"
     return con.execute(
         f"SELECT p.pollster, p.poll_key FROM {typed} i JOIN {typed} p ON {SAME_SERIES}"
+        " AND p.file_sha256 <> i.file_sha256"
         " AND p.fieldwork_start = date_trunc('month', i.fieldwork_start)"
         " AND i.fieldwork_end <= p.fieldwork_end"
         f" WHERE {WHOLE_MONTH.format(t='p')} AND NOT ({WHOLE_MONTH.format(t='i')})"
