@@ -36,9 +36,11 @@ AS_WRITTEN = ("pollster", "leader")
 # A proportion times 100, rounded past float noise (0.57 * 100 is 56.99999999999999).
 PROPORTION_DIGITS = 9
 ALIASED = ("pollster", "leader")
+NAME_COLUMNS = ("pollster", "sponsor", "leader")
 
 PARSERS: dict[str, Callable[[pd.Series], values.Parsed]] = {
     **{name: values.parse_text for name in TEXT_COLUMNS},
+    **{name: values.parse_name for name in NAME_COLUMNS},
     **{name: values.parse_category for name in CATEGORY_COLUMNS},
     "mode": values.parse_mode,
     "population": values.parse_population,

@@ -25,6 +25,7 @@ from pollwatch.map import values
 from pollwatch.map.layouts import Layout, fold_series
 from pollwatch.map.mapping import (
     AS_WRITTEN,
+    NAME_COLUMNS,
     POLL_KEY_FIELDS,
     PROPORTION_DIGITS,
     column_sources,
@@ -260,6 +261,8 @@ def _field(
     if not translations(name, layout, aliases):
         if name in TEXT_COLUMNS:
             plain, plain_value = _plain_test(name, PLAIN_TEXT), _plain_text(name)
+            if name in NAME_COLUMNS:  # a link's text is read by values.parse_name
+                plain = f"({plain} AND NOT regexp_matches({column}, '^<a\\b', 'i'))"
         elif name in SHARE_COLUMNS:
             plain = _plain_test(name, PLAIN_NUMBER)
             plain_value = f"CAST({column} AS DOUBLE)"

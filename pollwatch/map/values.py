@@ -602,6 +602,23 @@ def parse_text(raw: pd.Series) -> Parsed:
     return Parsed(clean_text(raw), pd.Series(False, index=raw.index), "text")
 
 
+# A name given as a link, as a web table exported with its markup writes it (Silver Bulletin's
+# Datawrapper table: <a href='...pollster-ratings...'>Trafalgar Group</a>): the link's text.
+# Each poll's link differed, so each poll was a pollster of its own, with a lean of its own.
+LINKED_NAME = re.compile(r"<a\b[^>]*>([^<]*)</a>", re.IGNORECASE)
+
+
+def parse_name(raw: pd.Series) -> Parsed:
+    """A name (pollster, sponsor, leader): text, a link's text where the cell is one link."""
+    text = clean_text(raw)
+    linked = text.str.fullmatch(LINKED_NAME.pattern, case=False).fillna(False).astype(bool)
+    if linked.any():
+        text = text.copy()
+        text[linked] = text[linked].str.extract(LINKED_NAME.pattern, flags=re.IGNORECASE)[0]
+        text = clean_text(text)
+    return Parsed(text, pd.Series(False, index=raw.index), "text")
+
+
 def parse_category(raw: pd.Series) -> Parsed:
     return _by_value(read_category, raw, "str", "category")
 

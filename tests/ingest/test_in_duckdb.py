@@ -206,6 +206,21 @@ def test_a_sample_written_with_what_it_counted_is_its_number_both_ways(monkeypat
     assert_same(framed, in_duckdb)
 
 
+def test_a_name_given_as_a_link_is_the_link_s_text_both_ways(monkeypatch, settings):
+    """Silver Bulletin's Datawrapper table names each poll's pollster as a link to its rating:
+    each link differed, so each poll was a pollster of its own, with a lean of its own."""
+    link = "<a href='https://www.natesilver.net/p/pollster-ratings#{}'>Trafalgar Group</a>"
+    rows = [
+        poll_row(pollster=link.format(i), poll_key=f"t{i}", fieldwork_start=f"2022-02-1{i}",
+                 fieldwork_end=f"2022-02-1{i}")
+        for i in range(3)
+    ] + [poll_row(pollster="P <img src=x>", poll_key="markup")]  # fmt: skip
+    framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
+    assert sorted(set(framed.polls["pollster"])) == ["P <img src=x>", "Trafalgar Group"]
+    assert framed.rejects.empty
+    assert_same(framed, in_duckdb)
+
+
 def test_a_row_of_the_table_s_average_is_not_a_poll_both_ways(monkeypatch, settings):
     """RealClearPolitics' table opens with its 'RCP Average' row, which was stored as a poll
     and counted in our average."""
