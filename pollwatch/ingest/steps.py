@@ -460,3 +460,7 @@ def log_result(path: Path, result: FileResult | Waiting | None) -> None:
             log.warning("%s: %s", shown(result.path), warning)
         for reject in result.rejects:
             log.warning("%s", describe_reject(result.path, reject))
+        if result.reject_reasons > len(result.rejects):  # the result keeps the first few
+            more = result.reject_reasons - len(result.rejects)
+            where = f": every reason is in {shown(result.stored_at)}.errors.csv"
+            log.warning("... and %d more%s", more, where if result.stored_at else "")

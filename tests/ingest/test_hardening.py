@@ -182,7 +182,7 @@ def test_odd_file_names_are_ingested_archived_and_printed_on_one_line(settings, 
     assert "more" not in text  # one reject: all of it shown
 
 
-def test_rejects_past_the_first_five_are_counted_where_they_are_not_shown(settings):
+def test_rejects_past_the_first_five_are_counted_where_they_are_not_shown(settings, caplog):
     """The first five of a file's rejects are printed; a sixth went unsaid but for the totals.
     Past the twenty a file's result keeps, the rest were counted from those: 86 rejects said
     "... and 15 more"."""
@@ -195,8 +195,14 @@ def test_rejects_past_the_first_five_are_counted_where_they_are_not_shown(settin
 
     rows = [poll_row(country="XX", poll_key=f"m{i}") for i in range(30)]
     write_csv(settings.inbox / "thirty.csv", rows)
-    text = run_text(run_ingest([], settings))
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="pollwatch"):
+        text = run_text(run_ingest([], settings))
     assert text.count("column country") == 5 and "    ... and 25 more" in text
+    # the run's log (what `rebuild` and Prefect's UI show) listed twenty and stopped
+    logged = [r.getMessage() for r in caplog.records]
+    assert sum("column country" in m for m in logged) == 20
+    assert any(m.startswith("... and 10 more: every reason is in ") for m in logged)
     # and its note in the quarantine does not say "the other rows are stored" of none
     note = (settings.quarantine / "thirty.csv.summary.txt").read_text()
     assert "No row of it is stored." in note and "other rows" not in note
