@@ -123,6 +123,8 @@ SAMPLE_WITH_WORDS = re.compile(
     r"(\d(?:[\d.,\s]*\d)?)?\s*([^\W\d_(][^()]*?|\([^()]*\)|[^\W\d_(][^()]*?\s*\([^()]*\))?\s*",
     re.IGNORECASE,
 )
+# The population before the number ("RV 1,200", "LV: 1000").
+POPULATION_FIRST = re.compile(r"([^\W\d_][^\d()]*?)\s*:?\s*(\d(?:[\d.,\s]*\d)?)")
 # Words that say what a sample counted, not whom ("1,000 LV respondents", "1000 interviews
 # (RV)"), and a footnote's marks: taken out before the rest is read as a population.
 COUNTED = re.compile(
@@ -139,10 +141,13 @@ def read_sample_words(cell: str) -> tuple[str, str | None] | None:
     """('1,500', 'likely_voters') for '1,500 LV', ('1,012', None) for 'n=1,012', ('',
     'registered_voters') for 'RV'; None where the cell is not a number written with a
     population, or a population alone."""
-    found = SAMPLE_WITH_WORDS.fullmatch(FOOTNOTE_MARKS.sub("", cell).replace("*", " ").strip())
+    text = FOOTNOTE_MARKS.sub("", cell).replace("*", " ").strip()
+    found = SAMPLE_WITH_WORDS.fullmatch(text)
     if found is None:
         return None
     number, words = found.groups()
+    if number is None and (first := POPULATION_FIRST.fullmatch(text)):  # "RV 1,200"
+        words, number = first.groups()
     words = " ".join(COUNTED.sub(" ", words or "").split())
     if not words:
         return None if number is None else (number, None)

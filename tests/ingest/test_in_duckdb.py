@@ -269,7 +269,7 @@ def test_a_sample_cell_of_a_population_alone_is_that_population_and_no_size_both
 ):
     """RealClearPolitics writes 'RV' where it gives no size: the CNN and Pew polls of its table
     were rejected (not_a_number). They are polls of that population, with no size."""
-    cells = ["RV", "LV", "(A)", "Registered voters", "est."]
+    cells = ["RV", "LV", "(A)", "Registered voters", "RV 1,200", "LV: 900", "est."]
     rows = [
         poll_row(
             sample_size=sample,
@@ -281,12 +281,14 @@ def test_a_sample_cell_of_a_population_alone_is_that_population_and_no_size_both
     ]
     framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
     polls = framed.polls.sort_index()
-    assert polls["sample_size"].isna().all()
+    assert polls["sample_size"].fillna(-1).tolist() == [-1, -1, -1, -1, 1200, 900]
     assert polls["population"].tolist() == [
         "registered_voters",
         "likely_voters",
         "adults",
         "registered_voters",
+        "registered_voters",  # the population written first, then the number
+        "likely_voters",
     ]
     assert framed.rejects[["column", "rule", "value"]].values.tolist() == [
         ["sample_size", "not_a_number", "est."]
