@@ -544,6 +544,9 @@ def test_a_leader_page_says_how_each_population_was_read_as_adults(settings):
         "not measured: no pollster asks it beside adults, so its polls are taken as they are",
     ]
     assert "adjusted for house effect and population" in page
+    # why the line of all polls can be less sure than one population's (RCP's 84 polls drew a
+    # band 6.7 points wide, its 26 adults' polls 4.3, and nothing on the page said why)
+    assert "can be less sure than the line of adults alone" in page
     # a lean is read after the population gap: a likely voters' pollster above the line can lean
     # below it (538's Rasmussen: -3.3, its polls above the line), which the table did not say
     houses = re.findall(r"<h3>House effects</h3>(.*?)</table>", page, re.S)[0]
