@@ -160,6 +160,11 @@ def in_file_terms(rejects: pd.DataFrame, column_names: dict[str, str]) -> pd.Dat
     (a single date column that is both fieldwork_start and fieldwork_end) is one reject, not
     two alike."""
     rejects = rejects.sort_values(["line_number", "column"], kind="stable", ignore_index=True)
+    if "leader" not in column_names:  # the leader comes of a layout's [[leader_by_date]]
+        # Empty only where no term holds the fieldwork's end: "column leader: not_nullable
+        # (value '')" named a column the file does not have.
+        outside = (rejects["column"] == "leader") & (rejects["rule"] == "not_nullable")
+        rejects.loc[outside, "rule"] = "fieldwork_in_no_leader_by_date_term"
     wide = rejects["rule"].isin(ROW_RULE_COLUMNS)
     rejects.loc[wide, "value"] = [
         _compared_in_file_terms(v, column_names) for v in rejects.loc[wide, "value"]

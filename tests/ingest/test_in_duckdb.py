@@ -221,6 +221,26 @@ def test_a_name_given_as_a_link_is_the_link_s_text_both_ways(monkeypatch, settin
     assert_same(framed, in_duckdb)
 
 
+def test_a_date_in_no_term_of_office_is_said_so_both_ways(monkeypatch, settings):
+    """A layout naming the leader by its [[leader_by_date]] terms alone: a row outside every
+    term was "column leader: not_nullable (value '')", of a file with no leader column."""
+    settings.local_layouts.mkdir()
+    (settings.local_layouts / "cabinet.toml").write_text(
+        'name = "cabinet"\nby_header = false\n[columns]\nfieldwork_start = "date"\n'
+        'fieldwork_end = "date"\npositive_pct = "approve"\n[constants]\npollster = "NHK"\n'
+        'country = "JP"\nmetric = "approval"\n'
+        '[[leader_by_date]]\nleader = "Naoto Kan"\nfrom = "2010-06-08"\nuntil = "2011-09-02"\n',
+        encoding="utf-8",
+    )
+    data = b"date,approve\n2010-09-18,65\n2012-01-10,30\n"
+    framed, in_duckdb = both_paths(monkeypatch, settings, data, "cabinet")
+    for checked in (framed, in_duckdb):
+        assert checked.rejects[["column", "rule"]].values.tolist() == [
+            ["leader", "fieldwork_in_no_leader_by_date_term"]
+        ]
+    assert_same(framed, in_duckdb)
+
+
 def test_a_row_of_the_table_s_average_is_not_a_poll_both_ways(monkeypatch, settings):
     """RealClearPolitics' table opens with its 'RCP Average' row, which was stored as a poll
     and counted in our average."""
