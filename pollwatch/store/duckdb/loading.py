@@ -380,6 +380,17 @@ WHOLE_MONTH = (
 SAME_SERIES = "p.pollster = i.pollster AND p.leader = i.leader AND p.metric = i.metric"
 
 
+def _month_holds_days(month: str, days: str) -> str:
+    """SQL: the poll `month` (a table's alias) is a whole month, and the poll `days`, which is
+    not, lies inside it: one poll at two precisions, if it is the only such pair of its series
+    (which the queries ask)."""
+    return (
+        f"{month}.fieldwork_start = date_trunc('month', {days}.fieldwork_start)"
+        f" AND {days}.fieldwork_end <= {month}.fieldwork_end"
+        f" AND {WHOLE_MONTH.format(t=month)} AND NOT ({WHOLE_MONTH.format(t=days)})"
+    )
+
+
 def _other_precision(
     con: duckdb.DuckDBPyConnection,
 ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
@@ -395,10 +406,8 @@ def _other_precision(
     )
     finer = con.execute(
         f"WITH m AS (SELECT i.pollster, i.poll_key AS incoming, p.poll_key AS stored"
-        f" FROM {typed} i JOIN polls p ON {SAME_SERIES}"
-        " AND p.fieldwork_start = date_trunc('month', i.fieldwork_start)"
-        " AND i.fieldwork_end <= p.fieldwork_end"
-        f" WHERE {WHOLE_MONTH.format(t='p')} AND NOT ({WHOLE_MONTH.format(t='i')}) AND {new})"
+        f" FROM {typed} i JOIN polls p ON {SAME_SERIES} AND {_month_holds_days('p', 'i')}"
+        f" WHERE {new})"
         " SELECT pollster, incoming, stored FROM m WHERE (pollster, stored) IN"
         " (SELECT (pollster, stored) FROM m GROUP BY pollster, stored HAVING count(*) = 1)"
         " AND (pollster, incoming) IN"
@@ -406,32 +415,29 @@ def _other_precision(
     ).fetchall()
     coarser = con.execute(
         f"WITH m AS (SELECT i.pollster, i.poll_key AS incoming, p.poll_key AS stored"
-        f" FROM {typed} i JOIN polls p ON {SAME_SERIES}"
-        " AND date_trunc('month', p.fieldwork_start) = i.fieldwork_start"
-        " AND p.fieldwork_end <= i.fieldwork_end"
-        f" WHERE {WHOLE_MONTH.format(t='i')} AND NOT ({WHOLE_MONTH.format(t='p')}) AND {new})"
+        f" FROM {typed} i JOIN polls p ON {SAME_SERIES} AND {_month_holds_days('i', 'p')}"
+        f" WHERE {new})"
         " SELECT pollster, incoming FROM m GROUP BY pollster, incoming HAVING count(*) = 1"
     ).fetchall()
     return finer, coarser
 
 
-def _month_twins_incoming(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """(pollster, key) of the incoming month-only polls that another file of the batch gives
-    with their exact days, the only such poll of that series in that month: one poll at two
-    precisions. Read file by file, the second is the first's correction, as in two runs (in
+def _month_twins_incoming(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a month-only poll of one file of the batch is given by another with its exact
+    days, the only such poll of that series in that month: one poll at two precisions. Read
+    file by file, the second is the first's correction, as in two runs (in
     one statement both were stored, the month counted twice, and a rebuild, one batch, turned
     a store's correction into a second poll). Not within one file: a whole month's fieldwork
     and a week's poll of one pollster in it are two polls in 538's files (five of them), and
     a whole month written as days cannot be told from a month by then."""
     typed = f"({TYPED_INCOMING})"
-    return con.execute(
-        f"SELECT p.pollster, p.poll_key FROM {typed} i JOIN {typed} p ON {SAME_SERIES}"
-        " AND p.file_sha256 <> i.file_sha256"
-        " AND p.fieldwork_start = date_trunc('month', i.fieldwork_start)"
-        " AND i.fieldwork_end <= p.fieldwork_end"
-        f" WHERE {WHOLE_MONTH.format(t='p')} AND NOT ({WHOLE_MONTH.format(t='i')})"
-        " GROUP BY p.pollster, p.poll_key HAVING count(*) = 1"
-    ).fetchall()
+    return bool(
+        con.execute(
+            f"SELECT p.pollster, p.poll_key FROM {typed} i JOIN {typed} p ON {SAME_SERIES}"
+            f" AND p.file_sha256 <> i.file_sha256 AND {_month_holds_days('p', 'i')}"
+            " GROUP BY p.pollster, p.poll_key HAVING count(*) = 1 LIMIT 1"
+        ).fetchall()
+    )
 
 
 def _keep_known_values(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
