@@ -155,18 +155,18 @@ def _delay_known_by(
     delay = pd.Series(np.nan, index=published.index)
     keys = pd.MultiIndex.from_arrays([g.astype(str).to_numpy() for g in groups])
     codes = pd.factorize(keys)[0]
+    day, end, lacking = published.to_numpy(), ended.to_numpy(), missing.to_numpy()
     known = published.notna().to_numpy()
-    for code in np.unique(codes[missing.to_numpy()]):
+    gap = (published - ended).dt.days.to_numpy(dtype="float64")
+    for code in np.unique(codes[lacking]):
         mine = codes == code
-        shown = known & mine
-        if not shown.any():
+        shown = (known & mine).nonzero()[0]
+        if not len(shown):
             continue
-        order = np.argsort(published[shown].to_numpy())
-        days = published[shown].to_numpy()[order]
-        gaps = (published[shown] - ended[shown]).dt.days.to_numpy(dtype="float64")[order]
-        asked = (missing.to_numpy() & mine).nonzero()[0]
-        counts = np.searchsorted(days, ended.to_numpy()[asked], side="right")
-        medians = {k: float(np.median(gaps[:k])) for k in np.unique(counts) if k}
+        shown = shown[np.argsort(day[shown])]  # in order of publication
+        asked = (lacking & mine).nonzero()[0]
+        counts = np.searchsorted(day[shown], end[asked], side="right")
+        medians = {k: float(np.median(gap[shown[:k]])) for k in np.unique(counts) if k}
         delay.iloc[asked] = [medians.get(k, np.nan) for k in counts]
     return delay
 

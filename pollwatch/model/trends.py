@@ -225,11 +225,11 @@ def population_effects(
     so dates and wording cancel out too). A pollster that asks the population and adults in
     separate polls measures it too, by how far its polls of the population sit above its polls
     of adults, each against the line on its day (`apart`: the line's fitted polls, with each
-    one's residual from the line and its precision). Read
-    from pairs alone, a series whose pollsters polled each population in turn, never both at
-    once, had no offset measured at all: 0 +- 5.9, and its line sat at the polls' mix (1.17
-    points off the adults' truth in the simulation, against 0.37 where 40% of polls are
-    paired). A pollster's pairs, where it has them, are its measure: they are the closer one.
+    one's residual from the line and its precision). Read from pairs alone, a series whose
+    pollsters polled each population in turn, never both at once, had no offset measured at
+    all: 0 +- 5.9, and its line sat at the polls' mix (1.17 points off the adults' truth in the
+    simulation, against 0.37 where 40% of polls are paired). A pollster's pairs, where it has
+    them, are its measure: they are the closer one.
 
     Pollsters screen voters differently, so the gap is a pollster's before it is a population's
     (on 538's Biden file, registered voters read +0.5 above adults in Morning Consult's polls and
@@ -252,7 +252,8 @@ def population_effects(
     dispersion = _dispersion(apart)
     for population in populations:
         gap, pollster = gaps.get(population, (np.zeros(0), np.zeros(0, dtype=object)))
-        separate = _separate_gaps(apart, population, reference, set(pollster))
+        paired = set(pollster)
+        separate = _separate_gaps(apart, population, reference, paired)
         separate["variance"] *= dispersion
         mean, precision = _mean_over_pollsters(gap, pollster, separate)
         posterior = precision + 1 / POPULATION_PRIOR_SD**2
@@ -265,7 +266,7 @@ def population_effects(
                 effect + Z95 * sd,
                 len(gap),
                 int(separate["polls"].sum()),
-                len(set(pollster)) + len(separate),
+                len(paired) + len(separate),
             )
         )
     return pd.DataFrame(
