@@ -718,9 +718,8 @@ def _closest(header: list[str], layouts: dict[str, Layout], identifying: set[str
     )
     fits = f"no known layout fits this header ({listed(header)})"
     averaged = [column for column in header if AVERAGE_COLUMNS.search(column)]
-    if averaged and not _spellings(layouts, ("pollster",)) & set(
-        header
-    ):  # 538's poll list has a modeldate too
+    pollster_named = _spellings(layouts, ("pollster",)) & set(header)
+    if averaged and not pollster_named:  # 538's poll list has a modeldate too
         # Told as the closest layout's, 538's topline was sent to its poll list's layout, and
         # its model date to a layout of one publisher's series: one rename from storing an
         # average as polls.
