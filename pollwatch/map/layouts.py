@@ -518,19 +518,23 @@ ACCENTS = re.compile(
 )
 
 
+# What a name's spelling may add or leave out between its letters: spaces (a table's
+# "SavantaComRes" beside its "Savanta ComRes" made two pollsters), dashes of any kind.
+BETWEEN_LETTERS = re.compile(r"[\s\-\u2010-\u2015]+")
+
+
 def fold_name(text: str) -> str:
-    """How names are compared: case, accents, runs of spaces and the kind of dash do not
-    matter ("Elisabeth BORNE" is Élisabeth Borne; a Russian file's "е" for "ё" is the same
-    name)."""
+    """How names are compared: case, accents, spaces and dashes do not matter ("Elisabeth
+    BORNE" is Élisabeth Borne, "Levada-Center" Levada Center; a Russian file's "е" for "ё" is
+    the same name)."""
     text = ACCENTS.sub("", unicodedata.normalize("NFKD", text))
-    return " ".join(text.replace("\u2013", "-").replace("\u2014", "-").lower().split())
+    return BETWEEN_LETTERS.sub("", text.lower())
 
 
 def fold_series(text: pd.Series) -> pd.Series:
     """fold_name of each cell."""
     bare = text.str.normalize("NFKD").str.replace(ACCENTS, "", regex=True)
-    dashes = bare.str.replace("[\u2013\u2014]", "-", regex=True)
-    return dashes.str.lower().str.replace(r"\s+", " ", regex=True).str.strip()
+    return bare.str.lower().str.replace(BETWEEN_LETTERS, "", regex=True)
 
 
 def load_aliases(path: Path = ALIASES_FILE) -> dict[str, dict[str, str]]:

@@ -1051,8 +1051,9 @@ def _stored_leader(stored: pd.Series, leader: str) -> str:
 
 
 def _ends_with(name: str, surname: str) -> bool:
-    """Whether a stored leader's name ends with `surname` as a word, as names fold."""
-    return fold_name(name).endswith(f" {fold_name(surname)}")
+    """Whether a stored leader's name ends with `surname` as its last words, as names fold."""
+    words, wanted = name.split(), fold_name(surname)
+    return any(fold_name(" ".join(words[i:])) == wanted for i in range(1, len(words)))
 
 
 def select_series(

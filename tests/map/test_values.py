@@ -282,12 +282,20 @@ def test_populations_are_read_from_their_words():
     assert values.read_population("Unregistered") == "unregistered"
 
 
-def test_names_compare_without_case_accents_or_marks():
+def test_names_compare_without_case_accents_marks_spaces_or_dashes():
     """Élisabeth Borne typed plainly, a surname in capitals, Arabic written with its vowel marks
-    and without: one name each (trend --leader folded every mark before they shared a fold)."""
+    and without: one name each (trend --leader folded every mark before they shared a fold).
+    Nor do spaces and dashes between words count: 'SavantaComRes' is Savanta ComRes."""
     from pollwatch.map.layouts import fold_name, fold_series
 
-    pairs = [("Élisabeth Borne", "ELISABETH  BORNE"), ("مُحَمَّد", "محمد"), ("Семён", "семен")]
+    pairs = [
+        ("Élisabeth Borne", "ELISABETH  BORNE"),
+        ("مُحَمَّد", "محمد"),
+        ("Семён", "семен"),
+        ("Savanta ComRes", "SavantaComRes"),
+        ("Levada-Center", "Levada Center"),
+        ("Ipsos\u2013MORI", "Ipsos MORI"),
+    ]
     for one, other in pairs:
         assert fold_name(one) == fold_name(other)
         assert fold_series(pd.Series([one, other])).nunique() == 1
