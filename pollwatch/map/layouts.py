@@ -311,10 +311,11 @@ def _cadence_problem(spec: object) -> str | None:
 
 
 def _row_filter(spec: dict[str, str | int | list[str | int]]) -> dict[str, frozenset[str]]:
-    """Column -> the values it is filtered on, folded as cells are; a whole number (`wave = 3`,
-    as TOML reads it unquoted) as the file writes it."""
+    """Column -> the values it is filtered on, as the layout writes them (cells are compared
+    with them folded); a whole number (`wave = 3`, as TOML reads it unquoted) as the file
+    writes it."""
     return {
-        normalise_header(column): frozenset(fold_name(str(v)) for v in _as_list(wanted))
+        normalise_header(column): frozenset(str(v) for v in _as_list(wanted))
         for column, wanted in spec.items()
     }
 
@@ -428,7 +429,8 @@ def _problem(spec: dict, path: Path) -> str | None:
         return "[rows] skip_without_shares must be true or false"
     keep, drop = (_row_filter(rows.get(kind, {})) for kind in ("keep", "drop"))
     for column in keep.keys() & drop.keys():
-        if both := keep[column] & drop[column]:
+        dropped = {fold_name(value) for value in drop[column]}
+        if both := {value for value in keep[column] if fold_name(value) in dropped}:
             return f"[rows] both keeps and drops {column} = {', '.join(sorted(both))}"
     dates = spec.get("dates", {})
     if stray := set(dates) - set(DATE_KEYS):
@@ -600,9 +602,7 @@ def choose_layout(
             )
         # Gallup's approval of every president, dropped in VTsIOM's folder, was stored as 397
         # VTsIOM polls of Putin and Medvedev: its `president` column was ignored with a warning.
-        if whose := [
-            c for c in _whose_columns(header, layouts) if c not in layouts[named].known_columns()
-        ]:
+        if whose := _ignores_whose(layouts[named], header, set(_whose_columns(header, layouts))):
             raise UnreadableFile(
                 f"layout {named} would ignore {listed(whose)}, which"
                 f" say{'s' if len(whose) == 1 else ''} whose polls these are: it gives every row"
@@ -630,7 +630,9 @@ def choose_layout(
             rule="ambiguous_layout",
         )
     identifying = _identifying_columns(header, layouts)
-    whole = [layout for layout in layouts.values() if identifying <= layout.known_columns()]
+    whole = [
+        layout for layout in layouts.values() if not _ignores_whose(layout, header, identifying)
+    ]
     # A layout recognised by its header, short only of its filter's or key's column, is the
     # file's (one read from a folder says nothing of a file outside it: a user's folder layout
     # keyed on a wave column told Levada's series it needed that column).
@@ -657,6 +659,16 @@ def choose_layout(
 IDENTIFYING_FIELDS = ("pollster", "leader", "country", "metric", "population", "poll_key")
 # Their spellings in tables no layout reads: RealClearPolitics' `Poll` is the pollster.
 UNREAD_SPELLINGS = ("poll",)
+# Words a column naming a row's pollster or leader is spelled with where no layout knows it
+# (`pollster_name`, `firm`, `politician name`, `encuestadora`): dropped in VTsIOM's folder, a
+# file of Ipsos polls of Biden with such columns was stored as VTsIOM's polls of Putin.
+WHOSE_WORDS = frozenset(
+    (  # noqa: SIM905  (words, not a list to read item by item)
+        "pollster pollsters firm institute institut instituto agency company encuestadora"
+        " sondeur leader politician president candidate premier minister person party parti"
+        " partei partido sponsor"
+    ).split()
+)
 
 
 def _spellings(layouts: dict[str, Layout], fields: tuple[str, ...]) -> set[str]:
@@ -672,6 +684,23 @@ def _whose_columns(header: list[str], layouts: dict[str, Layout]) -> list[str]:
     """The columns of the header that name a row's pollster or leader."""
     spellings = _spellings(layouts, ("pollster", "leader"))
     return [column for column in header if column in spellings]
+
+
+def _ignores_whose(layout: Layout, header: list[str], whose: set[str]) -> list[str]:
+    """The columns of the header saying whose polls these are that the layout would drop: those
+    spelled as some layout reads one (`whose`), and, where it gives every row its own pollster
+    or leader, any spelled with WHOSE_WORDS (538's `pollster_rating_name` beside a layout
+    reading `pollster` is a rating's column, not another pollster)."""
+    known = layout.known_columns()
+    constant = not {"pollster", "leader"}.isdisjoint(layout.constants)
+    return [
+        column
+        for column in header
+        if column not in known
+        and (
+            column in whose or constant and not WHOSE_WORDS.isdisjoint(re.split(r"[\W_]+", column))
+        )
+    ]
 
 
 def _identifying_columns(header: list[str], layouts: dict[str, Layout]) -> set[str]:
@@ -743,7 +772,7 @@ def _closest(header: list[str], layouts: dict[str, Layout], identifying: set[str
     def told(layout: Layout) -> str:
         shared = [c for c in header if c in layout.used_columns()]
         missing = layout.missing_columns(header)
-        dropped = [c for c in header if c in identifying - layout.known_columns()]
+        dropped = _ignores_whose(layout, header, identifying)
         told = [f"shares {listed(shared)}"]
         told += [f"needs {', '.join(missing)}"] if missing else []
         told += [f"would ignore {', '.join(dropped)}"] if dropped else []

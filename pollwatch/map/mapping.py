@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pollwatch.map import values
-from pollwatch.map.layouts import Layout, fold_series
+from pollwatch.map.layouts import Layout, fold_name, fold_series
 from pollwatch.map.share_scale import proportions_warning
 from pollwatch.read.cells import MAX_FIELD_CHARS, RawTable
 from pollwatch.read.decoding import UnreadableFile
@@ -238,9 +238,9 @@ def _filter_rows(
         return cells, 0
     keep = pd.Series(True, index=cells.index)
     for column, wanted in layout.keep_rows.items():
-        keep &= fold_series(cells[column].fillna("")).isin(wanted)
+        keep &= fold_series(cells[column].fillna("")).isin({fold_name(v) for v in wanted})
     for column, unwanted in layout.drop_rows.items():
-        keep &= ~fold_series(cells[column].fillna("")).isin(unwanted)
+        keep &= ~fold_series(cells[column].fillna("")).isin({fold_name(v) for v in unwanted})
     skipped = int((~keep).sum())
     if skipped:
         rules = [f"{c} is {_either(v)}" for c, v in layout.keep_rows.items()]

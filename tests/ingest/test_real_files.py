@@ -421,7 +421,7 @@ def test_538_poll_list_keeps_one_row_per_poll_under_the_raw_files_key(tmp_path):
     [result] = run_ingest([], settings).files
     assert (result.source, result.status) == ("fte_approval_polllist", "loaded")
     assert (result.rows_read, result.rows_loaded, result.rows_skipped) == (9, 3, 6)
-    assert any("skipped 6 row(s)" in w and "subgroup is all polls" in w for w in result.warnings)
+    assert any("skipped 6 row(s)" in w and "subgroup is All polls" in w for w in result.warnings)
     # kept in the file log and the run's, not only said once: read = stored + skipped
     logged = query(settings, "SELECT rows_read, rows_loaded, rows_skipped FROM files")
     assert logged.values.tolist() == [[9, 3, 6]]
@@ -472,7 +472,7 @@ def test_a_file_whose_every_row_its_layout_skips_is_set_aside_with_why_and_the_n
     assert skipped.status == "rejected"
     assert skipped.message == (
         "no row to store: skipped 6 row(s) the fte_approval_polllist layout does not keep (it"
-        " keeps rows where subgroup is all polls)"
+        " keeps rows where subgroup is All polls)"
     )
     assert (settings.quarantine / "approval_polllist.csv").exists()
     assert not list(settings.inbox.iterdir())

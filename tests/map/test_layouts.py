@@ -404,6 +404,24 @@ def test_a_folder_layout_refuses_a_header_naming_other_leaders_or_pollsters():
     assert choose_layout(header[1:], load_layouts(), named="vtsiom_presidential_approval")
 
 
+@pytest.mark.parametrize(
+    "whose", [["pollster_name", "leader_name"], ["firm", "politician name"], ["encuestadora"]]
+)
+def test_columns_no_layout_knows_that_name_whose_polls_keep_a_file_out_of_a_series_folder(whose):
+    """A file of Ipsos polls of Biden with `pollster_name` and `leader_name` columns was told
+    it had every column of VTsIOM's series and to put it in that folder, where its rows were
+    stored as VTsIOM's polls of Putin: only the spellings layouts read were known as naming
+    whose polls a row gives."""
+    header = ["date", "approve", "disapprove", "sample", *whose]
+    with pytest.raises(UnreadableFile) as refused:
+        choose_layout(header, load_layouts())
+    assert "inbox/vtsiom_presidential_approval/" not in refused.value.reason
+    assert f"would ignore {', '.join(whose)}" in refused.value.reason
+    with pytest.raises(UnreadableFile) as refused:
+        choose_layout(header, load_layouts(), named="vtsiom_presidential_approval")
+    assert refused.value.rule == "layout_ignores_whose_columns"
+
+
 def test_a_row_filter_of_one_whole_number_is_a_filter(tmp_path):
     """`keep = { Wave = 1 }` raised "TypeError: 'int' object is not iterable", with a traceback,
     from `pollwatch layouts` and `ingest` alike; `[1, 3]` was read."""
