@@ -230,9 +230,11 @@ def commit_duplicate(
     stored = Path(known.stored_path) if known.stored_path else None
     unfinished = stored is not None and not stored.exists()
     redundant = stored is not None and stored.exists() and file_sha256(stored) == sha256
+    # Filed in place (a rebuild), a second filed copy stays where it lies and is logged there:
+    # logged as the first copy, `status` warned that it had no record and said to ingest it.
     destination = (
         stored
-        if unfinished or redundant
+        if (unfinished or redundant) and not settings.file_in_place
         else filing.choose_destination(path, sha256, "duplicate", settings)
     )
     store.record_duplicate(sha256, str(path), str(destination), run_id)

@@ -607,6 +607,37 @@ def test_rebuild_reads_each_drop_with_the_layout_it_was_read_with(settings, tmp_
         assert con.execute(question).fetchall() == before
 
 
+def test_a_rebuild_records_every_filed_copy_of_the_same_bytes_where_it_lies(settings):
+    """A file refused for want of a layout, dropped again once its layout was written, is
+    filed twice (quarantine/, then archive/). The rebuild read the second copy as a duplicate
+    of the first and logged it where the first lies, so `status` then warned that the archived
+    copy had no record and told the user to ingest it again."""
+    data = ["--data-dir", str(settings.data_dir)]
+    text = "Fecha,Encuestadora,Presidente,Aprueba\n2018-03-16,Cadem,Sebastián Piñera,51\n"
+    drop = settings.inbox / "chile.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_text(text, encoding="utf-8")
+    settle(drop, 300)
+    assert command("ingest", *data).exit_code == 1  # no layout fits
+    settings.local_layouts.mkdir()
+    (settings.local_layouts / "cl_approval.toml").write_text(
+        'name = "cl_approval"\n[columns]\nfieldwork_start = "Fecha"\nfieldwork_end = "Fecha"\n'
+        'pollster = "Encuestadora"\nleader = "Presidente"\npositive_pct = "Aprueba"\n'
+        '[constants]\ncountry = "CL"\nmetric = "approval"\n',
+        encoding="utf-8",
+    )
+    drop.write_text(text, encoding="utf-8")
+    settle(drop, 200)
+    assert command("ingest", *data).exit_code == 0
+    assert "WARNING" not in command("status", *data).output
+
+    done = command("rebuild", *data)
+    assert done.exit_code == 0, done.output
+    assert "1 polls" in done.stdout or "1 poll," in done.stdout, done.stdout
+    after = command("status", *data).output
+    assert "WARNING" not in after, after
+
+
 def test_a_rebuild_that_would_lose_the_polls_of_a_layout_gone_since_replaces_nothing(
     settings, tmp_path
 ):
