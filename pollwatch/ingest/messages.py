@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 from pollwatch.ingest.outcomes import is_missing
+from pollwatch.map.values import BAD, read_date
 from schemas.columns import CATEGORY_COLUMNS
 
 if TYPE_CHECKING:
@@ -38,6 +39,17 @@ def _known(rule: str) -> str:
     return f"; known: {', '.join(KNOWN_VALUES[rule])}, or a layout's [values] for the file's words"
 
 
+def _no_year(rule: str, value: object) -> str:
+    """What a date with no year lacks, said where it is read once a year is given: a Wikipedia
+    table's "18–19 May" (its year in a section heading) was refused as not_a_date, naming
+    nothing missing."""
+    if rule != "not_a_date" or not isinstance(value, str) or re.search(r"\d{4}", value):
+        return ""
+    if read_date(f"{value} 2000") in (None, BAD):
+        return ""
+    return "; it gives no year, and pollwatch does not guess one: write the year into the cells"
+
+
 def describe_reject(path: str, reject: dict) -> str:
     """`file:line: column c: rule (value 'x')`, the shape compilers use, so editors can jump."""
     line = reject.get("line", reject.get("line_number"))
@@ -46,6 +58,7 @@ def describe_reject(path: str, reject: dict) -> str:
         return (
             f"{where}: column {shown(reject['column'])}: {reject['rule']} "
             f"(value {shown(repr(reject['value']))}){_known(reject['rule'])}"
+            f"{_no_year(reject['rule'], reject['value'])}"
         )
     return f"{where}: {reject['rule']}: {shown(reject['value'])}"
 

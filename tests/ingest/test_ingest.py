@@ -1107,3 +1107,21 @@ def test_a_category_no_word_of_which_is_known_is_refused_naming_the_known_ones(s
         "(value 'Habitants'); known: adults, registered_voters, likely_voters, voters, unknown,"
         " or a layout's [values] for the file's words"
     )
+
+
+def test_a_date_with_no_year_is_refused_saying_the_year_is_what_it_lacks(settings):
+    """A table copied from Wikipedia gives "18–19 May", its year in a section heading: each row
+    was refused as not_a_date, naming nothing it lacked. A cell that is no date says no more."""
+    rows = [
+        poll_row(fieldwork_start=start, fieldwork_end=start, poll_key=f"k{i}")
+        for i, start in enumerate(["18–19 May", "29 Apr – 1 May", "soon"])
+    ]
+    write_csv(settings.inbox / "drop.csv", rows)
+    [result] = run_ingest([], settings).files
+    told = {r["value"]: describe_reject(result.path, r) for r in result.rejects}
+    assert told["18–19 May"].endswith(
+        "not_a_date (value '18–19 May'); it gives no year, and pollwatch does not guess one:"
+        " write the year into the cells"
+    )
+    assert told["29 Apr – 1 May"].endswith("write the year into the cells")
+    assert told["soon"].endswith("not_a_date (value 'soon')")
