@@ -384,12 +384,12 @@ def map_streamed(
         if not unchanged(read):
             return changed_while_read(read.path)
         if found is not None:
-            header, delimiter, rows = found
+            header, spelled, delimiter, rows = found
             named = layout or folder_layout(read.path, settings.filed_roots, layouts)
             chosen = _file_layout(header, layouts, named, con)
             if sql_ready(chosen):
                 notes = reading_notes(Decoded(None, "utf-8", False, b""), delimiter)
-                mapped = map_cells(con, header, rows, chosen, aliases, notes)
+                mapped = map_cells(con, header, rows, chosen, aliases, notes, spelled)
                 return mapped, check_in_duckdb(mapped, stage_to)
     except UnreadableFile as err:
         return err

@@ -67,6 +67,7 @@ class Mapped:
     # Its poll keys are the source's own ids ([poll_key] columns), one poll's whoever the
     # source names as its pollster, not a pollster's own (store.duckdb.loading._renamed).
     source_keys: bool = False
+    spelled: dict[str, str] = field(default_factory=dict)  # header name -> the file's spelling
 
 
 # Line numbers of several files mapped together are kept apart by this much per file: far beyond
@@ -164,6 +165,7 @@ def _one_file(
         0,
         list(mapped.warnings),
         mapped.source_keys,
+        raw.spelled,
     )
 
 
@@ -226,6 +228,7 @@ def map_rows(raw: RawTable, layout: Layout, aliases: dict[str, dict[str, str]]) 
         skipped,
         warnings,
         bool(layout.poll_key_columns),
+        raw.spelled,
     )
 
 

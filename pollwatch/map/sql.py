@@ -78,6 +78,7 @@ class MappedInDuckDB:
     column_names: dict[str, str]
     warnings: list[str] = field(default_factory=list)
     rows_skipped: int = 0
+    spelled: dict[str, str] = field(default_factory=dict)  # header name -> the file's spelling
     source_keys: bool = False  # as Mapped's
 
     def drop_cells(self) -> None:
@@ -106,7 +107,7 @@ def map_in_duckdb(
     con = connect()
     rows_read = cells.table.num_rows
     cells_from_arrow(con, cells.hand_over())
-    return map_cells(con, cells.header, rows_read, layout, aliases, notes)
+    return map_cells(con, cells.header, rows_read, layout, aliases, notes, cells.spelled)
 
 
 def map_cells(
@@ -116,9 +117,10 @@ def map_cells(
     layout: Layout,
     aliases: dict[str, dict[str, str]],
     notes: list[str],
+    spelled: dict[str, str] | None = None,
 ) -> MappedInDuckDB:
     """Map the file in `cells` (its text under the header's names, `line_number`) into
-    `mapped`."""
+    `mapped`; `spelled`, the header's names as the file writes them."""
     column_names, extra = column_sources(header, layout)
     sources = {
         name: f"c.{quoted(column_names[name])}"
@@ -172,6 +174,7 @@ def map_cells(
         column_names,
         [*notes, *extra, *([populations_disagree(*disagree)] if disagree else [])],
         source_keys=bool(layout.poll_key_columns),
+        spelled=spelled or {},
     )
 
 

@@ -49,6 +49,7 @@ class RawTable:
     notes: list[str] = field(default_factory=list)  # how the file was read, where it was a guess
     # Records with a cell longer than MAX_FIELD_CHARS, not read: the lines they start on.
     oversized: list[int] = field(default_factory=list)
+    spelled: dict[str, str] = field(default_factory=dict)  # header name -> as the file writes it
 
     @property
     def rows_read(self) -> int:
@@ -130,7 +131,9 @@ def as_raw_tables(files: list[tuple[Decoded, str, ArrowCells]]) -> list[RawTable
             cells = cells[~blank.all(axis=1)]
             if cells.empty:  # nothing under the header but blank lines
                 raise header_only(1)
-        table = RawTable(fast.header, cells, [], 1, decoded.encoding, delimiter)
+        table = RawTable(
+            fast.header, cells, [], 1, decoded.encoding, delimiter, spelled=fast.spelled
+        )
         table.notes = reading_notes(decoded, delimiter)
         tables.append(table)
     return tables
@@ -241,6 +244,7 @@ def _read_exact(text: str, delimiter: str) -> RawTable:
     records, starts = records[title : len(records) - notes], starts[title : len(starts) - notes]
     header = column_names(records[0])
     _check_header(header, starts[0])
+    spelled = spelled_names(header, records[0])
     width = len(header)
     padded = [len(r) > width and not any(cell.strip() for cell in r[width:]) for r in records[1:]]
     # A delimiter after each row's last cell (Excel's) is the file's habit when most rows have
@@ -262,7 +266,9 @@ def _read_exact(text: str, delimiter: str) -> RawTable:
     cells = pd.DataFrame(
         rows, columns=header, index=pd.Index(lines, name="line_number"), dtype="str"
     )
-    return RawTable(header, cells, ragged, starts[0], oversized=oversized, notes=said)
+    return RawTable(
+        header, cells, ragged, starts[0], oversized=oversized, notes=said, spelled=spelled
+    )
 
 
 def _has_huge_cells(table: pa.Table) -> bool:
@@ -338,11 +344,19 @@ def _one_record(line: str, delimiter: str) -> list[str]:
         return []
 
 
-def header_names(line: str, delimiter: str, number: int) -> list[str]:
-    """The header line's names as every later step uses them; `number`: its line."""
-    header = column_names(next(csv.reader([line], delimiter=delimiter)))
+def header_names(line: str, delimiter: str, number: int) -> tuple[list[str], dict[str, str]]:
+    """The header line's names as every later step uses them, and as it spells them
+    (spelled_names); `number`: its line."""
+    cells = next(csv.reader([line], delimiter=delimiter))
+    header = column_names(cells)
     _check_header(header, number)
-    return header
+    return header, spelled_names(header, cells)
+
+
+def spelled_names(header: list[str], cells: list[str]) -> dict[str, str]:
+    """Each column's name as the file writes it (on one line): rejects name the file's own
+    column, `Date`, where the name every step compares is `date`."""
+    return {name: " ".join(cell.split()) or name for name, cell in zip(header, cells, strict=True)}
 
 
 @dataclass
@@ -353,6 +367,7 @@ class ArrowCells:
     header: list[str]
     table: pa.Table  # one string column per header name, no missing values
     blank_lines: bool  # lines of nothing but separators, which the careful reader skips
+    spelled: dict[str, str] = field(default_factory=dict)  # spelled_names
 
     def hand_over(self) -> pa.Table:
         """The table, given up by this object: a big file's cells copied into DuckDB are then
@@ -377,7 +392,7 @@ def read_arrow(decoded: Decoded, delimiter: str) -> ArrowCells | None:
         return None  # a carriage return alone ends a line too (old Mac files): read whole
     if has_notes(first_line, data[-TAIL_BYTES:].decode("utf-8", "ignore"), delimiter):
         return None
-    header = header_names(first_line, delimiter, 1)
+    header, spelled = header_names(first_line, delimiter, 1)
     lines = data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1)
     if lines == 0:
         raise header_only(1)
@@ -407,7 +422,7 @@ def read_arrow(decoded: Decoded, delimiter: str) -> ArrowCells | None:
         return None
     separators = rb"[ \t" + re.escape(delimiter.encode()) + rb"]"
     blank = re.search(rb"\n" + separators + rb"*\r?\n|\n" + separators + rb"+\r?$", data)
-    return ArrowCells(header, table, blank is not None)
+    return ArrowCells(header, table, blank is not None, spelled)
 
 
 def sniff_delimiter(text: str) -> str:

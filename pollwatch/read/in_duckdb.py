@@ -44,11 +44,11 @@ BLANK = r"[\s\x{0b}\x{1c}-\x{1f}\x{85}\pZ]*"
 
 def read_in_place(
     con: duckdb.DuckDBPyConnection, path: Path, plain: PlainUtf8
-) -> tuple[list[str], str, int] | None:
+) -> tuple[list[str], dict[str, str], str, int] | None:
     """Read the file (plain UTF-8, as its scan found) into `cells` of `con`: one
-    text column per header name, `line_number` the file's own. Returns the header, the
-    delimiter and the count of records that are not blank; None where the file must be read
-    whole."""
+    text column per header name, `line_number` the file's own. Returns the header, its names as
+    the file spells them, the delimiter and the count of records that are not blank; None where
+    the file must be read whole."""
     with path.open("rb") as handle:
         first = handle.read(HEAD_BYTES)
         handle.seek(max(0, handle.seek(0, 2) - TAIL_BYTES))  # its end: notes under the table
@@ -66,7 +66,7 @@ def read_in_place(
     delimiter = sniff_delimiter(head[: SNIFF_CHARS + 1])
     if has_notes(first_line, tail, delimiter):
         return None  # a title or notes, which the record-by-record reader skips
-    header = header_names(first_line, delimiter, 1)
+    header, spelled = header_names(first_line, delimiter, 1)
     if plain.records == 0:
         raise header_only(1)
     columns = ", ".join(f"{literal(name)}: 'VARCHAR'" for name in header)
@@ -105,7 +105,7 @@ def read_in_place(
         rows -= blank
         if rows == 0:
             raise header_only(1)
-    return header, delimiter, rows
+    return header, spelled, delimiter, rows
 
 
 def cells_from_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:

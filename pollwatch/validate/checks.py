@@ -113,7 +113,7 @@ def check_rows(
             rejects = pd.concat([rejects, conflicts], ignore_index=True)
         polls = polls.drop(index=[*repeated, *conflicts["line_number"]])
     if not rejects.empty:
-        rejects = in_file_terms(rejects, mapped.column_names)
+        rejects = in_file_terms(rejects, mapped.column_names, mapped.spelled)
     # A clean file keeps every row: its frames then line up as they are, and a join is not
     # needed (it costs twice the concat, a file at a time).
     written = mapped.as_written if polls is mapped.polls else mapped.as_written.loc[polls.index]
@@ -155,10 +155,13 @@ def repeats_and_conflicts(
     return list(shared.index[repeated]), conflicts, warnings
 
 
-def in_file_terms(rejects: pd.DataFrame, column_names: dict[str, str]) -> pd.DataFrame:
-    """Rejects in line order, each naming the file's own column; one cell read as two fields
-    (a single date column that is both fieldwork_start and fieldwork_end) is one reject, not
-    two alike."""
+def in_file_terms(
+    rejects: pd.DataFrame, column_names: dict[str, str], spelled: dict[str, str]
+) -> pd.DataFrame:
+    """Rejects in line order, each naming the file's own column as it spells it (`spelled`:
+    the header's names as written); one cell read as two fields (a single date column that is
+    both fieldwork_start and fieldwork_end) is one reject, not two alike."""
+    column_names = {field: spelled.get(name, name) for field, name in column_names.items()}
     rejects = rejects.sort_values(["line_number", "column"], kind="stable", ignore_index=True)
     if "leader" not in column_names:  # the leader comes of a layout's [[leader_by_date]]
         # Empty only where no term holds the fieldwork's end: "column leader: not_nullable

@@ -75,7 +75,8 @@ def check_in_duckdb(mapped: MappedInDuckDB, stage_to: Path | None = None) -> Che
         [(rows,)] = con.execute("SELECT count(*) FROM staged.polls").fetchall()
         con.execute("DETACH staged")
         polls = Staged(stage_to, rows)
-    return Checked(polls, in_file_terms(rejects, mapped.column_names), len(repeated), warnings)
+    named = in_file_terms(rejects, mapped.column_names, mapped.spelled)
+    return Checked(polls, named, len(repeated), warnings)
 
 
 def _column_rejects(mapped: MappedInDuckDB) -> pd.DataFrame:

@@ -212,5 +212,5 @@ def test_a_file_tried_again_is_told_with_the_reasons_of_this_attempt_only(settin
     [_, rejected] = run_notices(run, settings)
     [told] = rejected.facts["files"]
     assert [(r["rule"], r["column"], r["rows"]) for r in told["reasons"]] == [
-        ("not_a_date", "terrain", 1)
+        ("not_a_date", "Terrain", 1)
     ]

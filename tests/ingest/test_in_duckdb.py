@@ -460,3 +460,15 @@ def test_a_last_row_of_one_word_is_a_row_and_the_file_still_read_in_duckdb(
     framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
     assert len(framed.polls) == 3 and set(framed.rejects["line_number"]) == {5}
     assert_same(framed, in_duckdb)
+
+
+def test_rejects_name_the_column_as_the_file_spells_it_both_ways(monkeypatch, settings):
+    """README: a reject names the file's own column. It named the one every step compares:
+    `column positive_pct` for a file whose header says `Positive_Pct`, `cducsu` for `CDUCSU`."""
+    rows = [poll_row(positive_pct="abc", poll_key="k1"), poll_row(poll_key="k2")]
+    data = csv_bytes(rows).decode("utf-8")
+    header, rest = data.split("\n", 1)
+    spelled = header.replace("positive_pct", "Positive_PCT").replace("pollster", "POLLSTER")
+    framed, in_duckdb = both_paths(monkeypatch, settings, f"{spelled}\n{rest}".encode())
+    assert framed.rejects[["column", "rule"]].values.tolist() == [["Positive_PCT", "not_a_number"]]
+    assert_same(framed, in_duckdb)

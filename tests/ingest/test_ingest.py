@@ -947,8 +947,8 @@ def test_a_survey_number_shared_by_two_leaders_rows_says_what_the_key_lacks(sett
     assert (result.rows_loaded, result.rows_rejected) == (1, 2)
     rejects = result.rejects
     assert [(r["line"], r["column"], r["rule"]) for r in rejects] == [
-        (2, "personnalite,satisfaits", "same_poll_key_different_values"),
-        (3, "personnalite,satisfaits", "same_poll_key_different_values"),
+        (2, "Personnalite,Satisfaits", "same_poll_key_different_values"),
+        (3, "Personnalite,Satisfaits", "same_poll_key_different_values"),
     ]
     assert rejects[0]["value"] == (
         "poll_key 121345 on lines 2, 3, of 2 leaders (Emmanuel Macron, Gabriel Attal): a key"
