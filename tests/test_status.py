@@ -75,6 +75,8 @@ def test_the_inbox_counts_settled_files_as_ready_and_fresh_ones_as_waiting(setti
 
 
 def test_status_counts_the_polls_and_series_stored(ingested):
+    """A series runs from its first poll's first day of fieldwork, as the report says: status
+    gave its first poll's last day (Chile's polls "2018-03-16 to", the report "2018-03-12 to")."""
     settings, _ = ingested
     facts = collect_status(settings)
     assert "note" not in facts
@@ -83,8 +85,8 @@ def test_status_counts_the_polls_and_series_stored(ingested):
         (s["leader"], s["metric"], s["polls"], s["pollsters"], s["first_poll"], s["last_poll"])
         for s in facts["series"]
     ] == [
-        ("Vladimir Putin", "approval", 2, 1, date(2015, 1, 31), date(2015, 3, 31)),
-        ("Volodymyr Zelensky", "approval", 2, 1, date(2020, 1, 31), date(2020, 2, 29)),
+        ("Vladimir Putin", "approval", 2, 1, date(2015, 1, 1), date(2015, 3, 31)),
+        ("Volodymyr Zelensky", "approval", 2, 1, date(2020, 1, 1), date(2020, 2, 29)),
     ]
     assert facts["newest_poll"]["leader"] == "Volodymyr Zelensky"
     assert facts["newest_poll"]["fieldwork_end"] == date(2020, 2, 29)
@@ -167,7 +169,7 @@ def test_status_text_shows_each_count_on_its_line(ingested):
     assert lines[0] == f"database  {settings.db_path}"
     assert lines[1] == "polls     4 stored, 0 earlier versions kept, 2 rows rejected"
     assert " ".join(lines[2].split()) == (
-        "Vladimir Putin approval 2 polls from 1 pollster(s), 2015-01-31 to 2015-03-31"
+        "Vladimir Putin approval 2 polls from 1 pollster(s), 2015-01-01 to 2015-03-31"
     )
     assert "files     1 loaded, 1 partial, 1 rejected" in lines
     [last] = [line for line in lines if line.startswith("last run")]

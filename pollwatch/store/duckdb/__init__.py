@@ -296,7 +296,7 @@ class DuckDBStore:
                 "polls": one("SELECT count(*) FROM polls"),
                 "series": records(
                     "SELECT leader, metric, count(*) AS polls,"
-                    " count(DISTINCT pollster) AS pollsters, min(fieldwork_end) AS first_poll,"
+                    " count(DISTINCT pollster) AS pollsters, min(fieldwork_start) AS first_poll,"
                     " max(fieldwork_end) AS last_poll FROM polls"
                     " GROUP BY leader, metric ORDER BY leader, metric"
                 ),
