@@ -94,6 +94,8 @@ def test_status_counts_the_polls_and_series_stored(ingested):
 
 
 def test_status_counts_files_by_status_and_rejected_rows_by_rule(ingested):
+    """Each rule's example names the file where it now lies, beside its .errors.csv: it named
+    the inbox path the file had long left."""
     settings, _ = ingested
     facts = collect_status(settings)
     assert facts["files"] == {"loaded": 1, "partial": 1, "rejected": 1}
@@ -103,7 +105,9 @@ def test_status_counts_files_by_status_and_rejected_rows_by_rule(ingested):
         "iso_3166_alpha2_country": 1,
         "not_a_number": 1,
     }
-    assert rules["iso_3166_alpha2_country"]["example"] == f"{settings.inbox / 'putin.csv'}:3: XX"
+    quarantined = settings.quarantine / "putin.csv"
+    assert rules["iso_3166_alpha2_country"]["example"] == f"{quarantined}:3: XX"
+    assert quarantined.exists()
 
 
 def test_files_refused_whole_are_counted_as_files_not_as_rejected_rows(settings):
