@@ -621,8 +621,14 @@ def fit_trend(
     level_var = _smooth(adjusted, expected, day, days, drift)[1]
     offset_sd = {}
     if effects is not None:
-        sd = (effects["upper"] - effects["lower"]) / (2 * Z95)
-        offset_sd = dict(zip(effects["population"], sd, strict=True))
+        # Only of offsets something measured and took off: a population no pollster asks beside
+        # adults is taken as polled, its gap kept in its pollsters' leans, whose uncertainty the
+        # band carries already. Its prior's 3 points (+-5.9) widened the band of every day resting
+        # on it: Rasmussen's year of likely voters' polls, 2.8 points wide alone, 12.2 once a
+        # month of other firms' polls of adults came beside it.
+        taken = effects[(effects["pairs"] + effects["apart"]) > 0]
+        sd = (taken["upper"] - taken["lower"]) / (2 * Z95)
+        offset_sd = dict(zip(taken["population"], sd, strict=True))
     level_var = level_var + _estimated_offsets_variance(
         codes,
         house_se,

@@ -603,6 +603,26 @@ def test_a_population_no_pollster_asks_beside_adults_and_a_line_of_one_populatio
     assert trends.fit_series(voters).population_effects is None
 
 
+def test_a_population_nothing_measured_adds_no_offset_uncertainty_to_the_band():
+    """A daily tracker of likely voters for a year, and a month of other firms' polls of adults
+    at its end: the likely voters' gap is measured by no one and taken off as none, and kept in
+    the tracker's lean, yet the band paid for it all the same (the prior's 3 points): 2.8
+    points wide alone, 12.2 beside the month of adults' polls (Rasmussen's tracker of Obama)."""
+    rng = np.random.default_rng(4)
+    tracker = polls_frame(np.round(46 + rng.normal(0, 1.2, 360)), "2015-01-01", 1, "Tracker")
+    tracker = tracker.assign(population="likely_voters")
+    adults = [
+        polls_frame(np.round(44 + rng.normal(0, 1.5, 6)), "2015-12-01", 5, f"Firm{k}")
+        for k in range(4)
+    ]
+    polls = pd.concat([tracker, *adults], ignore_index=True)
+    mixed = trends.fit_trend(polls, "L", "approval").daily.set_index("date")
+    alone = trends.fit_trend(tracker, "L", "approval").daily.set_index("date")
+    year = slice("2015-02-01", "2015-10-31")
+    width = (mixed["upper"] - mixed["lower"])[year].mean()
+    assert width < 1.5 * (alone["upper"] - alone["lower"])[year].mean()
+
+
 def test_a_measure_s_line_takes_offsets_only_of_the_populations_whose_polls_give_it():
     """Registered voters' polls giving approval alone: the disapproval line has none of them,
     and listed their offset as taken off all the same."""
