@@ -1125,3 +1125,23 @@ def test_a_date_with_no_year_is_refused_saying_the_year_is_what_it_lacks(setting
     )
     assert told["29 Apr – 1 May"].endswith("write the year into the cells")
     assert told["soon"].endswith("not_a_date (value 'soon')")
+
+
+def test_one_file_refused_at_the_inbox_root_and_loaded_from_its_layout_s_folder_in_one_run(
+    settings,
+):
+    """The same bytes twice in one batch, refused once (a series outside its folder) and
+    loadable once (in it): the second was taken for a duplicate of bytes nothing had stored,
+    and the run stopped with a KeyError. A rebuild reading a file refused with the wrong
+    --layout and then loaded with the right one stopped the same way."""
+    levada = "Date,Approve,Disapprove,No_answer\n2024-01,85,12,3\n2024-02,86,11,3\n"
+    root = settings.inbox / "levada.csv"
+    folder = settings.inbox / "levada_putin_approval" / "levada.csv"
+    folder.parent.mkdir(parents=True)
+    for path, age in ((root, 300), (folder, 200)):
+        path.write_text(levada, encoding="utf-8")
+        settle(path, age)
+    results = {Path(f.path): f for f in run_ingest([], settings).files}
+    assert results[root].status == "rejected"
+    assert (results[folder].status, results[folder].rows_loaded) == ("loaded", 2)
+    assert query(settings, "SELECT count(*) AS n FROM polls")["n"].item() == 2

@@ -65,16 +65,19 @@ def load_files(
     con.execute("BEGIN TRANSACTION")
     try:
         known = known_files(con, [r.sha256 for r in records])
-        taken, seen = [], set(known)
+        taken, stored = [], set(known)
         for record in records:
             # A file rejected whole is logged and set aside each time it comes, unless its
             # bytes were stored before: a series' file dropped again outside its layout's
-            # folder is the file already stored, not a file of no layout.
-            if record.sha256 not in seen or (
+            # folder is the file already stored, not a file of no layout. Its bytes are not
+            # stored by it: a copy refused with one layout and loaded with another in one batch
+            # (a rebuild reading both) was taken for a duplicate of nothing stored, a KeyError.
+            if record.sha256 not in stored or (
                 record.status == "rejected" and record.sha256 not in known
             ):
                 taken.append(record)
-                seen.add(record.sha256)
+                if record.status != "rejected":
+                    stored.add(record.sha256)
         counts = _merge_all(con, taken, ingested_at)
         _insert_rejects(con, taken, ingested_at)
         _log_files(con, taken, counts, ingested_at)
