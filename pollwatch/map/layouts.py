@@ -429,8 +429,8 @@ def _problem(spec: dict, path: Path) -> str | None:
         return "[rows] skip_without_shares must be true or false"
     keep, drop = (_row_filter(rows.get(kind, {})) for kind in ("keep", "drop"))
     for column in keep.keys() & drop.keys():
-        dropped = {fold_name(value) for value in drop[column]}
-        if both := {value for value in keep[column] if fold_name(value) in dropped}:
+        dropped = {fold_value(value) for value in drop[column]}
+        if both := {value for value in keep[column] if fold_value(value) in dropped}:
             return f"[rows] both keeps and drops {column} = {', '.join(sorted(both))}"
     dates = spec.get("dates", {})
     if stray := set(dates) - set(DATE_KEYS):
@@ -521,14 +521,15 @@ ACCENTS = re.compile(
 
 
 # What a name's spelling may add or leave out between its letters: spaces (a table's
-# "SavantaComRes" beside its "Savanta ComRes" made two pollsters), dashes of any kind.
-BETWEEN_LETTERS = re.compile(r"[\s\-\u2010-\u2015]+")
+# "SavantaComRes" beside its "Savanta ComRes" made two pollsters), dashes of any kind, dots
+# ("Robert F. Kennedy Jr."), apostrophes straight or curly ("Beto O’Rourke").
+BETWEEN_LETTERS = re.compile(r"[\s\-\u2010-\u2015.'\u2018\u2019`\u00b4]+")
 
 
 def fold_name(text: str) -> str:
-    """How names are compared: case, accents, spaces and dashes do not matter ("Elisabeth
-    BORNE" is Élisabeth Borne, "Levada-Center" Levada Center; a Russian file's "е" for "ё" is
-    the same name)."""
+    """How names are compared: case, accents, spaces, dashes, dots and apostrophes do not
+    matter ("Elisabeth BORNE" is Élisabeth Borne, "Levada-Center" Levada Center; a Russian
+    file's "е" for "ё" is the same name)."""
     text = ACCENTS.sub("", unicodedata.normalize("NFKD", text))
     return BETWEEN_LETTERS.sub("", text.lower())
 
@@ -537,6 +538,21 @@ def fold_series(text: pd.Series) -> pd.Series:
     """fold_name of each cell."""
     bare = text.str.normalize("NFKD").str.replace(ACCENTS, "", regex=True)
     return bare.str.lower().str.replace(BETWEEN_LETTERS, "", regex=True)
+
+
+def fold_value(text: str) -> str:
+    """How a row filter's values are compared with cells: case, accents, runs of spaces and the
+    kind of dash do not matter, a dash does (a grade's "C-" is not "C", as a name's dash is
+    nothing)."""
+    text = ACCENTS.sub("", unicodedata.normalize("NFKD", text))
+    return " ".join(re.sub("[\u2010-\u2015]", "-", text).lower().split())
+
+
+def fold_values(text: pd.Series) -> pd.Series:
+    """fold_value of each cell."""
+    bare = text.str.normalize("NFKD").str.replace(ACCENTS, "", regex=True)
+    dashes = bare.str.replace("[\u2010-\u2015]", "-", regex=True)
+    return dashes.str.lower().str.replace(r"\s+", " ", regex=True).str.strip()
 
 
 def load_aliases(path: Path = ALIASES_FILE) -> dict[str, dict[str, str]]:
@@ -606,10 +622,12 @@ def choose_layout(
             raise UnreadableFile(
                 f"layout {named} would ignore {listed(whose)}, which"
                 f" say{'s' if len(whose) == 1 else ''} whose polls these are: it gives every row"
-                " its own pollster and leader. Drop the"
-                " file in the inbox itself, where its header chooses its layout, or list the"
-                f" column{'s' if len(whose) > 1 else ''} under `ignore` in {named}'s layout if the"
-                " file is its series",
+                " its own pollster and leader. A file of other pollsters or leaders needs a"
+                " layout reading those columns (layouts/ in the data directory); if the file is"
+                f" {named}'s series, list the column{'s' if len(whose) > 1 else ''} under"
+                f" `ignore` in a copy of {named}'s layout saved under a new name in layouts/ (in"
+                " the layout itself, if it is your own) and drop the file in that layout's"
+                " folder",
                 line=line,
                 rule="layout_ignores_whose_columns",
             )
@@ -659,15 +677,20 @@ def choose_layout(
 IDENTIFYING_FIELDS = ("pollster", "leader", "country", "metric", "population", "poll_key")
 # Their spellings in tables no layout reads: RealClearPolitics' `Poll` is the pollster.
 UNREAD_SPELLINGS = ("poll",)
-# Words a column naming a row's pollster or leader is spelled with where no layout knows it
-# (`pollster_name`, `firm`, `politician name`, `encuestadora`): dropped in VTsIOM's folder, a
-# file of Ipsos polls of Biden with such columns was stored as VTsIOM's polls of Putin.
-WHOSE_WORDS = frozenset(
-    (  # noqa: SIM905  (words, not a list to read item by item)
-        "pollster pollsters firm institute institut instituto agency company encuestadora"
-        " sondeur leader politician president candidate premier minister person party parti"
-        " partei partido sponsor"
-    ).split()
+# A column no layout knows that names whose polls a row gives (`pollster_name`, `Polling firm`,
+# `Poll source`, `Umfrageinstitut`, `politician name`, `Presidente`): dropped in VTsIOM's folder,
+# a file of Ipsos polls of Biden with such columns was stored as VTsIOM's polls of Putin. Not a
+# column of a measure or about one (`Prime_minister_approve`, `Party_rating`, `Company_url`),
+# which a series' file may carry beside its own.
+WHOSE = re.compile(
+    r"pollster|institut|encuestadora|sondeur|politician|politiker|(?<![a-z])(?:firm|company"
+    r"|agency|organi[sz]ation|empresa|leader|president[ea]?|candidat[ea]?|person|party|parti"
+    r"|partei|partido|premier|minister|governor|name)(?![a-z])|(?<![a-z])poll(?:ing)?[ _]?"
+    r"(?:source|by)(?![a-z])|conducted[ _]by"
+)
+ABOUT_A_MEASURE = re.compile(
+    r"approv|rating|trust|support|favou?r|satisf|pct|percent|share|url|link|weight|grade|vote"
+    r"|score|sample|%|(?<![a-z])id(?![a-z])"
 )
 
 
@@ -686,20 +709,21 @@ def _whose_columns(header: list[str], layouts: dict[str, Layout]) -> list[str]:
     return [column for column in header if column in spellings]
 
 
+def _says_whose(column: str) -> bool:
+    return bool(WHOSE.search(column)) and not ABOUT_A_MEASURE.search(column)
+
+
 def _ignores_whose(layout: Layout, header: list[str], whose: set[str]) -> list[str]:
     """The columns of the header saying whose polls these are that the layout would drop: those
     spelled as some layout reads one (`whose`), and, where it gives every row its own pollster
-    or leader, any spelled with WHOSE_WORDS (538's `pollster_rating_name` beside a layout
+    or leader, any WHOSE names one (538's `pollster_rating_name` beside a layout
     reading `pollster` is a rating's column, not another pollster)."""
     known = layout.known_columns()
     constant = not {"pollster", "leader"}.isdisjoint(layout.constants)
     return [
         column
         for column in header
-        if column not in known
-        and (
-            column in whose or constant and not WHOSE_WORDS.isdisjoint(re.split(r"[\W_]+", column))
-        )
+        if column not in known and (column in whose or constant and _says_whose(column))
     ]
 
 

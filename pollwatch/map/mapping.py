@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pollwatch.map import values
-from pollwatch.map.layouts import Layout, fold_name, fold_series
+from pollwatch.map.layouts import Layout, fold_series, fold_value, fold_values
 from pollwatch.map.share_scale import proportions_warning
 from pollwatch.read.cells import MAX_FIELD_CHARS, RawTable
 from pollwatch.read.decoding import UnreadableFile
@@ -241,9 +241,9 @@ def _filter_rows(
         return cells, 0
     keep = pd.Series(True, index=cells.index)
     for column, wanted in layout.keep_rows.items():
-        keep &= fold_series(cells[column].fillna("")).isin({fold_name(v) for v in wanted})
+        keep &= _among(cells[column], wanted)
     for column, unwanted in layout.drop_rows.items():
-        keep &= ~fold_series(cells[column].fillna("")).isin({fold_name(v) for v in unwanted})
+        keep &= ~_among(cells[column], unwanted)
     skipped = int((~keep).sum())
     if skipped:
         rules = [f"{c} is {_either(v)}" for c, v in layout.keep_rows.items()]
@@ -253,6 +253,11 @@ def _filter_rows(
             f"(it keeps rows where {' and '.join(rules)})"
         )
     return cells[keep], skipped
+
+
+def _among(cells: pd.Series, values: frozenset[str]) -> pd.Series:
+    """Which cells are one of a row filter's values, as fold_values compares them."""
+    return fold_values(cells.fillna("")).isin({fold_value(value) for value in values})
 
 
 def _either(values: frozenset[str]) -> str:

@@ -1145,3 +1145,22 @@ def test_one_file_refused_at_the_inbox_root_and_loaded_from_its_layout_s_folder_
     assert results[root].status == "rejected"
     assert (results[folder].status, results[folder].rows_loaded) == ("loaded", 2)
     assert query(settings, "SELECT count(*) AS n FROM polls")["n"].item() == 2
+
+
+def test_a_row_filter_tells_a_value_from_the_same_value_with_a_dash(settings):
+    """`drop = { Grade = ["C-", "D-"] }` skipped the C and D rows too once names were compared
+    without their dashes: a filter's values keep theirs (case and spacing still do not count)."""
+    header = ["Debut", "Fin", "Personnalite", "Grade", "Satisfaits"]
+    grades = ["A", "C", "c-", "D", " D- ", "C+"]
+    rows = [
+        dict(zip(header, [f"2024-03-{10 + i}", f"2024-03-1{i}", "Joe Biden", g, "41"], strict=True))
+        for i, g in enumerate(grades)
+    ]
+    write_csv(settings.inbox / "grades.csv", rows, columns=header)
+    _satisfaction_layout(
+        settings, "grades", 'drop = { Grade = ["C-", "D-"] }', 'poll_key = "Grade"\n'
+    )
+    [result] = run_ingest([], settings).files
+    assert (result.rows_loaded, result.rows_skipped) == (4, 2), result.message
+    kept = query(settings, "SELECT poll_key FROM polls ORDER BY 1")["poll_key"].tolist()
+    assert kept == ["A", "C", "C+", "D"]

@@ -10,6 +10,7 @@ import pytest
 
 from pollwatch.ingest.run import run_ingest
 from pollwatch.map.layouts import LayoutError, choose_layout, load_layout, load_layouts
+from pollwatch.read.cells import normalise_header
 from pollwatch.read.decoding import UnreadableFile
 from tests.helpers import ROOT, query, settle
 
@@ -405,13 +406,23 @@ def test_a_folder_layout_refuses_a_header_naming_other_leaders_or_pollsters():
 
 
 @pytest.mark.parametrize(
-    "whose", [["pollster_name", "leader_name"], ["firm", "politician name"], ["encuestadora"]]
+    "whose",
+    [
+        ["pollster_name", "leader_name"],
+        ["firm", "politician name"],
+        ["encuestadora"],
+        ["Poll source"],
+        ["PollsterName"],
+        ["Umfrageinstitut", "Politiker"],
+        ["Conducted by", "Presidente"],
+    ],
 )
 def test_columns_no_layout_knows_that_name_whose_polls_keep_a_file_out_of_a_series_folder(whose):
     """A file of Ipsos polls of Biden with `pollster_name` and `leader_name` columns was told
     it had every column of VTsIOM's series and to put it in that folder, where its rows were
     stored as VTsIOM's polls of Putin: only the spellings layouts read were known as naming
     whose polls a row gives."""
+    whose = [normalise_header(name) for name in whose]
     header = ["date", "approve", "disapprove", "sample", *whose]
     with pytest.raises(UnreadableFile) as refused:
         choose_layout(header, load_layouts())
@@ -420,6 +431,17 @@ def test_columns_no_layout_knows_that_name_whose_polls_keep_a_file_out_of_a_seri
     with pytest.raises(UnreadableFile) as refused:
         choose_layout(header, load_layouts(), named="vtsiom_presidential_approval")
     assert refused.value.rule == "layout_ignores_whose_columns"
+
+
+@pytest.mark.parametrize(
+    "extra", ["Prime_minister_approve", "Party_rating", "President_trust", "Sponsor", "Company_url"]
+)
+def test_a_series_file_with_a_column_about_a_measure_still_reads_in_its_folder(extra):
+    """A column about another measure, or of a poll's sponsor, says nothing of whose polls the
+    rows give: read as naming pollsters or leaders, such files were refused from the folder of
+    the series they are."""
+    header = ["date", "approve", "disapprove", normalise_header(extra)]
+    assert choose_layout(header, load_layouts(), named="vtsiom_presidential_approval")
 
 
 def test_a_row_filter_of_one_whole_number_is_a_filter(tmp_path):
