@@ -45,7 +45,9 @@ def _no_year(rule: str, value: object) -> str:
     nothing missing."""
     if rule != "not_a_date" or not isinstance(value, str) or re.search(r"\d{4}", value):
         return ""
-    if read_date(f"{value} 2000") in (None, BAD):
+    text = value.strip().rstrip(".")
+    dated = [f"{text} 2000", f"{text}/2000", f"{text}.2000"]
+    if all(read_date(d, day_first=first) in (None, BAD) for d in dated for first in (False, True)):
         return ""
     return "; it gives no year, and pollwatch does not guess one: write the year into the cells"
 

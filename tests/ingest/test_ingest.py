@@ -1114,7 +1114,7 @@ def test_a_date_with_no_year_is_refused_saying_the_year_is_what_it_lacks(setting
     was refused as not_a_date, naming nothing it lacked. A cell that is no date says no more."""
     rows = [
         poll_row(fieldwork_start=start, fieldwork_end=start, poll_key=f"k{i}")
-        for i, start in enumerate(["18–19 May", "29 Apr – 1 May", "soon"])
+        for i, start in enumerate(["18–19 May", "29 Apr – 1 May", "soon", "5/18", "18.05."])
     ]
     write_csv(settings.inbox / "drop.csv", rows)
     [result] = run_ingest([], settings).files
@@ -1123,7 +1123,8 @@ def test_a_date_with_no_year_is_refused_saying_the_year_is_what_it_lacks(setting
         "not_a_date (value '18–19 May'); it gives no year, and pollwatch does not guess one:"
         " write the year into the cells"
     )
-    assert told["29 Apr – 1 May"].endswith("write the year into the cells")
+    for value in ("29 Apr – 1 May", "5/18", "18.05."):
+        assert told[value].endswith("write the year into the cells"), told[value]
     assert told["soon"].endswith("not_a_date (value 'soon')")
 
 
