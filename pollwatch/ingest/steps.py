@@ -197,7 +197,19 @@ def map_files(
         raws = [read if isinstance(read, RawTable) else next(converted) for _, read, _ in group]
         mapped = map_many(raws, group[0][2], aliases)
         found |= {path: nothing_kept(m) or m for (path, _, _), m in zip(group, mapped, strict=True)}
+        # A new name is spelled in later files of the batch as this one first spells it, as it
+        # would be in a later run: two files of other headers in one run stored 'Keir Starmer'
+        # and 'KeirStarmer' as two leaders.
+        aliases = with_stored_names(aliases, _names_in(mapped))
     return {path: found[path] for path, _ in files}
+
+
+def _names_in(mapped: list[Mapped]) -> dict[str, list[str]]:
+    """The pollsters and leaders these files' rows name."""
+    return {
+        field: list(dict.fromkeys(name for m in mapped for name in m.polls[field].dropna()))
+        for field in ("pollster", "leader")
+    }
 
 
 def _in_duckdb(

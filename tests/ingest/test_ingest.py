@@ -1165,3 +1165,20 @@ def test_a_row_filter_tells_a_value_from_the_same_value_with_a_dash(settings):
     assert (result.rows_loaded, result.rows_skipped) == (4, 2), result.message
     kept = query(settings, "SELECT poll_key FROM polls ORDER BY 1")["poll_key"].tolist()
     assert kept == ["A", "C", "C+", "D"]
+
+
+def test_a_new_name_in_two_files_of_other_headers_in_one_run_is_one_name(settings):
+    """Files of two headers are mapped apart: a run of both stored 'Keir Starmer' by 'Savanta
+    ComRes' and 'KeirStarmer' by 'SavantaComRes' as two leaders and two pollsters, where two
+    runs stored one of each."""
+    write_csv(
+        settings.inbox / "a.csv",
+        [poll_row(pollster="Savanta ComRes", leader="Keir Starmer", poll_key="a")],
+        age_seconds=300,
+    )
+    other = poll_row(pollster="SavantaComRes", leader="KeirStarmer", poll_key="b")
+    other |= {"fieldwork_start": "2022-05-01", "fieldwork_end": "2022-05-03", "published": ""}
+    write_csv(settings.inbox / "b.csv", [other], columns=[c for c in other if c != "mode"])
+    run_ingest([], settings)
+    names = query(settings, "SELECT pollster, leader FROM polls")
+    assert names.values.tolist() == [["Savanta ComRes", "Keir Starmer"]] * 2
