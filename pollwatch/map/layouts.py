@@ -603,6 +603,16 @@ def choose_layout(
 ) -> Layout:
     """The layout a file is in: the one named (by its folder or by the user), else the only one
     whose required columns its header has. `line`: the header's (under a title, not 1)."""
+    if len(header) == 1 and len(header[0].split()) > 1:
+        # A table aligned with spaces (Jiji Press's "date1 date2 app_rate nap_rate n_resp") was
+        # told it lacked the very names its header shows.
+        raise UnreadableFile(
+            f"the header is read as one column ({capped(header[0], 80)!r}): the file looks"
+            " aligned with spaces, which pollwatch does not split on (it reads commas,"
+            " semicolons, tabs and bars); save it as CSV or tab-separated",
+            line=line,
+            rule="one_column_header",
+        )
     if named is not None:
         if named not in layouts:
             raise UnreadableFile(

@@ -680,3 +680,14 @@ def test_a_layout_saved_by_a_windows_editor_loads_or_is_refused_by_name(tmp_path
     assert str(caught.value).startswith(f"{ansi}: not UTF-8 text")
     assert "line 10" in str(caught.value)
     assert "save it as UTF-8" in str(caught.value)
+
+
+def test_a_header_read_as_one_column_with_spaces_in_it_is_told_it_looks_aligned_with_spaces():
+    """Jiji Press's table is aligned with spaces: named with its layout it was told it needed
+    "date1, date2, app_rate" where "the header has: date1 date2 app_rate", the same words."""
+    header = ["date1 date2 app_rate nap_rate n_resp"]
+    for named in (None, "vtsiom_presidential_approval"):
+        with pytest.raises(UnreadableFile) as refused:
+            choose_layout(header, load_layouts(), named=named)
+        assert refused.value.rule == "one_column_header"
+        assert "the file looks aligned with spaces" in refused.value.reason
