@@ -359,7 +359,7 @@ def _write(
         )
     comparison = _comparison(fitted, events, polls, staging, as_of)
     if comparison is not None:
-        jobs.append(comparison)
+        jobs.append(comparison[0])
     redrawn = _draw(jobs, cache, previous / "charts")
     freshness = _freshness(polls, settings.stale_days, as_of or date.today())
     context = {
@@ -372,7 +372,11 @@ def _write(
         "total_pollsters": polls["pollster"].nunique(),
         "headline_series": [s for p in pages for s in p["series"] if s["population"] == "all"],
         "comparison": comparison
-        and {"png": "charts/comparison.png", "svg": "charts/comparison.svg"},
+        and {
+            "png": "charts/comparison.png",
+            "svg": "charts/comparison.svg",
+            "window": comparison[1],
+        },
         "quality": _quality(facts),
         "stale_days": settings.stale_days,
         "ended_days": ENDED_STALE_TIMES * settings.stale_days,
@@ -628,7 +632,11 @@ def _comparison(
     polls: pd.DataFrame,
     staging: Path,
     as_of: date | None = None,
-) -> tuple[charts.ChartJob, str] | None:
+) -> tuple[tuple[charts.ChartJob, str], str] | None:
+    """The comparison chart's job and key, and what its caption says of the years it spans and
+    the lines it leaves out: Obama's line of 2015-16, out of the five years before Abe's last
+    poll, was left out without a word, and Abe's drawn from mid-2016, where his polls start in
+    January."""
     chosen = [
         (t, key)
         for t, key in fitted
@@ -659,7 +667,17 @@ def _comparison(
         "comparison", windowed, events, countries, staging / "charts", credit, comparison=True
     )
     drawn_from = [key for _, key in in_window]
-    return job, chart_key("comparison", credit, *drawn_from, *_drawn_with(events, countries))
+    left = [t for t in shown if t not in [trend for trend, _ in in_window]]
+    window = f"The {COMPARISON_YEARS} years to {end:%Y-%m-%d}" + (
+        "; not drawn, all of whose polls are older: "
+        + ", ".join(
+            f"{t.leader} ({t.metric}, to {t.daily['date'].iloc[-1]:%Y-%m-%d})" for t in left
+        )
+        if left
+        else ""
+    )
+    key = chart_key("comparison", credit, *drawn_from, *_drawn_with(events, countries))
+    return (job, key), window
 
 
 def _drawn_with(events: pd.DataFrame, countries: set[str]) -> tuple[str, str]:
