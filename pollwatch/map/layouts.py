@@ -827,9 +827,15 @@ def _whose_folder(header: list[str], fitting: list[Layout]) -> str:
     well as it fits anyone's series, and a guess would file one publisher's polls under
     another's name."""
     if len(fitting) == 1:
-        where = f"if the file is that series, put it in inbox/{fitting[0].name}/"
+        where = (
+            f"if the file is that series, put it in inbox/{fitting[0].name}/ (or name its"
+            f" layout: pollwatch ingest --layout {fitting[0].name} FILE)"
+        )
     else:
-        where = "if the file is one of these series, put it in that one's folder (inbox/<layout>/)"
+        where = (
+            "if the file is one of these series, put it in that one's folder (inbox/<layout>/,"
+            " or name it: pollwatch ingest --layout <layout> FILE)"
+        )
     return (
         f"this header ({listed(header)}) has every column of"
         f" {joined([f'{layout.name} ({layout.title})' for layout in fitting])}, read only from"

@@ -497,8 +497,8 @@ def test_a_series_dropped_outside_its_layouts_folder_is_told_which_folders_fit(s
         " vtsiom_presidential_approval (VTsIOM weekly presidential approval series), read only"
         " from their own folder, since a series without pollster or leader columns takes them"
         " from it: if the file is one of these series, put it in that one's folder"
-        " (inbox/<layout>/); another publisher's series needs a layout of its own (layouts/ in"
-        " the data directory)"
+        " (inbox/<layout>/, or name it: pollwatch ingest --layout <layout> FILE); another"
+        " publisher's series needs a layout of its own (layouts/ in the data directory)"
     )
     assert (settings.quarantine / real.name).read_bytes() == real.read_bytes()
 
@@ -510,7 +510,8 @@ def test_a_series_dropped_outside_its_layouts_folder_is_told_which_folders_fit(s
         "has every column of vtsiom_presidential_approval (VTsIOM weekly presidential approval"
         " series), read only from its own folder, since a series without pollster or leader"
         " columns takes them from it: if the file is that series, put it in"
-        " inbox/vtsiom_presidential_approval/; another publisher's series needs a layout of its"
+        " inbox/vtsiom_presidential_approval/ (or name its layout: pollwatch ingest --layout"
+        " vtsiom_presidential_approval FILE); another publisher's series needs a layout of its"
         " own (layouts/ in the data directory)"
     )
 
