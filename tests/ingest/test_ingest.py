@@ -12,6 +12,7 @@ from pollwatch.config import ConfigError, load_settings
 from pollwatch.ingest import steps
 from pollwatch.ingest.messages import describe_reject
 from pollwatch.ingest.run import run_ingest
+from pollwatch.status import collect_status
 from tests.helpers import ROOT, monthly_rows, poll_row, query, settle, write_csv
 
 
@@ -1128,24 +1129,28 @@ def test_a_date_with_no_year_is_refused_saying_the_year_is_what_it_lacks(setting
     assert told["soon"].endswith("not_a_date (value 'soon')")
 
 
+@pytest.mark.parametrize("refused_first", [True, False])
 def test_one_file_refused_at_the_inbox_root_and_loaded_from_its_layout_s_folder_in_one_run(
-    settings,
+    settings, refused_first
 ):
     """The same bytes twice in one batch, refused once (a series outside its folder) and
-    loadable once (in it): the second was taken for a duplicate of bytes nothing had stored,
-    and the run stopped with a KeyError. A rebuild reading a file refused with the wrong
-    --layout and then loaded with the right one stopped the same way."""
+    loadable once (in it): the loadable one was taken for a duplicate of bytes nothing had
+    stored, and the run stopped with a KeyError (a rebuild reading a file refused with the
+    wrong --layout and then loaded with the right one stopped the same way); refused after the
+    loaded one, it was logged last, and `status` said the stored file was rejected."""
     levada = "Date,Approve,Disapprove,No_answer\n2024-01,85,12,3\n2024-02,86,11,3\n"
     root = settings.inbox / "levada.csv"
     folder = settings.inbox / "levada_putin_approval" / "levada.csv"
     folder.parent.mkdir(parents=True)
-    for path, age in ((root, 300), (folder, 200)):
+    ages = (300, 200) if refused_first else (200, 300)
+    for path, age in zip((root, folder), ages, strict=True):
         path.write_text(levada, encoding="utf-8")
         settle(path, age)
     results = {Path(f.path): f for f in run_ingest([], settings).files}
-    assert results[root].status == "rejected"
+    assert results[root].status == ("rejected" if refused_first else "duplicate")
     assert (results[folder].status, results[folder].rows_loaded) == ("loaded", 2)
     assert query(settings, "SELECT count(*) AS n FROM polls")["n"].item() == 2
+    assert "rejected" not in collect_status(settings)["files"]
 
 
 def test_a_row_filter_tells_a_value_from_the_same_value_with_a_dash(settings):

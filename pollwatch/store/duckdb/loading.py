@@ -71,10 +71,9 @@ def load_files(
             # bytes were stored before: a series' file dropped again outside its layout's
             # folder is the file already stored, not a file of no layout. Its bytes are not
             # stored by it: a copy refused with one layout and loaded with another in one batch
-            # (a rebuild reading both) was taken for a duplicate of nothing stored, a KeyError.
-            if record.sha256 not in stored or (
-                record.status == "rejected" and record.sha256 not in known
-            ):
+            # (a rebuild reading both) was taken for a duplicate of nothing stored, a KeyError;
+            # refused after a copy loaded, it was logged last and `status` said "1 rejected".
+            if record.sha256 not in stored:
                 taken.append(record)
                 if record.status != "rejected":
                     stored.add(record.sha256)
