@@ -668,7 +668,8 @@ def _comparison(
     )
     drawn_from = [key for _, key in in_window]
     left = [t for t in shown if t not in [trend for trend, _ in in_window]]
-    window = f"The {COMPARISON_YEARS} years to {end:%Y-%m-%d}" + (
+    first = min(t.daily["date"].iloc[0] for t in windowed)
+    window = f"From {first:%Y-%m-%d} to {end:%Y-%m-%d}, at most {COMPARISON_YEARS} years" + (
         "; not drawn, all of whose polls are older: "
         + ", ".join(
             f"{t.leader} ({t.metric}, to {t.daily['date'].iloc[-1]:%Y-%m-%d})" for t in left

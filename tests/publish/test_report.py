@@ -722,8 +722,8 @@ def test_leaders_are_compared_only_when_two_lines_fall_in_the_comparison_s_years
     assert "pollwatch · 36 polls by 1 pollster" in svg  # Macron's 24 and Biden's 12, not 60
     # The caption says which years it spans and names the line left out (it said nothing).
     assert (
-        "The 5 years to 2021-12-31; not drawn, all of whose polls are older: Jacques Chirac"
-        " (approval, to 2006-12-31)"
+        "From 2020-01-01 to 2021-12-31, at most 5 years; not drawn, all of whose polls are"
+        " older: Jacques Chirac (approval, to 2006-12-31)"
     ) in index
 
 
