@@ -522,8 +522,9 @@ ACCENTS = re.compile(
 
 # What a name's spelling may add or leave out between its letters: spaces (a table's
 # "SavantaComRes" beside its "Savanta ComRes" made two pollsters), dashes of any kind, dots
-# ("Robert F. Kennedy Jr."), apostrophes straight or curly ("Beto O’Rourke").
-BETWEEN_LETTERS = re.compile(r"[\s\-\u2010-\u2015.'\u2018\u2019`\u00b4]+")
+# ("Robert F. Kennedy Jr."), a comma before a suffix ("Robert F. Kennedy, Jr."), apostrophes
+# straight or curly ("Beto O’Rourke").
+BETWEEN_LETTERS = re.compile(r"[\s\-\u2010-\u2015.,'\u2018\u2019`\u00b4]+")
 
 
 def fold_name(text: str) -> str:
@@ -689,18 +690,26 @@ IDENTIFYING_FIELDS = ("pollster", "leader", "country", "metric", "population", "
 UNREAD_SPELLINGS = ("poll",)
 # A column no layout knows that names whose polls a row gives (`pollster_name`, `Polling firm`,
 # `Poll source`, `Umfrageinstitut`, `politician name`, `Presidente`): dropped in VTsIOM's folder,
-# a file of Ipsos polls of Biden with such columns was stored as VTsIOM's polls of Putin. Not a
-# column of a measure or about one (`Prime_minister_approve`, `Party_rating`, `Company_url`),
-# which a series' file may carry beside its own.
-WHOSE = re.compile(
-    r"pollster|institut|encuestadora|sondeur|politician|politiker|(?<![a-z])(?:firm|company"
-    r"|agency|organi[sz]ation|empresa|leader|president[ea]?|candidat[ea]?|person|party|parti"
-    r"|partei|partido|premier|minister|governor|name)(?![a-z])|(?<![a-z])poll(?:ing)?[ _]?"
-    r"(?:source|by)(?![a-z])|conducted[ _]by"
+# a file of Ipsos polls of Biden with such columns was stored as VTsIOM's polls of Putin. Stems
+# no other column has (STRONG), whatever else the name says (`Pollster ID`); words other columns
+# share (WEAK), unless the column is about a measure, a link or a count (`Prime_minister_approve`,
+# `Party_rating`, `Company_url`, `Person_count`), which a series' file may carry beside its own.
+# A column named `name` alone names someone; `Survey name` or `Wave name` does not.
+WHOSE_STRONG = re.compile(
+    r"pollster|institut|encuestadora|sondeur|politician|politiker|candidat|organi[sz]ation"
+    r"|компани|организаци|президент|социолог|(?<![a-z])(?:poll(?:ing)?|polled|fieldwork"
+    r"|conducted)[ _]?(?:source|by|firm|company|house|agency)(?![a-z])|^name$"
+)
+WHOSE_WEAK = re.compile(
+    r"(?<![a-z])(?:firms?|compan(?:y|ies)|agenc(?:y|ies)|empresas?|leaders?|presidents?"
+    r"|presidente|presidenta|persons?|part(?:y|ies)|parti|partei|partido|premiers?|ministers?"
+    r"|governors?)(?![a-z])"
 )
 ABOUT_A_MEASURE = re.compile(
-    r"approv|rating|trust|support|favou?r|satisf|pct|percent|share|url|link|weight|grade|vote"
-    r"|score|sample|%|(?<![a-z])id(?![a-z])"
+    r"approv|rating|trust|support|favou?r|satisf|pct|percent|share|vote|score|%"
+)
+ABOUT_SOMETHING_ELSE = re.compile(
+    r"url|link|weight|grade|sample|count|size|(?<![a-z])(?:id|n|nr|no)(?![a-z])"
 )
 
 
@@ -720,13 +729,17 @@ def _whose_columns(header: list[str], layouts: dict[str, Layout]) -> list[str]:
 
 
 def _says_whose(column: str) -> bool:
-    return bool(WHOSE.search(column)) and not ABOUT_A_MEASURE.search(column)
+    if ABOUT_A_MEASURE.search(column):
+        return False
+    return bool(WHOSE_STRONG.search(column)) or (
+        bool(WHOSE_WEAK.search(column)) and not ABOUT_SOMETHING_ELSE.search(column)
+    )
 
 
 def _ignores_whose(layout: Layout, header: list[str], whose: set[str]) -> list[str]:
     """The columns of the header saying whose polls these are that the layout would drop: those
     spelled as some layout reads one (`whose`), and, where it gives every row its own pollster
-    or leader, any WHOSE names one (538's `pollster_rating_name` beside a layout
+    or leader, any _says_whose names one (538's `pollster_rating_name` beside a layout
     reading `pollster` is a rating's column, not another pollster)."""
     known = layout.known_columns()
     constant = not {"pollster", "leader"}.isdisjoint(layout.constants)

@@ -415,6 +415,9 @@ def test_a_folder_layout_refuses_a_header_naming_other_leaders_or_pollsters():
         ["PollsterName"],
         ["Umfrageinstitut", "Politiker"],
         ["Conducted by", "Presidente"],
+        ["Pollster ID", "Candidato"],
+        ["Polling firm/Link", "Leaders"],
+        ["Компания", "Президент"],
     ],
 )
 def test_columns_no_layout_knows_that_name_whose_polls_keep_a_file_out_of_a_series_folder(whose):
@@ -434,7 +437,18 @@ def test_columns_no_layout_knows_that_name_whose_polls_keep_a_file_out_of_a_seri
 
 
 @pytest.mark.parametrize(
-    "extra", ["Prime_minister_approve", "Party_rating", "President_trust", "Sponsor", "Company_url"]
+    "extra",
+    [
+        "Prime_minister_approve",
+        "Party_rating",
+        "President_trust",
+        "Sponsor",
+        "Sponsor name",
+        "Company_url",
+        "Survey name",
+        "Person_count",
+        "Fieldwork dates",
+    ],
 )
 def test_a_series_file_with_a_column_about_a_measure_still_reads_in_its_folder(extra):
     """A column about another measure, or of a poll's sponsor, says nothing of whose polls the

@@ -297,6 +297,7 @@ def test_names_compare_without_case_accents_marks_spaces_or_dashes():
         ("Ipsos\u2013MORI", "Ipsos MORI"),
         ("Beto O'Rourke", "Beto O\u2019Rourke"),
         ("Robert F. Kennedy Jr.", "Robert F Kennedy Jr"),
+        ("Robert F. Kennedy, Jr.", "Robert F. Kennedy Jr."),
     ]
     for one, other in pairs:
         assert fold_name(one) == fold_name(other)
