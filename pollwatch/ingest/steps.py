@@ -170,14 +170,15 @@ def map_files(
     found: dict[Path, Mapped | InDuckDB | UnreadableFile] = {}
     # Files alike: read (a RawTable), or read whole by the fast reader and still in Arrow.
     alike: dict[tuple, list[tuple[Path, RawTable | tuple[Decoded, str, ArrowCells], Layout]]] = {}
+    big: list[tuple[Path, Decoded, str, ArrowCells, Layout]] = []  # mapped in DuckDB, last
     for path, data in files:
         try:
             decoded = decode(data)
             named = layout or folder_layout(path, settings.filed_roots, layouts)
             delimiter = sniff_delimiter(decoded.head(SNIFF_CHARS + 1))
             fast = read_arrow(decoded, delimiter)
-            if in_duckdb and (big := _in_duckdb(decoded, delimiter, fast, named, layouts, aliases)):
-                found[path] = big
+            if in_duckdb and (chosen := _duckdb_layout(decoded, delimiter, fast, named, layouts)):
+                big.append((path, decoded, delimiter, fast, chosen))
                 continue
             if fast is None or fast.blank_lines:
                 read = as_raw_table(decoded, delimiter, fast)
@@ -199,8 +200,14 @@ def map_files(
         found |= {path: nothing_kept(m) or m for (path, _, _), m in zip(group, mapped, strict=True)}
         # A new name is spelled in later files of the batch as this one first spells it, as it
         # would be in a later run: two files of other headers in one run stored 'Keir Starmer'
-        # and 'KeirStarmer' as two leaders.
+        # and 'KeirStarmer' as two leaders. Big files are mapped after the others, so that they
+        # spell by them too.
         aliases = with_stored_names(aliases, _names_in(mapped))
+    for path, decoded, delimiter, fast, chosen in big:
+        try:
+            found[path] = _in_duckdb(decoded, delimiter, fast, chosen, aliases)
+        except UnreadableFile as err:
+            found[path] = err
     return {path: found[path] for path, _ in files}
 
 
@@ -212,21 +219,30 @@ def _names_in(mapped: list[Mapped]) -> dict[str, list[str]]:
     }
 
 
-def _in_duckdb(
+def _duckdb_layout(
     decoded: Decoded,
     delimiter: str,
     fast: ArrowCells | None,
     named: str | None,
     layouts: dict[str, Layout],
-    aliases: dict[str, dict[str, str]],
-) -> InDuckDB | None:
-    """A big file mapped and checked in DuckDB from the fast reader's cells; None where it takes
-    the frame path (small, not one record a line, or a layout mapping.py alone handles)."""
+) -> Layout | None:
+    """A big file's layout, where it is mapped and checked in DuckDB from the fast reader's
+    cells; None where it takes the frame path (small, not one record a line, or a layout
+    mapping.py alone handles)."""
     if fast is None or fast.blank_lines or fast.table.num_rows < SQL_FROM_ROWS:
         return None
     chosen = _file_layout(fast.header, layouts, named, (decoded, delimiter, fast))
-    if not sql_ready(chosen):
-        return None
+    return chosen if sql_ready(chosen) else None
+
+
+def _in_duckdb(
+    decoded: Decoded,
+    delimiter: str,
+    fast: ArrowCells,
+    chosen: Layout,
+    aliases: dict[str, dict[str, str]],
+) -> InDuckDB:
+    """A big file mapped and checked in DuckDB (_duckdb_layout)."""
     mapped = map_in_duckdb(fast, chosen, aliases, reading_notes(decoded, delimiter))
     try:
         return mapped, check_in_duckdb(mapped)

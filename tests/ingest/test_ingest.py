@@ -1187,3 +1187,17 @@ def test_a_new_name_in_two_files_of_other_headers_in_one_run_is_one_name(setting
     run_ingest([], settings)
     names = query(settings, "SELECT pollster, leader FROM polls")
     assert names.values.tolist() == [["Savanta ComRes", "Keir Starmer"]] * 2
+
+
+def test_a_new_name_in_a_small_file_and_a_big_one_of_one_run_is_one_name(settings):
+    """A file of 20,000 rows is read in DuckDB, and was mapped before the small files of its
+    run, by the stored names alone: a run of both stored one leader as two."""
+    write_csv(settings.inbox / "a_small.csv", [poll_row(leader="Keir Starmer")], age_seconds=300)
+    rows = [
+        poll_row(leader="KeirStarmer", poll_key=f"k{i}", negative_pct="", undecided_pct="")
+        for i in range(steps.SQL_FROM_ROWS)
+    ]
+    write_csv(settings.inbox / "b_big.csv", rows, columns=[c for c in rows[0] if c != "mode"])
+    run_ingest([], settings)
+    leaders = query(settings, "SELECT leader, count(*) AS n FROM polls GROUP BY leader")
+    assert leaders.values.tolist() == [["Keir Starmer", steps.SQL_FROM_ROWS + 1]]
