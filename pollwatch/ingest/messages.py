@@ -45,6 +45,8 @@ def _no_year(rule: str, value: object) -> str:
     nothing missing."""
     if rule != "not_a_date" or not isinstance(value, str) or re.search(r"\d{4}", value):
         return ""
+    if re.fullmatch(r"\s*\d+([.,]\d+)?\s*", value):  # a number, not a day and month
+        return ""
     text = value.strip().rstrip(".")
     dated = [f"{text} 2000", f"{text}/2000", f"{text}.2000"]
     if all(read_date(d, day_first=first) in (None, BAD) for d in dated for first in (False, True)):

@@ -1115,7 +1115,7 @@ def test_a_date_with_no_year_is_refused_saying_the_year_is_what_it_lacks(setting
     was refused as not_a_date, naming nothing it lacked. A cell that is no date says no more."""
     rows = [
         poll_row(fieldwork_start=start, fieldwork_end=start, poll_key=f"k{i}")
-        for i, start in enumerate(["18–19 May", "29 Apr – 1 May", "soon", "5/18", "18.05."])
+        for i, start in enumerate(["18–19 May", "29 Apr – 1 May", "soon", "5/18", "18.05.", "12"])
     ]
     write_csv(settings.inbox / "drop.csv", rows)
     [result] = run_ingest([], settings).files
@@ -1127,6 +1127,7 @@ def test_a_date_with_no_year_is_refused_saying_the_year_is_what_it_lacks(setting
     for value in ("29 Apr – 1 May", "5/18", "18.05."):
         assert told[value].endswith("write the year into the cells"), told[value]
     assert told["soon"].endswith("not_a_date (value 'soon')")
+    assert told["12"].endswith("not_a_date (value '12')")
 
 
 @pytest.mark.parametrize("refused_first", [True, False])
