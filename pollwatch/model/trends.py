@@ -771,10 +771,10 @@ def _estimated_offsets_variance(
     off, so it absorbs that error in proportion to its polls of the population (and to how
     little it is shrunk). Counted whole, as if the leans knew nothing of it, one pair by a daily
     tracker of likely voters made a year of its polls 8.7 points wide where 1.4 was right with
-    no pair; now 1.6. On 538's Biden polls
-    (78 pollsters, three populations) they widened the band from 1.63 to 1.86 points on
-    average; on the simulations, where pollsters take turns evenly, by little (96.3% to 96.4% of
-    days held on a pure random walk)."""
+    no pair; now 1.6. On 538's Biden polls (78 pollsters, three populations) these terms
+    widened the band from 1.63 to 1.86 points on average when the offsets were counted whole
+    (1.50 in all now); on the simulations, where pollsters take turns evenly, by little (96.3%
+    to 96.4% of days held on a pure random walk)."""
     known = np.nan_to_num(house_se) > 0
     if not known.any() and not offset_sd:
         return np.zeros(days)
