@@ -169,11 +169,14 @@ def _one_file(
     )
 
 
-def column_sources(header: list[str], layout: Layout) -> tuple[dict[str, str], list[str]]:
+def column_sources(
+    header: list[str], layout: Layout, spelled: dict[str, str] | None = None
+) -> tuple[dict[str, str], list[str]]:
     """Each canonical field's column in a file with this header, and a warning naming the
-    columns the layout does not read."""
+    columns the layout does not read, as the header spells them (`spelled`)."""
     warnings = proportions_warning(layout, header)
-    extra = [name for name in header if name not in layout.known_columns()]
+    spelled = spelled or {}
+    extra = [spelled.get(name, name) for name in header if name not in layout.known_columns()]
     if extra:
         warnings.append(
             f"ignored column{'s' if len(extra) > 1 else ''} not in the "
@@ -186,7 +189,7 @@ def column_sources(header: list[str], layout: Layout) -> tuple[dict[str, str], l
 
 
 def map_rows(raw: RawTable, layout: Layout, aliases: dict[str, dict[str, str]]) -> Mapped:
-    column_names, extra = column_sources(raw.header, layout)
+    column_names, extra = column_sources(raw.header, layout, raw.spelled)
     warnings = [*raw.notes, *extra]
     kept, filtered = _filter_rows(raw.cells, layout, warnings)
     cells = pd.DataFrame(index=kept.index)

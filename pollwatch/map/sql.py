@@ -121,7 +121,7 @@ def map_cells(
 ) -> MappedInDuckDB:
     """Map the file in `cells` (its text under the header's names, `line_number`) into
     `mapped`; `spelled`, the header's names as the file writes them."""
-    column_names, extra = column_sources(header, layout)
+    column_names, extra = column_sources(header, layout, spelled)
     sources = {
         name: f"c.{quoted(column_names[name])}"
         if name in column_names

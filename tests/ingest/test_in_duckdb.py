@@ -464,11 +464,13 @@ def test_a_last_row_of_one_word_is_a_row_and_the_file_still_read_in_duckdb(
 
 def test_rejects_name_the_column_as_the_file_spells_it_both_ways(monkeypatch, settings):
     """README: a reject names the file's own column. It named the one every step compares:
-    `column positive_pct` for a file whose header says `Positive_Pct`, `cducsu` for `CDUCSU`."""
+    `column positive_pct` for a file whose header says `Positive_Pct`, `cducsu` for `CDUCSU`;
+    so did the warning naming the columns a layout does not read."""
     rows = [poll_row(positive_pct="abc", poll_key="k1"), poll_row(poll_key="k2")]
-    data = csv_bytes(rows).decode("utf-8")
-    header, rest = data.split("\n", 1)
+    header, *lines = csv_bytes(rows).decode("utf-8").splitlines()
     spelled = header.replace("positive_pct", "Positive_PCT").replace("pollster", "POLLSTER")
-    framed, in_duckdb = both_paths(monkeypatch, settings, f"{spelled}\n{rest}".encode())
+    data = "\n".join([f"{spelled},Moe_PCT", *(f"{line},3" for line in lines)]).encode()
+    framed, in_duckdb = both_paths(monkeypatch, settings, data)
     assert framed.rejects[["column", "rule"]].values.tolist() == [["Positive_PCT", "not_a_number"]]
+    assert "ignored column not in the canonical layout: Moe_PCT" in framed.warnings
     assert_same(framed, in_duckdb)
