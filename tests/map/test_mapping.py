@@ -76,6 +76,28 @@ def test_publisher_spellings_are_read_as_the_one_stored_spelling():
     assert polls["mode"].tolist() == ["face_to_face", "phone"]
 
 
+def test_one_firm_under_its_clients_names_is_the_firm():
+    """HuffPost's Obama file gives "Rasmussen", 538's "Rasmussen Reports/Pulse Opinion
+    Research" and "Rasmussen (Pulse Opinion Research)": three pollsters, each with a lean of its
+    own, and "YouGov/Economist" beside YouGov, where 538 names YouGov and the client apart."""
+    rows = [
+        "Rasmussen",
+        "Rasmussen Reports/Pulse Opinion Research",
+        "Rasmussen (Pulse Opinion Research)",
+        "YouGov/Economist",
+        "Reuters/Ipsos",
+    ]
+    result = mapped(
+        f"{COMPILED_HEADER}\n"
+        + "".join(
+            f"Obama,US,{name},approval,2015-0{i + 1}-01,2015-0{i + 1}-03,,45,,\n"
+            for i, name in enumerate(rows)
+        ),
+        "leader_polls_compiled",
+    )
+    assert result.polls["pollster"].tolist() == ["Rasmussen Reports"] * 3 + ["YouGov", "Ipsos"]
+
+
 def test_the_file_s_own_spelling_is_kept_beside_the_row():
     result = mapped(
         f"{COMPILED_HEADER}\nПутин ,RU, Левада-Центр,approval,2022-02-17,2022-02-21,,71,,\n",
