@@ -94,8 +94,9 @@ def test_status_counts_the_polls_and_series_stored(ingested):
 
 
 def test_status_counts_files_by_status_and_rejected_rows_by_rule(ingested):
-    """Each rule's example names the file where it now lies, beside its .errors.csv: it named
-    the inbox path the file had long left."""
+    """Each rule's example names the file where it now lies, beside its .errors.csv (it named
+    the inbox path the file had long left), and the column (an in_range reject could not be
+    told of approval from one of disapproval)."""
     settings, _ = ingested
     facts = collect_status(settings)
     assert facts["files"] == {"loaded": 1, "partial": 1, "rejected": 1}
@@ -106,7 +107,7 @@ def test_status_counts_files_by_status_and_rejected_rows_by_rule(ingested):
         "not_a_number": 1,
     }
     quarantined = settings.quarantine / "putin.csv"
-    assert rules["iso_3166_alpha2_country"]["example"] == f"{quarantined}:3: XX"
+    assert rules["iso_3166_alpha2_country"]["example"] == f"{quarantined}:3: column country: XX"
     assert quarantined.exists()
 
 

@@ -327,7 +327,8 @@ class DuckDBStore:
                 ),
                 "reject_rules": records(
                     "SELECT rule, count(DISTINCT (file_sha256, line_number)) AS rows,"
-                    " min(path || coalesce(':' || line_number, '') || coalesce(': ' || value, ''))"
+                    " min(path || coalesce(':' || line_number, '')"
+                    " || coalesce(': column ' || column_name, '') || coalesce(': ' || value, ''))"
                     f" AS example FROM {FILED_REJECTS} r WHERE {ROW_REJECT}"
                     " GROUP BY rule ORDER BY rows DESC, rule LIMIT 12"
                 ),
