@@ -39,15 +39,6 @@ if TYPE_CHECKING:
 # an earlier attempt refused or skipped is history (its rows stay in `rejects` and `files`), not
 # something to fix: counted, a table that loaded read "refused whole, by reason: unknown_layout
 # 1" in status and in the report's quality panel, its skipped rows twice.
-# Rejects, each with its file's path where the file now lies (quarantine/, where its
-# .errors.csv is), not where it was dropped: the quality panel's examples named inbox/ paths
-# of files long moved.
-FILED_REJECTS = (
-    "(SELECT r.* REPLACE (coalesce(f.stored_path, r.path) AS path) FROM rejects r LEFT JOIN"
-    " (SELECT sha256, arg_max(stored_path, (ingested_at, file_id)) AS stored_path FROM files"
-    " WHERE status <> 'duplicate' AND stored_path IS NOT NULL GROUP BY sha256) f"
-    " ON f.sha256 = r.file_sha256)"
-)
 LATEST_ATTEMPTS = (
     "(SELECT sha256, arg_max(status, (ingested_at, file_id)) AS status,"
     " arg_max(run_id, (ingested_at, file_id)) AS run_id, max(ingested_at) AS ingested_at,"
@@ -66,6 +57,15 @@ _OF_LATEST = (
 OF_LATEST_ATTEMPT = _OF_LATEST.format(">=")
 ROW_REJECT = _OF_LATEST.format(">")
 FILE_REFUSED = _OF_LATEST.format("=")
+# Rejects, each with its file's path where the file now lies (quarantine/, where its
+# .errors.csv is), not where it was dropped: the quality panel's examples named inbox/ paths
+# of files long moved.
+FILED_REJECTS = (
+    "(SELECT r.* REPLACE (coalesce(f.stored_path, r.path) AS path) FROM rejects r LEFT JOIN"
+    " (SELECT sha256, arg_max(stored_path, (ingested_at, file_id)) AS stored_path FROM files"
+    " WHERE status <> 'duplicate' AND stored_path IS NOT NULL GROUP BY sha256) f"
+    " ON f.sha256 = r.file_sha256)"
+)
 
 EMPTY_OVERVIEW = {
     "schema_version": None,
