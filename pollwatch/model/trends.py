@@ -598,7 +598,7 @@ def fit_trend(
             )
             effects = population_effects(line, others, measure, reference, apart, gaps)
             y = value - _offsets(polls, effects).to_numpy(dtype="float64")
-        house, house_se = _house_effects(y - level[day], obs_var, codes, centre)
+        house, house_se, kept = _house_effects(y - level[day], obs_var, codes, centre)
         surprise = (y - house[codes] - level[day]) ** 2 / (
             sampling_var + np.exp(log_extra) + level_var[day]
         )
@@ -632,6 +632,7 @@ def fit_trend(
     level_var = level_var + _estimated_offsets_variance(
         codes,
         house_se,
+        kept,
         centre,
         polls["population"].to_numpy(),
         offset_sd,
@@ -749,6 +750,7 @@ def share_band(
 def _estimated_offsets_variance(
     codes: np.ndarray,
     house_se: np.ndarray,
+    kept: np.ndarray,
     centre: np.ndarray,
     populations: np.ndarray,
     offset_sd: dict[str, float],
@@ -768,13 +770,15 @@ def _estimated_offsets_variance(
     the centre), squared. A population's offset is measured on other data (the polls reporting
     two populations), and an error in it moves the line by its polls' share of the day less
     what their pollsters' leans take back: a lean is measured from polls the offset was taken
-    off, so it absorbs that error in proportion to its polls of the population (and to how
-    little it is shrunk). Counted whole, as if the leans knew nothing of it, one pair by a daily
-    tracker of likely voters made a year of its polls 8.7 points wide where 1.4 was right with
-    no pair; now 1.6. On 538's Biden polls (78 pollsters, three populations) these terms
-    widened the band from 1.63 to 1.86 points on average when the offsets were counted whole
-    (1.50 in all now); on the simulations, where pollsters take turns evenly, by little (96.3%
-    to 96.4% of days held on a pure random walk)."""
+    off, so it absorbs that error in proportion to its polls of the population and to how much
+    of its mean residual it keeps (`kept`, _house_effects: none where every lean is shrunk to
+    zero, where reading it off the standard errors counted the error as absorbed in full).
+    Counted whole, as if the leans knew nothing of it, one pair by a daily tracker of likely
+    voters made a year of its polls 8.7 points wide where 1.4 was right with no pair; now 1.6.
+    On 538's Biden polls (78 pollsters, three populations) these terms widened the band from
+    1.63 to 1.86 points on average when the offsets were counted whole (1.50 in all now); on
+    the simulations, where pollsters take turns evenly, by little (96.3% to 96.4% of days held
+    on a pure random walk)."""
     known = np.nan_to_num(house_se) > 0
     if not known.any() and not offset_sd:
         return np.zeros(days)
@@ -792,7 +796,6 @@ def _estimated_offsets_variance(
     precision = 1 / obs_var
     count = len(house_se)
     mine = np.bincount(codes, weights=precision, minlength=count)
-    kept = np.clip(np.nan_to_num(mine * house_se**2), 0, 1)  # of a residual, in the lean
     for k, (name, sd) in enumerate(offset_sd.items()):
         side = populations == name
         absorbed = np.bincount(codes[side], weights=precision[side], minlength=count) / mine * kept
@@ -1036,20 +1039,22 @@ def _house_effects(residual, obs_var, codes, centre):
     FOM and VTsIOM below them. Their standard errors: a lone pollster's is unknown (NaN: there
     is no one to measure it against); where the pollsters' means differ no more than their
     polls' noise, every lean is shrunk to zero, but with the standard error of the pollster's
-    own mean, not none: the data cannot tell zero from that."""
+    own mean, not none: the data cannot tell zero from that. And how much of a change in each
+    pollster's mean residual its lean keeps (0 where every lean is shrunk to zero)."""
     count = len(centre)
     if count < 2:
-        return np.zeros(count), np.full(count, np.nan)
+        return np.zeros(count), np.full(count, np.nan), np.zeros(count)
     precision = np.bincount(codes, weights=1 / obs_var, minlength=count)
     raw = np.bincount(codes, weights=residual / obs_var, minlength=count) / precision
     spread = max(float(np.mean((raw - raw.mean()) ** 2 - 1 / precision)), 0.0)
     if spread == 0:
-        return np.zeros(count), np.sqrt(1 / precision)
+        return np.zeros(count), np.sqrt(1 / precision), np.zeros(count)
     known = 1 / (spread + 1 / precision)
     mean = raw @ known / known.sum()
     posterior = precision + 1 / spread
-    house = mean + (raw - mean) * precision / posterior
-    return house - house @ centre, np.sqrt(1 / posterior)
+    kept = precision / posterior
+    house = mean + (raw - mean) * kept
+    return house - house @ centre, np.sqrt(1 / posterior), kept
 
 
 def read_measure(text: str) -> str:
