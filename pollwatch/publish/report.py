@@ -667,7 +667,8 @@ def _comparison(
         "comparison", windowed, events, countries, staging / "charts", credit, comparison=True
     )
     drawn_from = [key for _, key in in_window]
-    left = [t for t in shown if t not in [trend for trend, _ in in_window]]
+    charted = {id(trend) for trend, _ in in_window}
+    left = [t for t in shown if id(t) not in charted]
     first = min(t.daily["date"].iloc[0] for t in windowed)
     window = f"From {first:%Y-%m-%d} to {end:%Y-%m-%d}, at most {COMPARISON_YEARS} years" + (
         "; not drawn, all of whose polls are older: "
