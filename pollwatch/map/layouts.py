@@ -72,6 +72,9 @@ class OfficeTerm:
     end: datetime
 
 
+# An open term (no `until`): pandas timestamps end in 2262.
+FOREVER = "2262-01-01"
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -262,10 +265,7 @@ def load_layout(path: Path) -> Layout:
         skip_rows_without_shares=rows.get("skip_without_shares", False),
         keep_rows=_row_filter(rows.get("keep", {})),
         drop_rows=_row_filter(rows.get("drop", {})),
-        leader_by_date=tuple(
-            OfficeTerm(t["leader"], _day(t["from"]), _day(t.get("until", "2262-01-01")))
-            for t in spec.get("leader_by_date", ())
-        ),
+        leader_by_date=_terms(spec.get("leader_by_date", ())),
         cadence=_cadence(spec.get("cadence")),
         proportions=spec.get("shares", {}).get("proportions"),
         proportions_declared="proportions" in spec.get("shares", {}),
@@ -460,9 +460,12 @@ def _problem(spec: dict, path: Path) -> str | None:
             return f"[[leader_by_date]] leader = {term['leader']!r} must be a name"
         for key in ("from", "until"):
             try:
-                _day(term.get(key, "2262-01-01"))
+                _day(term.get(key, FOREVER))
             except ValueError:
                 return f"[[leader_by_date]] {key} = {term[key]!r} is not a date (YYYY-MM-DD)"
+    overlap = _terms_overlap(spec.get("leader_by_date", ()))
+    if overlap:
+        return overlap
     cadence = _cadence_problem(spec.get("cadence"))
     if cadence:
         return f"[cadence] {cadence}"
@@ -501,6 +504,28 @@ def _names(value: object) -> bool:
 def _as_list(value: str | int | list) -> list:
     """A value or a list of them as a list (`keep = { Wave = 1 }` raised a TypeError)."""
     return list(value) if isinstance(value, list) else [value]
+
+
+def _terms(specs) -> tuple[OfficeTerm, ...]:
+    """In the order they began: where one ends the day the next begins, a poll ending that day
+    is the new holder's, however the file lists them."""
+    terms = (OfficeTerm(t["leader"], _day(t["from"]), _day(t.get("until", FOREVER))) for t in specs)
+    return tuple(sorted(terms, key=lambda term: term.start))
+
+
+def _terms_overlap(specs) -> str | None:
+    """Two terms sharing more than a hand-over day gave a poll to whichever the file listed
+    last: a typo in a date moved a predecessor's last polls to the successor, without a word."""
+    terms = _terms(specs)
+    for earlier, later in zip(terms, terms[1:], strict=False):
+        if later.start < earlier.end:
+            return (
+                f"[[leader_by_date]] terms overlap: {earlier.leader}'s runs until"
+                f" {earlier.end:%Y-%m-%d} and {later.leader}'s begins {later.start:%Y-%m-%d};"
+                " a poll ending in both would be given to either, so end one term the day before"
+                " (or the day) the next begins"
+            )
+    return None
 
 
 def _day(value) -> datetime:

@@ -392,7 +392,7 @@ def _settled(layout: Layout, column_names: dict[str, str], keys: list[str]) -> s
             f" AS published) FROM ({periods})"
         )
     leader, leader_key = "leader", "leader__key"
-    for term in layout.leader_by_date:  # a later term wins, as it does in mapping.py
+    for term in layout.leader_by_date:  # as they began: a later one wins, as in mapping.py
         held = f"{end} BETWEEN {literal(term.start)} AND {literal(term.end)}"
         leader = f"CASE WHEN {held} THEN {literal(term.leader)} ELSE {leader} END"
         key = key_text(pd.Series([term.leader], dtype="str")).iloc[0]

@@ -241,6 +241,25 @@ def test_a_date_in_no_term_of_office_is_said_so_both_ways(monkeypatch, settings)
     assert_same(framed, in_duckdb)
 
 
+def test_a_hand_over_day_is_the_new_holder_s_however_the_terms_are_listed(monkeypatch, settings):
+    """Terms were applied in the order the file lists them, the last listed winning: a poll
+    ending on the day one prime minister hands over went to whichever came last in the file."""
+    settings.local_layouts.mkdir()
+    (settings.local_layouts / "cabinet.toml").write_text(
+        'name = "cabinet"\nby_header = false\n[columns]\nfieldwork_start = "date"\n'
+        'fieldwork_end = "date"\npositive_pct = "approve"\n[constants]\npollster = "NHK"\n'
+        'country = "JP"\nmetric = "approval"\n'
+        '[[leader_by_date]]\nleader = "Yoshihiko Noda"\nfrom = "2011-09-02"\n'
+        '[[leader_by_date]]\nleader = "Naoto Kan"\nfrom = "2010-06-08"\nuntil = "2011-09-02"\n',
+        encoding="utf-8",
+    )
+    data = b"date,approve\n2011-08-20,18\n2011-09-02,60\n2011-10-10,55\n"
+    framed, in_duckdb = both_paths(monkeypatch, settings, data, "cabinet")
+    leaders = framed.polls.sort_values("fieldwork_end")["leader"].tolist()
+    assert leaders == ["Naoto Kan", "Yoshihiko Noda", "Yoshihiko Noda"]
+    assert_same(framed, in_duckdb)
+
+
 def test_a_row_of_the_table_s_average_is_not_a_poll_both_ways(monkeypatch, settings):
     """RealClearPolitics' table opens with its 'RCP Average' row, which was stored as a poll
     and counted in our average."""

@@ -232,6 +232,16 @@ def test_a_header_cell_wrapped_over_two_lines_is_the_column_of_its_words(setting
             ("[dates]", '[[leader_by_date]]\nleader = "x"\nfrom = "2024-13-01"\n\n[dates]'),
             "[[leader_by_date]] from = '2024-13-01' is not a date (YYYY-MM-DD)",
         ),
+        (  # a typo in a date gave a predecessor's last polls to the successor, without a word
+            (
+                "[dates]",
+                '[[leader_by_date]]\nleader = "Bob Hawke"\nfrom = "1983-03-11"\n'
+                'until = "1991-12-19"\n[[leader_by_date]]\nleader = "Paul Keating"\n'
+                'from = "1991-11-01"\n\n[dates]',
+            ),
+            "[[leader_by_date]] terms overlap: Bob Hawke's runs until 1991-12-19 and Paul"
+            " Keating's begins 1991-11-01",
+        ),
         # Each of these was a traceback, or was accepted and then refused every row of every
         # file, or made a layout that could never fit one.
         (
