@@ -171,9 +171,10 @@ def ingest(
             run = idle_run(found)  # nothing to take: no run to start or record
             typer.echo(json.dumps(run.as_dict(), indent=2) if as_json else run_text(run))
             raise typer.Exit(run.exit_code)
-        from pollwatch.map.layouts import load_layouts
+        from pollwatch.map.layouts import load_aliases, load_layouts
 
         known = load_layouts(settings.local_layouts)
+        load_aliases(settings.local_aliases)  # a mistake in either is one line, before any work
         if layout is not None and layout not in known:
             raise ConfigError(
                 f"--layout {layout}: no such layout; known layouts: {', '.join(known)}"
@@ -478,11 +479,13 @@ def rebuild(data_dir: DataDir = None) -> None:
 @listed(app)
 def layouts(data_dir: DataDir = None) -> None:
     """The source layouts pollwatch knows (schemas/sources/*.toml, then DATA_DIR/layouts/*.toml)
-    and how each is recognised."""
+    and how each is recognised; DATA_DIR/aliases.toml is checked too."""
     with _plain_errors():
-        from pollwatch.map.layouts import load_layouts
+        from pollwatch.map.layouts import load_aliases, load_layouts
 
-        known = load_layouts(load_settings(data_dir=data_dir).local_layouts)
+        settings = load_settings(data_dir=data_dir)
+        known = load_layouts(settings.local_layouts)
+        load_aliases(settings.local_aliases)
     for layout in known.values():
         how = "by its header" if layout.by_header else f"in inbox/{layout.name}/ or --layout"
         required = ", ".join(layout.missing_columns([]))

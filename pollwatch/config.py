@@ -126,6 +126,12 @@ class Settings(BaseSettings):
         """Layout files of this installation, beside the ones pollwatch ships."""
         return self.data_dir / "layouts"
 
+    @property
+    def local_aliases(self) -> Path:
+        """Spellings of pollsters and leaders this installation reads as one, beside the ones
+        pollwatch ships."""
+        return self.data_dir / "aliases.toml"
+
     def shown(self) -> dict[str, str]:
         """The values in use, for `pollwatch status`."""
         values = {"data_dir": self.data_dir, "db_path": self.db_path}

@@ -25,6 +25,7 @@ from pollwatch.ingest.outcomes import FileResult, file_status, reject_dicts
 from pollwatch.map.mapping import Mapped, NothingKept
 from pollwatch.map.sql import MappedInDuckDB
 from pollwatch.read.decoding import UnreadableFile
+from pollwatch.read.echo import counted, listed
 from pollwatch.store import FileRecord, KnownFile, LoadCounts, Store, modified_at
 from pollwatch.validate.checks import Checked
 from schemas.columns import REJECT_COLUMNS
@@ -188,6 +189,21 @@ def _finish(file: Pending, counts: LoadCounts, settings: Settings, run_id: str) 
         result.warnings.append(
             f"{n} poll(s) stored under {stored} are {incoming}'s in this file by the source's own"
             f" poll ids: now stored under {incoming}, once each (a pollster the source renamed)"
+        )
+    if same := sum(n for (incoming, stored), n in counts.twins.items() if incoming == stored):
+        result.warnings.append(
+            f"{counted(same, 'poll')} here stored already from another source, under its own"
+            " keys (the same pollster, days, shares and sample size), counted once"
+        )
+    if renamed := {pair: n for pair, n in counts.twins.items() if pair[0] != pair[1]}:
+        pairs = [f"{incoming} as {stored} ({n})" for (incoming, stored), n in renamed.items()]
+        (incoming, stored), _ = next(iter(renamed.items()))
+        result.warnings.append(
+            "polls here stored already under another pollster's name, the same days, shares"
+            f" and sample size, are counted once, as stored: {listed(pairs, 10)};"
+            " where two names are one pollster, say so"
+            f' in {settings.local_aliases} ([pollster] "{stored}" = ["{incoming}"]) and run'
+            " `pollwatch rebuild`, which stores all its polls under one name"
         )
     if counts.proportions:
         named = ", ".join(f"{column} of {n} poll(s)" for column, n in counts.proportions.items())

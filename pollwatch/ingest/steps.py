@@ -166,7 +166,7 @@ def map_files(
     file is mapped and checked inside DuckDB (`in_duckdb`), where its layout allows. Names are
     spelled as the alias table or, where it does not know them, as `stored_names` are."""
     layouts = load_layouts(settings.local_layouts)
-    aliases = with_stored_names(load_aliases(), stored_names or {})
+    aliases = with_stored_names(load_aliases(settings.local_aliases), stored_names or {})
     found: dict[Path, Mapped | InDuckDB | UnreadableFile] = {}
     # Files alike: read (a RawTable), or read whole by the fast reader and still in Arrow.
     alike: dict[tuple, list[tuple[Path, RawTable | tuple[Decoded, str, ArrowCells], Layout]]] = {}
@@ -405,7 +405,7 @@ def map_streamed(
     mapped as any other file where its records or its layout need that. Waiting if the file
     changed since it was hashed (its rows must be those of its hash); None if it is gone."""
     layouts = load_layouts(settings.local_layouts)
-    aliases = with_stored_names(load_aliases(), stored_names or {})
+    aliases = with_stored_names(load_aliases(settings.local_aliases), stored_names or {})
     con = connect(spill_to=stage_to.parent, memory_mb=settings.mapping_memory_mb)
     try:
         found = read_in_place(con, read.path, read.plain)

@@ -231,7 +231,6 @@ def _layout_text(path: Path) -> str:
 
 
 def load_layout(path: Path) -> Layout:
-
     try:
         spec = tomllib.loads(_layout_text(path))
     except tomllib.TOMLDecodeError as err:
@@ -581,9 +580,11 @@ def fold_values(text: pd.Series) -> pd.Series:
     return dashes.str.lower().str.replace(r"\s+", " ", regex=True).str.strip()
 
 
-def load_aliases(path: Path = ALIASES_FILE) -> dict[str, dict[str, str]]:
-    """field -> {folded spelling: the one stored spelling} for pollster and leader."""
-    return _unchanged_or_read(("aliases", path), lambda: _read_aliases(path))
+def load_aliases(local: Path | None = None) -> dict[str, dict[str, str]]:
+    """field -> {folded spelling: the one stored spelling} for pollster and leader: the shipped
+    table, then `local` (a data directory's aliases.toml), whose entries win."""
+    paths = [ALIASES_FILE, *([local] if local is not None and local.is_file() else [])]
+    return _unchanged_or_read(("aliases", *paths), lambda: _read_aliases(paths))
 
 
 def with_stored_names(
@@ -599,16 +600,47 @@ def with_stored_names(
     }
 
 
-def _read_aliases(path: Path) -> dict[str, dict[str, str]]:
-    tables = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {
-        name: {
-            fold_name(spelling): canonical
-            for canonical, spellings in table.items()
-            for spelling in [canonical, *spellings]
-        }
-        for name, table in tables.items()
-    }
+def _read_aliases(paths: list[Path]) -> dict[str, dict[str, str]]:
+    aliases: dict[str, dict[str, str]] = {kind: {} for kind in ALIASED}
+    for path in paths:
+        for kind, table in _alias_tables(path).items():
+            aliases[kind] |= {
+                fold_name(spelling): canonical
+                for canonical, spellings in table.items()
+                for spelling in [canonical, *spellings]
+            }
+    return aliases
+
+
+ALIASED = ("pollster", "leader")
+
+
+def _alias_tables(path: Path) -> dict[str, dict[str, list[str]]]:
+    """An alias file's tables; a mistake is refused naming the file and the name, as in a
+    layout file (a text where the list belongs would be read letter by letter)."""
+    try:
+        tables = tomllib.loads(_layout_text(path))
+    except tomllib.TOMLDecodeError as err:
+        raise LayoutError(f"{path}: not valid TOML: {err}") from None
+    unknown = sorted(set(tables) - set(ALIASED))
+    if unknown:
+        raise LayoutError(
+            f"{path}: unknown table(s) {', '.join(unknown)} (known: [pollster], [leader])"
+        )
+    for kind, table in tables.items():
+        if not isinstance(table, dict):
+            raise LayoutError(f"{path}: {kind} must be a table: [{kind}], then names")
+        for canonical, spellings in table.items():
+            if not (
+                canonical.strip()
+                and isinstance(spellings, list)
+                and all(isinstance(s, str) and s.strip() for s in spellings)
+            ):
+                raise LayoutError(
+                    f"{path}: [{kind}] {canonical!r} must list the spellings read as it,"
+                    ' as "Gallup" = ["Gallup Organization", "Gallup Poll"]'
+                )
+    return tables
 
 
 def folder_layout(

@@ -122,6 +122,10 @@ class LoadCounts:
     # Polls stored under another pollster's name that the source's own keys say are these:
     # (stored name, this file's name) -> polls, now under this file's name.
     renamed: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Polls stored already under another key (from another source, under its own keys and
+    # perhaps another pollster's name), the same in every figure, and not stored again: (this
+    # file's pollster, the stored one's) -> polls.
+    twins: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 @dataclass

@@ -11,6 +11,7 @@ import pytest
 from pollwatch.config import ConfigError, load_settings
 from pollwatch.ingest import steps
 from pollwatch.ingest.messages import describe_reject
+from pollwatch.ingest.rebuild import rebuild
 from pollwatch.ingest.run import run_ingest
 from pollwatch.status import collect_status
 from tests.helpers import ROOT, monthly_rows, poll_row, query, settle, write_csv
@@ -666,6 +667,79 @@ def test_a_pollster_the_source_renamed_keeps_its_polls_once(settings, monkeypatc
     ]
     old = query(settings, "SELECT pollster, positive_pct FROM revisions")
     assert old.values.tolist() == [["Zogby Analytics", 47.0]]  # its history goes with it
+
+
+@pytest.mark.parametrize("runs", ["two runs", "one run", "two runs, in DuckDB"])
+def test_the_same_poll_from_two_sources_is_counted_once_and_the_names_can_be_made_one(
+    settings, monkeypatch, runs
+):
+    """L. Ruffino's compilation of US approval polls names "Gallup Organization", 538's poll list
+    "Gallup" (both in the alias table now): 64 polls in both were stored twice, 46 under two
+    names, each weighed twice in the average. A poll from another source with the same days,
+    shares and sample size is the stored one; another firm's poll agreeing on the days and
+    shares alone is its own. Said, with how to make the names one: a data directory's
+    aliases.toml does, on a rebuild."""
+    canonical = dict(country="US", leader="Donald Trump", population="likely_voters")
+    canonical |= dict(fieldwork_start="2017-02-02", fieldwork_end="2017-02-04", published="")
+    canonical |= dict(sample_size="860", positive_pct="40", negative_pct="43", undecided_pct="")
+    write_csv(
+        settings.inbox / "compiled.csv",
+        [
+            poll_row(pollster="Wexford Research Group", **canonical),
+            poll_row(
+                pollster="Wexford Research Group",
+                **canonical | dict(fieldwork_start="2017-02-09", fieldwork_end="2017-02-11"),
+            ),
+            poll_row(
+                pollster="Alpha Research", **canonical | dict(sample_size="1000", positive_pct="41")
+            ),
+        ],
+        age_seconds=100,
+    )
+    if runs != "one run":
+        run_ingest([], settings)
+    if runs.endswith("in DuckDB"):
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    listed = POLL_LIST + poll_list_row("Wexford", 49271, 40) + poll_list_row("Alpha", 49301, 41)
+    (settings.inbox / "538.csv").write_text(listed, encoding="utf-8")
+    settle(settings.inbox / "538.csv", 50)
+    run = run_ingest([], settings)
+    [from_538] = [f for f in run.files if f.path.endswith("538.csv")]
+    assert (from_538.rows_loaded, from_538.rows_duplicate) == (1, 1)
+    assert (
+        "stored already under another pollster's name, the same days, shares and sample size,"
+        " are counted once, as stored: Wexford as Wexford Research Group (1); where two names are"
+        f' one pollster, say so in {settings.local_aliases} ([pollster] "Wexford Research Group" ='
+        ' ["Wexford"]) and run `pollwatch rebuild`' in " ".join(from_538.warnings)
+    ), from_538.warnings
+    polls = "SELECT pollster, positive_pct FROM polls ORDER BY ALL"
+    assert query(settings, polls).values.tolist() == [
+        ["Alpha", 41.0],
+        ["Alpha Research", 41.0],
+        ["Wexford Research Group", 40.0],
+        ["Wexford Research Group", 40.0],
+    ]
+
+    settings.local_aliases.write_text('[pollster]\n"Wexford" = ["Wexford Research Group"]\n')
+    rebuild(settings)
+    assert query(settings, polls).values.tolist() == [
+        ["Alpha", 41.0],
+        ["Alpha Research", 41.0],
+        ["Wexford", 40.0],
+        ["Wexford", 40.0],
+    ]
+
+
+def test_a_mistake_in_the_data_directory_s_aliases_is_refused_naming_the_file(settings):
+    settings.local_aliases.write_text('[pollster]\n"Gallup" = "Gallup Organization"\n')
+    write_csv(settings.inbox / "one.csv", [poll_row()])
+    with pytest.raises(ConfigError) as refused:
+        run_ingest([], settings)
+    assert str(refused.value) == (
+        f"{settings.local_aliases}: [pollster] 'Gallup' must list the spellings read as it, as"
+        ' "Gallup" = ["Gallup Organization", "Gallup Poll"]'
+    )
+    assert (settings.inbox / "one.csv").exists()
 
 
 # A stored 60/30/10 or 41/56/3 poll, a later version of it, and what that version does: the

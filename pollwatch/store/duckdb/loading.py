@@ -100,11 +100,11 @@ def _merge_all(
 ) -> list[LoadCounts]:
     with_polls = [r for r in records if len(r.polls)]
     counts = {id(r): LoadCounts(0, 0, 0) for r in records}
-    # Several small files at once, when none of their polls is stored yet (at any precision) and
-    # no two share one (at any precision), go into the table in one statement. Otherwise, and
-    # always for one file (whose merge finds the same bulk case itself), for Staged rows (read
-    # where they lie, a file at a time) or for a source's own keys (which may be stored under
-    # another pollster's name, _renamed), file by file.
+    # Several small files at once, when none of their polls is stored yet (at any precision, or
+    # under another key) and no two share one (so), go into the table in one statement.
+    # Otherwise, and always for one file (whose merge finds the same bulk case itself), for
+    # Staged rows (read where they lie, a file at a time) or for a source's own keys (which may
+    # be stored under another pollster's name, _renamed), file by file.
     if len(with_polls) > 1 and not any(
         isinstance(r.polls, Staged) or r.source_keys for r in with_polls
     ):
@@ -123,6 +123,8 @@ def _merge_all(
                 and unique
                 and not any(_other_precision(con))
                 and not _month_twins_incoming(con)
+                and not _twins(con, "polls")
+                and not _twins(con, "incoming")
             ):
                 stored = ", ".join(STORED_COLUMNS)
                 _insert_unordered(
@@ -281,8 +283,9 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
     known = con.execute(
         "SELECT count(*) FROM incoming JOIN polls USING (pollster, poll_key)"
     ).fetchall()[0][0]
+    twins = _twins(con, "polls")
     stored = ", ".join(STORED_COLUMNS)
-    if known == 0 and not coarser:  # the bulk case: nothing to compare, one pass into the table
+    if known == 0 and not coarser and not twins:  # the bulk case: one pass into the table
         _insert_unordered(
             con, f"INSERT INTO polls ({stored}) SELECT {stored} FROM ({TYPED_INCOMING})"
         )
@@ -300,6 +303,12 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
             " AND i.pollster = c.pollster"
         )
         con.unregister("coarser")
+    twinned = 0
+    if twins:  # stored already under another key: counted once, as stored
+        twinned = con.execute(
+            f"DELETE FROM incoming_typed i WHERE {NEW_HERE} AND EXISTS (SELECT 1 FROM polls p"
+            f" WHERE {TWINS})"
+        ).fetchall()[0][0]
     kept, proportions = _keep_known_values(con)
 
     con.execute(
@@ -331,14 +340,49 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
     con.execute("DROP TABLE changed")
     con.execute("DROP TABLE incoming_typed")
     return LoadCounts(
-        loaded=len(record.polls) - matched - len(coarser),
+        loaded=len(record.polls) - matched - len(coarser) - twinned,
         updated=updated,
-        duplicate=matched - updated + len(coarser),
+        duplicate=matched - updated + len(coarser) + twinned,
+        twins=twins,
         kept=kept,
         proportions=proportions,
         coarser=len(coarser),
         renamed=renamed,
     )
+
+
+# The same poll from two sources (layouts), under another key: each source keys it its own way
+# (538 by its poll ids, another by its fieldwork), and may spell the firm differently ("Gallup
+# Organization" and 538's "Gallup", "NPR/PBS Newshour/Marist" and "Marist") or name the client.
+# The same country, leader and measure, fieldwork, shares and sample size: by chance, two firms'
+# polls of the same days agreed on both shares (two pairs in 538's 2021-23 file), never on the
+# sample size as well. Each was stored and weighed twice in the average. Within one source, its
+# keys are trusted: two keys are two polls.
+TWINS = (
+    "p.source_name IS DISTINCT FROM i.source_name AND p.poll_key <> i.poll_key"
+    " AND p.country = i.country AND p.leader = i.leader"
+    " AND p.metric = i.metric AND p.fieldwork_start = i.fieldwork_start"
+    " AND p.fieldwork_end = i.fieldwork_end AND p.positive_pct = i.positive_pct"
+    " AND p.negative_pct IS NOT DISTINCT FROM i.negative_pct AND p.sample_size = i.sample_size"
+)
+NEW_HERE = (
+    "NOT EXISTS (SELECT 1 FROM polls o WHERE o.poll_key = i.poll_key AND o.pollster = i.pollster)"
+)
+
+
+def _twins(con: duckdb.DuckDBPyConnection, among: str) -> dict[tuple[str, str], int]:
+    """Incoming new polls stored already from another source (`among` "polls"), or given by
+    another file of the batch so (`among` "incoming"): (this file's pollster, the other's) ->
+    polls."""
+    typed = f"({TYPED_INCOMING})"
+    other, apart = (
+        ("polls", "") if among == "polls" else (typed, " AND p.file_sha256 <> i.file_sha256")
+    )
+    found = con.execute(
+        f"SELECT i.pollster, p.pollster, count(DISTINCT i.poll_key) FROM {typed} i"
+        f" JOIN {other} p ON {TWINS}{apart} WHERE {NEW_HERE} GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    return {(incoming, stored): n for incoming, stored, n in found}
 
 
 def _renamed(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], int]:
