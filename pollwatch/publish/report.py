@@ -47,7 +47,7 @@ from pollwatch.publish.cache import (
 from pollwatch.publish.export import write_polls
 from pollwatch.publish.parallel import run_all
 from pollwatch.publish.realtime import with_realtime
-from pollwatch.read.echo import counted
+from pollwatch.read.echo import counted, listed
 from pollwatch.store import Store, modified_at, open_store, utc_now
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -58,6 +58,7 @@ SNAPSHOT = "data/latest.json"
 LATEST_POLLS = 15
 COMPARISON_YEARS = 5
 COMPARISON_MIN_POLLS = 3
+COMPARISON_MOST = 8
 CHANGE_DAYS = 30  # a headline's move: over its last 30 days
 
 
@@ -654,6 +655,12 @@ def _comparison(
     # drew Macron's alone under "Leaders compared"): none then.
     if len(in_window) < 2:
         return None
+    # Past eight lines (the palette's colours), a chart of Ipsos' 41 French politicians shrank
+    # its plot to a strip and cut its legend off after 26 names: the most polled in the window
+    # are drawn, the others named in the caption.
+    polled = {id(t): int((t.polls["day"] >= start).sum()) for t, _ in in_window}
+    ranked = sorted(in_window, key=lambda pair: -polled[id(pair[0])])
+    in_window, crowded = ranked[:COMPARISON_MOST], [t for t, _ in ranked[COMPARISON_MOST:]]
     windowed = [
         replace(trend, daily=trend.daily[trend.daily["date"] >= start]) for trend, _ in in_window
     ]
@@ -678,6 +685,10 @@ def _comparison(
         if left
         else ""
     )
+    if crowded:
+        window += f"; not drawn, past the {COMPARISON_MOST} lines with the most polls: " + listed(
+            [f"{t.leader} ({t.metric}, {counted(polled[id(t)], 'poll')})" for t in crowded]
+        )
     key = chart_key("comparison", credit, *drawn_from, *_drawn_with(events, countries))
     return (job, key), window
 

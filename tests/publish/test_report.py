@@ -727,6 +727,25 @@ def test_leaders_are_compared_only_when_two_lines_fall_in_the_comparison_s_years
     ) in index
 
 
+def test_a_comparison_of_many_leaders_draws_the_most_polled_and_names_the_others(settings):
+    """Ipsos' barometer follows 41 French politicians: the comparison shrank its plot to a strip
+    and cut its legend off after 26 names, the rest drawn but never named."""
+    rows = []
+    for n in range(10):
+        rows += monthly_rows(3 + n, start="2020-01", leader=f"Leader {n:02d}", country="FR")
+    write_csv(settings.inbox / "barometer.csv", rows)
+    run_ingest([], settings)
+    build_report(settings.model_copy(update={"realtime_seconds": 0}))
+    index = (settings.report_dir / "index.html").read_text()
+    assert (
+        "not drawn, past the 8 lines with the most polls: Leader 01 (approval, 4 polls),"
+        " Leader 00 (approval, 3 polls)"
+    ) in index
+    svg = (settings.report_dir / "charts" / "comparison.svg").read_text()
+    named = sorted(set(re.findall(r"Leader \d\d", svg)))
+    assert named == [f"Leader {n:02d}" for n in range(2, 10)]
+
+
 def headline(html_text: str, series: str) -> str:
     """The text of one headline card of a page."""
     card = re.search(
