@@ -50,6 +50,11 @@ def document_reason(path: Path) -> str | None:
         return f"a document ({suffix}), not a poll table: left as it is"
     if path.stem.lower() in DOCUMENT_NAMES and suffix in ("", ".txt"):
         return f"a document ({path.name}), not a poll table: left as it is"
+    if suffix == ".toml":  # a layout kept beside its drops was quarantined as a failed table
+        return (
+            "a layout or settings file (.toml), not a poll table: left as it is (layouts are"
+            " read from the data directory's layouts/ folder)"
+        )
     return None
 
 

@@ -168,6 +168,21 @@ def test_a_readme_without_a_document_suffix_is_left_alone_as_a_document(settings
     assert readme.exists()
 
 
+def test_a_layout_kept_beside_its_drops_is_left_alone(settings):
+    """A folder of a publisher's files with the layout written for them, ingested whole: each
+    .toml was quarantined as a table no layout fits (some told to save it as CSV)."""
+    layout = settings.inbox / "newspoll" / "newspoll.toml"
+    layout.parent.mkdir(parents=True)
+    layout.write_text('name = "newspoll"\nby_header = false\n', encoding="utf-8")
+    settle(layout)
+    write_csv(settings.inbox / "newspoll" / "drop.csv", monthly_rows(1))
+    run = run_ingest([], settings)
+    assert (run.exit_code, [Path(f.path).name for f in run.files]) == (0, ["drop.csv"])
+    [(path, reason)] = run.ignored
+    assert path == str(layout) and reason.startswith("a layout or settings file (.toml)")
+    assert layout.exists()
+
+
 def test_a_symbolic_link_out_of_the_inbox_is_not_followed(settings, tmp_path):
     outside = write_csv(tmp_path / "secret.csv", monthly_rows(1))
     settings.inbox.mkdir()
