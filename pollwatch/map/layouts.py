@@ -759,7 +759,8 @@ WHOSE_STRONG = re.compile(
 )
 WHOSE_WEAK = re.compile(
     r"(?<![a-z])(?:firms?|compan(?:y|ies)|agenc(?:y|ies)|empresas?|leaders?|presidents?"
-    r"|presidente|presidenta|persons?|part(?:y|ies)|parti|partei|partido|premiers?|ministers?"
+    r"|presidente|presidenta|persons?|personnes?|personnalit[eé]s?|personas?|part(?:y|ies)"
+    r"|parti|partei|partido|premiers?|ministers?"
     r"|governors?)(?![a-z])"
 )
 ABOUT_A_MEASURE = re.compile(
@@ -845,7 +846,8 @@ def _closest(header: list[str], layouts: dict[str, Layout], identifying: set[str
     else, and would still not be the file's layout."""
     add = (
         ""
-        if identifying  # the header says whose polls they are: no layout's series
+        # the header says whose polls they are (Ipsos' `Personne`): no layout's series
+        if identifying or any(_says_whose(column) for column in header)
         else "a series without pollster or leader columns goes in its layout's folder"
         " (inbox/<layout>/); "
     ) + (
@@ -869,8 +871,10 @@ def _closest(header: list[str], layouts: dict[str, Layout], identifying: set[str
     closeness = {layout.name: _closeness(layout, header) for layout in layouts.values()}
     ranked = sorted(layouts.values(), key=lambda layout: closeness[layout.name], reverse=True)
     most = closeness[ranked[0].name][0]
-    if most == 0:
-        return f"{fits} or shares a column with it; {add}"
+    # One column shared says nothing of a source: Ipsos' barometer was pointed at Russia's three
+    # series for its `date`, Newspoll's at pollsposition's for a spreadsheet's index column.
+    if most < 2:
+        return f"{fits} or shares more than one column with it; {add}"
     tied = [layout for layout in ranked if closeness[layout.name][0] == most]
 
     def told(layout: Layout) -> str:

@@ -385,19 +385,39 @@ def test_columns_a_layout_ignores_do_not_bring_a_header_closer_to_it(settings):
     ) in result.message
 
 
-def test_a_header_sharing_no_column_is_pointed_nowhere_and_a_tie_names_every_layout_in_it():
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["datum", "zustimmung", "ablehnung"],  # no column shared
+        ["date", "president", "institut", "approuve"],  # `date`, with five layouts
+        ["date", "personne", "favorable", "defavorable"],  # Ipsos' barometer
+        ["unnamed_1", "pollstartdate", "pollenddate", "satisfied"],  # Newspoll, with an index
+    ],
+)
+def test_a_header_sharing_at_most_one_column_is_pointed_nowhere(header):
     """A German file shares no column with any layout: "the closest is X, which shares 0
     columns" sent its user to X. A French file with renamed columns shares one with five
-    layouts: naming one (VTsIOM's, for `date`) sent it to Russia's series."""
+    layouts: naming one (VTsIOM's, for `date`) sent it to Russia's series, and naming all five
+    did no better (Ipsos' barometer was sent to Russia's three series, Newspoll's to
+    pollsposition's for a spreadsheet's index column). A file naming whose polls its rows are
+    (`institut`, `personne`) is not told to go in a series' folder."""
     with pytest.raises(UnreadableFile) as refused:
-        choose_layout(["datum", "zustimmung", "ablehnung"], load_layouts())
-    assert "or shares a column with it" in refused.value.reason
-    assert "closest" not in refused.value.reason
-    with pytest.raises(UnreadableFile) as refused:
-        choose_layout(["date", "president", "institut", "approuve"], load_layouts())
+        choose_layout(header, load_layouts())
     reason = refused.value.reason
-    assert "come as close, sharing 1 column each:" in reason
-    for name in ("vtsiom_presidential_approval (shares date;", "pollsposition_popularity (shares"):
+    assert "or shares more than one column with it" in reason
+    assert "closest" not in reason and "come as close" not in reason
+    whose = header[1] in ("president", "personne")
+    assert ("a series without pollster or leader columns" in reason) is not whose
+
+
+def test_a_tie_names_every_layout_in_it():
+    """Naming one layout of several sharing as many columns sent a file to one of them."""
+    header = ["date", "approve", "disapprove", "president", "institut"]
+    with pytest.raises(UnreadableFile) as refused:
+        choose_layout(header, load_layouts())
+    reason = refused.value.reason
+    assert "come as close, sharing 3 columns each:" in reason, reason
+    for name in ("vtsiom_presidential_approval (shares date", "fom_putin_approval (shares"):
         assert name in reason
 
 
