@@ -59,11 +59,24 @@ def test_a_taken_name_gets_the_file_s_hash_added(settings):
     assert taken.read_text() == "an earlier file of the same name\n"
 
 
-def test_a_name_with_only_its_side_files_left_counts_as_taken(settings):
+@pytest.mark.parametrize("status", ["rejected", "loaded"])
+def test_the_notes_of_a_quarantined_file_moved_back_to_be_tried_again_are_cleared(settings, status):
+    """A file refused whole, moved back into the inbox once its layout was written (as README
+    says to): its old notes ("no known layout fits") stayed in quarantine beside the new outcome,
+    and a second refusal went to a hashed name beside them. A name whose file is still there
+    keeps it, notes and all."""
+    path, sha = drop(settings.inbox / "polls" / "march.csv")
+    for suffix in (".summary.txt", ".errors.csv"):
+        drop(settings.quarantine / "polls" / f"march.csv{suffix}", "kept from an earlier run\n")
+    destination = choose_destination(path, sha, status, settings)
+    assert destination.relative_to(settings.data_dir).parts[1:] == ("polls", "march.csv")
+    assert not list((settings.quarantine / "polls").iterdir())
+
+    drop(settings.quarantine / "march.csv", "another file of that name, still there\n")
+    drop(settings.quarantine / "march.csv.summary.txt", "its notes\n")
     path, sha = drop(settings.inbox / "march.csv")
-    drop(settings.quarantine / "march.csv.summary.txt", "kept from an earlier run\n")
-    destination = choose_destination(path, sha, "rejected", settings)
-    assert destination.name == f"march.{sha[:12]}.csv"
+    assert choose_destination(path, sha, "rejected", settings).name == f"march.{sha[:12]}.csv"
+    assert (settings.quarantine / "march.csv.summary.txt").read_text() == "its notes\n"
 
 
 def test_when_the_hashed_name_is_taken_too_a_counter_is_added(settings):
