@@ -48,11 +48,20 @@ OUTLIER_Z = 3.0  # a poll this many standard deviations off the trend is reporte
 T_DOF_BOUNDS = (2.1, 300.0)
 ROUNDS = 6
 MEASURES = ("positive", "negative", "net")
-# The words people ask for each measure by (`--measure disapprove` was refused).
+# The words people ask for each measure by (`--measure disapprove` was refused), the report's
+# own names of the lines among them (`unfavorability`, `poor performance` were refused).
+POSITIVE_WORDS = (
+    *("approve", "approval", "trust", "support", "yes", "satisfied", "satisfaction"),
+    *("favorable", "favourable", "favorability", "favourability", "performance"),
+)
 MEASURE_WORDS = {
-    "positive": ("approve", "approval", "trust", "support", "favorable", "favourable", "yes"),
-    "negative": ("disapprove", "disapproval", "distrust", "oppose", "unfavorable", "no"),
-    "net": ("net approval", "net trust", "net support", "spread", "balance"),
+    "positive": POSITIVE_WORDS,
+    "negative": (
+        *("disapprove", "disapproval", "distrust", "oppose", "opposition", "no"),
+        *("unfavorable", "unfavourable", "unfavorability", "unfavourability"),
+        *("poor performance", "dissatisfied", "dissatisfaction"),
+    ),
+    "net": ("spread", "balance", *(f"net {word}" for word in POSITIVE_WORDS)),
 }
 # A series gets disapproval and net lines when at least this many of its polls give disapproval.
 MEASURED_POLLS = 2

@@ -54,7 +54,7 @@ MEASURES = {
     "approval": "approve",
     "trust": "trust",
     "support": "support",
-    "favorability": "have a favourable view",
+    "favorability": "have a favorable view",
     "performance": "say performs well",
 }
 # The other side of each measure, and the names of the three measures of a series.
@@ -62,7 +62,7 @@ NEGATIVE = {
     "approval": ("disapprove", "disapproval"),
     "trust": ("distrust", "distrust"),
     "support": ("oppose", "opposition"),
-    "favorability": ("have an unfavourable view", "unfavourability"),
+    "favorability": ("have an unfavorable view", "unfavorability"),
     "performance": ("say performs badly", "poor performance"),
 }
 

@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from bench.simulation import simulate_polls
-from pollwatch.model.trends import fit_trend, one_version_per_poll
+from pollwatch.model.trends import MEASURES, fit_trend, one_version_per_poll, read_measure
 from pollwatch.publish import charts
+from schemas.columns import METRICS
 
 NO_EVENTS = charts.load_events(Path("/nonexistent/events.csv"))
 
@@ -384,3 +385,12 @@ def test_a_series_of_one_day_draws_its_band_and_average_where_they_can_be_seen()
     assert (round(low, 2), round(high, 2)) == (round(latest["lower"], 2), round(latest["upper"], 2))
     assert x == matplotlib.dates.date2num(latest["date"]) and band.get_linewidth()[0] >= 10
     assert average.get_marker() == "o"
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_each_line_the_report_names_can_be_asked_for_by_that_name(metric):
+    """The report names a series' lines "unfavourability" or "poor performance", and
+    `trend --measure unfavourability` was refused: what the report calls a line, trend takes."""
+    for measure in MEASURES:
+        assert read_measure(charts.measure_label(metric, measure)) == measure
+    assert read_measure(metric.upper()) == "positive"
