@@ -432,7 +432,7 @@ def _source_keys(cells: pd.DataFrame, layout: Layout) -> pd.Series:
     """`<prefix>-<id>-<id>...` from the source's own id columns, where it has them all."""
     if not layout.poll_key_columns:
         return pd.Series(pd.NA, index=cells.index, dtype="str")
-    parts = [values.clean_text(cells[c]) for c in layout.poll_key_columns]
+    parts = [values.key_part(cells[c]) for c in layout.poll_key_columns]
     key = parts[0].str.cat(parts[1:], sep="-")
     return (layout.poll_key_prefix + "-" + key) if layout.poll_key_prefix else key
 

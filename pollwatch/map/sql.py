@@ -51,6 +51,10 @@ from schemas.rules import literal, quoted
 # Text whose first and last characters are printable ASCII other than space: Python's strip()
 # leaves it as it is, so SQL can take it as it stands.
 PLAIN_TEXT = r"[!-~](?s:.*[!-~])?"
+# A key's cell as values.key_part leaves it: no capital letter, no whole number written as a
+# decimal.
+PLAIN_KEY = r"[!-@\[-~](?s:[ -@\[-~]*[!-@\[-~])?"
+WHOLE_FLOAT = values.WHOLE_FLOAT.strip("^$")
 PLAIN_NUMBER = r"[0-9]{1,15}(\.[0-9]{1,15})?"
 # A count with dots between thousands is not plain (values.DOT_THOUSANDS, the same pattern).
 DOT_THOUSANDS = r"[0-9]{1,2}(\.[0-9]{3})+|[0-9]{3}(\.[0-9]{3}){2,}"
@@ -143,8 +147,8 @@ def map_cells(
         fields.append((name, plain, plain_value))
     for key in keys:
         lookups[key] = (
-            _plain_test(key, PLAIN_TEXT),
-            lambda text: pd.DataFrame({"value": values.clean_text(text)}),
+            f"({_plain_test(key, PLAIN_KEY)} AND NOT {_plain_test(key, WHOLE_FLOAT)})",
+            lambda text: pd.DataFrame({"value": values.key_part(text)}),
         )
         fields.append((key, lookups[key][0], _plain_text(key)))
     found = _lookups(con, lookups)

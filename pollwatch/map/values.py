@@ -603,6 +603,17 @@ def clean_text(raw: pd.Series) -> pd.Series:
     return _by_value(clean, raw, "str", "text").values
 
 
+def key_part(raw: pd.Series) -> pd.Series:
+    """A cell of a source's own poll key, as the source means it: 538's `RV` and `rv` are one
+    population, an id saved by a spreadsheet as `80795.0` the id 80795. Read as written, a
+    correction with either was stored as a second poll beside the one it corrects."""
+    text = clean_text(raw).str.lower()
+    return text.str.replace(WHOLE_FLOAT, r"\1", regex=True)
+
+
+WHOLE_FLOAT = r"^([0-9]+)\.0+$"
+
+
 def parse_text(raw: pd.Series) -> Parsed:
     return Parsed(clean_text(raw), pd.Series(False, index=raw.index), "text")
 

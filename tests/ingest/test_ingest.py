@@ -684,6 +684,33 @@ def test_a_pollster_the_source_renamed_keeps_its_polls_once(settings, monkeypatc
     assert old.values.tolist() == [["Zogby Analytics", 47.0]]  # its history goes with it
 
 
+@pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
+def test_a_correction_writing_the_source_s_key_otherwise_corrects_the_poll(
+    settings, monkeypatch, in_duckdb
+):
+    """538's key is its poll id, question id and population: a later file writing `RV` for `rv`,
+    or the ids as a spreadsheet saves them (`49271.0`), stored its correction as a second poll,
+    and the average took the mean of both versions."""
+    if in_duckdb:
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    first = POLL_LIST + poll_list_row("Gallup", 49271, 40) + poll_list_row("Alpha", 49301, 50)
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    (settings.inbox / "first.csv").write_text(first, encoding="utf-8")
+    settle(settings.inbox / "first.csv")
+    run_ingest([], settings)
+    later = poll_list_row("Gallup", 49271, 44).replace(",lv,", ",LV,")
+    later += poll_list_row("Alpha", 49301, 50).replace(",49301,77315,", ",49301.0,77315.00,")
+    (settings.inbox / "later.csv").write_text(POLL_LIST + later, encoding="utf-8")
+    settle(settings.inbox / "later.csv")
+    [result] = run_ingest([], settings).files
+    assert (result.rows_loaded, result.rows_updated, result.rows_duplicate) == (0, 1, 1)
+    stored = query(settings, "SELECT pollster, poll_key, positive_pct FROM polls ORDER BY ALL")
+    assert stored.values.tolist() == [
+        ["Alpha", "538-49301-77315-lv", 50.0],
+        ["Gallup", "538-49271-77285-lv", 44.0],
+    ]
+
+
 @pytest.mark.parametrize("runs", ["two runs", "one run", "two runs, in DuckDB"])
 def test_the_same_poll_from_two_sources_is_counted_once_and_the_names_can_be_made_one(
     settings, monkeypatch, runs
