@@ -256,8 +256,9 @@ MODE_WORDS = (
 # French barometers say "Inscrits sur les listes électorales", "Français âgés de 18 ans et plus",
 # "Ensemble des Français"; Russian and Ukrainian ones "взрослое население", "дорослі".
 POPULATION_WORDS = (
-    ("likely_voters", re.compile(r"likely|^lv$")),
-    ("registered_voters", re.compile(r"registered|^rv$|inscrits")),
+    # "Lik. voters", "Reg voters", "Regd. voters": abbreviated, they were read as voters.
+    ("likely_voters", re.compile(r"likely|^lv$|\blik\b")),
+    ("registered_voters", re.compile(r"registered|^rv$|inscrits|\breg(?:d|istd)?\b")),
     ("adults", re.compile(r"adult|^a$|18\s*ans|ensemble des fran|взросл|доросл")),
     ("voters", re.compile(r"voter|^v$|électeurs|electeurs|votants")),
 )

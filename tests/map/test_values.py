@@ -275,6 +275,11 @@ def test_populations_are_read_from_their_words():
         "LV": "likely_voters",
         "v": "voters",
         "unknown": "unknown",
+        # abbreviated, they were read as voters, and given no offset
+        "Reg. voters": "registered_voters",
+        "Regd voters": "registered_voters",
+        "Lik. voters": "likely_voters",
+        "Regular voters": "voters",
     }
     assert {text: values.read_population(text) for text in read} == read
     assert values.read_population("General population") == "general_population"
