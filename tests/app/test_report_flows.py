@@ -139,7 +139,7 @@ def test_trend_of_several_populations_says_how_each_was_read_as_adults(settings)
         "populations read as adults: registered voters +1.26 (+0.56 to +1.96; 343 polls"
         " reporting both and 39 polls asked apart, by 18 pollsters); likely voters +3.32 (+1.73"
         " to +4.91; 19 polls reporting both and 6 polls asked apart, by 8 pollsters); voters"
-        " +0.15 (-4.41 to +4.71; 1 poll asked apart, by 1 pollster)"
+        " +0.15 (-4.41 to +4.72; 1 poll asked apart, by 1 pollster)"
     )
     assert mixed.stdout.splitlines()[0] == "date,estimate,lower,upper"
     adults = run_trend(
