@@ -341,9 +341,10 @@ def trend(
 
     with _plain_errors():
         settings = _settings(data_dir)
-        from pollwatch.map.layouts import load_aliases
+        from pollwatch.map.layouts import fold_name, load_aliases
 
-        name = load_aliases()["leader"].get(" ".join(leader.lower().split()), leader)
+        aliases = load_aliases(settings.local_aliases)
+        name = aliases["leader"].get(fold_name(leader), leader)
         store = open_store(settings, read_only=True)
         stored = store.polls() if as_of is None else stood_on(store.versions(), as_of)
         fitted = series_trend(stored, name, metric, population, measure, as_of)
@@ -379,6 +380,10 @@ def trend(
                 "(the report shows it as a card)"
                 if card and fitted.measure == "positive"
                 else "(the report gives it on the poll's card)"
+                if card and fitted.population == "all"
+                # a population's card gives the poll's positive share alone
+                else f"(the report's card of {fitted.population.replace('_', ' ')} gives its"
+                f" {fitted.metric} alone)"
                 if card
                 else f"(the report draws no {fitted.measure} line until {MEASURED_POLLS} polls"
                 " give it)"

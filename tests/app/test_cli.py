@@ -206,6 +206,20 @@ def test_trend_of_one_poll_giving_the_measure_does_not_promise_a_card_the_report
     assert "this is that poll, not an average" in result.stderr
     result = pollwatch("trend", "--leader", "Putin", "--metric", "performance", *data)
     assert "(the report shows it as a card)" in result.stderr
+    # a population's card gives the poll's positive share alone
+    result = pollwatch(
+        "trend", "--leader", "Putin", "--metric", "performance", "--population", "adults",
+        "--measure", "net", *data,
+    )  # fmt: skip
+    assert "(the report's card of adults gives its performance alone)" in result.stderr
+    # and net needs the negative share
+    write_csv(settings.inbox / "c.csv", [poll_row(metric="trust", negative_pct="")])
+    pollwatch("ingest", "--data-dir", str(settings.data_dir))
+    result = pollwatch("trend", "--leader", "Putin", "--metric", "trust", "--measure", "net", *data)
+    assert result.exit_code == 2
+    assert "no polls of Vladimir Putin / trust give a negative share, which net needs" in (
+        result.stderr
+    )
 
 
 def test_trend_finds_a_stored_leader_as_a_person_types_the_name(settings):
