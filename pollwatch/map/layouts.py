@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -462,9 +462,9 @@ def _problem(spec: dict, path: Path) -> str | None:
                 _day(term.get(key, FOREVER))
             except ValueError:
                 return f"[[leader_by_date]] {key} = {term[key]!r} is not a date (YYYY-MM-DD)"
-    overlap = _terms_overlap(spec.get("leader_by_date", ()))
-    if overlap:
-        return overlap
+    terms = _terms_problem(spec.get("leader_by_date", ()))
+    if terms:
+        return terms
     cadence = _cadence_problem(spec.get("cadence"))
     if cadence:
         return f"[cadence] {cadence}"
@@ -506,25 +506,60 @@ def _as_list(value: str | int | list) -> list:
 
 
 def _terms(specs) -> tuple[OfficeTerm, ...]:
-    """In the order they began: where one ends the day the next begins, a poll ending that day
-    is the new holder's, however the file lists them."""
-    terms = (OfficeTerm(t["leader"], _day(t["from"]), _day(t.get("until", FOREVER))) for t in specs)
-    return tuple(sorted(terms, key=lambda term: term.start))
+    """In the order they apply, a later one winning: terms with no `until` first, by when they
+    began (each holds until a later one begins), then those with one, by when they began (an
+    interlude inside an open term, as Medvedev's inside Putin's, and a hand-over day the new
+    holder's, however the file lists them)."""
+    ordered = sorted(specs, key=lambda t: (t.get("until") is not None, _day(t["from"])))
+    terms = [
+        OfficeTerm(t["leader"], _day(t["from"]), _day(t.get("until") or FOREVER)) for t in ordered
+    ]
+    handed_over = {t.start for t, spec in zip(terms, ordered, strict=True) if not spec.get("until")}
+    return tuple(
+        replace(term, end=term.end - timedelta(days=1)) if term.end in handed_over else term
+        for term in terms
+    )
 
 
-def _terms_overlap(specs) -> str | None:
-    """Two terms sharing more than a hand-over day gave a poll to whichever the file listed
-    last: a typo in a date moved a predecessor's last polls to the successor, without a word."""
-    terms = _terms(specs)
-    for earlier, later in zip(terms, terms[1:], strict=False):
-        if later.start < earlier.end:
+def _terms_problem(specs) -> str | None:
+    """A term ending before it begins, two open terms beginning the same day, or two terms with
+    ends sharing more than a hand-over day: the last listed took the polls, so a typo in a date
+    moved a predecessor's last polls to the successor, without a word."""
+    bounded, open_starts = [], {}
+    for spec in specs:
+        term = OfficeTerm(spec["leader"], _day(spec["from"]), _day(spec.get("until") or FOREVER))
+        if spec.get("until") is None:
+            if term.start in open_starts:
+                return (
+                    f"[[leader_by_date]] {open_starts[term.start]}'s and {term.leader}'s terms"
+                    f" both begin {term.start:%Y-%m-%d}: which holds the office then?"
+                )
+            open_starts[term.start] = term.leader
+        elif term.end < term.start:
             return (
-                f"[[leader_by_date]] terms overlap: {earlier.leader}'s runs until"
-                f" {earlier.end:%Y-%m-%d} and {later.leader}'s begins {later.start:%Y-%m-%d};"
-                " a poll ending in both would be given to either, so end one term the day before"
-                " (or the day) the next begins"
+                f"[[leader_by_date]] {term.leader}'s term ends ({term.end:%Y-%m-%d}) before it"
+                f" begins ({term.start:%Y-%m-%d})"
             )
+        else:
+            bounded.append(term)
+    bounded.sort(key=lambda term: term.start)
+    for term in bounded:  # an open term beginning inside one with an end, not at its end
+        for start, leader in open_starts.items():
+            if term.start < start < term.end:
+                return _overlap(term, OfficeTerm(leader, start, start))
+    for earlier, later in zip(bounded, bounded[1:], strict=False):
+        if later.start < earlier.end:
+            return _overlap(earlier, later)
     return None
+
+
+def _overlap(earlier: OfficeTerm, later: OfficeTerm) -> str:
+    return (
+        f"[[leader_by_date]] terms overlap: {earlier.leader}'s runs until"
+        f" {earlier.end:%Y-%m-%d} and {later.leader}'s begins {later.start:%Y-%m-%d};"
+        " a poll ending in both would be given to either, so end one term the day before"
+        " (or the day) the next begins"
+    )
 
 
 def _day(value) -> datetime:

@@ -260,6 +260,27 @@ def test_a_hand_over_day_is_the_new_holder_s_however_the_terms_are_listed(monkey
     assert_same(framed, in_duckdb)
 
 
+def test_open_terms_hold_until_the_next_begins_and_an_interlude_inside_one(monkeypatch, settings):
+    """Terms with no `until` hold until a later one begins (this once was refused as an overlap
+    running to 2262); a term with an `until` inside an open one is an interlude, after which the
+    open term's holder is back, as VTsIOM's Medvedev inside Putin's years."""
+    settings.local_layouts.mkdir()
+    (settings.local_layouts / "office.toml").write_text(
+        'name = "office"\nby_header = false\n[columns]\nfieldwork_start = "date"\n'
+        'fieldwork_end = "date"\npositive_pct = "approve"\n[constants]\npollster = "NHK"\n'
+        'country = "JP"\nmetric = "approval"\n'
+        '[[leader_by_date]]\nleader = "C"\nfrom = "2012-05-07"\nuntil = "2013-01-01"\n'
+        '[[leader_by_date]]\nleader = "B"\nfrom = "2008-05-07"\n'
+        '[[leader_by_date]]\nleader = "A"\nfrom = "1940-01-01"\n',
+        encoding="utf-8",
+    )
+    data = b"date,approve\n2000-01-10,50\n2010-01-10,51\n2012-06-10,52\n2014-01-10,53\n"
+    framed, in_duckdb = both_paths(monkeypatch, settings, data, "office")
+    leaders = framed.polls.sort_values("fieldwork_end")["leader"].tolist()
+    assert leaders == ["A", "B", "C", "B"]
+    assert_same(framed, in_duckdb)
+
+
 def test_a_row_of_the_table_s_average_is_not_a_poll_both_ways(monkeypatch, settings):
     """RealClearPolitics' table opens with its 'RCP Average' row, which was stored as a poll
     and counted in our average."""

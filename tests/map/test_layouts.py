@@ -242,6 +242,23 @@ def test_a_header_cell_wrapped_over_two_lines_is_the_column_of_its_words(setting
             "[[leader_by_date]] terms overlap: Bob Hawke's runs until 1991-12-19 and Paul"
             " Keating's begins 1991-11-01",
         ),
+        (  # every week of Medvedev's term was stored as Putin's
+            (
+                "[dates]",
+                '[[leader_by_date]]\nleader = "Dmitry Medvedev"\nfrom = "2008-05-07"\n'
+                'until = "2002-05-06"\n\n[dates]',
+            ),
+            "[[leader_by_date]] Dmitry Medvedev's term ends (2002-05-06) before it begins"
+            " (2008-05-07)",
+        ),
+        (
+            (
+                "[dates]",
+                '[[leader_by_date]]\nleader = "A"\nfrom = "2008-05-07"\n'
+                '[[leader_by_date]]\nleader = "B"\nfrom = "2008-05-07"\n\n[dates]',
+            ),
+            "[[leader_by_date]] A's and B's terms both begin 2008-05-07: which holds the office",
+        ),
         # Each of these was a traceback, or was accepted and then refused every row of every
         # file, or made a layout that could never fit one.
         (
