@@ -786,6 +786,9 @@ UNREAD_SPELLINGS = ("poll",)
 # no other column has (STRONG), whatever else the name says (`Pollster ID`); words other columns
 # share (WEAK), unless the column is about a measure, a link or a count (`Prime_minister_approve`,
 # `Party_rating`, `Company_url`, `Person_count`), which a series' file may carry beside its own.
+# The French and Spanish words in the singular alone: `Personne` names one, `Personnes
+# interrogées` and `Personas encuestadas` count respondents (a Levada file carrying one was
+# refused whole).
 # A column named `name` alone names someone; `Survey name` or `Wave name` does not.
 WHOSE_STRONG = re.compile(
     r"pollster|institut|encuestadora|sondeur|politician|politiker|candidat|organi[sz]ation"
@@ -794,7 +797,7 @@ WHOSE_STRONG = re.compile(
 )
 WHOSE_WEAK = re.compile(
     r"(?<![a-z])(?:firms?|compan(?:y|ies)|agenc(?:y|ies)|empresas?|leaders?|presidents?"
-    r"|presidente|presidenta|persons?|personnes?|personnalit[eé]s?|personas?|part(?:y|ies)"
+    r"|presidente|presidenta|persons?|personne|personnalit[eé]s?|persona|part(?:y|ies)"
     r"|parti|partei|partido|premiers?|ministers?"
     r"|governors?)(?![a-z])"
 )

@@ -465,6 +465,8 @@ def test_a_folder_layout_refuses_a_header_naming_other_leaders_or_pollsters():
         ["Pollster ID", "Candidato"],
         ["Polling firm/Link", "Leaders"],
         ["Компания", "Президент"],
+        ["Personne"],  # Ipsos' barometer: each row one politician
+        ["Persona"],
     ],
 )
 def test_columns_no_layout_knows_that_name_whose_polls_keep_a_file_out_of_a_series_folder(whose):
@@ -495,6 +497,9 @@ def test_columns_no_layout_knows_that_name_whose_polls_keep_a_file_out_of_a_seri
         "Survey name",
         "Person_count",
         "Fieldwork dates",
+        "Personnes interrogées",  # respondents counted, in French and Spanish
+        "Nombre de personnes",
+        "Personas encuestadas",
     ],
 )
 def test_a_series_file_with_a_column_about_a_measure_still_reads_in_its_folder(extra):
