@@ -47,7 +47,7 @@ from pollwatch.publish.cache import (
 from pollwatch.publish.export import write_polls
 from pollwatch.publish.parallel import run_all
 from pollwatch.publish.realtime import with_realtime
-from pollwatch.read.echo import counted, listed
+from pollwatch.read.echo import counted
 from pollwatch.store import Store, modified_at, open_store, utc_now
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -677,7 +677,7 @@ def _comparison(
         "comparison", windowed, events, countries, staging / "charts", credit, comparison=True
     )
     drawn_from = [key for _, key in in_window]
-    charted = {id(trend) for trend, _ in in_window}
+    charted = {id(trend) for trend, _ in in_window} | {id(trend) for trend in crowded}  # or named
     left = [t for t in shown if id(t) not in charted]
     first = min(t.daily["date"].iloc[0] for t in windowed)
     window = f"From {first:%Y-%m-%d} to {end:%Y-%m-%d}, at most {COMPARISON_YEARS} years" + (
@@ -689,8 +689,11 @@ def _comparison(
         else ""
     )
     if crowded:
-        window += f"; not drawn, past the {COMPARISON_MOST} lines with the most polls: " + listed(
-            [f"{t.leader} ({t.metric}, {counted(polled[id(t)], 'poll')})" for t in crowded]
+        window += (
+            f"; not drawn, past the {COMPARISON_MOST} lines with the most polls: "
+            + ", ".join(
+                f"{t.leader} ({t.metric}, {counted(polled[id(t)], 'poll')})" for t in crowded
+            )
         )
     key = chart_key("comparison", credit, *drawn_from, *_drawn_with(events, countries))
     return (job, key), window

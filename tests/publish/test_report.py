@@ -741,6 +741,7 @@ def test_a_comparison_of_many_leaders_draws_the_most_polled_and_names_the_others
         "not drawn, past the 8 lines with the most polls: Leader 01 (approval, 4 polls),"
         " Leader 00 (approval, 3 polls)"
     ) in index
+    assert "all of whose polls are older" not in index  # they are not: there are too many lines
     svg = (settings.report_dir / "charts" / "comparison.svg").read_text()
     named = sorted(set(re.findall(r"Leader \d\d", svg)))
     assert named == [f"Leader {n:02d}" for n in range(2, 10)]
