@@ -636,14 +636,19 @@ def with_stored_names(
 
 
 def _read_aliases(paths: list[Path]) -> dict[str, dict[str, str]]:
+    """Each file's entries over the earlier files': an entry naming a spelling an earlier file
+    reads as some name takes all of that name's spellings ("Gallup Organization" = ["Gallup"]
+    in a data directory moved Gallup alone, and the shipped table's "Gallup Poll" stayed
+    Gallup: one firm stored under two names)."""
     aliases: dict[str, dict[str, str]] = {kind: {} for kind in ALIASED}
     for path in paths:
         for kind, table in _alias_tables(path).items():
-            aliases[kind] |= {
-                fold_name(spelling): canonical
-                for canonical, spellings in table.items()
-                for spelling in [canonical, *spellings]
-            }
+            known = aliases[kind]
+            for canonical, spellings in table.items():
+                folded = [fold_name(spelling) for spelling in [canonical, *spellings]]
+                taken = {known[f] for f in folded if f in known}
+                known |= {f: canonical for f, name in known.items() if name in taken}
+                known |= dict.fromkeys(folded, canonical)
     return aliases
 
 
@@ -667,9 +672,9 @@ def _alias_tables(path: Path) -> dict[str, dict[str, list[str]]]:
             raise LayoutError(f"{path}: {kind} must be a table: [{kind}], then names")
         for canonical, spellings in table.items():
             if not (
-                canonical.strip()
+                fold_name(canonical)
                 and isinstance(spellings, list)
-                and all(isinstance(s, str) and s.strip() for s in spellings)
+                and all(isinstance(s, str) and fold_name(s) for s in spellings)
             ):
                 raise LayoutError(
                     f"{path}: [{kind}] {canonical!r} must list the spellings read as it,"

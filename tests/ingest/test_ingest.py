@@ -772,6 +772,23 @@ def test_the_same_poll_from_two_sources_is_counted_once_and_the_names_can_be_mad
     ]
 
 
+def test_a_data_directory_s_alias_for_a_shipped_name_takes_all_its_spellings(settings):
+    """ "Gallup Organization" = ["Gallup"] moved 538's Gallup alone: the shipped table's other
+    spellings ("Gallup Poll") stayed Gallup, one firm stored under two names."""
+    settings.local_aliases.write_text(
+        '[pollster]\n"Gallup Organization" = ["Gallup"]\n'
+        '[leader]\n"Joseph R. Biden" = ["Joe Biden"]\n'
+    )
+    rows = [
+        poll_row(pollster=name, leader=leader, country="US", poll_key=name)
+        for name, leader in (("Gallup", "Biden"), ("Gallup Poll", "Joe Biden"))
+    ]
+    write_csv(settings.inbox / "us.csv", rows)
+    run_ingest([], settings)
+    stored = query(settings, "SELECT DISTINCT pollster, leader FROM polls")
+    assert stored.values.tolist() == [["Gallup Organization", "Joseph R. Biden"]]
+
+
 def test_a_mistake_in_the_data_directory_s_aliases_is_refused_naming_the_file(settings):
     settings.local_aliases.write_text('[pollster]\n"Gallup" = "Gallup Organization"\n')
     write_csv(settings.inbox / "one.csv", [poll_row()])
@@ -782,6 +799,9 @@ def test_a_mistake_in_the_data_directory_s_aliases_is_refused_naming_the_file(se
         ' "Gallup" = ["Gallup Organization", "Gallup Poll"]'
     )
     assert (settings.inbox / "one.csv").exists()
+    settings.local_aliases.write_text('[leader]\n"Vladimir Putin" = ["..."]\n')
+    with pytest.raises(ConfigError, match="'Vladimir Putin' must list the spellings read as it"):
+        run_ingest([], settings)  # a spelling of no letter would be every name of no letter
 
 
 # A stored 60/30/10 or 41/56/3 poll, a later version of it, and what that version does: the
