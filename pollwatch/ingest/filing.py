@@ -38,6 +38,8 @@ def choose_destination(
     if layout and relative.parent.name != layout:
         relative = relative.parent / layout / relative.name
     _clear_orphaned_notes(settings.quarantine / relative)
+    if relative.parent != Path():  # moved into its layout's folder to be tried again
+        _clear_orphaned_notes(settings.quarantine / relative.parent.parent / relative.name)
     destination = base / relative
     if _too_long(destination.name) or _taken(destination):
         destination = destination.with_name(_named(path, f".{sha256[:12]}{path.suffix}"))
@@ -79,9 +81,10 @@ def _taken(destination: Path) -> bool:
 
 def _clear_orphaned_notes(quarantined: Path) -> None:
     """The notes of a quarantined file moved back into the inbox to be tried again (as README
-    says to, once its layout is written): they told of an attempt this one supersedes, and
-    stayed beside the new outcome ("no known layout fits" beside the file now archived), or
-    pushed a second refusal to a hashed name."""
+    says to, once its layout is written: where it was, in its layout's folder, or named with
+    --layout): they told of an attempt this one supersedes, and stayed beside the new outcome
+    ("no known layout fits" beside the file now archived), or pushed a second refusal to a
+    hashed name."""
     if quarantined.exists():
         return
     for suffix in (ERRORS_SUFFIX, SUMMARY_SUFFIX):

@@ -72,6 +72,12 @@ def test_the_notes_of_a_quarantined_file_moved_back_to_be_tried_again_are_cleare
     assert destination.relative_to(settings.data_dir).parts[1:] == ("polls", "march.csv")
     assert not list((settings.quarantine / "polls").iterdir())
 
+    for suffix in (".summary.txt", ".errors.csv"):  # refused at the root, tried in a folder
+        drop(settings.quarantine / f"april.csv{suffix}", "kept from an earlier run\n")
+    path, sha = drop(settings.inbox / "polls" / "april.csv")
+    choose_destination(path, sha, status, settings)
+    assert not list(settings.quarantine.glob("april.csv.*"))
+
     drop(settings.quarantine / "march.csv", "another file of that name, still there\n")
     drop(settings.quarantine / "march.csv.summary.txt", "its notes\n")
     path, sha = drop(settings.inbox / "march.csv")
