@@ -280,6 +280,7 @@ def test_populations_are_read_from_their_words():
         "Regd voters": "registered_voters",
         "Lik. voters": "likely_voters",
         "Regular voters": "voters",
+        "Reg. adults": "adults",
     }
     assert {text: values.read_population(text) for text in read} == read
     assert values.read_population("General population") == "general_population"
