@@ -25,7 +25,7 @@ from pollwatch.ingest.outcomes import FileResult, file_status, reject_dicts
 from pollwatch.map.mapping import Mapped, NothingKept
 from pollwatch.map.sql import MappedInDuckDB
 from pollwatch.read.decoding import UnreadableFile
-from pollwatch.read.echo import counted, listed
+from pollwatch.read.echo import counted
 from pollwatch.store import FileRecord, KnownFile, LoadCounts, Store, modified_at
 from pollwatch.validate.checks import Checked
 from schemas.columns import REJECT_COLUMNS
@@ -200,7 +200,9 @@ def _finish(file: Pending, counts: LoadCounts, settings: Settings, run_id: str) 
         (incoming, stored), _ = next(iter(renamed.items()))
         result.warnings.append(
             "polls here stored already under another pollster's name, the same days, shares"
-            f" and sample size, are counted once, as stored: {listed(pairs, 10)};"
+            f" and sample size, are counted once, as stored: {', '.join(pairs[:10])}"
+            + (f" ... and {len(pairs) - 10} more" if len(pairs) > 10 else "")
+            + ";"
             " where two names are one pollster, say so"
             f' in {settings.local_aliases} ([pollster] "{stored}" = ["{incoming}"]) and run'
             " `pollwatch rebuild`, which stores all its polls under one name"

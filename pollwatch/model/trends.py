@@ -539,7 +539,8 @@ def fit_trend(
     polls = polls.assign(population_offset=_offsets(polls, effects))
     if polls.empty:
         given = "a negative share, which net needs" if measure == "net" else f"a {measure} share"
-        raise ConfigError(f"no polls of {leader} / {metric} give {given}")
+        of = "" if population == ALL_POPULATIONS else f" ({population.replace('_', ' ')})"
+        raise ConfigError(f"no polls of {leader} / {metric}{of} give {given}")
     low, high = (-100, 100) if measure == "net" else (0, 100)
     everything = polls.sort_values("fieldwork_end").reset_index(drop=True)
     independent = non_overlapping_releases(everything)

@@ -220,6 +220,11 @@ def test_trend_of_one_poll_giving_the_measure_does_not_promise_a_card_the_report
     assert "no polls of Vladimir Putin / trust give a negative share, which net needs" in (
         result.stderr
     )
+    result = pollwatch(
+        "trend", "--leader", "Putin", "--metric", "trust", "--population", "adults",
+        "--measure", "negative", *data,
+    )  # fmt: skip
+    assert "no polls of Vladimir Putin / trust (adults) give a negative share" in result.stderr
 
 
 def test_trend_finds_a_stored_leader_as_a_person_types_the_name(settings):
