@@ -644,21 +644,22 @@ def poll_list_row(pollster: str, poll_id: int, approve: int, start: str = "2/2/2
 @pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
 def test_a_pollster_the_source_renamed_keeps_its_polls_once(settings, monkeypatch, in_duckdb):
     """538's 2017 poll list names Zogby Interactive/JZ Analytics, its 2020 one Zogby Analytics,
-    for the same poll 49270 (a real pair of files): keyed by pollster and 538's own id, the poll
-    was stored twice and weighed twice in the average. The source's own ids say which poll it is,
-    so the stored poll takes the new name, and a correction in the same file still corrects it.
-    A poll of another pollster with an id the source does not give is no one else's."""
+    for the same poll 49270 (a real pair of files; both names are in the alias table now, so the
+    firm here is made up): keyed by pollster and 538's own id, the poll was stored twice and
+    weighed twice in the average. The source's own ids say which poll it is, so the stored poll
+    takes the new name, and a correction in the same file still corrects it. A poll of another
+    pollster with an id the source does not give is no one else's."""
     if in_duckdb:
         monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
-    first = POLL_LIST + poll_list_row("Zogby Interactive/JZ Analytics", 49270, 47)
+    first = POLL_LIST + poll_list_row("Wexford Interactive/WX Analytics", 49270, 47)
     first += poll_list_row("Gallup", 49271, 40)
     first += poll_list_row("Alpha", 49301, 50, start="1/30/2017")
     settings.inbox.mkdir(parents=True, exist_ok=True)
     (settings.inbox / "2017.csv").write_text(first, encoding="utf-8")
     settle(settings.inbox / "2017.csv")
     run_ingest([], settings)
-    later = POLL_LIST + poll_list_row("Zogby Analytics", 49270, 48)
-    later += poll_list_row("Zogby Analytics", 49300, 45)
+    later = POLL_LIST + poll_list_row("Wexford Analytics", 49270, 48)
+    later += poll_list_row("Wexford Analytics", 49300, 45)
     later += poll_list_row("Gallup", 49271, 40)
     # a key numbered per pollster: another firm's poll of other days is not this one renamed
     later += poll_list_row("Beta", 49301, 52)
@@ -667,21 +668,21 @@ def test_a_pollster_the_source_renamed_keeps_its_polls_once(settings, monkeypatc
     [result] = run_ingest([], settings).files
     assert (result.rows_loaded, result.rows_updated, result.rows_duplicate) == (2, 1, 1)
     assert (
-        "1 poll(s) stored under Zogby Interactive/JZ Analytics are Zogby Analytics's in this file"
-        " by the source's own poll ids" in " ".join(result.warnings)
+        "1 poll(s) stored under Wexford Interactive/WX Analytics are Wexford Analytics's in this"
+        " file by the source's own poll ids" in " ".join(result.warnings)
     ), result.warnings
     stored = query(
         settings, "SELECT pollster, poll_key, positive_pct FROM polls ORDER BY poll_key, pollster"
     )
     assert stored.values.tolist() == [
-        ["Zogby Analytics", "538-49270-77284-lv", 48.0],
+        ["Wexford Analytics", "538-49270-77284-lv", 48.0],
         ["Gallup", "538-49271-77285-lv", 40.0],
-        ["Zogby Analytics", "538-49300-77314-lv", 45.0],
+        ["Wexford Analytics", "538-49300-77314-lv", 45.0],
         ["Alpha", "538-49301-77315-lv", 50.0],
         ["Beta", "538-49301-77315-lv", 52.0],
     ]
     old = query(settings, "SELECT pollster, positive_pct FROM revisions")
-    assert old.values.tolist() == [["Zogby Analytics", 47.0]]  # its history goes with it
+    assert old.values.tolist() == [["Wexford Analytics", 47.0]]  # its history goes with it
 
 
 @pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
