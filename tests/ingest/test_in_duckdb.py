@@ -221,16 +221,24 @@ def test_a_name_given_as_a_link_is_the_link_s_text_both_ways(monkeypatch, settin
     assert_same(framed, in_duckdb)
 
 
+def office_layout(settings, name: str, terms: str) -> None:
+    """A layout of NHK's cabinet approval by date, naming the leader by `terms` of office."""
+    settings.local_layouts.mkdir()
+    (settings.local_layouts / f"{name}.toml").write_text(
+        f'name = "{name}"\nby_header = false\n[columns]\nfieldwork_start = "date"\n'
+        'fieldwork_end = "date"\npositive_pct = "approve"\n[constants]\npollster = "NHK"\n'
+        'country = "JP"\nmetric = "approval"\n' + terms,
+        encoding="utf-8",
+    )
+
+
 def test_a_date_in_no_term_of_office_is_said_so_both_ways(monkeypatch, settings):
     """A layout naming the leader by its [[leader_by_date]] terms alone: a row outside every
     term was "column leader: not_nullable (value '')", of a file with no leader column."""
-    settings.local_layouts.mkdir()
-    (settings.local_layouts / "cabinet.toml").write_text(
-        'name = "cabinet"\nby_header = false\n[columns]\nfieldwork_start = "date"\n'
-        'fieldwork_end = "date"\npositive_pct = "approve"\n[constants]\npollster = "NHK"\n'
-        'country = "JP"\nmetric = "approval"\n'
+    office_layout(
+        settings,
+        "cabinet",
         '[[leader_by_date]]\nleader = "Naoto Kan"\nfrom = "2010-06-08"\nuntil = "2011-09-02"\n',
-        encoding="utf-8",
     )
     data = b"date,approve\n2010-09-18,65\n2012-01-10,30\n"
     framed, in_duckdb = both_paths(monkeypatch, settings, data, "cabinet")
@@ -244,14 +252,11 @@ def test_a_date_in_no_term_of_office_is_said_so_both_ways(monkeypatch, settings)
 def test_a_hand_over_day_is_the_new_holder_s_however_the_terms_are_listed(monkeypatch, settings):
     """Terms were applied in the order the file lists them, the last listed winning: a poll
     ending on the day one prime minister hands over went to whichever came last in the file."""
-    settings.local_layouts.mkdir()
-    (settings.local_layouts / "cabinet.toml").write_text(
-        'name = "cabinet"\nby_header = false\n[columns]\nfieldwork_start = "date"\n'
-        'fieldwork_end = "date"\npositive_pct = "approve"\n[constants]\npollster = "NHK"\n'
-        'country = "JP"\nmetric = "approval"\n'
+    office_layout(
+        settings,
+        "cabinet",
         '[[leader_by_date]]\nleader = "Yoshihiko Noda"\nfrom = "2011-09-02"\n'
         '[[leader_by_date]]\nleader = "Naoto Kan"\nfrom = "2010-06-08"\nuntil = "2011-09-02"\n',
-        encoding="utf-8",
     )
     data = b"date,approve\n2011-08-20,18\n2011-09-02,60\n2011-10-10,55\n"
     framed, in_duckdb = both_paths(monkeypatch, settings, data, "cabinet")
@@ -264,15 +269,12 @@ def test_open_terms_hold_until_the_next_begins_and_an_interlude_inside_one(monke
     """Terms with no `until` hold until a later one begins (this once was refused as an overlap
     running to 2262); a term with an `until` inside an open one is an interlude, after which the
     open term's holder is back, as VTsIOM's Medvedev inside Putin's years."""
-    settings.local_layouts.mkdir()
-    (settings.local_layouts / "office.toml").write_text(
-        'name = "office"\nby_header = false\n[columns]\nfieldwork_start = "date"\n'
-        'fieldwork_end = "date"\npositive_pct = "approve"\n[constants]\npollster = "NHK"\n'
-        'country = "JP"\nmetric = "approval"\n'
+    office_layout(
+        settings,
+        "office",
         '[[leader_by_date]]\nleader = "C"\nfrom = "2012-05-07"\nuntil = "2013-01-01"\n'
         '[[leader_by_date]]\nleader = "B"\nfrom = "2008-05-07"\n'
         '[[leader_by_date]]\nleader = "A"\nfrom = "1940-01-01"\n',
-        encoding="utf-8",
     )
     data = b"date,approve\n2000-01-10,50\n2010-01-10,51\n2012-06-10,52\n2014-01-10,53\n"
     framed, in_duckdb = both_paths(monkeypatch, settings, data, "office")
