@@ -25,7 +25,7 @@ from pollwatch.ingest.outcomes import FileResult, file_status, reject_dicts
 from pollwatch.map.mapping import Mapped, NothingKept
 from pollwatch.map.sql import MappedInDuckDB
 from pollwatch.read.decoding import UnreadableFile
-from pollwatch.read.echo import counted
+from pollwatch.read.echo import capped, counted, listed
 from pollwatch.store import FileRecord, KnownFile, LoadCounts, Store, modified_at
 from pollwatch.validate.checks import Checked
 from schemas.columns import REJECT_COLUMNS
@@ -195,14 +195,15 @@ def _finish(file: Pending, counts: LoadCounts, settings: Settings, run_id: str) 
             f"{counted(same, 'poll')} here stored already from another source, under its own"
             " keys (the same pollster, days, shares and sample size), counted once"
         )
-    if renamed := {pair: n for pair, n in counts.twins.items() if pair[0] != pair[1]}:
-        pairs = [f"{incoming} as {stored} ({n})" for (incoming, stored), n in renamed.items()]
-        (incoming, stored), _ = next(iter(renamed.items()))
+    if spelled_apart := {pair: n for pair, n in counts.twins.items() if pair[0] != pair[1]}:
+        pairs = [
+            f"{capped(incoming, 60)} as {capped(stored, 60)} ({n})"
+            for (incoming, stored), n in spelled_apart.items()
+        ]
+        (incoming, stored), _ = next(iter(spelled_apart.items()))
         result.warnings.append(
             "polls here stored already under another pollster's name, the same days, shares"
-            f" and sample size, are counted once, as stored: {', '.join(pairs[:10])}"
-            + (f" ... and {len(pairs) - 10} more" if len(pairs) > 10 else "")
-            + ";"
+            f" and sample size, are counted once, as stored: {listed(pairs, 10, chars=150)};"
             " where two names are one pollster, say so"
             f' in {settings.local_aliases} ([pollster] "{stored}" = ["{incoming}"]) and run'
             " `pollwatch rebuild`, which stores all its polls under one name"

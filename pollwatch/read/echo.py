@@ -12,9 +12,9 @@ CHARS_SHOWN = 300
 LINES_SHOWN = 10
 
 
-def listed(names: list[str], shown: int = NAMES_SHOWN) -> str:
-    """'a, b, c' or, past `shown`, 'a, b, ... and 99,980 more', each name capped."""
-    named = ", ".join(capped(name, 60) for name in names[:shown])
+def listed(names: list[str], shown: int = NAMES_SHOWN, chars: int = 60) -> str:
+    """'a, b, c' or, past `shown`, 'a, b, ... and 99,980 more', each name capped at `chars`."""
+    named = ", ".join(capped(name, chars) for name in names[:shown])
     more = len(names) - shown
     return f"{named} ... and {more:,} more" if more > 0 else named
 
