@@ -510,15 +510,21 @@ def _terms(specs) -> tuple[OfficeTerm, ...]:
     began (each holds until a later one begins), then those with one, by when they began (an
     interlude inside an open term, as Medvedev's inside Putin's, and a hand-over day the new
     holder's, however the file lists them)."""
-    ordered = sorted(specs, key=lambda t: (t.get("until") is not None, _day(t["from"])))
-    terms = [
-        OfficeTerm(t["leader"], _day(t["from"]), _day(t.get("until") or FOREVER)) for t in ordered
-    ]
-    handed_over = {t.start for t, spec in zip(terms, ordered, strict=True) if not spec.get("until")}
+    ordered = sorted(specs, key=lambda spec: (not _open(spec), _day(spec["from"])))
+    handed_over = {_term(spec).start for spec in ordered if _open(spec)}
     return tuple(
         replace(term, end=term.end - timedelta(days=1)) if term.end in handed_over else term
-        for term in terms
+        for term in map(_term, ordered)
     )
+
+
+def _term(spec: dict) -> OfficeTerm:
+    return OfficeTerm(spec["leader"], _day(spec["from"]), _day(spec.get("until") or FOREVER))
+
+
+def _open(spec: dict) -> bool:
+    """A term with no `until`: it holds until a later one begins."""
+    return spec.get("until") is None
 
 
 def _terms_problem(specs) -> str | None:
@@ -527,8 +533,8 @@ def _terms_problem(specs) -> str | None:
     moved a predecessor's last polls to the successor, without a word."""
     bounded, open_starts = [], {}
     for spec in specs:
-        term = OfficeTerm(spec["leader"], _day(spec["from"]), _day(spec.get("until") or FOREVER))
-        if spec.get("until") is None:
+        term = _term(spec)
+        if _open(spec):
             if term.start in open_starts:
                 return (
                     f"[[leader_by_date]] {open_starts[term.start]}'s and {term.leader}'s terms"
