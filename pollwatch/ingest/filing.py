@@ -26,7 +26,9 @@ def choose_destination(
     """A free path under archive/ or quarantine/ that mirrors the file's place in the inbox (the
     file's own path, when files are filed in place). A file read with a layout named for it
     (--layout) goes in that layout's folder there, as if dropped in inbox/<layout>/: a rebuild
-    reads it with its layout again, where its header alone may fit none."""
+    reads it with its layout again, where its header alone may fit none. The notes a file left
+    in quarantine/ before it was moved back to be tried again are cleared first, so that its
+    old name is free (_clear_orphaned_notes)."""
     if settings.file_in_place:
         return path
     base = settings.quarantine if status in QUARANTINED_STATUSES else settings.archive
