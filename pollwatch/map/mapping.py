@@ -33,6 +33,8 @@ from schemas.columns import (
 # The fields that make two rows the same poll when a source has no id of its own.
 POLL_KEY_FIELDS = ("pollster", "leader", "metric", "population", "fieldwork_start", "fieldwork_end")
 AS_WRITTEN = ("pollster", "leader")
+# How the file wrote its rows, kept beside the canonical columns as provenance (Mapped.as_written).
+WRITTEN_COLUMNS = (*(f"{name}_as_written" for name in AS_WRITTEN), "published_precision")
 # A proportion times 100, rounded past float noise (0.57 * 100 is 56.99999999999999).
 PROPORTION_DIGITS = 9
 ALIASED = ("pollster", "leader")
@@ -60,7 +62,9 @@ class Mapped:
     rejects: pd.DataFrame  # cells that did not parse, by canonical field
     cells: pd.DataFrame  # each field's text as it stands in the file, to quote in a reject
     column_names: dict[str, str]  # canonical field -> the file's column it was read from
-    as_written: pd.DataFrame  # pollster and leader as the file spells them (provenance)
+    # Pollster and leader as the file spells them, and whether it gave the day of publication
+    # or its month alone (WRITTEN_COLUMNS).
+    as_written: pd.DataFrame
     rows_read: int
     rows_skipped: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -219,6 +223,7 @@ def map_rows(raw: RawTable, layout: Layout, aliases: dict[str, dict[str, str]]) 
             if from_file
             else (pd.Series(pd.NA, index=cells.index, dtype="str"))
         )
+    as_written["published_precision"] = polls["published_precision"]
     rejects = pd.concat([_ragged_rejects(raw), rejects], ignore_index=True)
     return Mapped(
         layout.name,
@@ -372,9 +377,16 @@ def _parse(
                 )
             )
     _settle_fieldwork_periods(polls, text, layout)
+    # A month reads as its last day, a day as itself: a cell is a month when its first day differs.
+    first_day = parse_column("published", text["published"], layout, other_end=True).values
+    polls["published_precision"] = pd.Series("day", polls.index, dtype="str").mask(
+        first_day != polls["published"], "month"
+    )
     if layout.published_is_entry:
         entered_early = polls["published"] < polls["fieldwork_end"]
         polls.loc[entered_early, "published"] = polls.loc[entered_early, "fieldwork_end"]
+        polls.loc[entered_early, "published_precision"] = "day"
+    polls.loc[polls["published"].isna(), "published_precision"] = pd.NA
     frame = (
         pd.concat(rejects, ignore_index=True)
         if rejects
@@ -386,7 +398,7 @@ def _parse(
 def parse_column(
     name: str, text: pd.Series, layout: Layout, other_end: bool = False
 ) -> values.Parsed:
-    """A field's text as its type; `other_end` reads a fieldwork date as the other end of the
+    """A field's text as its type; `other_end` reads a date as the other end of the
     period would (a month is its first day at the start, its last at the end)."""
     if name in DATE_COLUMNS:
         period_end = (name != "fieldwork_start") != other_end

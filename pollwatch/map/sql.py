@@ -63,6 +63,8 @@ ASCII_MISSING = tuple(sorted(t for t in values.MISSING_TOKENS if t.isascii()))
 KEY_FIELDS = tuple(name for name in POLL_KEY_FIELDS if name not in DATE_COLUMNS)
 # The ends of the fieldwork: a month at one end can lend the other its span (`__other`).
 PERIOD_ENDS = ("fieldwork_start", "fieldwork_end")
+# The dates read at both ends of a month: a publication date is a month where they differ.
+OTHER_ENDS = (*PERIOD_ENDS, "published")
 
 
 def sql_ready(layout: Layout) -> bool:
@@ -289,7 +291,7 @@ def _field(
         translated = translate(name, text, layout, aliases)
         parsed = parse_column(name, translated, layout)
         found = {"value": parsed.values, "bad": parsed.bad}
-        if name in PERIOD_ENDS:
+        if name in OTHER_ENDS:
             found["other"] = parse_column(name, translated, layout, other_end=True).values
         if name in KEY_FIELDS:  # missing stays missing: a default may fill it first
             found["key"] = key_text(parsed.values).where(parsed.values.notna())
@@ -308,7 +310,7 @@ def _items(name: str, plain: str, plain_value: str, extras: list[str]) -> list[s
         return [
             f"{plain_value} AS {name}",
             *([f"false AS {name}__bad"] if name in CANONICAL_COLUMNS else []),
-            *([f"{plain_value} AS {name}__other"] if name in PERIOD_ENDS else []),
+            *([f"{plain_value} AS {name}__other"] if name in OTHER_ENDS else []),
         ]
     items = [f"CASE WHEN {plain} THEN {plain_value} ELSE {lk}.value END AS {name}"]
     if "bad" in extras:
@@ -386,14 +388,20 @@ def _settled(layout: Layout, column_names: dict[str, str], keys: list[str]) -> s
     fill_start = (
         f"{start} IS NULL AND {end}__other IS NOT NULL AND {end}__other IS DISTINCT FROM {end}"
     )
+    precision = (
+        "CASE WHEN published IS NULL THEN NULL WHEN published__other IS DISTINCT FROM published"
+        " THEN 'month' ELSE 'day' END AS published_precision"
+    )
     periods = (
         f"SELECT * REPLACE (CASE WHEN {fill_start} THEN {end}__other ELSE {start_p} END AS {start},"
-        f" CASE WHEN {fill_end} THEN {start}__other ELSE {end_p} END AS {end}) FROM parsed"
+        f" CASE WHEN {fill_end} THEN {start}__other ELSE {end_p} END AS {end}), {precision}"
+        " FROM parsed"
     )
     if layout.published_is_entry:  # entered before its period ended: published at its end
         periods = (
             f"SELECT * REPLACE (CASE WHEN published < {end} THEN {end} ELSE published END"
-            f" AS published) FROM ({periods})"
+            f" AS published, CASE WHEN published < {end} THEN 'day' ELSE published_precision END"
+            f" AS published_precision) FROM ({periods})"
         )
     leader, leader_key = "leader", "leader__key"
     for term in layout.leader_by_date:  # as they began: a later one wins, as in mapping.py
@@ -435,4 +443,4 @@ def _settled(layout: Layout, column_names: dict[str, str], keys: list[str]) -> s
         }.get(name, name)
         for name in CANONICAL_COLUMNS
     )
-    return f"SELECT line_number, {typed}, {as_written}, {bad} FROM ({periods})"
+    return f"SELECT line_number, {typed}, {as_written}, published_precision, {bad} FROM ({periods})"

@@ -125,25 +125,32 @@ def public_from(polls: pd.DataFrame) -> pd.Series:
     """The day each poll was (or is expected to be) public: its publication date, else the end
     of its fieldwork plus its pollster's usual delay (in whole days) in its series (leader and
     metric), among its polls published by the end of that fieldwork, else the series'
-    pollsters'. Within a series, so that a series' figures are the same whatever else is
-    stored: the report's real-time line, fitted on one series, and `--as-of` on the whole store
-    agree, and 538's one-day entry delays do not move a French series. Known when the fieldwork
-    ended, not on the day asked: learned from the polls published by the day asked, a delay
-    grew when two late polls came out, and a poll public on 7 February was not on the 8th and
-    was again on the 9th. A tracker does not take back a poll it has counted."""
+    pollsters'; where a source gives only the month of publication (`published_precision`),
+    that day kept inside the month. Within a series, so that a series' figures are the same
+    whatever else is stored: the report's real-time line, fitted on one series, and `--as-of` on
+    the whole store agree, and 538's one-day entry delays do not move a French series. Known
+    when the fieldwork ended, not on the day asked: learned from the polls published by the day
+    asked, a delay grew when two late polls came out, and a poll public on 7 February was not on
+    the 8th and was again on the 9th. A tracker does not take back a poll it has counted."""
     published = pd.to_datetime(polls["published"])
     ended = pd.to_datetime(polls["fieldwork_end"])
     # Polls with no leader or metric column are one series.
     series = [polls[c] for c in ("leader", "metric") if c in polls] or [pd.Series(0, polls.index)]
-    missing = published.isna() & ended.notna()
+    in_month = polls.get("published_precision", pd.Series(None, polls.index)).eq("month")
+    day = published.mask(in_month)
+    missing = day.isna() & ended.notna()
     if not missing.any():
         return published
-    by_pollster = _delay_known_by(published, ended, missing, [*series, polls["pollster"]])
-    overall = _delay_known_by(published, ended, missing, series)
+    by_pollster = _delay_known_by(day, ended, missing, [*series, polls["pollster"]])
+    overall = _delay_known_by(day, ended, missing, series)
     # Whole days, rounded up: a median of 5 and 6 days made a poll public from noon, after the
     # midnight a day's figure stands at, so the real-time line's last day left its newest poll out.
     delay = np.ceil(by_pollster.fillna(overall).fillna(DEFAULT_DELAY_DAYS))
-    return published.fillna(ended + pd.to_timedelta(delay, unit="D"))
+    expected = ended + pd.to_timedelta(delay, unit="D")
+    # A month of publication (stored as its last day) bounds the expected day.
+    month = published[in_month]
+    expected[in_month] = expected[in_month].clip(month.dt.to_period("M").dt.start_time, month)
+    return day.fillna(expected)
 
 
 def _delay_known_by(

@@ -26,6 +26,7 @@ PROVENANCE_COLUMNS = [
     "run_id",
     "pollster_as_written",
     "leader_as_written",
+    "published_precision",
 ]
 STORED_COLUMNS = ["poll_key", *VALUE_COLUMNS, *PROVENANCE_COLUMNS]
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from pollwatch.map.mapping import WRITTEN_COLUMNS
 from pollwatch.map.sql import MappedInDuckDB, cell_rejects
 from pollwatch.read.cells import STR
 from pollwatch.store import Staged
@@ -28,7 +29,7 @@ from schemas.columns import CANONICAL_COLUMNS, REJECT_COLUMNS
 from schemas.polls import COLUMN_RULES, NULLABLE, ROW_RULES, WARNING_RULES, row_rule_rejects
 from schemas.rules import literal
 
-STORED = (*CANONICAL_COLUMNS, "pollster_as_written", "leader_as_written")
+STORED = (*CANONICAL_COLUMNS, *WRITTEN_COLUMNS)
 
 
 def check_in_duckdb(mapped: MappedInDuckDB, stage_to: Path | None = None) -> Checked:

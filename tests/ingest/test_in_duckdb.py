@@ -95,6 +95,26 @@ def test_a_messy_canonical_file_gives_the_same_rows_and_rejects_both_ways(
     assert_same(framed, in_duckdb)
 
 
+def test_a_publication_month_is_stored_as_a_month_both_ways(monkeypatch, settings):
+    """A month of publication is stored as its last day, and said to be a month: a poll public
+    on 4 March must not wait for the 31st in an average as it stood (model.as_of.public_from)."""
+    rows = monthly_rows(5)
+    days = ["2022-03", "March 2022", "2022-03-04", "", "4 March 2022"]
+    for i, (row, published) in enumerate(zip(rows, days, strict=True)):
+        row.update(poll_key=f"p{i}", fieldwork_end="2022-02-27", published=published)
+        row.update(fieldwork_start="2022-02-25")
+    framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
+    assert_same(framed, in_duckdb)
+    stored = framed.polls.sort_index()
+    precision = stored["published_precision"].fillna("none").tolist()
+    assert precision == ["month", "month", "day", "none", "day"]
+    assert stored["published"].dt.strftime("%Y-%m-%d").tolist()[:3] == [
+        "2022-03-31",
+        "2022-03-31",
+        "2022-03-04",
+    ]
+
+
 def test_a_sample_written_with_its_population_gives_both_the_same_both_ways(monkeypatch, settings):
     """Poll tables write '1,500 LV' in one cell (RealClearPolitics, Wikipedia; YouGov '1,578
     U.S. adult citizens'): the sample is the number and the population the words, unless the

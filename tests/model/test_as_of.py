@@ -16,7 +16,7 @@ from pollwatch.ingest.run import run_ingest
 from pollwatch.model.as_of import first_public, public_by, public_from, series_trend, stood_on
 from pollwatch.publish.report import build_report
 from pollwatch.store import open_store
-from tests.helpers import ROOT, poll_row, settle, write_csv
+from tests.helpers import REAL, ROOT, poll_row, settle, write_csv
 
 
 def polls(*rows: tuple[str, str, str | None]) -> pd.DataFrame:
@@ -74,6 +74,28 @@ def test_a_series_polls_are_public_from_the_same_day_whatever_else_is_stored():
     alone = public_from(french)
     together = public_from(pd.concat([french, american], ignore_index=True)).iloc[:2]
     assert together.tolist() == alone.tolist() == list(pd.to_datetime(["2020-10-04", "2020-10-11"]))
+
+
+def test_a_poll_published_in_a_month_is_public_from_its_usual_delay_inside_that_month():
+    """A source giving only the month of publication ("2022-03") is stored as the month's last
+    day, a poll public at the latest then: FOM's poll of 27 February, reported on 4 March, was
+    left out of the average as of 14 March. Within the month, the poll is public from its
+    fieldwork's end plus its pollster's usual delay; never before the month began, never after
+    it ended. A month teaches no delay."""
+    found = polls(
+        ("FOM", "2022-02-06", "2022-02-10"),  # FOM publishes 4 days after fieldwork
+        ("FOM", "2022-02-27", "2022-03-31"),  # "2022-03": public on 3 March
+        ("FOM", "2022-02-10", "2022-03-31"),  # "2022-03": not before 1 March
+        ("FOM", "2022-03-30", "2022-03-31"),  # "2022-03": by the 31st, not 3 April
+        ("FOM", "2022-01-20", "2022-02-28"),  # "2022-02": its month is no delay of 35 days
+        ("FOM", "2022-02-20", None),  # 4 days, not a median taking in 35
+    ).assign(published_precision=["day", "month", "month", "month", "month", None])
+    assert public_from(found).tolist() == list(
+        pd.to_datetime(
+            ["2022-02-10", "2022-03-03", "2022-03-01", "2022-03-31", "2022-02-01", "2022-02-24"]
+        )
+    )
+    assert public_by(found, date(2022, 3, 2)).index.tolist() == [0, 2, 4, 5]
 
 
 def test_the_first_public_day_said_is_one_on_which_a_poll_was_public():
@@ -286,3 +308,20 @@ def test_a_day_before_a_series_first_poll_says_so(settings):
     said = "no poll was public by 2022-02-01: the first was public on 2022-02-24"
     with pytest.raises(ConfigError, match=said):
         build_report(settings, as_of=date(2022, 2, 1))
+
+
+def test_a_real_poll_published_in_a_month_is_public_soon_after_its_fieldwork(settings):
+    """The compiled news reports give FOM's poll of 27 February 2022 (trust 71%) the month of
+    its report, "2022-03": stored as 31 March, it was not public as of the fourth round of
+    talks, 14 March, and no trust poll was. It is from its fieldwork's end plus the usual delay,
+    not before March."""
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    settle(Path(shutil.copy(REAL / "seed_leader_polls_2022_from_pages.csv", settings.inbox)))
+    run_ingest([], settings)
+    versions = open_store(settings).versions()
+    talks = date(2022, 3, 14)
+    trend = series_trend(stood_on(versions, talks), "Vladimir Putin", "trust", as_of=talks)
+    assert trend.polls["pollster"].tolist() == ["FOM"]
+    assert trend.latest["estimate"] == pytest.approx(71, abs=0.5)
+    with pytest.raises(ConfigError, match="the first was public on 2022-03-0"):
+        series_trend(versions, "Vladimir Putin", "trust", as_of=date(2022, 2, 28))

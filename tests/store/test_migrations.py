@@ -118,12 +118,12 @@ def test_the_polls_table_holds_every_column_the_store_writes(con):
 def test_revisions_hold_every_stored_column_and_what_replaced_them(con):
     migrate(con)
     assert columns(con, "revisions") == [
-        *STORED_COLUMNS[:-2],
+        *STORED_COLUMNS[:-3],
         "changed_columns",
         "revised_by_file_sha256",
         "revised_by_run_id",
         "revised_at",
-        *STORED_COLUMNS[-2:],
+        *STORED_COLUMNS[-3:],
     ]
 
 

@@ -197,4 +197,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE runs ADD COLUMN rows_skipped INTEGER DEFAULT 0;
         """,
     ),
+    (
+        8,
+        # 'month' where the source gave only the month of publication, stored as its last day
+        # (the latest the poll can have been public); 'day' where it gave the day.
+        """
+        ALTER TABLE polls ADD COLUMN published_precision VARCHAR;
+        ALTER TABLE revisions ADD COLUMN published_precision VARCHAR;
+        """,
+    ),
 ]
