@@ -93,6 +93,14 @@ def status_text(facts: dict) -> str:
                 + (f", {run['rows_skipped']} skipped" if run.get("rows_skipped") else "")
                 + f" (run {run['run_id']})"
             )
+        unknown = facts.get("published_month_unknown")
+        if unknown:
+            out.append(
+                f"rebuild   {counted(unknown, 'poll')} stored by an earlier pollwatch give a"
+                " month's last day as published, which may stand for the month alone:"
+                " `pollwatch rebuild` reads them again, so that a past day's average counts each"
+                " from when it was public"
+            )
         newest = facts["newest_poll"]
         if newest:
             out.append(

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import duckdb
 import pytest
 
 from pollwatch.config import load_settings
+from pollwatch.ingest.rebuild import rebuild
 from pollwatch.ingest.run import run_ingest
 from pollwatch.status import collect_status, status_text
 from tests.helpers import monthly_rows, poll_row, settle, write_csv
@@ -265,3 +267,29 @@ def test_a_file_loaded_once_its_layout_is_written_is_no_longer_counted_as_refuse
     assert "refused whole" not in text
     assert "polls     2 stored, 0 earlier versions kept, 0 rows rejected, 2 skipped" in text
     assert "files     1 loaded" in text.splitlines()
+
+
+def test_polls_stored_before_publication_months_were_told_from_days_are_named_until_a_rebuild(
+    settings,
+):
+    """A store written by an earlier pollwatch holds a publication month as the month's last day
+    with nothing to tell it from that day: its polls count as public only from then, a month
+    late, in an average as it stood, until `pollwatch rebuild` reads them again. Status says
+    so, of those polls only."""
+    rows = [
+        poll_row(poll_key="month", published="2022-03"),
+        poll_row(poll_key="day", published="2022-03-04"),
+        poll_row(poll_key="last day", published="2022-02-28"),
+    ]
+    write_csv(settings.inbox / "polls.csv", rows)
+    run_ingest([], settings)
+    assert "rebuild" not in status_text(collect_status(settings))
+    with duckdb.connect(str(settings.db_path)) as con:  # as an earlier pollwatch left it
+        con.execute("UPDATE polls SET published_precision = NULL")
+    facts = collect_status(settings)
+    assert facts["published_month_unknown"] == 2  # "2022-03" and 28 February
+    [line] = [s for s in status_text(facts).splitlines() if s.startswith("rebuild")]
+    assert line.startswith("rebuild   2 polls stored by an earlier pollwatch give a month's last")
+    assert "`pollwatch rebuild` reads them again" in line
+    rebuild(settings)
+    assert collect_status(settings)["published_month_unknown"] == 0

@@ -322,6 +322,12 @@ class DuckDBStore:
                     f" WHERE {ROW_REJECT}"
                 ),
                 "revisions": one("SELECT count(*) FROM revisions"),
+                # Stored before the store kept a publication month apart from a day: a month's
+                # last day may stand for the month (migration 8), until a rebuild reads it again.
+                "published_month_unknown": one(
+                    "SELECT count(*) FROM polls WHERE published_precision IS NULL"
+                    " AND published = last_day(published)"
+                ),
                 "rows_skipped": one(
                     f"SELECT coalesce(sum(rows_skipped), 0) FROM {LATEST_ATTEMPTS}"
                 ),
