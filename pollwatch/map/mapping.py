@@ -9,6 +9,7 @@ of the typed rows is the poll model's job, not this one.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -35,6 +36,8 @@ POLL_KEY_FIELDS = ("pollster", "leader", "metric", "population", "fieldwork_star
 AS_WRITTEN = ("pollster", "leader")
 # How the file wrote its rows, kept beside the canonical columns as provenance (Mapped.as_written).
 WRITTEN_COLUMNS = (*(f"{name}_as_written" for name in AS_WRITTEN), "published_precision")
+# A number as a row filter compares it: digits, and a decimal part.
+DECIMAL = r"[+-]?[0-9]+(?:\.[0-9]+)?"
 # A proportion times 100, rounded past float noise (0.57 * 100 is 56.99999999999999).
 PROPORTION_DIGITS = 9
 ALIASED = ("pollster", "leader")
@@ -263,9 +266,16 @@ def _filter_rows(
     return cells[keep], skipped
 
 
-def _among(cells: pd.Series, values: frozenset[str]) -> pd.Series:
-    """Which cells are one of a row filter's values, as fold_values compares them."""
-    return fold_values(cells.fillna("")).isin({fold_value(value) for value in values})
+def _among(cells: pd.Series, wanted: frozenset[str]) -> pd.Series:
+    """Which cells are one of a row filter's values, as fold_values compares them; a number as a
+    number, however written ("01" and "1.0" are a filter's 1, as a spreadsheet writes it)."""
+    found = fold_values(cells.fillna("")).isin({fold_value(value) for value in wanted})
+    numbers = {float(value) for value in wanted if re.fullmatch(DECIMAL, value.strip())}
+    if numbers:
+        written = cells.fillna("").str.strip()
+        decimal = written.str.fullmatch(DECIMAL)
+        found |= decimal & pd.to_numeric(written.where(decimal), errors="coerce").isin(numbers)
+    return found
 
 
 def _either(values: frozenset[str]) -> str:

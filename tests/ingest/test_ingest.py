@@ -1236,6 +1236,26 @@ def test_a_filter_may_name_whole_numbers_as_toml_writes_them(settings):
     ]
 
 
+def test_a_filter_of_a_number_keeps_that_number_however_the_file_writes_it(settings):
+    """`keep = { Wave = [1, 3] }` kept "1" and "3" but skipped "01" and "3.0", as a spreadsheet
+    writes them: the same waves, not kept, and the layout said nothing but that it skipped them.
+    A text to keep is still compared as text."""
+    header = ["Debut", "Fin", "Personnalite", "Wave", "Satisfaits"]
+    waves = ("1", "01", " 1.0 ", "2", "3.00", "13", "1e0", "one")
+    rows = [
+        dict(
+            zip(header, [f"2024-03-{d:02d}", f"2024-03-{d:02d}", "Joe Biden", w, "41"], strict=True)
+        )
+        for d, w in enumerate(waves, start=1)
+    ]
+    write_csv(settings.inbox / "waves.csv", rows, columns=header)
+    _satisfaction_layout(settings, "waves", "keep = { Wave = [1, 3] }")
+    [result] = run_ingest([], settings).files
+    assert (result.rows_loaded, result.rows_skipped) == (4, 4), result.message
+    days = query(settings, "SELECT day(fieldwork_end) AS d FROM polls ORDER BY 1")["d"]
+    assert days.tolist() == [1, 2, 3, 5]
+
+
 def test_a_category_no_word_of_which_is_known_is_refused_naming_the_known_ones(settings):
     write_csv(settings.inbox / "drop.csv", [poll_row(population="Habitants")])
     [result] = run_ingest([], settings).files
