@@ -341,10 +341,9 @@ def trend(
 
     with _plain_errors():
         settings = _settings(data_dir)
-        from pollwatch.map.layouts import fold_name, load_aliases
+        from pollwatch.map.layouts import aliased_leader
 
-        aliases = load_aliases(settings.local_aliases)
-        name = aliases["leader"].get(fold_name(leader), leader)
+        name = aliased_leader(leader, settings.local_aliases)
         store = open_store(settings, read_only=True)
         stored = store.polls() if as_of is None else stood_on(store.versions(), as_of)
         fitted = series_trend(stored, name, metric, population, measure, as_of)

@@ -628,6 +628,12 @@ def load_aliases(local: Path | None = None) -> dict[str, dict[str, str]]:
     return _unchanged_or_read(("aliases", *paths), lambda: _read_aliases(paths))
 
 
+def aliased_leader(leader: str, local: Path | None = None) -> str:
+    """The leader a name a person typed stands for in the alias tables (load_aliases), else the
+    name: `trend --leader Путин` finds Vladimir Putin's polls as a file's cell would."""
+    return load_aliases(local)["leader"].get(fold_name(leader), leader)
+
+
 def with_stored_names(
     aliases: dict[str, dict[str, str]], stored: dict[str, list[str]]
 ) -> dict[str, dict[str, str]]:
