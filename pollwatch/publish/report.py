@@ -190,11 +190,19 @@ def _draw(jobs: list[tuple[charts.ChartJob, str]], cache: Cache, before: Path) -
     return [job.stem for job, _ in todo]
 
 
+def polls_asked(rows: pd.DataFrame) -> int:
+    """How many polls the rows are: a poll is stored as a row a question (FOM's weekly poll
+    asks of trust, approval and performance; a barometer of forty politicians), so it is its
+    pollster's fieldwork in a country, counted once (a chart's polls are of one country)."""
+    poll = [c for c in ("pollster", "country", "fieldwork_start", "fieldwork_end") if c in rows]
+    return len(rows.drop_duplicates(poll))
+
+
 def _credit(polls: pd.DataFrame, as_of: date | None = None) -> str:
     """What a chart says of its data; nothing that changes when the data does not, so an
     unchanged chart is the same file. An as-of chart says its day: a PNG is shared alone."""
     return (
-        f"pollwatch · {counted(len(polls), 'poll')} by"
+        f"pollwatch · {counted(polls_asked(polls), 'poll')} by"
         f" {counted(polls['pollster'].nunique(), 'pollster')} · "
         f"fieldwork to {polls['fieldwork_end'].max():%Y-%m-%d}"
         + ("" if as_of is None else f" · as it stood on {as_of.isoformat()}")
@@ -352,7 +360,7 @@ def _write(
                 "href": f"leader-{page_slug}.html",
                 "series": series,
                 "countries": sorted(countries),  # a reader of many countries' leaders asks
-                "polls": len(mine),
+                "polls": polls_asked(mine),
                 "pollsters": mine["pollster"].nunique(),
                 "first": f"{mine['fieldwork_start'].min():%Y-%m-%d}",
                 "newest": f"{mine['fieldwork_end'].max():%Y-%m-%d}",
@@ -372,7 +380,7 @@ def _write(
         "download": DOWNLOAD,
         "averages": AVERAGES,
         "as_of": None if as_of is None else f"{as_of:%Y-%m-%d}",
-        "total_polls": len(polls),
+        "total_polls": polls_asked(polls),
         "total_pollsters": polls["pollster"].nunique(),
         "headline_series": [s for p in pages for s in p["series"] if s["population"] == "all"],
         "comparison": comparison

@@ -176,6 +176,39 @@ def test_a_weighted_sample_size_is_shown_as_published(settings):
     assert "2,202.5" in cells and "1,600" in cells
 
 
+def test_a_poll_asking_several_questions_counts_as_one_poll(settings):
+    """FOM's weekly poll asks of trust, approval and performance, each stored as a row of its
+    own, and a barometer asks of many politicians at once: the front page said "from 6 polls"
+    and Putin's page "6 polls" of two polls. A poll is its pollster's fieldwork in a country;
+    each series' card still counts its own."""
+    week = dict(
+        pollster="FOM", fieldwork_start="2022-03-18", fieldwork_end="2022-03-20", published=""
+    )
+    rows = [
+        poll_row(poll_key=f"fom-{metric}", metric=metric, **week)
+        for metric in ("trust", "approval", "performance")
+    ]
+    rows.append(poll_row(poll_key="fom-mishustin", leader="Mikhail Mishustin", **week))
+    rows.append(poll_row(poll_key="fom-next", metric="trust", pollster="FOM"))
+    rows.append(
+        poll_row(
+            poll_key="kiis",
+            leader="Zelensky",
+            country="UA",
+            pollster="FOM",
+            **{k: v for k, v in week.items() if k != "pollster"},
+        )
+    )
+    write_csv(settings.inbox / "fom.csv", rows)
+    run_ingest([], settings)
+    quick = settings.model_copy(update={"realtime_seconds": 0})
+    build_report(quick)
+    index = (settings.report_dir / "index.html").read_text()
+    assert re.search(r"for 3 leaders, from 3 polls\.", index), index[:3000]
+    page = (settings.report_dir / "leader-vladimir-putin.html").read_text()
+    assert re.search(r'<p class="lede">\s*RU: 2 polls by 1 pollster', page)
+
+
 def test_spreadsheet_formulas_in_text_are_neutralised_in_csv_but_kept_in_parquet(
     settings, tmp_path
 ):
