@@ -353,7 +353,10 @@ AUTO_DATE_PATTERNS = [
     (re.compile(r"\d{1,2}-\d{1,2}-\d{4}"), "%m-%d-%Y", False),
     (re.compile(r"\d{1,2}-\d{1,2}-\d{2}"), "%m-%d-%y", False),
     (re.compile(r"\d{4}-\d{1,2}"), "%Y-%m", True),
+    (re.compile(r"\d{4}/\d{1,2}"), "%Y/%m", True),
     (re.compile(r"\d{1,2}\.\d{4}"), "%m.%Y", True),
+    (re.compile(r"\d{1,2}/\d{4}"), "%m/%Y", True),  # as a spreadsheet writes a month
+    (re.compile(r"\d{1,2}-\d{4}"), "%m-%Y", True),
 ]
 # The same, where the file shows its dates with the year last put the day first (14/03/2023,
 # 14-03-2023): decided per file, from the dates that prove it (see map/day_order.py).

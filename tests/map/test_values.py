@@ -104,6 +104,16 @@ def test_days_spelled_as_french_and_american_publishers_write_them():
     assert values.is_month("fév. 2024") and not values.is_month("March 12, 2024")
 
 
+@pytest.mark.parametrize("text", ["03/2022", "3/2022", "2022/03", "03-2022", "03.2022", "2022-03"])
+def test_a_month_written_with_numbers_is_that_month(text):
+    """ "03/2022", as a spreadsheet writes a month, was not_a_date, and with it the poll, though
+    "03.2022" and "2022-03" were read."""
+    assert values.read_date(text) == pd.Timestamp("2022-03-01")
+    assert values.read_date(text, period_end=True) == pd.Timestamp("2022-03-31")
+    assert values.is_month(text)
+    assert values.is_month(text, day_first=True)
+
+
 @pytest.mark.parametrize(
     ("text", "first", "last"),
     [
