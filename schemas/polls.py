@@ -91,11 +91,15 @@ ROW_RULES = (
         ("fieldwork_start", "fieldwork_end"),
         reported="fieldwork_end",
     ),
+    # A poll whose fieldwork a source gives as a month only may be reported before that month
+    # ends (Levada's monthly polls, published in the last week of their month): its end is the
+    # month's last day only as pollwatch reads the month, and the poll was lost.
     RowRule(
         "published_not_before_fieldwork_end",
         "not_before",
         ("fieldwork_end", "published"),
         reported="published",
+        month_of="fieldwork_start",
     ),
     RowRule(
         "shares_sum_at_most_100",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import pandas as pd
 import pandera.pandas as pa
 
 
@@ -119,6 +120,10 @@ class RowRule:
     bound: float = 0.0
     value_range: tuple[float, float] = (0, 100)
     whole: float | None = None
+    # "not_before" only: the column where columns[0]'s period starts. Where that period is a
+    # whole calendar month, columns[1] may fall anywhere in it: a month is what a source gave,
+    # and its last day pollwatch's reading of it.
+    month_of: str | None = None
 
     def check(self) -> pa.Check:
         return pa.Check(self.passes, name=self.name)
@@ -127,7 +132,12 @@ class RowRule:
         """True for each row of the frame `df` that keeps the rule."""
         if self.kind == "not_before":
             first, then = (df[c] for c in self.columns)
-            return first.isna() | then.isna() | (then >= first)
+            kept = first.isna() | then.isna() | (then >= first)
+            if self.month_of is not None:
+                start = df[self.month_of]
+                month = (start.dt.day == 1) & (first == start + pd.offsets.MonthEnd(0))
+                kept |= month & (then >= start)
+            return kept
         if self.kind == "sum_at_most":
             values = df[list(self.columns)]
             low, high = self.value_range
@@ -158,7 +168,14 @@ class RowRule:
         """A DuckDB predicate, over the columns by name, true for each row that keeps the rule."""
         if self.kind == "not_before":
             first, then = self.columns
-            return f"({first} IS NULL OR {then} IS NULL OR {then} >= {first})"
+            kept = f"{first} IS NULL OR {then} IS NULL OR {then} >= {first}"
+            if self.month_of is not None:
+                start = self.month_of
+                kept += (
+                    f" OR (day({start}) = 1 AND {first} = last_day({start})"
+                    f" AND {then} >= {start})"
+                )
+            return f"({kept})"
         if self.kind == "sum_at_most":
             low, high = self.value_range
             outside = " OR ".join(

@@ -164,7 +164,9 @@ def _delay_known_by(
     codes = pd.factorize(keys)[0]
     day, end, lacking = published.to_numpy(), ended.to_numpy(), missing.to_numpy()
     known = published.notna().to_numpy()
-    gap = (published - ended).dt.days.to_numpy(dtype="float64")
+    # A month's poll reported inside its month (its fieldwork's end is the month's last day)
+    # was published no earlier than its fieldwork ended, not before it.
+    gap = (published - ended).dt.days.clip(lower=0).to_numpy(dtype="float64")
     for code in np.unique(codes[lacking]):
         mine = codes == code
         shown = (known & mine).nonzero()[0]

@@ -115,6 +115,30 @@ def test_a_publication_month_is_stored_as_a_month_both_ways(monkeypatch, setting
     ]
 
 
+def test_a_month_s_poll_reported_inside_its_month_is_stored_both_ways(monkeypatch, settings):
+    """Levada publishes its monthly poll in the month's last week: a source giving the fieldwork
+    as the month alone and the report's day ("2022-04", published 2022-04-28) lost the poll as
+    published_not_before_fieldwork_end, the month's last day being pollwatch's reading of the
+    month. A poll with its exact days, or reported before its month began, still is refused."""
+    cases = [  # fieldwork start, end, published; stored?
+        ("2022-03", "", "2022-03-31", True),
+        ("2022-04", "", "2022-04-28", True),
+        ("May 2022", "", "10.05.2022", True),
+        ("2022-06", "2022-06", "2022-06-01", True),
+        ("2022-07-04", "2022-07-20", "2022-07-15", False),  # its own days: the report came first
+        ("2022-08", "", "2022-07-29", False),  # before its month
+        ("2022-09-01", "2022-09-30", "2022-09-20", True),  # a month written as days is a month
+    ]
+    rows = [
+        poll_row(poll_key=f"m{i}", fieldwork_start=start, fieldwork_end=end, published=published)
+        for i, (start, end, published, _) in enumerate(cases)
+    ]
+    framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
+    assert_same(framed, in_duckdb)
+    assert sorted(framed.polls["poll_key"]) == [f"m{i}" for i, c in enumerate(cases) if c[3]]
+    assert set(framed.rejects["rule"]) == {"published_not_before_fieldwork_end"}
+
+
 def test_a_sample_written_with_its_population_gives_both_the_same_both_ways(monkeypatch, settings):
     """Poll tables write '1,500 LV' in one cell (RealClearPolitics, Wikipedia; YouGov '1,578
     U.S. adult citizens'): the sample is the number and the population the words, unless the

@@ -98,6 +98,17 @@ def test_a_poll_published_in_a_month_is_public_from_its_usual_delay_inside_that_
     assert public_by(found, date(2022, 3, 2)).index.tolist() == [0, 2, 4, 5]
 
 
+def test_a_month_s_poll_reported_inside_its_month_counts_from_the_month_s_end():
+    """A poll given as March's, reported on the 28th, is stored with its fieldwork to the 31st:
+    public when both have passed, and no delay of -3 days for the pollster's next poll, which
+    was then public before its fieldwork ended."""
+    found = polls(("Levada", "2022-03-31", "2022-03-28"), ("Levada", "2022-04-30", None))
+    found["fieldwork_start"] = pd.to_datetime(["2022-03-01", "2022-04-01"])
+    assert public_from(found).tolist()[1] == pd.Timestamp("2022-04-30")
+    assert public_by(found, date(2022, 3, 30)).empty
+    assert public_by(found, date(2022, 3, 31)).index.tolist() == [0]
+
+
 def test_the_first_public_day_said_is_one_on_which_a_poll_was_public():
     """Acme's first poll gives no publication day and its later ones one day's delay. Asked for
     10 January, pollwatch named 11 January from the delay all its polls show, but on 11 January
