@@ -172,8 +172,7 @@ class RowRule:
             if self.month_of is not None:
                 start = self.month_of
                 kept += (
-                    f" OR (day({start}) = 1 AND {first} = last_day({start})"
-                    f" AND {then} >= {start})"
+                    f" OR (day({start}) = 1 AND {first} = last_day({start}) AND {then} >= {start})"
                 )
             return f"({kept})"
         if self.kind == "sum_at_most":

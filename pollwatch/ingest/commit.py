@@ -193,7 +193,8 @@ def _finish(file: Pending, counts: LoadCounts, settings: Settings, run_id: str) 
     if same := sum(n for (incoming, stored), n in counts.twins.items() if incoming == stored):
         result.warnings.append(
             f"{counted(same, 'poll')} here stored already from another source, under its own"
-            " keys (the same pollster, days, shares and sample size), counted once"
+            " keys (the same pollster, days and shares, and the sample size where both give it),"
+            " counted once"
         )
     if spelled_apart := {pair: n for pair, n in counts.twins.items() if pair[0] != pair[1]}:
         pairs = [

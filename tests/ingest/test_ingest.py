@@ -773,6 +773,36 @@ def test_the_same_poll_from_two_sources_is_counted_once_and_the_names_can_be_mad
     ]
 
 
+@pytest.mark.parametrize("runs", ["two runs", "one run", "two runs, in DuckDB"])
+def test_a_poll_from_two_sources_one_without_its_sample_size_is_counted_once(
+    settings, monkeypatch, runs
+):
+    """RealClearPolitics writes "RV" with no size for some polls 538 lists with theirs: the same
+    firm's poll, the same days and shares, was stored twice, each weighed in the average. With
+    a size missing on one side, the firm's name must agree too: another firm's poll agreeing on
+    the days and shares alone is its own."""
+    canonical = dict(country="US", leader="Donald Trump", population="likely_voters")
+    canonical |= dict(fieldwork_start="2017-02-02", fieldwork_end="2017-02-04", published="")
+    canonical |= dict(sample_size="", positive_pct="40", negative_pct="43", undecided_pct="")
+    write_csv(
+        settings.inbox / "compiled.csv",
+        [poll_row(pollster="Wexford", **canonical), poll_row(pollster="Beta", **canonical)],
+        age_seconds=100,
+    )
+    if runs != "one run":
+        run_ingest([], settings)
+    if runs.endswith("in DuckDB"):
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    listed = POLL_LIST + poll_list_row("Wexford", 49271, 40) + poll_list_row("Alpha", 49301, 40)
+    (settings.inbox / "538.csv").write_text(listed, encoding="utf-8")
+    settle(settings.inbox / "538.csv", 50)
+    run = run_ingest([], settings)
+    [from_538] = [f for f in run.files if f.path.endswith("538.csv")]
+    assert (from_538.rows_loaded, from_538.rows_duplicate) == (1, 1)
+    polls = "SELECT pollster, coalesce(sample_size, 0) AS n FROM polls ORDER BY ALL"
+    assert query(settings, polls).values.tolist() == [["Alpha", 860], ["Beta", 0], ["Wexford", 0]]
+
+
 def test_a_data_directory_s_alias_for_a_shipped_name_takes_all_its_spellings(settings):
     """ "Gallup Organization" = ["Gallup"] moved 538's Gallup alone: the shipped table's other
     spellings ("Gallup Poll") stayed Gallup, one firm stored under two names."""
