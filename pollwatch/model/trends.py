@@ -71,6 +71,9 @@ REFERENCE_POPULATION = "adults"
 # How far apart a population and adults are believed to be before the polls say (sd, points):
 # registered and likely voters differ from adults by a few points, rarely by ten.
 POPULATION_PRIOR_SD = 3.0
+# The priors above and below are in a share's points; a net (one share less the other) moves
+# and errs about twice as far, so in a net's points each is this many times as wide.
+NET_SCALE = 2.0
 # The spread of one poll's gap between two of its populations, when no pollster gives two such
 # polls, and the least it is taken to be (pairs of rounded shares can agree to the point).
 ONE_GAP_SD, MIN_GAP_SD = 3.0, 0.5
@@ -259,13 +262,16 @@ def population_effects(
         gaps = pair_gaps(polls, others, measure, reference)
     rows = []
     dispersion = _dispersion(apart)
+    # A net's offset is its shares' two offsets apart: held to a share's priors, it was shrunk
+    # twice as hard (RealClearPolitics' Trump polls: +2.54 where the shares gave +5.2).
+    unit = _unit(measure)
     for population in populations:
         gap, pollster = gaps.get(population, (np.zeros(0), np.zeros(0, dtype=object)))
         paired = set(pollster)
         separate = _separate_gaps(apart, population, reference, paired)
         separate["variance"] *= dispersion
-        mean, precision = _mean_over_pollsters(gap, pollster, separate)
-        posterior = precision + 1 / POPULATION_PRIOR_SD**2
+        mean, precision = _mean_over_pollsters(gap, pollster, separate, unit)
+        posterior = precision + 1 / (unit * POPULATION_PRIOR_SD) ** 2
         effect, sd = mean * precision / posterior, math.sqrt(1 / posterior)
         rows.append(
             (
@@ -395,8 +401,13 @@ def _dispersion(apart: Apart | None) -> float:
     return max(shown, 1.0)
 
 
+def _unit(measure: str) -> float:
+    """How wide a prior in a share's points is in the measure's points (NET_SCALE)."""
+    return NET_SCALE if measure == "net" else 1.0
+
+
 def _mean_over_pollsters(
-    gap: np.ndarray, pollster: np.ndarray, separate: pd.DataFrame
+    gap: np.ndarray, pollster: np.ndarray, separate: pd.DataFrame, unit: float = 1.0
 ) -> tuple[float, float]:
     """The random-effects mean of the gaps over pollsters, and its precision (0 for no gap).
     `gap`, `pollster`: the pairs' gaps, one per poll reporting both; `separate`: the mean gap
@@ -404,7 +415,8 @@ def _mean_over_pollsters(
     spread of one pair's gap within a pollster is pooled over pollsters; where no pollster
     gives two, the gaps' own spread stands for it (within and between pollsters at once), and
     ONE_GAP_SD for a single gap. The spread between pollsters is estimated once three pollsters
-    give gaps, and taken as POLLSTER_GAP_SD before, when two cannot tell it."""
+    give gaps, and taken as POLLSTER_GAP_SD before, when two cannot tell it (each in a share's
+    points, `unit` times as wide in the measure's)."""
     means, variance = np.zeros(0), np.zeros(0)
     if len(gap):
         codes, names = pd.factorize(pollster)
@@ -416,13 +428,13 @@ def _mean_over_pollsters(
         elif len(gap) >= 2:
             within = float(np.var(gap, ddof=1))
         else:
-            within = ONE_GAP_SD**2
-        variance = max(within, MIN_GAP_SD**2) / count  # of each pollster's mean gap
+            within = (unit * ONE_GAP_SD) ** 2
+        variance = max(within, (unit * MIN_GAP_SD) ** 2) / count  # of each pollster's mean gap
     means = np.concatenate([means, separate["gap"].to_numpy(dtype="float64")])
     variance = np.concatenate([variance, separate["variance"].to_numpy(dtype="float64")])
     if not len(means):
         return 0.0, 0.0
-    between = POLLSTER_GAP_SD**2
+    between = (unit * POLLSTER_GAP_SD) ** 2
     if len(means) >= 3:
         weight = 1 / variance
         fixed = (weight * means).sum() / weight.sum()
@@ -572,11 +584,10 @@ def fit_trend(
     surprise = np.zeros(len(y))
     dof = None
     before = (None, None)
-    # The priors are in a share's points; a net (one share less the other) moves and errs about
-    # twice as far, so its priors are twice as wide (four times the variance): held to a share's,
-    # a three-poll net line drew a band 0.7 times the width its shares' give it, and two
+    # A net's priors twice as wide (NET_SCALE; four times the variance): held to a share's, a
+    # three-poll net line drew a band 0.7 times the width its shares' give it, and two
     # pollsters' single polls got leans of +-4.9 that neither share showed.
-    shift = np.log(4.0) if measure == "net" else 0.0
+    shift = np.log(_unit(measure) ** 2)
     prior = (PRIOR_LOG_DRIFT + shift, PRIOR_LOG_EXTRA + shift)
     log_drift, log_extra = prior
     for _ in range(ROUNDS):

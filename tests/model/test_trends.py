@@ -516,6 +516,25 @@ def _paired_polls(gaps: dict[str, tuple[float, int]]) -> tuple[pd.DataFrame, pd.
     return pd.DataFrame(adults + voters), pd.DataFrame(voters)
 
 
+def test_a_net_s_population_offset_is_its_two_shares_offsets_apart():
+    """Registered voters read 3 points above adults in approval and 3 below in disapproval: 6
+    above in net. Net was shrunk toward none by a share's prior, twice as hard: on
+    RealClearPolitics' Trump polls the net offset was +2.54 where its shares' gave +5.2, and the
+    net line sat 0.78 points off approval less disapproval."""
+    polls, others = _paired_polls({"A": (3.0, 2), "B": (3.0, 1)})
+    for frame in (polls, others):
+        voters = frame["population"] == "registered_voters"
+        frame.loc[voters, "negative_pct"] = 100 - frame.loc[voters, "positive_pct"] - 5
+    offsets = {
+        measure: trends.population_effects(polls, others, measure).iloc[0]
+        for measure in ("positive", "negative", "net")
+    }
+    positive, negative, net = (offsets[m] for m in ("positive", "negative", "net"))
+    assert negative["effect"] == pytest.approx(-positive["effect"])
+    assert net["effect"] == pytest.approx(positive["effect"] - negative["effect"])
+    assert net["upper"] - net["lower"] == pytest.approx(2 * (positive["upper"] - positive["lower"]))
+
+
 def fit_versions(polls: pd.DataFrame) -> trends.Trend:
     """Joe Biden's approval line from polls some of which report two populations."""
     return trends.fit_trend(
