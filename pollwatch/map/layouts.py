@@ -344,7 +344,13 @@ def _problem(spec: dict, path: Path) -> str | None:
         ("optional", "fields", "sample_size"),
         ("ignore", "columns", "source"),
     ):
-        if not _names(spec.get(key, [])):
+        value = spec.get(key, [])
+        if isinstance(value, list) and all(isinstance(n, str) for n in value) and not _names(value):
+            return (
+                f"{key} = {value!r} names an empty {what[:-1]}: a column with no name in the"
+                " header is read as unnamed_ and its place, counting from 1 (unnamed_1 first)"
+            )
+        if not _names(value):
             return f'{key} must be a list of {what}, as {key} = ["{example}"]'
     for name, source in spec.get("columns", {}).items():
         names = [source] if isinstance(source, str) else source

@@ -299,6 +299,11 @@ def test_a_header_cell_wrapped_over_two_lines_is_the_column_of_its_words(setting
             'ignore must be a list of columns, as ignore = ["source"]',
         ),
         (
+            ("by_header = false", 'by_header = false\nignore = ["", "x"]'),  # pandas' index
+            "ignore = ['', 'x'] names an empty column: a column with no name in the header is"
+            " read as unnamed_ and its place, counting from 1 (unnamed_1 first)",  # "a list"
+        ),
+        (
             ('metric = "trust"', "metric = 5"),  # a traceback
             "metric value(s) 5 are not among approval, trust",
         ),
