@@ -41,6 +41,7 @@ from pollwatch.map.day_order import settle_day_order
 from pollwatch.map.layouts import (
     Layout,
     choose_layout,
+    fold_name,
     folder_layout,
     load_aliases,
     load_layouts,
@@ -62,7 +63,7 @@ from pollwatch.read.cells import (
 )
 from pollwatch.read.decoding import Decoded, UnreadableFile, decode
 from pollwatch.read.in_duckdb import read_in_place
-from pollwatch.store import Store
+from pollwatch.store import Staged, Store
 from pollwatch.validate.checks import (
     Checked,
     batch_frame,
@@ -201,22 +202,40 @@ def map_files(
         # A new name is spelled in later files of the batch as this one first spells it, as it
         # would be in a later run: two files of other headers in one run stored 'Keir Starmer'
         # and 'KeirStarmer' as two leaders. Big files are mapped after the others, so that they
-        # spell by them too.
-        aliases = with_stored_names(aliases, _names_in(mapped))
+        # spell by them too, and each by the big ones before it.
+        aliases = with_stored_names(aliases, joined_names({}, mapped))
     for path, decoded, delimiter, fast, chosen in big:
         try:
             found[path] = _in_duckdb(decoded, delimiter, fast, chosen, aliases)
         except UnreadableFile as err:
             found[path] = err
+            continue
+        aliases = with_stored_names(aliases, joined_names({}, [found[path]]))
     return {path: found[path] for path, _ in files}
 
 
-def _names_in(mapped: list[Mapped]) -> dict[str, list[str]]:
-    """The pollsters and leaders these files' rows name."""
-    return {
-        field: list(dict.fromkeys(name for m in mapped for name in m.polls[field].dropna()))
-        for field in ("pollster", "leader")
-    }
+def joined_names(
+    names: dict[str, list[str]], mapped: list[Mapped | InDuckDB | UnreadableFile | Waiting | None]
+) -> dict[str, list[str]]:
+    """`names` (pollsters and leaders), and those the rows to store of the `mapped` files name
+    that are not among them as names fold: the first spelling of a name is the one kept."""
+    found = {field: list(names.get(field, [])) for field in ("pollster", "leader")}
+    for result in mapped:
+        if isinstance(result, Mapped):
+            rows = {field: result.polls[field].dropna().unique() for field in found}
+        elif isinstance(result, tuple):  # mapped in DuckDB: an Arrow table, or staged on disk
+            stored = result[1].polls
+            table = stored.select(list(found)) if isinstance(stored, Staged) else stored
+            rows = {field: pc.unique(table[field]).drop_null().to_pylist() for field in found}
+        else:
+            continue
+        for field, spellings in found.items():
+            known = {fold_name(name) for name in spellings}
+            for name in rows[field]:
+                if (folded := fold_name(name)) not in known:
+                    known.add(folded)
+                    spellings.append(name)
+    return found
 
 
 def _duckdb_layout(
@@ -323,10 +342,13 @@ def ingest_batch(
             layout,
             stored_names=names,
         )
+        if staging is not None:  # a streamed file spells new names by the batch's others too
+            names = joined_names(names, list(mapped.values()))
         for place, r in enumerate(fresh):
             if r.data is None:
                 stage = staging / f"{place}.duckdb"
                 mapped[r.path] = map_streamed(r, settings, layout, stage, names)
+                names = joined_names(names, [mapped[r.path]])
         ordered = _check_and_commit(read, known, mapped, store, settings, run_id, layout)
     finally:
         if staging is not None:

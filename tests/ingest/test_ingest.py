@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pollwatch.config import ConfigError, load_settings
-from pollwatch.ingest import steps
+from pollwatch.ingest import files, steps
 from pollwatch.ingest.messages import describe_reject
 from pollwatch.ingest.rebuild import rebuild
 from pollwatch.ingest.run import run_ingest
@@ -1373,6 +1373,29 @@ def test_a_new_name_in_two_files_of_other_headers_in_one_run_is_one_name(setting
     other |= {"fieldwork_start": "2022-05-01", "fieldwork_end": "2022-05-03", "published": ""}
     write_csv(settings.inbox / "b.csv", [other], columns=[c for c in other if c != "mode"])
     run_ingest([], settings)
+    names = query(settings, "SELECT pollster, leader FROM polls")
+    assert names.values.tolist() == [["Savanta ComRes", "Keir Starmer"]] * 2
+
+
+@pytest.mark.parametrize("read", ["in DuckDB", "streamed"])
+def test_a_new_name_in_two_big_files_of_one_run_is_one_name(settings, monkeypatch, read):
+    """Big files are mapped in DuckDB after the small ones, and each spelled new names by the
+    stored ones and the small files' alone: two big files of one run stored 'Keir Starmer' and
+    'KeirStarmer' as two leaders, each with a line of its own."""
+    if read == "in DuckDB":
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    else:
+        monkeypatch.setattr(files, "STREAM_FROM_BYTES", 1)
+    write_csv(
+        settings.inbox / "a.csv",
+        [poll_row(pollster="Savanta ComRes", leader="Keir Starmer", poll_key="a")],
+        age_seconds=300,
+    )
+    other = poll_row(pollster="SavantaComRes", leader="KeirStarmer", poll_key="b")
+    other |= {"fieldwork_start": "2022-05-01", "fieldwork_end": "2022-05-03", "published": ""}
+    write_csv(settings.inbox / "b.csv", [other], columns=[c for c in other if c != "mode"])
+    run = run_ingest([], settings)
+    assert [f.rows_loaded for f in run.files] == [1, 1]
     names = query(settings, "SELECT pollster, leader FROM polls")
     assert names.values.tolist() == [["Savanta ComRes", "Keir Starmer"]] * 2
 
