@@ -342,13 +342,14 @@ def ingest_batch(
             layout,
             stored_names=names,
         )
-        if staging is not None:  # a streamed file spells new names by the batch's others too
-            names = joined_names(names, list(mapped.values()))
+        # A streamed file spells new names by the batch's files mapped before it, too.
+        before = list(mapped.values())
         for place, r in enumerate(fresh):
             if r.data is None:
+                names = joined_names(names, before)
                 stage = staging / f"{place}.duckdb"
                 mapped[r.path] = map_streamed(r, settings, layout, stage, names)
-                names = joined_names(names, [mapped[r.path]])
+                before = [mapped[r.path]]
         ordered = _check_and_commit(read, known, mapped, store, settings, run_id, layout)
     finally:
         if staging is not None:
