@@ -112,6 +112,42 @@ def test_a_later_file_with_a_new_value_corrects_the_poll_and_keeps_the_old_one(s
     assert list(old["changed_columns"][0]) == ["positive_pct", "undecided_pct"]
 
 
+@pytest.mark.parametrize(
+    ("first", "later", "stored", "corrected"),
+    [
+        # a correction leaving the publication month empty keeps the month, and says it is one
+        (dict(published="2022-03"), dict(published="", negative_pct="19"), ("03-31", "month"), 1),
+        # the month a later copy gives holds the stored day: the day is kept, nothing changed
+        (dict(published="2022-03-20"), dict(published="2022-03"), ("03-20", "day"), 0),
+        # a month's poll reported on the 28th, then its days, 24 to 30 March, with no report
+        # day: not published before its fieldwork ended
+        (
+            dict(fieldwork_start="2022-03", fieldwork_end="", published="2022-03-28"),
+            dict(fieldwork_start="2022-03-24", fieldwork_end="2022-03-30", published=""),
+            ("03-30", "day"),
+            1,
+        ),
+    ],
+    ids=["month kept", "day kept", "not before its end"],
+)
+def test_a_later_version_s_publication_date_says_no_less_than_the_stored_one(
+    settings, first, later, stored, corrected
+):
+    """The precision of a publication date goes with it: a correction that kept the stored
+    month as published wiped its precision (so `status` asked for a rebuild that changed
+    nothing); a month-only copy replaced the stored day of publication by the month's last day;
+    and a poll could be stored as published before its fieldwork ended, which a re-read of its
+    export then refused."""
+    common = dict(pollster="FOM", fieldwork_start="2022-02-27", fieldwork_end="2022-02-27")
+    write_csv(settings.inbox / "first.csv", [poll_row(poll_key="fom", **common | first)])
+    run_ingest([], settings)
+    write_csv(settings.inbox / "later.csv", [poll_row(poll_key="fom", **common | later)])
+    [result] = run_ingest([], settings).files
+    assert (result.rows_updated, result.rows_duplicate) == (corrected, 1 - corrected)
+    day = "SELECT strftime(published, '%m-%d') AS d, published_precision AS p FROM polls"
+    assert query(settings, day).values.tolist() == [list(stored)]
+
+
 def test_a_bad_file_changes_nothing_already_stored(settings):
     write_csv(settings.inbox / "good.csv", [poll_row(poll_key="k")])
     run_ingest([], settings)
