@@ -205,6 +205,15 @@ def stood_on(versions: pd.DataFrame, day: date) -> pd.DataFrame:
     picked = ranked.drop_duplicates(list(POLL_NAME), keep="first").drop(
         columns=["_by_then", "_order", "_then", "replaced_at"], errors="ignore"
     )
+    if "published_precision" in picked:
+        # When a poll was public is a fact of the poll, not a value a correction replaces: a
+        # version giving the month alone (the day a guess inside it) takes the day another
+        # version gives, the earliest if several do.
+        exact = versions["published"].where(versions["published_precision"].ne("month"))
+        known = exact.groupby([versions[c] for c in POLL_NAME]).transform("min")[picked.index]
+        guessed = picked["published_precision"].eq("month") & known.notna()
+        picked.loc[guessed, "published"] = known[guessed]
+        picked.loc[guessed, "published_precision"] = "day"
     return picked.sort_index().reset_index(drop=True)
 
 

@@ -161,6 +161,22 @@ def test_a_poll_corrected_after_the_day_appears_with_its_old_value(settings):
     assert store.polls()["positive_pct"].tolist() == [69.0]
 
 
+def test_a_poll_public_on_a_day_a_later_version_gives_is_not_public_before_it(settings):
+    """FOM's poll, first stored with "2022-03" as published and then corrected to the 20th:
+    as of the 14th the first version stands (both were stored since), and its month put the
+    poll public from the 2nd, its usual delay after fieldwork. When a poll was public is known
+    best from any version that gives the day."""
+    fom = dict(pollster="FOM", poll_key="fom", fieldwork_start="2022-02-27")
+    fom |= dict(fieldwork_end="2022-02-27")
+    write_csv(settings.inbox / "first.csv", [poll_row(**fom, published="2022-03")])
+    run_ingest([], settings)
+    write_csv(settings.inbox / "day.csv", [poll_row(**fom, published="2022-03-20")])
+    assert run_ingest([], settings).totals["rows_updated"] == 1
+    versions = open_store(settings).versions()
+    for day, public in ((date(2022, 3, 14), False), (date(2022, 3, 20), True)):
+        assert len(public_by(stood_on(versions, day), day)) == public, day
+
+
 def test_a_poll_and_its_corrections_stored_in_one_run_stand_as_the_last_of_them(settings):
     """Files of one run are stored at one time: which version stands is which replaced which,
     not the order the database returns them in (it gave the first value in most reads)."""
