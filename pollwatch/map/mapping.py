@@ -36,8 +36,8 @@ POLL_KEY_FIELDS = ("pollster", "leader", "metric", "population", "fieldwork_star
 AS_WRITTEN = ("pollster", "leader")
 # How the file wrote its rows, kept beside the canonical columns as provenance (Mapped.as_written).
 WRITTEN_COLUMNS = (*(f"{name}_as_written" for name in AS_WRITTEN), "published_precision")
-# A number as a row filter compares it: digits, and a decimal part.
-DECIMAL = r"[+-]?[0-9]+(?:\.[0-9]+)?"
+# A whole number as a row filter compares it: its digits, and a decimal part of zeros.
+WHOLE = r"([+-]?)0*([0-9]+)(?:\.0+)?"
 # A proportion times 100, rounded past float noise (0.57 * 100 is 56.99999999999999).
 PROPORTION_DIGITS = 9
 ALIASED = ("pollster", "leader")
@@ -267,15 +267,23 @@ def _filter_rows(
 
 
 def _among(cells: pd.Series, wanted: frozenset[str]) -> pd.Series:
-    """Which cells are one of a row filter's values, as fold_values compares them; a number as a
-    number, however written ("01" and "1.0" are a filter's 1, as a spreadsheet writes it)."""
+    """Which cells are one of a row filter's values, as fold_values compares them; a whole
+    number however written ("01" and "1.0" are a filter's 1, as a spreadsheet writes it). Only
+    a whole one, and digit by digit: "2022.10", October's wave, is not "2022.1"."""
     found = fold_values(cells.fillna("")).isin({fold_value(value) for value in wanted})
-    numbers = {float(value) for value in wanted if re.fullmatch(DECIMAL, value.strip())}
+    numbers = {_whole(value) for value in wanted} - {None}
     if numbers:
-        written = cells.fillna("").str.strip()
-        decimal = written.str.fullmatch(DECIMAL)
-        found |= decimal & pd.to_numeric(written.where(decimal), errors="coerce").isin(numbers)
+        found |= cells.fillna("").map(_whole).isin(numbers)
     return found
+
+
+def _whole(text: str) -> str | None:
+    """A whole number's digits with its sign ("-7" for "-007.0"; "0" for "-0"), else None."""
+    number = re.fullmatch(WHOLE, text.strip())
+    if number is None:
+        return None
+    sign, digits = number.groups()
+    return digits if sign != "-" or digits == "0" else f"-{digits}"
 
 
 def _either(values: frozenset[str]) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from pollwatch.map import mapping
 from pollwatch.map.layouts import load_aliases, load_layouts
 from pollwatch.map.mapping import Mapped, map_rows
 from pollwatch.read.cells import parse_csv_text
@@ -299,3 +300,11 @@ def test_columns_the_layout_does_not_know_are_named_in_a_warning():
     assert result.warnings == [
         "ignored columns not in the levada_putin_approval layout: wave, region"
     ]
+
+
+def test_a_row_filter_compares_whole_numbers_digit_by_digit_and_the_rest_as_text():
+    """A filter's 1 keeps "01" and "1.0"; a float compared "12345678901234567" and
+    "...568" equal, and "2022.1" (January's wave) kept "2022.10" (October's)."""
+    cells = pd.Series(["01", "1.0", "-0", "12345678901234568", "2022.10", "2022.1", None])
+    kept = mapping._among(cells, frozenset({"1", "0", "12345678901234567", "2022.1"}))
+    assert kept.tolist() == [True, True, True, False, False, True, False]
