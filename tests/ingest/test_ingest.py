@@ -820,23 +820,33 @@ def test_a_poll_from_two_sources_one_without_its_sample_size_is_counted_once(
     canonical = dict(country="US", leader="Donald Trump", population="likely_voters")
     canonical |= dict(fieldwork_start="2017-02-02", fieldwork_end="2017-02-04", published="")
     canonical |= dict(sample_size="", positive_pct="40", negative_pct="43", undecided_pct="")
+    adults = canonical | dict(population="adults", positive_pct="39")
     write_csv(
         settings.inbox / "compiled.csv",
-        [poll_row(pollster="Wexford", **canonical), poll_row(pollster="Beta", **canonical)],
+        [
+            poll_row(pollster="Wexford", **canonical),
+            poll_row(pollster="Beta", **canonical),
+            poll_row(pollster="Alpha", **adults),  # another question: adults, not likely voters
+        ],
         age_seconds=100,
     )
     if runs != "one run":
         run_ingest([], settings)
     if runs.endswith("in DuckDB"):
         monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
-    listed = POLL_LIST + poll_list_row("Wexford", 49271, 40) + poll_list_row("Alpha", 49301, 40)
+    listed = POLL_LIST + poll_list_row("Wexford", 49271, 40) + poll_list_row("Alpha", 49301, 39)
     (settings.inbox / "538.csv").write_text(listed, encoding="utf-8")
     settle(settings.inbox / "538.csv", 50)
     run = run_ingest([], settings)
     [from_538] = [f for f in run.files if f.path.endswith("538.csv")]
     assert (from_538.rows_loaded, from_538.rows_duplicate) == (1, 1)
-    polls = "SELECT pollster, coalesce(sample_size, 0) AS n FROM polls ORDER BY ALL"
-    assert query(settings, polls).values.tolist() == [["Alpha", 860], ["Beta", 0], ["Wexford", 0]]
+    polls = "SELECT pollster, population, coalesce(sample_size, 0) AS n FROM polls ORDER BY ALL"
+    assert query(settings, polls).values.tolist() == [
+        ["Alpha", "adults", 0],
+        ["Alpha", "likely_voters", 860],
+        ["Beta", "likely_voters", 0],
+        ["Wexford", "likely_voters", 0],
+    ]
 
 
 def test_a_data_directory_s_alias_for_a_shipped_name_takes_all_its_spellings(settings):

@@ -357,15 +357,16 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
 # The same country, leader and measure, fieldwork, shares and sample size: by chance, two firms'
 # polls of the same days agreed on both shares (two pairs in 538's 2021-23 file), never on the
 # sample size as well. Each was stored and weighed twice in the average. Where one source gives
-# no size (RealClearPolitics' bare "RV"), the firm's name must agree instead. Within one source,
-# its keys are trusted: two keys are two polls.
+# no size (RealClearPolitics' bare "RV"), the firm's name and the population must agree instead.
+# Within one source, its keys are trusted: two keys are two polls.
 TWINS = (
     "p.source_name IS DISTINCT FROM i.source_name AND p.country = i.country"
     " AND p.leader = i.leader"
     " AND p.metric = i.metric AND p.fieldwork_start = i.fieldwork_start"
     " AND p.fieldwork_end = i.fieldwork_end AND p.positive_pct = i.positive_pct"
     " AND p.negative_pct IS NOT DISTINCT FROM i.negative_pct AND (p.sample_size = i.sample_size"
-    " OR ((p.sample_size IS NULL OR i.sample_size IS NULL) AND p.pollster = i.pollster))"
+    " OR ((p.sample_size IS NULL OR i.sample_size IS NULL) AND p.pollster = i.pollster"
+    " AND p.population = i.population))"
 )
 NEW_HERE = (
     "NOT EXISTS (SELECT 1 FROM polls o WHERE o.poll_key = i.poll_key AND o.pollster = i.pollster)"
@@ -373,8 +374,8 @@ NEW_HERE = (
 # What a twin is compared with, each figure once: row by row, a second drop of 200,000 polls
 # alike but for their keys joined 40 billion pairs, and the run did not end.
 TWIN_FIGURES = (
-    "SELECT DISTINCT pollster, source_name, country, leader, metric, fieldwork_start,"
-    " fieldwork_end, positive_pct, negative_pct, sample_size{} FROM {}"
+    "SELECT DISTINCT pollster, source_name, country, leader, metric, population,"
+    " fieldwork_start, fieldwork_end, positive_pct, negative_pct, sample_size{} FROM {}"
 )
 
 
