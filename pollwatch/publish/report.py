@@ -193,9 +193,12 @@ def _draw(jobs: list[tuple[charts.ChartJob, str]], cache: Cache, before: Path) -
 def polls_asked(rows: pd.DataFrame) -> int:
     """How many polls the rows are: a poll is stored as a row a question (FOM's weekly poll
     asks of trust, approval and performance; a barometer of forty politicians), so it is its
-    pollster's fieldwork in a country, counted once (a chart's polls are of one country)."""
-    poll = [c for c in ("pollster", "country", "fieldwork_start", "fieldwork_end") if c in rows]
-    return len(rows.drop_duplicates(poll))
+    pollster's fieldwork for one client in a country, counted once (a chart's polls are of one
+    country). Not by sample size, which differs between a poll's populations: 538's 2,316
+    polls of 2017-21 (3,000 rows) count 2,285 so; without the client, 2,197 (Harris for
+    Harvard and for Hill.TV on the same days were one poll)."""
+    named = ("pollster", "sponsor", "country", "fieldwork_start", "fieldwork_end")
+    return len(rows.drop_duplicates([c for c in named if c in rows]))
 
 
 def _credit(polls: pd.DataFrame, as_of: date | None = None) -> str:

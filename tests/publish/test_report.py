@@ -179,7 +179,8 @@ def test_a_weighted_sample_size_is_shown_as_published(settings):
 def test_a_poll_asking_several_questions_counts_as_one_poll(settings):
     """FOM's weekly poll asks of trust, approval and performance, each stored as a row of its
     own, and a barometer asks of many politicians at once: the front page said "from 6 polls"
-    and Putin's page "6 polls" of two polls. A poll is its pollster's fieldwork in a country;
+    and Putin's page "6 polls" of two polls. A poll is its pollster's fieldwork for a client
+    in a country (the same firm's poll for another client on the same days is another poll);
     each series' card still counts its own."""
     week = dict(
         pollster="FOM", fieldwork_start="2022-03-18", fieldwork_end="2022-03-20", published=""
@@ -190,6 +191,7 @@ def test_a_poll_asking_several_questions_counts_as_one_poll(settings):
     ]
     rows.append(poll_row(poll_key="fom-mishustin", leader="Mikhail Mishustin", **week))
     rows.append(poll_row(poll_key="fom-next", metric="trust", pollster="FOM"))
+    rows.append(poll_row(poll_key="fom-for-a-client", sponsor="Izvestia", **week))
     rows.append(
         poll_row(
             poll_key="kiis",
@@ -204,9 +206,9 @@ def test_a_poll_asking_several_questions_counts_as_one_poll(settings):
     quick = settings.model_copy(update={"realtime_seconds": 0})
     build_report(quick)
     index = (settings.report_dir / "index.html").read_text()
-    assert re.search(r"for 3 leaders, from 3 polls\.", index), index[:3000]
+    assert re.search(r"for 3 leaders, from 4 polls\.", index), index[:3000]
     page = (settings.report_dir / "leader-vladimir-putin.html").read_text()
-    assert re.search(r'<p class="lede">\s*RU: 2 polls by 1 pollster', page)
+    assert re.search(r'<p class="lede">\s*RU: 3 polls by 1 pollster', page)
 
 
 def test_spreadsheet_formulas_in_text_are_neutralised_in_csv_but_kept_in_parquet(
