@@ -46,9 +46,16 @@ TOP_LEVEL_KEYS = {
     "rows",
     "leader_by_date",
     "shares",
+    "answers",
 }
 # The keys whose value is a table of its own.
-TABLES = ("columns", "constants", "values", "dates", "poll_key", "rows", "shares")
+TABLES = ("columns", "constants", "values", "dates", "poll_key", "rows", "shares", "answers")
+# [answers]: which answers each share adds up, by the share's name there.
+ANSWER_SHARES = {
+    "positive": "positive_pct",
+    "negative": "negative_pct",
+    "undecided": "undecided_pct",
+}
 DATE_KEYS = (
     "formats",
     "day_first",
@@ -98,6 +105,23 @@ class Cadence:
 
 
 @dataclass(frozen=True)
+class Answers:
+    """A file giving each answer of a poll on a row of its own ([answers]: Irish B&A's
+    Satisfied / Dissatisfied / No opinion rows): the column naming the answer, the column giving
+    its share, and the answers (folded) each share of the poll adds up."""
+
+    column: str
+    share: str
+    shares: dict[str, frozenset[str]]  # positive_pct, ... -> answers
+
+    def source(self, name: str) -> str:
+        """The column a share is read from, as mapping.polls_of_answers names it and a reject
+        shows it: "pct (positive)"."""
+        role = next(role for role, field in ANSWER_SHARES.items() if field == name)
+        return f"{self.share} ({role})"
+
+
+@dataclass(frozen=True)
 class Layout:
     name: str
     title: str
@@ -130,10 +154,15 @@ class Layout:
     # then proportions_declared), or settled from each file's own shares (share_scale.py).
     proportions: bool | None = None
     proportions_declared: bool = False
+    answers: Answers | None = None
 
     @property
     def filters_rows(self) -> bool:
-        return bool(self.skip_rows_without_shares or self.keep_rows or self.drop_rows)
+        """Whether rows are kept, dropped or joined by the layout: read one file at a time, by
+        mapping.py alone."""
+        return bool(
+            self.skip_rows_without_shares or self.keep_rows or self.drop_rows or self.answers
+        )
 
     def source_column(self, header: list[str], name: str) -> str | None:
         """The column `name` is read from in a file with this header, if it has one."""
@@ -149,6 +178,9 @@ class Layout:
         for kind, table in (("keep", self.keep_rows), ("drop", self.drop_rows)):
             for column in table:
                 required.setdefault((column,), f"[rows] {kind}")
+        if self.answers is not None:
+            for column in (self.answers.column, self.answers.share):
+                required.setdefault((column,), "[answers]")
         return required
 
     def _absent(self, header: list[str]) -> list[tuple[tuple[str, ...], str]]:
@@ -178,7 +210,8 @@ class Layout:
         """The source columns the layout reads (not those it ignores): what a header shares with
         it, since a file of 538's ignored columns says nothing of being 538's file."""
         mapped = {c for sources in self.columns.values() for c in sources}
-        return mapped | set(self.poll_key_columns) | {*self.keep_rows, *self.drop_rows}
+        answers = [] if self.answers is None else [self.answers.column, self.answers.share]
+        return mapped | set(self.poll_key_columns) | {*self.keep_rows, *self.drop_rows, *answers}
 
     def known_columns(self) -> set[str]:
         return self.used_columns() | self.ignore
@@ -268,7 +301,50 @@ def load_layout(path: Path) -> Layout:
         cadence=_cadence(spec.get("cadence")),
         proportions=spec.get("shares", {}).get("proportions"),
         proportions_declared="proportions" in spec.get("shares", {}),
+        answers=_answers(spec.get("answers")),
     )
+
+
+def _answers(spec: dict | None) -> Answers | None:
+    if spec is None:
+        return None
+    return Answers(
+        normalise_header(spec["column"]),
+        normalise_header(spec["share"]),
+        {
+            field: frozenset(fold_value(a) for a in _as_list(spec[role]))
+            for role, field in ANSWER_SHARES.items()
+            if role in spec
+        },
+    )
+
+
+def _answers_problem(spec: object, columns: dict) -> str | None:
+    """What is wrong with a layout's [answers], or None."""
+    if spec is None:
+        return None
+    if stray := set(spec) - {"column", "share", *ANSWER_SHARES}:
+        known = ", ".join(["column", "share", *ANSWER_SHARES])
+        return f"has unknown key(s) {', '.join(sorted(stray))} (known: {known})"
+    for key in ("column", "share"):
+        if not isinstance(spec.get(key), str) or not spec[key].strip():
+            return (
+                f"needs {key} = the name of the column giving each row's"
+                f" {'answer' if key == 'column' else 'share of that answer'}"
+            )
+    if "positive" not in spec:
+        return 'needs positive = the answers the positive share adds up, as ["Satisfied"]'
+    seen: dict[str, str] = {}
+    for role in ANSWER_SHARES:
+        answers = _as_list(spec.get(role, []))
+        if role in spec and not (answers and all(isinstance(a, str) for a in answers)):
+            return f'{role} must be an answer or a list of them, as {role} = ["Satisfied"]'
+        for answer in answers:
+            if (other := seen.setdefault(fold_value(answer), role)) != role:
+                return f"{answer!r} is both a {other} and a {role} answer"
+    if read := [f for role, f in ANSWER_SHARES.items() if role in spec and f in columns]:
+        return f"{', '.join(read)} read from [columns] and from [answers]: name it in one only"
+    return None
 
 
 def _cadence(spec: dict | None) -> Cadence | None:
@@ -474,12 +550,16 @@ def _problem(spec: dict, path: Path) -> str | None:
     cadence = _cadence_problem(spec.get("cadence"))
     if cadence:
         return f"[cadence] {cadence}"
+    answers = _answers_problem(spec.get("answers"), columns)
+    if answers:
+        return f"[answers] {answers}"
     sources = _with_both_ends(columns, constants)  # as load_layout reads them
     for required in REQUIRED_COLUMNS:
         if (
             required not in sources
             and required not in constants
             and not (required == "leader" and spec.get("leader_by_date"))
+            and not (required == "positive_pct" and "answers" in spec)
         ):
             return f"{required} is neither read from a column nor a constant"
     return None

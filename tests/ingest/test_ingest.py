@@ -1274,6 +1274,65 @@ def _satisfaction_layout(settings, name: str, rows: str, columns: str = "") -> N
     )
 
 
+ANSWERS_LAYOUT = """name = "answers"
+[columns]
+fieldwork_end = "Date"
+pollster = "Firm"
+[constants]
+leader = "Enda Kenny"
+country = "IE"
+metric = "approval"
+[answers]
+column = "Answer"
+share = "Pct"
+positive = ["Strongly approve", "Somewhat approve"]
+negative = "Disapprove"
+undecided = ["No opinion"]
+"""
+
+
+def test_a_file_of_one_row_an_answer_is_read_as_one_poll_a_date(settings):
+    """Irish B&A's table gives Satisfied, Dissatisfied and No opinion on rows of their own: a
+    layout could keep the Satisfied rows alone, and a poll's disapproval and net were lost.
+    Its [answers] reads the rows of a poll as one, each share the sum of its answers; an
+    answer it does not list is skipped and named, one not a number rejected as written."""
+    settings.local_layouts.mkdir(exist_ok=True)
+    (settings.local_layouts / "answers.toml").write_text(ANSWERS_LAYOUT, encoding="utf-8")
+    lines = [  # with each answer's share among men, which the layout does not read
+        ("2012-02-20", "B&A", "Strongly approve", "12", "14"),
+        ("2012-02-20", "B&A", "Somewhat approve", "13.5", "11"),
+        ("2012-02-20", "B&A", "Disapprove", "68", "70"),
+        ("2012-02-20", "B&A", "No opinion", "6.5", "5"),
+        ("2012-02-20", "RedC", "Somewhat approve", "30", "31"),  # another firm's poll that day
+        ("2012-02-20", "RedC", "Disapprove", "60", "58"),
+        ("2012-03-20", "B&A", "Somewhat approve", "27", "26"),
+        ("2012-03-20", "B&A", "Refused", "1", "1"),
+        ("2012-03-20", "B&A", "Disapprove", "sixty", "61"),
+        ("2012-03-20", "B&A", "Strongly approve", "3", "3"),
+        ("2012-02-20", "B&A", "disapprove", "99", "99"),  # the same answer again: not read
+    ]
+    header = ["Date", "Firm", "Answer", "Pct", "Men"]
+    rows = [dict(zip(header, line, strict=True)) for line in lines]
+    write_csv(settings.inbox / "answers" / "kenny.csv", rows, columns=header)
+    [result] = run_ingest([], settings).files
+    assert (result.rows_loaded, result.rows_rejected) == (2, 1), result.message
+    assert (
+        "skipped 1 row(s) whose answer the layout's [answers] does not read as a share:"
+        " Refused" in result.warnings
+    )
+    assert (
+        "line(s) 12 repeat an answer of a poll given on an earlier line: the first is read"
+        in result.warnings
+    )
+    polls = "SELECT pollster, positive_pct, negative_pct, coalesce(undecided_pct, -1), line_number"
+    assert query(settings, polls + " FROM polls ORDER BY ALL").values.tolist() == [
+        ["B&A", 25.5, 68.0, 6.5, 2],
+        ["RedC", 30.0, 60.0, -1, 6],
+    ]
+    [reject] = query(settings, "SELECT line_number, column_name, value FROM rejects").values
+    assert reject.tolist() == [8, "pct (negative)", "sixty"]
+
+
 def test_a_filter_keeping_rows_with_an_empty_cell_says_so(settings):
     """538's national rows have no state: 'keep = { state = "" }' skipped the state polls and
     said it "keeps rows where state is ", with nothing after it."""

@@ -295,6 +295,22 @@ def test_a_header_cell_wrapped_over_two_lines_is_the_column_of_its_words(setting
             'optional must be a list of fields, as optional = ["sample_size"]',  # "names n, e, …"
         ),
         (
+            ("[dates]", '[answers]\ncolumn = "a"\nshare = "p"\npositive = "Yes"\n\n[dates]'),
+            "[answers] positive_pct read from [columns] and from [answers]: name it in one only",
+        ),
+        (
+            (
+                "[dates]",
+                '[answers]\ncolumn = "a"\nshare = "p"\npositive = "Yes"\n'
+                'negative = ["no", "YES"]\n\n[dates]',
+            ),  # fmt: skip
+            "[answers] 'YES' is both a positive and a negative answer",
+        ),
+        (
+            ("[dates]", '[answers]\ncolumn = "a"\nnegative = "No"\n\n[dates]'),
+            "[answers] needs share = the name of the column giving each row's share of that",
+        ),
+        (
             ("by_header = false", "by_header = false\nignore = [5]"),  # a traceback
             'ignore must be a list of columns, as ignore = ["source"]',
         ),
