@@ -748,6 +748,27 @@ def test_a_correction_writing_the_source_s_key_otherwise_corrects_the_poll(
     ]
 
 
+# A poll of 538's poll list (poll_list_row) as a compiled file gives it.
+TWIN = dict(country="US", leader="Donald Trump", population="likely_voters", published="")
+TWIN |= dict(fieldwork_start="2017-02-02", fieldwork_end="2017-02-04")
+TWIN |= dict(positive_pct="40", negative_pct="43", undecided_pct="")
+
+
+def _then_538(settings, monkeypatch, runs: str, compiled: list[dict], listed: str):
+    """The `compiled` rows stored (in a run before, unless `runs` is "one run"), then 538's poll
+    list of the `listed` rows (read in DuckDB where `runs` says so): the 538 file's result."""
+    write_csv(settings.inbox / "compiled.csv", compiled, age_seconds=100)
+    if runs != "one run":
+        run_ingest([], settings)
+    if runs.endswith("in DuckDB"):
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    (settings.inbox / "538.csv").write_text(POLL_LIST + listed, encoding="utf-8")
+    settle(settings.inbox / "538.csv", 50)
+    run = run_ingest([], settings)
+    [from_538] = [f for f in run.files if f.path.endswith("538.csv")]
+    return from_538
+
+
 @pytest.mark.parametrize("runs", ["two runs", "one run", "two runs, in DuckDB"])
 def test_the_same_poll_from_two_sources_is_counted_once_and_the_names_can_be_made_one(
     settings, monkeypatch, runs
@@ -758,32 +779,19 @@ def test_the_same_poll_from_two_sources_is_counted_once_and_the_names_can_be_mad
     shares and sample size is the stored one; another firm's poll agreeing on the days and
     shares alone is its own. Said, with how to make the names one: a data directory's
     aliases.toml does, on a rebuild."""
-    canonical = dict(country="US", leader="Donald Trump", population="likely_voters")
-    canonical |= dict(fieldwork_start="2017-02-02", fieldwork_end="2017-02-04", published="")
-    canonical |= dict(sample_size="860", positive_pct="40", negative_pct="43", undecided_pct="")
-    write_csv(
-        settings.inbox / "compiled.csv",
-        [
-            poll_row(pollster="Wexford Research Group", **canonical),
-            poll_row(
-                pollster="Wexford Research Group",
-                **canonical | dict(fieldwork_start="2017-02-09", fieldwork_end="2017-02-11"),
-            ),
-            poll_row(
-                pollster="Alpha Research", **canonical | dict(sample_size="1000", positive_pct="41")
-            ),
-        ],
-        age_seconds=100,
-    )
-    if runs != "one run":
-        run_ingest([], settings)
-    if runs.endswith("in DuckDB"):
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
-    listed = POLL_LIST + poll_list_row("Wexford", 49271, 40) + poll_list_row("Alpha", 49301, 41)
-    (settings.inbox / "538.csv").write_text(listed, encoding="utf-8")
-    settle(settings.inbox / "538.csv", 50)
-    run = run_ingest([], settings)
-    [from_538] = [f for f in run.files if f.path.endswith("538.csv")]
+    canonical = TWIN | dict(sample_size="860")
+    compiled = [
+        poll_row(pollster="Wexford Research Group", **canonical),
+        poll_row(
+            pollster="Wexford Research Group",
+            **canonical | dict(fieldwork_start="2017-02-09", fieldwork_end="2017-02-11"),
+        ),
+        poll_row(
+            pollster="Alpha Research", **canonical | dict(sample_size="1000", positive_pct="41")
+        ),
+    ]
+    listed = poll_list_row("Wexford", 49271, 40) + poll_list_row("Alpha", 49301, 41)
+    from_538 = _then_538(settings, monkeypatch, runs, compiled, listed)
     assert (from_538.rows_loaded, from_538.rows_duplicate) == (1, 1)
     assert (
         "stored already under another pollster's name, the same days, shares and sample size,"
@@ -817,28 +825,15 @@ def test_a_poll_from_two_sources_one_without_its_sample_size_is_counted_once(
     firm's poll, the same days and shares, was stored twice, each weighed in the average. With
     a size missing on one side, the firm's name must agree too: another firm's poll agreeing on
     the days and shares alone is its own."""
-    canonical = dict(country="US", leader="Donald Trump", population="likely_voters")
-    canonical |= dict(fieldwork_start="2017-02-02", fieldwork_end="2017-02-04", published="")
-    canonical |= dict(sample_size="", positive_pct="40", negative_pct="43", undecided_pct="")
-    adults = canonical | dict(population="adults", positive_pct="39")
-    write_csv(
-        settings.inbox / "compiled.csv",
-        [
-            poll_row(pollster="Wexford", **canonical),
-            poll_row(pollster="Beta", **canonical),
-            poll_row(pollster="Alpha", **adults),  # another question: adults, not likely voters
-        ],
-        age_seconds=100,
-    )
-    if runs != "one run":
-        run_ingest([], settings)
-    if runs.endswith("in DuckDB"):
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
-    listed = POLL_LIST + poll_list_row("Wexford", 49271, 40) + poll_list_row("Alpha", 49301, 39)
-    (settings.inbox / "538.csv").write_text(listed, encoding="utf-8")
-    settle(settings.inbox / "538.csv", 50)
-    run = run_ingest([], settings)
-    [from_538] = [f for f in run.files if f.path.endswith("538.csv")]
+    canonical = TWIN | dict(sample_size="")
+    compiled = [
+        poll_row(pollster="Wexford", **canonical),
+        poll_row(pollster="Beta", **canonical),
+        # another question: adults, not likely voters
+        poll_row(pollster="Alpha", **canonical | dict(population="adults", positive_pct="39")),
+    ]
+    listed = poll_list_row("Wexford", 49271, 40) + poll_list_row("Alpha", 49301, 39)
+    from_538 = _then_538(settings, monkeypatch, runs, compiled, listed)
     assert (from_538.rows_loaded, from_538.rows_duplicate) == (1, 1)
     polls = "SELECT pollster, population, coalesce(sample_size, 0) AS n FROM polls ORDER BY ALL"
     assert query(settings, polls).values.tolist() == [
@@ -1465,28 +1460,14 @@ def test_a_row_filter_tells_a_value_from_the_same_value_with_a_dash(settings):
     assert kept == ["A", "C", "C+", "D"]
 
 
-def test_a_new_name_in_two_files_of_other_headers_in_one_run_is_one_name(settings):
+@pytest.mark.parametrize("read", ["with pandas", "in DuckDB", "streamed"])
+def test_a_new_name_in_two_files_of_other_headers_in_one_run_is_one_name(
+    settings, monkeypatch, read
+):
     """Files of two headers are mapped apart: a run of both stored 'Keir Starmer' by 'Savanta
     ComRes' and 'KeirStarmer' by 'SavantaComRes' as two leaders and two pollsters, where two
-    runs stored one of each."""
-    write_csv(
-        settings.inbox / "a.csv",
-        [poll_row(pollster="Savanta ComRes", leader="Keir Starmer", poll_key="a")],
-        age_seconds=300,
-    )
-    other = poll_row(pollster="SavantaComRes", leader="KeirStarmer", poll_key="b")
-    other |= {"fieldwork_start": "2022-05-01", "fieldwork_end": "2022-05-03", "published": ""}
-    write_csv(settings.inbox / "b.csv", [other], columns=[c for c in other if c != "mode"])
-    run_ingest([], settings)
-    names = query(settings, "SELECT pollster, leader FROM polls")
-    assert names.values.tolist() == [["Savanta ComRes", "Keir Starmer"]] * 2
-
-
-@pytest.mark.parametrize("read", ["in DuckDB", "streamed"])
-def test_a_new_name_in_two_big_files_of_one_run_is_one_name(settings, monkeypatch, read):
-    """Big files are mapped in DuckDB after the small ones, and each spelled new names by the
-    stored ones and the small files' alone: two big files of one run stored 'Keir Starmer' and
-    'KeirStarmer' as two leaders, each with a line of its own."""
+    runs stored one of each. Big files are mapped in DuckDB after the small ones, and each
+    spelled new names by the stored ones and the small files' alone: two big files did too."""
     if read == "in DuckDB":
         monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
     else:
