@@ -91,9 +91,10 @@ def clean(value: object) -> str | None:
 # Reference marks at the end of a cell, as Wikipedia's tables write them and a copy keeps them:
 # "Gallup[20]", "47%[a]", "Jan 21–27, 2025[note 1]". "Gallup[20]" beside "Gallup" was a second
 # pollster, and the same poll from two tables two polls.
-# Letters only in lower case, as Wikipedia writes them: "Ipsos [UK]" is a name.
+# Letters only in lower case, as Wikipedia writes them: "Ipsos [UK]" is a name. Asterisks and
+# daggers too, as RealClearPolitics marks its notes: "RMG Research*" was a second firm.
 FOOTNOTE_MARKS = re.compile(
-    r"(?:\s*\[(?:\d{1,3}|[a-z]{1,2}|(?i:(?:note|nb|n) ?\d{1,3}|citation needed))\])+$"
+    r"(?:\s*(?:\[(?:\d{1,3}|[a-z]{1,2}|(?i:(?:note|nb|n) ?\d{1,3}|citation needed))\]|[*†‡]+))+$"
 )
 SPACES = re.compile(r"[\s\u00a0\u202f]")
 DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")

@@ -419,6 +419,12 @@ def test_wikipedia_s_reference_marks_are_not_part_of_a_cell_both_ways(monkeypatc
         poll_row(pollster="Gallup [12][13]", fieldwork_end="2022-02-23", poll_key="g3"),
         poll_row(pollster="Gallup[twenty]", fieldwork_end="2022-02-23", poll_key="g4"),
         poll_row(pollster="Ipsos [UK]", fieldwork_end="2022-02-23", poll_key="g5"),  # a name
+        # RealClearPolitics marks its notes with asterisks: "RMG Research*" was a second firm
+        poll_row(pollster="Gallup*", fieldwork_end="2022-02-24", poll_key="g6"),
+        poll_row(
+            pollster="Gallup **", positive_pct="47*", fieldwork_end="2022-02-24", poll_key="g7"
+        ),
+        poll_row(pollster="Gallup†", fieldwork_end="2022-02-23", poll_key="g8"),
     ]
     framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
     polls = framed.polls.sort_index()
@@ -428,8 +434,11 @@ def test_wikipedia_s_reference_marks_are_not_part_of_a_cell_both_ways(monkeypatc
         "Gallup",
         "Gallup[twenty]",
         "Ipsos [UK]",
+        "Gallup",
+        "Gallup",
+        "Gallup",
     ]
-    assert polls["leader"].tolist() == ["Vladimir Putin"] * 5
+    assert polls["leader"].tolist() == ["Vladimir Putin"] * 8
     assert polls["positive_pct"].tolist()[1] == 47 and polls["sample_size"].tolist()[1] == 1001
     assert str(polls["fieldwork_end"].tolist()[1].date()) == "2022-02-22"
     assert framed.rejects.empty
