@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 import subprocess
 import sys
@@ -103,14 +104,23 @@ def hold_database(db_path, seconds=60):
 
 
 def big_drop(path: Path, rows: int, key_prefix: str = "k") -> Path:
-    """`rows` distinct valid polls (poll keys k0, k1, ...): a load that takes a while."""
-    return write_csv(
-        path,
-        [
-            poll_row(poll_key=f"{key_prefix}{i}", negative_pct="", undecided_pct="")
-            for i in range(rows)
-        ],
-    )
+    """`rows` distinct valid polls (poll keys k0, k1, ...): a load that takes a while. The same
+    bytes as write_csv gives for those rows, but the one row is written by the csv module once
+    and its key filled in per line: 500,000 rows took 5-12 s as dicts, under 1 s this way."""
+    assert key_prefix.isalnum(), "a key the csv module would quote is not filled in as text"
+    row = poll_row(poll_key="KEYHERE", negative_pct="", undecided_pct="")
+    text = io.StringIO()
+    writer = csv.DictWriter(text, list(CANONICAL_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerow(row)
+    header, line = text.getvalue().splitlines(keepends=True)
+    before, after = line.split("KEYHERE")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        handle.write(header)
+        handle.writelines(f"{before}{key_prefix}{i}{after}" for i in range(rows))
+    settle(path)
+    return path
 
 
 def lock_holder(db_path: Path) -> int | None:
