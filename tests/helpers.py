@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from schemas.columns import CANONICAL_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout
 REAL = Path(__file__).parent / "fixtures" / "real"
+SAMPLES = ROOT / "data" / "samples"
 
 
 def poll_row(**overrides: object) -> dict[str, str]:
@@ -160,3 +162,14 @@ def wait_until_held(db_path: Path, pid: int | None = None, timeout: float = 120)
             held_since, holder = time.monotonic(), now
         time.sleep(0.01)
     raise AssertionError("no run held the database")
+
+
+def ingest_samples(settings: Settings) -> None:
+    """The bundled sample drops and events, ingested as `make run` does."""
+    from pollwatch.ingest.run import run_ingest
+
+    settings.inbox.mkdir(exist_ok=True)
+    for sample in SAMPLES.glob("*.csv"):
+        settle(Path(shutil.copy(sample, settings.inbox)))
+    shutil.copy(ROOT / "data" / "events.csv", settings.events_path)
+    run_ingest([], settings)

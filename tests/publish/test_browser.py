@@ -13,7 +13,6 @@ from playwright.sync_api import sync_playwright
 
 from pollwatch.publish.viewer import report_server
 from tests.helpers import ROOT
-from tests.publish.test_report import sample_report  # noqa: F401  (the module-scoped fixture)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -70,7 +69,7 @@ def assert_report_looks_right(seen: dict) -> None:
     assert "one poll, no average yet" in text
 
 
-def test_the_report_opened_from_disk_loads_every_image(browser, sample_report):  # noqa: F811
+def test_the_report_opened_from_disk_loads_every_image(browser, sample_report):
     settings, report = sample_report
     seen = open_and_check(
         browser, report.index.resolve().as_uri(), ARTIFACTS / "report-from-disk.png"
@@ -78,7 +77,7 @@ def test_the_report_opened_from_disk_loads_every_image(browser, sample_report): 
     assert_report_looks_right(seen)
 
 
-def test_the_report_served_by_view_loads_every_image(browser, sample_report):  # noqa: F811
+def test_the_report_served_by_view_loads_every_image(browser, sample_report):
     settings, _ = sample_report
     server = report_server(settings.report_dir)
     threading.Thread(target=server.serve_forever, daemon=True).start()
