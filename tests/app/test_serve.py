@@ -23,7 +23,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.server import start_server, stop_server
 from tests.helpers import HOLDING_ROWS, ROOT, big_drop, settle, wait_until_held
 
 SAMPLES = ROOT / "data" / "samples"
@@ -232,10 +231,29 @@ def test_scheduled_and_hand_runs_on_a_real_prefect_server(
     assert group_is_gone(serve.pid)
 
 
-def test_serve_starts_its_own_server_and_stops_it(tmp_path):
+DEPLOYMENTS = (
+    "ingest-and-report/pollwatch",
+    "ingest-polls/pollwatch",
+    "render-report/pollwatch",
+    "check-expected-drops/pollwatch",
+)
+
+
+def work_pool(api_url: str, deployment: str) -> str | None:
+    with urllib.request.urlopen(f"{api_url}/deployments/name/{deployment}", timeout=10) as answer:
+        return json.loads(answer.read())["work_pool_name"]
+
+
+def test_serve_starts_its_own_server_and_prefect_yaml_deploys_onto_a_process_pool(tmp_path):
+    """serve with no server to use starts its own, and stops it when it stops. On that server
+    (one of this test's own, as prefect.yaml's deployments have the names serve registers on the
+    session's: a deploy of them in the middle of a test serving those would take its runs
+    over), `prefect deploy --all` puts the same deployments onto a process pool. One test for
+    both, as each needs a Prefect server started for it alone (20-60 s)."""
     data = tmp_path / "data"
     data.mkdir()
     log = tmp_path / "serve.log"
+    prefect = Path(sys.executable).parent / "prefect"
     serve = start(["serve", "--data-dir", str(data)], environment(tmp_path), log)
     try:
         text = wait_for(
@@ -248,22 +266,9 @@ def test_serve_starts_its_own_server_and_stops_it(tmp_path):
             assert answer.status == 200
         assert (data / "prefect" / "server.json").exists()
         assert "at '*/15 * * * *' (UTC)" in text
-    finally:
-        stop(serve)
-    assert "Prefect server stopped" in log.read_text()
-    assert not (data / "prefect" / "server.json").exists()
-    with pytest.raises(OSError):
-        urllib.request.urlopen(f"{ui}/api/health", timeout=5)
-    assert group_is_gone(serve.pid)
+        assert [work_pool(f"{ui}/api", name) for name in DEPLOYMENTS] == [None] * 4
 
-
-def test_prefect_yaml_deploys_the_same_deployments_onto_a_process_pool(tmp_path):
-    """On a Prefect server of its own: the deployments have the serve test's names, and a
-    deploy of them in the middle of that test would take its runs over."""
-    prefect = Path(sys.executable).parent / "prefect"
-    server = start_server(tmp_path / "prefect-server")
-    try:
-        env = environment(tmp_path, PREFECT_API_URL=server.api_url)
+        env = environment(tmp_path / "deploy", PREFECT_API_URL=f"{ui}/api")
         for command in (
             ["work-pool", "create", "pollwatch", "--type", "process"],
             ["--no-prompt", "deploy", "--all"],
@@ -284,15 +289,18 @@ def test_prefect_yaml_deploys_the_same_deployments_onto_a_process_pool(tmp_path)
             text=True,
             timeout=60,
         ).stdout
+        for name in DEPLOYMENTS:
+            assert name in listed
+            # serve registered these names too: that they are the deploy's, not serve's, is
+            # their work pool.
+            assert work_pool(f"{ui}/api", name) == "pollwatch", name
     finally:
-        stop_server(server)
-    for name in (
-        "ingest-and-report/pollwatch",
-        "ingest-polls/pollwatch",
-        "render-report/pollwatch",
-        "check-expected-drops/pollwatch",
-    ):
-        assert name in listed
+        stop(serve)
+    assert "Prefect server stopped" in log.read_text()
+    assert not (data / "prefect" / "server.json").exists()
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{ui}/api/health", timeout=5)
+    assert group_is_gone(serve.pid)
 
 
 def flow_run_state(api_url: str, flow_run_id: str) -> dict:
