@@ -127,8 +127,16 @@ def test_a_later_file_with_a_new_value_corrects_the_poll_and_keeps_the_old_one(s
             ("03-30", "day"),
             1,
         ),
+        # ... but a month's poll reported on the 28th, then again as March's with no report
+        # day, keeps it: inside a fieldwork given as a month
+        (
+            dict(fieldwork_start="2022-03", fieldwork_end="", published="2022-03-28"),
+            dict(fieldwork_start="2022-03", fieldwork_end="", published="", negative_pct="26"),
+            ("03-28", "day"),
+            1,
+        ),
     ],
-    ids=["month kept", "day kept", "not before its end"],
+    ids=["month kept", "day kept", "not before its end", "inside its month"],
 )
 def test_a_later_version_s_publication_date_says_no_less_than_the_stored_one(
     settings, first, later, stored, corrected

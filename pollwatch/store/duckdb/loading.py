@@ -554,11 +554,16 @@ DAY_IN_MONTH = (
     "i.published_precision = 'month' AND p.published_precision IS DISTINCT FROM 'month'"
     " AND date_trunc('month', p.published) = date_trunc('month', i.published)"
 )
-# A stored publication day kept is never before the later version's end of fieldwork: a poll
-# given as March's, reported on the 28th, and then with its days, 24 to 30 March, was stored as
-# published before its fieldwork ended (and refused as such when exported and read again).
-KEPT = {"published": "greatest(p.published, i.fieldwork_end)"}
-KEPT_PRECISION = "CASE WHEN p.published < i.fieldwork_end THEN 'day' ELSE p.published_precision END"
+# A stored publication day kept is never before the later version's end of fieldwork (unless
+# that fieldwork is a whole month holding it, as schemas.polls allows): a poll given as March's,
+# reported on the 28th, and then with its days, 24 to 30 March, was stored as published before
+# its fieldwork ended (and refused as such when exported and read again). The end stands then.
+STILL_AFTER = (
+    "p.published >= i.fieldwork_end OR (day(i.fieldwork_start) = 1"
+    " AND i.fieldwork_end = last_day(i.fieldwork_start) AND p.published >= i.fieldwork_start)"
+)
+KEPT = {"published": f"CASE WHEN {STILL_AFTER} THEN p.published ELSE i.fieldwork_end END"}
+KEPT_PRECISION = f"CASE WHEN {STILL_AFTER} THEN p.published_precision ELSE 'day' END"
 
 
 def _insert_rejects(
