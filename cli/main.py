@@ -359,7 +359,8 @@ def trend(
                 f"{e.upper:+.2f}; {measured_by(e)})"
                 if e.pollsters
                 else f"{e.population.replace('_', ' ')} not measured (no pollster asks it beside"
-                f" {reference}: its polls are taken as they are)"
+                f" {reference}: its gap stays in its pollsters' leans, read against the"
+                f" pollsters of {reference})"
                 for e in fitted.population_effects.itertuples()
             ),
             err=True,

@@ -539,6 +539,11 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings, stored: pd.Da
         "single": _single_poll(trend, stored),
         "polls": len(trend.polls),
         "pollsters": trend.polls["pollster"].nunique(),
+        # A line of several populations is read at its reference's level, which its polls of
+        # that population set: 5 of 60 on a Trump table, whose card said only "60 polls".
+        "reference_polls": None
+        if trend.population_effects is None
+        else int((trend.polls["population"] == trend.reference).sum()),
         "latest_polls": [
             {
                 "fieldwork": _period(p.fieldwork_start, p.fieldwork_end),

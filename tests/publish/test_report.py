@@ -565,9 +565,13 @@ def test_a_leader_page_says_how_each_population_was_read_as_adults(settings):
     assert 1.5 <= float(cells[1]) <= 2.0  # +2 measured six times, shrunk a little toward 0
     assert cells[6:] == [
         "likely voters",
-        "not measured: no pollster asks it beside adults, so its polls are taken as they are",
+        # taken "as they are", it said, where the line sits at the adults' pollsters' level
+        "not measured: no pollster asks it beside adults, so its gap from adults stays in its"
+        " pollsters' leans, read against the pollsters of adults",
     ]
     assert "adjusted for house effect and population" in page
+    # the card says how many polls are of the population the line reads as (it said "13 polls")
+    assert "13 polls by 3 pollsters, 9 of adults; as of" in page
     # why the line of all polls can be less sure than one population's (RCP's 84 polls drew a
     # band 6.7 points wide, its 26 adults' polls 4.3, and nothing on the page said why)
     assert "can be less sure than the line of adults alone" in page
