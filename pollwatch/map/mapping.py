@@ -200,7 +200,7 @@ def map_rows(raw: RawTable, layout: Layout, aliases: dict[str, dict[str, str]]) 
     warnings = [*raw.notes, *extra]
     kept, filtered = _filter_rows(raw.cells, layout, warnings)
     if layout.answers is not None:
-        kept, joined = polls_of_answers(kept, layout, warnings)
+        kept, joined = _polls_of_answers(kept, layout, warnings)
         filtered += joined
         column_names |= {name: layout.answers.source(name) for name in layout.answers.shares}
     cells = pd.DataFrame(index=kept.index)
@@ -270,7 +270,7 @@ def _filter_rows(
     return cells[keep], skipped
 
 
-def polls_of_answers(
+def _polls_of_answers(
     cells: pd.DataFrame, layout: Layout, warnings: list[str]
 ) -> tuple[pd.DataFrame, int]:
     """A file of one row an answer ([answers]) as one row a poll, on the line of its first
