@@ -1015,7 +1015,7 @@ def _closest(header: list[str], layouts: dict[str, Layout], identifying: set[str
     # One column shared says nothing of a source: Ipsos' barometer was pointed at Russia's three
     # series for its `date`, Newspoll's at pollsposition's for a spreadsheet's index column.
     if most < 2:
-        return f"{fits} or shares more than one column with it; {add}"
+        return f"{fits}, and none shares more than one of its columns; {add}"
     tied = [layout for layout in ranked if closeness[layout.name][0] == most]
 
     def told(layout: Layout) -> str:
