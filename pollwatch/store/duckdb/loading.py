@@ -559,8 +559,8 @@ DAY_IN_MONTH = (
 # reported on the 28th, and then with its days, 24 to 30 March, was stored as published before
 # its fieldwork ended (and refused as such when exported and read again). The end stands then.
 STILL_AFTER = (
-    "p.published >= i.fieldwork_end OR (day(i.fieldwork_start) = 1"
-    " AND i.fieldwork_end = last_day(i.fieldwork_start) AND p.published >= i.fieldwork_start)"
+    f"p.published >= i.fieldwork_end OR ({WHOLE_MONTH.format(t='i')}"
+    " AND p.published >= i.fieldwork_start)"
 )
 KEPT = {"published": f"CASE WHEN {STILL_AFTER} THEN p.published ELSE i.fieldwork_end END"}
 KEPT_PRECISION = f"CASE WHEN {STILL_AFTER} THEN p.published_precision ELSE 'day' END"
