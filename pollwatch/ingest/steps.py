@@ -204,13 +204,15 @@ def map_files(
         # and 'KeirStarmer' as two leaders. Big files are mapped after the others, so that they
         # spell by them too, and each by the big ones before it.
         aliases = with_stored_names(aliases, joined_names({}, mapped))
+    before = None  # the big file mapped last, whose names the next one spells by
     for path, decoded, delimiter, fast, chosen in big:
+        if before is not None:
+            aliases = with_stored_names(aliases, joined_names({}, [before]))
         try:
             found[path] = _in_duckdb(decoded, delimiter, fast, chosen, aliases)
         except UnreadableFile as err:
             found[path] = err
-            continue
-        aliases = with_stored_names(aliases, joined_names({}, [found[path]]))
+        before = found[path]
     return {path: found[path] for path, _ in files}
 
 
