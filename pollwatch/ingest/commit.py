@@ -163,7 +163,15 @@ def commit_all(
         if counts is None:  # its bytes were loaded first by another run, or earlier in this batch
             known = store.known_files([file.record.sha256])[file.record.sha256]
             results.append(
-                commit_duplicate(file.path, file.record.sha256, known, store, settings, run_id)
+                commit_duplicate(
+                    file.path,
+                    file.record.sha256,
+                    known,
+                    store,
+                    settings,
+                    run_id,
+                    read_as=file.record.source_name,
+                )
             )
         else:
             results.append(_finish(file, counts, settings, run_id))
@@ -236,9 +244,17 @@ def _finish(file: Pending, counts: LoadCounts, settings: Settings, run_id: str) 
 
 
 def commit_duplicate(
-    path: Path, sha256: str, known: KnownFile, store: Store, settings: Settings, run_id: str
+    path: Path,
+    sha256: str,
+    known: KnownFile,
+    store: Store,
+    settings: Settings,
+    run_id: str,
+    read_as: str | None = None,
 ) -> FileResult:
     """A file whose bytes are already stored: log the sighting and clear it from the inbox.
+    `read_as`: the layout this copy would be read with (its folder's, the one named, or the one
+    its header fits), where known; one other than the stored reading's is said to be unread.
 
     If the stored copy is where the earlier run put it, this copy is redundant: removed from the
     inbox (only from the inbox), and a file named outside it is left as it is (it was archived
@@ -258,15 +274,30 @@ def commit_duplicate(
         else filing.choose_destination(path, sha256, "duplicate", settings)
     )
     store.record_duplicate(sha256, str(path), str(destination), run_id)
+    message = (
+        f"already ingested at {known.ingested_at:%Y-%m-%d %H:%M} UTC (run {known.run_id}"
+        + (f", read with layout {known.source_name}" if known.source_name else "")
+        + f"); stored at {destination}. "
+    )
+    if read_as and known.source_name and read_as != known.source_name:
+        # A table giving two leaders a column each, dropped in each one's layout folder: the
+        # rebuild the other advice names reads it with the first layout again.
+        message += (
+            f"The same bytes are read once, with one layout: none of its rows is stored as"
+            f" {read_as}; to read it with both, give {read_as} a file of its own (its columns"
+            " alone, say)"
+        )
+    else:
+        message += (
+            "The same bytes are not read twice: if its layout has changed since, `pollwatch"
+            " rebuild` reads every filed file again with its layout"
+        )
     result = FileResult(
         path=str(path),
         sha256=sha256,
         source=None,
         status="duplicate",
-        message=f"already ingested at {known.ingested_at:%Y-%m-%d %H:%M} UTC (run {known.run_id}"
-        + (f", read with layout {known.source_name}" if known.source_name else "")
-        + f"); stored at {destination}. The same bytes are not read twice: if its layout has"
-        " changed since, `pollwatch rebuild` reads every filed file again with its layout",
+        message=message,
         stored_at=str(destination),
     )
     if redundant:

@@ -404,7 +404,16 @@ def _check_and_commit(
             if isinstance(r, Read) and r.sha256 in known:
                 with stops_held():
                     results[index] = commit_duplicate(
-                        r.path, r.sha256, known[r.sha256], store, settings, run_id
+                        r.path,
+                        r.sha256,
+                        known[r.sha256],
+                        store,
+                        settings,
+                        run_id,
+                        read_as=layout
+                        or folder_layout(
+                            r.path, settings.filed_roots, load_layouts(settings.local_layouts)
+                        ),
                     )
         # Asked while the database is held, so no run can store a key between the question
         # and the commit.

@@ -1506,3 +1506,48 @@ def test_a_new_name_in_a_small_file_and_a_big_one_of_one_run_is_one_name(setting
     run_ingest([], settings)
     leaders = query(settings, "SELECT leader, count(*) AS n FROM polls GROUP BY leader")
     assert leaders.values.tolist() == [["Keir Starmer", steps.SQL_FROM_ROWS + 1]]
+
+
+KANZLER = ROOT / "tests/fixtures/real/harvilehal_german_kanzler_preference_2021-2024.csv"
+
+
+def _kanzler_layouts(settings) -> None:
+    """A user's two layouts of the one real table giving Scholz and Merz a column each."""
+    settings.local_layouts.mkdir(exist_ok=True)
+    for last, first in (("Scholz", "Olaf"), ("Merz", "Friedrich")):
+        (settings.local_layouts / f"kanzler_{last.lower()}.toml").write_text(
+            f'name = "kanzler_{last.lower()}"\nby_header = false\n'
+            'ignore = ["Scholz", "Merz", "Neither"]\n'
+            '[columns]\nfieldwork_start = "Date"\nfieldwork_end = "Date"\n'
+            f'positive_pct = "{last}"\n'
+            f'[constants]\npollster = "Wikipedia compilation"\nleader = "{first} {last}"\n'
+            'country = "DE"\nmetric = "support"\n'
+            '[poll_key]\ncolumns = ["Date", "Scholz", "Merz", "Neither"]\n',
+            encoding="utf-8",
+        )
+
+
+@pytest.mark.parametrize("together", [True, False])
+def test_bytes_read_with_one_layout_named_for_another_say_none_of_it_is_read_so(
+    settings, together
+):
+    """HarviLehal's preferred-chancellor table (Scholz and Merz, a column each), dropped in
+    kanzler_scholz/ and in kanzler_merz/: the bytes are read once, with the first layout. The
+    second copy was called a duplicate 'read with layout kanzler_scholz' and told that `pollwatch
+    rebuild` reads a filed file again with its layout, which reads it as kanzler_scholz again:
+    nothing said that no poll of Merz was stored."""
+    _kanzler_layouts(settings)
+    for age, name in ((120, "kanzler_scholz"), (60, "kanzler_merz")):
+        (settings.inbox / name).mkdir(parents=True)
+        settle(Path(shutil.copy(KANZLER, settings.inbox / name / KANZLER.name)), age)
+        if not together:
+            run = run_ingest([], settings)
+    if together:
+        run = run_ingest([], settings)
+    merz = run.files[-1]
+    assert (merz.status, merz.rows_loaded) == ("duplicate", 0)
+    assert "read with layout kanzler_scholz" in merz.message
+    assert "none of its rows is stored as kanzler_merz" in merz.message
+    assert "rebuild" not in merz.message
+    stored = query(settings, "SELECT leader, count(*) AS n FROM polls GROUP BY leader")
+    assert stored.values.tolist() == [["Olaf Scholz", 111]]
