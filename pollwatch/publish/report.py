@@ -657,13 +657,13 @@ def _comparison(
     the lines it leaves out: Obama's line of 2015-16, out of the five years before Abe's last
     poll, was left out without a word, and Abe's drawn from mid-2016, where his polls start in
     January."""
-    chosen = [
-        (t, key)
-        for t, key in fitted
-        if t.population == ALL_POPULATIONS
-        and t.measure == "positive"
-        and len(t.polls) >= COMPARISON_MIN_POLLS
+    lines = [
+        (t, key) for t, key in fitted if t.population == ALL_POPULATIONS and t.measure == "positive"
     ]
+    chosen = [(t, key) for t, key in lines if len(t.polls) >= COMPARISON_MIN_POLLS]
+    # A line of two polls has a chart of its own but too little to compare: it is named, not
+    # left out without a word (the samples' Zelensky support); one poll is a card, not a line.
+    few = [t for t, _ in lines if 1 < len(t.polls) < COMPARISON_MIN_POLLS]
     shown = [t for t, _ in chosen]
     if len(shown) < 2:
         return None
@@ -704,6 +704,10 @@ def _comparison(
         if left
         else ""
     )
+    if few := [t for t in few if t.daily["date"].iloc[-1] >= start]:
+        window += f"; not drawn, of fewer than {COMPARISON_MIN_POLLS} polls: " + ", ".join(
+            f"{t.leader} ({t.metric}, {counted(len(t.polls), 'poll')})" for t in few
+        )
     if crowded:
         window += (
             f"; not drawn, past the {COMPARISON_MOST} lines with the most polls: "

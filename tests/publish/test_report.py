@@ -787,6 +787,21 @@ def test_a_comparison_of_many_leaders_draws_the_most_polled_and_names_the_others
     assert named == [f"Leader {n:02d}" for n in range(2, 10)]
 
 
+def test_a_comparison_names_the_lines_of_too_few_polls_it_leaves_out(settings):
+    """Two leaders of a year's monthly polls and a third of two polls, with a line and a chart of
+    its own: "Leaders compared" drew the first two and said nothing of the third (the samples'
+    Zelensky support, two Rating Group polls, was missing from it without a word)."""
+    rows = monthly_rows(12, start="2023-01", leader="Emmanuel Macron", country="FR")
+    rows += monthly_rows(12, start="2023-01", leader="Olaf Scholz", country="DE")
+    rows += monthly_rows(2, start="2023-06", leader="Pedro Sanchez", country="ES")
+    write_csv(settings.inbox / "leaders.csv", rows)
+    run_ingest([], settings)
+    build_report(settings.model_copy(update={"realtime_seconds": 0}))
+    index = html.unescape((settings.report_dir / "index.html").read_text())
+    assert (settings.report_dir / "charts" / "pedro-sanchez-approval.png").exists()
+    assert "not drawn, of fewer than 3 polls: Pedro Sanchez (approval, 2 polls)" in index
+
+
 def headline(html_text: str, series: str) -> str:
     """The text of one headline card of a page."""
     card = re.search(
