@@ -1528,9 +1528,7 @@ def _kanzler_layouts(settings) -> None:
 
 
 @pytest.mark.parametrize("together", [True, False])
-def test_bytes_read_with_one_layout_named_for_another_say_none_of_it_is_read_so(
-    settings, together
-):
+def test_bytes_read_with_one_layout_named_for_another_say_none_of_it_is_read_so(settings, together):
     """HarviLehal's preferred-chancellor table (Scholz and Merz, a column each), dropped in
     kanzler_scholz/ and in kanzler_merz/: the bytes are read once, with the first layout. The
     second copy was called a duplicate 'read with layout kanzler_scholz' and told that `pollwatch
@@ -1551,3 +1549,51 @@ def test_bytes_read_with_one_layout_named_for_another_say_none_of_it_is_read_so(
     assert "rebuild" not in merz.message
     stored = query(settings, "SELECT leader, count(*) AS n FROM polls GROUP BY leader")
     assert stored.values.tolist() == [["Olaf Scholz", 111]]
+
+
+@pytest.mark.parametrize(
+    ("unknown_first", "one_run"),
+    [(True, False), (False, False), (True, True)],
+    ids=["unknown, then adults", "adults, then unknown", "both in one run"],
+)
+def test_a_poll_given_without_its_population_is_the_poll_given_with_it(
+    settings, unknown_first, one_run
+):
+    """A file without a population column (KIIS's trust in Zelensky, 37% in May), then a fuller
+    export of it giving adults and the distrust share: keyed by a hash of the population too,
+    the poll was stored twice (status counted 2 polls, and an "unknown" line of its own was
+    drawn beside the adults'). A version leaving the population out keeps it, as it keeps a
+    share it leaves out; a rebuild, reading both files in one run, does the same."""
+    from pollwatch.ingest.rebuild import rebuild
+
+    kiis = {"pollster": "KIIS", "country": "UA", "leader": "Zelensky", "metric": "trust"}
+    bare = poll_row(**kiis, population="", positive_pct="37", negative_pct="", undecided_pct="")
+    full = poll_row(**kiis, population="adults", positive_pct="37", negative_pct="55")
+    # the next poll, of likely voters: a poll of its own
+    other = poll_row(
+        **kiis,
+        population="likely_voters",
+        fieldwork_start="2022-03-01",
+        fieldwork_end="2022-03-03",
+        published="",
+        positive_pct="40",
+    )
+    for row in (bare, full, other):
+        row["poll_key"] = ""
+    first, then = ([bare, other], [full]) if unknown_first else ([full, other], [bare])
+    write_csv(settings.inbox / "first.csv", first, age_seconds=100)
+    if not one_run:
+        run_ingest([], settings)
+    write_csv(settings.inbox / "then.csv", then, age_seconds=50)
+    result = run_ingest([], settings).files[-1]
+    for _ in ("as ingested", "rebuilt"):
+        stored = query(
+            settings,
+            "SELECT population, positive_pct, negative_pct FROM polls ORDER BY fieldwork_start",
+        )
+        assert stored.values.tolist() == [["adults", 37.0, 55.0], ["likely_voters", 40.0, 27.0]]
+        rebuild(settings)
+    if unknown_first:  # the population and the distrust share correct the bare version
+        assert (result.rows_loaded, result.rows_updated) == (0, 1)
+    else:  # the bare version adds nothing: the poll stays as it is
+        assert (result.rows_loaded, result.rows_updated, result.rows_duplicate) == (0, 0, 1)

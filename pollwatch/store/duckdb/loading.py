@@ -122,7 +122,9 @@ def _merge_all(
                 known == 0
                 and unique
                 and not any(_other_precision(con))
+                and not any(_other_population(con))
                 and not _month_twins_incoming(con)
+                and not _population_twins_incoming(con)
                 and not _twins(con, "polls")
                 and not _twins(con, "incoming")
             ):
@@ -274,7 +276,9 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
     A poll known at another precision (a month, or its exact days) is the same poll."""
     renamed = _renamed(con) if record.source_keys else {}
     finer, coarser = _other_precision(con)
-    for pollster, incoming_key, stored_key in finer:  # the stored poll takes the precise key
+    given, bare = _other_population(con)
+    # the stored poll takes the precise key, or the key of the population it is now given
+    for pollster, incoming_key, stored_key in [*finer, *given]:
         for table in ("polls", "revisions"):
             con.execute(
                 f"UPDATE {table} SET poll_key = ? WHERE pollster = ? AND poll_key = ?",
@@ -285,7 +289,7 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
     ).fetchall()[0][0]
     twins = _twins(con, "polls")
     stored = ", ".join(STORED_COLUMNS)
-    if known == 0 and not coarser and not twins:  # the bulk case: one pass into the table
+    if known == 0 and not coarser and not twins and not bare:  # the bulk case: one pass
         _insert_unordered(
             con, f"INSERT INTO polls ({stored}) SELECT {stored} FROM ({TYPED_INCOMING})"
         )
@@ -303,6 +307,13 @@ def _merge_polls(con: duckdb.DuckDBPyConnection, record: FileRecord) -> LoadCoun
             " AND i.pollster = c.pollster"
         )
         con.unregister("coarser")
+    if bare:  # a version that leaves the population out is the stored poll's, under its key
+        con.register("bare", pd.DataFrame(bare, columns=["pollster", "poll_key", "stored"]))
+        con.execute(
+            "UPDATE incoming_typed i SET poll_key = b.stored FROM bare b"
+            " WHERE i.poll_key = b.poll_key AND i.pollster = b.pollster"
+        )
+        con.unregister("bare")
     twinned = 0
     if twins:  # stored already under another key: counted once, as stored
         twinned = con.execute(
@@ -477,6 +488,54 @@ def _other_precision(
         " SELECT pollster, incoming FROM m GROUP BY pollster, incoming HAVING count(*) = 1"
     ).fetchall()
     return finer, coarser
+
+
+# One poll of one pollster's series and days, keyed by a hash of its population too (a source
+# without poll ids), given by one version with its population and by another without it
+# ("unknown", the default): a shorter export of KIIS's trust in Zelensky, then a fuller one
+# giving adults, stored the poll twice. Only where no other poll of those days could be meant.
+OTHER_POPULATION = (
+    f"{SAME_SERIES} AND p.country = i.country AND p.fieldwork_start = i.fieldwork_start"
+    " AND p.fieldwork_end = i.fieldwork_end AND p.poll_key <> i.poll_key"
+    " AND p.poll_key LIKE 'pw-%' AND i.poll_key LIKE 'pw-%'"
+    f" AND (p.population = {literal(DEFAULTS['population'])})"
+    f" <> (i.population = {literal(DEFAULTS['population'])})"
+)
+
+
+def _other_population(
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    """Incoming polls that are stored polls given with or without their population: the same
+    pollster, leader, measure, country and days, one side's population unknown and the other's
+    not, each the other's only such match. Returns (pollster, incoming key, stored key) where
+    the incoming version gives the population, and where it leaves it out."""
+    rows = con.execute(
+        f"WITH m AS (SELECT i.pollster, i.poll_key AS incoming, p.poll_key AS stored,"
+        f" i.population = {literal(DEFAULTS['population'])} AS bare"
+        f" FROM ({TYPED_INCOMING}) i JOIN polls p ON {OTHER_POPULATION} WHERE {NEW_HERE})"
+        " SELECT pollster, incoming, stored, bare FROM m WHERE (pollster, stored) IN"
+        " (SELECT (pollster, stored) FROM m GROUP BY pollster, stored HAVING count(*) = 1)"
+        " AND (pollster, incoming) IN"
+        " (SELECT (pollster, incoming) FROM m GROUP BY pollster, incoming HAVING count(*) = 1)"
+        " ORDER BY ALL"
+    ).fetchall()
+    given = [(pollster, incoming, stored) for pollster, incoming, stored, bare in rows if not bare]
+    left_out = [(pollster, incoming, stored) for pollster, incoming, stored, bare in rows if bare]
+    return given, left_out
+
+
+def _population_twins_incoming(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a poll of one file of the batch is given by another with or without its
+    population (OTHER_POPULATION): read file by file, the second is the first's version, as in
+    two runs (in one statement both were stored, and a rebuild stored the poll twice)."""
+    typed = f"({TYPED_INCOMING})"
+    return bool(
+        con.execute(
+            f"SELECT 1 FROM {typed} i JOIN {typed} p ON {OTHER_POPULATION}"
+            " AND p.file_sha256 <> i.file_sha256 LIMIT 1"
+        ).fetchall()
+    )
 
 
 def _month_twins_incoming(con: duckdb.DuckDBPyConnection) -> bool:
