@@ -258,8 +258,9 @@ MODE_WORDS = (
 # "Ensemble des Français"; Russian and Ukrainian ones "взрослое население", "дорослі".
 POPULATION_WORDS = (
     # "Lik. voters", "Reg voters", "Regd. voters": abbreviated, they were read as voters.
-    ("likely_voters", re.compile(r"likely|^lv$|\blik\b\.?\s*voter")),
-    ("registered_voters", re.compile(r"registered|^rv$|inscrits|\breg(?:d|istd)?\b\.?\s*voter")),
+    # "RVs", "LVs": 538's codes in the plural, as tables headed by counts write them.
+    ("likely_voters", re.compile(r"likely|^lvs?$|\blik\b\.?\s*voter")),
+    ("registered_voters", re.compile(r"registered|^rvs?$|inscrits|\breg(?:d|istd)?\b\.?\s*voter")),
     ("adults", re.compile(r"adult|^a$|18\s*ans|ensemble des fran|взросл|доросл")),
     ("voters", re.compile(r"voter|^v$|électeurs|electeurs|votants")),
 )

@@ -283,6 +283,8 @@ def test_populations_are_read_from_their_words():
         "rv": "registered_voters",
         "Likely voters": "likely_voters",
         "LV": "likely_voters",
+        "RVs": "registered_voters",
+        "LVs": "likely_voters",
         "v": "voters",
         "unknown": "unknown",
         # abbreviated, they were read as voters, and given no offset
