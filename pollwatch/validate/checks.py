@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pollwatch.map.mapping import LINE_SPAN, Mapped, renumbered
-from pollwatch.read.echo import capped, capped_column, line_numbers
+from pollwatch.read.echo import LINES_SHOWN, capped, capped_column, line_numbers
 from pollwatch.store import Staged
 from schemas.columns import IDENTITY_COLUMNS, POLL_NAME, REJECT_COLUMNS
 from schemas.polls import ROW_RULE_COLUMNS, WARNING_RULES, validate_polls
@@ -216,8 +216,10 @@ def _conflict_rejects(conflicting: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (_, key), group in conflicting.groupby(list(POLL_NAME), sort=False):
         differing = [c for c in group.columns if group[c].nunique(dropna=False) > 1]
-        lines = ", ".join(map(str, group.index))
-        reason = f"poll_key {key} on lines {lines}"
+        # The first lines only: a key shared by 20,000 rows (a layout's constant pollster, with
+        # the days alike) gave each reject a list of all 20,000, cut to its first 300 characters.
+        many = f"{len(group):,} lines: " if len(group) > LINES_SHOWN else "lines "
+        reason = f"poll_key {key} on {many}{line_numbers(list(group.index))}"
         for column, plural in KEYED_IDENTITY.items():
             if column in differing:
                 names = list(dict.fromkeys(group[column].astype(str)))

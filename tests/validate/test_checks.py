@@ -66,6 +66,15 @@ def test_one_poll_key_with_different_values_rejects_both_rows():
     ]
 
 
+def test_a_key_given_different_values_on_many_lines_names_how_many_and_the_first():
+    """Every reject of a key on thousands of lines quoted all their numbers, cut off after 300
+    characters with the length of the rest ("(128,938 characters)"), not how many there were."""
+    checked = check_rows(fte(*((1, {"n": 1000 + n}) for n in range(2000))))
+    assert checked.polls.empty and len(checked.rejects) == 2000
+    [reason] = set(checked.rejects["value"])
+    assert reason == "poll_key 538-1-10-rv on 2,000 lines: 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 ..."
+
+
 def test_a_repeat_of_a_conflicting_row_does_not_save_either_value():
     checked = check_rows(fte((1, {}), (1, {}), (1, {"yes": 56})))
     assert checked.polls.empty
