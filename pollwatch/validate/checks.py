@@ -8,6 +8,7 @@ because nothing in a single file says which of them is right. Rejects name the f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,12 +114,19 @@ def check_rows(
             rejects = pd.concat([rejects, conflicts], ignore_index=True)
         polls = polls.drop(index=[*repeated, *conflicts["line_number"]])
     if not rejects.empty:
-        rejects = in_file_terms(rejects, mapped.column_names, mapped.spelled)
+        rejects = in_file_terms(
+            rejects, mapped.column_names, mapped.spelled, lambda lines: _days(mapped.polls, lines)
+        )
     # A clean file keeps every row: its frames then line up as they are, and a join is not
     # needed (it costs twice the concat, a file at a time).
     written = mapped.as_written if polls is mapped.polls else mapped.as_written.loc[polls.index]
     stored = pd.concat([polls, written], axis=1)
     return Checked(stored, rejects, len(repeated), warnings)
+
+
+def _days(polls: pd.DataFrame, lines: list[int]) -> list[str]:
+    """The fieldwork end of each of `lines`, as YYYY-MM-DD (empty where it has none)."""
+    return [f"{day:%Y-%m-%d}" if pd.notna(day) else "" for day in polls.loc[lines, "fieldwork_end"]]
 
 
 def not_parse_failures(found: pd.DataFrame, parse_rejects: pd.DataFrame) -> pd.DataFrame:
@@ -156,18 +164,27 @@ def repeats_and_conflicts(
 
 
 def in_file_terms(
-    rejects: pd.DataFrame, column_names: dict[str, str], spelled: dict[str, str]
+    rejects: pd.DataFrame,
+    column_names: dict[str, str],
+    spelled: dict[str, str],
+    ends: Callable[[list[int]], list[str]] | None = None,
 ) -> pd.DataFrame:
     """Rejects in line order, each naming the file's own column as it spells it (`spelled`:
     the header's names as written); one cell read as two fields (a single date column that is
-    both fieldwork_start and fieldwork_end) is one reject, not two alike."""
+    both fieldwork_start and fieldwork_end) is one reject, not two alike. `ends`: the fieldwork
+    end days (YYYY-MM-DD) of the given lines, which a row in no [[leader_by_date]] term quotes."""
     column_names = {field: spelled.get(name, name) for field, name in column_names.items()}
     rejects = rejects.sort_values(["line_number", "column"], kind="stable", ignore_index=True)
     if "leader" not in column_names:  # the leader comes of a layout's [[leader_by_date]]
         # Empty only where no term holds the fieldwork's end: "column leader: not_nullable
-        # (value '')" named a column the file does not have.
+        # (value '')" named a column the file does not have, and no day. It is the end's
+        # column, and its day, that fall in no term.
         outside = (rejects["column"] == "leader") & (rejects["rule"] == "not_nullable")
         rejects.loc[outside, "rule"] = "fieldwork_in_no_leader_by_date_term"
+        if outside.any() and "fieldwork_end" in column_names:
+            rejects.loc[outside, "column"] = "fieldwork_end"
+            if ends is not None:
+                rejects.loc[outside, "value"] = ends(rejects.loc[outside, "line_number"].tolist())
     wide = rejects["rule"].isin(ROW_RULE_COLUMNS)
     rejects.loc[wide, "value"] = [
         _compared_in_file_terms(v, column_names) for v in rejects.loc[wide, "value"]

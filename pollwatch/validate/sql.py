@@ -76,8 +76,22 @@ def check_in_duckdb(mapped: MappedInDuckDB, stage_to: Path | None = None) -> Che
         [(rows,)] = con.execute("SELECT count(*) FROM staged.polls").fetchall()
         con.execute("DETACH staged")
         polls = Staged(stage_to, rows)
-    named = in_file_terms(rejects, mapped.column_names, mapped.spelled)
+    named = in_file_terms(
+        rejects, mapped.column_names, mapped.spelled, lambda lines: _days(con, lines)
+    )
     return Checked(polls, named, len(repeated), warnings)
+
+
+def _days(con, lines: list[int]) -> list[str]:
+    """The fieldwork end of each of `lines`, as YYYY-MM-DD (empty where it has none)."""
+    con.register("asked", pa.table({"line_number": pa.array(lines, pa.int64())}))
+    found = dict(
+        con.execute(
+            "SELECT line_number, strftime(fieldwork_end, '%Y-%m-%d') FROM mapped"
+            " SEMI JOIN asked USING (line_number)"
+        ).fetchall()
+    )
+    return [found.get(line) or "" for line in lines]
 
 
 def _column_rejects(mapped: MappedInDuckDB) -> pd.DataFrame:

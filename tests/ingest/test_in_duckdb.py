@@ -288,7 +288,31 @@ def test_a_date_in_no_term_of_office_is_said_so_both_ways(monkeypatch, settings)
     framed, in_duckdb = both_paths(monkeypatch, settings, data, "cabinet")
     for checked in (framed, in_duckdb):
         assert checked.rejects[["column", "rule"]].values.tolist() == [
-            ["leader", "fieldwork_in_no_leader_by_date_term"]
+            ["date", "fieldwork_in_no_leader_by_date_term"]
+        ]
+    assert_same(framed, in_duckdb)
+
+
+def test_a_date_in_no_term_names_the_file_s_end_column_and_the_day(monkeypatch, settings):
+    """Gallup's presidential approval back to 1945 (peytonl7/cs229-final-project,
+    data/labels/gallup_pres_approval.csv), read with terms from Obama on: its 1953 rows were
+    each "column leader: fieldwork_in_no_leader_by_date_term (value '')", naming a column the
+    file does not have and no day, so the reader could not tell which date fell outside."""
+    office_layout(
+        settings,
+        "gallup_pres",
+        '[[leader_by_date]]\nleader = "Barack Obama"\nfrom = "2009-01-20"\n',
+    )
+    text = (settings.local_layouts / "gallup_pres.toml").read_text(encoding="utf-8")
+    text = text.replace('fieldwork_start = "date"', 'fieldwork_start = "Start"')
+    text = text.replace('fieldwork_end = "date"', 'fieldwork_end = "End"')
+    text = text.replace('positive_pct = "approve"', 'positive_pct = "Approve"')
+    (settings.local_layouts / "gallup_pres.toml").write_text(text, encoding="utf-8")
+    data = b"Start,End,Approve\n12/19/2016,12/25/2016,56\n05/09/1953,05/14/1953,74\n"
+    framed, in_duckdb = both_paths(monkeypatch, settings, data, "gallup_pres")
+    for checked in (framed, in_duckdb):
+        assert checked.rejects[["line_number", "column", "rule", "value"]].values.tolist() == [
+            [3, "End", "fieldwork_in_no_leader_by_date_term", "1953-05-14"]
         ]
     assert_same(framed, in_duckdb)
 
