@@ -1597,3 +1597,31 @@ def test_a_poll_given_without_its_population_is_the_poll_given_with_it(
         assert (result.rows_loaded, result.rows_updated) == (0, 1)
     else:  # the bare version adds nothing: the poll stays as it is
         assert (result.rows_loaded, result.rows_updated, result.rows_duplicate) == (0, 0, 1)
+
+
+@pytest.mark.parametrize("stored_first", ["", "adults"], ids=["unknown stored", "adults stored"])
+def test_a_file_giving_a_poll_with_and_without_its_population_keeps_both_as_one_file_does(
+    settings, stored_first
+):
+    """One file giving KIIS's poll of those days both without a population and of adults is
+    two polls, as the file has them. After one of the two was stored alone, the same file
+    matched its other row to the stored one: the stored 'unknown' poll was 'corrected' to
+    adults (a false revision) and the file's own 'unknown' row stored as a new poll; or, adults
+    stored, the file's 'unknown' row was taken for it, and the file's two polls became one."""
+    from pollwatch.ingest.rebuild import rebuild
+
+    kiis = {"pollster": "KIIS", "country": "UA", "leader": "Zelensky", "metric": "trust"}
+    bare = poll_row(**kiis, population="", positive_pct="37", negative_pct="", undecided_pct="")
+    full = poll_row(**kiis, population="adults", positive_pct="37", negative_pct="55")
+    write_csv(settings.inbox / "first.csv", [full if stored_first else bare], age_seconds=100)
+    run_ingest([], settings)
+    write_csv(settings.inbox / "both.csv", [full, bare], age_seconds=50)
+    result = run_ingest([], settings).files[-1]
+    assert (result.rows_loaded, result.rows_updated, result.rows_duplicate) == (1, 0, 1)
+    for _ in ("as ingested", "rebuilt"):
+        stored = query(
+            settings, "SELECT population, negative_pct FROM polls ORDER BY population"
+        ).fillna(-1)
+        assert stored.values.tolist() == [["adults", 55.0], ["unknown", -1]]
+        assert query(settings, "SELECT count(*) AS n FROM revisions")["n"].tolist() == [0]
+        rebuild(settings)

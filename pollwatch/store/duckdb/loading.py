@@ -494,9 +494,12 @@ def _other_precision(
 # without poll ids), given by one version with its population and by another without it
 # ("unknown", the default): a shorter export of KIIS's trust in Zelensky, then a fuller one
 # giving adults, stored the poll twice. Only where no other poll of those days could be meant.
-OTHER_POPULATION = (
+SAME_DAYS = (
     f"{SAME_SERIES} AND p.country = i.country AND p.fieldwork_start = i.fieldwork_start"
-    " AND p.fieldwork_end = i.fieldwork_end AND p.poll_key <> i.poll_key"
+    " AND p.fieldwork_end = i.fieldwork_end"
+)
+OTHER_POPULATION = (
+    f"{SAME_DAYS} AND p.poll_key <> i.poll_key"
     " AND p.poll_key LIKE 'pw-%' AND i.poll_key LIKE 'pw-%'"
     f" AND (p.population = {literal(DEFAULTS['population'])})"
     f" <> (i.population = {literal(DEFAULTS['population'])})"
@@ -508,12 +511,22 @@ def _other_population(
 ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
     """Incoming polls that are stored polls given with or without their population: the same
     pollster, leader, measure, country and days, one side's population unknown and the other's
-    not, each the other's only such match. Returns (pollster, incoming key, stored key) where
-    the incoming version gives the population, and where it leaves it out."""
+    not, each the other's only such match, and the incoming file giving no other poll of those
+    days itself: a file giving both versions has them as two polls, as it would stored first
+    (after one of them alone, the other was taken for it: a stored poll of unknown population
+    'corrected' to adults and the file's own row of it stored anew). Returns (pollster,
+    incoming key, stored key) where the incoming version gives the population, and where it
+    leaves it out."""
+    typed = f"({TYPED_INCOMING})"
+    # `p` in the subquery is another row of the incoming file, as SAME_DAYS names it.
+    alone = (
+        f"NOT EXISTS (SELECT 1 FROM {typed} p WHERE {SAME_DAYS}"
+        " AND p.file_sha256 = i.file_sha256 AND p.poll_key <> i.poll_key)"
+    )
     rows = con.execute(
         f"WITH m AS (SELECT i.pollster, i.poll_key AS incoming, p.poll_key AS stored,"
         f" i.population = {literal(DEFAULTS['population'])} AS bare"
-        f" FROM ({TYPED_INCOMING}) i JOIN polls p ON {OTHER_POPULATION} WHERE {NEW_HERE})"
+        f" FROM {typed} i JOIN polls p ON {OTHER_POPULATION} WHERE {NEW_HERE} AND {alone})"
         " SELECT pollster, incoming, stored, bare FROM m WHERE (pollster, stored) IN"
         " (SELECT (pollster, stored) FROM m GROUP BY pollster, stored HAVING count(*) = 1)"
         " AND (pollster, incoming) IN"
