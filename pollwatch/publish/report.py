@@ -704,7 +704,9 @@ def _comparison(
         if left
         else ""
     )
-    if few := [t for t in few if t.daily["date"].iloc[-1] >= start]:
+    # Older than the window too: a line of three such polls is named above, and one of two
+    # was left out without a word.
+    if few:
         window += f"; not drawn, of fewer than {COMPARISON_MIN_POLLS} polls: " + ", ".join(
             f"{t.leader} ({t.metric}, {counted(len(t.polls), 'poll')})" for t in few
         )

@@ -802,6 +802,23 @@ def test_a_comparison_names_the_lines_of_too_few_polls_it_leaves_out(settings):
     assert "not drawn, of fewer than 3 polls: Pedro Sanchez (approval, 2 polls)" in index
 
 
+
+def test_a_comparison_names_a_line_of_too_few_polls_older_than_its_years_too(settings):
+    """A line of two polls of 2010, beside two leaders polled monthly in 2023: a line of three
+    polls as old is named ("all of whose polls are older"), but one of two was left out of
+    "Leaders compared" without a word, which names every line of fewer than three polls."""
+    rows = monthly_rows(12, start="2023-01", leader="Emmanuel Macron", country="FR")
+    rows += monthly_rows(12, start="2023-01", leader="Olaf Scholz", country="DE")
+    rows += monthly_rows(2, start="2010-06", leader="Pedro Sanchez", country="ES")
+    rows += monthly_rows(3, start="2010-06", leader="Mariano Rajoy", country="ES")
+    write_csv(settings.inbox / "leaders.csv", rows)
+    run_ingest([], settings)
+    build_report(settings.model_copy(update={"realtime_seconds": 0}))
+    index = html.unescape((settings.report_dir / "index.html").read_text())
+    assert "all of whose polls are older: Mariano Rajoy (approval, to 2010-08-31)" in index
+    assert "of fewer than 3 polls: Pedro Sanchez (approval, 2 polls)" in index
+
+
 def headline(html_text: str, series: str) -> str:
     """The text of one headline card of a page."""
     card = re.search(
