@@ -1186,13 +1186,17 @@ class Series:
 def all_series(polls: pd.DataFrame, until: pd.Timestamp | None = None) -> list[Series]:
     """A series per leader and measure over all populations, and one per population where a
     leader has several; over all populations, the negative share and the net too, where at
-    least MEASURED_POLLS polls give the negative. Measures are never averaged together."""
+    least MEASURED_POLLS polls give the negative, or the series' one poll does. Measures are
+    never averaged together."""
     found = []
     for (leader, metric), polled in polls.groupby(["leader", "metric"], sort=True):
         every, others = one_version_per_poll(polled), other_versions(polled)
         found.append(Series(leader, metric, ALL_POPULATIONS, every, until=until, others=others))
         given = giving(polled, "negative")
-        if len(polls_given := one_version_per_poll(given)) >= MEASURED_POLLS:
+        polls_given = one_version_per_poll(given)
+        # A series of one poll giving both sides has its disapproval and net too, as `trend`
+        # gives them: the download held its approval alone, though its card shows all three.
+        if len(polls_given) >= MEASURED_POLLS or len(polls_given) == len(every) == 1:
             others_given = other_versions(given)
             for measure in ("negative", "net"):
                 found.append(

@@ -344,6 +344,8 @@ def _write(
         series = []
         for trend in leader_trends:
             view = _series_view(trend, page_slug, settings, mine)
+            if view["single"] is not None and trend.measure != "positive":
+                continue  # the poll's card gives its other side and net (_single_poll)
             # One poll is shown as itself, a card: a chart of it would be a dot and a wedge.
             if view["single"] is None and trend.population == ALL_POPULATIONS:
                 stem, credit = view["key"], _credit(trend.polls, as_of)

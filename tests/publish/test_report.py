@@ -367,6 +367,24 @@ def test_a_one_poll_card_reads_its_other_side_and_net_from_the_question_that_giv
     assert "50.0% (net -10.0 points)" in section
 
 
+def test_a_one_poll_series_download_gives_its_other_side_and_net_as_its_card_does(settings):
+    """A series of one poll giving approve and disapprove (71/27): its card shows 27% and net
+    +44, and `trend --measure net` gives +44, but averages.csv held its approval alone. The
+    download now has all three; the pages still show the one card, not three."""
+    write_csv(settings.inbox / "one.csv", [poll_row(metric="performance")])
+    run_ingest([], settings)
+    report = build_report(settings)
+    averages = pd.read_csv(settings.report_dir / "data" / "averages.csv")
+    mine = averages[averages["metric"] == "performance"]
+    latest = mine.groupby("measure")["estimate"].last()
+    assert latest.round(1).to_dict() == {"negative": 27.0, "net": 44.0, "positive": 71.0}
+    front = report.index.read_text()
+    assert front.count('data-series="vladimir-putin-performance') == 1
+    page = (settings.report_dir / "leader-vladimir-putin.html").read_text()
+    assert page.count('class="card single-poll"') == 1
+    assert "27.0% (net +44.0 points)" in page
+
+
 def test_a_one_poll_card_at_the_edge_gives_its_margin_as_a_range_inside_0_to_100(settings):
     """A poll of 0% read "0.0% +-0.8 points": a share below none."""
     write_csv(
@@ -800,7 +818,6 @@ def test_a_comparison_names_the_lines_of_too_few_polls_it_leaves_out(settings):
     index = html.unescape((settings.report_dir / "index.html").read_text())
     assert (settings.report_dir / "charts" / "pedro-sanchez-approval.png").exists()
     assert "not drawn, of fewer than 3 polls: Pedro Sanchez (approval, 2 polls)" in index
-
 
 
 def test_a_comparison_names_a_line_of_too_few_polls_older_than_its_years_too(settings):
