@@ -112,9 +112,7 @@ def put_away(
     that order, the rebuilt database undid the correction and dated it to that old day."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     if rejects is not None:
-        rejects.rename(columns={"line_number": "line"}).to_csv(
-            side_file(destination, ERRORS_SUFFIX), index=False
-        )
+        _write_errors(destination, rejects)
     if summary is not None:
         side_file(destination, SUMMARY_SUFFIX).write_text(summary, encoding="utf-8")
     if is_inside(path, settings.inbox):
@@ -122,3 +120,20 @@ def put_away(
     else:
         shutil.copy2(path, destination)
     os.utime(destination)
+
+
+def renew_notes(filed: Path, rejects: pd.DataFrame | None, summary: str) -> None:
+    """The notes beside a quarantined file read again where it lies (`pollwatch rebuild`, which
+    moves nothing): they are of this reading. They told of the one that quarantined it, 151
+    rejected rows beside a file its fixed layout now read whole."""
+    if rejects is None:
+        side_file(filed, ERRORS_SUFFIX).unlink(missing_ok=True)
+    else:
+        _write_errors(filed, rejects)
+    side_file(filed, SUMMARY_SUFFIX).write_text(summary, encoding="utf-8")
+
+
+def _write_errors(destination: Path, rejects: pd.DataFrame) -> None:
+    rejects.rename(columns={"line_number": "line"}).to_csv(
+        side_file(destination, ERRORS_SUFFIX), index=False
+    )

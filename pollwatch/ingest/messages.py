@@ -106,6 +106,19 @@ def quarantine_summary(result: FileResult, rejects: pd.DataFrame, run_id: str) -
     return "\n".join(lines) + "\n"
 
 
+def read_whole_summary(result: FileResult, run_id: str) -> str:
+    """The note beside a quarantined file that a rebuild read whole (its layout fixed since):
+    where it lies, since a rebuild moves nothing, with no rejected row to tell of."""
+    return (
+        f"pollwatch rebuild read {result.path} again (run {run_id}) and stored every row.\n"
+        f"sha256: {result.sha256}\n"
+        f"Layout: {result.source}. Rows read: {result.rows_read}; loaded: {result.rows_loaded};"
+        f" corrected: {result.rows_updated}; already known: {result.rows_duplicate};"
+        " rejected: 0.\n"
+        "It stays in quarantine/, where it was filed, because a rebuild moves nothing.\n"
+    )
+
+
 def file_line(result: FileResult) -> str:
     counts = (
         f"{result.rows_read} read, {result.rows_loaded} new, {result.rows_updated} corrected,"

@@ -15,7 +15,9 @@ from datetime import datetime
 from pathlib import Path
 
 from pollwatch.config import ConfigError, Settings, require_data_dir
-from pollwatch.ingest.discover import filed_drops
+from pollwatch.ingest import filing
+from pollwatch.ingest.discover import filed_drops, is_inside
+from pollwatch.ingest.messages import quarantine_summary, read_whole_summary
 from pollwatch.ingest.run import RunSummary, run_ingest
 from pollwatch.map.layouts import load_layouts
 from pollwatch.store import open_store
@@ -68,7 +70,24 @@ def rebuild(settings: Settings) -> tuple[RunSummary, Path | None]:
             wal.rename(_wal(kept))
     building.rename(target)
     _remove(building)
+    _renew_quarantine_notes(settings, summary)
     return summary, kept
+
+
+def _renew_quarantine_notes(settings: Settings, summary: RunSummary) -> None:
+    """The notes beside each quarantined file the rebuild stored rows of, as this reading found
+    it, once the database is the rebuilt one: a file whose layout was fixed since was read
+    whole, and its notes still listed the rows its first reading rejected."""
+    store = open_store(settings, read_only=True)
+    for result in summary.files:
+        path = Path(result.path)
+        if result.status not in ("loaded", "partial") or not is_inside(path, settings.quarantine):
+            continue
+        if result.status == "partial":
+            rejects = store.rejects_of(result.sha256)
+            filing.renew_notes(path, rejects, quarantine_summary(result, rejects, summary.run_id))
+        else:
+            filing.renew_notes(path, None, read_whole_summary(result, summary.run_id))
 
 
 def _layouts_gone(settings: Settings, summary: RunSummary) -> dict[str, list[str]]:

@@ -657,6 +657,38 @@ def test_a_rebuild_records_every_filed_copy_of_the_same_bytes_where_it_lies(sett
     assert "WARNING" not in after, after
 
 
+def test_a_quarantined_file_a_rebuild_reads_whole_is_no_longer_said_to_have_rejects(settings):
+    """A compilation without a pollster column, read with a constant pollster: two polls of one
+    day were one poll key given two values, both rejected, and the file quarantined with them.
+    The layout given a key, `rebuild` read it whole, but its notes in quarantine/ still listed
+    the two rejects (a rebuild moves nothing). They are now of the rebuild's reading."""
+    data = ["--data-dir", str(settings.data_dir)]
+    settings.local_layouts.mkdir()
+    layout = settings.local_layouts / "wiki_approval.toml"
+    spec = (
+        'name = "wiki_approval"\nby_header = false\n[columns]\nfieldwork_start = "Date"\n'
+        'fieldwork_end = "Date"\npositive_pct = "Approve"\n[constants]\npollster = "Various"\n'
+        'leader = "Fumio Kishida"\ncountry = "JP"\nmetric = "approval"\n'
+    )
+    layout.write_text(spec, encoding="utf-8")
+    drop = settings.inbox / "wiki_approval" / "kishida.csv"
+    drop.parent.mkdir(parents=True)
+    drop.write_text("Date,Approve\n2023-05-01,45\n2023-05-01,41\n2023-06-01,40\n")
+    settle(drop, 300)
+    assert command("ingest", *data).exit_code == 1
+    filed = settings.quarantine / "wiki_approval" / "kishida.csv"
+    errors = filed.with_name("kishida.csv.errors.csv")
+    assert "same_poll_key_different_values" in errors.read_text()
+    layout.write_text(spec + '[poll_key]\ncolumns = ["Date", "Approve"]\n', encoding="utf-8")
+
+    done = command("rebuild", *data)
+    assert done.exit_code == 0, done.output
+    assert "3 polls" in done.stdout, done.stdout
+    assert filed.exists() and not errors.exists()
+    note = filed.with_name("kishida.csv.summary.txt").read_text()
+    assert "stored every row" in note and "rejected: 0" in note and "Rows read: 3" in note
+
+
 def test_a_rebuild_that_would_lose_the_polls_of_a_layout_gone_since_replaces_nothing(
     settings, tmp_path
 ):
