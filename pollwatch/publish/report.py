@@ -201,6 +201,17 @@ def polls_asked(rows: pd.DataFrame) -> int:
     return len(rows.drop_duplicates([c for c in named if c in rows]))
 
 
+def line_rows(trend: Trend, stored: pd.DataFrame) -> pd.DataFrame:
+    """The stored rows a line is read from (its leader's, metric's and population's, of those
+    giving its measure): what its card and chart count with polls_asked. The line's own polls
+    are one per pollster and fieldwork, which counted a firm's poll for two clients once (538's
+    Biden cards said 2,656 polls where his page said 2,699)."""
+    rows = stored[(stored["leader"] == trend.leader) & (stored["metric"] == trend.metric)]
+    if trend.population != ALL_POPULATIONS:
+        rows = rows[rows["population"] == trend.population]
+    return giving(rows, trend.measure)
+
+
 def _credit(polls: pd.DataFrame, as_of: date | None = None) -> str:
     """What a chart says of its data; nothing that changes when the data does not, so an
     unchanged chart is the same file. An as-of chart says its day: a PNG is shared alone."""
@@ -348,7 +359,7 @@ def _write(
                 continue  # the poll's card gives its other side and net (_single_poll)
             # One poll is shown as itself, a card: a chart of it would be a dot and a wedge.
             if view["single"] is None and trend.population == ALL_POPULATIONS:
-                stem, credit = view["key"], _credit(trend.polls, as_of)
+                stem, credit = view["key"], _credit(line_rows(trend, mine), as_of)
                 job = charts.ChartJob(stem, [trend], events, countries, staging / "charts", credit)
                 drawn = (*_drawn_with(events, countries), _realtime_digest(trend))
                 key = chart_key(stem, keys[id(trend)], credit, *drawn)
@@ -513,6 +524,7 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings, stored: pd.Da
     a one-poll card gives)."""
     latest = trend.latest
     polls = trend.polls.sort_values("fieldwork_end", ascending=False)
+    rows = line_rows(trend, stored)
     key = (
         f"{page_slug}-{trend.metric}"
         + ("" if trend.population == ALL_POPULATIONS else f"-{trend.population}")
@@ -539,13 +551,14 @@ def _series_view(trend: Trend, page_slug: str, settings: Settings, stored: pd.Da
         "as_of": f"{latest['date']:%Y-%m-%d}",
         "change": _measured_change(trend, CHANGE_DAYS),
         "single": _single_poll(trend, stored),
-        "polls": len(trend.polls),
-        "pollsters": trend.polls["pollster"].nunique(),
+        "polls": polls_asked(rows),
+        "pollsters": rows["pollster"].nunique(),
         # A line of several populations is read at its reference's level, which its polls of
-        # that population set: 5 of 60 on a Trump table, whose card said only "60 polls".
+        # that population set: 5 of 60 on a Trump table, whose card said only "60 polls". A
+        # poll of the reference and of another population is the reference's (one version).
         "reference_polls": None
         if trend.population_effects is None
-        else int((trend.polls["population"] == trend.reference).sum()),
+        else polls_asked(rows[rows["population"] == trend.reference]),
         "latest_polls": [
             {
                 "fieldwork": _period(p.fieldwork_start, p.fieldwork_end),

@@ -864,3 +864,35 @@ def test_a_one_poll_card_on_the_front_page_gives_the_margin_it_speaks_of(sample_
     band = f"{last['lower']:.1f}–{last['upper']:.1f}"
     said = "the average's 95% band, as the data download gives it, is "
     assert said + band in " ".join(text.split())
+
+
+def test_a_card_and_its_chart_count_polls_as_the_leader_page_does(settings):
+    """A poll is its pollster's fieldwork for one client in a country (README, "The report"):
+    FOM's week for itself and for Izvestia is two polls. The leader page and the front page said
+    so, while the approval card and its chart's credit, counting the line's polls (which the
+    model reads as one poll of two questions), said one fewer: 538's Biden polls were "2699
+    polls" on his page and "2656 polls" on his cards and charts."""
+    week = dict(
+        pollster="FOM", fieldwork_start="2022-03-18", fieldwork_end="2022-03-20", published=""
+    )
+    rows = [
+        poll_row(poll_key="fom", positive_pct="70", **week),
+        poll_row(poll_key="fom-for-a-client", sponsor="Izvestia", positive_pct="72", **week),
+        poll_row(poll_key="levada"),
+        poll_row(
+            poll_key="levada-voters",
+            population="registered_voters",
+            fieldwork_start="2022-01-17",
+            fieldwork_end="2022-01-21",
+            published="2022-01-24",
+        ),
+    ]
+    write_csv(settings.inbox / "clients.csv", rows)
+    run_ingest([], settings)
+    build_report(settings.model_copy(update={"realtime_seconds": 0}))
+    page = (settings.report_dir / "leader-vladimir-putin.html").read_text()
+    assert re.search(r'<p class="lede">\s*RU: 4 polls by 2 pollsters', page)
+    # the card of the line of every population, and how many of them are of adults
+    assert "4 polls by 2 pollsters, 3 of adults; as of" in page
+    svg = (settings.report_dir / "charts" / "vladimir-putin-approval.svg").read_text()
+    assert "pollwatch · 4 polls by 2 pollsters ·" in svg
