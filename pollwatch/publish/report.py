@@ -495,6 +495,10 @@ def _with_realtime_column(trend: Trend) -> pd.DataFrame:
     line = trend.realtime[["date", "estimate"]].rename(columns={"estimate": "realtime"})
     line = line.assign(realtime_fitted_on=line["date"])
     days = trend.daily.merge(line, on="date", how="outer").sort_values("date", ignore_index=True)
+    # Day by day up to the real-time line's last day: the days between the fieldwork's end and
+    # the newest poll's publication were rows on refit days alone.
+    every_day = pd.date_range(days["date"].iloc[0], days["date"].iloc[-1], freq="D")
+    days = days.set_index("date").reindex(every_day).rename_axis("date").reset_index()
     steps = ["realtime", "realtime_fitted_on"]
     days[steps] = days[steps].ffill().where(days["date"] <= line["date"].max())
     return days

@@ -726,6 +726,13 @@ def test_the_averages_download_keeps_the_real_time_figure_of_the_day_the_newest_
     assert said.iloc[-1] == pytest.approx(float(as_of.latest["estimate"]), abs=0.01)
     # the smoothed line still ends with the fieldwork; its band is not invented past it
     assert line.dropna(subset=["estimate"])["date"].max() == pd.Timestamp("2022-06-09")
+    # and the days between are rows too, day by day, each with the figure that stood then (the
+    # refit days alone were: 538's Biden line skipped 28 January 2023, Macron's 2-3 June 2022)
+    after = line[line["date"] > pd.Timestamp("2022-06-09")].set_index("date")
+    assert list(after.index) == list(pd.date_range("2022-06-10", "2022-06-20"))
+    assert after["realtime"].notna().all() and after["estimate"].isna().all()
+    stood = line.set_index("date")["realtime"].ffill()
+    assert (after["realtime"] == stood[after.index]).all()
 
 
 def test_a_line_of_voters_populations_is_not_labelled_as_its_first_population_s_own_line(settings):
@@ -896,3 +903,4 @@ def test_a_card_and_its_chart_count_polls_as_the_leader_page_does(settings):
     assert "4 polls by 2 pollsters, 3 of adults; as of" in page
     svg = (settings.report_dir / "charts" / "vladimir-putin-approval.svg").read_text()
     assert "pollwatch · 4 polls by 2 pollsters ·" in svg
+
