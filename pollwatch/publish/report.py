@@ -234,6 +234,8 @@ def _read_store(store: Store, as_of: date | None = None) -> tuple[pd.DataFrame, 
         # Without corrections the versions are the polls, in the order polls() gives: one read,
         # one copy in memory (a million polls: 340 MB less).
         polls = store.polls() if ever_corrected(versions) else versions
+    # The data-quality panel tells the store as it is: its rows, and the polls they are.
+    facts = facts | {"polls_asked": polls_asked(polls)}
     if as_of is not None:
         polls = public_by(stood_on(versions, as_of), as_of)
     return polls, versions, facts
@@ -748,6 +750,7 @@ def _drawn_with(events: pd.DataFrame, countries: set[str]) -> tuple[str, str]:
 def _quality(facts: dict) -> dict:
     return {
         "polls": facts["polls"],
+        "polls_asked": facts.get("polls_asked", facts["polls"]),
         "files": facts["files"],
         "files_total": sum(facts["files"].values()),
         "last_run": facts["last_run"],

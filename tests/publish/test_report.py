@@ -904,3 +904,14 @@ def test_a_card_and_its_chart_count_polls_as_the_leader_page_does(settings):
     svg = (settings.report_dir / "charts" / "vladimir-putin-approval.svg").read_text()
     assert "pollwatch · 4 polls by 2 pollsters ·" in svg
 
+
+def test_the_quality_panel_counts_stored_rows_as_rows_not_as_polls(sample_report):
+    """The samples store 59 rows (FOM's weekly poll is a row per question) of 56 polls: the
+    front page said "from 56 polls" at its top and "59 polls stored" in its data-quality panel
+    (538's two files: 4,984 polls and "6090 polls stored"). The panel counts the store's rows,
+    as the last run's "59 rows new" beside it does, and says how many polls they are."""
+    settings, report = sample_report
+    text = " ".join(re.sub(r"<[^>]+>", " ", report.index.read_text()).split())
+    assert "for 2 leaders, from 56 polls." in text
+    assert "59 rows stored (56 polls) from 4 files" in text
+    assert "polls stored" not in text
