@@ -497,9 +497,17 @@ def _keep_in_frame(ax, label, value: float) -> None:
     label.set_verticalalignment("bottom" if where < 0.1 else "top" if where > 0.9 else "center")
 
 
+def signed_text(value: float) -> str:
+    """A lean, an offset or a net as pages write it, its sign shown: +0.7, -2.1; one a hair
+    below nought is +0.0, not -0.0."""
+    return f"{round(value, 1) + 0.0:+.1f}"
+
+
 def band_text(lower: float, upper: float) -> str:
     """A 95% band as charts and pages write it: 81.4–89.6, but -21.7 to -13.6 where a net
-    share's bound is negative, since -21.7–-13.6 reads as a subtraction."""
+    share's bound is negative, since -21.7–-13.6 reads as a subtraction. Rounded first: -0.01
+    is 0.0, not "-0.0 to 1.3"."""
+    lower, upper = (round(bound, 1) + 0.0 for bound in (lower, upper))  # + 0.0: no -0.0
     joint = " to " if min(lower, upper) < 0 else "–"
     return f"{lower:.1f}{joint}{upper:.1f}"
 

@@ -417,6 +417,7 @@ def _write(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
     )
     environment.filters["band"] = charts.band_text
+    environment.filters["signed"] = charts.signed_text
     (staging / "index.html").write_text(
         environment.get_template("index.html.j2").render(context), encoding="utf-8"
     )

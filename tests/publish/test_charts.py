@@ -208,6 +208,14 @@ def test_a_negative_band_is_written_with_to_not_a_dash():
     assert charts.band_text(-21.74, -13.61) == "-21.7 to -13.6"
     assert charts.band_text(-2.0, 3.04) == "-2.0 to 3.0"
     assert charts.band_text(81.44, 89.61) == "81.4–89.6"
+    # a bound a hair below nought is nought: "+0.7 (-0.0 to 1.3)" read as a negative bound
+    assert charts.band_text(-0.01, 1.32) == "0.0–1.3"
+    assert [charts.signed_text(v) for v in (-0.01, 0.04, -2.06, 3)] == [
+        "+0.0",
+        "+0.0",
+        "-2.1",
+        "+3.0",
+    ]
 
 
 def test_a_poll_s_own_margin_is_its_own_and_stays_inside_0_100():
