@@ -453,8 +453,8 @@ def view(
 
 @listed(app)
 def status(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
-    """What is stored: rows per leader and metric, files by status, the last run, the newest poll,
-    and the settings in use."""
+    """What is stored: rows, and polls per leader and metric (a poll once, however many rows),
+    files by status, the last run, the newest poll, and the settings in use."""
     with _plain_errors():
         from pollwatch.status import collect_status, status_text
 

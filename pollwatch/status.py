@@ -55,7 +55,9 @@ def status_text(facts: dict) -> str:
         out.append(facts["note"])
     else:
         out.append(
-            f"polls     {facts['polls']} stored, {facts['revisions']} earlier versions kept,"
+            f"polls     {counted(facts['polls'], 'row')} stored"
+            f" ({counted(facts['polls_asked'], 'poll')}), {facts['revisions']} earlier versions"
+            " kept,"
             f" {counted(facts['rows_rejected'], 'row')} rejected"
             + (
                 f", {facts['rows_skipped']} skipped as their layouts ask"

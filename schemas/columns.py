@@ -51,3 +51,7 @@ IDENTITY_COLUMNS = ("pollster", "country", "leader", "metric")
 # What names a poll: its key, within its pollster's keys. Publishers number their own polls, so
 # KIIS's poll 1 and Levada's poll 1 are two polls.
 POLL_NAME = ("pollster", "poll_key")
+# What a poll asked is, however many rows it is stored as (a row a question, a population): its
+# pollster's fieldwork for one client in a country. FOM's weekly poll asks of trust, approval and
+# performance; 538 lists a poll once per population. The count pages and `status` give.
+POLL_ASKED = ("pollster", "sponsor", "country", "fieldwork_start", "fieldwork_end")

@@ -95,6 +95,29 @@ def test_status_counts_the_polls_and_series_stored(ingested):
     assert facts["newest_poll"]["age_days"] == (date.today() - date(2020, 2, 29)).days
 
 
+def test_status_counts_polls_as_the_report_does_not_rows(settings):
+    """A poll of adults and of registered voters is two rows, one poll; a firm's polls for two
+    clients on the same days are two polls. `status` counted rows as polls, so on 538's Biden
+    file it said 3,090 polls where the report's pages said 2,699."""
+    write_csv(
+        settings.inbox / "polls.csv",
+        [
+            poll_row(pollster="Ipsos", population="adults", poll_key="a"),
+            poll_row(pollster="Ipsos", population="registered_voters", poll_key="b"),
+            poll_row(pollster="Harris", sponsor="Harvard", poll_key="c"),
+            poll_row(pollster="Harris", sponsor="Hill.TV", poll_key="d"),
+        ],
+    )
+    run_ingest([], settings)
+    facts = collect_status(settings)
+    assert (facts["polls"], facts["polls_asked"]) == (4, 3)
+    [series] = facts["series"]
+    assert (series["rows"], series["polls"], series["pollsters"]) == (4, 3, 2)
+    lines = status_text(facts).splitlines()
+    assert lines[1].startswith("polls     4 rows stored (3 polls),")
+    assert " ".join(lines[2].split()).startswith("Vladimir Putin approval 3 polls from 2 pollster")
+
+
 def test_status_counts_files_by_status_and_rejected_rows_by_rule(ingested):
     """Each rule's example names the file where it now lies, beside its .errors.csv (it named
     the inbox path the file had long left), and the column (an in_range reject could not be
@@ -174,7 +197,7 @@ def test_status_text_shows_each_count_on_its_line(ingested):
     text = status_text(collect_status(settings))
     lines = text.splitlines()
     assert lines[0] == f"database  {settings.db_path}"
-    assert lines[1] == "polls     4 stored, 0 earlier versions kept, 2 rows rejected"
+    assert lines[1] == "polls     4 rows stored (4 polls), 0 earlier versions kept, 2 rows rejected"
     assert " ".join(lines[2].split()) == (
         "Vladimir Putin approval 2 polls from 1 pollster(s), 2015-01-01 to 2015-03-31"
     )
@@ -265,7 +288,10 @@ def test_a_file_loaded_once_its_layout_is_written_is_no_longer_counted_as_refuse
     assert facts["files"] == {"loaded": 1}
     text = status_text(facts)
     assert "refused whole" not in text
-    assert "polls     2 stored, 0 earlier versions kept, 0 rows rejected, 2 skipped" in text
+    assert (
+        "polls     2 rows stored (2 polls), 0 earlier versions kept, 0 rows rejected, 2 skipped"
+        in (text)
+    )
     assert "files     1 loaded" in text.splitlines()
 
 

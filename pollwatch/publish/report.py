@@ -49,6 +49,7 @@ from pollwatch.publish.parallel import run_all
 from pollwatch.publish.realtime import with_realtime
 from pollwatch.read.echo import counted
 from pollwatch.store import Store, modified_at, open_store, utc_now
+from schemas.columns import POLL_ASKED
 
 TEMPLATES = Path(__file__).parent / "templates"
 MARKER = ".pollwatch-report"
@@ -197,8 +198,7 @@ def polls_asked(rows: pd.DataFrame) -> int:
     country). Not by sample size, which differs between a poll's populations: 538's 2,316
     polls of 2017-21 (3,000 rows) count 2,285 so; without the client, 2,197 (Harris for
     Harvard and for Hill.TV on the same days were one poll)."""
-    named = ("pollster", "sponsor", "country", "fieldwork_start", "fieldwork_end")
-    return len(rows.drop_duplicates([c for c in named if c in rows]))
+    return len(rows.drop_duplicates([c for c in POLL_ASKED if c in rows]))
 
 
 def line_rows(trend: Trend, stored: pd.DataFrame) -> pd.DataFrame:
@@ -234,8 +234,6 @@ def _read_store(store: Store, as_of: date | None = None) -> tuple[pd.DataFrame, 
         # Without corrections the versions are the polls, in the order polls() gives: one read,
         # one copy in memory (a million polls: 340 MB less).
         polls = store.polls() if ever_corrected(versions) else versions
-    # The data-quality panel tells the store as it is: its rows, and the polls they are.
-    facts = facts | {"polls_asked": polls_asked(polls)}
     if as_of is not None:
         polls = public_by(stood_on(versions, as_of), as_of)
     return polls, versions, facts
@@ -751,7 +749,7 @@ def _drawn_with(events: pd.DataFrame, countries: set[str]) -> tuple[str, str]:
 def _quality(facts: dict) -> dict:
     return {
         "polls": facts["polls"],
-        "polls_asked": facts.get("polls_asked", facts["polls"]),
+        "polls_asked": facts["polls_asked"],
         "files": facts["files"],
         "files_total": sum(facts["files"].values()),
         "last_run": facts["last_run"],

@@ -471,7 +471,7 @@ def test_a_read_only_database_can_be_read(read_only_data, tmp_path):
     data = ["--data-dir", str(read_only_data)]
     status = command("status", *data)
     assert status.exit_code == 0, status.output
-    assert "24 stored" in status.stdout
+    assert "24 rows stored" in status.stdout
     export = command("export", "--out", str(tmp_path / "polls.csv"), *data)
     assert export.exit_code == 0, export.output
     assert len((tmp_path / "polls.csv").read_text().splitlines()) == 25
@@ -567,7 +567,7 @@ def test_rebuild_gives_the_database_back_from_the_archive_and_moves_nothing(sett
         filed
     )
     status = command("status", *data)
-    assert "WARNING" not in status.stdout and "12 stored" in status.stdout
+    assert "WARNING" not in status.stdout and "12 rows stored" in status.stdout
 
     size = settings.db_path.stat().st_size  # damaged now: rebuilt again, the old one kept
     with settings.db_path.open("r+b") as handle:

@@ -28,6 +28,7 @@ from pollwatch.store.records import (
     LoggedFile,
     utc_now,
 )
+from schemas.columns import POLL_ASKED
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,9 +68,13 @@ FILED_REJECTS = (
     " ON f.sha256 = r.file_sha256)"
 )
 
+# A poll asked, as SQL (schemas.columns.POLL_ASKED): what count(DISTINCT ...) counts.
+ASKED = ", ".join(POLL_ASKED)
+
 EMPTY_OVERVIEW = {
     "schema_version": None,
     "polls": 0,
+    "polls_asked": 0,
     "series": [],
     "files": {},
     "rows_rejected": 0,
@@ -303,8 +308,10 @@ class DuckDBStore:
             return {
                 "schema_version": one("SELECT max(version) FROM schema_version"),
                 "polls": one("SELECT count(*) FROM polls"),
+                # The polls those rows are (a poll is stored as a row a question, a population).
+                "polls_asked": one(f"SELECT count(DISTINCT ({ASKED})) FROM polls"),
                 "series": records(
-                    "SELECT leader, metric, count(*) AS polls,"
+                    f"SELECT leader, metric, count(*) AS rows, count(DISTINCT ({ASKED})) AS polls,"
                     " count(DISTINCT pollster) AS pollsters, min(fieldwork_start) AS first_poll,"
                     " max(fieldwork_end) AS last_poll FROM polls"
                     " GROUP BY leader, metric ORDER BY leader, metric"
