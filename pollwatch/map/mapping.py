@@ -181,8 +181,8 @@ def column_sources(
 ) -> tuple[dict[str, str], list[str]]:
     """Each canonical field's column in a file with this header, and a warning naming the
     columns the layout does not read, as the header spells them (`spelled`)."""
-    warnings = proportions_warning(layout, header)
     spelled = spelled or {}
+    warnings = proportions_warning(layout, header, spelled)
     extra = [spelled.get(name, name) for name in header if name not in layout.known_columns()]
     if extra:
         warnings.append(

@@ -46,11 +46,17 @@ def settle_proportions(
     return replace(layout, proportions=within >= PROPORTIONS_SHARE * len(numbers))
 
 
-def proportions_warning(layout: Layout, header: list[str]) -> list[str]:
-    """The warning a file read as proportions gets (none where its layout declares them)."""
+def proportions_warning(
+    layout: Layout, header: list[str], spelled: dict[str, str] | None = None
+) -> list[str]:
+    """The warning a file read as proportions gets (none where its layout declares them),
+    naming its share columns as the header spells them (`spelled`)."""
     if not layout.proportions or layout.proportions_declared:
         return []
-    columns = [c for name in SHARE_COLUMNS if (c := layout.source_column(header, name))]
+    spelled = spelled or {}
+    columns = [
+        spelled.get(c, c) for name in SHARE_COLUMNS if (c := layout.source_column(header, name))
+    ]
     return [
         f"shares read as proportions: the shares in {', '.join(dict.fromkeys(columns))} lie"
         " between 0 and 1, so 0.62 is stored as 62% (a row with a share above 1 is rejected as"

@@ -600,6 +600,44 @@ def test_a_file_of_proportions_is_read_as_percents_and_said_so(settings, monkeyp
     ]
 
 
+BORNE = ROOT / "tests/fixtures/real/harvilehal_french_borne_approval_2022.csv"
+
+
+@pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
+def test_the_proportions_warning_names_the_columns_as_the_header_spells_them(
+    settings, monkeypatch, in_duckdb
+):
+    """HarviLehal's Borne approval (`Date,Borne Approve,Borne Disapprove,Borne Unsure`, 0.36
+    for 36%): the warning said 'the shares in borne approve, borne disapprove, borne unsure',
+    columns the file does not spell so, where every other message names the file's own."""
+    if in_duckdb:
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    settings.local_layouts.mkdir(exist_ok=True)
+    (settings.local_layouts / "fr_borne.toml").write_text(
+        'name = "fr_borne"\nby_header = false\n[columns]\nfieldwork_start = "Date"\n'
+        'fieldwork_end = "Date"\npositive_pct = "Borne Approve"\n'
+        'negative_pct = "Borne Disapprove"\nundecided_pct = "Borne Unsure"\n'
+        '[constants]\npollster = "Wikipedia compilation"\nleader = "Élisabeth Borne"\n'
+        'country = "FR"\nmetric = "approval"\n',
+        encoding="utf-8",
+    )
+    (settings.inbox / "fr_borne").mkdir(parents=True)
+    shutil.copy(BORNE, settings.inbox / "fr_borne" / BORNE.name)
+    settle(settings.inbox / "fr_borne" / BORNE.name, 60)
+    [result] = run_ingest([], settings).files
+    assert (result.status, result.rows_loaded) == ("loaded", 2), result.message
+    [warning] = [w for w in result.warnings if "shares read as proportions" in w]
+    assert "the shares in Borne Approve, Borne Disapprove, Borne Unsure lie" in warning, warning
+    stored = query(
+        settings, "SELECT fieldwork_end, positive_pct, negative_pct, undecided_pct FROM polls"
+        " ORDER BY fieldwork_end"
+    )
+    assert stored.astype(str).values.tolist() == [
+        ["2022-06-23", "37.0", "52.0", "11.0"],
+        ["2022-11-17", "36.0", "55.0", "9.0"],
+    ]
+
+
 def _canonical_as(name: str, settings, shares: str) -> None:
     """A user's layout: the canonical one under another name, its [shares] table as given."""
     canonical = (ROOT / "schemas" / "sources" / "canonical.toml").read_text(encoding="utf-8")
