@@ -136,6 +136,20 @@ def test_status_counts_files_by_status_and_rejected_rows_by_rule(ingested):
     assert quarantined.exists()
 
 
+def test_a_rules_example_is_its_first_rejected_line(settings):
+    """HarviLehal's preferred-PM table had same-day rows rejected on lines 6-8, 12-13, ...:
+    the report's example was line 12, the lowest line as text ('12' before '6')."""
+    rows = monthly_rows(12)
+    for line in (6, 12):
+        rows[line - 2]["country"] = "XX"
+    write_csv(settings.inbox / "putin.csv", rows)
+    settle(settings.inbox / "putin.csv")
+    run_ingest([], settings)
+    [rule] = collect_status(settings)["reject_rules"]
+    assert rule["rows"] == 2
+    assert rule["example"] == f"{settings.quarantine / 'putin.csv'}:6: column country: XX"
+
+
 def test_files_refused_whole_are_counted_as_files_not_as_rejected_rows(settings):
     """A file that is not a CSV and one no layout fits are refused whole: status said "2 rows
     rejected" of them where the run said 0 rows; they are files refused, by reason."""

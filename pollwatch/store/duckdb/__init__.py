@@ -340,8 +340,9 @@ class DuckDBStore:
                 ),
                 "reject_rules": records(
                     "SELECT rule, count(DISTINCT (file_sha256, line_number)) AS rows,"
-                    " min(path || coalesce(':' || line_number, '')"
-                    " || coalesce(': column ' || column_name, '') || coalesce(': ' || value, ''))"
+                    " arg_min(path || coalesce(':' || line_number, '')"
+                    " || coalesce(': column ' || column_name, '') || coalesce(': ' || value, ''),"
+                    " (path, line_number, column_name))"  # a file's first line, not '12' < '6'
                     f" AS example FROM {FILED_REJECTS} r WHERE {ROW_REJECT}"
                     " GROUP BY rule ORDER BY rows DESC, rule LIMIT 12"
                 ),
