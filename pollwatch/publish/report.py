@@ -354,12 +354,13 @@ def _write(
         countries = set(mine["country"])
         series = []
         for trend in leader_trends:
-            view = _series_view(trend, page_slug, settings, mine)
-            if view["single"] is not None and trend.measure != "positive":
+            if trend.measure != "positive" and len(trend.polls) == 1:
                 continue  # the poll's card gives its other side and net (_single_poll)
+            rows = line_rows(trend, mine)
+            view = _series_view(trend, page_slug, settings, mine, rows)
             # One poll is shown as itself, a card: a chart of it would be a dot and a wedge.
             if view["single"] is None and trend.population == ALL_POPULATIONS:
-                stem, credit = view["key"], _credit(line_rows(trend, mine), as_of)
+                stem, credit = view["key"], _credit(rows, as_of)
                 job = charts.ChartJob(stem, [trend], events, countries, staging / "charts", credit)
                 drawn = (*_drawn_with(events, countries), _realtime_digest(trend))
                 key = chart_key(stem, keys[id(trend)], credit, *drawn)
@@ -524,12 +525,13 @@ def _by_leader(trends: list[Trend]) -> dict[str, list[Trend]]:
     }
 
 
-def _series_view(trend: Trend, page_slug: str, settings: Settings, stored: pd.DataFrame) -> dict:
+def _series_view(
+    trend: Trend, page_slug: str, settings: Settings, stored: pd.DataFrame, rows: pd.DataFrame
+) -> dict:
     """What the pages show of one line; `stored`: its leader's polls as stored (the provenance
-    a one-poll card gives)."""
+    a one-poll card gives); `rows`: those the line is read from (line_rows), which it counts."""
     latest = trend.latest
     polls = trend.polls.sort_values("fieldwork_end", ascending=False)
-    rows = line_rows(trend, stored)
     key = (
         f"{page_slug}-{trend.metric}"
         + ("" if trend.population == ALL_POPULATIONS else f"-{trend.population}")

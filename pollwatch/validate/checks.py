@@ -167,7 +167,7 @@ def in_file_terms(
     rejects: pd.DataFrame,
     column_names: dict[str, str],
     spelled: dict[str, str],
-    ends: Callable[[list[int]], list[str]] | None = None,
+    ends: Callable[[list[int]], list[str]],
 ) -> pd.DataFrame:
     """Rejects in line order, each naming the file's own column as it spells it (`spelled`:
     the header's names as written); one cell read as two fields (a single date column that is
@@ -183,8 +183,7 @@ def in_file_terms(
         rejects.loc[outside, "rule"] = "fieldwork_in_no_leader_by_date_term"
         if outside.any() and "fieldwork_end" in column_names:
             rejects.loc[outside, "column"] = "fieldwork_end"
-            if ends is not None:
-                rejects.loc[outside, "value"] = ends(rejects.loc[outside, "line_number"].tolist())
+            rejects.loc[outside, "value"] = ends(rejects.loc[outside, "line_number"].tolist())
     wide = rejects["rule"].isin(ROW_RULE_COLUMNS)
     rejects.loc[wide, "value"] = [
         _compared_in_file_terms(v, column_names) for v in rejects.loc[wide, "value"]

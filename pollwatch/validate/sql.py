@@ -91,6 +91,7 @@ def _days(con, lines: list[int]) -> list[str]:
             " SEMI JOIN asked USING (line_number)"
         ).fetchall()
     )
+    con.unregister("asked")
     return [found.get(line) or "" for line in lines]
 
 

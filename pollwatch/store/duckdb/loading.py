@@ -459,6 +459,16 @@ def _month_holds_days(month: str, days: str) -> str:
     )
 
 
+# Of matched pairs `m` (pollster, incoming key, stored key): those where each is the other's only
+# match, so that one poll is taken for one poll and never for one of two.
+EACH_THE_OTHERS_ONLY = (
+    "(pollster, stored) IN"
+    " (SELECT (pollster, stored) FROM m GROUP BY pollster, stored HAVING count(*) = 1)"
+    " AND (pollster, incoming) IN"
+    " (SELECT (pollster, incoming) FROM m GROUP BY pollster, incoming HAVING count(*) = 1)"
+)
+
+
 def _other_precision(
     con: duckdb.DuckDBPyConnection,
 ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
@@ -476,10 +486,7 @@ def _other_precision(
         f"WITH m AS (SELECT i.pollster, i.poll_key AS incoming, p.poll_key AS stored"
         f" FROM {typed} i JOIN polls p ON {SAME_SERIES} AND {_month_holds_days('p', 'i')}"
         f" WHERE {new})"
-        " SELECT pollster, incoming, stored FROM m WHERE (pollster, stored) IN"
-        " (SELECT (pollster, stored) FROM m GROUP BY pollster, stored HAVING count(*) = 1)"
-        " AND (pollster, incoming) IN"
-        " (SELECT (pollster, incoming) FROM m GROUP BY pollster, incoming HAVING count(*) = 1)"
+        f" SELECT pollster, incoming, stored FROM m WHERE {EACH_THE_OTHERS_ONLY}"
     ).fetchall()
     coarser = con.execute(
         f"WITH m AS (SELECT i.pollster, i.poll_key AS incoming, p.poll_key AS stored"
@@ -527,10 +534,7 @@ def _other_population(
         f"WITH m AS (SELECT i.pollster, i.poll_key AS incoming, p.poll_key AS stored,"
         f" i.population = {literal(DEFAULTS['population'])} AS bare"
         f" FROM {typed} i JOIN polls p ON {OTHER_POPULATION} WHERE {NEW_HERE} AND {alone})"
-        " SELECT pollster, incoming, stored, bare FROM m WHERE (pollster, stored) IN"
-        " (SELECT (pollster, stored) FROM m GROUP BY pollster, stored HAVING count(*) = 1)"
-        " AND (pollster, incoming) IN"
-        " (SELECT (pollster, incoming) FROM m GROUP BY pollster, incoming HAVING count(*) = 1)"
+        f" SELECT pollster, incoming, stored, bare FROM m WHERE {EACH_THE_OTHERS_ONLY}"
         " ORDER BY ALL"
     ).fetchall()
     given = [(pollster, incoming, stored) for pollster, incoming, stored, bare in rows if not bare]
