@@ -629,8 +629,9 @@ def test_the_proportions_warning_names_the_columns_as_the_header_spells_them(
     [warning] = [w for w in result.warnings if "shares read as proportions" in w]
     assert "the shares in Borne Approve, Borne Disapprove, Borne Unsure lie" in warning, warning
     stored = query(
-        settings, "SELECT fieldwork_end, positive_pct, negative_pct, undecided_pct FROM polls"
-        " ORDER BY fieldwork_end"
+        settings,
+        "SELECT fieldwork_end, positive_pct, negative_pct, undecided_pct FROM polls"
+        " ORDER BY fieldwork_end",
     )
     assert stored.astype(str).values.tolist() == [
         ["2022-06-23", "37.0", "52.0", "11.0"],
