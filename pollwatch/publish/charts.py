@@ -74,12 +74,21 @@ def measure_label(metric: str, measure: str) -> str:
     return f"net {metric}" if measure == "net" else metric
 
 
+# The most characters one line of the value axis's label holds beside a chart's plot (10 point
+# type, the plot's height): "% who have a favorable view minus % who have an unfavorable view,
+# points" on one line ran past the figure's top and over the credit line.
+AXIS_LABEL_CHARS = 50
+
+
 def axis_label(metric: str, measure: str) -> str:
+    """The value axis's label; a net's on two lines, its two shares' one over the other, where
+    one line would be longer than the plot is high (favorability's, performance's)."""
     verb = MEASURES.get(metric, metric)
     if measure == "negative":
         return f"% who {NEGATIVE.get(metric, (f'not {verb}',))[0]}"
     if measure == "net":
-        return f"% who {verb} minus % who {NEGATIVE.get(metric, (f'not {verb}',))[0]}, points"
+        label = f"% who {verb} minus % who {NEGATIVE.get(metric, (f'not {verb}',))[0]}, points"
+        return label if len(label) <= AXIS_LABEL_CHARS else label.replace(" minus ", "\nminus ")
     return f"% who {verb}"
 
 

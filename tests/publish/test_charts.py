@@ -402,3 +402,23 @@ def test_each_line_the_report_names_can_be_asked_for_by_that_name(metric):
     for measure in MEASURES:
         assert read_measure(charts.measure_label(metric, measure)) == measure
     assert read_measure(metric.upper()) == "positive"
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("measure", MEASURES)
+def test_the_value_axis_names_its_measure_inside_the_figure_clear_of_the_credit(metric, measure):
+    """538's favorability polls: "% who have a favorable view minus % who have an unfavorable
+    view, points" was taller than the figure, cut at its top and written over the credit line."""
+    polls = series("sparse")
+    polls = polls.assign(metric=metric, negative_pct=100 - polls["positive_pct"] - 5)
+    trend = fit_trend(one_version_per_poll(polls), "Leader", metric, measure=measure)
+    with matplotlib.rc_context(charts.STYLE):
+        fig = charts.trend_figure(trend, NO_EVENTS, {"US"}, "pollwatch · a credit line")
+        fig.draw_without_rendering()
+        [ax] = fig.axes
+        label = ax.yaxis.label.get_window_extent()
+        credit = fig.texts[0].get_window_extent()
+        plot = ax.get_window_extent()
+    assert fig.bbox.y0 <= label.y0 and label.y1 <= fig.bbox.y1, (label, fig.bbox)
+    assert not label.overlaps(credit)
+    assert plot.y0 <= label.y0 + 1 and label.y1 <= plot.y1 + 1, (label, plot)
