@@ -607,8 +607,29 @@ class _YearsOffset(mdates.ConciseDateFormatter):
         return self.years if super().get_offset() else ""
 
 
+class _EvenDates(mdates.AutoDateLocator):
+    """matplotlib's date ticks, less one that the next tick follows within two thirds of the
+    ticks' usual spacing: day ticks start again on each month's 1st (..., 29, 31, then 1), and
+    538's favorability polls of 15-28 February 2024 read "29 FebMar" wherever the legend made
+    the plot narrow. The month's own tick is the one kept."""
+
+    def tick_values(self, vmin, vmax):
+        return _evenly(super().tick_values(vmin, vmax))
+
+    def __call__(self):
+        return _evenly(super().__call__())
+
+
+def _evenly(ticks):
+    ticks = np.asarray(ticks)
+    if len(ticks) < 3:
+        return ticks
+    gaps = np.diff(ticks)
+    return ticks[np.r_[gaps >= np.median(gaps) * 2 / 3, True]]
+
+
 def _date_axis(ax) -> None:
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    locator = _EvenDates(minticks=4, maxticks=10)
 
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(_YearsOffset(locator))

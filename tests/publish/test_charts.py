@@ -4,6 +4,7 @@ are saved)."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import matplotlib
@@ -422,3 +423,25 @@ def test_the_value_axis_names_its_measure_inside_the_figure_clear_of_the_credit(
     assert fig.bbox.y0 <= label.y0 and label.y1 <= fig.bbox.y1, (label, fig.bbox)
     assert not label.overlaps(credit)
     assert plot.y0 <= label.y0 + 1 and label.y1 <= plot.y1 + 1, (label, plot)
+
+
+@pytest.mark.parametrize(
+    ("first", "last"), [("2022-01-15", "2022-01-29"), ("2022-03-18", "2022-03-30")]
+)
+def test_the_date_ticks_of_a_few_weeks_at_a_month_s_end_do_not_overlap(first, last):
+    """Day ticks restart on each month's 1st: a chart of 538's favorability polls of RFK Jr.,
+    15-28 February 2024, ticked 29 Feb and 1 Mar and wrote "29 FebMar" (the plot narrowed by
+    the legend of assumed samples' margins; here too, 31 Jan beside Feb)."""
+    polls = series("dense")
+    polls = polls[(polls["fieldwork_start"] >= first) & (polls["fieldwork_end"] <= last)]
+    polls = polls.assign(sample_size=polls["sample_size"].where(polls.index % 3 > 0))
+    trend = fit_trend(one_version_per_poll(polls), "Leader", "approval")
+    with matplotlib.rc_context(charts.STYLE):
+        fig = charts.trend_figure(trend, NO_EVENTS, {"US"}, "pollwatch")
+        fig.draw_without_rendering()
+        [ax] = fig.axes
+        ticks = [t for t in ax.get_xticklabels() if t.get_text()]
+        boxes = [t.get_window_extent() for t in ticks]
+    names = [t.get_text() for t in ticks]
+    assert len(names) >= 4, names
+    assert all(left.x1 < right.x0 for left, right in itertools.pairwise(boxes)), names
