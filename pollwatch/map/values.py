@@ -345,11 +345,13 @@ def read_country(value: object) -> str | None:
 
 # Dates. Without given formats: ISO days and months, 24.03.2022, 3/24/2022, 3/24/22, 3-24-2022
 # and 3-24-22 (year last with slashes or dashes: month first, as in American files, unless the
-# file shows otherwise), 03.2022, and month names in four languages.
+# file shows otherwise), 03.2022, 24.03.22 (a German spreadsheet's short date: dotted dates are
+# always the day first), and month names in five languages.
 AUTO_DATE_PATTERNS = [
     (re.compile(r"\d{4}-\d{1,2}-\d{1,2}"), "%Y-%m-%d", False),
     (re.compile(r"\d{4}/\d{1,2}/\d{1,2}"), "%Y/%m/%d", False),
     (re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}"), "%d.%m.%Y", False),
+    (re.compile(r"\d{1,2}\.\d{1,2}\.\d{2}"), "%d.%m.%y", False),
     (re.compile(r"\d{1,2}/\d{1,2}/\d{4}"), "%m/%d/%Y", False),
     (re.compile(r"\d{1,2}/\d{1,2}/\d{2}"), "%m/%d/%y", False),
     (re.compile(r"\d{1,2}-\d{1,2}-\d{4}"), "%m-%d-%Y", False),
@@ -381,9 +383,9 @@ TIME_OF_DAY = re.compile(
     r"(?:\s*(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?))?$",
     re.IGNORECASE,
 )
-# "12 mars 2024", "1er mars 2024" (French for the first), "mars 2024"; and as American releases
-# write a day, "March 12, 2024".
-SPELLED = re.compile(r"(?:(\d{1,2})(?:er|st|nd|rd|th)?\s+)?([^\W\d_]+)\.?,?\s+(\d{4})")
+# "12 mars 2024", "1er mars 2024" (French for the first), "12. März 2024" (German writes a day
+# with a dot), "mars 2024"; and as American releases write a day, "March 12, 2024".
+SPELLED = re.compile(r"(?:(\d{1,2})(?:er|st|nd|rd|th|\.)?\s+)?([^\W\d_]+)\.?,?\s+(\d{4})")
 SPELLED_MONTH_FIRST = re.compile(r"([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
 # Gallup's tables: "2025 Jul 7".
 SPELLED_YEAR_FIRST = re.compile(r"(\d{4})\s+([^\W\d_]+)\.?\s+(\d{1,2})")
@@ -401,16 +403,18 @@ DATE_WORDS = re.compile(r"^(?:du|from|с|з|від|от)\s+|(?<=\d)\s*(?:г|го
 # Two dates joined without spaces: "Jan 30-Feb 5, 2017" (Gallup, AP-NORC), "30 Jan-5 Feb 2017",
 # "10.01.2025-11.01.2025", "3/20-3/24, 2019", "3/20/2019-3/24/2019"; and days before a dotted
 # date: "10-14.01.2025".
+# German days carry a dot: "4.–6. März 2024", Infratest dimap's "4. bis 6. März 2024".
 DAY_SPAN = re.compile(
-    r"(?<![\d/.-])(\d{1,2})(?:er|st|nd|rd|th)?(?:\s*[-–—]\s*|\s+(?:au|to|по|до)\s+)(\d{1,2})"
-    r"(?![\d/.-])"
+    r"(?<![\d/.-])(\d{1,2})(?:er|st|nd|rd|th|\.)?"
+    r"(?:\s*[-–—]\s*|\s+(?:au|to|по|до|bis)\s+)(\d{1,2})(?:\.(?=\s))?(?![\d/.-])"
 )
 TWO_DATES = re.compile(
-    r"(.+?)(?:\s*[–—]\s*|\s+-\s+|\s+(?:to|au|по|до)\s+|(?:(?<=-\d)|(?<=-\d\d))/(?=\d{4}-)"
+    r"(.+?)(?:\s*[–—]\s*|\s+-\s+|\s+(?:to|au|по|до|bis)\s+|(?:(?<=-\d)|(?<=-\d\d))/(?=\d{4}-)"
     r"|(?<=\d)-(?=[^\W\d_])|(?<=[^\W\d_])\.?-(?=\d{1,2}\s*[^\W\d_])|(?<=\d{4})-(?=\d{1,2}\.)"
     r"|(?:(?<=/\d)|(?<=/\d\d)|(?<=/\d{4}))\s*-\s*(?=\d{1,2}/\d))(.+)"
 )
-DAYS_OF_DOTTED_DATE = re.compile(r"(\d{1,2})\s*[-–—]\s*(\d{1,2})(\.\d{1,2}\.\d{4})")
+# ... the first day with a dot or not: "12.-15.02.2024" (Forschungsgruppe Wahlen, Forsa).
+DAYS_OF_DOTTED_DATE = re.compile(r"(\d{1,2})\.?\s*[-–—]\s*(\d{1,2})(\.\d{1,2}\.\d{4})")
 # ... and a day and month before one, across a month's end: "30.12-05.01.2025".
 DAY_MONTH_OF_DOTTED_DATE = re.compile(
     r"(\d{1,2}\.\d{1,2})\.?\s*[-–—]\s*(\d{1,2}\.\d{1,2})\.(\d{4})"
@@ -423,20 +427,22 @@ YEAR = re.compile(r"\d{4}")
 # A slashed day and month with the year after a comma, as the end of RealClearPolitics' and
 # Silver Bulletin's periods writes it ("3/24, 2019"): read as "3/24/2019".
 SLASHED_THEN_YEAR = re.compile(r"^(\d{1,2}/\d{1,2})\s*,?\s*(\d{4})$")
-# Month names in English, French, Russian and Ukrainian, in the nominative and genitive.
+# Month names in English, French, German, Russian and Ukrainian, in the nominative and genitive
+# (German's as Germany and Austria write them: "März", "Mär.", "Jänner").
 MONTH_NAMES = {
-    1: "january jan janvier janv январь января янв січень січня січ",
-    2: "february feb février fevrier févr fevr fév fev февраль февраля фев лютий лютого лют",
-    3: "march mar mars март марта мар березень березня бер",
+    1: "january jan janvier janv januar jänner jän январь января янв січень січня січ",
+    2: "february feb février fevrier févr fevr fév fev februar "
+    "февраль февраля фев лютий лютого лют",
+    3: "march mar mars märz mär maerz март марта мар березень березня бер",
     4: "april apr avril avr апрель апреля апр квітень квітня квіт",
     5: "may mai май мая травень травня трав",
-    6: "june jun juin июнь июня июн червень червня черв",
-    7: "july jul juillet juil июль июля июл липень липня лип",
+    6: "june jun juin juni июнь июня июн червень червня черв",
+    7: "july jul juillet juil juli июль июля июл липень липня лип",
     8: "august aug août aout август августа авг серпень серпня серп",
     9: "september sep sept septembre сентябрь сентября сен сент вересень вересня вер",
-    10: "october oct octobre октябрь октября окт жовтень жовтня жовт",
+    10: "october oct octobre oktober okt октябрь октября окт жовтень жовтня жовт",
     11: "november nov novembre ноябрь ноября ноя нояб листопад листопада лист",
-    12: "december dec décembre decembre déc декабрь декабря дек грудень грудня груд",
+    12: "december dec décembre decembre déc dezember dez декабрь декабря дек грудень грудня груд",
 }
 MONTH_NUMBER = {name: number for number, names in MONTH_NAMES.items() for name in names.split()}
 

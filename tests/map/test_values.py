@@ -179,6 +179,29 @@ def test_months_and_days_as_spreadsheets_and_russian_tables_write_them(text, day
 
 
 @pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("März 2024", "2024-03-01", "2024-03-31"),  # Infratest dimap's DeutschlandTrend
+        ("Dezember 2023", "2023-12-01", "2023-12-31"),
+        ("Okt. 2023", "2023-10-01", "2023-10-31"),
+        ("Jänner 2024", "2024-01-01", "2024-01-31"),  # Austria's
+        ("7. März 2024", "2024-03-07", "2024-03-07"),  # a German day is written with a dot
+        ("4. bis 6. März 2024", "2024-03-04", "2024-03-06"),
+        ("4.–6. März 2024", "2024-03-04", "2024-03-06"),
+        ("28. Februar – 1. März 2024", "2024-02-28", "2024-03-01"),
+        ("12.-15.02.2024", "2024-02-12", "2024-02-15"),  # Forschungsgruppe Wahlen, Forsa
+        ("05.03.-07.03.2024", "2024-03-05", "2024-03-07"),
+        ("14.02.24", "2024-02-14", "2024-02-14"),  # a German spreadsheet's short date
+    ],
+)
+def test_german_months_and_periods_are_read(text, first, last):
+    """A German poll table's dates: 'März 2024' and '4. bis 6. März 2024' were not_a_date, and
+    no layout could read them (strptime's %B is English); nor '12.-15.02.2024' or '14.02.24'."""
+    assert values.read_date(text) == pd.Timestamp(first)
+    assert values.read_date(text, period_end=True) == pd.Timestamp(last)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "7/31 - 8/4",
