@@ -62,7 +62,11 @@ DATE_KEYS = (
     "precision",
     "month_only_published_is_fieldwork",
     "published_is_entry",
+    "published_precision_column",
 )
+# What a published_precision_column cell says of a date known to its month alone, as pollwatch's
+# export writes it (store.records.PROVENANCE_COLUMNS).
+MONTH_PRECISION = "month"
 # The directives strptime knows (Python 3.11's): a format with another one reads no date, and
 # every row of every file would be rejected as not_a_date rather than the layout refused.
 STRPTIME_DIRECTIVES = set("%ABGHIMSUVWXYZabcdfjmpuwxyz")
@@ -142,6 +146,10 @@ class Layout:
     # `published` is the day a tracker entered the poll (538's created_at), which can fall inside
     # a rolling poll's period: such a poll counts as published when its fieldwork ended.
     published_is_entry: bool = False
+    # The column saying of each row's publication date whether it is a day or stands for its
+    # month ("day" / "month", as pollwatch's export writes published_precision): a month's last
+    # day, read as a day, would make it public weeks late for `--as-of`.
+    published_precision_column: str | None = None
     poll_key_prefix: str = ""
     poll_key_columns: tuple[str, ...] = ()
     skip_rows_without_shares: bool = False
@@ -214,7 +222,8 @@ class Layout:
         return mapped | set(self.poll_key_columns) | {*self.keep_rows, *self.drop_rows, *answers}
 
     def known_columns(self) -> set[str]:
-        return self.used_columns() | self.ignore
+        precision = {self.published_precision_column} - {None}
+        return self.used_columns() | self.ignore | precision
 
 
 def load_layouts(local: Path | None = None) -> dict[str, Layout]:
@@ -292,6 +301,11 @@ def load_layout(path: Path) -> Layout:
         date_precision=dates.get("precision", "day"),
         month_only_published_is_fieldwork=dates.get("month_only_published_is_fieldwork", False),
         published_is_entry=dates.get("published_is_entry", False),
+        published_precision_column=(
+            normalise_header(dates["published_precision_column"])
+            if "published_precision_column" in dates
+            else None
+        ),
         poll_key_prefix=key.get("prefix", ""),
         poll_key_columns=tuple(_lower(key.get("columns", ()))),
         skip_rows_without_shares=rows.get("skip_without_shares", False),
@@ -521,6 +535,12 @@ def _problem(spec: dict, path: Path) -> str | None:
     for flag in ("day_first", "month_only_published_is_fieldwork", "published_is_entry"):
         if not isinstance(dates.get(flag, False), bool):
             return f"[dates] {flag} must be true or false"
+    said = dates.get("published_precision_column", "column")
+    if not isinstance(said, str) or not said.strip():
+        return (
+            f"[dates] published_precision_column = {said!r} must name the column saying whether"
+            ' each publication date is a "day" or a "month"'
+        )
     precision = dates.get("precision", "day")
     if precision not in PRECISIONS:
         return f"[dates] precision = {precision!r} is not one of {', '.join(PRECISIONS)}"

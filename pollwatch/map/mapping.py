@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pollwatch.map import values
-from pollwatch.map.layouts import Layout, fold_series, fold_value, fold_values
+from pollwatch.map.layouts import (
+    MONTH_PRECISION,
+    Layout,
+    fold_series,
+    fold_value,
+    fold_values,
+)
 from pollwatch.map.share_scale import proportions_warning
 from pollwatch.read.cells import MAX_FIELD_CHARS, RawTable
 from pollwatch.read.decoding import UnreadableFile
@@ -212,7 +218,7 @@ def map_rows(raw: RawTable, layout: Layout, aliases: dict[str, dict[str, str]]) 
     cells, skipped = _skip_placeholders(cells, layout, warnings)
     skipped += filtered
     text = _translate(cells, layout, aliases, warnings)
-    polls, rejects = _parse(text, cells, layout)
+    polls, rejects = _parse(text, cells, layout, said_months(kept.loc[cells.index], layout))
     _apply_terms_of_office(polls, layout)
     for name, default in DEFAULTS.items():
         polls[name] = polls[name].fillna(default)
@@ -430,8 +436,18 @@ def _spelled_as(column: pd.Series, table: dict[str, str]) -> pd.Series:
     return folded.map(table).fillna(first).fillna(column).astype("str")
 
 
+def said_months(cells: pd.DataFrame, layout: Layout) -> pd.Series:
+    """Which rows' publication date the file says stands for its month alone, in the layout's
+    published_precision_column (pollwatch's export: 31 March, 'month')."""
+    column = layout.published_precision_column
+    if column is None or column not in cells:
+        return pd.Series(False, index=cells.index)
+    said = values.clean_text(cells[column]).str.lower()
+    return said.eq(MONTH_PRECISION).fillna(False).astype(bool)
+
+
 def _parse(
-    text: pd.DataFrame, cells: pd.DataFrame, layout: Layout
+    text: pd.DataFrame, cells: pd.DataFrame, layout: Layout, said_month: pd.Series
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     polls = pd.DataFrame(index=text.index)
     rejects = []
@@ -454,8 +470,9 @@ def _parse(
     # A month reads as its last day, a day as itself: a cell is a month when its first day differs.
     first_day = parse_column("published", text["published"], layout, other_end=True).values
     polls["published_precision"] = pd.Series("day", polls.index, dtype="str").mask(
-        first_day != polls["published"], "month"
+        (first_day != polls["published"]) | said_month, "month"
     )
+    polls.loc[said_month, "published"] = month_end(polls.loc[said_month, "published"])
     if layout.published_is_entry:
         entered_early = polls["published"] < polls["fieldwork_end"]
         polls.loc[entered_early, "published"] = polls.loc[entered_early, "fieldwork_end"]
@@ -487,6 +504,11 @@ def parse_column(
     return parsed
 
 
+def month_end(days: pd.Series) -> pd.Series:
+    """Each day's month, as its last day."""
+    return days.dt.to_period("M").dt.end_time.dt.normalize().astype("datetime64[us]")
+
+
 def _settle_fieldwork_periods(polls: pd.DataFrame, text: pd.DataFrame, layout: Layout) -> None:
     """Turn a series' date stamps into fieldwork periods, and let a month fill an empty end."""
     start, end = polls["fieldwork_start"], polls["fieldwork_end"]
@@ -498,9 +520,7 @@ def _settle_fieldwork_periods(polls: pd.DataFrame, text: pd.DataFrame, layout: L
     fill_start = start.isna() & end_as_start.notna() & (end_as_start != end)
     if layout.date_precision == "month":
         polls["fieldwork_start"] = start.dt.to_period("M").dt.start_time.astype("datetime64[us]")
-        polls["fieldwork_end"] = (
-            end.dt.to_period("M").dt.end_time.dt.normalize().astype("datetime64[us]")
-        )
+        polls["fieldwork_end"] = month_end(end)
     elif layout.date_precision == "week_ending":
         polls["fieldwork_start"] = end - pd.Timedelta(days=6)
     polls.loc[fill_end, "fieldwork_end"] = start_as_end

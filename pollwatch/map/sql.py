@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pollwatch.map import values
-from pollwatch.map.layouts import Layout, fold_series
+from pollwatch.map.layouts import MONTH_PRECISION, Layout, fold_series
 from pollwatch.map.mapping import (
     AS_WRITTEN,
     NAME_COLUMNS,
@@ -141,7 +141,8 @@ def map_cells(
     con.execute(
         "CREATE TEMP VIEW src AS SELECT c.line_number, "
         + ", ".join(f"{expr} AS {quoted(name)}" for name, expr in (sources | keys).items())
-        + f", {said} AS sample_said FROM cells c{join}"
+        + f", {said} AS sample_said, {_said_month(layout, header)} AS published__said_month"
+        + f" FROM cells c{join}"
     )
     fields, joins, rules, lookups = [], [], {}, {}
     for name in CANONICAL_COLUMNS:
@@ -162,7 +163,7 @@ def map_cells(
             joins.append(f"LEFT JOIN lk_{name} ON lk_{name}.raw = s.{quoted(name)}")
         items += _items(name, plain, plain_value, found[name] or [])
     con.execute(
-        "CREATE TEMP VIEW parsed AS SELECT s.line_number, "
+        "CREATE TEMP VIEW parsed AS SELECT s.line_number, s.published__said_month, "
         + ", ".join(items)
         + " FROM src s "
         + " ".join(joins)
@@ -182,6 +183,15 @@ def map_cells(
         source_keys=bool(layout.poll_key_columns),
         spelled=spelled or {},
     )
+
+
+def _said_month(layout: Layout, header: list[str]) -> str:
+    """mapping.said_months in SQL: whether the file says a row's publication date stands for its
+    month alone."""
+    column = layout.published_precision_column
+    if column is None or column not in header:
+        return "false"
+    return f"coalesce(lower(trim(c.{quoted(column)})) = {literal(MONTH_PRECISION)}, false)"
 
 
 def _populations_disagree(
@@ -390,12 +400,13 @@ def _settled(layout: Layout, column_names: dict[str, str], keys: list[str]) -> s
     )
     precision = (
         "CASE WHEN published IS NULL THEN NULL WHEN published__other IS DISTINCT FROM published"
-        " THEN 'month' ELSE 'day' END AS published_precision"
+        " OR published__said_month THEN 'month' ELSE 'day' END AS published_precision"
     )
     periods = (
         f"SELECT * REPLACE (CASE WHEN {fill_start} THEN {end}__other ELSE {start_p} END AS {start},"
-        f" CASE WHEN {fill_end} THEN {start}__other ELSE {end_p} END AS {end}), {precision}"
-        " FROM parsed"
+        f" CASE WHEN {fill_end} THEN {start}__other ELSE {end_p} END AS {end},"
+        " CASE WHEN published__said_month THEN last_day(published)::TIMESTAMP ELSE published END"
+        f" AS published), {precision} FROM parsed"
     )
     if layout.published_is_entry:  # entered before its period ended: published at its end
         periods = (

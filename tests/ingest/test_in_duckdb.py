@@ -115,6 +115,33 @@ def test_a_publication_month_is_stored_as_a_month_both_ways(monkeypatch, setting
     ]
 
 
+def test_a_publication_date_said_to_be_a_month_is_stored_as_a_month_both_ways(
+    monkeypatch, settings
+):
+    """pollwatch's export writes a month of publication as its last day and says 'month' in
+    published_precision: read back, it is that month, not a day published weeks late."""
+    said = [  # published, published_precision -> stored published, precision
+        ("2022-03-31", "month", "2022-03-31", "month"),
+        ("2022-03-15", " Month ", "2022-03-31", "month"),
+        ("2022-03-04", "day", "2022-03-04", "day"),
+        ("2022-03-04", "", "2022-03-04", "day"),
+        ("2022-03", "day", "2022-03-31", "month"),  # the date itself says it is a month
+        ("", "month", None, None),
+    ]
+    rows = monthly_rows(len(said))
+    for i, (row, (published, precision, _, _)) in enumerate(zip(rows, said, strict=True)):
+        row.update(fieldwork_start="2022-02-25", fieldwork_end="2022-02-27", poll_key=f"p{i}")
+        row.update(published=published, published_precision=precision)
+    framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
+    assert_same(framed, in_duckdb)
+    stored = framed.polls.sort_index()
+    assert stored["published"].dt.strftime("%Y-%m-%d").replace({pd.NA: None}).tolist() == [
+        s[2] for s in said
+    ]
+    assert stored["published_precision"].replace({pd.NA: None}).tolist() == [s[3] for s in said]
+    assert not framed.warnings  # a column of the canonical layout, not an ignored one
+
+
 def test_a_month_s_poll_reported_inside_its_month_is_stored_both_ways(monkeypatch, settings):
     """Levada publishes its monthly poll in the month's last week: a source giving the fieldwork
     as the month alone and the report's day ("2022-04", published 2022-04-28) lost the poll as

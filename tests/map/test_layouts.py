@@ -282,6 +282,10 @@ def test_a_header_cell_wrapped_over_two_lines_is_the_column_of_its_words(setting
             "[dates] has unknown key(s) format (known: formats, day_first, precision,",
         ),
         (
+            ('precision = "month"', "published_precision_column = true"),  # a traceback
+            "[dates] published_precision_column = True must name the column saying whether each",
+        ),
+        (
             ('country = "UA"', 'country = "XX"'),  # every row iso_3166_alpha2_country
             "country value(s) XX are not ISO 3166-1 alpha-2 codes (RU, UA, US)",
         ),
