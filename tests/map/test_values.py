@@ -202,6 +202,55 @@ def test_german_months_and_periods_are_read(text, first, last):
 
 
 @pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        # Spanish: El Financiero's and Mitofsky's Mexican approval, Chile's Cadem and Criteria
+        ("marzo 2024", "2024-03-01", "2024-03-31"),
+        ("Marzo de 2024", "2024-03-01", "2024-03-31"),
+        ("septiembre del 2023", "2023-09-01", "2023-09-30"),
+        ("setiembre 2023", "2023-09-01", "2023-09-30"),  # Peru's and Uruguay's spelling
+        ("12 de marzo de 2024", "2024-03-12", "2024-03-12"),
+        ("1º de julio de 2024", "2024-07-01", "2024-07-01"),
+        ("del 10 al 14 de marzo de 2024", "2024-03-10", "2024-03-14"),
+        ("10 al 14 de marzo de 2024", "2024-03-10", "2024-03-14"),
+        ("10 y 11 de enero de 2025", "2025-01-10", "2025-01-11"),
+        ("del 28 de febrero al 3 de marzo de 2024", "2024-02-28", "2024-03-03"),
+        ("del 28 de diciembre de 2024 al 3 de enero de 2025", "2024-12-28", "2025-01-03"),
+        ("28 de diciembre al 3 de enero de 2025", "2024-12-28", "2025-01-03"),
+        ("31 Mar – 2 Abr 2026", "2026-03-31", "2026-04-02"),  # Spanish Wikipedia's tables
+        ("5 Ene 2026", "2026-01-05", "2026-01-05"),
+        ("10-ene-2025", "2025-01-10", "2025-01-10"),  # a Spanish spreadsheet's d-mmm-yyyy
+        ("dic-23", "2023-12-01", "2023-12-31"),
+        # Portuguese: Brazil's Datafolha, Quaest, AtlasIntel
+        ("fevereiro de 2024", "2024-02-01", "2024-02-29"),
+        ("março de 2024", "2024-03-01", "2024-03-31"),
+        ("12 de fevereiro de 2024", "2024-02-12", "2024-02-12"),
+        ("de 10 a 13 de fevereiro de 2023", "2023-02-10", "2023-02-13"),
+        ("entre 25 e 26 de março de 2010", "2010-03-25", "2010-03-26"),
+        ("entre os dias 10 e 13 de fevereiro de 2023", "2023-02-10", "2023-02-13"),
+        ("28 de fevereiro a 3 de março de 2024", "2024-02-28", "2024-03-03"),
+        ("out/2023", "2023-10-01", "2023-10-31"),  # a Brazilian spreadsheet's mmm/aaaa
+        ("dez/23", "2023-12-01", "2023-12-31"),
+        # Italian: SWG, Ipsos, Demos
+        ("gennaio 2024", "2024-01-01", "2024-01-31"),
+        ("12 giugno 2024", "2024-06-12", "2024-06-12"),
+        ("1° luglio 2024", "2024-07-01", "2024-07-01"),
+        ("dal 10 al 14 marzo 2024", "2024-03-10", "2024-03-14"),
+        ("10-12 ottobre 2023", "2023-10-10", "2023-10-12"),
+        ("dal 28 febbraio al 4 marzo 2024", "2024-02-28", "2024-03-04"),
+        ("gen-24", "2024-01-01", "2024-01-31"),
+        ("3 dic 2023", "2023-12-03", "2023-12-03"),
+    ],
+)
+def test_spanish_portuguese_and_italian_months_and_periods_are_read(text, first, last):
+    """Approval series in Spanish, Portuguese and Italian ("marzo 2024", "fevereiro de 2024",
+    "del 10 al 14 de marzo de 2024", "gennaio 2024") were each not_a_date, every row of such a
+    table rejected, and no layout could read them (strptime's %B is English)."""
+    assert values.read_date(text) == pd.Timestamp(first)
+    assert values.read_date(text, period_end=True) == pd.Timestamp(last)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "7/31 - 8/4",
