@@ -38,6 +38,10 @@ REQUIRED_COLUMNS = (
     "fieldwork_end",
     "positive_pct",
 )
+# The rule an empty positive share breaks (the column's not_nullable, named for what it means):
+# every poll is stored by its positive share, and a row giving only the negative share (538's
+# favorability rows with `favorable` empty) is not one pollwatch can average.
+POSITIVE_SHARE_REQUIRED = "positive_share_required"
 # What a poll whose file does not say its population or mode is stored with.
 DEFAULTS = {"population": "unknown", "mode": "unknown"}
 TEXT_COLUMNS = ("pollster", "sponsor", "leader", "poll_key", "source_url", "notes")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from pollwatch.ingest.outcomes import is_missing
 from pollwatch.map.values import BAD, read_date
-from schemas.columns import CATEGORY_COLUMNS
+from schemas.columns import CATEGORY_COLUMNS, POSITIVE_SHARE_REQUIRED
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,6 +39,18 @@ def _known(rule: str) -> str:
     return f"; known: {', '.join(KNOWN_VALUES[rule])}, or a layout's [values] for the file's words"
 
 
+def _required_share(rule: str) -> str:
+    """Why a row with no positive share is refused, when its negative share may be empty
+    elsewhere: "column favorable: not_nullable (value '')" said nothing of it."""
+    if rule != POSITIVE_SHARE_REQUIRED:
+        return ""
+    return (
+        "; every poll is stored by its positive share (approve, trust, support, favorable, good"
+        " performance), which the contract requires: a row giving only the negative share is"
+        " not a poll pollwatch can average"
+    )
+
+
 def _no_year(rule: str, value: object) -> str:
     """What a date with no year lacks, said where it is read once a year is given: a Wikipedia
     table's "18–19 May" (its year in a section heading) was refused as not_a_date, naming
@@ -62,7 +74,7 @@ def describe_reject(path: str, reject: dict) -> str:
         return (
             f"{where}: column {shown(reject['column'])}: {reject['rule']} "
             f"(value {shown(repr(reject['value']))}){_known(reject['rule'])}"
-            f"{_no_year(reject['rule'], reject['value'])}"
+            f"{_no_year(reject['rule'], reject['value'])}{_required_share(reject['rule'])}"
         )
     return f"{where}: {reject['rule']}: {shown(reject['value'])}"
 

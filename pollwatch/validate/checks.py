@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from pollwatch.map.mapping import LINE_SPAN, Mapped, renumbered
 from pollwatch.read.echo import LINES_SHOWN, capped, capped_column, line_numbers
 from pollwatch.store import Staged
-from schemas.columns import IDENTITY_COLUMNS, POLL_NAME, REJECT_COLUMNS
+from schemas.columns import IDENTITY_COLUMNS, POLL_NAME, POSITIVE_SHARE_REQUIRED, REJECT_COLUMNS
 from schemas.polls import ROW_RULE_COLUMNS, WARNING_RULES, validate_polls
 
 KEY_TAKEN = "poll_key_of_another_poll"
@@ -184,6 +184,11 @@ def in_file_terms(
         if outside.any() and "fieldwork_end" in column_names:
             rejects.loc[outside, "column"] = "fieldwork_end"
             rejects.loc[outside, "value"] = ends(rejects.loc[outside, "line_number"].tolist())
+    # An empty positive share is the contract's own requirement, not a cell left blank by
+    # mistake: a row giving only the negative share (538's favorability rows with `favorable`
+    # empty) was told "not_nullable", which said nothing of why.
+    positive = (rejects["column"] == "positive_pct") & (rejects["rule"] == "not_nullable")
+    rejects.loc[positive, "rule"] = POSITIVE_SHARE_REQUIRED
     wide = rejects["rule"].isin(ROW_RULE_COLUMNS)
     rejects.loc[wide, "value"] = [
         _compared_in_file_terms(v, column_names) for v in rejects.loc[wide, "value"]

@@ -1464,6 +1464,58 @@ def test_a_date_with_no_year_is_refused_saying_the_year_is_what_it_lacks(setting
     assert told["12"].endswith("not_a_date (value '12')")
 
 
+FAVORABILITY_LAYOUT = """name = "favorability"
+[columns]
+pollster = "pollster"
+leader = "politician"
+fieldwork_start = "start_date"
+fieldwork_end = "end_date"
+positive_pct = "favorable"
+negative_pct = "unfavorable"
+[constants]
+country = "US"
+metric = "favorability"
+"""
+
+
+def test_a_row_giving_only_the_negative_share_is_refused_saying_the_positive_is_required(
+    settings,
+):
+    """538's favorability rows with `favorable` empty and `unfavorable` given were refused as
+    "column favorable: not_nullable (value '')", which did not say why a share the file may
+    leave empty elsewhere (the negative) is needed here: every poll is stored by its positive
+    share, which the contract requires."""
+    settings.local_layouts.mkdir(exist_ok=True)
+    (settings.local_layouts / "favorability.toml").write_text(FAVORABILITY_LAYOUT)
+    header = ["pollster", "politician", "start_date", "end_date", "favorable", "unfavorable"]
+    rows = [
+        dict(zip(header, row, strict=True))
+        for row in (
+            ["YouGov", "Robert F. Kennedy Jr.", "2024-02-15", "2024-02-18", "", "38"],
+            ["YouGov", "Robert F. Kennedy Jr.", "2024-02-22", "2024-02-25", "40", "36"],
+        )
+    ]
+    write_csv(settings.inbox / "favorability" / "fav.csv", rows, columns=header)
+    [result] = run_ingest([], settings).files
+    assert (result.status, result.rows_loaded) == ("partial", 1)
+    [reject] = result.rejects
+    assert (reject["line"], reject["column"], reject["rule"]) == (
+        2,
+        "favorable",
+        "positive_share_required",
+    )
+    told = describe_reject(result.path, reject)
+    assert "\n" not in told
+    assert told.startswith(f"{result.path}:2: column favorable: positive_share_required (value '')")
+    assert told.endswith(
+        "; every poll is stored by its positive share (approve, trust, support, favorable, good"
+        " performance), which the contract requires: a row giving only the negative share is"
+        " not a poll pollwatch can average"
+    )
+    errors = (settings.quarantine / "favorability" / "fav.csv.errors.csv").read_text()
+    assert "2,favorable,positive_share_required," in errors
+
+
 @pytest.mark.parametrize("refused_first", [True, False])
 def test_one_file_refused_at_the_inbox_root_and_loaded_from_its_layout_s_folder_in_one_run(
     settings, refused_first
