@@ -280,6 +280,8 @@ def _field(
     if not translations(name, layout, aliases):
         if name in TEXT_COLUMNS:
             plain, plain_value = _plain_test(name, PLAIN_TEXT), _plain_text(name)
+            # Text a CSV export made inert ('@FOM) is read by values.without_inert_mark.
+            plain = f"({plain} AND NOT regexp_matches({column}, {literal(values.INERT_FORMULA)}))"
             if name in NAME_COLUMNS:  # a link's text is read by values.parse_name
                 plain = f"({plain} AND NOT regexp_matches({column}, '^<a\\b', 'i'))"
         elif name in SHARE_COLUMNS:

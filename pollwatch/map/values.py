@@ -644,8 +644,23 @@ def key_part(raw: pd.Series) -> pd.Series:
 WHOLE_FLOAT = r"^([0-9]+)\.0+$"
 
 
+# What a spreadsheet runs as a formula when a text cell starts with it, and the apostrophe before
+# it that makes such text inert (the OWASP advice, which pollwatch's CSV export follows and
+# spreadsheets read as no part of the text): `'@FOM` is the sponsor @FOM. Kept, a poll read back
+# from an export was "corrected" to sponsor `'@FOM`.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The same as a pattern both Python and DuckDB (RE2) read.
+INERT_FORMULA = r"^'[=+\-@\t\r]"
+
+
+def without_inert_mark(text: pd.Series) -> pd.Series:
+    """Text as it was before a CSV export made it inert (FORMULA_STARTS)."""
+    inert = text.str.contains(INERT_FORMULA, regex=True, na=False)
+    return text.where(~inert, text.str[1:]) if inert.any() else text
+
+
 def parse_text(raw: pd.Series) -> Parsed:
-    return Parsed(clean_text(raw), pd.Series(False, index=raw.index), "text")
+    return Parsed(without_inert_mark(clean_text(raw)), pd.Series(False, index=raw.index), "text")
 
 
 # A name given as a link, as a web table exported with its markup writes it (Silver Bulletin's
@@ -656,7 +671,7 @@ LINKED_NAME = re.compile(r"<a\b[^>]*>([^<]*)</a>", re.IGNORECASE)
 
 def parse_name(raw: pd.Series) -> Parsed:
     """A name (pollster, sponsor, leader): text, a link's text where the cell is one link."""
-    text = clean_text(raw)
+    text = without_inert_mark(clean_text(raw))
     linked = text.str.fullmatch(LINKED_NAME.pattern, case=False).fillna(False).astype(bool)
     if linked.any():
         text = text.copy()

@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from pollwatch.config import ConfigError
+from pollwatch.map.values import FORMULA_STARTS  # and the reading back of what is made inert
 from schemas.columns import DATE_COLUMNS
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "parquet")
 
 

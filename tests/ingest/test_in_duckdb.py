@@ -142,6 +142,22 @@ def test_a_publication_date_said_to_be_a_month_is_stored_as_a_month_both_ways(
     assert not framed.warnings  # a column of the canonical layout, not an ignored one
 
 
+def test_text_a_csv_export_made_inert_is_read_as_it_was_both_ways(monkeypatch, settings):
+    """pollwatch's CSV export writes `@FOM` as `'@FOM`: read back, the apostrophe is no part of
+    the text; one before anything else is."""
+    written = ["'@FOM", "'=Ministry", "'+3 since February", "'-2 points", "'quoted'", "it's"]
+    rows = [
+        poll_row(poll_key=f"k{i}", sponsor=text, notes=text, source_url=text)
+        for i, text in enumerate(written)
+    ]
+    framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
+    assert_same(framed, in_duckdb)
+    read = ["@FOM", "=Ministry", "+3 since February", "-2 points", "'quoted'", "it's"]
+    stored = framed.polls.sort_index()
+    for name in ("sponsor", "notes", "source_url"):
+        assert stored[name].tolist() == read
+
+
 def test_a_month_s_poll_reported_inside_its_month_is_stored_both_ways(monkeypatch, settings):
     """Levada publishes its monthly poll in the month's last week: a source giving the fieldwork
     as the month alone and the report's day ("2022-04", published 2022-04-28) lost the poll as

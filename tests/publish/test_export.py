@@ -195,3 +195,27 @@ def test_an_export_ingested_into_a_new_store_gives_back_every_poll_fact(tmp_path
     pd.testing.assert_frame_equal(
         as_of_trend(second, "2022-03-03"), as_of_trend(first, "2022-03-03")
     )
+
+
+def test_text_made_inert_in_a_csv_export_reads_back_as_it_was_stored(tmp_path):
+    """The CSV export writes `@FOM` as `'@FOM` and `-2 points` as `'-2 points`, so that a
+    spreadsheet does not run them; ingested again, the apostrophe was kept as part of the text:
+    into the same store, the poll was "corrected" to sponsor `'@FOM` (the old value in
+    revisions), and into a new one every such name and note came back changed."""
+    first = load_settings(data_dir=tmp_path / "first", settle_seconds=0)
+    second = load_settings(data_dir=tmp_path / "second", settle_seconds=0)
+    for config in (first, second):
+        config.data_dir.mkdir()
+    rows = [
+        poll_row(sponsor="@FOM", notes="+3 since the week before", poll_key="a"),
+        poll_row(sponsor="=Ministry", notes="-2 points; weekly", poll_key="b"),
+        poll_row(sponsor="Rosbalt", notes="'quoted' as it was", poll_key="c"),
+    ]
+    run_ingest([write_csv(tmp_path / "drop.csv", rows)], first)
+    exported = write_polls(open_store(first).polls(), tmp_path / "polls.csv")
+    assert "'@FOM" in exported.read_text()  # the export still makes them inert
+    again = run_ingest([exported], first)
+    assert (again.files[0].rows_updated, again.files[0].rows_duplicate) == (0, 3)
+    run_ingest([exported], second)
+    pd.testing.assert_frame_equal(stored_facts(second), stored_facts(first))
+    assert stored_facts(second)["sponsor"].tolist() == ["@FOM", "=Ministry", "Rosbalt"]
