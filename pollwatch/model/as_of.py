@@ -115,10 +115,13 @@ def first_public(polls: pd.DataFrame, counted: pd.Series | None = None) -> str:
     return f"the first was public on {day:%Y-%m-%d} (fieldwork ended {fieldwork:%Y-%m-%d})"
 
 
-def public_by(polls: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """The polls whose fieldwork had ended and which had been published by the end of `as_of`."""
+def public_by(polls: pd.DataFrame, as_of: date, public: pd.Series | None = None) -> pd.DataFrame:
+    """The polls whose fieldwork had ended and which had been published by the end of `as_of`.
+    `public`: public_from(polls), given by a caller asking of many days, as it does not depend
+    on the day asked (a real-time line spent half its time finding it again each day)."""
     day = pd.Timestamp(as_of)
-    return polls[(public_from(polls) <= day) & (polls["fieldwork_end"] <= day)]
+    public = public_from(polls) if public is None else public
+    return polls[(public <= day) & (polls["fieldwork_end"] <= day)]
 
 
 def public_from(polls: pd.DataFrame) -> pd.Series:
@@ -247,6 +250,7 @@ def realtime_line(
     mine = versions[(versions["leader"] == leader) & (versions["metric"] == metric)]
     corrected = ever_corrected(mine)
     single = mine.reset_index(drop=True)
+    public = None if corrected else public_from(single)
     rows, before, figure, unfinished = [], None, None, 0
     if days is None:
         days = realtime_days(mine, measure)
@@ -257,7 +261,10 @@ def realtime_line(
         if stop_at is not None and time.time() > stop_at:
             unfinished += 1
             continue
-        polls = public_by(stood_on(mine, day.date()) if corrected else single, day.date())
+        if corrected:
+            polls = public_by(stood_on(mine, day.date()), day.date())
+        else:
+            polls = public_by(single, day.date(), public)
         if polls.empty:
             continue
         if before is None or not polls.equals(before):
