@@ -527,9 +527,12 @@ def test_a_layout_may_declare_the_day_first(settings):
     layout = settings.local_layouts / "eu_canonical.toml"
     layout.parent.mkdir(parents=True, exist_ok=True)
     canonical = (ROOT / "schemas" / "sources" / "canonical.toml").read_text(encoding="utf-8")
+    # Into the canonical layout's own [dates] table (TOML refuses a second one).
+    assert "\n[dates]\n" in canonical
     layout.write_text(
-        canonical.replace('name = "canonical"', 'name = "eu_canonical"')
-        + "\n[dates]\nday_first = true\n",
+        canonical.replace('name = "canonical"', 'name = "eu_canonical"').replace(
+            "\n[dates]\n", "\n[dates]\nday_first = true\n"
+        ),
         encoding="utf-8",
     )
     write_csv(settings.inbox / "eu_canonical" / "a.csv", [dated("01/02/2023", "07/02/2023", "a")])
