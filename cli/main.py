@@ -522,8 +522,24 @@ def serve(
     """
     with _plain_errors():
         settings = _settings(data_dir, report_dir=out, cron=cron)
-    from flows.server import answers, configured_api_url, start_server, stop_server, write_address
+    from flows.server import (
+        answers,
+        configured_api_url,
+        read_address,
+        start_server,
+        stop_server,
+        write_address,
+    )
 
+    serving = read_address(settings.prefect_home)
+    if serving is not None and answers(serving):
+        # A second serve would start a second server on the first one's database, and the two
+        # would take each other's runs; when it ended, it removed the first one's address.
+        _fail(
+            f"a pollwatch serve is already serving {settings.data_dir} (Prefect UI "
+            f"{serving.removesuffix('/api')}): stop it first, or use it (`pollwatch trigger`)",
+            EXIT_NOT_RUN,
+        )
     own = None
     configured = configured_api_url()
     if configured is not None and not answers(configured.api_url):

@@ -15,6 +15,7 @@ group.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import signal
@@ -50,8 +51,9 @@ def free_port() -> int:
 
 
 def start_server(home: Path, timeout: float = STARTUP_TIMEOUT) -> LocalServer:
-    """A server on 127.0.0.1 at a free port, answering when this returns."""
-    server = launch_server(home)
+    """A server on 127.0.0.1 at a free port, answering when this returns, and ending when this
+    process ends, however it ends (tied_to_this_process)."""
+    server = launch_server(home, tied=True)
     try:
         wait_until_healthy(server, timeout)
     except BaseException:
@@ -60,8 +62,10 @@ def start_server(home: Path, timeout: float = STARTUP_TIMEOUT) -> LocalServer:
     return server
 
 
-def launch_server(home: Path) -> LocalServer:
-    """`prefect server start` launched, not yet answering (wait_until_healthy)."""
+def launch_server(home: Path, tied: bool = False) -> LocalServer:
+    """`prefect server start` launched, not yet answering (wait_until_healthy); with `tied`, told
+    to stop when this process dies. It runs in a session of its own, so that Ctrl-C in a
+    terminal reaches serve, which stops it after its runs, not the server under them."""
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = home / "server.log"
@@ -82,8 +86,29 @@ def launch_server(home: Path) -> LocalServer:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=tied_to_this_process(os.getpid()) if tied else None,
         )
     return LocalServer(f"http://127.0.0.1:{port}/api", process, log)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def tied_to_this_process(parent: int):
+    """What a child runs before it starts, on Linux: SIGTERM to it when `parent` dies, however
+    that dies. A `pollwatch serve` killed outright (SIGKILL, the OOM killer) left its server
+    running for good, in a session of its own, and the next serve started a second server on
+    the same database. (A parent gone before the child asked is the same death, seen at once.)
+    Elsewhere, nothing: such a server is stopped only by serve's own exit."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def tie() -> None:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return tie
 
 
 def wait_until_healthy(server: LocalServer, timeout: float) -> None:

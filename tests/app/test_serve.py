@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows.server import answers
 from tests.helpers import HOLDING_ROWS, ROOT, big_drop, settle, wait_until_held
 
 SAMPLES = ROOT / "data" / "samples"
@@ -249,7 +250,11 @@ def test_serve_starts_its_own_server_and_prefect_yaml_deploys_onto_a_process_poo
     (one of this test's own, as prefect.yaml's deployments have the names serve registers on the
     session's: a deploy of them in the middle of a test serving those would take its runs
     over), `prefect deploy --all` puts the same deployments onto a process pool. One test for
-    both, as each needs a Prefect server started for it alone (20-60 s)."""
+    both, as each needs a Prefect server started for it alone (20-60 s).
+
+    A second serve of the same data directory is refused while the first runs, and a serve
+    killed outright (SIGKILL to it alone, as the OOM killer does) takes its server with it: the
+    server once ran on for good, and the next serve started another on the same database."""
     data = tmp_path / "data"
     data.mkdir()
     log = tmp_path / "serve.log"
@@ -294,6 +299,31 @@ def test_serve_starts_its_own_server_and_prefect_yaml_deploys_onto_a_process_poo
             # serve registered these names too: that they are the deploy's, not serve's, is
             # their work pool.
             assert work_pool(f"{ui}/api", name) == "pollwatch", name
+
+        second_log = tmp_path / "serve-second.log"
+        second = start(["serve", "--data-dir", str(data)], environment(tmp_path), second_log)
+        try:
+            returned = second.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            returned = None
+        finally:
+            stop(second)
+        said = second_log.read_text()
+        assert returned == 3, said
+        assert f"already serving {data}" in said and ui in said
+        assert "starting a Prefect server" not in said
+
+        os.kill(serve.pid, signal.SIGKILL)
+        serve.wait(timeout=10)
+        wait_for(lambda: not answers(f"{ui}/api"), 60, "the killed serve's server to stop")
+        log = tmp_path / "serve-again.log"
+        serve = start(["serve", "--data-dir", str(data)], environment(tmp_path), log)
+        text = wait_for(
+            lambda: "next run" in log.read_text() and log.read_text(),
+            180,
+            "serve after a killed one to be ready",
+        )
+        ui = re.search(r"Prefect UI: (http://127\.0\.0\.1:\d+)", text).group(1)
     finally:
         stop(serve)
     assert "Prefect server stopped" in log.read_text()
