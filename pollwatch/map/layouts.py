@@ -32,6 +32,7 @@ LAYOUT_DIR = SCHEMAS / "sources"
 ALIASES_FILE = SCHEMAS / "aliases.toml"
 PRECISIONS = ("day", "month", "week_ending")
 TOP_LEVEL_KEYS = {
+    "as_written",
     "cadence",
     "name",
     "title",
@@ -49,7 +50,20 @@ TOP_LEVEL_KEYS = {
     "answers",
 }
 # The keys whose value is a table of its own.
-TABLES = ("columns", "constants", "values", "dates", "poll_key", "rows", "shares", "answers")
+TABLES = (
+    "columns",
+    "constants",
+    "values",
+    "dates",
+    "poll_key",
+    "rows",
+    "shares",
+    "answers",
+    "as_written",
+)
+# The names whose spelling in the file is kept beside the stored one (pollster_as_written, ...);
+# [as_written] may name a column giving it, as pollwatch's export does.
+AS_WRITTEN = ("pollster", "leader")
 # [answers]: which answers each share adds up, by the share's name there.
 ANSWER_SHARES = {
     "positive": "positive_pct",
@@ -163,6 +177,9 @@ class Layout:
     proportions: bool | None = None
     proportions_declared: bool = False
     answers: Answers | None = None
+    # name (AS_WRITTEN) -> the column giving its spelling as a source wrote it, where a file says
+    # so itself ([as_written]: pollwatch's export, read back, keeps the first source's spelling).
+    as_written_columns: dict[str, str] = field(default_factory=dict)
 
     @property
     def filters_rows(self) -> bool:
@@ -223,7 +240,7 @@ class Layout:
 
     def known_columns(self) -> set[str]:
         precision = {self.published_precision_column} - {None}
-        return self.used_columns() | self.ignore | precision
+        return self.used_columns() | self.ignore | precision | set(self.as_written_columns.values())
 
 
 def load_layouts(local: Path | None = None) -> dict[str, Layout]:
@@ -316,6 +333,9 @@ def load_layout(path: Path) -> Layout:
         proportions=spec.get("shares", {}).get("proportions"),
         proportions_declared="proportions" in spec.get("shares", {}),
         answers=_answers(spec.get("answers")),
+        as_written_columns={
+            name: normalise_header(column) for name, column in spec.get("as_written", {}).items()
+        },
     )
 
 
@@ -541,6 +561,11 @@ def _problem(spec: dict, path: Path) -> str | None:
             f"[dates] published_precision_column = {said!r} must name the column saying whether"
             ' each publication date is a "day" or a "month"'
         )
+    for name, column in spec.get("as_written", {}).items():
+        if name not in AS_WRITTEN:
+            return f"[as_written] names {name}: only {' and '.join(AS_WRITTEN)} are kept as written"
+        if not isinstance(column, str) or not column.strip():
+            return f"[as_written] {name} = {column!r} must name the column giving its spelling"
     precision = dates.get("precision", "day")
     if precision not in PRECISIONS:
         return f"[dates] precision = {precision!r} is not one of {', '.join(PRECISIONS)}"

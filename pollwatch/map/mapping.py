@@ -17,6 +17,7 @@ import pandas as pd
 
 from pollwatch.map import values
 from pollwatch.map.layouts import (
+    AS_WRITTEN,
     MONTH_PRECISION,
     Layout,
     fold_series,
@@ -39,7 +40,6 @@ from schemas.columns import (
 
 # The fields that make two rows the same poll when a source has no id of its own.
 POLL_KEY_FIELDS = ("pollster", "leader", "metric", "population", "fieldwork_start", "fieldwork_end")
-AS_WRITTEN = ("pollster", "leader")
 # How the file wrote its rows, kept beside the canonical columns as provenance (Mapped.as_written).
 WRITTEN_COLUMNS = (*(f"{name}_as_written" for name in AS_WRITTEN), "published_precision")
 # A whole number as a row filter compares it: its digits, and a decimal part of zeros.
@@ -230,12 +230,14 @@ def map_rows(raw: RawTable, layout: Layout, aliases: dict[str, dict[str, str]]) 
 
     as_written = pd.DataFrame(index=cells.index)
     for name in AS_WRITTEN:
-        from_file = name in column_names
-        as_written[f"{name}_as_written"] = (
-            values.clean_text(cells[name])
-            if from_file
-            else (pd.Series(pd.NA, index=cells.index, dtype="str"))
-        )
+        said = layout.as_written_columns.get(name)
+        if said in raw.header:  # the file says how its source wrote it (pollwatch's export)
+            spelled = values.parse_text(kept.loc[cells.index, said]).values
+        elif name in column_names:
+            spelled = values.clean_text(cells[name])
+        else:
+            spelled = pd.Series(pd.NA, index=cells.index, dtype="str")
+        as_written[f"{name}_as_written"] = spelled
     as_written["published_precision"] = polls["published_precision"]
     rejects = pd.concat([_ragged_rejects(raw), rejects], ignore_index=True)
     return Mapped(

@@ -22,9 +22,8 @@ import pandas as pd
 import pyarrow as pa
 
 from pollwatch.map import values
-from pollwatch.map.layouts import MONTH_PRECISION, Layout, fold_series
+from pollwatch.map.layouts import AS_WRITTEN, MONTH_PRECISION, Layout, fold_series
 from pollwatch.map.mapping import (
-    AS_WRITTEN,
     NAME_COLUMNS,
     POLL_KEY_FIELDS,
     PROPORTION_DIGITS,
@@ -138,9 +137,17 @@ def map_cells(
         con, sources["sample_size"], sources["population"]
     )
     keys = {f"key_{i}": f"c.{quoted(c)}" for i, c in enumerate(layout.poll_key_columns)}
+    # The spellings a file gives as its source wrote them ([as_written]: pollwatch's export).
+    written = {
+        f"{name}_as_written": f"c.{quoted(column)}"
+        for name, column in layout.as_written_columns.items()
+        if column in header
+    }
     con.execute(
         "CREATE TEMP VIEW src AS SELECT c.line_number, "
-        + ", ".join(f"{expr} AS {quoted(name)}" for name, expr in (sources | keys).items())
+        + ", ".join(
+            f"{expr} AS {quoted(name)}" for name, expr in (sources | keys | written).items()
+        )
         + f", {said} AS sample_said, {_said_month(layout, header)} AS published__said_month"
         + f" FROM cells c{join}"
     )
@@ -154,6 +161,13 @@ def map_cells(
             lambda text: pd.DataFrame({"value": values.key_part(text)}),
         )
         fields.append((key, lookups[key][0], _plain_text(key)))
+    for name in written:  # text, as values.parse_text reads it
+        plain = f"({_plain_test(name, PLAIN_TEXT)} AND NOT {_inert(name)})"
+        lookups[name] = (
+            plain,
+            lambda text: pd.DataFrame({"value": values.parse_text(text).values}),
+        )
+        fields.append((name, plain, _plain_text(name)))
     found = _lookups(con, lookups)
     items = []
     for name, plain, plain_value in fields:
@@ -168,7 +182,9 @@ def map_cells(
         + " FROM src s "
         + " ".join(joins)
     )
-    con.execute("CREATE TEMP TABLE mapped AS " + _settled(layout, column_names, list(keys)))
+    con.execute(
+        "CREATE TEMP TABLE mapped AS " + _settled(layout, column_names, list(keys), set(written))
+    )
     parse_rejects = cell_rejects(
         con, [(name, rules[name], f"m.{name}__bad") for name in CANONICAL_COLUMNS]
     )
@@ -265,6 +281,12 @@ def _plain_test(name: str, pattern: str) -> str:
     return f"regexp_full_match(s.{quoted(name)}, '{pattern}')"
 
 
+def _inert(name: str) -> str:
+    """Whether a cell is text a CSV export made inert ('@FOM), which values.without_inert_mark
+    reads."""
+    return f"regexp_matches(s.{quoted(name)}, {literal(values.INERT_FORMULA)})"
+
+
 def _plain_text(name: str) -> str:
     missing = ", ".join(map(literal, ASCII_MISSING))
     return f"CASE WHEN lower(s.{quoted(name)}) IN ({missing}) THEN NULL ELSE s.{quoted(name)} END"
@@ -280,8 +302,7 @@ def _field(
     if not translations(name, layout, aliases):
         if name in TEXT_COLUMNS:
             plain, plain_value = _plain_test(name, PLAIN_TEXT), _plain_text(name)
-            # Text a CSV export made inert ('@FOM) is read by values.without_inert_mark.
-            plain = f"({plain} AND NOT regexp_matches({column}, {literal(values.INERT_FORMULA)}))"
+            plain = f"({plain} AND NOT {_inert(name)})"
             if name in NAME_COLUMNS:  # a link's text is read by values.parse_name
                 plain = f"({plain} AND NOT regexp_matches({column}, '^<a\\b', 'i'))"
         elif name in SHARE_COLUMNS:
@@ -384,7 +405,9 @@ def _in_file_order(con: duckdb.DuckDBPyConnection, name: str, text: pd.Series) -
     return pd.concat([ordered, text[~text.isin(ordered)]], ignore_index=True)  # NULL, if any
 
 
-def _settled(layout: Layout, column_names: dict[str, str], keys: list[str]) -> str:
+def _settled(
+    layout: Layout, column_names: dict[str, str], keys: list[str], written: set[str]
+) -> str:
     """The cross-field steps of mapping.map_rows, as SQL over `parsed`: fieldwork periods (and a
     tracker's entry date inside one), terms of office, defaults and poll keys."""
     start, end = "fieldwork_start", "fieldwork_end"
@@ -441,7 +464,9 @@ def _settled(layout: Layout, column_names: dict[str, str], keys: list[str]) -> s
         prefix = [literal(layout.poll_key_prefix)] if layout.poll_key_prefix else []
         from_source = " || '-' || ".join([*prefix, *keys])
     as_written = ", ".join(
-        f"{name}__written AS {name}_as_written"
+        f"{name}_as_written"
+        if f"{name}_as_written" in written
+        else f"{name}__written AS {name}_as_written"
         if name in column_names
         else f"NULL::VARCHAR AS {name}_as_written"
         for name in AS_WRITTEN

@@ -636,3 +636,31 @@ def test_rejects_name_the_column_as_the_file_spells_it_both_ways(monkeypatch, se
     assert framed.rejects[["column", "rule"]].values.tolist() == [["Positive_PCT", "not_a_number"]]
     assert "ignored column not in the canonical layout: Moe_PCT" in framed.warnings
     assert_same(framed, in_duckdb)
+
+
+def test_an_export_s_spellings_as_written_are_read_the_same_both_ways(monkeypatch, settings):
+    """pollwatch's export gives each poll's pollster and leader as its source wrote them: read
+    back, a cell is that spelling (its inert mark gone), an empty one none, and a file without
+    the columns its own spelling."""
+    written = [("Левада-Центр", "Путин"), ("", ""), ("'@Home", "Putin"), ("NA", "V. Putin")]
+    rows = [
+        dict(poll_row(poll_key=f"w{i}"), pollster_as_written=p, leader_as_written=leader)
+        for i, (p, leader) in enumerate(written)
+    ]
+    framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(rows))
+    assert_same(framed, in_duckdb)
+    assert not framed.warnings
+    stored = framed.polls.sort_index()
+    as_written = stored[["pollster_as_written", "leader_as_written"]].astype(object)
+    assert as_written.where(as_written.notna(), None).values.tolist() == [
+        ["Левада-Центр", "Путин"],
+        [None, None],
+        ["@Home", "Putin"],
+        [None, "V. Putin"],
+    ]
+    plain = [poll_row(pollster="Levada", leader="Путин", poll_key="p")]
+    framed, in_duckdb = both_paths(monkeypatch, settings, csv_bytes(plain))
+    assert_same(framed, in_duckdb)
+    assert framed.polls[["pollster_as_written", "leader_as_written"]].values.tolist() == [
+        ["Levada", "Путин"]
+    ]

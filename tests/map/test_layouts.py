@@ -282,6 +282,14 @@ def test_a_header_cell_wrapped_over_two_lines_is_the_column_of_its_words(setting
             "[dates] has unknown key(s) format (known: formats, day_first, precision,",
         ),
         (
+            ("[dates]", '[as_written]\nsponsor = "sponsor_as_written"\n\n[dates]'),
+            "[as_written] names sponsor: only pollster and leader are kept as written",
+        ),
+        (
+            ("[dates]", '[as_written]\npollster = ""\n\n[dates]'),
+            "[as_written] pollster = '' must name the column giving its spelling",
+        ),
+        (
             ('precision = "month"', "published_precision_column = true"),  # a traceback
             "[dates] published_precision_column = True must name the column saying whether each",
         ),

@@ -219,3 +219,48 @@ def test_text_made_inert_in_a_csv_export_reads_back_as_it_was_stored(tmp_path):
     run_ingest([exported], second)
     pd.testing.assert_frame_equal(stored_facts(second), stored_facts(first))
     assert stored_facts(second)["sponsor"].tolist() == ["@FOM", "=Ministry", "Rosbalt"]
+
+
+def test_an_export_ingested_into_a_new_store_keeps_each_poll_s_spelling_as_written(tmp_path):
+    """`pollwatch export` writes pollster_as_written and leader_as_written, the spellings the
+    source files used (`Левада-Центр`, `Путин`; none where a layout's constant named them);
+    ingested into a fresh data directory they were ignored and made again from the export's
+    stored names, so every poll said it was written `Levada Center` / `Vladimir Putin`, and the
+    sources' own spellings were lost with the first store."""
+    first = load_settings(data_dir=tmp_path / "first", settle_seconds=0)
+    second = load_settings(data_dir=tmp_path / "second", settle_seconds=0)
+    for config in (first, second):
+        config.data_dir.mkdir()
+    rows = [
+        poll_row(pollster="Левада-Центр", leader="Путин", poll_key="a"),
+        poll_row(pollster="Levada", leader="Putin", poll_key="b"),
+        poll_row(poll_key="c"),
+    ]
+    monthly = write_csv(
+        first.inbox / "levada_putin_approval" / "levada.csv",
+        [{"Date": "2022-03-01", "Approve": "83", "Disapprove": "15", "No_answer": "2"}],
+        ["Date", "Approve", "Disapprove", "No_answer"],
+    )
+    run_ingest([write_csv(tmp_path / "drop.csv", rows)], first)
+    run_ingest([], first)
+    assert not monthly.exists()  # read from the inbox by its folder's layout
+    exported = write_polls(open_store(first).polls(), tmp_path / "polls.csv")
+    run = run_ingest([exported], second)
+    assert [f.status for f in run.files] == ["loaded"]
+    assert not run.files[0].warnings
+
+    def written(config) -> list[tuple]:
+        found = open_store(config).polls().sort_values("poll_key")
+        columns = ["poll_key", "pollster", "pollster_as_written", "leader_as_written"]
+        return [
+            tuple(None if pd.isna(v) else v for v in row)
+            for row in found[columns].itertuples(index=False)
+        ]
+
+    assert written(second) == written(first)
+    assert [(w[2], w[3]) for w in written(second)] == [
+        ("Левада-Центр", "Путин"),
+        ("Levada", "Putin"),
+        ("Levada Center", "Vladimir Putin"),
+        (None, None),  # the monthly file named neither: its layout did
+    ]
