@@ -784,6 +784,7 @@ def _read_aliases(paths: list[Path]) -> dict[str, dict[str, str]]:
     in a data directory moved Gallup alone, and the shipped table's "Gallup Poll" stayed
     Gallup: one firm stored under two names)."""
     aliases: dict[str, dict[str, str]] = {kind: {} for kind in ALIASED}
+    written: list[str] = []  # the leaders' spellings as written (the tables' keys are folded)
     for path in paths:
         for kind, table in _alias_tables(path).items():
             known = aliases[kind]
@@ -792,7 +793,30 @@ def _read_aliases(paths: list[Path]) -> dict[str, dict[str, str]]:
                 taken = {known[f] for f in folded if f in known}
                 known |= {f: canonical for f, name in known.items() if name in taken}
                 known |= dict.fromkeys(folded, canonical)
+                written += [canonical, *spellings] if kind == "leader" else []
+    aliases["leader"] = _with_surname_first(aliases["leader"], written)
     return aliases
+
+
+def _with_surname_first(table: dict[str, str], written: list[str]) -> dict[str, str]:
+    """The leaders' table, and each of its names of two words or more surname first, as lists
+    and registers write them: "Putin, Vladimir", "Zelenskyy Volodymyr", or with the initials of
+    the given names, "Путин В.В." (from "Владимир Владимирович Путин"); each was a leader of
+    its own. A spelling the table lists stays its own, and one two leaders' names would both
+    give is neither's."""
+    derived: dict[str, set[str]] = {}
+    for spelling in written:
+        words = spelling.split()
+        if len(words) < 2:
+            continue
+        given, surname = words[:-1], words[-1]
+        initials = "".join(f"{word[0]}." for word in given)
+        for turned in (" ".join([surname, *given]), f"{surname} {initials}"):
+            derived.setdefault(fold_name(turned), set()).add(table[fold_name(spelling)])
+    return {
+        **{spelling: next(iter(found)) for spelling, found in derived.items() if len(found) == 1},
+        **table,
+    }
 
 
 ALIASED = ("pollster", "leader")

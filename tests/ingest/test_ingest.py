@@ -13,6 +13,7 @@ from pollwatch.ingest import files, steps
 from pollwatch.ingest.messages import describe_reject
 from pollwatch.ingest.rebuild import rebuild
 from pollwatch.ingest.run import run_ingest
+from pollwatch.map.layouts import aliased_leader
 from pollwatch.status import collect_status
 from tests.helpers import ROOT, monthly_rows, poll_row, query, settle, write_csv
 
@@ -1719,3 +1720,44 @@ def test_a_file_giving_a_poll_with_and_without_its_population_keeps_both_as_one_
         assert stored.values.tolist() == [["adults", 55.0], ["unknown", -1]]
         assert query(settings, "SELECT count(*) AS n FROM revisions")["n"].tolist() == [0]
         rebuild(settings)
+
+
+# Spellings of two leaders the press and registers use, each a leader of its own until now:
+# Reuters' and the AP's transliteration, French and German names, surname first as lists and
+# Ukrainian and Russian registers write them (with the initials of the given names).
+LEADER_SPELLINGS = {
+    "Volodymyr Zelensky": [
+        "Zelenskiy",
+        "Zelenski",
+        "Selenskyj",
+        "Wolodymyr Selenskyj",
+        "Zelensky, Volodymyr",
+        "Zelenskyy Volodymyr",
+        "Зеленський В.О.",
+        "Зеленський Володимир",
+        "Зеленский В. А.",
+    ],
+    "Vladimir Putin": ["Poutine", "Vladimir Poutine", "Wladimir Putin", "Putin, Vladimir"],
+}
+
+
+@pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
+def test_common_spellings_of_a_leader_are_one_leader(settings, monkeypatch, in_duckdb):
+    if in_duckdb:
+        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+    spelled = [(leader, s) for leader, spellings in LEADER_SPELLINGS.items() for s in spellings]
+    rows = [
+        poll_row(leader=spelling, poll_key=f"s{i}", country="UA")
+        for i, (_, spelling) in enumerate(spelled)
+    ]
+    write_csv(settings.inbox / "spellings.csv", rows)
+    [result] = run_ingest([], settings).files
+    assert (result.rows_loaded, result.rows_rejected) == (len(rows), 0)
+    stored = query(settings, "SELECT leader_as_written, leader FROM polls ORDER BY line_number")
+    assert [tuple(r) for r in stored.values.tolist()] == [(s, leader) for leader, s in spelled]
+
+
+def test_trend_finds_a_leader_by_a_common_spelling():
+    """`pollwatch trend --leader Zelenskiy` said "no polls of Zelenskiy"."""
+    for leader, spellings in LEADER_SPELLINGS.items():
+        assert {aliased_leader(s) for s in spellings} == {leader}
