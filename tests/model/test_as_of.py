@@ -249,6 +249,28 @@ def test_a_series_unpolled_ten_times_the_stale_limit_is_listed_as_past_not_warne
     assert ended.endswith("Boris Yeltsin (approval, newest 1999-11-05).")
 
 
+def test_a_long_unpolled_series_no_other_leader_s_polls_followed_is_warned_of_not_past(settings):
+    """The samples' Putin approval, newest August 2024, was listed from 2026 as a "past series
+    rather than awaiting new polls", as were Biden's and Macron's in 538's and pollsposition's
+    files: a sitting leader's line whose polls stopped was told as over, and the warning that
+    its figure is years old was not given. A series is past when another leader's polls of its
+    country and measure came after it (Yeltsin's, once Putin's began); else it is warned of."""
+    yeltsin = {"fieldwork_start": "1999-11-01", "fieldwork_end": "1999-11-05"}
+    rows = [
+        poll_row(),  # Putin's fieldwork ends on 2022-02-21
+        poll_row(leader="Boris Yeltsin", published="1999-11-10", **yeltsin),
+        poll_row(leader="Volodymyr Zelensky", country="UA", metric="trust", published=""),
+    ]
+    write_csv(settings.inbox / "three.csv", rows)
+    run_ingest([], settings)
+    html = build_report(settings, as_of=date(2024, 6, 1)).index.read_text()
+    warnings = re.findall(r'<div class="warning" data-stale="([^"]*)"[^>]*>(.*?)</div>', html)
+    assert [leader for leader, _ in warnings] == ["Vladimir Putin", "Volodymyr Zelensky"]
+    assert "for 831 days" in warnings[0][1]
+    [ended] = re.findall(r'<p class="ended">([^<]*)</p>', html)
+    assert ended.endswith("Boris Yeltsin (approval, newest 1999-11-05).")
+
+
 def test_an_as_of_report_claims_no_30_day_change_where_no_poll_was_in_those_days(settings):
     """A report as it stood on 30 March 2022, whose newest polls ended on 21 February: its line
     is carried flat to its day, and the headline said "+0.0 pts in 30 days", a steadiness no
