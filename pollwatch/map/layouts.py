@@ -31,24 +31,6 @@ SCHEMAS = Path(schemas.__file__).parent  # where the package is, in a checkout o
 LAYOUT_DIR = SCHEMAS / "sources"
 ALIASES_FILE = SCHEMAS / "aliases.toml"
 PRECISIONS = ("day", "month", "week_ending")
-TOP_LEVEL_KEYS = {
-    "as_written",
-    "cadence",
-    "name",
-    "title",
-    "by_header",
-    "optional",
-    "ignore",
-    "columns",
-    "constants",
-    "values",
-    "dates",
-    "poll_key",
-    "rows",
-    "leader_by_date",
-    "shares",
-    "answers",
-}
 # The keys whose value is a table of its own.
 TABLES = (
     "columns",
@@ -61,6 +43,17 @@ TABLES = (
     "answers",
     "as_written",
 )
+# Every key a layout may have: those tables, and the keys of plain values.
+TOP_LEVEL_KEYS = {
+    *TABLES,
+    "cadence",
+    "name",
+    "title",
+    "by_header",
+    "optional",
+    "ignore",
+    "leader_by_date",
+}
 # The names whose spelling in the file is kept beside the stored one (pollster_as_written, ...);
 # [as_written] may name a column giving it, as pollwatch's export does.
 AS_WRITTEN = ("pollster", "leader")
