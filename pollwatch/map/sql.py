@@ -162,7 +162,7 @@ def map_cells(
         )
         fields.append((key, lookups[key][0], _plain_text(key)))
     for name in written:  # text, as values.parse_text reads it
-        plain = f"({_plain_test(name, PLAIN_TEXT)} AND NOT {_inert(name)})"
+        plain = _plain_text_test(name)
         lookups[name] = (
             plain,
             lambda text: pd.DataFrame({"value": values.parse_text(text).values}),
@@ -281,10 +281,11 @@ def _plain_test(name: str, pattern: str) -> str:
     return f"regexp_full_match(s.{quoted(name)}, '{pattern}')"
 
 
-def _inert(name: str) -> str:
-    """Whether a cell is text a CSV export made inert ('@FOM), which values.without_inert_mark
-    reads."""
-    return f"regexp_matches(s.{quoted(name)}, {literal(values.INERT_FORMULA)})"
+def _plain_text_test(name: str) -> str:
+    """Whether a cell is text as it stands: plain, and not text a CSV export made inert ('@FOM),
+    which values.without_inert_mark reads."""
+    inert = f"regexp_matches(s.{quoted(name)}, {literal(values.INERT_FORMULA)})"
+    return f"({_plain_test(name, PLAIN_TEXT)} AND NOT {inert})"
 
 
 def _plain_text(name: str) -> str:
@@ -301,8 +302,7 @@ def _field(
     plain, plain_value = "false", "NULL"
     if not translations(name, layout, aliases):
         if name in TEXT_COLUMNS:
-            plain, plain_value = _plain_test(name, PLAIN_TEXT), _plain_text(name)
-            plain = f"({plain} AND NOT {_inert(name)})"
+            plain, plain_value = _plain_text_test(name), _plain_text(name)
             if name in NAME_COLUMNS:  # a link's text is read by values.parse_name
                 plain = f"({plain} AND NOT regexp_matches({column}, '^<a\\b', 'i'))"
         elif name in SHARE_COLUMNS:
