@@ -548,8 +548,8 @@ def _problem(spec: dict, path: Path) -> str | None:
     for flag in ("day_first", "month_only_published_is_fieldwork", "published_is_entry"):
         if not isinstance(dates.get(flag, False), bool):
             return f"[dates] {flag} must be true or false"
-    said = dates.get("published_precision_column", "column")
-    if not isinstance(said, str) or not said.strip():
+    said = dates.get("published_precision_column")
+    if "published_precision_column" in dates and (not isinstance(said, str) or not said.strip()):
         return (
             f"[dates] published_precision_column = {said!r} must name the column saying whether"
             ' each publication date is a "day" or a "month"'
