@@ -160,6 +160,16 @@ MONTH_PUBLISHED = [
 POLL_FACTS = [name for name in STORED_COLUMNS if name not in PROVENANCE_COLUMNS]
 
 
+def two_data_dirs(tmp_path) -> tuple:
+    """The settings of the data directory an export is written from, and of a fresh one."""
+    first, second = (
+        load_settings(data_dir=tmp_path / name, settle_seconds=0) for name in ("first", "second")
+    )
+    for config in (first, second):
+        config.data_dir.mkdir()
+    return first, second
+
+
 def stored_facts(config) -> pd.DataFrame:
     facts = open_store(config).polls()[[*POLL_FACTS, "published_precision"]]
     return facts.sort_values(["pollster", "poll_key"]).reset_index(drop=True)
@@ -177,10 +187,7 @@ def test_an_export_ingested_into_a_new_store_gives_back_every_poll_fact(tmp_path
     to the month alone came back published on the month's last day, and `--as-of` on 3 March
     no longer saw it (public from 2 March: the first store's line was 65.6, the second's 60).
     A Parquet export goes back through CSV, as the refusal of a Parquet drop says to."""
-    first = load_settings(data_dir=tmp_path / "first", settle_seconds=0)
-    second = load_settings(data_dir=tmp_path / "second", settle_seconds=0)
-    for config in (first, second):
-        config.data_dir.mkdir()
+    first, second = two_data_dirs(tmp_path)
     run_ingest([write_csv(tmp_path / "fom.csv", MONTH_PUBLISHED)], first)
     exported = write_polls(open_store(first).polls(), tmp_path / f"polls.{fmt}", fmt)
     if fmt == "parquet":  # as the drop's refusal says: "write the table as CSV (pandas: to_csv)"
@@ -202,10 +209,7 @@ def test_text_made_inert_in_a_csv_export_reads_back_as_it_was_stored(tmp_path):
     spreadsheet does not run them; ingested again, the apostrophe was kept as part of the text:
     into the same store, the poll was "corrected" to sponsor `'@FOM` (the old value in
     revisions), and into a new one every such name and note came back changed."""
-    first = load_settings(data_dir=tmp_path / "first", settle_seconds=0)
-    second = load_settings(data_dir=tmp_path / "second", settle_seconds=0)
-    for config in (first, second):
-        config.data_dir.mkdir()
+    first, second = two_data_dirs(tmp_path)
     rows = [
         poll_row(sponsor="@FOM", notes="+3 since the week before", poll_key="a"),
         poll_row(sponsor="=Ministry", notes="-2 points; weekly", poll_key="b"),
@@ -227,10 +231,7 @@ def test_an_export_ingested_into_a_new_store_keeps_each_poll_s_spelling_as_writt
     ingested into a fresh data directory they were ignored and made again from the export's
     stored names, so every poll said it was written `Levada Center` / `Vladimir Putin`, and the
     sources' own spellings were lost with the first store."""
-    first = load_settings(data_dir=tmp_path / "first", settle_seconds=0)
-    second = load_settings(data_dir=tmp_path / "second", settle_seconds=0)
-    for config in (first, second):
-        config.data_dir.mkdir()
+    first, second = two_data_dirs(tmp_path)
     rows = [
         poll_row(pollster="Левада-Центр", leader="Путин", poll_key="a"),
         poll_row(pollster="Levada", leader="Putin", poll_key="b"),
