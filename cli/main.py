@@ -334,8 +334,8 @@ def trend(
     """The daily poll average of one leader and measure as CSV on stdout:
     date,estimate,lower,upper (the 95% band). Stretches of days far from any poll, where the
     line is its guess between polls, are said on stderr."""
-    from pollwatch.model.as_of import drawn_as_card, series_trend, stood_on
-    from pollwatch.model.trends import FAR_DAYS, MEASURED_POLLS, measured_by
+    from pollwatch.model.as_of import series_trend, stood_on
+    from pollwatch.model.trends import FAR_DAYS, measured_by
     from pollwatch.read.echo import counted
     from pollwatch.store import open_store
 
@@ -347,7 +347,6 @@ def trend(
         store = open_store(settings, read_only=True)
         stored = store.polls() if as_of is None else stood_on(store.versions(), as_of)
         fitted = series_trend(stored, name, metric, population, measure, as_of)
-        card = drawn_as_card(stored, fitted, as_of)
     reference = fitted.reference.replace("_", " ")
     if fitted.population_effects is not None:  # said beside the CSV, not in it
         typer.echo(
@@ -369,7 +368,7 @@ def trend(
         typer.echo("no poll of this line says its population", err=True)
     elif population == "all" and fitted.reference != "adults":
         typer.echo(f"every poll of this line is of {reference}", err=True)
-    if len(fitted.polls) == 1:
+    if len(fitted.polls) == 1:  # a series of one poll: the report's card (has_measure_line)
         [poll] = fitted.polls.itertuples()
         end = fitted.daily["date"].iloc[-1]
         carried = f" carried forward to {end:%Y-%m-%d}" if end > poll.fieldwork_end else ""
@@ -378,15 +377,12 @@ def trend(
             f" this is that poll{carried}, not an average "
             + (
                 "(the report shows it as a card)"
-                if card and fitted.measure == "positive"
+                if fitted.measure == "positive"
                 else "(the report gives it on the poll's card)"
-                if card and fitted.population == "all"
+                if fitted.population == "all"
                 # a population's card gives the poll's positive share alone
                 else f"(the report's card of {fitted.population.replace('_', ' ')} gives its"
                 f" {fitted.metric} alone)"
-                if card
-                else f"(the report draws no {fitted.measure} line until {MEASURED_POLLS} polls"
-                " give it)"
             ),
             err=True,
         )

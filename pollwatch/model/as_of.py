@@ -28,8 +28,13 @@ from pollwatch.config import ConfigError
 from pollwatch.map.values import read_category, read_population
 from pollwatch.model.trends import (
     ALL_POPULATIONS,
+    MEASURED_POLLS,
+    NoMeasureLine,
     Trend,
+    count_said,
     fit_series,
+    has_measure_line,
+    polls_giving,
     read_measure,
     select_series,
 )
@@ -73,32 +78,59 @@ def series_trend(
         if as_of is None:
             raise
         series = select_series(stored, leader, metric, population)  # none at all: says so
+        mine = stored[(stored["leader"] == series.leader) & (stored["metric"] == series.metric)]
+        # The polls the line takes: of its population.
+        counted = pd.Series(True, index=mine.index)
+        if population != ALL_POPULATIONS:
+            counted &= mine["population"] == population
         which = f"{series.leader} / {series.metric}"
         if population != ALL_POPULATIONS:
             which += f" of {population.replace('_', ' ')}"
         if measure != "positive":
-            which += f" giving a {measure} share"
-        mine = stored[(stored["leader"] == series.leader) & (stored["metric"] == series.metric)]
-        # The first public poll of those the line takes: of its population, giving its measure.
-        counted = pd.Series(True, index=mine.index)
-        if population != ALL_POPULATIONS:
-            counted &= mine["population"] == population
-        if measure != "positive":
-            counted &= mine["negative_pct"].notna()
-        hint = first_public(mine, counted) if counted.any() else f"none gives a {measure} share"
+            raise _no_line_yet(mine, counted, which, measure, as_of) from None
         raise ConfigError(
-            f"no polls of {which} were public by {as_of.isoformat()}: {hint}"
+            f"no polls of {which} were public by {as_of.isoformat()}: {first_public(mine, counted)}"
         ) from None
 
 
-def drawn_as_card(stored: pd.DataFrame, fitted: Trend, as_of: date | None = None) -> bool:
-    """Whether the report shows `fitted`'s series as a card: a series of one poll. A disapproval
-    or net line of one poll, where the series has several, is drawn nowhere (MEASURED_POLLS):
-    `trend` said of such a line that the report showed it as a card."""
-    if fitted.measure == "positive" or len(fitted.polls) != 1:
-        return len(fitted.polls) == 1
-    polls = stored if as_of is None else public_by(stored, as_of)
-    return len(select_series(polls, fitted.leader, fitted.metric, fitted.population).polls) == 1
+def _no_line_yet(
+    mine: pd.DataFrame, counted: pd.Series, which: str, measure: str, as_of: date
+) -> NoMeasureLine:
+    """Why a series had no disapproval or net line on `as_of` (too few polls public then gave
+    the negative, has_measure_line), and the day its line begins: "no polls ... were public",
+    of a day when two approval polls were and none gave disapproval, sent a person to the day
+    the first giving it was, when the line was still missing."""
+    public = public_from(mine)
+    then = public_by(mine, as_of, public)
+    given, total = polls_giving(then[counted[then.index]], measure)
+    begins = line_from(mine[counted], measure, as_of, public[counted])
+    why = "none of its polls was public then"
+    if total:
+        why = (
+            f"{count_said(given, total, ' public then')}, and a line needs {MEASURED_POLLS} that do"
+        )
+    return NoMeasureLine(
+        f"no {measure} line of {which} as of {as_of.isoformat()}: {why}; "
+        + (
+            f"it begins on {begins:%Y-%m-%d}"
+            if begins is not None
+            else "nor has it since (the report and its averages.csv have none either)"
+        )
+    )
+
+
+def line_from(
+    polls: pd.DataFrame, measure: str, after: date, public: pd.Series | None = None
+) -> pd.Timestamp | None:
+    """The first day after `after` on which the polls public then have a line of `measure`
+    (has_measure_line), or None if none does. `polls`: one series' (of one population);
+    `public`: their public_from, found within the whole series."""
+    public = public_from(polls) if public is None else public
+    reached = public_days(polls, public).dropna().dt.normalize()
+    for day in sorted(set(reached[reached > pd.Timestamp(after)])):
+        if has_measure_line(public_by(polls, day.date(), public), measure):
+            return day
+    return None
 
 
 def first_public(polls: pd.DataFrame, counted: pd.Series | None = None) -> str:
@@ -107,12 +139,19 @@ def first_public(polls: pd.DataFrame, counted: pd.Series | None = None) -> str:
     counted = pd.Series(True, index=polls.index) if counted is None else counted
     ended = pd.to_datetime(polls["fieldwork_end"])
     public = public_from(polls)
-    day = public.where(public > ended, ended)[counted].min()
+    day = public_days(polls, public)[counted].min()
     if pd.isna(day):
         return "none is public yet"
     day = day.normalize()
     fieldwork = ended[counted & (public <= day) & (ended <= day)].min()
     return f"the first was public on {day:%Y-%m-%d} (fieldwork ended {fieldwork:%Y-%m-%d})"
+
+
+def public_days(polls: pd.DataFrame, public: pd.Series) -> pd.Series:
+    """The day from which each poll counts as public_by has it (public, `public`: public_from,
+    and its fieldwork ended)."""
+    ended = pd.to_datetime(polls["fieldwork_end"])
+    return public.where(public > ended, ended)
 
 
 def public_by(polls: pd.DataFrame, as_of: date, public: pd.Series | None = None) -> pd.DataFrame:
@@ -268,10 +307,10 @@ def realtime_line(
         if polls.empty:
             continue
         if before is None or not polls.equals(before):
-            series = select_series(polls, leader, metric, ALL_POPULATIONS, measure, day)
             try:
+                series = select_series(polls, leader, metric, ALL_POPULATIONS, measure, day)
                 figure = float(fit_series(series).latest["estimate"])
-            except ConfigError:  # no poll public by then gives this measure
+            except ConfigError:  # too few polls public by then give this measure
                 continue
             before = polls
         rows.append((day, figure, key))

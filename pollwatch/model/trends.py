@@ -550,9 +550,8 @@ def fit_trend(
     line = polls
     polls = polls.assign(population_offset=_offsets(polls, effects))
     if polls.empty:
-        given = "a negative share, which net needs" if measure == "net" else f"a {measure} share"
         of = "" if population == ALL_POPULATIONS else f" ({population.replace('_', ' ')})"
-        raise ConfigError(f"no polls of {leader} / {metric}{of} give {given}")
+        raise no_measure_line(f"{leader} / {metric}{of}", measure, 0, 0)
     low, high = (-100, 100) if measure == "net" else (0, 100)
     everything = polls.sort_values("fieldwork_end").reset_index(drop=True)
     independent = non_overlapping_releases(everything)
@@ -1144,6 +1143,9 @@ def select_series(
             + (f" / {population}" if population != ALL_POPULATIONS else "")
             + f"; stored series: {listed or 'none'}"
         )
+    if not has_measure_line(chosen, measure):
+        of = "" if population == ALL_POPULATIONS else f" ({population.replace('_', ' ')})"
+        raise no_measure_line(f"{leader} / {metric}{of}", measure, *polls_giving(chosen, measure))
     chosen = giving(chosen, measure)
     return Series(
         leader,
@@ -1169,6 +1171,55 @@ def giving(rows: pd.DataFrame, measure: str) -> pd.DataFrame:
     return rows[rows["negative_pct"].notna()]
 
 
+def polls_giving(rows: pd.DataFrame, measure: str) -> tuple[int, int]:
+    """How many polls of `rows` (versions and questions of polls) give `measure`'s share, one
+    version per poll, and how many polls there are."""
+
+    def count(found: pd.DataFrame) -> int:
+        return found.groupby(POLL_IDENTITY, dropna=False).ngroups if len(found) else 0
+
+    return count(giving(rows, measure)), count(rows)
+
+
+def has_measure_line(rows: pd.DataFrame, measure: str) -> bool:
+    """Whether a series (`rows`: its polls, every version) has a line of `measure`: the
+    positive share wherever it has polls; the negative and the net where at least
+    MEASURED_POLLS polls give the negative, or the series' one poll does (its card gives both
+    sides). The one rule the report, its averages.csv and `trend` follow: `trend --measure
+    negative` drew a line from one poll of a series of several, which the report drew nowhere."""
+    if measure == "positive":  # asked of each day a real-time line refits: no count
+        return not rows.empty
+    given, total = polls_giving(rows, measure)
+    return given >= MEASURED_POLLS or given == total == 1
+
+
+class NoMeasureLine(ConfigError):
+    """A series asked for a disapproval or net line it has none of (has_measure_line): too few
+    of its polls give the negative share."""
+
+
+def no_measure_line(series: str, measure: str, given: int, total: int) -> NoMeasureLine:
+    """Why `series` (its name) has no `measure` line: `given` of its `total` polls give the
+    negative share (of the positive line, none gives the positive)."""
+    if not given:
+        side = "positive" if measure == "positive" else "negative"
+        net = ", which net needs" if measure == "net" else ""
+        return NoMeasureLine(f"no polls of {series} give a {side} share{net}")
+    return NoMeasureLine(
+        f"no {measure} line of {series}: {count_said(given, total)}, and a line needs"
+        f" {MEASURED_POLLS} that do (the report and its averages.csv have none either)"
+    )
+
+
+def count_said(given: int, total: int, public: str = "") -> str:
+    """How many of a series' `total` polls (`public`: those public by a day, said so) give the
+    negative share."""
+    polls = counted(total, "poll") + public
+    if not given:
+        return f"none of its {polls} gives a negative share"
+    return f"{given} of its {polls} give{'s' * (given == 1)} a negative share"
+
+
 @dataclass(frozen=True)
 class Series:
     """One leader and measure (and population, or all of them): the polls its average is fitted
@@ -1185,19 +1236,15 @@ class Series:
 
 def all_series(polls: pd.DataFrame, until: pd.Timestamp | None = None) -> list[Series]:
     """A series per leader and measure over all populations, and one per population where a
-    leader has several; over all populations, the negative share and the net too, where at
-    least MEASURED_POLLS polls give the negative, or the series' one poll does. Measures are
-    never averaged together."""
+    leader has several; over all populations, the negative share and the net too, where the
+    series has their line (has_measure_line). Measures are never averaged together."""
     found = []
     for (leader, metric), polled in polls.groupby(["leader", "metric"], sort=True):
         every, others = one_version_per_poll(polled), other_versions(polled)
         found.append(Series(leader, metric, ALL_POPULATIONS, every, until=until, others=others))
-        given = giving(polled, "negative")
-        polls_given = one_version_per_poll(given)
-        # A series of one poll giving both sides has its disapproval and net too, as `trend`
-        # gives them: the download held its approval alone, though its card shows all three.
-        if len(polls_given) >= MEASURED_POLLS or len(polls_given) == len(every) == 1:
-            others_given = other_versions(given)
+        if has_measure_line(polled, "negative"):
+            given = giving(polled, "negative")
+            polls_given, others_given = one_version_per_poll(given), other_versions(given)
             for measure in ("negative", "net"):
                 found.append(
                     Series(

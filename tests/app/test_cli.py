@@ -170,10 +170,10 @@ def test_trend_of_one_poll_says_it_is_that_poll_not_an_average(settings):
     assert "not an average" in result.stderr
 
 
-def test_trend_of_one_poll_giving_the_measure_does_not_promise_a_card_the_report_lacks(settings):
-    """Four polls of approval, one of which gives disapproval: the report draws approval and no
-    disapproval (it needs two polls giving it), and shows no card, since the series has four
-    polls; trend --measure negative said "(the report shows it as a card)"."""
+def test_trend_refuses_a_disapproval_line_the_report_and_its_download_do_not_have(settings):
+    """Four polls of approval, one of which gives disapproval: the report and its averages.csv
+    draw approval and no disapproval (a line needs two polls giving it); trend --measure
+    negative printed a "line" of that one poll, carried over the months."""
     rows = monthly_rows(4, start="2022-01")
     for row in rows[1:]:
         row.update(negative_pct="", undecided_pct="")
@@ -184,17 +184,36 @@ def test_trend_of_one_poll_giving_the_measure_does_not_promise_a_card_the_report
         result = pollwatch(
             "trend", "--leader", "Putin", "--metric", "approval", "--measure", measure, *data
         )
-        assert result.exit_code == 0, result.output
-        assert "one poll only" in result.stderr and "not an average" in result.stderr
-        assert "card" not in result.stderr
-        assert "the report draws no" in result.stderr
-    # as a person may spell them: the same note, not a traceback
+        assert result.exit_code == 2, result.output
+        assert result.stdout == ""
+        [line] = result.stderr.splitlines()
+        assert line == (
+            f"pollwatch: no {measure} line of Vladimir Putin / approval: 1 of its 4 polls gives"
+            " a negative share, and a line needs 2 that do (the report and its averages.csv"
+            " have none either)"
+        )
+    # as a person may spell them: the same refusal, not a traceback
     spelled = pollwatch(
         "trend", "--leader", "Putin", "--metric", "Approval", "--population", "Adults",
         "--measure", "Negative", *data,
     )  # fmt: skip
-    assert spelled.exit_code == 0, spelled.output
-    assert "the report draws no negative line until 2 polls give it" in spelled.stderr
+    assert spelled.exit_code == 2, spelled.output
+    assert "no negative line of Vladimir Putin / approval (adults): 1 of its 4 polls" in (
+        spelled.stderr
+    )
+    # a second poll giving it makes the line, in trend as in the report
+    write_csv(settings.inbox / "b.csv", [poll_row(poll_key="second side")])
+    pollwatch("ingest", "--data-dir", str(settings.data_dir))
+    result = pollwatch(
+        "trend", "--leader", "Putin", "--metric", "approval", "--measure", "negative", *data
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("date,estimate,lower,upper\n")
+    assert "one poll only" not in result.stderr
+
+
+def test_trend_of_a_one_poll_series_says_which_card_of_the_report_gives_it(settings):
+    data = ("--data-dir", str(settings.data_dir))
     # a series of one poll is a card, whichever side of it is asked (the card gives both sides
     # and the net); the line of its fieldwork days is the poll, not carried anywhere
     write_csv(settings.inbox / "b.csv", [poll_row(metric="performance")])

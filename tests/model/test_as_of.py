@@ -313,22 +313,46 @@ def test_an_as_of_report_of_the_current_folder_is_written_beside_it(settings, mo
     assert report.index == here.parent / "site-as-of-2022-03-01" / "index.html"
 
 
-def test_a_day_before_the_first_poll_giving_a_measure_says_when_that_was(settings):
-    """Polls giving approval alone were public by the day, the first giving disapproval a week
-    later: `trend --measure negative --as-of` said "no polls of ... give a negative share", as
-    if none ever did, and named the leader as typed."""
-    later = dict(fieldwork_start="2022-03-01", fieldwork_end="2022-03-05", published="2022-03-08")
+def test_a_day_before_a_disapproval_line_begins_says_the_day_it_does(settings):
+    """A disapproval line needs two polls giving disapproval (has_measure_line). Approval alone
+    was public by 6 March, the first poll giving disapproval on the 8th, the second on the
+    17th: `trend --measure negative --as-of` sent a person to the 8th, when the report still
+    drew no such line."""
+    both = dict(fieldwork_start="2022-03-01", fieldwork_end="2022-03-05", published="2022-03-08")
+    again = dict(fieldwork_start="2022-03-10", fieldwork_end="2022-03-14", published="2022-03-17")
     write_csv(
         settings.inbox / "sides.csv",
-        [poll_row(negative_pct="", poll_key="one side"), poll_row(poll_key="both", **later)],
+        [poll_row(negative_pct="", poll_key="one side"), poll_row(poll_key="both", **both)],
     )
     run_ingest([], settings)
-    stored = stood_on(open_store(settings).versions(), date(2022, 3, 6))
-    said = "giving a negative share were public by 2022-03-06: the first was public on 2022-03-08"
-    with pytest.raises(ConfigError, match=f"no polls of Vladimir Putin / approval {said}"):
-        series_trend(
-            stored, "vladimir putin", "approval", measure="negative", as_of=date(2022, 3, 6)
+    versions = open_store(settings).versions()
+    # with the two polls alone, the line never begins
+    day = date(2022, 3, 10)
+    with pytest.raises(ConfigError) as refused:
+        series_trend(stood_on(versions, day), "Putin", "approval", measure="net", as_of=day)
+    assert str(refused.value) == (
+        "no net line of Vladimir Putin / approval as of 2022-03-10: 1 of its 2 polls public then"
+        " gives a negative share, and a line needs 2 that do; nor has it since (the report and"
+        " its averages.csv have none either)"
+    )
+    write_csv(settings.inbox / "again.csv", [poll_row(poll_key="again", **again)])
+    run_ingest([], settings)
+    versions = open_store(settings).versions()
+    for day, said in (
+        (date(2022, 3, 6), "none of its 1 poll public then gives a negative share"),
+        (date(2022, 3, 10), "1 of its 2 polls public then gives a negative share"),
+    ):
+        stored = stood_on(versions, day)
+        with pytest.raises(ConfigError) as refused:
+            series_trend(stored, "vladimir putin", "approval", measure="negative", as_of=day)
+        assert str(refused.value) == (
+            f"no negative line of Vladimir Putin / approval as of {day.isoformat()}: {said},"
+            " and a line needs 2 that do; it begins on 2022-03-17"
         )
+    # the day said is the first the line is drawn
+    begins = date(2022, 3, 17)
+    trend = series_trend(stood_on(versions, begins), "Putin", "approval", "all", "net", begins)
+    assert len(trend.polls) == 2 and trend.latest["date"] == pd.Timestamp(begins)
 
 
 def test_a_day_before_a_series_first_poll_says_so(settings):
@@ -345,9 +369,11 @@ def test_a_day_before_a_series_first_poll_says_so(settings):
         series_trend(stored, "Vladimir Putin", "approval", as_of=date(2022, 2, 1))
     with pytest.raises(ConfigError, match="no polls of Vladimir Putin / trust; stored series"):
         series_trend(stored, "Vladimir Putin", "trust", as_of=date(2022, 2, 1))
-    # of its other side too (it said no day): the first poll giving it
+    # of its other side too (it said no day): the day its line begins, the one poll's
     for measure in ("negative", "net"):
-        with pytest.raises(ConfigError, match=re.escape(f"giving a {measure} share {said}")):
+        said = f"no {measure} line of Vladimir Putin / approval as of 2022-02-01: none of its"
+        said += " polls was public then; it begins on 2022-02-24"
+        with pytest.raises(ConfigError, match=re.escape(said)):
             series_trend(
                 stored, "Vladimir Putin", "approval", measure=measure, as_of=date(2022, 2, 1)
             )
