@@ -49,7 +49,10 @@ EVENT_LABEL_Z = 1.5
 
 INK = "#1b1b1b"
 REALTIME = "#b2182b"  # a dark red no pollster's dots take (they are Okabe-Ito's)
-REALTIME_LATER = "as it stood then: not refitted yet (next report)"
+# Said under a chart whose real-time line no refit has reached yet, in place of the line.
+REALTIME_LATER = (
+    "real-time line (as it stood then): out of time to refit it, the next report draws it"
+)
 MEASURES = {
     "approval": "approve",
     "trust": "trust",
@@ -447,20 +450,26 @@ def _draw_average(ax, daily: pd.DataFrame, far: np.ndarray, crowded: bool = Fals
             )
 
 
+def realtime_later(line: pd.DataFrame | None) -> bool:
+    """Whether a chart's real-time line is left undrawn for want of time (REALTIME_LATER): no
+    refit of it done, or one, which draws no step."""
+    return line is not None and len(line) < 2 and line.attrs.get("unfinished", 0) > 0
+
+
 def _draw_realtime(ax, line: pd.DataFrame | None) -> None:
     """What the tracker would have published as it went (each figure refitted on the polls
     public that day), in steps: a figure stands until the next refit. Where it parts from the
     average, later polls changed the picture of that time. A report out of time for its refits
     draws the newest (`attrs["unfinished"]` counts the days left to the next reports), and the
-    legend says where the line starts: drawn from August 2022 on a chart from 2021, or not at
-    all, it read as all there was."""
-    if line is None:
+    legend says where the line starts: drawn from August 2022 on a chart from 2021, it read as
+    all there was. A line not drawn at all (no refit yet, or one: a step needs two) is not in
+    the legend, which listed it as if it were, in red; a note under the plot says why it is
+    missing (as the axis' label, which the layout makes room for, left of the years' offset)."""
+    if realtime_later(line):
+        ax.set_xlabel(REALTIME_LATER, loc="left", color=REALTIME, fontsize=8)
+    if line is None or len(line) < 2:
         return
     unfinished = line.attrs.get("unfinished", 0)
-    if len(line) < 2:
-        if unfinished:
-            ax.plot([], [], color=REALTIME, linewidth=1.1, label=REALTIME_LATER)
-        return
     gaps = np.diff(line["date"].to_numpy(dtype="datetime64[D]")).astype("int64")
     weeks = round(float(np.median(gaps)) / 7)
     every = "each week" if weeks <= 1 else f"every {weeks} weeks"

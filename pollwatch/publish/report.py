@@ -366,6 +366,9 @@ def _write(
                 key = chart_key(stem, keys[id(trend)], credit, *drawn)
                 jobs.append((job, key))
                 view |= {"png": f"charts/{stem}.png", "svg": f"charts/{stem}.svg"}
+            # said beside the chart as on it
+            later = view.get("png") and charts.realtime_later(trend.realtime)
+            view["realtime_later"] = charts.REALTIME_LATER if later else None
             series.append(view)
         shown = charts.events_for(
             events, countries, mine["fieldwork_start"].min(), mine["fieldwork_end"].max()

@@ -10,7 +10,9 @@ import shutil
 import struct
 import threading
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import matplotlib.image
 import numpy as np
@@ -27,6 +29,9 @@ from schemas.columns import REQUIRED_COLUMNS
 from tests.helpers import REAL, ingest_samples, monthly_rows, poll_row, settle, write_csv
 
 EVIL = "<script>alert(1)</script>"
+
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -659,6 +664,27 @@ def test_the_headline_chart_shows_what_the_tracker_said_as_it_went(sample_report
     assert (stood["realtime_fitted_on"] == refit).all()
 
 
+@dataclass
+class ChartSvg:
+    legend: list[str]  # the legend's names, in order
+    notes: list[str]  # every other text
+    red_lines: int  # lines drawn in the real-time line's red, outside the legend
+
+
+def chart_svg(path: Path) -> ChartSvg:
+    """What a chart's SVG shows, as a reader tells it apart: its legend and the rest."""
+    root = ElementTree.parse(path).getroot()
+    legend = next(g for g in root.iter(f"{SVG}g") if g.get("id", "").startswith("legend"))
+    inside = set(legend.iter())
+    outside = [e for e in root.iter() if e not in inside]
+    red = [e for e in outside if e.tag == f"{SVG}path" and "stroke: #b2182b" in e.get("style", "")]
+    return ChartSvg(
+        [e.text for e in legend.iter(f"{SVG}text")],
+        [e.text for e in outside if e.tag == f"{SVG}text"],
+        len(red),
+    )
+
+
 def test_a_report_out_of_time_draws_the_newest_days_and_the_next_reports_finish(settings):
     """POLLWATCH_REALTIME_SECONDS bounds the refits one report makes; what is left is done by
     the next, which the pipeline runs even when no data changed.
@@ -677,16 +703,27 @@ def test_a_report_out_of_time_draws_the_newest_days_and_the_next_reports_finish(
     assert needs_report(0, hurried)
     averages = pd.read_csv(settings.report_dir / "data" / "averages.csv")
     assert averages["realtime"].isna().all()
-    svg = (settings.report_dir / "charts" / "vladimir-putin-approval.svg").read_text()
-    assert "as it stood then: not refitted yet (next report)" in svg
+    # no red steps are drawn, so the legend lists none (it listed a red line that was not
+    # there), and a note on the chart and beside it says why
+    chart = chart_svg(settings.report_dir / "charts" / "vladimir-putin-approval.svg")
+    assert chart.red_lines == 0
+    assert chart.legend == ["Levada Center", "FOM", "VTsIOM", "95% band", "average"]
+    later = "real-time line (as it stood then): out of time to refit it, the next report draws it"
+    assert later in chart.notes
+    page = (settings.report_dir / "leader-vladimir-putin.html").read_text()
+    assert f"the band its 95% interval. {later.capitalize()}." in page
 
     second = build_report(settings)
     assert second.realtime_unfinished == 0 and not needs_report(0, settings)
     averages = pd.read_csv(settings.report_dir / "data" / "averages.csv")
     assert averages["realtime"].notna().sum() > 50
-    svg = (settings.report_dir / "charts" / "vladimir-putin-approval.svg").read_text()
-    assert "as it stood then (refitted every 2 weeks)" in svg
-    assert "not refitted yet" not in svg and "so far" not in svg
+    chart = chart_svg(settings.report_dir / "charts" / "vladimir-putin-approval.svg")
+    assert chart.red_lines == 1
+    assert chart.legend[-1] == "as it stood then (refitted every 2 weeks)"
+    assert later not in chart.notes
+    assert (
+        later.capitalize() not in (settings.report_dir / "leader-vladimir-putin.html").read_text()
+    )
 
 
 def test_the_averages_download_keeps_the_real_time_figure_of_the_day_the_newest_poll_was_public(
