@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.transforms import ScaledTranslation
 
 from pollwatch.config import ConfigError
 from pollwatch.map import values
@@ -43,6 +44,10 @@ GUESS_DASH = (0, (4, 3))  # the average where no poll is near
 # The comparison's lines past the seventh colour, none a dash like GUESS_DASH: a dashed line there
 # read as "no poll near" all the way.
 LINE_STYLES = ["-", ":", "-."]
+# Of a chart's span of days, the room left of its first day and right of its last: enough for
+# the largest dot (13.5 points across) and a sparse series' dodged polls and margins' caps.
+EDGE = 0.025
+LEGEND_GAP = 0.05  # inches between the latest value's label and the legend right of it
 EVENT_LABEL_GAP = 0.022  # of the axis width: closer event labels would overlap
 # An event's label: over its dotted line (zorder 1), under every poll's dot (2) and line.
 EVENT_LABEL_Z = 1.5
@@ -251,10 +256,9 @@ def trend_figure(trend: Trend, events: pd.DataFrame, countries: set[str], credit
     if trend.measure == "net":
         ax.axhline(0, color="#7a7a7a", linewidth=0.8, zorder=1)
 
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8.5)
+    _legend_past(ax, latest)
     fig.text(0.01, 0.005, credit, fontsize=7.5, color="#555555", ha="left", va="bottom")
-    _fit_inside(ax, latest)
-    return fig
+    return _laid_out(fig)
 
 
 def comparison_chart(
@@ -313,7 +317,7 @@ def comparison_figure(
     if trends:
         start = min(t.daily["date"].iloc[0] for t in trends)
         end = max(t.daily["date"].iloc[-1] for t in trends)
-        _frame_dates(ax, start, end, room=0.01)
+        _frame_dates(ax, start, end)
 
         _mark_events(ax, events_for(events, countries, start, end))
     ax.set_title("Leaders compared", loc="left", fontsize=14, fontweight="bold")
@@ -486,8 +490,9 @@ def _draw_realtime(ax, line: pd.DataFrame | None) -> None:
 
 
 def _label_latest(ax, trend: Trend):
-    """The latest estimate and band, written beside the line's end (room is made for it by
-    _fit_inside, once the chart is laid out). Returns the label."""
+    """The latest estimate and band, written beside the line's end, out of the plot where the
+    line ends at the plot's edge (the legend is moved past it by _legend_past). Returns the
+    label."""
     latest = trend.latest
     ax.plot([latest["date"]], [latest["estimate"]], "o", color=INK, markersize=5, zorder=5)
     value = (
@@ -559,32 +564,39 @@ def _mark_events(ax, events: pd.DataFrame) -> None:
         )
 
 
-def _fit_inside(ax, label, pad_px: float = 6) -> None:
-    """Widen the date axis until `label` ends inside the plot: sized by a share of the dates, it
-    ran past the plot into the legend wherever the legend's names made the plot narrow. Lays
-    the figure out, without drawing it, and keeps that layout."""
-    ax.figure.draw_without_rendering()
-    # The layout is done: saving keeps it rather than do it again (a wider date axis changes no
-    # margin), so this pass costs no more than the one it replaces.
-    ax.figure.set_layout_engine("none")
-    box, plot = label.get_window_extent(), ax.get_window_extent()
-    if box.x1 + pad_px <= plot.x1:
-        return
-    anchor = ax.transData.transform((mdates.date2num(label.xy[0]), label.xy[1]))[0]
-    left, right = ax.get_xlim()
-    # The anchor's share of the plot's width must leave the label's width (and the pad) free.
-    share = (plot.width - (box.x1 - anchor) - pad_px) / plot.width
-    at = (mdates.date2num(label.xy[0]) - left) / share
-    ax.set_xlim(left, left + max(at, right - left))
+def _legend_past(ax, label) -> None:
+    """The legend right of the plot, past the latest value's label, which hangs out of the plot
+    beside the line's end. The plot was once widened until the label fitted inside it: its
+    dates then ran a seventh of the chart past the last poll, Levada's Putin approval of
+    1999-2024 to 2028 and ticked it. The label's reach from its point is the same whatever the
+    layout, so it is measured before the layout is made."""
+    fig = ax.figure
+    point = ax.transData.transform((mdates.date2num(label.xy[0]), label.xy[1]))[0]
+    reach = (label.get_window_extent().x1 - point) / fig.dpi + LEGEND_GAP
+    past = ScaledTranslation(reach, 0, fig.dpi_scale_trans)
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1, 1),
+        bbox_transform=ax.transAxes + past,
+        frameon=False,
+        fontsize=8.5,
+    )
 
 
-def _frame_dates(ax, first: pd.Timestamp, last: pd.Timestamp, room: float = 0.1) -> None:
-    """The series' dates with `room` on the right for the latest value's label; a series of a
-    few days gets a fortnight, so its dots do not sit on the frame."""
+def _laid_out(fig: Figure) -> Figure:
+    """The figure laid out once, that layout kept: saving it as PNG and SVG then lays nothing
+    out again, and a reader of the returned figure sees the chart as it is saved."""
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+    return fig
+
+
+def _frame_dates(ax, first: pd.Timestamp, last: pd.Timestamp) -> None:
+    """The days drawn and EDGE of their span on each side, so that a first or last poll's dot
+    is whole; a series of a few days gets a fortnight to `last`, so its dots do not sit on the
+    frame and its latest value's label hangs past the plot's edge, as every chart's does."""
     span = _span(first, last)
-    middle = first + (last - first) / 2
-    left = min(first, middle - span / 2) - span * 0.025  # a first poll's dot off the frame
-    ax.set_xlim(left, max(last, middle + span / 2) + span * room)
+    ax.set_xlim(min(first, last - span) - span * EDGE, last + span * EDGE)
 
 
 def _span(first: pd.Timestamp, last: pd.Timestamp) -> pd.Timedelta:
