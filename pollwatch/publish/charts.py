@@ -10,6 +10,7 @@ into, no GUI backend to choose, and half a second less to import.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -604,18 +605,28 @@ def _span(first: pd.Timestamp, last: pd.Timestamp) -> pd.Timedelta:
     return max(last - first, pd.Timedelta(days=14))
 
 
+# A day's leading nought ("05 Mar"): strftime's %-d, which drops it, is not in every C library.
+_DAY_PADDING = re.compile(r"^0(?=\d )")
+
+
 class _YearsOffset(mdates.ConciseDateFormatter):
-    """Concise dates whose day ticks carry their month (21 Feb, not 21) and whose offset, where
+    """Concise dates whose day ticks carry their month (3 Mar, not 3) and whose offset, where
     the ticks give no year, names the years the chart spans: matplotlib's named the last tick's
     month ("2024-Mar" under a chart of January and February), and a chart of 2022-2025 whose
-    first year has no January tick never said 2022."""
+    first year has no January tick never said 2022. A month's 1st among day ticks is "1 Mar":
+    matplotlib's "Mar" there, between "27 Feb" and "3 Mar", read as the whole month."""
 
     def __init__(self, locator):
-        super().__init__(locator, formats=["%Y", "%b", "%d %b", "%H:%M", "%H:%M", "%S.%f"])
+        days = "%d %b"
+        super().__init__(
+            locator,
+            formats=["%Y", "%b", days, "%H:%M", "%H:%M", "%S.%f"],
+            zero_formats=["", "%Y", days, days, "%H:%M", "%H:%M"],
+        )
         self.years = ""
 
     def format_ticks(self, values):
-        labels = super().format_ticks(values)
+        labels = [_DAY_PADDING.sub("", label) for label in super().format_ticks(values)]
         first, last = mdates.num2date(min(values)), mdates.num2date(max(values))
         self.years = f"{first:%Y}" if first.year == last.year else f"{first:%Y}–{last:%Y}"
         # Ticks over several years name a year only at each January: a chart from May 2022

@@ -1,8 +1,11 @@
 """The date axis of charts drawn from real files, as the report draws them: it ends a few days
-past the last day drawn, not months, with every poll's dot and the latest value whole."""
+past the last day drawn, not months, with every poll's dot and the latest value whole; its
+tick labels are apart, unrepeated and say which day or month they are."""
 
 from __future__ import annotations
 
+import itertools
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -25,6 +28,9 @@ NO_EVENTS = charts.load_events(Path("/nonexistent/events.csv"))
 AS_OF = date(2022, 3, 14)  # `pollwatch report --as-of 2022-03-14`
 # The most room past the last day drawn, of the chart's span: charts.EDGE, and a little over.
 MOST_ROOM = 0.03
+DAY = re.compile(r"[1-9]\d? [A-Z][a-z]{2}")  # 3 Mar, 21 Feb
+MONTH = re.compile(r"[A-Z][a-z]{2}( \d{4})?")  # Mar; the first tick of years: Jul 2022
+YEAR = re.compile(r"\d{4}")
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +119,50 @@ def test_every_dot_and_the_latest_value_are_whole_and_clear_of_the_legend(
     assert not box.overlaps(ax.get_legend().get_window_extent())
     assert not any(box.overlaps(t.get_window_extent()) for t in shown_ticks(ax))
     assert not fig.texts[0].get_window_extent().overlaps(box)
+
+
+@pytest.mark.parametrize(
+    ("leader", "metric", "as_of"),
+    [
+        ("Volodymyr Zelensky", "support", None),  # two polls of 26 Feb - 1 Mar 2022
+        ("Vladimir Putin", "trust", None),  # three, 27 Feb - 20 Mar 2022
+        ("Volodymyr Zelensky", "support", AS_OF),
+        ("Vladimir Putin", "approval", AS_OF),  # a year of monthly polls
+        ("Joe Biden", "approval", None),
+    ],
+)
+def test_date_ticks_are_apart_unrepeated_and_name_their_day_or_month(stored, leader, metric, as_of):
+    """Samples of 2022 were ticked "27 Feb, Mar, 03 Mar, 05 Mar": "Mar" among days read as the
+    month, not its 1st. A day tick is "1 Mar", "5 Mar"; the year is written once (under the
+    axis, or in a tick)."""
+    _, fig = chart(stored, leader, metric, as_of)
+    [ax] = fig.axes
+    ticks = shown_ticks(ax)
+    names = [t.get_text() for t in ticks]
+    assert len(names) >= 4, names
+    named = set()  # since the last year named: "Apr" comes back each year
+    for name in names:
+        named = set() if re.search(r"\d{4}", name) else named
+        assert name not in named, names
+        named.add(name)
+    boxes = [t.get_window_extent() for t in ticks]
+    assert all(left.x1 + 4 < right.x0 for left, right in itertools.pairwise(boxes)), names
+    if any(DAY.fullmatch(name) for name in names):
+        assert all(DAY.fullmatch(name) for name in names), names
+    else:
+        assert all(MONTH.fullmatch(name) or YEAR.fullmatch(name) for name in names), names
+    offset = ax.xaxis.get_offset_text().get_text()
+    assert YEAR.fullmatch(offset) or any(re.search(r"\d{4}", name) for name in names), names
+
+
+def test_the_saved_charts_tick_days_with_their_month_and_no_leading_nought(sample_report):
+    """The SVGs of the samples' report (text kept as text): the charts of a few weeks of 2022."""
+    _, report = sample_report
+    ticked = {}
+    for svg in sorted(report.index.parent.glob("charts/*.svg")):
+        ticks = re.findall(r'<g id="xtick_\d+">.*?<text[^>]*>([^<]*)</text>', svg.read_text(), re.S)
+        ticked[svg.stem] = [tick.strip() for tick in ticks]
+    days = {stem: ticks for stem, ticks in ticked.items() if any(DAY.fullmatch(t) for t in ticks)}
+    assert {"volodymyr-zelensky-support", "vladimir-putin-trust"} <= set(days), ticked
+    for stem, ticks in days.items():
+        assert all(DAY.fullmatch(tick) for tick in ticks), (stem, ticks)
