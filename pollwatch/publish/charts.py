@@ -259,7 +259,9 @@ def trend_figure(trend: Trend, events: pd.DataFrame, countries: set[str], credit
 
     _legend_past(ax, latest)
     fig.text(0.01, 0.005, credit, fontsize=7.5, color="#555555", ha="left", va="bottom")
-    return _laid_out(fig)
+    _laid_out(fig)
+    _legend_past(ax, latest, laid_out=True)
+    return fig
 
 
 def comparison_chart(
@@ -565,16 +567,21 @@ def _mark_events(ax, events: pd.DataFrame) -> None:
         )
 
 
-def _legend_past(ax, label) -> None:
+def _legend_past(ax, label, laid_out: bool = False) -> None:
     """The legend right of the plot, past the latest value's label, which hangs out of the plot
     beside the line's end. The plot was once widened until the label fitted inside it: its
     dates then ran a seventh of the chart past the last poll, Levada's Putin approval of
-    1999-2024 to 2028 and ticked it. The label's reach from its point is the same whatever the
-    layout, so it is measured before the layout is made."""
+    1999-2024 to 2028 and ticked it. Before the layout, the legend is set the label's whole
+    reach from its point past the plot, which the layout makes room for; once laid out, it is
+    moved back to the label's overhang past the plot's edge: where the label ends inside the
+    plot (a real-time line running past the average's end), a gap of its width was left."""
     fig = ax.figure
-    point = ax.transData.transform((mdates.date2num(label.xy[0]), label.xy[1]))[0]
-    reach = (label.get_window_extent().x1 - point) / fig.dpi + LEGEND_GAP
-    past = ScaledTranslation(reach, 0, fig.dpi_scale_trans)
+    box = label.get_window_extent()
+    if laid_out:
+        reach = max(box.x1 - ax.get_window_extent().x1, 0)
+    else:
+        reach = box.x1 - ax.transData.transform((mdates.date2num(label.xy[0]), label.xy[1]))[0]
+    past = ScaledTranslation(reach / fig.dpi + LEGEND_GAP, 0, fig.dpi_scale_trans)
     ax.legend(
         loc="upper left",
         bbox_to_anchor=(1, 1),

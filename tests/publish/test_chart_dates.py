@@ -4,6 +4,7 @@ tick labels are apart, unrepeated and say which day or month they are."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import shutil
@@ -19,7 +20,7 @@ from matplotlib.collections import PathCollection
 
 from pollwatch.config import load_settings
 from pollwatch.ingest.run import run_ingest
-from pollwatch.model.as_of import series_trend
+from pollwatch.model.as_of import realtime_line, series_trend
 from pollwatch.publish import charts
 from pollwatch.store import open_store
 from tests.helpers import REAL, SAMPLES, settle
@@ -34,7 +35,7 @@ YEAR = re.compile(r"\d{4}")
 
 
 @pytest.fixture(scope="module")
-def stored(tmp_path_factory) -> pd.DataFrame:
+def store(tmp_path_factory):
     """Levada's Putin approval of 1999-2024, 538's Biden polls of 2021-2023 and the bundled
     samples (Putin and Zelensky, 2022-2025), ingested as `pollwatch ingest` does."""
     data = tmp_path_factory.mktemp("dates") / "data"
@@ -47,7 +48,12 @@ def stored(tmp_path_factory) -> pd.DataFrame:
         (settings.inbox / folder).mkdir(parents=True, exist_ok=True)
         settle(Path(shutil.copy(path, settings.inbox / folder)))
     run_ingest([], settings)
-    return open_store(settings, read_only=True).polls()
+    return open_store(settings, read_only=True)
+
+
+@pytest.fixture(scope="module")
+def stored(store) -> pd.DataFrame:
+    return store.polls()
 
 
 def chart(stored: pd.DataFrame, leader: str, metric: str, as_of: date | None = None):
@@ -85,6 +91,25 @@ def test_the_date_axis_ends_a_few_days_past_the_last_day_drawn(stored, leader, m
     left, right = x_limits(ax)
     assert last <= right <= last + MOST_ROOM * (last - first), (right, last)
     assert first - MOST_ROOM * (last - first) <= left <= first, (left, first)
+
+
+def test_the_legend_stands_just_past_the_latest_value_where_a_real_time_line_runs_on(store, stored):
+    """The real-time line of Putin's trust (FOM, VTsIOM) runs to its last weekly refit, days
+    past the average's end: the latest value's label then ends inside the plot, and the
+    legend, set past the label's whole reach from the line's end, stood a label's width
+    (an inch) off both."""
+    trend = series_trend(stored, "Vladimir Putin", "trust")
+    line = realtime_line(store.versions(), "Vladimir Putin", "trust")
+    assert line["date"].max() > trend.daily["date"].iloc[-1]
+    with matplotlib.rc_context(charts.STYLE):
+        fig = charts.trend_figure(
+            dataclasses.replace(trend, realtime=line), NO_EVENTS, set(), "pollwatch"
+        )
+    [ax] = fig.axes
+    [label] = [t for t in ax.texts if "(" in t.get_text()]
+    edge = max(label.get_window_extent().x1, ax.get_window_extent().x1)
+    gap = (ax.get_legend().get_window_extent().x0 - edge) / fig.dpi
+    assert 0 < gap <= 0.2, gap
 
 
 @pytest.mark.parametrize(
