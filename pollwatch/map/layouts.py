@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import schemas
 from pollwatch.config import ConfigError
 from pollwatch.map.values import read_category, read_mode, read_population
-from pollwatch.read.cells import normalise_header
+from pollwatch.read.cells import normalise_header, told_column
 from pollwatch.read.decoding import UnreadableFile
 from pollwatch.read.echo import capped, counted, joined, listed
 from schemas.columns import CANONICAL_COLUMNS, CATEGORY_COLUMNS, REQUIRED_COLUMNS
@@ -214,7 +214,7 @@ class Layout:
         """Required source columns absent from `header` ('a or b' for alternatives, and where
         the layout asks for one that is no field's column)."""
         return [
-            " or ".join(sources) + (f" (from {why})" if why else "")
+            " or ".join(map(told_column, sources)) + (f" (from {why})" if why else "")
             for sources, why in self._absent(header)
         ]
 

@@ -68,6 +68,23 @@ def normalise_header(name: str) -> str:
 PANDAS_UNNAMED = re.compile(r"unnamed: (\d+)")
 
 
+# The name column_names gives a column with no name in the header.
+UNNAMED = re.compile(r"unnamed_(\d+)")
+
+
+def told_column(name: str) -> str:
+    """A column's name as told to a person: `unnamed_1` is no name in their file, so it is
+    told as the place of a column left without one."""
+    found = UNNAMED.fullmatch(name)
+    if found is None:
+        return name
+    place = int(found.group(1))
+    suffix = (
+        "th" if place % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(place % 10, "th")
+    )
+    return f"{name} (the {place}{suffix} column, its name left empty in the header)"
+
+
 def column_names(cells: list[str]) -> list[str]:
     """A header line's names as every later step uses them: an empty cell is
     `unnamed_<position>`, counting from 1, and pandas' name for one is the unnamed column of

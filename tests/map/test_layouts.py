@@ -435,6 +435,19 @@ def test_columns_a_layout_ignores_do_not_bring_a_header_closer_to_it(settings):
     ) in result.message
 
 
+def test_a_missing_unnamed_column_is_told_as_a_column_with_no_name():
+    """pollsposition's table saved with its date column named `date` was told "needs
+    unnamed_1": a name in no file, so its user could not tell what to change."""
+    header = ["date", "president", "sondage", "samplesize", "method", "approve_pr"]
+    with pytest.raises(UnreadableFile) as refused:
+        choose_layout([*header, "disapprove_pr"], load_layouts())
+    assert (
+        "the closest is pollsposition_popularity (shares president, sondage, samplesize,"
+        " method, approve_pr, disapprove_pr; needs unnamed_1 (the 1st column, its name left"
+        " empty in the header))"
+    ) in refused.value.reason
+
+
 @pytest.mark.parametrize(
     "header",
     [
