@@ -1086,23 +1086,29 @@ def read_measure(text: str) -> str:
 
 
 def _stored_leader(stored: pd.Series, leader: str) -> str:
-    """The one stored leader whose name folds as `leader` does, or else whose name ends with
-    it ("Starmer" is Keir Starmer), else `leader` (two that do, stored apart, are left for the
-    person to choose: "Bush")."""
+    """The one stored leader whose name folds as `leader` does, or else who goes by it
+    (_goes_by: "Starmer" is Keir Starmer), else `leader` (two that do, stored apart, are left
+    for the person to choose: "Bush")."""
     names, wanted = stored.unique(), fold_name(leader)
     for alike in (
         [name for name in names if fold_name(name) == wanted],
-        [name for name in names if _ends_with(name, leader)],
+        [name for name in names if _goes_by(name, leader)],
     ):
         if alike:
             return alike[0] if len(alike) == 1 else leader
     return leader
 
 
-def _ends_with(name: str, surname: str) -> bool:
-    """Whether a stored leader's name ends with `surname` as its last words, as names fold."""
+def _goes_by(name: str, surname: str) -> bool:
+    """Whether `surname` is a stored leader's name past its first word, or a run of words of
+    it, as names fold: a compound surname is asked for by its first part ("Giscard" is Valéry
+    Giscard d'Estaing, "Lula" Luiz Inácio Lula da Silva), not only by its last."""
     words, wanted = name.split(), fold_name(surname)
-    return any(fold_name(" ".join(words[i:])) == wanted for i in range(1, len(words)))
+    return any(
+        fold_name(" ".join(words[i:j])) == wanted
+        for i in range(1, len(words))
+        for j in range(i + 1, len(words) + 1)
+    )
 
 
 def select_series(
@@ -1130,7 +1136,7 @@ def select_series(
                 f"no polls of {leader} / {metric} / {population}; its polls are of"
                 f" {', '.join(found)} (or --population all)"
             )
-        ends = sorted(n for n in polls["leader"].unique() if _ends_with(n, leader))
+        ends = sorted(n for n in polls["leader"].unique() if _goes_by(n, leader))
         if not named.any() and len(ends) > 1:  # a surname two stored leaders share
             raise ConfigError(
                 f"{leader} could be {', '.join(ends[:-1])} or {ends[-1]}: name one"

@@ -212,6 +212,16 @@ def test_a_surname_two_leaders_share_names_both_not_every_series():
     assert trends.select_series(polls.iloc[:2], "smith", "approval").leader == "John Smith"
 
 
+def test_a_leader_is_found_by_a_part_of_a_compound_surname():
+    """pollsposition's `--leader Giscard` was "no polls of Giscard" beside Valéry Giscard
+    d'Estaing, as `Lula` would be beside Luiz Inácio Lula da Silva: only a name's last words
+    were looked for."""
+    names = ("Valéry Giscard d'Estaing", "Luiz Inácio Lula da Silva")
+    polls = pd.concat([polls_frame([40.0, 41.0]).assign(leader=name) for name in names])
+    assert trends.select_series(polls, "Giscard", "approval").leader == names[0]
+    assert trends.select_series(polls, "lula", "approval").leader == names[1]
+
+
 def test_single_polls_by_other_pollsters_do_not_move_a_regular_pollster_s_line():
     """44 monthly polls by one pollster and one poll each by two others, a few points below
     it (as FOM's and VTsIOM's beside Levada's in the samples): the leans were shrunk toward
