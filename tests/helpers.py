@@ -173,3 +173,13 @@ def ingest_samples(settings: Settings) -> None:
         settle(Path(shutil.copy(sample, settings.inbox)))
     shutil.copy(ROOT / "data" / "events.csv", settings.events_path)
     run_ingest([], settings)
+
+
+def a_font_has(text: str) -> bool:
+    """Whether a font installed here has every letter of `text` (charts can draw it); not
+    matplotlib's Last Resort, whose letters are boxes."""
+    from matplotlib import font_manager
+
+    fonts = font_manager.fontManager.ttflist
+    faces = [font_manager.get_font(f.fname) for f in fonts if "Last Resort" not in f.name]
+    return any(all(face.get_char_index(ord(c)) for c in text) for face in faces)

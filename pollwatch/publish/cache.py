@@ -52,7 +52,9 @@ def _realtime_code() -> str:
 
 
 def chart_key(*parts: str) -> str:
-    return _digest(code_version(drawing), *parts)
+    # The fonts found installed: a chart drawn with boxes for a name's letters is drawn again
+    # once a font that has them is installed.
+    return _digest(code_version(drawing), *drawing.FONTS, *parts)
 
 
 def _digest(*parts: str) -> str:

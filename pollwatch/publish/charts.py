@@ -11,13 +11,16 @@ into, no GUI backend to choose, and half a second less to import.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.transforms import ScaledTranslation
@@ -101,8 +104,33 @@ def axis_label(metric: str, measure: str) -> str:
     return f"% who {verb}"
 
 
+# Fonts with the letters DejaVu Sans lacks (Chinese, Japanese, Korean names), taken glyph by
+# glyph where DejaVu has none, if installed: Debian's fonts-noto-cjk, fonts-wqy-zenhei,
+# fonts-droid-fallback, fonts-nanum, fonts-ipafont.
+FALLBACK_FONTS = (
+    "Noto Sans CJK JP",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK KR",
+    "Noto Sans CJK TC",
+    "Source Han Sans",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+    "NanumGothic",
+    "IPAGothic",
+)
+FONTS = [
+    "DejaVu Sans",
+    *(
+        name
+        for name in FALLBACK_FONTS
+        if name in {f.name for f in font_manager.fontManager.ttflist}
+    ),
+]
+# matplotlib's warning for each letter no font of FONTS has, each time a figure is drawn.
+MISSING_GLYPH = re.compile(r"Glyph (\d+) .*missing from font")
+
 STYLE = {
-    "font.family": "DejaVu Sans",
+    "font.family": FONTS,
     "font.size": 10,
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -120,6 +148,8 @@ STYLE = {
 class ChartFiles:
     png: Path
     svg: Path
+    # The names on the chart with letters no font of FONTS has: drawn as boxes.
+    boxed: tuple[str, ...] = ()
 
 
 @dataclass
@@ -191,8 +221,9 @@ def pollster_colours(polls: pd.DataFrame) -> dict[str, str]:
 def trend_chart(
     trend: Trend, events: pd.DataFrame, countries: set[str], out_dir: Path, stem: str, credit: str
 ) -> ChartFiles:
-    with matplotlib.rc_context(STYLE):
-        return _save(trend_figure(trend, events, countries, credit), out_dir, stem)
+    with _drawing(_names([trend], events)) as boxed:
+        files = _save(trend_figure(trend, events, countries, credit), out_dir, stem)
+    return replace(files, boxed=tuple(boxed))
 
 
 def trend_figure(trend: Trend, events: pd.DataFrame, countries: set[str], credit: str) -> Figure:
@@ -273,8 +304,9 @@ def comparison_chart(
     credit: str,
 ) -> ChartFiles:
     """Several leaders and measures on one time axis; the legend names each measure."""
-    with matplotlib.rc_context(STYLE):
-        return _save(comparison_figure(trends, events, countries, credit), out_dir, stem)
+    with _drawing(_names(trends, events)) as boxed:
+        files = _save(comparison_figure(trends, events, countries, credit), out_dir, stem)
+    return replace(files, boxed=tuple(boxed))
 
 
 def comparison_figure(
@@ -687,3 +719,32 @@ def _save(fig, out_dir: Path, stem: str) -> ChartFiles:
     fig.set_layout_engine("none")  # the layout is done: the SVG keeps it rather than redo it
     fig.savefig(files.svg, metadata={"Date": None}, dpi=200)
     return files
+
+
+def _names(trends: list[Trend], events: pd.DataFrame) -> list[str]:
+    """The texts of a chart that come from the data: leaders, pollsters, events."""
+    names = [t.leader for t in trends] + list(events.get("label", []))
+    return names + [p for t in trends for p in t.polls["pollster"].unique()]
+
+
+@contextmanager
+def _drawing(names: list[str]):
+    """Where a chart of `names` (its leaders', pollsters' and events') is drawn: under STYLE.
+    Yields a list it fills with those of the names that have letters no chart font has (drawn
+    as boxes), for the report to tell once, rather than matplotlib's warning for each letter
+    each time the figure is drawn (over a hundred lines for a report of Chinese leaders);
+    other warnings pass as they were."""
+    boxed: list[str] = []
+    with matplotlib.rc_context(STYLE), warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        yield boxed
+    letters = set()
+    for warning in warned:
+        found = MISSING_GLYPH.search(str(warning.message))
+        if found is None:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+        else:
+            letters.add(chr(int(found.group(1))))
+    boxed += sorted({name for name in names if letters.intersection(name)})

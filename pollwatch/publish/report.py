@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import shutil
 import time
@@ -50,6 +51,8 @@ from pollwatch.publish.realtime import with_realtime
 from pollwatch.read.echo import counted
 from pollwatch.store import Store, modified_at, open_store, utc_now
 from schemas.columns import POLL_ASKED
+
+log = logging.getLogger("pollwatch.publish")
 
 TEMPLATES = Path(__file__).parent / "templates"
 MARKER = ".pollwatch-report"
@@ -185,7 +188,14 @@ def _draw(jobs: list[tuple[charts.ChartJob, str]], cache: Cache, before: Path) -
     core when it is worth it). Returns the charts drawn."""
     todo = [(job, key) for job, key in jobs if not cache.chart(job.stem, key, before, job.out_dir)]
     weight = sum(len(t.polls) for job, _ in todo for t in job.trends) + CHART_WORTH * len(todo)
-    run_all(charts.draw, [job for job, _ in todo], polls=weight)
+    drawn = run_all(charts.draw, [job for job, _ in todo], polls=weight)
+    if boxed := sorted({name for files in drawn for name in files.boxed}):
+        log.warning(
+            "charts: no installed font has every letter of %s, drawn as boxes in the charts"
+            " (the pages' text shows them): install one that has them, such as Debian's"
+            " fonts-noto-cjk, and report again",
+            ", ".join(boxed),
+        )
     for job, key in todo:
         cache.keep_chart(job.stem, key)
     return [job.stem for job, _ in todo]

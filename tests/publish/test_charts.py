@@ -17,6 +17,7 @@ from bench.simulation import simulate_polls
 from pollwatch.model.trends import MEASURES, fit_trend, one_version_per_poll, read_measure
 from pollwatch.publish import charts
 from schemas.columns import METRICS
+from tests.helpers import a_font_has
 
 NO_EVENTS = charts.load_events(Path("/nonexistent/events.csv"))
 
@@ -447,3 +448,31 @@ def test_the_date_ticks_of_a_few_weeks_at_a_month_s_end_do_not_overlap(first, la
     names = [t.get_text() for t in ticks]
     assert len(names) >= 4, names
     assert all(left.x1 < right.x0 for left, right in itertools.pairwise(boxes)), names
+
+
+def test_a_name_no_installed_font_draws_is_named_not_warned_per_glyph(tmp_path):
+    """A Korean or Chinese source's leader (이재명, 李强) drew boxes in the chart's title and
+    printed matplotlib's "Glyph ... missing from font(s) DejaVu Sans" for each letter of it,
+    each time a figure was laid out and saved: over a hundred lines on stderr for one report.
+    The chart is saved and names what it drew as boxes, for the report to tell once."""
+    import warnings
+
+    polls = series("sparse").assign(leader="李强")
+    trend = fit_trend(one_version_per_poll(polls), "李强", "approval")
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        files = charts.trend_chart(trend, NO_EVENTS, {"CN"}, tmp_path, "li-qiang", "pollwatch")
+    assert files.png.exists() and files.svg.exists()
+    assert not [w for w in warned if "missing from font" in str(w.message)]
+    if not a_font_has("李强"):  # else the fonts it falls back on may draw them
+        assert files.boxed == ("李强",)
+
+
+def test_a_chart_is_drawn_again_once_a_font_is_installed(monkeypatch):
+    """The charts of names drawn as boxes were copied from the last report, boxes and all,
+    after the font the warning named was installed: the key did not name the fonts."""
+    from pollwatch.publish.cache import chart_key
+
+    before = chart_key("li-qiang-approval")
+    monkeypatch.setattr(charts, "FONTS", [*charts.FONTS, "Noto Sans CJK SC"])
+    assert chart_key("li-qiang-approval") != before
