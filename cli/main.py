@@ -312,7 +312,13 @@ def report(data_dir: DataDir = None, out: OutDir = None, as_of: AsOf = None) -> 
 
 @listed(app)
 def trend(
-    leader: Annotated[str, typer.Option(help="The leader, in any spelling the alias table knows.")],
+    leader: Annotated[
+        str,
+        typer.Option(
+            help="The leader, in any spelling the alias table knows, or by a part of the"
+            " surname (Giscard)."
+        ),
+    ],
     metric: Annotated[str, typer.Option(help="approval, trust, support, favorability, ...")],
     population: Annotated[
         str,
