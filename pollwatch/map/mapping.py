@@ -351,9 +351,11 @@ def _whole(text: str) -> str | None:
 
 
 def _either(values: frozenset[str]) -> str:
-    """A filter's values as its warning says them: an empty one is "empty" ('keep = { state =
-    "" }' read "keeps rows where state is ", with nothing after it)."""
-    return " or ".join(value or "empty" for value in sorted(values))
+    """A filter's values as its warning says them: spaced as they are compared (fold_value),
+    "  SEVASTOPOL " as SEVASTOPOL; an empty one is "empty" ('keep = { state = "" }' read
+    "keeps rows where state is ", with nothing after it)."""
+    said = sorted({" ".join(value.split()) for value in values}, key=fold_value)
+    return " or ".join(value or "empty" for value in said)
 
 
 def _skip_placeholders(

@@ -1399,6 +1399,27 @@ def test_a_filter_keeping_rows_with_an_empty_cell_says_so(settings):
     ]
 
 
+def test_a_filter_s_warning_says_its_values_as_they_are_compared(settings):
+    """A layout dropping `["Crimea", "  SEVASTOPOL "]` (its values matched whatever their case
+    and spaces) said it "keeps rows where region is not   SEVASTOPOL  or Crimea"."""
+    header = ["Debut", "Fin", "Personnalite", "Region", "Satisfaits"]
+    rows = [
+        dict(zip(header, r, strict=True))
+        for r in [
+            ["2024-03-14", "2024-03-15", "Joe Biden", "Kyiv", "41"],
+            ["2024-03-14", "2024-03-15", "Joe Biden", "sevastopol", "38"],
+        ]
+    ]
+    write_csv(settings.inbox / "regions.csv", rows, columns=header)
+    _satisfaction_layout(settings, "regions", 'drop = { Region = ["Crimea", "  SEVASTOPOL "] }')
+    [result] = run_ingest([], settings).files
+    assert (result.rows_loaded, result.rows_skipped) == (1, 1)
+    assert result.warnings == [
+        "skipped 1 row(s) the regions layout does not keep (it keeps rows where region is not"
+        " Crimea or SEVASTOPOL)"
+    ]
+
+
 def test_a_filter_may_name_whole_numbers_as_toml_writes_them(settings):
     """`keep = { Wave = [1, 3] }`, as TOML is written unquoted, was refused: "must be a text or a
     list of texts", exit 2."""
