@@ -392,6 +392,13 @@ def trend(
             ),
             err=True,
         )
+    end = fitted.daily["date"].iloc[-1]
+    if as_of is not None and end.date() < as_of:  # its newest poll is more than FAR_DAYS older
+        typer.echo(
+            f"the newest poll public by {as_of:%Y-%m-%d} ended {end:%Y-%m-%d}, more than"
+            f" {FAR_DAYS} days before it: the line ends there, as the report of that day ends it",
+            err=True,
+        )
     stretches = fitted.far_stretches()
     if stretches:
         shown = ", ".join(f"{a:%Y-%m-%d} to {b:%Y-%m-%d}" for a, b in stretches[:3])

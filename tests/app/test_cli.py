@@ -140,6 +140,23 @@ def test_a_broken_layout_file_exits_2_with_one_line_naming_file_and_key(settings
         )
 
 
+def test_trend_as_of_a_day_long_after_the_newest_poll_says_where_the_line_ends(settings):
+    """Asked as of a day two years after the newest poll, trend's CSV ended on the poll's month
+    with nothing said: the day asked for was not in it, and no line told why."""
+    write_csv(settings.inbox / "a.csv", monthly_rows(4))  # January to April 2015
+    pollwatch("ingest", "--data-dir", str(settings.data_dir))
+    result = pollwatch(
+        "trend", "--leader", "Putin", "--metric", "approval", "--as-of", "2017-06-01",
+        "--data-dir", str(settings.data_dir),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].startswith("2015-04-30,")
+    assert (
+        "the newest poll public by 2017-06-01 ended 2015-04-30, more than 45 days before it:"
+        " the line ends there" in result.stderr
+    ), result.stderr
+
+
 @pytest.mark.parametrize(
     ("day", "message"),
     [
