@@ -1379,44 +1379,33 @@ def test_a_file_of_one_row_an_answer_is_read_as_one_poll_a_date(settings):
     assert reject.tolist() == [8, "pct (negative)", "sixty"]
 
 
-def test_a_filter_keeping_rows_with_an_empty_cell_says_so(settings):
-    """538's national rows have no state: 'keep = { state = "" }' skipped the state polls and
-    said it "keeps rows where state is ", with nothing after it."""
+@pytest.mark.parametrize(
+    ("cells", "rule", "said"),
+    [
+        # 538's national rows have no state: 'keep = { state = "" }' skipped the state polls
+        # and said it "keeps rows where state is ", with nothing after it.
+        (["", "Ohio"], 'keep = { State = "" }', "state is empty"),
+        # Values match whatever their case and spaces: "  SEVASTOPOL " was said as written,
+        # "keeps rows where state is not   SEVASTOPOL  or Crimea".
+        (
+            ["Kyiv", "sevastopol"],
+            'drop = { State = ["Crimea", "  SEVASTOPOL "] }',
+            "state is not Crimea or SEVASTOPOL",
+        ),
+    ],
+)
+def test_a_filter_s_warning_says_its_values_as_they_are_compared(settings, cells, rule, said):
     header = ["Debut", "Fin", "Personnalite", "State", "Satisfaits"]
     rows = [
-        dict(zip(header, r, strict=True))
-        for r in [
-            ["2024-03-14", "2024-03-15", "Joe Biden", "", "41"],
-            ["2024-03-14", "2024-03-15", "Joe Biden", "Ohio", "38"],
-        ]
+        dict(zip(header, ["2024-03-14", "2024-03-15", "Joe Biden", cell, share], strict=True))
+        for cell, share in zip(cells, ["41", "38"], strict=True)
     ]
     write_csv(settings.inbox / "national.csv", rows, columns=header)
-    _satisfaction_layout(settings, "national", 'keep = { State = "" }')
+    _satisfaction_layout(settings, "national", rule)
     [result] = run_ingest([], settings).files
     assert (result.rows_loaded, result.rows_skipped) == (1, 1)
     assert result.warnings == [
-        "skipped 1 row(s) the national layout does not keep (it keeps rows where state is empty)"
-    ]
-
-
-def test_a_filter_s_warning_says_its_values_as_they_are_compared(settings):
-    """A layout dropping `["Crimea", "  SEVASTOPOL "]` (its values matched whatever their case
-    and spaces) said it "keeps rows where region is not   SEVASTOPOL  or Crimea"."""
-    header = ["Debut", "Fin", "Personnalite", "Region", "Satisfaits"]
-    rows = [
-        dict(zip(header, r, strict=True))
-        for r in [
-            ["2024-03-14", "2024-03-15", "Joe Biden", "Kyiv", "41"],
-            ["2024-03-14", "2024-03-15", "Joe Biden", "sevastopol", "38"],
-        ]
-    ]
-    write_csv(settings.inbox / "regions.csv", rows, columns=header)
-    _satisfaction_layout(settings, "regions", 'drop = { Region = ["Crimea", "  SEVASTOPOL "] }')
-    [result] = run_ingest([], settings).files
-    assert (result.rows_loaded, result.rows_skipped) == (1, 1)
-    assert result.warnings == [
-        "skipped 1 row(s) the regions layout does not keep (it keeps rows where region is not"
-        " Crimea or SEVASTOPOL)"
+        f"skipped 1 row(s) the national layout does not keep (it keeps rows where {said})"
     ]
 
 
