@@ -51,7 +51,9 @@ def pollwatch(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def wait_for(check, timeout: float, what: str, pause: float = 1.0):
+def wait_for(check, timeout: float, what: str, pause: float = 0.2):
+    """Checks are a read of a log or a file or one request to the server: every 0.2 s costs
+    little, and a second's pause left each wait of a serve test up to a second late."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = check()
@@ -119,7 +121,7 @@ def read(db: Path, sql: str):
         except duckdb.IOException:
             return None
 
-    return wait_for(attempt, 60, "the database to be free", pause=0.5)[0]
+    return wait_for(attempt, 60, "the database to be free")[0]
 
 
 def make_due_now(client, deployment_name: str) -> object:
