@@ -374,9 +374,9 @@ def trend(
         typer.echo("no poll of this line says its population", err=True)
     elif population == "all" and fitted.reference != "adults":
         typer.echo(f"every poll of this line is of {reference}", err=True)
+    end = fitted.daily["date"].iloc[-1]
     if len(fitted.polls) == 1:  # a series of one poll: the report's card (has_measure_line)
         [poll] = fitted.polls.itertuples()
-        end = fitted.daily["date"].iloc[-1]
         carried = f" carried forward to {end:%Y-%m-%d}" if end > poll.fieldwork_end else ""
         typer.echo(
             f"one poll only ({poll.pollster}, fieldwork ended {poll.fieldwork_end:%Y-%m-%d}):"
@@ -392,7 +392,6 @@ def trend(
             ),
             err=True,
         )
-    end = fitted.daily["date"].iloc[-1]
     if as_of is not None and end.date() < as_of:  # its newest poll is more than FAR_DAYS older
         typer.echo(
             f"the newest poll public by {as_of:%Y-%m-%d} ended {end:%Y-%m-%d}, more than"
