@@ -118,14 +118,8 @@ FALLBACK_FONTS = (
     "NanumGothic",
     "IPAGothic",
 )
-FONTS = [
-    "DejaVu Sans",
-    *(
-        name
-        for name in FALLBACK_FONTS
-        if name in {f.name for f in font_manager.fontManager.ttflist}
-    ),
-]
+_INSTALLED = {font.name for font in font_manager.fontManager.ttflist}
+FONTS = ["DejaVu Sans", *(name for name in FALLBACK_FONTS if name in _INSTALLED)]
 # matplotlib's warning for each letter no font of FONTS has, each time a figure is drawn.
 MISSING_GLYPH = re.compile(r"Glyph (\d+) .*missing from font")
 
