@@ -148,19 +148,19 @@ def first_public(polls: pd.DataFrame, counted: pd.Series | None = None) -> str:
 
 
 def public_days(polls: pd.DataFrame, public: pd.Series) -> pd.Series:
-    """The day from which each poll counts as public_by has it (public, `public`: public_from,
-    and its fieldwork ended)."""
+    """The day from which each poll counts as public: the later of `public` (public_from) and
+    the end of its fieldwork (a poll published before its fieldwork ended, as a dating slip
+    says, is not a finished poll yet). The one statement of the rule that public_by applies."""
     ended = pd.to_datetime(polls["fieldwork_end"])
     return public.where(public > ended, ended)
 
 
 def public_by(polls: pd.DataFrame, as_of: date, public: pd.Series | None = None) -> pd.DataFrame:
-    """The polls whose fieldwork had ended and which had been published by the end of `as_of`.
-    `public`: public_from(polls), given by a caller asking of many days, as it does not depend
-    on the day asked (a real-time line spent half its time finding it again each day)."""
-    day = pd.Timestamp(as_of)
+    """The polls public by the end of `as_of` (public_days). `public`: public_from(polls), given
+    by a caller asking of many days, as it does not depend on the day asked (a real-time line
+    spent half its time finding it again each day)."""
     public = public_from(polls) if public is None else public
-    return polls[(public <= day) & (polls["fieldwork_end"] <= day)]
+    return polls[public_days(polls, public) <= pd.Timestamp(as_of)]
 
 
 def public_from(polls: pd.DataFrame) -> pd.Series:
