@@ -171,7 +171,8 @@ def ingest(
             run = idle_run(found)  # nothing to take: no run to start or record
             typer.echo(json.dumps(run.as_dict(), indent=2) if as_json else run_text(run))
             raise typer.Exit(run.exit_code)
-        from pollwatch.map.layouts import load_aliases, load_layouts
+        from pollwatch.map.aliases import load_aliases
+        from pollwatch.map.layout_files import load_layouts
 
         known = load_layouts(settings.local_layouts)
         load_aliases(settings.local_aliases)  # a mistake in either is one line, before any work
@@ -347,7 +348,7 @@ def trend(
 
     with _plain_errors():
         settings = _settings(data_dir)
-        from pollwatch.map.layouts import aliased_leader
+        from pollwatch.map.aliases import aliased_leader
 
         name = aliased_leader(leader, settings.local_aliases)
         store = open_store(settings, read_only=True)
@@ -494,7 +495,8 @@ def layouts(data_dir: DataDir = None) -> None:
     """The source layouts pollwatch knows (schemas/sources/*.toml, then DATA_DIR/layouts/*.toml)
     and how each is recognised; DATA_DIR/aliases.toml is checked too."""
     with _plain_errors():
-        from pollwatch.map.layouts import load_aliases, load_layouts
+        from pollwatch.map.aliases import load_aliases
+        from pollwatch.map.layout_files import load_layouts
 
         settings = load_settings(data_dir=data_dir)
         known = load_layouts(settings.local_layouts)

@@ -21,7 +21,7 @@ from flows.quiet import failing_quietly
 from pollwatch.alerts.cadence import Overdue, newly_overdue
 from pollwatch.alerts.notices import stale_notice
 from pollwatch.config import load_settings
-from pollwatch.map.layouts import load_layouts
+from pollwatch.map.layout_files import load_layouts
 from pollwatch.store import open_store
 
 

@@ -14,7 +14,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from pollwatch.map.layouts import Cadence, Layout
+from pollwatch.map.drop_cadence import Cadence
+from pollwatch.map.layout import Layout
 from pollwatch.store import Store
 
 KIND = "stale"

@@ -19,7 +19,7 @@ from pollwatch.ingest import filing
 from pollwatch.ingest.discover import filed_drops, is_inside
 from pollwatch.ingest.messages import quarantine_summary, read_whole_summary
 from pollwatch.ingest.run import RunSummary, run_ingest
-from pollwatch.map.layouts import load_layouts
+from pollwatch.map.layout_files import load_layouts
 from pollwatch.store import open_store
 from pollwatch.store.errors import StoreError
 

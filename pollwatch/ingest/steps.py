@@ -37,16 +37,12 @@ from pollwatch.ingest.files import (
 from pollwatch.ingest.messages import describe_reject, file_line, shown
 from pollwatch.ingest.outcomes import FileResult, Waiting
 from pollwatch.ingest.signals import stops_held, stops_kept
+from pollwatch.map.aliases import load_aliases, with_stored_names
 from pollwatch.map.day_order import settle_day_order
-from pollwatch.map.layouts import (
-    Layout,
-    choose_layout,
-    fold_name,
-    folder_layout,
-    load_aliases,
-    load_layouts,
-    with_stored_names,
-)
+from pollwatch.map.folding import fold_name
+from pollwatch.map.layout import Layout
+from pollwatch.map.layout_choice import choose_layout, folder_layout
+from pollwatch.map.layout_files import load_layouts
 from pollwatch.map.mapping import Mapped, map_many, nothing_kept
 from pollwatch.map.share_scale import settle_proportions
 from pollwatch.map.sql import MappedInDuckDB, connect, map_cells, map_in_duckdb, sql_ready

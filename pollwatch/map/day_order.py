@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from pollwatch.map.layouts import Layout
+from pollwatch.map.layout import Layout
 from pollwatch.read.decoding import UnreadableFile
 from schemas.columns import DATE_COLUMNS
 

@@ -16,14 +16,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pollwatch.map import values
-from pollwatch.map.layouts import (
-    AS_WRITTEN,
-    MONTH_PRECISION,
-    Layout,
-    fold_series,
-    fold_value,
-    fold_values,
-)
+from pollwatch.map.folding import fold_series, fold_value, fold_values
+from pollwatch.map.layout import AS_WRITTEN, MONTH_PRECISION, Layout
 from pollwatch.map.share_scale import proportions_warning
 from pollwatch.read.cells import MAX_FIELD_CHARS, RawTable
 from pollwatch.read.decoding import UnreadableFile

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from pollwatch.map.layouts import Layout
+from pollwatch.map.layout import Layout
 from pollwatch.map.values import read_number
 from schemas.columns import SHARE_COLUMNS
 

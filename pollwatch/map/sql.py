@@ -22,7 +22,8 @@ import pandas as pd
 import pyarrow as pa
 
 from pollwatch.map import values
-from pollwatch.map.layouts import AS_WRITTEN, MONTH_PRECISION, Layout, fold_series
+from pollwatch.map.folding import fold_series
+from pollwatch.map.layout import AS_WRITTEN, MONTH_PRECISION, Layout
 from pollwatch.map.mapping import (
     NAME_COLUMNS,
     POLL_KEY_FIELDS,

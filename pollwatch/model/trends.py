@@ -31,7 +31,7 @@ from scipy.optimize import minimize, minimize_scalar
 from scipy.special import gammaln, ndtr, ndtri, stdtrit
 
 from pollwatch.config import ConfigError
-from pollwatch.map.layouts import fold_name
+from pollwatch.map.folding import fold_name
 from pollwatch.read.echo import counted
 from schemas.columns import DEFAULTS, POPULATIONS
 

@@ -11,7 +11,9 @@ import pytest
 
 from pollwatch.alerts.cadence import due_days, newly_overdue, overdue
 from pollwatch.ingest.run import run_ingest
-from pollwatch.map.layouts import Cadence, LayoutError, load_layout, load_layouts
+from pollwatch.map.drop_cadence import Cadence
+from pollwatch.map.layout import LayoutError
+from pollwatch.map.layout_files import load_layout, load_layouts
 from pollwatch.store import open_store
 from tests.helpers import REAL, settle
 

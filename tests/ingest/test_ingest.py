@@ -13,7 +13,7 @@ from pollwatch.ingest import files, steps
 from pollwatch.ingest.messages import describe_reject
 from pollwatch.ingest.rebuild import rebuild
 from pollwatch.ingest.run import run_ingest
-from pollwatch.map.layouts import aliased_leader
+from pollwatch.map.aliases import aliased_leader
 from pollwatch.status import collect_status
 from tests.helpers import ROOT, monthly_rows, poll_row, query, settle, write_csv
 

@@ -9,7 +9,9 @@ import textwrap
 import pytest
 
 from pollwatch.ingest.run import run_ingest
-from pollwatch.map.layouts import LayoutError, choose_layout, load_layout, load_layouts
+from pollwatch.map.layout import LayoutError
+from pollwatch.map.layout_choice import choose_layout
+from pollwatch.map.layout_files import load_layout, load_layouts
 from pollwatch.read.cells import normalise_header
 from pollwatch.read.decoding import UnreadableFile
 from tests.helpers import ROOT, query, settle

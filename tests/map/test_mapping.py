@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from pollwatch.map import mapping
-from pollwatch.map.layouts import load_aliases, load_layouts
+from pollwatch.map.aliases import load_aliases
+from pollwatch.map.layout_files import load_layouts
 from pollwatch.map.mapping import Mapped, map_rows
 from pollwatch.read.cells import parse_csv_text
 from schemas.columns import CANONICAL_COLUMNS, REJECT_COLUMNS

@@ -376,7 +376,7 @@ def test_names_compare_without_case_accents_marks_spaces_or_dashes():
     """Élisabeth Borne typed plainly, a surname in capitals, Arabic written with its vowel marks
     and without: one name each (trend --leader folded every mark before they shared a fold).
     Nor do spaces and dashes between words count: 'SavantaComRes' is Savanta ComRes."""
-    from pollwatch.map.layouts import fold_name, fold_series
+    from pollwatch.map.folding import fold_name, fold_series
 
     pairs = [
         ("Élisabeth Borne", "ELISABETH  BORNE"),

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pollwatch.map.layouts import load_aliases, load_layouts
+from pollwatch.map.aliases import load_aliases
+from pollwatch.map.layout_files import load_layouts
 from pollwatch.map.mapping import Mapped, map_rows
 from pollwatch.read.cells import parse_csv_text
 from pollwatch.validate.checks import batch_frame, check_rows, implausible, validate_batch

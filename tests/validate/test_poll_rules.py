@@ -12,7 +12,8 @@ import io
 import pandas as pd
 import pytest
 
-from pollwatch.map.layouts import load_aliases, load_layouts
+from pollwatch.map.aliases import load_aliases
+from pollwatch.map.layout_files import load_layouts
 from pollwatch.map.mapping import map_rows
 from pollwatch.read.cells import parse_csv_text
 from pollwatch.validate.checks import check_rows
