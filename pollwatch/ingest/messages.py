@@ -10,7 +10,8 @@ import re
 from typing import TYPE_CHECKING
 
 from pollwatch.ingest.outcomes import is_missing
-from pollwatch.map.values import BAD, read_date
+from pollwatch.map.dates import read_date
+from pollwatch.map.distinct_cells import BAD
 from schemas.columns import CATEGORY_COLUMNS, POSITIVE_SHARE_REQUIRED
 
 if TYPE_CHECKING:

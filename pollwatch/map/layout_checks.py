@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pollwatch.map.categories import read_category, read_mode, read_population
 from pollwatch.map.drop_cadence import cadence_problem
 from pollwatch.map.folding import fold_value
 from pollwatch.map.layout import ANSWER_SHARES, AS_WRITTEN, as_list, with_both_ends
 from pollwatch.map.row_filters import row_filter
 from pollwatch.map.terms_of_office import FOREVER, terms_problem, toml_day
-from pollwatch.map.values import read_category, read_mode, read_population
 from pollwatch.read.cells import normalise_header
 from schemas.columns import CANONICAL_COLUMNS, CATEGORY_COLUMNS, REQUIRED_COLUMNS
 from schemas.countries import ISO_3166_ALPHA2

@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pollwatch.map import values
+from pollwatch.map.cell_text import FOOTNOTE_MARKS, clean_text, key_part
+from pollwatch.map.distinct_cells import Parsed, per_unique
 from pollwatch.map.folding import fold_series, fold_value, fold_values
 from pollwatch.map.layout import AS_WRITTEN, MONTH_PRECISION, Layout
+from pollwatch.map.sample_words import split_samples
 from pollwatch.map.share_scale import proportions_warning
 from pollwatch.read.cells import MAX_FIELD_CHARS, RawTable
 from pollwatch.read.decoding import UnreadableFile
@@ -43,7 +46,7 @@ PROPORTION_DIGITS = 9
 ALIASED = ("pollster", "leader")
 NAME_COLUMNS = ("pollster", "sponsor", "leader")
 
-PARSERS: dict[str, Callable[[pd.Series], values.Parsed]] = {
+PARSERS: dict[str, Callable[[pd.Series], Parsed]] = {
     **{name: values.parse_text for name in TEXT_COLUMNS},
     **{name: values.parse_name for name in NAME_COLUMNS},
     **{name: values.parse_category for name in CATEGORY_COLUMNS},
@@ -228,7 +231,7 @@ def map_rows(raw: RawTable, layout: Layout, aliases: dict[str, dict[str, str]]) 
         if said in raw.header:  # the file says how its source wrote it (pollwatch's export)
             spelled = values.parse_text(kept.loc[cells.index, said]).values
         elif name in column_names:
-            spelled = values.clean_text(cells[name])
+            spelled = clean_text(cells[name])
         else:
             spelled = pd.Series(pd.NA, index=cells.index, dtype="str")
         as_written[f"{name}_as_written"] = spelled
@@ -358,9 +361,7 @@ def _skip_placeholders(
     """Drop rows a series uses to mark a period without a poll (all shares NA)."""
     if not layout.skip_rows_without_shares:
         return cells, 0
-    empty = pd.concat([values.clean_text(cells[s]).isna() for s in SHARE_COLUMNS], axis=1).all(
-        axis=1
-    )
+    empty = pd.concat([clean_text(cells[s]).isna() for s in SHARE_COLUMNS], axis=1).all(axis=1)
     if empty.any():
         lines = list(cells.index[empty])
         named = line_numbers(lines)
@@ -389,15 +390,15 @@ def _translate(
     text = cells.copy()
     for name in {*layout.values, *ALIASED}:
         text[name] = translate(name, text[name], layout, aliases)
-    text["sample_size"], text["population"], disagree = values.split_samples(
+    text["sample_size"], text["population"], disagree = split_samples(
         text["sample_size"], text["population"]
     )
     if disagree:
         warnings.append(populations_disagree(*disagree))
     if layout.month_only_published_is_fieldwork:
         undated = (
-            values.clean_text(text["fieldwork_start"]).isna()
-            & values.clean_text(text["fieldwork_end"]).isna()
+            clean_text(text["fieldwork_start"]).isna()
+            & clean_text(text["fieldwork_end"]).isna()
             & values.is_month_only(text["published"], layout.date_formats, bool(layout.day_first))
         )
         text.loc[undated, "fieldwork_start"] = text.loc[undated, "published"]
@@ -420,7 +421,7 @@ def translate(
     name: str, column: pd.Series, layout: Layout, aliases: dict[str, dict[str, str]]
 ) -> pd.Series:
     for table in translations(name, layout, aliases):
-        column = values.per_unique(lambda c, t=table: _spelled_as(c, t), column)
+        column = per_unique(lambda c, t=table: _spelled_as(c, t), column)
     return column
 
 
@@ -428,7 +429,7 @@ def _spelled_as(column: pd.Series, table: dict[str, str]) -> pd.Series:
     """Each cell as the table spells it (compared folded), or, where the table does not know
     it, as its first spelling in the column: a French table's "Gabriel ATTAL" beside "Gabriel
     Attal" made two leaders, each with a page and a line of its own."""
-    column = values.clean_text(column).str.replace(values.FOOTNOTE_MARKS, "", regex=True)
+    column = clean_text(column).str.replace(FOOTNOTE_MARKS, "", regex=True)
     folded = fold_series(column)
     first = column.groupby(folded, sort=False).transform("first")
     return folded.map(table).fillna(first).fillna(column).astype("str")
@@ -440,7 +441,7 @@ def said_months(cells: pd.DataFrame, layout: Layout) -> pd.Series:
     column = layout.published_precision_column
     if column is None or column not in cells:
         return pd.Series(False, index=cells.index)
-    said = values.clean_text(cells[column]).str.lower()
+    said = clean_text(cells[column]).str.lower()
     return said.eq(MONTH_PRECISION).fillna(False).astype(bool)
 
 
@@ -484,9 +485,7 @@ def _parse(
     return polls, frame
 
 
-def parse_column(
-    name: str, text: pd.Series, layout: Layout, other_end: bool = False
-) -> values.Parsed:
+def parse_column(name: str, text: pd.Series, layout: Layout, other_end: bool = False) -> Parsed:
     """A field's text as its type; `other_end` reads a date as the other end of the
     period would (a month is its first day at the start, its last at the end)."""
     if name in DATE_COLUMNS:
@@ -498,7 +497,7 @@ def parse_column(
     if name in SHARE_COLUMNS and layout.proportions:  # above 1, not a proportion (share_scale)
         over = parsed.values > 1
         scaled = (parsed.values * 100).round(PROPORTION_DIGITS).mask(over)
-        return values.Parsed(scaled, parsed.bad | over, "not_a_proportion")
+        return Parsed(scaled, parsed.bad | over, "not_a_proportion")
     return parsed
 
 
@@ -536,7 +535,7 @@ def _source_keys(cells: pd.DataFrame, layout: Layout) -> pd.Series:
     """`<prefix>-<id>-<id>...` from the source's own id columns, where it has them all."""
     if not layout.poll_key_columns:
         return pd.Series(pd.NA, index=cells.index, dtype="str")
-    parts = [values.key_part(cells[c]) for c in layout.poll_key_columns]
+    parts = [key_part(cells[c]) for c in layout.poll_key_columns]
     key = parts[0].str.cat(parts[1:], sep="-")
     return (layout.poll_key_prefix + "-" + key) if layout.poll_key_prefix else key
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from pollwatch.map.layout import Layout
-from pollwatch.map.values import read_number
+from pollwatch.map.number_text import read_number
 from schemas.columns import SHARE_COLUMNS
 
 # The part of a file's shares that must lie between 0 and 1 for the file to be proportions.

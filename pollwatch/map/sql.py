@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from pollwatch.map import values
+from pollwatch.map import cell_text, sample_words, values
 from pollwatch.map.folding import fold_series
 from pollwatch.map.layout import AS_WRITTEN, MONTH_PRECISION, Layout
 from pollwatch.map.mapping import (
@@ -51,15 +51,15 @@ from schemas.rules import literal, quoted
 # Text whose first and last characters are printable ASCII other than space: Python's strip()
 # leaves it as it is, so SQL can take it as it stands.
 PLAIN_TEXT = r"[!-~](?s:.*[!-~])?"
-# A key's cell as values.key_part leaves it: no capital letter, no whole number written as a
+# A key's cell as cell_text.key_part leaves it: no capital letter, no whole number written as a
 # decimal.
 PLAIN_KEY = r"[!-@\[-~](?s:[ -@\[-~]*[!-@\[-~])?"
-WHOLE_FLOAT = values.WHOLE_FLOAT.strip("^$")
+WHOLE_FLOAT = cell_text.WHOLE_FLOAT.strip("^$")
 PLAIN_NUMBER = r"[0-9]{1,15}(\.[0-9]{1,15})?"
-# A count with dots between thousands is not plain (values.DOT_THOUSANDS, the same pattern).
+# A count with dots between thousands is not plain (number_text.DOT_THOUSANDS, the same pattern).
 DOT_THOUSANDS = r"[0-9]{1,2}(\.[0-9]{3})+|[0-9]{3}(\.[0-9]{3}){2,}"
 PLAIN_DATE = r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}"
-ASCII_MISSING = tuple(sorted(t for t in values.MISSING_TOKENS if t.isascii()))
+ASCII_MISSING = tuple(sorted(t for t in cell_text.MISSING_TOKENS if t.isascii()))
 KEY_FIELDS = tuple(name for name in POLL_KEY_FIELDS if name not in DATE_COLUMNS)
 # The ends of the fieldwork: a month at one end can lend the other its span (`__other`).
 PERIOD_ENDS = ("fieldwork_start", "fieldwork_end")
@@ -159,7 +159,7 @@ def map_cells(
     for key in keys:
         lookups[key] = (
             f"({_plain_test(key, PLAIN_KEY)} AND NOT {_plain_test(key, WHOLE_FLOAT)})",
-            lambda text: pd.DataFrame({"value": values.key_part(text)}),
+            lambda text: pd.DataFrame({"value": cell_text.key_part(text)}),
         )
         fields.append((key, lookups[key][0], _plain_text(key)))
     for name in written:  # text, as values.parse_text reads it
@@ -214,7 +214,7 @@ def _said_month(layout: Layout, header: list[str]) -> str:
 def _populations_disagree(
     con: duckdb.DuckDBPyConnection,
 ) -> tuple[list[int], tuple[str, str]] | None:
-    """values.split_samples' third answer: the lines where a sample's words name another
+    """sample_words.split_samples' third answer: the lines where a sample's words name another
     population than the one the row's population column gives (and the row keeps), and the
     first one's two readings."""
     stated = ", ".join(literal(p) for p in POPULATIONS if p != "unknown")
@@ -230,15 +230,17 @@ def _populations_disagree(
 def _split_samples(
     con: duckdb.DuckDBPyConnection, sample: str, population: str
 ) -> tuple[str, str, str, str]:
-    """values.split_samples in SQL, from the file's sample and population (SQL expressions):
+    """sample_words.split_samples in SQL, from the file's sample and population (SQL expressions):
     the sample's and the population's text, the population the sample's words name (NULL
     where none), and the join that gives it. The cells that may be so written are read by
-    values.read_sample_words, once each."""
+    sample_words.read_sample_words, once each."""
     found = con.execute(
         f"SELECT DISTINCT {sample} FROM cells c"
-        f" WHERE NOT regexp_full_match(coalesce({sample}, ''), {literal(values.PLAIN_COUNT)})"
+        f" WHERE NOT regexp_full_match(coalesce({sample}, ''), {literal(sample_words.PLAIN_COUNT)})"
     ).fetchall()
-    read = {raw: parts for (raw,) in found if raw and (parts := values.read_sample_words(raw))}
+    read = {
+        raw: parts for (raw,) in found if raw and (parts := sample_words.read_sample_words(raw))
+    }
     if not read:
         return sample, population, "NULL::VARCHAR", ""
     con.register(
@@ -251,7 +253,7 @@ def _split_samples(
             }
         ),
     )
-    missing = ", ".join(map(literal, sorted(values.MISSING_TOKENS)))
+    missing = ", ".join(map(literal, sorted(cell_text.MISSING_TOKENS)))
     empty = f"coalesce(lower(trim({population})), '') IN ({missing})"
     return (
         f"coalesce(sp.number, {sample})",
@@ -284,8 +286,8 @@ def _plain_test(name: str, pattern: str) -> str:
 
 def _plain_text_test(name: str) -> str:
     """Whether a cell is text as it stands: plain, and not text a CSV export made inert ('@FOM),
-    which values.without_inert_mark reads."""
-    inert = f"regexp_matches(s.{quoted(name)}, {literal(values.INERT_FORMULA)})"
+    which cell_text.without_inert_mark reads."""
+    inert = f"regexp_matches(s.{quoted(name)}, {literal(cell_text.INERT_FORMULA)})"
     return f"({_plain_test(name, PLAIN_TEXT)} AND NOT {inert})"
 
 
@@ -315,7 +317,7 @@ def _field(
         elif name == "sample_size":
             dots = _plain_test(name, DOT_THOUSANDS)
             plain = f"({_plain_test(name, PLAIN_NUMBER)} AND NOT {dots})"
-            plain_value = f"NULLIF(CAST({column} AS DOUBLE), 0)"  # as values.read_sample_size
+            plain_value = f"NULLIF(CAST({column} AS DOUBLE), 0)"  # as number_text.read_sample_size
         elif name in DATE_COLUMNS and not layout.date_formats:
             plain_value = f"TRY_CAST({column} AS DATE)::TIMESTAMP"
             plain = f"({_plain_test(name, PLAIN_DATE)} AND {plain_value} IS NOT NULL)"
@@ -330,7 +332,7 @@ def _field(
         if name in KEY_FIELDS:  # missing stays missing: a default may fill it first
             found["key"] = key_text(parsed.values).where(parsed.values.notna())
         if name in AS_WRITTEN:
-            found["written"] = values.clean_text(text)
+            found["written"] = cell_text.clean_text(text)
         return pd.DataFrame(found)
 
     return plain, plain_value, rule, (plain, read)
@@ -391,7 +393,7 @@ def _in_file_order(con: duckdb.DuckDBPyConnection, name: str, text: pd.Series) -
     """A field's distinct texts in the order of their first lines, where two are one name
     (fold_series): a name the alias table does not know is spelled as its first line writes it,
     as the frame path has it (DISTINCT's order is DuckDB's own)."""
-    alike = fold_series(values.clean_text(text).fillna(""))
+    alike = fold_series(cell_text.clean_text(text).fillna(""))
     if not alike.duplicated().any():
         return text
     con.register("lk_texts", pa.table({"raw": pa.array(text.tolist(), pa.string())}))

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from pollwatch.config import ConfigError
-from pollwatch.map.values import read_category, read_population
+from pollwatch.map.categories import read_category, read_population
 from pollwatch.model.trends import (
     ALL_POPULATIONS,
     MEASURED_POLLS,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from pollwatch.config import ConfigError
-from pollwatch.map.values import FORMULA_STARTS  # and the reading back of what is made inert
+from pollwatch.map.cell_text import FORMULA_STARTS  # and the reading back of what is made inert
 from schemas.columns import DATE_COLUMNS
 
 FORMATS = ("csv", "parquet")

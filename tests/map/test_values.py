@@ -8,6 +8,9 @@ import pandas as pd
 import pytest
 
 from pollwatch.map import values
+from pollwatch.map.categories import read_mode, read_population
+from pollwatch.map.dates import is_month, read_date
+from pollwatch.map.distinct_cells import BAD
 
 
 def cells(*texts: str) -> pd.Series:
@@ -49,7 +52,7 @@ def test_japanese_and_korean_dates_and_a_full_width_percent_sign_are_read():
         pd.Timestamp("2009-01-01"),
     ]  # fmt: skip
     assert start.bad.tolist() == [False] * 4 + [True]
-    assert values.read_date("2009年1月", period_end=True) == pd.Timestamp("2009-01-31")
+    assert read_date("2009年1月", period_end=True) == pd.Timestamp("2009-01-31")
     assert values.parse_number(cells("23％", "２３", "23 %")).values.tolist() == [23.0] * 3
 
 
@@ -101,17 +104,17 @@ def test_days_spelled_as_french_and_american_publishers_write_them():
         )
     ]  # fmt: skip
     assert parsed.bad.tolist() == [False] * 8 + [True]
-    assert values.is_month("fév. 2024") and not values.is_month("March 12, 2024")
+    assert is_month("fév. 2024") and not is_month("March 12, 2024")
 
 
 @pytest.mark.parametrize("text", ["03/2022", "3/2022", "2022/03", "03-2022", "03.2022", "2022-03"])
 def test_a_month_written_with_numbers_is_that_month(text):
     """ "03/2022", as a spreadsheet writes a month, was not_a_date, and with it the poll, though
     "03.2022" and "2022-03" were read."""
-    assert values.read_date(text) == pd.Timestamp("2022-03-01")
-    assert values.read_date(text, period_end=True) == pd.Timestamp("2022-03-31")
-    assert values.is_month(text)
-    assert values.is_month(text, day_first=True)
+    assert read_date(text) == pd.Timestamp("2022-03-01")
+    assert read_date(text, period_end=True) == pd.Timestamp("2022-03-31")
+    assert is_month(text)
+    assert is_month(text, day_first=True)
 
 
 @pytest.mark.parametrize(
@@ -152,9 +155,9 @@ def test_a_month_written_with_numbers_is_that_month(text):
 )
 def test_a_fieldwork_period_written_in_one_cell_is_its_first_and_last_day(text, first, last):
     """Every row of a table writing its fieldwork so was not_a_date."""
-    assert values.read_date(text) == pd.Timestamp(first)
-    assert values.read_date(text, period_end=True) == pd.Timestamp(last)
-    assert not values.is_month(text)
+    assert read_date(text) == pd.Timestamp(first)
+    assert read_date(text, period_end=True) == pd.Timestamp(last)
+    assert not is_month(text)
 
 
 @pytest.mark.parametrize(
@@ -174,8 +177,8 @@ def test_a_fieldwork_period_written_in_one_cell_is_its_first_and_last_day(text, 
 def test_months_and_days_as_spreadsheets_and_russian_tables_write_them(text, day, month_end):
     """Each of these was not_a_date, and a layout's [dates] formats cannot say a Russian or
     Ukrainian month (strptime's %b is English)."""
-    assert values.read_date(text) == pd.Timestamp(day)
-    assert values.read_date(text, period_end=True) == pd.Timestamp(month_end)
+    assert read_date(text) == pd.Timestamp(day)
+    assert read_date(text, period_end=True) == pd.Timestamp(month_end)
 
 
 @pytest.mark.parametrize(
@@ -197,8 +200,8 @@ def test_months_and_days_as_spreadsheets_and_russian_tables_write_them(text, day
 def test_german_months_and_periods_are_read(text, first, last):
     """A German poll table's dates: 'März 2024' and '4. bis 6. März 2024' were not_a_date, and
     no layout could read them (strptime's %B is English); nor '12.-15.02.2024' or '14.02.24'."""
-    assert values.read_date(text) == pd.Timestamp(first)
-    assert values.read_date(text, period_end=True) == pd.Timestamp(last)
+    assert read_date(text) == pd.Timestamp(first)
+    assert read_date(text, period_end=True) == pd.Timestamp(last)
 
 
 @pytest.mark.parametrize(
@@ -246,8 +249,8 @@ def test_spanish_portuguese_and_italian_months_and_periods_are_read(text, first,
     """Approval series in Spanish, Portuguese and Italian ("marzo 2024", "fevereiro de 2024",
     "del 10 al 14 de marzo de 2024", "gennaio 2024") were each not_a_date, every row of such a
     table rejected, and no layout could read them (strptime's %B is English)."""
-    assert values.read_date(text) == pd.Timestamp(first)
-    assert values.read_date(text, period_end=True) == pd.Timestamp(last)
+    assert read_date(text) == pd.Timestamp(first)
+    assert read_date(text, period_end=True) == pd.Timestamp(last)
 
 
 @pytest.mark.parametrize(
@@ -266,7 +269,7 @@ def test_spanish_portuguese_and_italian_months_and_periods_are_read(text, first,
 def test_what_names_no_period_of_known_days_is_still_not_a_date(text):
     """RealClear's "7/31 - 8/4" gives no year; 13-03-2024 is the day first, which the file
     must show (day_order); the rest names no day."""
-    assert values.read_date(text) is values.BAD
+    assert read_date(text) is BAD
 
 
 def test_booleans_read_common_spellings_and_empty_means_false():
@@ -300,10 +303,10 @@ def test_modes_are_read_from_the_words_publishers_use():
         "unknown": "unknown",
         "": None,
     }
-    assert {text: values.read_mode(text) for text in read} == read
+    assert {text: read_mode(text) for text in read} == read
     # Nothing in them says how: left as written, to be rejected by name (known_mode).
-    assert values.read_mode("Mail") == "mail"
-    assert values.read_mode("Carrier pigeon") == "carrier_pigeon"
+    assert read_mode("Mail") == "mail"
+    assert read_mode("Carrier pigeon") == "carrier_pigeon"
 
 
 def test_a_layout_s_date_formats_still_read_iso_days_and_times_after_a_day():
@@ -334,7 +337,7 @@ def test_a_layout_s_date_formats_still_read_iso_days_and_times_after_a_day():
     )
     assert timed.values.tolist() == [pd.Timestamp("2023-01-20")] * 2
     # a year-first format other than year-day-month leaves ISO days to be read
-    assert values.read_date("2023-01-27", formats=("%Y-%m",)) == datetime(2023, 1, 27)
+    assert read_date("2023-01-27", formats=("%Y-%m",)) == datetime(2023, 1, 27)
     # a layout writing its dashed dates year first, day second, is read as it says, never ISO
     odd = values.parse_date(cells("2023-02-01", "2023-01-13"), formats=("%Y-%d-%m",))
     assert odd.values.tolist()[0] == pd.Timestamp("2023-01-02") and odd.bad.tolist() == [
@@ -366,10 +369,10 @@ def test_populations_are_read_from_their_words():
         "Regular voters": "voters",
         "Reg. adults": "adults",
     }
-    assert {text: values.read_population(text) for text in read} == read
-    assert values.read_population("General population") == "general_population"
-    assert values.read_population("Non-voters") == "non_voters"
-    assert values.read_population("Unregistered") == "unregistered"
+    assert {text: read_population(text) for text in read} == read
+    assert read_population("General population") == "general_population"
+    assert read_population("Non-voters") == "non_voters"
+    assert read_population("Unregistered") == "unregistered"
 
 
 def test_names_compare_without_case_accents_marks_spaces_or_dashes():
@@ -426,4 +429,4 @@ def test_names_compare_without_case_accents_marks_spaces_or_dashes():
 )
 def test_populations_as_french_and_russian_barometers_name_them(text, population):
     """Each was rejected (known_population), and its poll with it."""
-    assert values.read_population(text) == population
+    assert read_population(text) == population
