@@ -39,11 +39,12 @@ from pollwatch.ingest.outcomes import FileResult, Waiting
 from pollwatch.ingest.signals import stops_held, stops_kept
 from pollwatch.map.aliases import load_aliases, with_stored_names
 from pollwatch.map.day_order import settle_day_order
+from pollwatch.map.file_batches import map_many
 from pollwatch.map.folding import fold_name
 from pollwatch.map.layout import Layout
 from pollwatch.map.layout_choice import choose_layout, folder_layout
 from pollwatch.map.layout_files import load_layouts
-from pollwatch.map.mapping import Mapped, map_many, nothing_kept
+from pollwatch.map.mapping import Mapped, nothing_kept
 from pollwatch.map.share_scale import settle_proportions
 from pollwatch.map.sql import MappedInDuckDB, connect, map_cells, map_in_duckdb, sql_ready
 from pollwatch.processes import owned_folder

@@ -44,7 +44,7 @@ class Answers:
     shares: dict[str, frozenset[str]]  # positive_pct, ... -> answers
 
     def source(self, name: str) -> str:
-        """The column a share is read from, as mapping._polls_of_answers names it and a reject
+        """The column a share is read from, as answer_rows.polls_of_answers names it and a reject
         shows it: "pct (positive)"."""
         role = next(role for role, field in ANSWER_SHARES.items() if field == name)
         return f"{self.share} ({role})"

@@ -24,17 +24,10 @@ import pyarrow as pa
 from pollwatch.map import cell_text, sample_words, values
 from pollwatch.map.folding import fold_series
 from pollwatch.map.layout import AS_WRITTEN, MONTH_PRECISION, Layout
-from pollwatch.map.mapping import (
-    NAME_COLUMNS,
-    POLL_KEY_FIELDS,
-    PROPORTION_DIGITS,
-    column_sources,
-    key_text,
-    parse_column,
-    populations_disagree,
-    translate,
-    translations,
-)
+from pollwatch.map.mapping import column_sources
+from pollwatch.map.poll_keys import POLL_KEY_FIELDS, key_text
+from pollwatch.map.translation import populations_disagree, translate, translations
+from pollwatch.map.typed_fields import NAME_COLUMNS, PROPORTION_DIGITS, parse_column
 from pollwatch.read.cells import ArrowCells
 from pollwatch.read.in_duckdb import cells_from_arrow, drop_cells
 from schemas.columns import (
@@ -203,8 +196,8 @@ def map_cells(
 
 
 def _said_month(layout: Layout, header: list[str]) -> str:
-    """mapping.said_months in SQL: whether the file says a row's publication date stands for its
-    month alone."""
+    """typed_fields.said_months in SQL: whether the file says a row's publication date stands
+    for its month alone."""
     column = layout.published_precision_column
     if column is None or column not in header:
         return "false"

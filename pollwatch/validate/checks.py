@@ -16,7 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pollwatch.map.mapping import LINE_SPAN, Mapped, renumbered
+from pollwatch.map.file_batches import LINE_SPAN, renumbered
+from pollwatch.map.mapping import Mapped
 from pollwatch.read.echo import LINES_SHOWN, capped, capped_column, line_numbers
 from pollwatch.store import Staged
 from schemas.columns import IDENTITY_COLUMNS, POLL_NAME, POSITIVE_SHARE_REQUIRED, REJECT_COLUMNS

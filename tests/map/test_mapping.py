@@ -7,10 +7,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pollwatch.map import mapping
 from pollwatch.map.aliases import load_aliases
 from pollwatch.map.layout_files import load_layouts
 from pollwatch.map.mapping import Mapped, map_rows
+from pollwatch.map.row_filters import among
 from pollwatch.read.cells import parse_csv_text
 from schemas.columns import CANONICAL_COLUMNS, REJECT_COLUMNS
 
@@ -307,5 +307,5 @@ def test_a_row_filter_compares_whole_numbers_digit_by_digit_and_the_rest_as_text
     """A filter's 1 keeps "01" and "1.0"; a float compared "12345678901234567" and
     "...568" equal, and "2022.1" (January's wave) kept "2022.10" (October's)."""
     cells = pd.Series(["01", "1.0", "-0", "12345678901234568", "2022.10", "2022.1", None])
-    kept = mapping._among(cells, frozenset({"1", "0", "12345678901234567", "2022.1"}))
+    kept = among(cells, frozenset({"1", "0", "12345678901234567", "2022.1"}))
     assert kept.tolist() == [True, True, True, False, False, True, False]
