@@ -21,11 +21,21 @@ import pandas as pd
 from pollwatch.model import as_of
 from pollwatch.model import trends as model
 from pollwatch.model.trends import Series, Trend
-from pollwatch.publish import charts as drawing
+from pollwatch.publish import (
+    chart_labels,
+    chart_marks,
+    chart_style,
+    charts,
+    date_axis,
+    dated_events,
+    wording,
+)
 
 FOLDER = "data/cache"
 MANIFEST = "charts.json"
 REALTIME = "realtime.json"
+# The modules that draw a chart: a change to any of them draws every chart again.
+DRAWING = (charts, chart_labels, chart_marks, chart_style, dated_events, date_axis, wording)
 
 
 @cache
@@ -54,7 +64,7 @@ def _realtime_code() -> str:
 def chart_key(*parts: str) -> str:
     # The fonts found installed: a chart drawn with boxes for a name's letters is drawn again
     # once a font that has them is installed.
-    return _digest(code_version(drawing), *drawing.FONTS, *parts)
+    return _digest(*map(code_version, DRAWING), *chart_style.FONTS, *parts)
 
 
 def _digest(*parts: str) -> str:

@@ -26,6 +26,7 @@ from pollwatch.config import ConfigError, Settings, report_url
 from pollwatch.model.as_of import ever_corrected, first_public, public_by, stood_on
 from pollwatch.model.trends import (
     ALL_POPULATIONS,
+    FAR_DAYS,
     MEASURES,
     Series,
     Trend,
@@ -45,9 +46,12 @@ from pollwatch.publish.cache import (
     realtime_unfinished,
     series_key,
 )
+from pollwatch.publish.chart_marks import REALTIME_LATER, own_margins, realtime_later
+from pollwatch.publish.dated_events import events_for, load_events
 from pollwatch.publish.export import write_polls
 from pollwatch.publish.parallel import run_all
 from pollwatch.publish.realtime import with_realtime
+from pollwatch.publish.wording import band_text, measure_label, signed_text
 from pollwatch.read.echo import counted
 from pollwatch.store import Store, modified_at, open_store, utc_now
 from schemas.columns import POLL_ASKED
@@ -124,7 +128,7 @@ def build_report(
     if as_of is not None and polls.empty and not versions.empty:  # as `trend --as-of` says
         raise ConfigError(f"no poll was public by {as_of.isoformat()}: {first_public(versions)}")
     until = None if as_of is None else pd.Timestamp(as_of)
-    events = charts.load_events(settings.events_path)
+    events = load_events(settings.events_path)
     before = _read_snapshot(out_dir / SNAPSHOT)
     since = _written_at(out_dir / SNAPSHOT)
     # Beside the report; the folders of reports killed before they finished go first.
@@ -377,10 +381,10 @@ def _write(
                 jobs.append((job, key))
                 view |= {"png": f"charts/{stem}.png", "svg": f"charts/{stem}.svg"}
             # said beside the chart as on it
-            later = view.get("png") and charts.realtime_later(trend.realtime)
-            view["realtime_later"] = charts.REALTIME_LATER if later else None
+            later = view.get("png") and realtime_later(trend.realtime)
+            view["realtime_later"] = REALTIME_LATER if later else None
             series.append(view)
-        shown = charts.events_for(
+        shown = events_for(
             events, countries, mine["fieldwork_start"].min(), mine["fieldwork_end"].max()
         )
         pages.append(
@@ -422,14 +426,14 @@ def _write(
         "quality": _quality(facts),
         "stale_days": settings.stale_days,
         "ended_days": ENDED_STALE_TIMES * settings.stale_days,
-        "far_days": charts.FAR_DAYS,
+        "far_days": FAR_DAYS,
         "freshness": freshness,
     }
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
     )
-    environment.filters["band"] = charts.band_text
-    environment.filters["signed"] = charts.signed_text
+    environment.filters["band"] = band_text
+    environment.filters["signed"] = signed_text
     (staging / "index.html").write_text(
         environment.get_template("index.html.j2").render(context), encoding="utf-8"
     )
@@ -555,7 +559,7 @@ def _series_view(
         "leader": trend.leader,
         "metric": trend.metric,
         "measure": trend.measure,
-        "measure_label": charts.measure_label(trend.metric, trend.measure),
+        "measure_label": measure_label(trend.metric, trend.measure),
         "unit": " pts" if trend.measure == "net" else "%",
         "number": "%+.1f" if trend.measure == "net" else "%.1f",  # a net's sign is its news
         "population": trend.population,
@@ -636,7 +640,7 @@ def _single_poll(trend: Trend, stored: pd.DataFrame) -> dict | None:
     published = rows.get("published", pd.Series()).dropna()
     return {
         "value": float(poll.value),
-        "margin": float(charts.own_margins(trend)[0]),
+        "margin": float(own_margins(trend)[0]),
         "lower": float(trend.daily["lower"].iloc[-1]),
         "upper": float(trend.daily["upper"].iloc[-1]),
         # a poll that gives no sample size: the margin is of the size the model assumes
@@ -645,7 +649,7 @@ def _single_poll(trend: Trend, stored: pd.DataFrame) -> dict | None:
         else _sample_size(float(effective_sample_sizes(trend.polls).iloc[0])),
         "negative": negative,
         "net": None if negative is None else float(sides["positive_pct"].iloc[0]) - negative,
-        "negative_label": charts.measure_label(trend.metric, "negative"),
+        "negative_label": measure_label(trend.metric, "negative"),
         "pollster": poll.pollster,
         "fieldwork": _period(poll.fieldwork_start, poll.fieldwork_end),
         "sample_size": _sample_size(poll.sample_size),
@@ -666,7 +670,7 @@ def _measured_change(trend: Trend, days: int) -> float | None:
     end = trend.daily["date"].iloc[-1]
     start = end - pd.Timedelta(days=days)
     poll_days = trend.polls["day"]
-    before = poll_days.between(start - pd.Timedelta(days=charts.FAR_DAYS), start)
+    before = poll_days.between(start - pd.Timedelta(days=FAR_DAYS), start)
     return change if before.any() and (poll_days > start).any() else None
 
 

@@ -21,13 +21,14 @@ from matplotlib.collections import PathCollection
 from pollwatch.config import load_settings
 from pollwatch.ingest.run import run_ingest
 from pollwatch.model.as_of import realtime_line, series_trend
-from pollwatch.publish import charts
+from pollwatch.publish import chart_style, charts
+from pollwatch.publish.dated_events import load_events
 from pollwatch.store import open_store
 from tests.helpers import REAL, SAMPLES, settle
 
-NO_EVENTS = charts.load_events(Path("/nonexistent/events.csv"))
+NO_EVENTS = load_events(Path("/nonexistent/events.csv"))
 AS_OF = date(2022, 3, 14)  # `pollwatch report --as-of 2022-03-14`
-# The most room past the last day drawn, of the chart's span: charts.EDGE, and a little over.
+# The most room past the last day drawn, of the chart's span: date_axis.EDGE, and a little over.
 MOST_ROOM = 0.03
 DAY = re.compile(r"[1-9]\d? [A-Z][a-z]{2}")  # 3 Mar, 21 Feb
 MONTH = re.compile(r"[A-Z][a-z]{2}( \d{4})?")  # Mar; the first tick of years: Jul 2022
@@ -59,7 +60,7 @@ def stored(store) -> pd.DataFrame:
 def chart(stored: pd.DataFrame, leader: str, metric: str, as_of: date | None = None):
     """The series' trend and its chart as the report saves it (laid out)."""
     trend = series_trend(stored, leader, metric, as_of=as_of)
-    with matplotlib.rc_context(charts.STYLE):
+    with matplotlib.rc_context(chart_style.STYLE):
         return trend, charts.trend_figure(trend, NO_EVENTS, set(), "pollwatch · a credit line")
 
 
@@ -101,7 +102,7 @@ def test_the_legend_stands_just_past_the_latest_value_where_a_real_time_line_run
     trend = series_trend(stored, "Vladimir Putin", "trust")
     line = realtime_line(store.versions(), "Vladimir Putin", "trust")
     assert line["date"].max() > trend.daily["date"].iloc[-1]
-    with matplotlib.rc_context(charts.STYLE):
+    with matplotlib.rc_context(chart_style.STYLE):
         fig = charts.trend_figure(
             dataclasses.replace(trend, realtime=line), NO_EVENTS, set(), "pollwatch"
         )

@@ -15,11 +15,12 @@ import pytest
 
 from bench.simulation import simulate_polls
 from pollwatch.model.trends import MEASURES, fit_trend, one_version_per_poll, read_measure
-from pollwatch.publish import charts
+from pollwatch.publish import chart_labels, chart_style, charts, wording
+from pollwatch.publish.dated_events import load_events
 from schemas.columns import METRICS
 from tests.helpers import a_font_has
 
-NO_EVENTS = charts.load_events(Path("/nonexistent/events.csv"))
+NO_EVENTS = load_events(Path("/nonexistent/events.csv"))
 
 
 def series(kind: str) -> pd.DataFrame:
@@ -48,7 +49,7 @@ def test_the_latest_label_is_whole_beside_the_line_clear_of_the_legend_and_credi
         "approval",
         measure="net" if kind.startswith("net") else "positive",
     )
-    with matplotlib.rc_context(charts.STYLE):
+    with matplotlib.rc_context(chart_style.STYLE):
         fig = charts.trend_figure(trend, NO_EVENTS, {"US"}, "pollwatch · a credit line")
         fig.draw_without_rendering()
         [ax] = fig.axes
@@ -72,7 +73,7 @@ def test_a_pollster_named_by_a_whole_html_link_keeps_the_legend_on_the_figure():
     polls = series("dense")
     polls = polls.assign(pollster=polls["pollster"].where(polls["pollster"] != "Pollster A", link))
     trend = fit_trend(one_version_per_poll(polls), "Leader", "approval")
-    with matplotlib.rc_context(charts.STYLE), warnings.catch_warnings():
+    with matplotlib.rc_context(chart_style.STYLE), warnings.catch_warnings():
         warnings.simplefilter("error")
         fig = charts.trend_figure(trend, NO_EVENTS, {"US"}, "pollwatch · a credit line")
         fig.canvas.draw()
@@ -80,7 +81,7 @@ def test_a_pollster_named_by_a_whole_html_link_keeps_the_legend_on_the_figure():
         names = [t.get_text() for t in legend.get_texts()]
         inside = legend.get_window_extent().x1 <= fig.bbox.x1
     assert inside and "95% band" in names
-    assert all(len(name) <= charts.LEGEND_CHARS for name in names)
+    assert all(len(name) <= chart_labels.LEGEND_CHARS for name in names)
 
 
 def test_a_poll_published_years_after_its_fieldwork_does_not_stretch_the_chart():
@@ -93,7 +94,7 @@ def test_a_poll_published_years_after_its_fieldwork_does_not_stretch_the_chart()
     weekly = pd.date_range(trend.daily["date"].iloc[0], end, freq="7D")
     days = weekly.append(pd.DatetimeIndex([end + pd.Timedelta(days=3 * 365)]))
     line = pd.DataFrame({"date": days, "estimate": 50.0})
-    with matplotlib.rc_context(charts.STYLE):
+    with matplotlib.rc_context(chart_style.STYLE):
         fig = charts.trend_figure(
             dataclasses.replace(trend, realtime=line), NO_EVENTS, {"US"}, "pollwatch"
         )
@@ -170,15 +171,15 @@ def test_a_sparse_series_fills_its_band_only_near_its_polls_on_its_chart_and_the
     dense = fit_trend(one_version_per_poll(series("dense")), "Leader", "approval")
     assert (sparse.daily["upper"] - sparse.daily["lower"]).max() > 40  # what would be filled
 
-    with matplotlib.rc_context(charts.STYLE):
+    with matplotlib.rc_context(chart_style.STYLE):
         labels = own_chart_labels(sparse, {"UA"})
         assert f"95% band, no poll within {charts.FAR_DAYS} days" in labels
 
         fig = charts.comparison_figure([dense, sparse], NO_EVENTS, {"UA", "US"}, "pollwatch")
         [ax] = fig.axes
-        mine = filled_days(ax, charts.OKABE_ITO[1])
+        mine = filled_days(ax, chart_style.OKABE_ITO[1])
         assert mine and near_polls(sparse, mine)
-        assert filled_days(ax, charts.OKABE_ITO[0])  # the dense series keeps its whole band
+        assert filled_days(ax, chart_style.OKABE_ITO[0])  # the dense series keeps its whole band
 
 
 def test_a_dense_series_that_pauses_for_a_year_is_dashed_there_not_drawn_as_data():
@@ -195,7 +196,7 @@ def test_a_dense_series_that_pauses_for_a_year_is_dashed_there_not_drawn_as_data
     assert len(polls) > 10 * charts.SPARSE_POLLS
     dense = fit_trend(one_version_per_poll(polls), "Leader", "approval")
 
-    with matplotlib.rc_context(charts.STYLE):
+    with matplotlib.rc_context(chart_style.STYLE):
         labels = own_chart_labels(dense, {"US"})
         assert f"average, no poll within {charts.FAR_DAYS} days" in labels
         assert f"95% band, no poll within {charts.FAR_DAYS} days" in labels
@@ -209,12 +210,12 @@ def test_a_dense_series_that_pauses_for_a_year_is_dashed_there_not_drawn_as_data
 
 def test_a_negative_band_is_written_with_to_not_a_dash():
     """Macron's net approval: -21.7–-13.6 read as a subtraction on the chart and the page."""
-    assert charts.band_text(-21.74, -13.61) == "-21.7 to -13.6"
-    assert charts.band_text(-2.0, 3.04) == "-2.0 to 3.0"
-    assert charts.band_text(81.44, 89.61) == "81.4–89.6"
+    assert wording.band_text(-21.74, -13.61) == "-21.7 to -13.6"
+    assert wording.band_text(-2.0, 3.04) == "-2.0 to 3.0"
+    assert wording.band_text(81.44, 89.61) == "81.4–89.6"
     # a bound a hair below nought is nought: "+0.7 (-0.0 to 1.3)" read as a negative bound
-    assert charts.band_text(-0.01, 1.32) == "0.0–1.3"
-    assert [charts.signed_text(v) for v in (-0.01, 0.04, -2.06, 3)] == [
+    assert wording.band_text(-0.01, 1.32) == "0.0–1.3"
+    assert [wording.signed_text(v) for v in (-0.01, 0.04, -2.06, 3)] == [
         "+0.0",
         "+0.0",
         "-2.1",
@@ -228,7 +229,7 @@ def test_a_poll_s_own_margin_is_its_own_and_stays_inside_0_100():
     polls = kiis_like().assign(sample_size=800)
     polls.loc[1, "positive_pct"] = 99.0
     trend = fit_trend(one_version_per_poll(polls), "Volodymyr Zelensky", "trust")
-    with matplotlib.rc_context(charts.STYLE):
+    with matplotlib.rc_context(chart_style.STYLE):
         fig = charts.trend_figure(trend, NO_EVENTS, {"UA"}, "pollwatch")
         [ax] = fig.axes
         [bars] = [c for c in ax.collections if type(c).__name__ == "LineCollection"]
@@ -247,7 +248,7 @@ def test_a_net_poll_s_margin_is_its_own_near_100():
     polls.loc[1, ["positive_pct", "negative_pct"]] = (99.0, 1.0)
     polls.loc[2, "sample_size"] = None  # its pollster's median, 1,000, as the model weighs it
     trend = fit_trend(one_version_per_poll(polls), "Volodymyr Zelensky", "trust", measure="net")
-    with matplotlib.rc_context(charts.STYLE):
+    with matplotlib.rc_context(chart_style.STYLE):
         fig = charts.trend_figure(trend, NO_EVENTS, {"UA"}, "pollwatch")
         [ax] = fig.axes
         bars = [c for c in ax.collections if type(c).__name__ == "LineCollection"]
@@ -263,7 +264,7 @@ def test_no_line_of_the_comparison_is_dashed_as_a_guess_is():
     """Past seven colours the lines change style; a dashed one read as "no poll within 45 days"
     all the way, as the legend's dash says."""
     dense = fit_trend(one_version_per_poll(series("dense")), "Leader", "approval")
-    with matplotlib.rc_context(charts.STYLE):
+    with matplotlib.rc_context(chart_style.STYLE):
         fig = charts.comparison_figure([dense] * 12, NO_EVENTS, {"US"}, "pollwatch")
         [ax] = fig.axes
         styles = [line.get_linestyle() for line in ax.get_lines() if line.get_label()[0] != "_"]
@@ -273,7 +274,7 @@ def test_no_line_of_the_comparison_is_dashed_as_a_guess_is():
 def date_ticks(polls: pd.DataFrame) -> tuple[list[str], str]:
     """The date axis of the polls' chart as drawn: its tick labels and its offset text."""
     trend = fit_trend(one_version_per_poll(polls), "Leader", "approval")
-    with matplotlib.rc_context(charts.STYLE):
+    with matplotlib.rc_context(chart_style.STYLE):
         fig = charts.trend_figure(trend, NO_EVENTS, {"US"}, "pollwatch")
         fig.draw_without_rendering()
         [ax] = fig.axes
@@ -298,7 +299,7 @@ def test_a_band_among_hundreds_of_dots_has_its_edges_drawn(kind):
     listed: among hundreds of polls its edges are drawn; a sparse chart's band shows as it is."""
     polls = series(kind)
     trend = fit_trend(one_version_per_poll(polls), "Leader", "approval")
-    with matplotlib.rc_context(charts.STYLE):
+    with matplotlib.rc_context(chart_style.STYLE):
         fig = charts.trend_figure(trend, NO_EVENTS, {"US"}, "pollwatch")
         [ax] = fig.axes
         near = ~trend.far_from_polls()
@@ -332,9 +333,9 @@ def test_an_event_s_label_is_drawn_under_the_polls_and_lines_not_over_them(tmp_p
     events_csv.write_text(
         f"date,label,countries\n{middle:%Y-%m-%d},Russia's full-scale invasion of Ukraine,US\n"
     )
-    events = charts.load_events(events_csv)
+    events = load_events(events_csv)
     trend = fit_trend(one_version_per_poll(polls), "Leader", "approval")
-    with matplotlib.rc_context(charts.STYLE):
+    with matplotlib.rc_context(chart_style.STYLE):
         own = charts.trend_figure(trend, events, {"US"}, "pollwatch")
         compared = charts.comparison_figure([trend, trend], events, {"US"}, "pollwatch")
         for fig in (own, compared):
@@ -366,7 +367,7 @@ def test_polls_of_one_day_are_drawn_apart_each_on_its_own_margin():
     polls = pd.concat([kiis_like().iloc[2:], one_day_polls()], ignore_index=True)
     polls = polls.assign(leader="Vladimir Putin", metric="performance")
     trend = fit_trend(one_version_per_poll(polls), "Vladimir Putin", "performance")
-    with matplotlib.rc_context(charts.STYLE):
+    with matplotlib.rc_context(chart_style.STYLE):
         fig = charts.trend_figure(trend, NO_EVENTS, {"RU"}, "pollwatch")
         [ax] = fig.axes
         dots = {
@@ -388,7 +389,7 @@ def test_a_series_of_one_day_draws_its_band_and_average_where_they_can_be_seen()
     both: a band of one day is now a bar, and the average a dot."""
     trend = fit_trend(one_version_per_poll(one_day_polls()), "Vladimir Putin", "performance")
     latest = trend.latest
-    with matplotlib.rc_context(charts.STYLE):
+    with matplotlib.rc_context(chart_style.STYLE):
         fig = charts.trend_figure(trend, NO_EVENTS, {"RU"}, "pollwatch")
         [ax] = fig.axes
         [band] = [c for c in ax.collections if c.get_label() == "95% band"]
@@ -404,7 +405,7 @@ def test_each_line_the_report_names_can_be_asked_for_by_that_name(metric):
     """The report names a series' lines "unfavourability" or "poor performance", and
     `trend --measure unfavourability` was refused: what the report calls a line, trend takes."""
     for measure in MEASURES:
-        assert read_measure(charts.measure_label(metric, measure)) == measure
+        assert read_measure(wording.measure_label(metric, measure)) == measure
     assert read_measure(metric.upper()) == "positive"
 
 
@@ -416,7 +417,7 @@ def test_the_value_axis_names_its_measure_inside_the_figure_clear_of_the_credit(
     polls = series("sparse")
     polls = polls.assign(metric=metric, negative_pct=100 - polls["positive_pct"] - 5)
     trend = fit_trend(one_version_per_poll(polls), "Leader", metric, measure=measure)
-    with matplotlib.rc_context(charts.STYLE):
+    with matplotlib.rc_context(chart_style.STYLE):
         fig = charts.trend_figure(trend, NO_EVENTS, {"US"}, "pollwatch · a credit line")
         fig.draw_without_rendering()
         [ax] = fig.axes
@@ -439,7 +440,7 @@ def test_the_date_ticks_of_a_few_weeks_at_a_month_s_end_do_not_overlap(first, la
     polls = polls[(polls["fieldwork_start"] >= first) & (polls["fieldwork_end"] <= last)]
     polls = polls.assign(sample_size=polls["sample_size"].where(polls.index % 3 > 0))
     trend = fit_trend(one_version_per_poll(polls), "Leader", "approval")
-    with matplotlib.rc_context(charts.STYLE):
+    with matplotlib.rc_context(chart_style.STYLE):
         fig = charts.trend_figure(trend, NO_EVENTS, {"US"}, "pollwatch")
         fig.draw_without_rendering()
         [ax] = fig.axes
@@ -474,5 +475,5 @@ def test_a_chart_is_drawn_again_once_a_font_is_installed(monkeypatch):
     from pollwatch.publish.cache import chart_key
 
     before = chart_key("li-qiang-approval")
-    monkeypatch.setattr(charts, "FONTS", [*charts.FONTS, "Noto Sans CJK SC"])
+    monkeypatch.setattr(chart_style, "FONTS", [*chart_style.FONTS, "Noto Sans CJK SC"])
     assert chart_key("li-qiang-approval") != before
