@@ -22,7 +22,8 @@ import pytest
 from pollwatch.config import ConfigError
 from pollwatch.ingest.run import run_ingest
 from pollwatch.publish.export import write_polls
-from pollwatch.publish.report import Report, build_report, slug
+from pollwatch.publish.pages import slug
+from pollwatch.publish.report import Report, build_report
 from pollwatch.publish.viewer import report_server
 from pollwatch.store import open_store
 from schemas.columns import REQUIRED_COLUMNS
