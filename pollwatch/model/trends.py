@@ -32,14 +32,19 @@ from scipy.special import gammaln, ndtr, ndtri, stdtrit
 
 from pollwatch.config import ConfigError
 from pollwatch.map.layouts import fold_name
+from pollwatch.model.polls import (
+    POLL_IDENTITY,
+    POPULATION_PRIORITY,
+    effective_sample_sizes,
+    non_overlapping_releases,
+    one_version_per_poll,
+    other_versions,
+)
 from pollwatch.read.echo import counted
 from schemas.columns import DEFAULTS, POPULATIONS
 
-# 538's order: a poll that reports several populations counts once, as its first of these.
-POPULATION_PRIORITY = {name: rank for rank, name in enumerate(POPULATIONS)}
 ALL_POPULATIONS = "all"
 Z95 = 1.959964
-DEFAULT_SAMPLE_SIZE = 1000
 OUTLIER_Z = 3.0  # a poll this many standard deviations off the trend is reported as an outlier
 # Degrees of freedom of the Student-t survey error, which say how heavy its tails are, are
 # fitted to each series (_degrees_of_freedom) between these bounds (past 2 its variance is finite;
@@ -92,7 +97,6 @@ PRIOR_LOG_DRIFT, PRIOR_LOG_EXTRA, PRIOR_SD = np.log(0.25**2), np.log(2.0**2), 1.
 # The coarse grid of drifts a fit's first search starts from (_fit_hyperparameters): steps from
 # the prior's mode in log variance, to a drift of 1.8 points a day (a monthly series' swings).
 SEARCH_STEPS = (-2.0, 0.0, 2.0, 4.0)
-POLL_IDENTITY = ["pollster", "leader", "metric", "fieldwork_start", "fieldwork_end"]
 # A day further than this from any poll is the line's guess between polls, not a measurement:
 # charts dash it, and `trend` says where such days are.
 FAR_DAYS = 45
@@ -162,52 +166,6 @@ class Trend:
         after = np.searchsorted(polls, days).clip(1, len(polls) - 1) if len(polls) > 1 else 0
         before = np.maximum(after - 1, 0)
         return np.minimum(np.abs(days - polls[before]), np.abs(polls[after] - days))
-
-
-def one_version_per_poll(polls: pd.DataFrame) -> pd.DataFrame:
-    """One row per poll: its first population in 538's order, its questions averaged."""
-    return _versions(polls, first=True)
-
-
-def other_versions(polls: pd.DataFrame) -> pd.DataFrame:
-    """The versions one_version_per_poll leaves out: a poll's other populations (registered
-    voters beside its adults), each with its questions averaged. They tell how populations
-    differ when the same poll asks both."""
-    return _versions(polls, first=False)
-
-
-def _versions(polls: pd.DataFrame, first: bool) -> pd.DataFrame:
-    """The aggregation is spelled out in numpy: a report's real-time lines select each series
-    again for every day they refit, and pandas' named aggregations took three times longer."""
-    rank = polls["population"].map(POPULATION_PRIORITY).fillna(99).to_numpy()
-    poll = polls.groupby(POLL_IDENTITY, dropna=False, sort=False).ngroup().to_numpy()
-    lowest = np.full(poll.max() + 1 if len(poll) else 0, np.inf)
-    np.minimum.at(lowest, poll, rank)
-    kept = polls[(rank == lowest[poll]) == first]
-    version = kept.groupby([*POLL_IDENTITY, "population"], dropna=False).ngroup().to_numpy()
-    count = version.max() + 1 if len(version) else 0
-    row = np.full(count, len(kept))
-    np.minimum.at(row, version, np.arange(len(kept)))
-    found = kept.iloc[row][[*POLL_IDENTITY, "population"]].reset_index(drop=True)
-
-    def mean(column: str) -> np.ndarray:
-        if column not in kept:
-            return np.full(count, np.nan)
-        values = kept[column].to_numpy(dtype="float64")
-        given = ~np.isnan(values)
-        total = np.bincount(version, np.where(given, values, 0), count)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return total / np.bincount(version, given, count)
-
-    largest = np.full(count, -np.inf)
-    np.fmax.at(largest, version, kept["sample_size"].to_numpy(dtype="float64"))
-    return found.assign(
-        positive_pct=mean("positive_pct"),
-        negative_pct=mean("negative_pct"),
-        sample_size=np.where(np.isneginf(largest), np.nan, largest),
-        tracking=np.bincount(version, kept["tracking"].to_numpy(dtype="float64"), count) > 0,
-        questions=np.bincount(version, minlength=count),
-    )
 
 
 def reference_population(polls: pd.DataFrame) -> str:
@@ -452,47 +410,6 @@ def _mean_over_pollsters(
         shown = (weight * (means - mean) ** 2).sum() / ((len(means) - 1) * weight.sum())
         error = max(error, shown) * (stdtrit(len(means) - 1, 0.975) / Z95) ** 2
     return float(mean), float(1 / error)
-
-
-def effective_sample_sizes(polls: pd.DataFrame) -> pd.Series:
-    """Sample sizes to weight by: a missing size is the pollster's median, else the overall one;
-    a tracking poll counts only the days its window adds since the pollster's last release."""
-    reported = polls["sample_size"].astype("float64")
-    overall = reported.median()
-    sizes = reported.fillna(reported.groupby(polls["pollster"]).transform("median"))
-
-    sizes = sizes.fillna(DEFAULT_SAMPLE_SIZE if pd.isna(overall) else overall)
-    window = (polls["fieldwork_end"] - polls["fieldwork_start"]).dt.days + 1
-    previous_end = (
-        polls.sort_values("fieldwork_end")
-        .groupby(["pollster", "population"])["fieldwork_end"]
-        .shift()
-    )
-    gap = (polls["fieldwork_end"] - previous_end.reindex(polls.index)).dt.days
-    fresh = (gap / window).clip(upper=1).fillna(1).where(polls["tracking"].astype(bool), 1)
-    return sizes * fresh.clip(lower=1 / window.clip(lower=1))
-
-
-def non_overlapping_releases(polls: pd.DataFrame) -> np.ndarray:
-    """Which polls to fit: every non-tracking poll, and of each tracking series (pollster and
-    population) the latest release and, going back, each release whose fieldwork ended before the
-    last kept one's began. Overlapping releases share interviews, so counting them all as
-    separate polls would overstate what is known and understate the survey error."""
-    keep = np.ones(len(polls), dtype=bool)
-    tracking = polls["tracking"].astype(bool).to_numpy()
-    if not tracking.any():
-        return keep
-    releases = polls[tracking].sort_values("fieldwork_end", ascending=False)
-    for _, series in releases.groupby(["pollster", "population"], dropna=False, sort=False):
-        boundary = None
-        for index, begun, ended in zip(
-            series.index, series["fieldwork_start"], series["fieldwork_end"], strict=True
-        ):
-            if boundary is not None and ended >= boundary:
-                keep[index] = False
-            else:
-                boundary = begun
-    return keep
 
 
 def measured(polls: pd.DataFrame, measure: str) -> pd.DataFrame:

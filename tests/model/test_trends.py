@@ -11,14 +11,24 @@ from bench.accuracy import SIMULATIONS
 from bench.simulation import moving_average, simulate_polls
 from pollwatch.config import ConfigError
 from pollwatch.model import trends
+from pollwatch.model.polls import effective_sample_sizes, one_version_per_poll, other_versions
+from pollwatch.model.trends import (
+    MEASURES,
+    Trend,
+    all_series,
+    fit_series,
+    fit_trend,
+    population_effects,
+    select_series,
+    series_trends,
+    share_band,
+)
 
 
 @pytest.fixture(scope="module")
 def simulated():
     sim = simulate_polls(seed=3)
-    fitted = trends.fit_trend(
-        trends.one_version_per_poll(sim.polls), "Simulated Leader", "approval"
-    )
+    fitted = fit_trend(one_version_per_poll(sim.polls), "Simulated Leader", "approval")
     return sim, fitted
 
 
@@ -62,8 +72,8 @@ def test_where_the_truth_swings_smoothly_the_band_is_no_wider_than_95_percent(ki
 
 def days_held(sim) -> float:
     """The share of days the fitted 95% band holds the simulation's truth."""
-    daily = trends.fit_trend(
-        trends.one_version_per_poll(sim.polls), "Simulated Leader", "approval"
+    daily = fit_trend(
+        one_version_per_poll(sim.polls), "Simulated Leader", "approval"
     ).daily.set_index("date")
     truth = sim.truth.reindex(daily.index)
     return ((truth >= daily["lower"]) & (truth <= daily["upper"])).mean()
@@ -131,8 +141,8 @@ def test_a_net_line_of_monthly_polls_that_swing_follows_its_two_shares():
         fieldwork_start=pd.to_datetime(days), fieldwork_end=pd.to_datetime(days)
     )
     lines = {
-        measure: trends.fit_trend(polls, "L", "approval", measure=measure).daily.set_index("date")
-        for measure in trends.MEASURES
+        measure: fit_trend(polls, "L", "approval", measure=measure).daily.set_index("date")
+        for measure in MEASURES
     }
     gap = lines["positive"]["estimate"] - lines["negative"]["estimate"]
     net = lines["net"]
@@ -144,10 +154,10 @@ def test_a_line_at_the_edge_of_a_share_is_drawn_on_it_inside_its_band():
     """A poll of 0% was drawn at 0.08 in a band of 0.08-5.8 (the truncated normal's equal
     tails), which left out the poll's own value and the figure its card gave. The band holds
     the most likely value: at the edge, the edge."""
-    none = trends.fit_trend(polls_frame([0.0]), "L", "trust").daily
+    none = fit_trend(polls_frame([0.0]), "L", "trust").daily
     assert none["estimate"].iloc[-1] == 0.0 and none["lower"].iloc[-1] == 0.0
     assert none["upper"].iloc[-1] > 1
-    every = trends.fit_trend(polls_frame([100.0]), "L", "trust").daily
+    every = fit_trend(polls_frame([100.0]), "L", "trust").daily
     assert every["estimate"].iloc[-1] == 100.0 and every["upper"].iloc[-1] == 100.0
 
 
@@ -160,20 +170,20 @@ def test_a_poll_s_net_and_disapproval_come_from_the_questions_and_versions_that_
     alone = polls_frame([60.0], pollster="Eps")
     others = polls_frame([45.0, 44.0], pollster="Zeta", every=7, negative_pct=[48.0, 49.0])
     polls = pd.concat([both, alone, others], ignore_index=True)
-    net = trends.select_series(polls, "L", "approval", measure="net")
-    assert trends.one_version_per_poll(net.polls)["positive_pct"].tolist()[0] == 40.0
-    fitted = trends.fit_series(net)
+    net = select_series(polls, "L", "approval", measure="net")
+    assert one_version_per_poll(net.polls)["positive_pct"].tolist()[0] == 40.0
+    fitted = fit_series(net)
     assert fitted.polls.set_index("pollster").loc["Eps", "value"] == -10.0
-    approve = trends.fit_series(trends.select_series(polls, "L", "approval"))
+    approve = fit_series(select_series(polls, "L", "approval"))
     assert approve.polls.set_index("pollster").loc["Eps", "value"] == 50.0  # both questions
     # the report's series (all_series) read them as `trend` (select_series) does
-    [reported] = [s for s in trends.all_series(polls) if s.measure == "net"]
+    [reported] = [s for s in all_series(polls) if s.measure == "net"]
     assert reported.polls.equals(net.polls)
 
     voters = polls_frame([42.0], pollster="Tau", population="registered_voters", negative_pct=50.0)
     adults = polls_frame([40.0], pollster="Tau")
     polls = pd.concat([adults, voters, others], ignore_index=True)
-    disapprove = trends.fit_series(trends.select_series(polls, "L", "approval", measure="negative"))
+    disapprove = fit_series(select_series(polls, "L", "approval", measure="negative"))
     assert "Tau" in set(disapprove.polls["pollster"]) and len(disapprove.polls) == 3
 
 
@@ -190,14 +200,14 @@ def test_a_net_line_is_its_two_shares_apart_with_a_band_as_wide_as_theirs_togeth
         ],
         ignore_index=True,
     )
-    share = trends.fit_trend(polls, "L", "approval").daily.iloc[-1]
-    net = trends.fit_trend(polls, "L", "approval", measure="net")
+    share = fit_trend(polls, "L", "approval").daily.iloc[-1]
+    net = fit_trend(polls, "L", "approval", measure="net")
     last = net.daily.iloc[-1]
     assert last["estimate"] == pytest.approx(2 * share["estimate"] - 96, abs=0.5)
     width = (last["upper"] - last["lower"]) / (share["upper"] - share["lower"])
     assert 1.8 < width < 2.2
     two = polls.iloc[:2].assign(negative_pct=[58.0, 50.0], positive_pct=[38.0, 44.0])
-    leans = trends.fit_trend(two, "L", "approval", measure="net").house_effects["effect"]
+    leans = fit_trend(two, "L", "approval", measure="net").house_effects["effect"]
     assert leans.abs().max() < 0.5
 
 
@@ -208,8 +218,8 @@ def test_a_surname_two_leaders_share_names_both_not_every_series():
         [polls_frame([40.0, 41.0]).assign(leader=name) for name in ("John Smith", "Jane Smith")]
     )
     with pytest.raises(ConfigError, match=r"^Smith could be Jane Smith or John Smith: name one"):
-        trends.select_series(polls, "Smith", "approval")
-    assert trends.select_series(polls.iloc[:2], "smith", "approval").leader == "John Smith"
+        select_series(polls, "Smith", "approval")
+    assert select_series(polls.iloc[:2], "smith", "approval").leader == "John Smith"
 
 
 def test_a_leader_is_found_by_a_part_of_a_compound_surname():
@@ -218,8 +228,8 @@ def test_a_leader_is_found_by_a_part_of_a_compound_surname():
     were looked for."""
     names = ("Valéry Giscard d'Estaing", "Luiz Inácio Lula da Silva")
     polls = pd.concat([polls_frame([40.0, 41.0]).assign(leader=name) for name in names])
-    assert trends.select_series(polls, "Giscard", "approval").leader == names[0]
-    assert trends.select_series(polls, "lula", "approval").leader == names[1]
+    assert select_series(polls, "Giscard", "approval").leader == names[0]
+    assert select_series(polls, "lula", "approval").leader == names[1]
 
 
 def test_single_polls_by_other_pollsters_do_not_move_a_regular_pollster_s_line():
@@ -231,7 +241,7 @@ def test_single_polls_by_other_pollsters_do_not_move_a_regular_pollster_s_line()
     regular = polls_frame(np.round(65 + rng.normal(0, 0.7, 44)), "2021-01-01", 30, "Regular")
     single = [polls_frame([61.0], "2022-03-01", pollster="Once")]
     single.append(polls_frame([63.0], "2022-04-10", pollster="Twice"))
-    fitted = trends.fit_trend(pd.concat([regular, *single], ignore_index=True), "L", "approval")
+    fitted = fit_trend(pd.concat([regular, *single], ignore_index=True), "L", "approval")
     lean = fitted.house_effects.set_index("pollster")["effect"]
     assert abs(lean["Regular"]) < 0.3, lean
     assert abs(fitted.daily["estimate"].mean() - regular["positive_pct"].mean()) < 0.3
@@ -242,8 +252,8 @@ def test_one_wild_poll_barely_moves_the_average():
     calm = polls_frame(50 + rng.normal(0, 1.5, 60))
     wild = calm.copy()
     wild.loc[30, "positive_pct"] = 85.0
-    base = trends.fit_trend(calm, "L", "approval").daily.set_index("date")["estimate"]
-    fitted = trends.fit_trend(wild, "L", "approval")
+    base = fit_trend(calm, "L", "approval").daily.set_index("date")["estimate"]
+    fitted = fit_trend(wild, "L", "approval")
     moved = (fitted.daily.set_index("date")["estimate"] - base).abs().max()
     assert moved < 0.5
     assert fitted.polls["outlier"].sum() == 1
@@ -255,7 +265,7 @@ def test_the_survey_error_s_tails_are_as_heavy_as_the_polls_show():
     wild = simulate_polls(seed=2)  # 2% of polls 12 points off
     calm = simulate_polls(seed=2, outlier_share=0.0)
     fitted = {
-        name: trends.fit_trend(trends.one_version_per_poll(sim.polls), "S", "approval")
+        name: fit_trend(one_version_per_poll(sim.polls), "S", "approval")
         for name, sim in (("wild", wild), ("calm", calm))
     }
     assert fitted["wild"].dof < 8
@@ -263,16 +273,16 @@ def test_the_survey_error_s_tails_are_as_heavy_as_the_polls_show():
 
 
 def test_a_series_of_one_or_two_polls_gets_a_wide_honest_band():
-    fitted = trends.fit_trend(polls_frame([91.0, 93.0], every=10), "L", "support")
+    fitted = fit_trend(polls_frame([91.0, 93.0], every=10), "L", "support")
     latest = fitted.latest
     assert 88 < latest["estimate"] < 96
     assert latest["upper"] - latest["lower"] > 3
-    single = trends.fit_trend(polls_frame([79.0]), "L", "performance")
+    single = fit_trend(polls_frame([79.0]), "L", "performance")
     assert len(single.daily) == 3 and single.latest["estimate"] == pytest.approx(79.0)
 
 
 def test_a_share_s_band_is_the_usual_one_inside_and_stays_within_0_to_100_at_the_edges():
-    lower, upper = trends.share_band(np.array([45.0, 90.0, 3.0]), np.array([1.0, 100.0, 9.0]))
+    lower, upper = share_band(np.array([45.0, 90.0, 3.0]), np.array([1.0, 100.0, 9.0]))
     assert lower[0] == pytest.approx(45 - 1.96, abs=0.01)
     assert upper[0] == pytest.approx(45 + 1.96, abs=0.01)
     assert 0 <= lower[2] < 3 < upper[2] and 0 < lower[1] < 90 < upper[1] < 100
@@ -288,7 +298,7 @@ def test_a_sparse_series_near_90_percent_keeps_its_band_inside_0_to_100():
     frame = polls_frame([37.0, 90.0, 77.0, 64.0, 59.0, 52.0, 74.0], size=1000)
     frame["fieldwork_start"] = pd.to_datetime(months)
     frame["fieldwork_end"] = frame["fieldwork_start"] + pd.Timedelta(days=10)
-    daily = trends.fit_trend(frame, "Volodymyr Zelensky", "trust").daily
+    daily = fit_trend(frame, "Volodymyr Zelensky", "trust").daily
     assert (daily["upper"] < 99.5).all() and (daily["lower"] > 0).all()
     assert ((daily["lower"] <= daily["estimate"]) & (daily["estimate"] <= daily["upper"])).all()
     assert (daily["upper"] - daily["lower"]).max() > 30  # honest about the gaps
@@ -304,7 +314,7 @@ def test_a_poll_of_several_populations_counts_once_as_adults_and_questions_avera
         ],
         ignore_index=True,
     )
-    once = trends.one_version_per_poll(frame)
+    once = one_version_per_poll(frame)
     assert once[["population", "positive_pct", "questions"]].values.tolist() == [
         ["adults", 45.0, 2]
     ]
@@ -320,13 +330,13 @@ def test_missing_sample_sizes_take_the_pollsters_then_the_overall_median():
         ],
         ignore_index=True,
     )
-    sizes = trends.effective_sample_sizes(frame).tolist()
+    sizes = effective_sample_sizes(frame).tolist()
     assert sizes == [800, 800, 800, 2000, 2000, 1400]
 
 
 def test_overlapping_tracking_waves_count_only_their_new_days():
     frame = polls_frame([50.0, 50.5, 51.0, 50.0], every=1, tracking=True, size=1500)
-    assert trends.effective_sample_sizes(frame).tolist() == [1500, 500, 500, 500]
+    assert effective_sample_sizes(frame).tolist() == [1500, 500, 500, 500]
 
 
 def test_measures_are_never_averaged_together_and_populations_get_their_own_trends():
@@ -338,9 +348,7 @@ def test_measures_are_never_averaged_together_and_populations_get_their_own_tren
         ],
         ignore_index=True,
     )
-    found = {
-        (t.metric, t.population): round(t.latest["estimate"]) for t in trends.series_trends(frame)
-    }
+    found = {(t.metric, t.population): round(t.latest["estimate"]) for t in series_trends(frame)}
     # The one pollster asks adults and likely voters in turn, 2 points apart: the line of both
     # reads as adults (it sat at their mix, 59, when only a poll reporting both measured that).
     assert found == {
@@ -376,8 +384,8 @@ def _offsets_measured(sim, widest: float) -> pd.DataFrame:
     """Both offsets inside their 95% intervals and measured (narrower than `widest`, not the
     prior's +-5.9), and the line within 0.6 of the adults' truth, where the same polls read as
     one population are not. Returns the offsets."""
-    series = trends.select_series(sim.polls, "Simulated Leader", "approval")
-    fitted = trends.fit_series(series)
+    series = select_series(sim.polls, "Simulated Leader", "approval")
+    fitted = fit_series(series)
     effects = fitted.population_effects.set_index("population")
     for population in ("registered_voters", "likely_voters"):
         low, high = effects.loc[population, ["lower", "upper"]]
@@ -385,9 +393,7 @@ def _offsets_measured(sim, widest: float) -> pd.DataFrame:
         assert high - low < widest
     truth = sim.truth.reindex(fitted.daily["date"]).to_numpy()
     error = np.abs(fitted.daily["estimate"].to_numpy() - truth).mean()
-    plain = trends.fit_trend(
-        series.polls.assign(population="adults"), "Simulated Leader", "approval"
-    )
+    plain = fit_trend(series.polls.assign(population="adults"), "Simulated Leader", "approval")
     plain_truth = sim.truth.reindex(plain.daily["date"]).to_numpy()
     unadjusted = np.abs(plain.daily["estimate"].to_numpy() - plain_truth).mean()
     assert error < 0.6 < unadjusted
@@ -418,10 +424,8 @@ def test_pollsters_of_likely_voters_alone_do_not_move_a_line_read_as_adults():
         }
     )
     polls = pd.concat([sim.polls, screened], ignore_index=True)
-    fitted = trends.fit_series(trends.select_series(polls, "Simulated Leader", "approval"))
-    adults = trends.fit_series(
-        trends.select_series(polls, "Simulated Leader", "approval", "adults")
-    )
+    fitted = fit_series(select_series(polls, "Simulated Leader", "approval"))
+    adults = fit_series(select_series(polls, "Simulated Leader", "approval", "adults"))
     truth = sim.truth.reindex(fitted.daily["date"]).to_numpy()
     bias = (fitted.daily["estimate"].to_numpy() - truth).mean()
     apart = (fitted.daily["estimate"] - adults.daily["estimate"]).mean()
@@ -439,7 +443,7 @@ def test_pollsters_whose_polls_do_not_say_their_population_count_in_the_average_
     polls = sim.polls.assign(
         population=np.where(sim.polls["pollster"] == leaning, "adults", "unknown")
     )
-    fitted = trends.fit_series(trends.select_series(polls, "Simulated Leader", "approval"))
+    fitted = fit_series(select_series(polls, "Simulated Leader", "approval"))
     truth = sim.truth.reindex(fitted.daily["date"]).to_numpy()
     bias = (fitted.daily["estimate"].to_numpy() - truth).mean()
     assert sim.house_effects.max() > 1.5 and abs(bias) < 0.5, (sim.house_effects.max(), bias)
@@ -456,10 +460,10 @@ def test_a_firm_polling_only_a_population_nothing_measured_does_not_move_the_lin
     voters = polls_frame(
         np.round(49 + rng.normal(0, 0.8, 10)), "2024-01-04", 14, "Rasmussen", 1500
     ).assign(population="likely_voters", negative_pct=49.0)
-    mixed = trends.fit_series(
-        trends.select_series(pd.concat([adults, voters], ignore_index=True), "L", "approval")
+    mixed = fit_series(
+        select_series(pd.concat([adults, voters], ignore_index=True), "L", "approval")
     ).daily
-    alone = trends.fit_series(trends.select_series(adults, "L", "approval")).daily
+    alone = fit_series(select_series(adults, "L", "approval")).daily
     both = mixed.merge(alone, on="date", suffixes=("", "_adults"))
     assert (both["estimate"] - both["estimate_adults"]).abs().mean() < 0.3
 
@@ -486,7 +490,7 @@ def test_a_firm_with_a_few_polls_of_adults_among_many_of_voters_does_not_set_the
     )
     voters = sim.polls.assign(population="registered_voters")
     polls = pd.concat([voters, screened], ignore_index=True)
-    fitted = trends.fit_series(trends.select_series(polls, "Simulated Leader", "approval"))
+    fitted = fit_series(select_series(polls, "Simulated Leader", "approval"))
     truth = sim.truth.reindex(fitted.daily["date"]).to_numpy()
     bias = (fitted.daily["estimate"].to_numpy() - truth).mean()
     assert abs(bias) < 1.0, bias
@@ -497,7 +501,7 @@ def test_a_firm_with_a_few_polls_of_adults_among_many_of_voters_does_not_set_the
     voted = screened[screened["population"] == "likely_voters"]
     pairs = [voted.head(2).assign(population=name) for name in ("adults", "registered_voters")]
     polls = pd.concat([voters, voted, *pairs], ignore_index=True)
-    fitted = trends.fit_series(trends.select_series(polls, "Simulated Leader", "approval"))
+    fitted = fit_series(select_series(polls, "Simulated Leader", "approval"))
     bias = (fitted.daily["estimate"].to_numpy() - truth).mean()
     assert fitted.population_effects.set_index("population").loc["registered_voters", "pairs"]
     assert abs(bias) < 1.5, bias
@@ -536,7 +540,7 @@ def test_a_net_s_population_offset_is_its_two_shares_offsets_apart():
         voters = frame["population"] == "registered_voters"
         frame.loc[voters, "negative_pct"] = 100 - frame.loc[voters, "positive_pct"] - 5
     offsets = {
-        measure: trends.population_effects(polls, others, measure).iloc[0]
+        measure: population_effects(polls, others, measure).iloc[0]
         for measure in ("positive", "negative", "net")
     }
     positive, negative, net = (offsets[m] for m in ("positive", "negative", "net"))
@@ -545,13 +549,13 @@ def test_a_net_s_population_offset_is_its_two_shares_offsets_apart():
     assert net["upper"] - net["lower"] == pytest.approx(2 * (positive["upper"] - positive["lower"]))
 
 
-def fit_versions(polls: pd.DataFrame) -> trends.Trend:
+def fit_versions(polls: pd.DataFrame) -> Trend:
     """Joe Biden's approval line from polls some of which report two populations."""
-    return trends.fit_trend(
-        trends.one_version_per_poll(polls),
+    return fit_trend(
+        one_version_per_poll(polls),
         "Joe Biden",
         "approval",
-        others=trends.other_versions(polls),
+        others=other_versions(polls),
     )
 
 
@@ -580,16 +584,16 @@ def test_one_pollsters_many_pairs_do_not_set_every_pollsters_population_offset()
     of them gives."""
     gaps = {"Big": (2.4, 100)} | {f"Small {k}": (0.5, 3) for k in range(10)}
     polls, others = _paired_polls(gaps)
-    effect = trends.population_effects(polls, others).set_index("population")
+    effect = population_effects(polls, others).set_index("population")
     low, mean, high = effect.loc["registered_voters", ["lower", "effect", "upper"]]
     assert 0.5 <= mean < 1.0 and low <= 0.67 <= high  # the pairs' own mean is 1.96
 
     polls, others = _paired_polls({f"Once {k}": (1.5, 1) for k in range(6)})
-    low, mean, high = trends.population_effects(polls, others).iloc[0][["lower", "effect", "upper"]]
+    low, mean, high = population_effects(polls, others).iloc[0][["lower", "effect", "upper"]]
     assert 0 < low < mean < high and high - low < 1.5  # six agreeing once each: measured
 
     polls, others = _paired_polls({"Big": (2.4, 100)})
-    low, mean, high = trends.population_effects(polls, others).iloc[0][["lower", "effect", "upper"]]
+    low, mean, high = population_effects(polls, others).iloc[0][["lower", "effect", "upper"]]
     assert 2.0 < mean < 2.4 and high - low > 3  # one pollster cannot say how far others stray
 
 
@@ -625,11 +629,11 @@ def test_a_population_no_pollster_asks_beside_adults_and_a_line_of_one_populatio
     sim = simulate_polls(seed=5, populations=OFFSETS, paired=0)
     letter = sim.polls["pollster"].str[-1].map(ord) % 3
     polls = sim.polls.assign(population=letter.map(dict(enumerate(OFFSETS))))
-    series = trends.select_series(polls, "Simulated Leader", "approval")
-    effects = trends.fit_series(series).population_effects
+    series = select_series(polls, "Simulated Leader", "approval")
+    effects = fit_series(series).population_effects
     assert effects["effect"].tolist() == [0.0, 0.0] and effects["pollsters"].tolist() == [0, 0]
-    voters = trends.select_series(sim.polls, "Simulated Leader", "approval", "likely_voters")
-    assert trends.fit_series(voters).population_effects is None
+    voters = select_series(sim.polls, "Simulated Leader", "approval", "likely_voters")
+    assert fit_series(voters).population_effects is None
 
 
 def test_a_population_s_offset_widens_the_band_only_as_far_as_the_leans_do_not_absorb_it():
@@ -645,10 +649,10 @@ def test_a_population_s_offset_widens_the_band_only_as_far_as_the_leans_do_not_a
         for k in range(4)
     ]
     polls = pd.concat([tracker, *adults], ignore_index=True)
-    alone = trends.fit_trend(tracker, "L", "approval").daily.set_index("date")
+    alone = fit_trend(tracker, "L", "approval").daily.set_index("date")
     year = slice("2015-02-01", "2015-10-31")
     narrow = 1.5 * (alone["upper"] - alone["lower"])[year].mean()
-    mixed = trends.fit_trend(polls, "L", "approval").daily.set_index("date")
+    mixed = fit_trend(polls, "L", "approval").daily.set_index("date")
     assert (mixed["upper"] - mixed["lower"])[year].mean() < narrow
     # Once the tracker asks adults too, on one day, the offset is measured from that pair; its
     # error is the tracker's lean's, which the month beside other firms measures: counted
@@ -688,12 +692,12 @@ def test_a_measure_s_line_takes_offsets_only_of_the_populations_whose_polls_give
     )
     approve = fit_versions(polls)
     assert approve.population_effects["population"].tolist() == ["registered_voters"]
-    disapprove = trends.fit_trend(
-        trends.one_version_per_poll(polls),
+    disapprove = fit_trend(
+        one_version_per_poll(polls),
         "Joe Biden",
         "approval",
         measure="negative",
-        others=trends.other_versions(polls),
+        others=other_versions(polls),
     )
     assert disapprove.population_effects is None
     assert disapprove.reference == "adults"
@@ -704,4 +708,4 @@ def test_a_population_a_series_has_no_poll_of_is_told_which_it_has():
     populations the series has is what to try next."""
     polls = polls_frame([44.0, 45.0]).assign(population=["registered_voters", "likely_voters"])
     with pytest.raises(ConfigError, match="its polls are of registered_voters, likely_voters"):
-        trends.select_series(polls, "L", "approval", "adults")
+        select_series(polls, "L", "approval", "adults")

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from bench.simulation import simulate_polls
-from pollwatch.model.trends import MEASURES, fit_trend, one_version_per_poll, read_measure
+from pollwatch.model.polls import one_version_per_poll
+from pollwatch.model.trends import MEASURES, fit_trend, read_measure
 from pollwatch.publish import charts
 from schemas.columns import METRICS
 from tests.helpers import a_font_has
