@@ -24,15 +24,14 @@ from slugify import slugify
 
 from pollwatch.config import ConfigError, Settings, report_url
 from pollwatch.model.as_of import ever_corrected, first_public, public_by, stood_on
+from pollwatch.model.measures import MEASURES, giving
 from pollwatch.model.polls import effective_sample_sizes, one_version_per_poll
 from pollwatch.model.trends import (
     ALL_POPULATIONS,
-    MEASURES,
     Series,
     Trend,
     all_series,
     fit_series,
-    giving,
     latest_shares,
 )
 from pollwatch.processes import OWNER, clear_abandoned, owned_folder

@@ -11,9 +11,9 @@ from bench.accuracy import SIMULATIONS
 from bench.simulation import moving_average, simulate_polls
 from pollwatch.config import ConfigError
 from pollwatch.model import trends
+from pollwatch.model.measures import MEASURES
 from pollwatch.model.polls import effective_sample_sizes, one_version_per_poll, other_versions
 from pollwatch.model.trends import (
-    MEASURES,
     Trend,
     all_series,
     fit_series,

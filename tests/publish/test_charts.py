@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 
 from bench.simulation import simulate_polls
+from pollwatch.model.measures import MEASURES, read_measure
 from pollwatch.model.polls import one_version_per_poll
-from pollwatch.model.trends import MEASURES, fit_trend, read_measure
+from pollwatch.model.trends import fit_trend
 from pollwatch.publish import charts
 from schemas.columns import METRICS
 from tests.helpers import a_font_has
