@@ -27,8 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize, minimize_scalar
-from scipy.special import gammaln, ndtr, ndtri, stdtrit
+from scipy.special import ndtr, ndtri, stdtrit
 
 from pollwatch.config import ConfigError
 from pollwatch.map.layouts import fold_name
@@ -48,17 +47,23 @@ from pollwatch.model.polls import (
     one_version_per_poll,
     other_versions,
 )
+from pollwatch.model.smoother import (
+    PRIOR_LOG_DRIFT,
+    PRIOR_LOG_EXTRA,
+    degrees_of_freedom,
+    filter_gains,
+    filter_steps,
+    fit_hyperparameters,
+    smooth,
+    smoothed_columns,
+    without_each,
+)
 from pollwatch.read.echo import counted
 from schemas.columns import DEFAULTS, POPULATIONS
 
 ALL_POPULATIONS = "all"
 Z95 = 1.959964
 OUTLIER_Z = 3.0  # a poll this many standard deviations off the trend is reported as an outlier
-# Degrees of freedom of the Student-t survey error, which say how heavy its tails are, are
-# fitted to each series (_degrees_of_freedom) between these bounds (past 2 its variance is finite;
-# past a few hundred it is a normal), under the gamma(2, 0.1) prior of Juarez and Steel (2010),
-# whose mode, 10, is what a series too short to tell gets.
-T_DOF_BOUNDS = (2.1, 300.0)
 ROUNDS = 6
 # The population a line mixing populations is made comparable to, where any of its polls is of it
 # (reference_population).
@@ -76,14 +81,6 @@ REFERENCE_POLLSTERS = 3.0
 # How far one pollster's gap between a population and adults strays from the next pollster's,
 # until three pollsters measure it: about what 538's Biden file shows (sd 1.2 points).
 POLLSTER_GAP_SD = 1.0
-
-# Priors on the log variances: a daily drift of ~0.25 points and an extra survey error of ~2
-# points, each give or take a factor of e (2.7) in variance. They decide little where there
-# are hundreds of polls and keep a series of five polls from inventing wild swings.
-PRIOR_LOG_DRIFT, PRIOR_LOG_EXTRA, PRIOR_SD = np.log(0.25**2), np.log(2.0**2), 1.0
-# The coarse grid of drifts a fit's first search starts from (_fit_hyperparameters): steps from
-# the prior's mode in log variance, to a drift of 1.8 points a day (a monthly series' swings).
-SEARCH_STEPS = (-2.0, 0.0, 2.0, 4.0)
 # A day further than this from any poll is the line's guess between polls, not a measurement:
 # charts dash it, and `trend` says where such days are.
 FAR_DAYS = 45
@@ -465,7 +462,7 @@ def fit_trend(
     log_drift, log_extra = prior
     for _ in range(ROUNDS):
         adjusted = y - house[codes]
-        found = _fit_hyperparameters(
+        found = fit_hyperparameters(
             adjusted,
             sampling_var,
             scale,
@@ -480,14 +477,14 @@ def fit_trend(
             break  # a fixed point: every round after would repeat this one to the last bit
         (log_drift, log_extra), before = found, state
         obs_var = (sampling_var + np.exp(log_extra)) * scale
-        level, level_var = _smooth(adjusted, obs_var, day, days, np.exp(log_drift))
+        level, level_var = smooth(adjusted, obs_var, day, days, np.exp(log_drift))
         if effects is not None:  # measured again, now with the line to measure polls against
             # Against the line the other polls draw, and weighed without the Student-t's
             # reweighting: against a line drawn through the poll too, or weighed by how near
             # the offset taken off it puts it, a pollster's polls read nearer the common offset
             # than they are (its gap 0.83 of its distance from it), and with each pollster's
             # gap straying by 1 point both offsets' 95% intervals held in 65-85% of seeds.
-            line_mean, line_var = _without_each(adjusted, obs_var, level[day], level_var[day])
+            line_mean, line_var = without_each(adjusted, obs_var, level[day], level_var[day])
             apart = asked_apart.with_line(
                 value - house[codes] - line_mean, 1 / (obs_var / scale + line_var)
             )
@@ -499,7 +496,7 @@ def fit_trend(
         )
         # E-step of the Student-t as a scale mixture of normals: the expected precision
         # multiplier of a poll given how far off it is, under the tails the polls show.
-        dof = _degrees_of_freedom(surprise)
+        dof = degrees_of_freedom(surprise)
         scale = (dof + surprise) / (dof + 1)
     adjusted = y - house[codes]
     polls = polls.assign(population_offset=value - y)
@@ -513,7 +510,7 @@ def fit_trend(
     # poll near the line as more precise than any poll is (1.2 times, at dof 5). The two agree
     # as the tails go normal.
     expected = (sampling_var + np.exp(log_extra)) * scale * (dof + 1) / (dof - 1)
-    level_var = _smooth(adjusted, expected, day, days, drift)[1]
+    level_var = smooth(adjusted, expected, day, days, drift)[1]
     offset_sd = {}
     if effects is not None:
         # Only of offsets something measured and took off: a population no pollster asks beside
@@ -610,10 +607,10 @@ def latest_shares(trend: Trend) -> np.ndarray:
         return shares
     drift = trend.drift_sd**2
     # The filter's own steps (the values do not matter to its gains, only the precisions).
-    polled, _, variances = _filter_steps(
+    polled, _, variances = filter_steps(
         np.zeros(used.sum()), 1 / precision[used], day[used], len(trend.daily), drift
     )
-    gains = _filter_gains(polled, variances, drift)
+    gains = filter_gains(polled, variances, drift)
     left = np.append(np.cumprod((1 - gains)[::-1])[::-1][1:], 1.0)  # what later days leave
     at = np.searchsorted(polled, day[used])
     by_day = np.bincount(at, weights=precision[used])
@@ -681,7 +678,7 @@ def _estimated_offsets_variance(
     pollster = codes[:, None] == np.arange(len(house_se))
     population = populations[:, None] == np.array(list(offset_sd), dtype=object)
     indicators = np.hstack([pollster, population]).astype("float64")
-    shares = _smoothed_columns(indicators, obs_var, day, days, drift)
+    shares = smoothed_columns(indicators, obs_var, day, days, drift)
     by_pollster, by_population = shares[:, : len(house_se)], shares[:, len(house_se) :]
     total = by_pollster.sum(axis=1, keepdims=True)
     spread = by_pollster - total * centre
@@ -697,206 +694,6 @@ def _estimated_offsets_variance(
         moved = by_pollster @ absorbed - by_population[:, k] - total[:, 0] * (centre @ absorbed)
         extra = extra + moved**2 * sd**2
     return extra
-
-
-def _smoothed_columns(values, obs_var, day, days, drift) -> np.ndarray:
-    """_smooth's levels of each column of `values` (polls by columns) at once: the filter's and
-    the smoother's gains depend on the polls' variances alone, not on their values, so they are
-    computed once (the filter's own steps, on zeros) and applied to every column together."""
-    polled, _, variances = _filter_steps(np.zeros(len(day)), obs_var, day, days, drift)
-    precision = np.bincount(day, weights=1 / obs_var, minlength=days)
-    weighted = np.zeros((days, values.shape[1]))
-    np.add.at(weighted, day, values / obs_var[:, None])
-    means = weighted[polled] / precision[polled, None]
-    gains = _filter_gains(polled, variances, drift)
-    filtered = means.copy()
-    for k in range(1, len(polled)):
-        filtered[k] = filtered[k - 1] + gains[k] * (means[k] - filtered[k - 1])
-    daily, daily_var = _between_polls(polled, filtered, variances, days, drift)
-    smooth = daily.copy()
-    backward = daily_var[:-1] / (daily_var[:-1] + drift)  # the smoother's gains, as _smooth's
-    for t in range(days - 2, -1, -1):
-        smooth[t] = daily[t] + backward[t] * (smooth[t + 1] - daily[t])
-    return smooth
-
-
-def _degrees_of_freedom(surprise: np.ndarray) -> float:
-    """The Student-t degrees of freedom that best explain the polls' standardised squared
-    distances from the line (maximum a posteriori, as the ECME algorithm of Liu and Rubin (1995)
-    fits them between EM rounds). A fixed, heavy tail (4 was the usual robust choice) takes the
-    first polls of a real move, at the end of a line, for outliers: the line then lags a turn
-    until later polls out-vote them, and an as-of line always stands at such an end. Fitted, a
-    series with wild polls keeps heavy tails (the dense simulation, 2% of polls 12 points off:
-    about 5) and one without them comes near normal (538's approval polls: 4 to 38)."""
-
-    def cost(log_dof: float) -> float:
-        dof = math.exp(log_dof)
-        prior = dof / 10 - log_dof  # -log of the gamma(2, 0.1) density, up to a constant
-        density = (
-            gammaln((dof + 1) / 2)
-            - gammaln(dof / 2)
-            - 0.5 * math.log(dof * math.pi)
-            - (dof + 1) / 2 * np.log1p(surprise / dof)
-        )
-        return prior - float(density.sum())
-
-    low, high = T_DOF_BOUNDS
-    found = minimize_scalar(cost, bounds=(math.log(low), math.log(high)), method="bounded")
-    return float(math.exp(found.x))
-
-
-def _fit_hyperparameters(
-    y, sampling_var, scale, day, days, start, prior=(PRIOR_LOG_DRIFT, PRIOR_LOG_EXTRA), search=False
-) -> tuple[float, float]:
-    """The drift and extra error under which the smoother best predicts each poll from all the
-    others (the leave-one-out log density, _leave_one_out, under weak log-normal priors), not
-    those of the largest marginal likelihood. The marginal likelihood scores the filter's
-    forecasts one poll ahead: where the truth swings smoothly, each poll ahead of the forecast
-    reads as drift, and a random walk fitted so took a daily step of 0.41 for a true 0.15 (the
-    dense simulation) and drew a band that held the truth on 98.7% of days (97.7% sparse). The
-    line people read is the smoother's, which sees each day from both sides: scored on that,
-    the step is 0.25 and the band holds 96.3% (96.9% sparse, 40 seeds), while on a pure random
-    walk, where both are right, it moves from 96.2% to 96.7%. Cross-validation is the known
-    remedy where the model is not the truth (Sundararajan and Keerthi 2001; Bachoc 2013).
-
-    The density can have two modes: a line that moves and polls near it, or a line that barely
-    moves and polls far off it. With `search` (a fit's first round), the simplex starts from
-    the best drift of a coarse grid (SEARCH_STEPS) at the prior's extra error, not from the
-    prior's mode: NHK's monthly net approval of Naoto Kan (+38, -6, -2, +44, +13 ...) stopped
-    at the second (a drift of 1.1 a day, an extra error of 12.4), and its line read +2.5 on the
-    day of the +44 poll, where its approval and disapproval lines read 62.2 and 23.4; from the
-    grid it finds the first (3 a day, 4). The grid runs over the drift alone: how fast a share
-    moves differs between series a hundredfold, a survey's extra error does not (a few points).
-    Over both, KIIS's seven polls of trust in Zelensky (37% in February 2022, 90% in May) were
-    read as a flat 64 with an extra error of 15."""
-
-    def cost(params):
-        log_drift, log_extra = params
-        penalty = ((log_drift - prior[0]) ** 2 + (log_extra - prior[1]) ** 2) / (2 * PRIOR_SD**2)
-        return (
-            -_leave_one_out(
-                y, (sampling_var + np.exp(log_extra)) * scale, day, days, np.exp(log_drift)
-            )
-            + penalty
-        )
-
-    if search:
-        grid = [(prior[0] + step, prior[1]) for step in SEARCH_STEPS]
-        start = min([tuple(start), *grid], key=cost)
-    found = minimize(
-        cost,
-        np.array(start),
-        method="Nelder-Mead",
-        options={"xatol": 0.01, "fatol": 0.01, "maxiter": 200},
-    )
-    return float(found.x[0]), float(found.x[1])
-
-
-def _by_day(y, obs_var, day, days):
-    """Same-day polls combined: their precision and their precision-weighted sum."""
-    precision = np.bincount(day, weights=1 / obs_var, minlength=days)
-    weighted = np.bincount(day, weights=y / obs_var, minlength=days)
-    return precision, weighted
-
-
-def _filter(y, obs_var, day, days, drift):
-    """The Kalman filter of the random walk: each day's level and variance. The days between
-    polls are filled in from the steps (_filter_steps): each has the last update's level and
-    the drift since."""
-    return _between_polls(*_filter_steps(y, obs_var, day, days, drift), days, drift)
-
-
-def _between_polls(polled, levels, variances, days, drift):
-    """Each day's filtered level and variance from the filter's updates (_filter_steps): the
-    last update's level (before the first poll, the diffuse start's: the first day's mean) and
-    its variance with the drift since. `levels` may hold a column per series (_smoothed_columns)."""
-    every = np.arange(days)
-    last = np.searchsorted(polled, every, side="right") - 1
-    before = last < 0
-    last = np.maximum(last, 0)
-    variance = np.where(
-        before, 1e4 + drift * every, variances[last] + drift * (every - polled[last])
-    )
-    return levels[last], variance
-
-
-def _filter_gains(polled, variances, drift) -> np.ndarray:
-    """The Kalman gain of each of the filter's updates, from its variances after each: an update
-    leaves (1 - gain) of the predicted variance. The filter starts from the first day's own
-    mean, so the first day's gain is 1."""
-    predicted = variances[:-1] + drift * np.diff(polled)
-    return np.append(1.0, 1 - variances[1:] / predicted)
-
-
-def _filter_steps(y, obs_var, day, days, drift):
-    """The filter's updates, one a day with polls: those days, and the level and variance after
-    each. It steps from one day with polls to the next (a day without one only adds drift, so a
-    monthly series over 25 years is 300 steps, not 9,000) and over Python floats rather than
-    numpy scalars: the filter runs a few hundred times a fit (_leave_one_out), and indexing
-    numpy arrays one day at a time made it three times slower."""
-    precision, weighted = _by_day(y, obs_var, day, days)
-    polled = np.flatnonzero(precision > 0)
-    by_day, sums = precision[polled].tolist(), weighted[polled].tolist()
-    first = int(polled[0])
-    a, p = sums[0] / by_day[0], 1e4 + drift * first  # diffuse start at the first poll
-    levels, variances = [0.0] * len(polled), [0.0] * len(polled)
-    previous = first
-    for k, t in enumerate(polled.tolist()):
-        p += drift * (t - previous)
-        previous = t
-        seen = by_day[k]
-        gain = p / (p + 1 / seen)
-        a += gain * (sums[k] / seen - a)
-        p *= 1 - gain
-        levels[k], variances[k] = a, p
-    return polled, np.asarray(levels), np.asarray(variances)
-
-
-def _leave_one_out(y, obs_var, day, days, drift) -> float:
-    """The log density of each poll under the smoother's estimate of its day from every other
-    poll, summed. The smoothed day is the product of the poll's own likelihood and all else the
-    model knows of that day, both normal, so taking the poll's precision out of it gives that
-    estimate exactly, at the cost of one smoothing rather than one a poll; but for the polls of
-    the first day, whose own mean also centres the filter's diffuse start (variance 1e4): where
-    the other polls say little of that day (7 polls over three years, a daily drift variance of
-    4), the first poll's term is off by up to 0.3 in log density, and the fitted drift and error
-    by under 0.01."""
-    polled, levels, variances = _filter_steps(y, obs_var, day, days, drift)
-    smooth, smooth_var = _smoothed_steps(polled, levels, variances, drift)
-    at = np.searchsorted(polled, day)
-    mean, variance = _without_each(y, obs_var, smooth[at], smooth_var[at])
-    spread = variance + obs_var
-    return float(-0.5 * (np.log(2 * np.pi * spread) + (y - mean) ** 2 / spread).sum())
-
-
-def _without_each(y, obs_var, smooth, smooth_var):
-    """Each poll's day as the other polls alone see it (mean, variance), from the smoothed
-    day's (`smooth`, `smooth_var`, at each poll's day): the poll's own precision taken out."""
-    rest = np.maximum(1 / smooth_var - 1 / obs_var, 1e-12)
-    return (smooth / smooth_var - y / obs_var) / rest, 1 / rest
-
-
-def _smoothed_steps(polled, levels, variances, drift):
-    """Rauch-Tung-Striebel smoothing of filtered levels on the days `polled` (over Python floats,
-    as the filter is): of the filter's updates alone (_filter_steps), where between two days with
-    polls the walk only adds drift, so one step spans the gap as the filter's do; or of every
-    day (_smooth)."""
-    filtered, filtered_var = levels.tolist(), variances.tolist()
-    smooth, smooth_var = filtered.copy(), filtered_var.copy()
-    gaps = np.diff(polled).tolist()
-    for k in range(len(filtered) - 2, -1, -1):
-        predicted_var = filtered_var[k] + drift * gaps[k]
-        gain = filtered_var[k] / predicted_var
-        smooth[k] = filtered[k] + gain * (smooth[k + 1] - filtered[k])
-        smooth_var[k] = filtered_var[k] + gain**2 * (smooth_var[k + 1] - predicted_var)
-    return np.array(smooth), np.array(smooth_var)
-
-
-def _smooth(y, obs_var, day, days, drift):
-    """Rauch-Tung-Striebel smoothing of the filtered random walk, day by day: the steps'
-    smoother (_smoothed_steps) over every day, each a step of one day's drift."""
-    level, level_var = _filter(y, obs_var, day, days, drift)
-    return _smoothed_steps(np.arange(days), level, level_var, drift)
 
 
 def _reference_pollsters(

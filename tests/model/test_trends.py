@@ -10,7 +10,7 @@ import pytest
 from bench.accuracy import SIMULATIONS
 from bench.simulation import moving_average, simulate_polls
 from pollwatch.config import ConfigError
-from pollwatch.model import trends
+from pollwatch.model import smoother
 from pollwatch.model.measures import MEASURES
 from pollwatch.model.polls import effective_sample_sizes, one_version_per_poll, other_versions
 from pollwatch.model.trends import (
@@ -92,10 +92,12 @@ def test_a_poll_s_leave_one_out_estimate_is_the_line_fitted_without_it():
     refitted = 0.0
     for i in range(len(y)):
         others = np.arange(len(y)) != i
-        level, level_var = trends._smooth(y[others], obs_var[others], day[others], days, drift)
+        level, level_var = smoother.smooth(y[others], obs_var[others], day[others], days, drift)
         spread = level_var[day[i]] + obs_var[i]
         refitted -= 0.5 * (np.log(2 * np.pi * spread) + (y[i] - level[day[i]]) ** 2 / spread)
-    assert trends._leave_one_out(y, obs_var, day, days, drift) == pytest.approx(refitted, abs=1e-4)
+    assert smoother._leave_one_out(y, obs_var, day, days, drift) == pytest.approx(
+        refitted, abs=1e-4
+    )
 
 
 def test_known_house_effects_are_recovered(simulated):
