@@ -27,8 +27,9 @@ from matplotlib.transforms import ScaledTranslation
 
 from pollwatch.config import ConfigError
 from pollwatch.map import values
+from pollwatch.model.band import Z95
 from pollwatch.model.polls import effective_sample_sizes
-from pollwatch.model.trends import FAR_DAYS, Z95, Trend
+from pollwatch.model.trends import FAR_DAYS, Trend
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442"]
 OTHER = "#9a9a9a"

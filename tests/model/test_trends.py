@@ -11,6 +11,7 @@ from bench.accuracy import SIMULATIONS
 from bench.simulation import moving_average, simulate_polls
 from pollwatch.config import ConfigError
 from pollwatch.model import smoother
+from pollwatch.model.band import share_band
 from pollwatch.model.measures import MEASURES
 from pollwatch.model.polls import effective_sample_sizes, one_version_per_poll, other_versions
 from pollwatch.model.trends import (
@@ -21,7 +22,6 @@ from pollwatch.model.trends import (
     population_effects,
     select_series,
     series_trends,
-    share_band,
 )
 
 
