@@ -34,7 +34,8 @@ from pollwatch.model.measures import (
     polls_giving,
     read_measure,
 )
-from pollwatch.model.trends import ALL_POPULATIONS, Trend, fit_series, select_series
+from pollwatch.model.populations import ALL_POPULATIONS
+from pollwatch.model.trends import Trend, fit_series, select_series
 from schemas.columns import POLL_NAME
 
 DEFAULT_DELAY_DAYS = 3

@@ -26,14 +26,8 @@ from pollwatch.config import ConfigError, Settings, report_url
 from pollwatch.model.as_of import ever_corrected, first_public, public_by, stood_on
 from pollwatch.model.measures import MEASURES, giving
 from pollwatch.model.polls import effective_sample_sizes, one_version_per_poll
-from pollwatch.model.trends import (
-    ALL_POPULATIONS,
-    Series,
-    Trend,
-    all_series,
-    fit_series,
-    latest_shares,
-)
+from pollwatch.model.populations import ALL_POPULATIONS
+from pollwatch.model.trends import Series, Trend, all_series, fit_series, latest_shares
 from pollwatch.processes import OWNER, clear_abandoned, owned_folder
 from pollwatch.publish import charts
 from pollwatch.publish.cache import (
