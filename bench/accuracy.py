@@ -39,7 +39,8 @@ from pollwatch.config import load_settings
 from pollwatch.ingest.run import run_ingest
 from pollwatch.model.as_of import realtime_line
 from pollwatch.model.polls import one_version_per_poll
-from pollwatch.model.trends import fit_series, fit_trend, select_series
+from pollwatch.model.series import fit_series, select_series
+from pollwatch.model.trends import fit_trend
 from pollwatch.store import open_store
 
 REAL = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "real"

@@ -35,7 +35,8 @@ from pollwatch.model.measures import (
     read_measure,
 )
 from pollwatch.model.populations import ALL_POPULATIONS
-from pollwatch.model.trends import Trend, fit_series, select_series
+from pollwatch.model.series import fit_series, select_series
+from pollwatch.model.trends import Trend
 from schemas.columns import POLL_NAME
 
 DEFAULT_DELAY_DAYS = 3

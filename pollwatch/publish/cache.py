@@ -20,7 +20,8 @@ import pandas as pd
 
 from pollwatch import model
 from pollwatch.model import as_of
-from pollwatch.model.trends import Series, Trend
+from pollwatch.model.series import Series
+from pollwatch.model.trends import Trend
 from pollwatch.publish import charts as drawing
 
 FOLDER = "data/cache"

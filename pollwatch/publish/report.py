@@ -27,7 +27,8 @@ from pollwatch.model.as_of import ever_corrected, first_public, public_by, stood
 from pollwatch.model.measures import MEASURES, giving
 from pollwatch.model.polls import effective_sample_sizes, one_version_per_poll
 from pollwatch.model.populations import ALL_POPULATIONS
-from pollwatch.model.trends import Series, Trend, all_series, fit_series, latest_shares
+from pollwatch.model.series import Series, all_series, fit_series
+from pollwatch.model.trends import Trend, latest_shares
 from pollwatch.processes import OWNER, clear_abandoned, owned_folder
 from pollwatch.publish import charts
 from pollwatch.publish.cache import (

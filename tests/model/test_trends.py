@@ -15,14 +15,8 @@ from pollwatch.model.band import share_band
 from pollwatch.model.measures import MEASURES
 from pollwatch.model.polls import effective_sample_sizes, one_version_per_poll, other_versions
 from pollwatch.model.populations import population_effects
-from pollwatch.model.trends import (
-    Trend,
-    all_series,
-    fit_series,
-    fit_trend,
-    select_series,
-    series_trends,
-)
+from pollwatch.model.series import all_series, fit_series, select_series, series_trends
+from pollwatch.model.trends import Trend, fit_trend
 
 
 @pytest.fixture(scope="module")
