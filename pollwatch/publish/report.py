@@ -25,10 +25,11 @@ from slugify import slugify
 from pollwatch.config import ConfigError, Settings, report_url
 from pollwatch.model.as_of import ever_corrected, first_public, public_by, stood_on
 from pollwatch.model.measures import MEASURES, giving
+from pollwatch.model.poll_shares import latest_shares
 from pollwatch.model.polls import effective_sample_sizes, one_version_per_poll
 from pollwatch.model.populations import ALL_POPULATIONS
 from pollwatch.model.series import Series, all_series, fit_series
-from pollwatch.model.trends import Trend, latest_shares
+from pollwatch.model.trends import Trend
 from pollwatch.processes import OWNER, clear_abandoned, owned_folder
 from pollwatch.publish import charts
 from pollwatch.publish.cache import (

@@ -20,8 +20,8 @@ from pollwatch.alerts.notices import (
 )
 from pollwatch.alerts.text import plain
 from pollwatch.ingest.run import run_ingest
+from pollwatch.model.poll_shares import latest_shares
 from pollwatch.model.series import fit_series, select_series
-from pollwatch.model.trends import latest_shares
 from tests.helpers import REAL, hold_database, poll_row, settle, write_csv
 
 EVIL = "<b>Evil</b> & Co"
