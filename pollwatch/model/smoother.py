@@ -2,8 +2,9 @@
 daily random walk seen through noisy polls, the leave-one-out score its drift and extra error are
 fitted by, and the Student-t degrees of freedom of the survey error.
 
-Plain functions over arrays of poll values, variances and days, apart from the fit's bookkeeping
-(trends.fit_trend): they run hundreds of times a fit, and their speed and exactness are kept here.
+Plain functions over arrays of poll values, variances and days, kept apart from the fit's
+bookkeeping of pollsters and populations (trends.fit_trend): they run hundreds of times a fit, and
+are tested and made fast on their own.
 """
 
 from __future__ import annotations
