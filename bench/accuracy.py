@@ -39,8 +39,10 @@ import pandas as pd
 from bench.simulation import moving_average, simulate_polls
 from pollwatch.config import load_settings
 from pollwatch.ingest.run import run_ingest
-from pollwatch.model import trends
 from pollwatch.model.as_of import realtime_line
+from pollwatch.model.polls import one_version_per_poll
+from pollwatch.model.series import fit_series, select_series
+from pollwatch.model.trends import fit_trend
 from pollwatch.store import open_store
 
 REAL = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "real"
@@ -119,8 +121,8 @@ def against_538(published: Published) -> tuple[float, float]:
     approve = published.read("positive")
     target = "(target <= 0.45)" if published.target else "(no target of its own)"
     started = time.perf_counter()
-    series = trends.select_series(polls, leader, "approval")
-    trend = trends.fit_series(series)
+    series = select_series(polls, leader, "approval")
+    trend = fit_series(series)
     seconds = time.perf_counter() - started
     gap = _gap(trend.daily, approve, published.window)
     smoothed = float(gap.abs().mean())
@@ -164,7 +166,7 @@ def against_538(published: Published) -> tuple[float, float]:
             f" {gap.abs().mean():.3f}, signed {gap.mean():+.3f}; 538's line of all polls sits"
             f" {above.mean():+.2f} from its adults'"
         )
-    unadjusted = trends.fit_trend(series.polls.assign(population="adults"), leader, "approval")
+    unadjusted = fit_trend(series.polls.assign(population="adults"), leader, "approval")
     gap = _gap(unadjusted.daily, approve, published.window)
     effects = ", ".join(
         f"{row.population} {row.effect:+.2f}" for row in trend.population_effects.itertuples()
@@ -173,9 +175,7 @@ def against_538(published: Published) -> tuple[float, float]:
         f"    populations taken to adults ({effects}); the same polls unadjusted: smoothed "
         f"{gap.abs().mean():.3f}, signed {gap.mean():+.3f}"
     )
-    disapprove = trends.fit_series(
-        trends.select_series(polls, leader, "approval", measure="negative")
-    )
+    disapprove = fit_series(select_series(polls, leader, "approval", measure="negative"))
     gap = _gap(disapprove.daily, published.read("negative"), published.window)
     print(
         f"    disapproval, smoothed: mean |ours - 538| {gap.abs().mean():.3f}, signed"
@@ -225,9 +225,7 @@ def against_truth(kind: str) -> tuple[float, float]:
     print(f"(b) simulated polls, {kind}, seed: model MAE, 14-day MA MAE, ratio, 95% band coverage")
     for seed in SEEDS:
         sim = simulate_polls(seed, **SIMULATIONS[kind])
-        trend = trends.fit_trend(
-            trends.one_version_per_poll(sim.polls), "Simulated Leader", "approval"
-        )
+        trend = fit_trend(one_version_per_poll(sim.polls), "Simulated Leader", "approval")
         daily = trend.daily.set_index("date")
         truth = sim.truth.reindex(daily.index)
         model = (daily["estimate"] - truth).abs().mean()
@@ -264,9 +262,9 @@ def population_offsets(spread: float, paired: float = 0.4) -> float:
         sim = simulate_polls(
             seed, populations=TRUE_OFFSETS, paired=paired, population_spread=spread
         )
-        series = trends.select_series(sim.polls, "Simulated Leader", "approval")
-        trend = trends.fit_series(series)
-        unadjusted = trends.fit_trend(
+        series = select_series(sim.polls, "Simulated Leader", "approval")
+        trend = fit_series(series)
+        unadjusted = fit_trend(
             series.polls.assign(population="adults"), "Simulated Leader", "approval"
         )
         effects = trend.population_effects.set_index("population")

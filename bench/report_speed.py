@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 from bench.simulation import simulate_polls  # noqa: E402
 from pollwatch.config import load_settings  # noqa: E402
 from pollwatch.ingest.run import run_ingest  # noqa: E402
-from pollwatch.model.trends import fit_trend, one_version_per_poll  # noqa: E402
+from pollwatch.model.polls import one_version_per_poll  # noqa: E402
+from pollwatch.model.trends import fit_trend  # noqa: E402
 from pollwatch.publish.parallel import cores  # noqa: E402
 from pollwatch.publish.report import build_report  # noqa: E402
 from pollwatch.store import FileRecord, open_store  # noqa: E402

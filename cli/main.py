@@ -342,7 +342,8 @@ def trend(
     date,estimate,lower,upper (the 95% band). Stretches of days far from any poll, where the
     line is its guess between polls, are said on stderr."""
     from pollwatch.model.as_of import series_trend, stood_on
-    from pollwatch.model.trends import FAR_DAYS, measured_by
+    from pollwatch.model.populations import measured_by
+    from pollwatch.model.trends import FAR_DAYS
     from pollwatch.read.echo import counted
     from pollwatch.store import open_store
 

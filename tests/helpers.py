@@ -183,3 +183,23 @@ def a_font_has(text: str) -> bool:
     fonts = font_manager.fontManager.ttflist
     faces = [font_manager.get_font(f.fname) for f in fonts if "Last Resort" not in f.name]
     return any(all(face.get_char_index(ord(c)) for c in text) for face in faces)
+
+
+def polls_frame(values, start="2022-01-01", every=3, pollster="P", size=1000, **extra):
+    """Canonical polls of L's approval by one pollster, of adults every few days: a series for
+    the model's tests to fit."""
+    dates = pd.date_range(start, periods=len(values), freq=f"{every}D")
+    return pd.DataFrame(
+        {
+            "pollster": pollster,
+            "leader": "L",
+            "metric": "approval",
+            "population": "adults",
+            "fieldwork_start": dates,
+            "fieldwork_end": dates + pd.Timedelta(days=2),
+            "sample_size": size,
+            "positive_pct": values,
+            "tracking": False,
+            **extra,
+        }
+    )

@@ -26,18 +26,17 @@ import pandas as pd
 
 from pollwatch.config import ConfigError
 from pollwatch.map.categories import read_category, read_population
-from pollwatch.model.trends import (
-    ALL_POPULATIONS,
+from pollwatch.model.measures import (
     MEASURED_POLLS,
     NoMeasureLine,
-    Trend,
     count_said,
-    fit_series,
     has_measure_line,
     polls_giving,
     read_measure,
-    select_series,
 )
+from pollwatch.model.populations import ALL_POPULATIONS
+from pollwatch.model.series import fit_series, select_series
+from pollwatch.model.trends import Trend
 from schemas.columns import POLL_NAME
 
 DEFAULT_DELAY_DAYS = 3

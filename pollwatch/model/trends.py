@@ -21,78 +21,36 @@ polls still gets a sensible, wide band.
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize, minimize_scalar
-from scipy.special import gammaln, ndtr, ndtri, stdtrit
 
-from pollwatch.config import ConfigError
-from pollwatch.map.folding import fold_name
-from pollwatch.read.echo import counted
-from schemas.columns import DEFAULTS, POPULATIONS
-
-# 538's order: a poll that reports several populations counts once, as its first of these.
-POPULATION_PRIORITY = {name: rank for rank, name in enumerate(POPULATIONS)}
-ALL_POPULATIONS = "all"
-Z95 = 1.959964
-DEFAULT_SAMPLE_SIZE = 1000
-OUTLIER_Z = 3.0  # a poll this many standard deviations off the trend is reported as an outlier
-# Degrees of freedom of the Student-t survey error, which say how heavy its tails are, are
-# fitted to each series (_degrees_of_freedom) between these bounds (past 2 its variance is finite;
-# past a few hundred it is a normal), under the gamma(2, 0.1) prior of Juarez and Steel (2010),
-# whose mode, 10, is what a series too short to tell gets.
-T_DOF_BOUNDS = (2.1, 300.0)
-ROUNDS = 6
-MEASURES = ("positive", "negative", "net")
-# The words people ask for each measure by (`--measure disapprove` was refused), the report's
-# own names of the lines among them (`unfavorability`, `poor performance` were refused).
-POSITIVE_WORDS = (
-    *("approve", "approval", "trust", "support", "yes", "satisfied", "satisfaction"),
-    *("favorable", "favourable", "favorability", "favourability", "performance"),
+from pollwatch.model.band import Z95, estimated_offsets_variance, share_band
+from pollwatch.model.house_effects import house_effects, reference_pollsters
+from pollwatch.model.measures import measure_unit, measured, no_measure_line
+from pollwatch.model.polls import effective_sample_sizes, non_overlapping_releases
+from pollwatch.model.populations import (
+    ALL_POPULATIONS,
+    REFERENCE_POPULATION,
+    Apart,
+    offsets,
+    pair_gaps,
+    population_effects,
+    reference_population,
 )
-MEASURE_WORDS = {
-    "positive": POSITIVE_WORDS,
-    "negative": (
-        *("disapprove", "disapproval", "distrust", "oppose", "opposition", "no"),
-        *("unfavorable", "unfavourable", "unfavorability", "unfavourability"),
-        *("poor performance", "dissatisfied", "dissatisfaction"),
-    ),
-    "net": ("spread", "balance", *(f"net {word}" for word in POSITIVE_WORDS)),
-}
-# A series gets disapproval and net lines when at least this many of its polls give disapproval.
-MEASURED_POLLS = 2
-# The population a line mixing populations is made comparable to, where any of its polls is of it
-# (reference_population).
-REFERENCE_POPULATION = "adults"
-# How far apart a population and adults are believed to be before the polls say (sd, points):
-# registered and likely voters differ from adults by a few points, rarely by ten.
-POPULATION_PRIOR_SD = 3.0
-# The priors above and below are in a share's points; a net (one share less the other) moves
-# and errs about twice as far, so in a net's points each is this many times as wide.
-NET_SCALE = 2.0
-# The spread of one poll's gap between two of its populations, when no pollster gives two such
-# polls, and the least it is taken to be (pairs of rounded shares can agree to the point).
-ONE_GAP_SD, MIN_GAP_SD = 3.0, 0.5
-# How many pollsters of adults (in pollsters' worth of their polls) make the average pollster of
-# adults, which a line mixing populations measures house effects from (_reference_pollsters):
-# as a gap's spread between pollsters is estimated once three pollsters give one.
-REFERENCE_POLLSTERS = 3.0
-# How far one pollster's gap between a population and adults strays from the next pollster's,
-# until three pollsters measure it: about what 538's Biden file shows (sd 1.2 points).
-POLLSTER_GAP_SD = 1.0
+from pollwatch.model.smoother import (
+    PRIOR_LOG_DRIFT,
+    PRIOR_LOG_EXTRA,
+    degrees_of_freedom,
+    fit_hyperparameters,
+    smooth,
+    without_each,
+)
+from schemas.columns import DEFAULTS
 
-# Priors on the log variances: a daily drift of ~0.25 points and an extra survey error of ~2
-# points, each give or take a factor of e (2.7) in variance. They decide little where there
-# are hundreds of polls and keep a series of five polls from inventing wild swings.
-PRIOR_LOG_DRIFT, PRIOR_LOG_EXTRA, PRIOR_SD = np.log(0.25**2), np.log(2.0**2), 1.0
-# The coarse grid of drifts a fit's first search starts from (_fit_hyperparameters): steps from
-# the prior's mode in log variance, to a drift of 1.8 points a day (a monthly series' swings).
-SEARCH_STEPS = (-2.0, 0.0, 2.0, 4.0)
-POLL_IDENTITY = ["pollster", "leader", "metric", "fieldwork_start", "fieldwork_end"]
+OUTLIER_Z = 3.0  # a poll this many standard deviations off the trend is reported as an outlier
+ROUNDS = 6
 # A day further than this from any poll is the line's guess between polls, not a measurement:
 # charts dash it, and `trend` says where such days are.
 FAR_DAYS = 45
@@ -164,362 +122,6 @@ class Trend:
         return np.minimum(np.abs(days - polls[before]), np.abs(polls[after] - days))
 
 
-def one_version_per_poll(polls: pd.DataFrame) -> pd.DataFrame:
-    """One row per poll: its first population in 538's order, its questions averaged."""
-    return _versions(polls, first=True)
-
-
-def other_versions(polls: pd.DataFrame) -> pd.DataFrame:
-    """The versions one_version_per_poll leaves out: a poll's other populations (registered
-    voters beside its adults), each with its questions averaged. They tell how populations
-    differ when the same poll asks both."""
-    return _versions(polls, first=False)
-
-
-def _versions(polls: pd.DataFrame, first: bool) -> pd.DataFrame:
-    """The aggregation is spelled out in numpy: a report's real-time lines select each series
-    again for every day they refit, and pandas' named aggregations took three times longer."""
-    rank = polls["population"].map(POPULATION_PRIORITY).fillna(99).to_numpy()
-    poll = polls.groupby(POLL_IDENTITY, dropna=False, sort=False).ngroup().to_numpy()
-    lowest = np.full(poll.max() + 1 if len(poll) else 0, np.inf)
-    np.minimum.at(lowest, poll, rank)
-    kept = polls[(rank == lowest[poll]) == first]
-    version = kept.groupby([*POLL_IDENTITY, "population"], dropna=False).ngroup().to_numpy()
-    count = version.max() + 1 if len(version) else 0
-    row = np.full(count, len(kept))
-    np.minimum.at(row, version, np.arange(len(kept)))
-    found = kept.iloc[row][[*POLL_IDENTITY, "population"]].reset_index(drop=True)
-
-    def mean(column: str) -> np.ndarray:
-        if column not in kept:
-            return np.full(count, np.nan)
-        values = kept[column].to_numpy(dtype="float64")
-        given = ~np.isnan(values)
-        total = np.bincount(version, np.where(given, values, 0), count)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return total / np.bincount(version, given, count)
-
-    largest = np.full(count, -np.inf)
-    np.fmax.at(largest, version, kept["sample_size"].to_numpy(dtype="float64"))
-    return found.assign(
-        positive_pct=mean("positive_pct"),
-        negative_pct=mean("negative_pct"),
-        sample_size=np.where(np.isneginf(largest), np.nan, largest),
-        tracking=np.bincount(version, kept["tracking"].to_numpy(dtype="float64"), count) > 0,
-        questions=np.bincount(version, minlength=count),
-    )
-
-
-def reference_population(polls: pd.DataFrame) -> str:
-    """The population a line of several reads as: adults where any of its polls is of adults
-    (538's reference, and the issue's), else the first of POPULATIONS its polls have. A line of
-    registered and likely voters alone cannot be read as adults, since no poll of it measures
-    the gap; read as registered voters, its likely voters' gap is measured where a poll reports
-    both."""
-    present = set(polls["population"].dropna())
-    if REFERENCE_POPULATION in present or not present:
-        return REFERENCE_POPULATION
-    return min(present, key=lambda name: POPULATION_PRIORITY.get(name, len(POPULATIONS)))
-
-
-def population_effects(
-    polls: pd.DataFrame,
-    others: pd.DataFrame | None,
-    measure: str = "positive",
-    reference: str = REFERENCE_POPULATION,
-    apart: Apart | None = None,
-    gaps: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
-) -> pd.DataFrame:
-    """How far each population of a line's polls reads from the reference population (adults,
-    reference_population), measured within pollsters, where the pollster's own lean cancels out.
-
-    Where a poll reports both, the gap is read off that poll, as 538 does (the same interviews,
-    so dates and wording cancel out too). A pollster that asks the population and adults in
-    separate polls measures it too, by how far its polls of the population sit above its polls
-    of adults, each against the line on its day (`apart`: the line's fitted polls, with each
-    one's residual from the line and its precision). Read from pairs alone, a series whose
-    pollsters polled each population in turn, never both at once, had no offset measured at
-    all: 0 +- 5.9, and its line sat at the polls' mix (1.17 points off the adults' truth in the
-    simulation, against 0.37 where 40% of polls are paired). A pollster's pairs, where it has
-    them, are its measure: they are the closer one.
-
-    Pollsters screen voters differently, so the gap is a pollster's before it is a population's
-    (on 538's Biden file, registered voters read +0.5 above adults in Morning Consult's polls and
-    +2.4 in YouGov's). The offset taken off a poll of registered voters from any pollster is
-    therefore the mean over pollsters, each pollster's mean gap weighted by its precision with
-    the spread between pollsters added (random effects, DerSimonian and Laird): one pollster's
-    hundred pairs tell little about the next pollster. Its interval carries that spread, and the
-    prior of POPULATION_PRIOR_SD shrinks a population measured by few pollsters toward zero. A
-    population no pollster asks beside the reference keeps none: nothing measures it apart from
-    its pollsters' leans. `polls`: the line's polls, one version each (adults first); `others`:
-    their other versions; `gaps`: their pair_gaps, where measured already (a fit measures the
-    offsets again each round, the pairs once)."""
-    populations = sorted(
-        set(polls["population"].dropna()) - {reference},
-        key=lambda name: POPULATION_PRIORITY.get(name, len(POPULATIONS)),
-    )
-    if gaps is None:
-        gaps = pair_gaps(polls, others, measure, reference)
-    rows = []
-    dispersion = _dispersion(apart)
-    # A net's offset is its shares' two offsets apart: held to a share's priors, it was shrunk
-    # twice as hard (RealClearPolitics' Trump polls: +2.54 where the shares gave +5.2).
-    unit = _unit(measure)
-    for population in populations:
-        gap, pollster = gaps.get(population, (np.zeros(0), np.zeros(0, dtype=object)))
-        paired = set(pollster)
-        separate = _separate_gaps(apart, population, reference, paired)
-        separate["variance"] *= dispersion
-        mean, precision = _mean_over_pollsters(gap, pollster, separate, unit)
-        posterior = precision + 1 / (unit * POPULATION_PRIOR_SD) ** 2
-        effect, sd = mean * precision / posterior, math.sqrt(1 / posterior)
-        rows.append(
-            (
-                population,
-                effect,
-                effect - Z95 * sd,
-                effect + Z95 * sd,
-                len(gap),
-                int(separate["polls"].sum()),
-                len(paired) + len(separate),
-            )
-        )
-    return pd.DataFrame(
-        rows,
-        columns=["population", "effect", "lower", "upper", "pairs", "apart", "pollsters"],
-    )
-
-
-def pair_gaps(
-    polls: pd.DataFrame, others: pd.DataFrame | None, measure: str, reference: str
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Each other population's gaps from `reference` in the polls that report both (`polls`, one
-    version each, the reference's first; `others`, their other versions), with their pollsters:
-    population: (gaps, pollsters)."""
-    if others is None or others.empty:
-        return {}
-    identity = [*POLL_IDENTITY]
-    base = measured(polls[polls["population"] == reference], measure)
-    beside = measured(others, measure)
-    pairs = beside[[*identity, "population", "value"]].merge(
-        base[[*identity, "value"]], on=identity, suffixes=("", "_reference")
-    )
-    gap = (pairs["value"] - pairs["value_reference"]).to_numpy(dtype="float64")
-    pollster = pairs["pollster"].to_numpy(dtype=object)
-    population = pairs["population"].to_numpy(dtype=object)
-    return {
-        name: (gap[population == name], pollster[population == name]) for name in set(population)
-    }
-
-
-@dataclass(frozen=True)
-class Apart:
-    """A line's fitted polls as the offsets of populations asked apart read them: each one's
-    pollster (codes into `names`), population, pollster-and-population group (codes), and, once
-    there is a line, its residual from it and its precision (with_line)."""
-
-    pollster: np.ndarray
-    names: np.ndarray
-    population: np.ndarray
-    group: np.ndarray
-    groups: int
-    residual: np.ndarray | None = None
-    precision: np.ndarray | None = None
-
-    @classmethod
-    def of(cls, polls: pd.DataFrame) -> Apart:
-        pollster, names = pd.factorize(polls["pollster"])
-        population = polls["population"].fillna("").to_numpy(dtype=object)
-        group, groups = pd.factorize(pd.Series(pollster.astype(str)) + "|" + population)
-        return cls(pollster, np.asarray(names, dtype=object), population, group, len(groups))
-
-    def with_line(self, residual: np.ndarray, precision: np.ndarray) -> Apart:
-        return dataclasses.replace(self, residual=residual, precision=precision)
-
-
-def measured_by(effect) -> str:
-    """What measured a population's offset (a row of population_effects), in words: '343 polls
-    reporting both and 12 asked apart, by 16 pollsters'."""
-    parts = []
-    if effect.pairs:
-        parts.append(f"{counted(effect.pairs, 'poll')} reporting both")
-    if effect.apart:
-        parts.append(f"{counted(effect.apart, 'poll')} asked apart")
-    return f"{' and '.join(parts)}, by {counted(effect.pollsters, 'pollster')}"
-
-
-def _separate_gaps(
-    apart: Apart | None, population: str, reference: str, paired: set[str]
-) -> pd.DataFrame:
-    """pollster, gap, variance, polls: for each pollster with polls of both `population` and
-    `reference` among the line's fitted polls (`apart`) and no poll reporting both, the mean
-    residual of its polls of the one less that of the other (precision-weighted; its lean is in
-    both, and cancels), with that difference's variance, and how many of its polls of the
-    population it rests on."""
-    if apart is None or apart.residual is None or not len(apart.pollster):
-        return pd.DataFrame(columns=["pollster", "gap", "variance", "polls"])
-    codes, count = apart.pollster, len(apart.names)
-    weighted = apart.residual * apart.precision
-    mine = ~np.isin(apart.names, list(paired))[codes]
-    sums = []
-    for name in (population, reference):
-        side = mine & (apart.population == name)
-        sums.append(
-            [
-                np.bincount(codes[side], weights=values[side], minlength=count)
-                for values in (weighted, apart.precision, np.ones(len(codes)))
-            ]
-        )
-    (asked, asked_precision, polls), (base, base_precision, _) = sums
-    both = (asked_precision > 0) & (base_precision > 0)
-    return pd.DataFrame(
-        {
-            "pollster": apart.names[both],
-            "gap": asked[both] / asked_precision[both] - base[both] / base_precision[both],
-            "variance": 1 / asked_precision[both] + 1 / base_precision[both],
-            "polls": polls[both].astype("int64"),
-        }
-    )
-
-
-def _dispersion(apart: Apart | None) -> float:
-    """How much further the line's polls stray from their pollster's mean for their population
-    than their variances say (at least 1), which a separate gap's variance is scaled by: it is
-    read off the polls' fitted variances, and those can be short (on the simulation, whose
-    tracker averages its extra error over three days, the fitted extra error is 1.0-1.2 points
-    for a true 1.5). The pairs' spread is measured from the pairs themselves; this is the same
-    for separate polls. With no poll reporting both, 40 seeds: both offsets held in 85-90% of
-    seeds without it, 90-95% with it."""
-    if apart is None or apart.residual is None:
-        return 1.0
-    freedom = len(apart.group) - apart.groups
-    if freedom <= 0:
-        return 1.0
-    codes, precision, residual = apart.group, apart.precision, apart.residual
-    mean = np.bincount(codes, weights=residual * precision) / np.bincount(codes, weights=precision)
-    shown = float((precision * (residual - mean[codes]) ** 2).sum() / freedom)
-    return max(shown, 1.0)
-
-
-def _unit(measure: str) -> float:
-    """How wide a prior in a share's points is in the measure's points (NET_SCALE)."""
-    return NET_SCALE if measure == "net" else 1.0
-
-
-def _mean_over_pollsters(
-    gap: np.ndarray, pollster: np.ndarray, separate: pd.DataFrame, unit: float = 1.0
-) -> tuple[float, float]:
-    """The random-effects mean of the gaps over pollsters, and its precision (0 for no gap).
-    `gap`, `pollster`: the pairs' gaps, one per poll reporting both; `separate`: the mean gap
-    and its variance of each pollster measuring it in separate polls (_separate_gaps). The
-    spread of one pair's gap within a pollster is pooled over pollsters; where no pollster
-    gives two, the gaps' own spread stands for it (within and between pollsters at once), and
-    ONE_GAP_SD for a single gap. The spread between pollsters is estimated once three pollsters
-    give gaps, and taken as POLLSTER_GAP_SD before, when two cannot tell it (each in a share's
-    points, `unit` times as wide in the measure's)."""
-    means, variance = np.zeros(0), np.zeros(0)
-    if len(gap):
-        codes, names = pd.factorize(pollster)
-        count = np.bincount(codes).astype("float64")
-        means = np.bincount(codes, gap) / count
-        freedom = len(gap) - len(names)
-        if freedom:
-            within = float(((gap - means[codes]) ** 2).sum() / freedom)
-        elif len(gap) >= 2:
-            within = float(np.var(gap, ddof=1))
-        else:
-            within = (unit * ONE_GAP_SD) ** 2
-        variance = max(within, (unit * MIN_GAP_SD) ** 2) / count  # of each pollster's mean gap
-    means = np.concatenate([means, separate["gap"].to_numpy(dtype="float64")])
-    variance = np.concatenate([variance, separate["variance"].to_numpy(dtype="float64")])
-    if not len(means):
-        return 0.0, 0.0
-    between = (unit * POLLSTER_GAP_SD) ** 2
-    if len(means) >= 3:
-        weight = 1 / variance
-        fixed = (weight * means).sum() / weight.sum()
-        q = (weight * (means - fixed) ** 2).sum()
-        between = max(
-            (q - (len(means) - 1)) / (weight.sum() - (weight**2).sum() / weight.sum()), 0.0
-        )
-    weight = 1 / (variance + between)
-    mean, error = (weight * means).sum() / weight.sum(), 1 / weight.sum()
-    if len(means) >= 3:
-        # Knapp and Hartung: the spread the pollsters' means actually show, if wider, and a t
-        # quantile for k - 1 degrees of freedom in place of the normal's, since the spread
-        # between a dozen pollsters is itself barely known (with pollsters' gaps straying by 1
-        # point, the normal's intervals held both offsets in 83% of 30 simulations; these, 90%).
-        shown = (weight * (means - mean) ** 2).sum() / ((len(means) - 1) * weight.sum())
-        error = max(error, shown) * (stdtrit(len(means) - 1, 0.975) / Z95) ** 2
-    return float(mean), float(1 / error)
-
-
-def effective_sample_sizes(polls: pd.DataFrame) -> pd.Series:
-    """Sample sizes to weight by: a missing size is the pollster's median, else the overall one;
-    a tracking poll counts only the days its window adds since the pollster's last release."""
-    reported = polls["sample_size"].astype("float64")
-    overall = reported.median()
-    sizes = reported.fillna(reported.groupby(polls["pollster"]).transform("median"))
-
-    sizes = sizes.fillna(DEFAULT_SAMPLE_SIZE if pd.isna(overall) else overall)
-    window = (polls["fieldwork_end"] - polls["fieldwork_start"]).dt.days + 1
-    previous_end = (
-        polls.sort_values("fieldwork_end")
-        .groupby(["pollster", "population"])["fieldwork_end"]
-        .shift()
-    )
-    gap = (polls["fieldwork_end"] - previous_end.reindex(polls.index)).dt.days
-    fresh = (gap / window).clip(upper=1).fillna(1).where(polls["tracking"].astype(bool), 1)
-    return sizes * fresh.clip(lower=1 / window.clip(lower=1))
-
-
-def non_overlapping_releases(polls: pd.DataFrame) -> np.ndarray:
-    """Which polls to fit: every non-tracking poll, and of each tracking series (pollster and
-    population) the latest release and, going back, each release whose fieldwork ended before the
-    last kept one's began. Overlapping releases share interviews, so counting them all as
-    separate polls would overstate what is known and understate the survey error."""
-    keep = np.ones(len(polls), dtype=bool)
-    tracking = polls["tracking"].astype(bool).to_numpy()
-    if not tracking.any():
-        return keep
-    releases = polls[tracking].sort_values("fieldwork_end", ascending=False)
-    for _, series in releases.groupby(["pollster", "population"], dropna=False, sort=False):
-        boundary = None
-        for index, begun, ended in zip(
-            series.index, series["fieldwork_start"], series["fieldwork_end"], strict=True
-        ):
-            if boundary is not None and ended >= boundary:
-                keep[index] = False
-            else:
-                boundary = begun
-    return keep
-
-
-def measured(polls: pd.DataFrame, measure: str) -> pd.DataFrame:
-    """The polls that carry `measure`, with its value per poll (`value`) and that value's
-    sampling variance from one respondent (`spread`; divided by the effective sample size, it
-    is the poll's sampling variance).
-
-    positive is the share who approve (trust, support); negative the share who disapprove;
-    net the gap between them, fitted as its own series: its sampling variance is that of a
-    difference of two shares of one sample, (p + q - (p - q)^2) / n, so its band comes from the
-    fit, not from the two others' bands added by hand."""
-    if measure not in MEASURES:
-        raise ConfigError(f"--measure must be one of {', '.join(MEASURES)}, not {measure!r}")
-    if measure != "positive":
-        polls = polls[polls["negative_pct"].notna()]
-    polls = polls.reset_index(drop=True)
-    positive = polls["positive_pct"].to_numpy(dtype="float64")
-    negative = polls["negative_pct"].to_numpy(dtype="float64")
-    p, q = np.clip(positive, 5, 95) / 100, np.clip(negative, 5, 95) / 100
-    value, spread = {
-        "positive": (positive, p * (1 - p)),
-        "negative": (negative, q * (1 - q)),
-        "net": (positive - negative, np.maximum(p + q - (p - q) ** 2, 0.05)),
-    }[measure]
-    return polls.assign(value=value, spread=spread)
-
-
 def fit_trend(
     polls: pd.DataFrame,
     leader: str,
@@ -548,7 +150,7 @@ def fit_trend(
             gaps = pair_gaps(polls, others, measure, reference)
             effects = population_effects(polls, others, measure, reference, gaps=gaps)
     line = polls
-    polls = polls.assign(population_offset=_offsets(polls, effects))
+    polls = polls.assign(population_offset=offsets(polls, effects))
     if polls.empty:
         of = "" if population == ALL_POPULATIONS else f" ({population.replace('_', ' ')})"
         raise no_measure_line(f"{leader} / {metric}{of}", measure, 0, 0)
@@ -577,7 +179,7 @@ def fit_trend(
     # likely voters then counted in the average pollster of adults, and 20 adults' polls beside
     # a likely-voter firm 6.5 points higher drew a line 1.6 points above the adults' own.
     as_reference = {reference, DEFAULTS["population"]}
-    centre = _reference_pollsters(codes, len(pollsters), polls["population"], as_reference)
+    centre = reference_pollsters(codes, len(pollsters), polls["population"], as_reference)
     house = np.zeros(len(pollsters))
     scale = np.ones(len(y))  # each poll's variance multiplier (the Student-t reweighting)
     surprise = np.zeros(len(y))
@@ -586,12 +188,12 @@ def fit_trend(
     # A net's priors twice as wide (NET_SCALE; four times the variance): held to a share's, a
     # three-poll net line drew a band 0.7 times the width its shares' give it, and two
     # pollsters' single polls got leans of +-4.9 that neither share showed.
-    shift = np.log(_unit(measure) ** 2)
+    shift = np.log(measure_unit(measure) ** 2)
     prior = (PRIOR_LOG_DRIFT + shift, PRIOR_LOG_EXTRA + shift)
     log_drift, log_extra = prior
     for _ in range(ROUNDS):
         adjusted = y - house[codes]
-        found = _fit_hyperparameters(
+        found = fit_hyperparameters(
             adjusted,
             sampling_var,
             scale,
@@ -606,30 +208,30 @@ def fit_trend(
             break  # a fixed point: every round after would repeat this one to the last bit
         (log_drift, log_extra), before = found, state
         obs_var = (sampling_var + np.exp(log_extra)) * scale
-        level, level_var = _smooth(adjusted, obs_var, day, days, np.exp(log_drift))
+        level, level_var = smooth(adjusted, obs_var, day, days, np.exp(log_drift))
         if effects is not None:  # measured again, now with the line to measure polls against
             # Against the line the other polls draw, and weighed without the Student-t's
             # reweighting: against a line drawn through the poll too, or weighed by how near
             # the offset taken off it puts it, a pollster's polls read nearer the common offset
             # than they are (its gap 0.83 of its distance from it), and with each pollster's
             # gap straying by 1 point both offsets' 95% intervals held in 65-85% of seeds.
-            line_mean, line_var = _without_each(adjusted, obs_var, level[day], level_var[day])
+            line_mean, line_var = without_each(adjusted, obs_var, level[day], level_var[day])
             apart = asked_apart.with_line(
                 value - house[codes] - line_mean, 1 / (obs_var / scale + line_var)
             )
             effects = population_effects(line, others, measure, reference, apart, gaps)
-            y = value - _offsets(polls, effects).to_numpy(dtype="float64")
-        house, house_se, kept = _house_effects(y - level[day], obs_var, codes, centre)
+            y = value - offsets(polls, effects).to_numpy(dtype="float64")
+        house, house_se, kept = house_effects(y - level[day], obs_var, codes, centre)
         surprise = (y - house[codes] - level[day]) ** 2 / (
             sampling_var + np.exp(log_extra) + level_var[day]
         )
         # E-step of the Student-t as a scale mixture of normals: the expected precision
         # multiplier of a poll given how far off it is, under the tails the polls show.
-        dof = _degrees_of_freedom(surprise)
+        dof = degrees_of_freedom(surprise)
         scale = (dof + surprise) / (dof + 1)
     adjusted = y - house[codes]
     polls = polls.assign(population_offset=value - y)
-    everything = everything.assign(population_offset=_offsets(everything, effects))
+    everything = everything.assign(population_offset=offsets(everything, effects))
     dates = pd.date_range(start, periods=days, freq="D")
     drift = np.exp(log_drift)
     # The band: the level's variance with each poll's expected variance under the fitted
@@ -639,7 +241,7 @@ def fit_trend(
     # poll near the line as more precise than any poll is (1.2 times, at dof 5). The two agree
     # as the tails go normal.
     expected = (sampling_var + np.exp(log_extra)) * scale * (dof + 1) / (dof - 1)
-    level_var = _smooth(adjusted, expected, day, days, drift)[1]
+    level_var = smooth(adjusted, expected, day, days, drift)[1]
     offset_sd = {}
     if effects is not None:
         # Only of offsets something measured and took off: a population no pollster asks beside
@@ -650,7 +252,7 @@ def fit_trend(
         taken = effects[(effects["pairs"] + effects["apart"]) > 0]
         sd = (taken["upper"] - taken["lower"]) / (2 * Z95)
         offset_sd = dict(zip(taken["population"], sd, strict=True))
-    level_var = level_var + _estimated_offsets_variance(
+    level_var = level_var + estimated_offsets_variance(
         codes,
         house_se,
         kept,
@@ -671,7 +273,7 @@ def fit_trend(
             "upper": upper,
         }
     )
-    house_effects = pd.DataFrame(
+    leans = pd.DataFrame(
         {
             "pollster": pollsters,
             "effect": house,
@@ -703,7 +305,7 @@ def fit_trend(
         metric,
         population,
         daily,
-        house_effects,
+        leans,
         used,
         float(np.exp(log_drift / 2)),
         float(np.exp(log_extra / 2)),
@@ -712,571 +314,3 @@ def fit_trend(
         dof=dof,
         reference=reference,
     )
-
-
-def _offsets(polls: pd.DataFrame, effects: pd.DataFrame | None) -> pd.Series:
-    """What is taken off each poll's value for its population (0 for adults, and in a line of
-    one population); the value itself stays as published."""
-    if effects is None:
-        return pd.Series(0.0, index=polls.index)
-    return polls["population"].map(effects.set_index("population")["effect"]).fillna(0.0)
-
-
-def latest_shares(trend: Trend) -> np.ndarray:
-    """Each poll's share of the latest estimate (in trend.polls' order; 0 for polls left out of
-    the fit). The latest estimate is the filter's last level, a weighted sum of the days' poll
-    means: a day's weight is its Kalman gain times what every later day's gain left of it, and a
-    poll's is its day's, split by precision. Tells which polls moved an average, and how much."""
-    polls = trend.polls
-    precision = polls["weight"].to_numpy(dtype="float64")
-    used = precision > 0
-    day = (polls["day"] - trend.daily["date"].iloc[0]).dt.days.to_numpy()
-    shares = np.zeros(len(polls))
-    if not used.any():
-        return shares
-    drift = trend.drift_sd**2
-    # The filter's own steps (the values do not matter to its gains, only the precisions).
-    polled, _, variances = _filter_steps(
-        np.zeros(used.sum()), 1 / precision[used], day[used], len(trend.daily), drift
-    )
-    gains = _filter_gains(polled, variances, drift)
-    left = np.append(np.cumprod((1 - gains)[::-1])[::-1][1:], 1.0)  # what later days leave
-    at = np.searchsorted(polled, day[used])
-    by_day = np.bincount(at, weights=precision[used])
-    shares[used] = (gains * left)[at] * precision[used] / by_day[at]
-    return shares
-
-
-def share_band(
-    level: np.ndarray, variance: np.ndarray, low: float = 0, high: float = 100
-) -> tuple[np.ndarray, np.ndarray]:
-    """The 95% band of a share: the model's normal distribution of the day's level, truncated to
-    0-100 (a net share: -100 to 100) and renormalised, since a share cannot leave it. Where the
-    normal is well inside (most days of most series) this is the usual level +- 1.96 sd; where
-    it reaches past 100 (a sparse series near 90%), the band is pulled inside and made lopsided
-    rather than cut flat at the edge, and it holds 95% of what the model believes is possible.
-    It always holds the most likely value, the level (at the edge, where the level is past it):
-    polls of 0% drew a line at 0.08 in a band of 0.08-5.8, which left out the polls' own value
-    and the figure their card gave. There the band reaches the edge and holds 97.5%."""
-    sd = np.sqrt(np.maximum(variance, 1e-12))
-    below, above = ndtr((low - level) / sd), ndtr((high - level) / sd)
-    mass = np.maximum(above - below, 1e-12)
-    lower = level + sd * ndtri(np.clip(below + 0.025 * mass, 1e-15, 1 - 1e-15))
-    upper = level + sd * ndtri(np.clip(below + 0.975 * mass, 1e-15, 1 - 1e-15))
-    likeliest = np.clip(level, low, high)
-    lower, upper = np.minimum(lower, likeliest), np.maximum(upper, likeliest)
-    return np.clip(lower, low, high), np.clip(upper, low, high)
-
-
-def _estimated_offsets_variance(
-    codes: np.ndarray,
-    house_se: np.ndarray,
-    kept: np.ndarray,
-    centre: np.ndarray,
-    populations: np.ndarray,
-    offset_sd: dict[str, float],
-    obs_var: np.ndarray,
-    day: np.ndarray,
-    days: int,
-    drift: float,
-) -> np.ndarray:
-    """What the line's variance lacks when the house effects and population offsets taken off
-    its polls are treated as known: each day's level is a weighted sum of the polls, so an
-    error e in what is taken off one pollster's polls moves it by that pollster's share of the
-    day's weight times e. The shares are the smoother's own response to each pollster's polls
-    (an indicator smoothed like the polls). House effects are centred on the average pollster
-    (of `centre`, _reference_pollsters), so a day weighing those pollsters alike loses nothing
-    to them, and one resting on a single pollster's polls loses that pollster's uncertainty:
-    the variance is the sum over pollsters of var(effect) times (its share minus its part of
-    the centre), squared. A population's offset is measured on other data (the polls reporting
-    two populations), and an error in it moves the line by its polls' share of the day less
-    what their pollsters' leans take back: a lean is measured from polls the offset was taken
-    off, so it absorbs that error in proportion to its polls of the population and to how much
-    of its mean residual it keeps (`kept`, _house_effects: none where every lean is shrunk to
-    zero, where reading it off the standard errors counted the error as absorbed in full).
-    Counted whole, as if the leans knew nothing of it, one pair by a daily tracker of likely
-    voters made a year of its polls 8.7 points wide where 1.4 was right with no pair; now 1.6.
-    On 538's Biden polls (78 pollsters, three populations) these terms widened the band from
-    1.63 to 1.86 points on average when the offsets were counted whole (1.50 in all now); on
-    the simulations, where pollsters take turns evenly, by little (96.3% to 96.4% of days held
-    on a pure random walk)."""
-    known = np.nan_to_num(house_se) > 0
-    if not known.any() and not offset_sd:
-        return np.zeros(days)
-    # One smoothing of every pollster's and every population's indicator, in that order.
-    pollster = codes[:, None] == np.arange(len(house_se))
-    population = populations[:, None] == np.array(list(offset_sd), dtype=object)
-    indicators = np.hstack([pollster, population]).astype("float64")
-    shares = _smoothed_columns(indicators, obs_var, day, days, drift)
-    by_pollster, by_population = shares[:, : len(house_se)], shares[:, len(house_se) :]
-    total = by_pollster.sum(axis=1, keepdims=True)
-    spread = by_pollster - total * centre
-    extra = (spread[:, known] ** 2 * house_se[known] ** 2).sum(axis=1)
-    if not offset_sd:
-        return extra
-    precision = 1 / obs_var
-    count = len(house_se)
-    mine = np.bincount(codes, weights=precision, minlength=count)
-    for k, (name, sd) in enumerate(offset_sd.items()):
-        side = populations == name
-        absorbed = np.bincount(codes[side], weights=precision[side], minlength=count) / mine * kept
-        moved = by_pollster @ absorbed - by_population[:, k] - total[:, 0] * (centre @ absorbed)
-        extra = extra + moved**2 * sd**2
-    return extra
-
-
-def _smoothed_columns(values, obs_var, day, days, drift) -> np.ndarray:
-    """_smooth's levels of each column of `values` (polls by columns) at once: the filter's and
-    the smoother's gains depend on the polls' variances alone, not on their values, so they are
-    computed once (the filter's own steps, on zeros) and applied to every column together."""
-    polled, _, variances = _filter_steps(np.zeros(len(day)), obs_var, day, days, drift)
-    precision = np.bincount(day, weights=1 / obs_var, minlength=days)
-    weighted = np.zeros((days, values.shape[1]))
-    np.add.at(weighted, day, values / obs_var[:, None])
-    means = weighted[polled] / precision[polled, None]
-    gains = _filter_gains(polled, variances, drift)
-    filtered = means.copy()
-    for k in range(1, len(polled)):
-        filtered[k] = filtered[k - 1] + gains[k] * (means[k] - filtered[k - 1])
-    daily, daily_var = _between_polls(polled, filtered, variances, days, drift)
-    smooth = daily.copy()
-    backward = daily_var[:-1] / (daily_var[:-1] + drift)  # the smoother's gains, as _smooth's
-    for t in range(days - 2, -1, -1):
-        smooth[t] = daily[t] + backward[t] * (smooth[t + 1] - daily[t])
-    return smooth
-
-
-def _degrees_of_freedom(surprise: np.ndarray) -> float:
-    """The Student-t degrees of freedom that best explain the polls' standardised squared
-    distances from the line (maximum a posteriori, as the ECME algorithm of Liu and Rubin (1995)
-    fits them between EM rounds). A fixed, heavy tail (4 was the usual robust choice) takes the
-    first polls of a real move, at the end of a line, for outliers: the line then lags a turn
-    until later polls out-vote them, and an as-of line always stands at such an end. Fitted, a
-    series with wild polls keeps heavy tails (the dense simulation, 2% of polls 12 points off:
-    about 5) and one without them comes near normal (538's approval polls: 4 to 38)."""
-
-    def cost(log_dof: float) -> float:
-        dof = math.exp(log_dof)
-        prior = dof / 10 - log_dof  # -log of the gamma(2, 0.1) density, up to a constant
-        density = (
-            gammaln((dof + 1) / 2)
-            - gammaln(dof / 2)
-            - 0.5 * math.log(dof * math.pi)
-            - (dof + 1) / 2 * np.log1p(surprise / dof)
-        )
-        return prior - float(density.sum())
-
-    low, high = T_DOF_BOUNDS
-    found = minimize_scalar(cost, bounds=(math.log(low), math.log(high)), method="bounded")
-    return float(math.exp(found.x))
-
-
-def _fit_hyperparameters(
-    y, sampling_var, scale, day, days, start, prior=(PRIOR_LOG_DRIFT, PRIOR_LOG_EXTRA), search=False
-) -> tuple[float, float]:
-    """The drift and extra error under which the smoother best predicts each poll from all the
-    others (the leave-one-out log density, _leave_one_out, under weak log-normal priors), not
-    those of the largest marginal likelihood. The marginal likelihood scores the filter's
-    forecasts one poll ahead: where the truth swings smoothly, each poll ahead of the forecast
-    reads as drift, and a random walk fitted so took a daily step of 0.41 for a true 0.15 (the
-    dense simulation) and drew a band that held the truth on 98.7% of days (97.7% sparse). The
-    line people read is the smoother's, which sees each day from both sides: scored on that,
-    the step is 0.25 and the band holds 96.3% (96.9% sparse, 40 seeds), while on a pure random
-    walk, where both are right, it moves from 96.2% to 96.7%. Cross-validation is the known
-    remedy where the model is not the truth (Sundararajan and Keerthi 2001; Bachoc 2013).
-
-    The density can have two modes: a line that moves and polls near it, or a line that barely
-    moves and polls far off it. With `search` (a fit's first round), the simplex starts from
-    the best drift of a coarse grid (SEARCH_STEPS) at the prior's extra error, not from the
-    prior's mode: NHK's monthly net approval of Naoto Kan (+38, -6, -2, +44, +13 ...) stopped
-    at the second (a drift of 1.1 a day, an extra error of 12.4), and its line read +2.5 on the
-    day of the +44 poll, where its approval and disapproval lines read 62.2 and 23.4; from the
-    grid it finds the first (3 a day, 4). The grid runs over the drift alone: how fast a share
-    moves differs between series a hundredfold, a survey's extra error does not (a few points).
-    Over both, KIIS's seven polls of trust in Zelensky (37% in February 2022, 90% in May) were
-    read as a flat 64 with an extra error of 15."""
-
-    def cost(params):
-        log_drift, log_extra = params
-        penalty = ((log_drift - prior[0]) ** 2 + (log_extra - prior[1]) ** 2) / (2 * PRIOR_SD**2)
-        return (
-            -_leave_one_out(
-                y, (sampling_var + np.exp(log_extra)) * scale, day, days, np.exp(log_drift)
-            )
-            + penalty
-        )
-
-    if search:
-        grid = [(prior[0] + step, prior[1]) for step in SEARCH_STEPS]
-        start = min([tuple(start), *grid], key=cost)
-    found = minimize(
-        cost,
-        np.array(start),
-        method="Nelder-Mead",
-        options={"xatol": 0.01, "fatol": 0.01, "maxiter": 200},
-    )
-    return float(found.x[0]), float(found.x[1])
-
-
-def _by_day(y, obs_var, day, days):
-    """Same-day polls combined: their precision and their precision-weighted sum."""
-    precision = np.bincount(day, weights=1 / obs_var, minlength=days)
-    weighted = np.bincount(day, weights=y / obs_var, minlength=days)
-    return precision, weighted
-
-
-def _filter(y, obs_var, day, days, drift):
-    """The Kalman filter of the random walk: each day's level and variance. The days between
-    polls are filled in from the steps (_filter_steps): each has the last update's level and
-    the drift since."""
-    return _between_polls(*_filter_steps(y, obs_var, day, days, drift), days, drift)
-
-
-def _between_polls(polled, levels, variances, days, drift):
-    """Each day's filtered level and variance from the filter's updates (_filter_steps): the
-    last update's level (before the first poll, the diffuse start's: the first day's mean) and
-    its variance with the drift since. `levels` may hold a column per series (_smoothed_columns)."""
-    every = np.arange(days)
-    last = np.searchsorted(polled, every, side="right") - 1
-    before = last < 0
-    last = np.maximum(last, 0)
-    variance = np.where(
-        before, 1e4 + drift * every, variances[last] + drift * (every - polled[last])
-    )
-    return levels[last], variance
-
-
-def _filter_gains(polled, variances, drift) -> np.ndarray:
-    """The Kalman gain of each of the filter's updates, from its variances after each: an update
-    leaves (1 - gain) of the predicted variance. The filter starts from the first day's own
-    mean, so the first day's gain is 1."""
-    predicted = variances[:-1] + drift * np.diff(polled)
-    return np.append(1.0, 1 - variances[1:] / predicted)
-
-
-def _filter_steps(y, obs_var, day, days, drift):
-    """The filter's updates, one a day with polls: those days, and the level and variance after
-    each. It steps from one day with polls to the next (a day without one only adds drift, so a
-    monthly series over 25 years is 300 steps, not 9,000) and over Python floats rather than
-    numpy scalars: the filter runs a few hundred times a fit (_leave_one_out), and indexing
-    numpy arrays one day at a time made it three times slower."""
-    precision, weighted = _by_day(y, obs_var, day, days)
-    polled = np.flatnonzero(precision > 0)
-    by_day, sums = precision[polled].tolist(), weighted[polled].tolist()
-    first = int(polled[0])
-    a, p = sums[0] / by_day[0], 1e4 + drift * first  # diffuse start at the first poll
-    levels, variances = [0.0] * len(polled), [0.0] * len(polled)
-    previous = first
-    for k, t in enumerate(polled.tolist()):
-        p += drift * (t - previous)
-        previous = t
-        seen = by_day[k]
-        gain = p / (p + 1 / seen)
-        a += gain * (sums[k] / seen - a)
-        p *= 1 - gain
-        levels[k], variances[k] = a, p
-    return polled, np.asarray(levels), np.asarray(variances)
-
-
-def _leave_one_out(y, obs_var, day, days, drift) -> float:
-    """The log density of each poll under the smoother's estimate of its day from every other
-    poll, summed. The smoothed day is the product of the poll's own likelihood and all else the
-    model knows of that day, both normal, so taking the poll's precision out of it gives that
-    estimate exactly, at the cost of one smoothing rather than one a poll; but for the polls of
-    the first day, whose own mean also centres the filter's diffuse start (variance 1e4): where
-    the other polls say little of that day (7 polls over three years, a daily drift variance of
-    4), the first poll's term is off by up to 0.3 in log density, and the fitted drift and error
-    by under 0.01."""
-    polled, levels, variances = _filter_steps(y, obs_var, day, days, drift)
-    smooth, smooth_var = _smoothed_steps(polled, levels, variances, drift)
-    at = np.searchsorted(polled, day)
-    mean, variance = _without_each(y, obs_var, smooth[at], smooth_var[at])
-    spread = variance + obs_var
-    return float(-0.5 * (np.log(2 * np.pi * spread) + (y - mean) ** 2 / spread).sum())
-
-
-def _without_each(y, obs_var, smooth, smooth_var):
-    """Each poll's day as the other polls alone see it (mean, variance), from the smoothed
-    day's (`smooth`, `smooth_var`, at each poll's day): the poll's own precision taken out."""
-    rest = np.maximum(1 / smooth_var - 1 / obs_var, 1e-12)
-    return (smooth / smooth_var - y / obs_var) / rest, 1 / rest
-
-
-def _smoothed_steps(polled, levels, variances, drift):
-    """Rauch-Tung-Striebel smoothing of filtered levels on the days `polled` (over Python floats,
-    as the filter is): of the filter's updates alone (_filter_steps), where between two days with
-    polls the walk only adds drift, so one step spans the gap as the filter's do; or of every
-    day (_smooth)."""
-    filtered, filtered_var = levels.tolist(), variances.tolist()
-    smooth, smooth_var = filtered.copy(), filtered_var.copy()
-    gaps = np.diff(polled).tolist()
-    for k in range(len(filtered) - 2, -1, -1):
-        predicted_var = filtered_var[k] + drift * gaps[k]
-        gain = filtered_var[k] / predicted_var
-        smooth[k] = filtered[k] + gain * (smooth[k + 1] - filtered[k])
-        smooth_var[k] = filtered_var[k] + gain**2 * (smooth_var[k + 1] - predicted_var)
-    return np.array(smooth), np.array(smooth_var)
-
-
-def _smooth(y, obs_var, day, days, drift):
-    """Rauch-Tung-Striebel smoothing of the filtered random walk, day by day: the steps'
-    smoother (_smoothed_steps) over every day, each a step of one day's drift."""
-    level, level_var = _filter(y, obs_var, day, days, drift)
-    return _smoothed_steps(np.arange(days), level, level_var, drift)
-
-
-def _reference_pollsters(
-    codes: np.ndarray, count: int, populations: pd.Series, as_reference: set[str]
-) -> np.ndarray:
-    """Each pollster's part in the average pollster the house effects are measured from: its share
-    of polls read as the reference population's (`as_reference`: adults and polls not saying
-    theirs), normalised. A line mixing populations reads as adults, and the pollsters who poll only
-    likely voters are not the average pollster of adults: on 538's files those are largely one kind
-    of firm, and measured from the average of every pollster, the mixed line sat 0.6 points above
-    the adults' own line on Trump's polls and 0.4 below on Biden's. A share, not all or nothing: a
-    firm of 150 likely-voter polls and 2 of adults, alone counted whole, set a line of 8 other
-    firms' polls to its own lean (5 points). The average pollster of adults is known only from a few
-    of them: under REFERENCE_POLLSTERS (in pollsters' worth of polls read as adults'), the centre
-    leans that far toward every pollster alike, as before populations were read (one firm's 2 polls
-    of adults among 150 of voters made it the whole centre where no other firm polled adults). Every
-    pollster counts alike in a line of one population."""
-    taken = populations.isin(list(as_reference)).to_numpy()
-    polls = np.bincount(codes, minlength=count).astype("float64")
-    share = np.bincount(codes, weights=taken.astype("float64"), minlength=count) / polls
-    known = min(share.sum() / REFERENCE_POLLSTERS, 1.0)
-    alike = np.full(count, 1 / count)
-    return alike if not share.any() else known * share / share.sum() + (1 - known) * alike
-
-
-def _house_effects(residual, obs_var, codes, centre):
-    """Each pollster's lean: its mean residual against the trend, measured from the average
-    pollster (of `centre`, _reference_pollsters: the leans average zero over them, since an
-    average can only know the pollsters' consensus), and shrunk toward their mean by an
-    empirical-Bayes prior, so that a pollster with few polls keeps little of its apparent lean.
-    The prior's mean is the pollsters' mean weighted by how well each one's is known (its
-    variance with the spread between pollsters), not their plain mean: shrunk toward the plain
-    mean, a pollster of many polls kept the distance that a few single polls put between it and
-    that mean, and Levada's 44 polls of Putin were read 0.8 points lower for one poll each by
-    FOM and VTsIOM below them. Their standard errors: a lone pollster's is unknown (NaN: there
-    is no one to measure it against); where the pollsters' means differ no more than their
-    polls' noise, every lean is shrunk to zero, but with the standard error of the pollster's
-    own mean, not none: the data cannot tell zero from that. And how much of a change in each
-    pollster's mean residual its lean keeps (0 where every lean is shrunk to zero)."""
-    count = len(centre)
-    if count < 2:
-        return np.zeros(count), np.full(count, np.nan), np.zeros(count)
-    precision = np.bincount(codes, weights=1 / obs_var, minlength=count)
-    raw = np.bincount(codes, weights=residual / obs_var, minlength=count) / precision
-    spread = max(float(np.mean((raw - raw.mean()) ** 2 - 1 / precision)), 0.0)
-    if spread == 0:
-        return np.zeros(count), np.sqrt(1 / precision), np.zeros(count)
-    known = 1 / (spread + 1 / precision)
-    mean = raw @ known / known.sum()
-    posterior = precision + 1 / spread
-    kept = precision / posterior
-    house = mean + (raw - mean) * kept
-    return house - house @ centre, np.sqrt(1 / posterior), kept
-
-
-def read_measure(text: str) -> str:
-    """A measure of MEASURES from the words people use for it ("Disapprove", "net approval"),
-    or the text folded, to be refused by name."""
-    folded = " ".join(text.lower().split())
-    return next((m for m, words in MEASURE_WORDS.items() if folded in words), folded)
-
-
-def _stored_leader(stored: pd.Series, leader: str) -> str:
-    """The one stored leader whose name folds as `leader` does, or else who goes by it
-    (_goes_by: "Starmer" is Keir Starmer), else `leader` (two that do, stored apart, are left
-    for the person to choose: "Bush")."""
-    names, wanted = stored.unique(), fold_name(leader)
-    for alike in (
-        [name for name in names if fold_name(name) == wanted],
-        [name for name in names if _goes_by(name, leader)],
-    ):
-        if alike:
-            return alike[0] if len(alike) == 1 else leader
-    return leader
-
-
-def _goes_by(name: str, surname: str) -> bool:
-    """Whether `surname` is a stored leader's name past its first word, or a run of words of
-    it, as names fold: a compound surname is asked for by its first part ("Giscard" is Valéry
-    Giscard d'Estaing, "Lula" Luiz Inácio Lula da Silva), not only by its last."""
-    words, wanted = name.split(), fold_name(surname)
-    return any(
-        fold_name(" ".join(words[i:j])) == wanted
-        for i in range(1, len(words))
-        for j in range(i + 1, len(words) + 1)
-    )
-
-
-def select_series(
-    polls: pd.DataFrame,
-    leader: str,
-    metric: str,
-    population: str = ALL_POPULATIONS,
-    measure: str = "positive",
-    until: pd.Timestamp | None = None,
-) -> Series:
-    """One series, or a ConfigError that lists the series there are. The leader is the stored
-    one its name folds to where none is stored as given: `elisabeth borne` is Élisabeth Borne."""
-    named = polls["leader"] == leader
-    if not named.any():  # the report's own names are stored ones: only a person's may not be
-        leader = _stored_leader(polls["leader"], leader)
-        named = polls["leader"] == leader
-    series = polls[named & (polls["metric"] == metric)]
-    chosen = series
-    if population != ALL_POPULATIONS:
-        chosen = series[series["population"] == population]
-    if chosen.empty:
-        if population != ALL_POPULATIONS and not series.empty:  # the series, not that population
-            found = sorted(set(series["population"]), key=lambda name: POPULATION_PRIORITY[name])
-            raise ConfigError(
-                f"no polls of {leader} / {metric} / {population}; its polls are of"
-                f" {', '.join(found)} (or --population all)"
-            )
-        ends = sorted(n for n in polls["leader"].unique() if _goes_by(n, leader))
-        if not named.any() and len(ends) > 1:  # a surname two stored leaders share
-            raise ConfigError(
-                f"{leader} could be {', '.join(ends[:-1])} or {ends[-1]}: name one"
-                f' (--leader "{ends[0]}")'
-            )
-        available = polls.groupby(["leader", "metric"]).size().reset_index()
-        listed = "; ".join(f"{r.leader} / {r.metric}" for r in available.itertuples())
-        raise ConfigError(
-            f"no polls of {leader} / {metric}"
-            + (f" / {population}" if population != ALL_POPULATIONS else "")
-            + f"; stored series: {listed or 'none'}"
-        )
-    if not has_measure_line(chosen, measure):
-        of = "" if population == ALL_POPULATIONS else f" ({population.replace('_', ' ')})"
-        raise no_measure_line(f"{leader} / {metric}{of}", measure, *polls_giving(chosen, measure))
-    chosen = giving(chosen, measure)
-    return Series(
-        leader,
-        metric,
-        population,
-        one_version_per_poll(chosen),
-        measure,
-        until,
-        other_versions(chosen) if population == ALL_POPULATIONS else None,
-    )
-
-
-def giving(rows: pd.DataFrame, measure: str) -> pd.DataFrame:
-    """The rows (versions and questions of polls) a measure's line is read from: for the
-    disapproval and the net, those that give disapproval. A poll's net was its questions' mean
-    approval (one asked approve alone) less the disapproval of the one that asked both, and a
-    poll giving disapproval only for its registered voters was left out of the disapproval line
-    for its adults' version, which gave none."""
-    if measure == "positive":
-        return rows
-    if "negative_pct" not in rows:
-        return rows.iloc[:0]
-    return rows[rows["negative_pct"].notna()]
-
-
-def polls_giving(rows: pd.DataFrame, measure: str) -> tuple[int, int]:
-    """How many polls of `rows` (versions and questions of polls) give `measure`'s share, one
-    version per poll, and how many polls there are."""
-
-    def count(found: pd.DataFrame) -> int:
-        return found.groupby(POLL_IDENTITY, dropna=False).ngroups if len(found) else 0
-
-    return count(giving(rows, measure)), count(rows)
-
-
-def has_measure_line(rows: pd.DataFrame, measure: str) -> bool:
-    """Whether a series (`rows`: its polls, every version) has a line of `measure`: the
-    positive share wherever it has polls; the negative and the net where at least
-    MEASURED_POLLS polls give the negative, or the series' one poll does (its card gives both
-    sides). The one rule the report, its averages.csv and `trend` follow: `trend --measure
-    negative` drew a line from one poll of a series of several, which the report drew nowhere."""
-    if measure == "positive":  # asked of each day a real-time line refits: no count
-        return not rows.empty
-    given, total = polls_giving(rows, measure)
-    return given >= MEASURED_POLLS or given == total == 1
-
-
-class NoMeasureLine(ConfigError):
-    """A series asked for a disapproval or net line it has none of (has_measure_line): too few
-    of its polls give the negative share."""
-
-
-def no_measure_line(series: str, measure: str, given: int, total: int) -> NoMeasureLine:
-    """Why `series` (its name) has no `measure` line: `given` of its `total` polls give the
-    negative share (of the positive line, none gives the positive)."""
-    if not given:
-        side = "positive" if measure == "positive" else "negative"
-        net = ", which net needs" if measure == "net" else ""
-        return NoMeasureLine(f"no polls of {series} give a {side} share{net}")
-    return NoMeasureLine(
-        f"no {measure} line of {series}: {count_said(given, total)}, and a line needs"
-        f" {MEASURED_POLLS} that do (the report and its averages.csv have none either)"
-    )
-
-
-def count_said(given: int, total: int, public: str = "") -> str:
-    """How many of a series' `total` polls (`public`: those public by a day, said so) give the
-    negative share."""
-    polls = counted(total, "poll") + public
-    if not given:
-        return f"none of its {polls} gives a negative share"
-    return f"{given} of its {polls} give{'s' * (given == 1)} a negative share"
-
-
-@dataclass(frozen=True)
-class Series:
-    """One leader and measure (and population, or all of them): the polls its average is fitted
-    to, one version per poll."""
-
-    leader: str
-    metric: str
-    population: str
-    polls: pd.DataFrame
-    measure: str = "positive"
-    until: pd.Timestamp | None = None  # the day an as-of average ends on
-    others: pd.DataFrame | None = None  # the polls' other population versions (other_versions)
-
-
-def all_series(polls: pd.DataFrame, until: pd.Timestamp | None = None) -> list[Series]:
-    """A series per leader and measure over all populations, and one per population where a
-    leader has several; over all populations, the negative share and the net too, where the
-    series has their line (has_measure_line). Measures are never averaged together."""
-    found = []
-    for (leader, metric), polled in polls.groupby(["leader", "metric"], sort=True):
-        every, others = one_version_per_poll(polled), other_versions(polled)
-        found.append(Series(leader, metric, ALL_POPULATIONS, every, until=until, others=others))
-        if has_measure_line(polled, "negative"):
-            given = giving(polled, "negative")
-            polls_given, others_given = one_version_per_poll(given), other_versions(given)
-            for measure in ("negative", "net"):
-                found.append(
-                    Series(
-                        leader, metric, ALL_POPULATIONS, polls_given, measure, until, others_given
-                    )
-                )
-        populations = polled["population"].unique()
-        if len(populations) > 1:
-            for population in sorted(populations, key=POPULATION_PRIORITY.get):
-                subset = one_version_per_poll(polled[polled["population"] == population])
-                found.append(Series(leader, metric, population, subset, until=until))
-    return found
-
-
-def fit_series(series: Series) -> Trend:
-    return fit_trend(
-        series.polls,
-        series.leader,
-        series.metric,
-        series.population,
-        series.measure,
-        series.until,
-        series.others,
-    )
-
-
-def series_trends(polls: pd.DataFrame) -> list[Trend]:
-    """Every series' average (all_series), fitted one after another."""
-    return [fit_series(series) for series in all_series(polls)]

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from pollwatch import model
 from pollwatch.model import as_of
-from pollwatch.model import trends as model
-from pollwatch.model.trends import Series, Trend
+from pollwatch.model.series import Series
+from pollwatch.model.trends import Trend
 from pollwatch.publish import (
     chart_labels,
     chart_marks,
@@ -44,6 +45,15 @@ def code_version(module) -> str:
     return hashlib.sha256(Path(module.__file__).read_bytes()).hexdigest()
 
 
+@cache
+def fit_code() -> str:
+    """The fit's source: every module of the model but as_of (the real-time lines', keyed beside
+    it), so that a change to any part of the fit invalidates the fits it made."""
+    folder = Path(model.__file__).parent
+    files = sorted(path for path in folder.glob("*.py") if path != Path(as_of.__file__))
+    return _digest(*(hashlib.sha256(path.read_bytes()).hexdigest() for path in files))
+
+
 def frame_digest(frame: pd.DataFrame) -> str:
     hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
     columns = "|".join(map(str, frame.columns)).encode()
@@ -51,14 +61,14 @@ def frame_digest(frame: pd.DataFrame) -> str:
 
 
 def series_key(series: Series) -> str:
-    parts = [code_version(model), series.leader, series.metric, series.population, series.measure]
+    parts = [fit_code(), series.leader, series.metric, series.population, series.measure]
     parts.append("" if series.until is None else f"{series.until:%Y-%m-%d}")
     others = series.others if series.others is not None else pd.DataFrame()
     return _digest(*parts, frame_digest(series.polls), frame_digest(others))
 
 
 def _realtime_code() -> str:
-    return _digest(code_version(model), code_version(as_of))
+    return _digest(fit_code(), code_version(as_of))
 
 
 def chart_key(*parts: str) -> str:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pollwatch.model.trends import ALL_POPULATIONS, Trend
+from pollwatch.model.populations import ALL_POPULATIONS
+from pollwatch.model.trends import Trend
 from pollwatch.publish import charts
 from pollwatch.publish.cache import Cache, chart_key, frame_digest
 from pollwatch.publish.parallel import run_all

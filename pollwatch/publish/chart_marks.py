@@ -8,7 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pollwatch.model.trends import FAR_DAYS, Z95, Trend, effective_sample_sizes
+from pollwatch.model.band import Z95
+from pollwatch.model.polls import effective_sample_sizes
+from pollwatch.model.trends import FAR_DAYS, Trend
 from pollwatch.publish.chart_style import INK
 from pollwatch.publish.date_axis import days_spanned
 
@@ -47,7 +49,7 @@ def reaching(far: np.ndarray) -> np.ndarray:
 def own_margins(trend: Trend) -> np.ndarray:
     """Each of the line's polls' own 95% margin of sampling error, in points (a net share's:
     that of a difference of two shares of one sample). The model floors a share's sampling
-    variance at that of 5% or 95% (trends.measured), which would give a poll of 99% of 800
+    variance at that of 5% or 95% (measures.measured), which would give a poll of 99% of 800
     people +- 1.5, past 100; its own margin is +- 0.7. The sample sizes are those the model
     weighs (a missing one is its pollster's median)."""
     polls = trend.polls

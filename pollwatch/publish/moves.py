@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pollwatch.model.trends import Trend, latest_shares
+from pollwatch.model.poll_shares import latest_shares
+from pollwatch.model.trends import Trend
 from pollwatch.store import modified_at
 
 SNAPSHOT = "data/latest.json"

@@ -18,7 +18,9 @@ import pandas as pd
 from slugify import slugify
 
 from pollwatch.config import Settings
-from pollwatch.model.trends import ALL_POPULATIONS, FAR_DAYS, MEASURES, Trend
+from pollwatch.model.measures import MEASURES
+from pollwatch.model.populations import ALL_POPULATIONS
+from pollwatch.model.trends import FAR_DAYS, Trend
 from pollwatch.publish.averages import write_averages
 from pollwatch.publish.cache import Cache
 from pollwatch.publish.chart_jobs import comparison_job, draw_charts, series_job

@@ -24,7 +24,7 @@ Done = TypeVar("Done")
 
 # Below this many polls to fit or draw, a pool costs more than it saves.
 WORTH_A_POOL = 20_000
-PRELOAD = ["pollwatch.model.trends", "pollwatch.publish.charts", "pollwatch.publish.realtime"]
+PRELOAD = ["pollwatch.model.series", "pollwatch.publish.charts", "pollwatch.publish.realtime"]
 
 
 def cores() -> int:

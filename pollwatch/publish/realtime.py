@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from pollwatch.model.as_of import realtime_days, realtime_line
-from pollwatch.model.trends import ALL_POPULATIONS, Trend
+from pollwatch.model.populations import ALL_POPULATIONS
+from pollwatch.model.trends import Trend
 from pollwatch.publish.cache import Cache
 from pollwatch.publish.parallel import run_all
 

@@ -16,7 +16,8 @@ import pandas as pd
 
 from pollwatch.config import ConfigError, Settings, report_url
 from pollwatch.model.as_of import ever_corrected, first_public, public_by, stood_on
-from pollwatch.model.trends import Series, Trend, all_series, fit_series
+from pollwatch.model.series import Series, all_series, fit_series
+from pollwatch.model.trends import Trend
 from pollwatch.processes import OWNER, clear_abandoned, owned_folder
 from pollwatch.publish.cache import Cache, realtime_unfinished, series_key
 from pollwatch.publish.dated_events import load_events

@@ -10,14 +10,10 @@ import re
 import pandas as pd
 
 from pollwatch.config import Settings
-from pollwatch.model.trends import (
-    ALL_POPULATIONS,
-    FAR_DAYS,
-    Trend,
-    effective_sample_sizes,
-    giving,
-    one_version_per_poll,
-)
+from pollwatch.model.measures import giving
+from pollwatch.model.polls import effective_sample_sizes, one_version_per_poll
+from pollwatch.model.populations import ALL_POPULATIONS
+from pollwatch.model.trends import FAR_DAYS, Trend
 from pollwatch.publish.chart_marks import own_margins
 from pollwatch.publish.wording import measure_label
 from schemas.columns import POLL_ASKED

@@ -20,7 +20,8 @@ from pollwatch.alerts.notices import (
 )
 from pollwatch.alerts.text import plain
 from pollwatch.ingest.run import run_ingest
-from pollwatch.model import trends
+from pollwatch.model.poll_shares import latest_shares
+from pollwatch.model.series import fit_series, select_series
 from tests.helpers import REAL, hold_database, poll_row, settle, write_csv
 
 EVIL = "<b>Evil</b> & Co"
@@ -152,10 +153,8 @@ def test_each_poll_s_share_of_the_latest_average_adds_up_to_it(settings):
     run_ingest([], settings)
     from pollwatch.store import open_store
 
-    trend = trends.fit_series(
-        trends.select_series(open_store(settings).polls(), "Vladimir Putin", "approval")
-    )
-    shares = trends.latest_shares(trend)
+    trend = fit_series(select_series(open_store(settings).polls(), "Vladimir Putin", "approval"))
+    shares = latest_shares(trend)
     assert shares.sum() == pytest.approx(1, abs=1e-6)
     assert (shares * trend.polls["adjusted"]).sum() == pytest.approx(trend.latest["estimate"])
     assert np.argmax(shares) == len(shares) - 1  # the newest poll carries the most

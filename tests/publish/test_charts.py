@@ -14,7 +14,9 @@ import pandas as pd
 import pytest
 
 from bench.simulation import simulate_polls
-from pollwatch.model.trends import MEASURES, fit_trend, one_version_per_poll, read_measure
+from pollwatch.model.measures import MEASURES, read_measure
+from pollwatch.model.polls import one_version_per_poll
+from pollwatch.model.trends import fit_trend
 from pollwatch.publish import chart_labels, chart_style, charts, wording
 from pollwatch.publish.dated_events import load_events
 from schemas.columns import METRICS

@@ -72,7 +72,7 @@ def test_the_front_page_has_both_leaders_headlines_charts_and_the_quality_panel(
 
 def test_headline_numbers_are_the_trend_estimates(sample_report):
     settings, _ = sample_report
-    from pollwatch.model.trends import fit_series, select_series
+    from pollwatch.model.series import fit_series, select_series
 
     polls = open_store(settings).polls()
     putin = fit_series(select_series(polls, "Vladimir Putin", "approval")).latest
