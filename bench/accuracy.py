@@ -2,7 +2,7 @@
 
 (a) 538's Biden approval polls (tests/fixtures/real): mean absolute difference from 538's own
     published average, 2021-02-01 to 2023-01-31, for the smoothed estimate (all polls) and the
-    real-time line the report draws (as_of.realtime_line: each Monday, refitted on the polls
+    real-time line the report draws (realtime_line.realtime_line: each Monday, refitted on the polls
     public then). Target: at most 0.45 each (issue 12). Then the same for 538's Trump polls of
     2019-09 to 2021-01 against its Trump average (no target of its own): a second president and
     period, so that the model is not fitted to one file; and against 538's line of adults for
@@ -39,8 +39,8 @@ import pandas as pd
 from bench.simulation import moving_average, simulate_polls
 from pollwatch.config import load_settings
 from pollwatch.ingest.run import run_ingest
-from pollwatch.model.as_of import realtime_line
 from pollwatch.model.polls import one_version_per_poll
+from pollwatch.model.realtime_line import realtime_line
 from pollwatch.model.series import fit_series, select_series
 from pollwatch.model.trends import fit_trend
 from pollwatch.store import open_store

@@ -1,24 +1,10 @@
-"""What the tracker would have shown on a past day: only the polls public by then.
-
-A poll is public from its publication date; where a file does not give one, from the end of its
-fieldwork plus its pollster's typical delay (the median gap between the two among that pollster's
-polls of the series published by then; else the series' pollsters'; else DEFAULT_DELAY_DAYS).
-Values are those stored then (stood_on: later corrections rolled back through the store's
-versions).
-
-The real-time line is what the tracker would have published day after day: series_trend as of
-each day of a grid, each fit on the polls of its day alone. A refit costs a fit, so the grid is
-weekly (Mondays, and the line's last day), every few weeks for a series so long that weekly
-would mean more than MOST_REFITS refits; a day on which the polls are those of the day before
-it reuses its figure, since the same polls give the same latest estimate.
+"""What the tracker would have shown on a past day: only the polls public by then
+(publication.public_by), in the values stored then (stood_on: later corrections rolled back
+through the store's versions). The real-time line, these day after day, is realtime_line's.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
-import time
-from collections.abc import Mapping
 from datetime import date
 
 import numpy as np
@@ -35,17 +21,10 @@ from pollwatch.model.measures import (
     read_measure,
 )
 from pollwatch.model.populations import ALL_POPULATIONS
+from pollwatch.model.publication import first_public, public_by, public_days, public_from
 from pollwatch.model.series import fit_series, select_series
 from pollwatch.model.trends import Trend
 from schemas.columns import POLL_NAME
-
-DEFAULT_DELAY_DAYS = 3
-# A real-time line refits at most this many days: two years of Mondays and a few weeks. Longer
-# series are refitted every few weeks, so a 25-year series costs ~100 fits, not 1,300.
-MOST_REFITS = 110
-# Mondays are counted from this one, so that a thinned grid keeps the same days report after
-# report (and the figures of those days can be reused).
-FIRST_MONDAY = pd.Timestamp("1970-01-05")
 
 
 def series_trend(
@@ -132,95 +111,6 @@ def line_from(
     return None
 
 
-def first_public(polls: pd.DataFrame, counted: pd.Series | None = None) -> str:
-    """When the first of `polls` (of those `counted`, a mask: one population's) was public, said
-    for a day before it: the day to ask for, as `public_by` finds it."""
-    counted = pd.Series(True, index=polls.index) if counted is None else counted
-    ended = pd.to_datetime(polls["fieldwork_end"])
-    public = public_from(polls)
-    day = public_days(polls, public)[counted].min()
-    if pd.isna(day):
-        return "none is public yet"
-    day = day.normalize()
-    fieldwork = ended[counted & (public <= day) & (ended <= day)].min()
-    return f"the first was public on {day:%Y-%m-%d} (fieldwork ended {fieldwork:%Y-%m-%d})"
-
-
-def public_days(polls: pd.DataFrame, public: pd.Series) -> pd.Series:
-    """The day from which each poll counts as public: the later of `public` (public_from) and
-    the end of its fieldwork (a poll published before its fieldwork ended, as a dating slip
-    says, is not a finished poll yet). The one statement of the rule that public_by applies."""
-    ended = pd.to_datetime(polls["fieldwork_end"])
-    return public.where(public > ended, ended)
-
-
-def public_by(polls: pd.DataFrame, as_of: date, public: pd.Series | None = None) -> pd.DataFrame:
-    """The polls public by the end of `as_of` (public_days). `public`: public_from(polls), given
-    by a caller asking of many days, as it does not depend on the day asked (a real-time line
-    spent half its time finding it again each day)."""
-    public = public_from(polls) if public is None else public
-    return polls[public_days(polls, public) <= pd.Timestamp(as_of)]
-
-
-def public_from(polls: pd.DataFrame) -> pd.Series:
-    """The day each poll was (or is expected to be) public: its publication date, else the end
-    of its fieldwork plus its pollster's usual delay (in whole days) in its series (leader and
-    metric), among its polls published by the end of that fieldwork, else the series'
-    pollsters'; where a source gives only the month of publication (`published_precision`),
-    that day kept inside the month. Within a series, so that a series' figures are the same
-    whatever else is stored: the report's real-time line, fitted on one series, and `--as-of` on
-    the whole store agree, and 538's one-day entry delays do not move a French series. Known
-    when the fieldwork ended, not on the day asked: learned from the polls published by the day
-    asked, a delay grew when two late polls came out, and a poll public on 7 February was not on
-    the 8th and was again on the 9th. A tracker does not take back a poll it has counted."""
-    published = pd.to_datetime(polls["published"])
-    ended = pd.to_datetime(polls["fieldwork_end"])
-    # Polls with no leader or metric column are one series.
-    series = [polls[c] for c in ("leader", "metric") if c in polls] or [pd.Series(0, polls.index)]
-    in_month = polls.get("published_precision", pd.Series(None, polls.index)).eq("month")
-    day = published.mask(in_month)
-    missing = day.isna() & ended.notna()
-    if not missing.any():
-        return published
-    by_pollster = _delay_known_by(day, ended, missing, [*series, polls["pollster"]])
-    overall = _delay_known_by(day, ended, missing, series)
-    # Whole days, rounded up: a median of 5 and 6 days made a poll public from noon, after the
-    # midnight a day's figure stands at, so the real-time line's last day left its newest poll out.
-    delay = np.ceil(by_pollster.fillna(overall).fillna(DEFAULT_DELAY_DAYS))
-    expected = ended + pd.to_timedelta(delay, unit="D")
-    # A month of publication (stored as its last day) bounds the expected day.
-    month = published[in_month]
-    expected[in_month] = expected[in_month].clip(month.dt.to_period("M").dt.start_time, month)
-    return day.fillna(expected)
-
-
-def _delay_known_by(
-    published: pd.Series, ended: pd.Series, missing: pd.Series, groups: list[pd.Series]
-) -> pd.Series:
-    """For each poll `missing` its publication day, the median delay (days from fieldwork's end
-    to publication) of the polls of its group published by the end of its fieldwork (NaN where
-    none was)."""
-    delay = pd.Series(np.nan, index=published.index)
-    keys = pd.MultiIndex.from_arrays([g.astype(str).to_numpy() for g in groups])
-    codes = pd.factorize(keys)[0]
-    day, end, lacking = published.to_numpy(), ended.to_numpy(), missing.to_numpy()
-    known = published.notna().to_numpy()
-    # A month's poll reported inside its month (its fieldwork's end is the month's last day)
-    # was published no earlier than its fieldwork ended, not before it.
-    gap = (published - ended).dt.days.clip(lower=0).to_numpy(dtype="float64")
-    for code in np.unique(codes[lacking]):
-        mine = codes == code
-        shown = (known & mine).nonzero()[0]
-        if not len(shown):
-            continue
-        shown = shown[np.argsort(day[shown])]  # in order of publication
-        asked = (lacking & mine).nonzero()[0]
-        counts = np.searchsorted(day[shown], end[asked], side="right")
-        medians = {k: float(np.median(gap[shown[:k]])) for k in np.unique(counts) if k}
-        delay.iloc[asked] = [medians.get(k, np.nan) for k in counts]
-    return delay
-
-
 def ever_corrected(versions: pd.DataFrame) -> bool:
     """Whether any poll of `versions` has more than one version. A poll never corrected has
     one, which stands on every day: without corrections, the versions are the polls."""
@@ -256,102 +146,3 @@ def stood_on(versions: pd.DataFrame, day: date) -> pd.DataFrame:
         picked.loc[guessed, "published"] = known[guessed]
         picked.loc[guessed, "published_precision"] = "day"
     return picked.sort_index().reset_index(drop=True)
-
-
-def realtime_grid(first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
-    """The days a real-time line is refitted on: Mondays from `first` (every few, so there are
-    at most MOST_REFITS), and `last`."""
-    mondays = pd.date_range(first.normalize(), last, freq="W-MON")
-    step = max(1, math.ceil(len(mondays) / MOST_REFITS))
-    weeks = (mondays - FIRST_MONDAY).days // 7
-    chosen = mondays[weeks % step == 0]
-    return chosen if last in chosen else chosen.append(pd.DatetimeIndex([last.normalize()]))
-
-
-def realtime_line(
-    versions: pd.DataFrame,
-    leader: str,
-    metric: str,
-    measure: str = "positive",
-    days: list[tuple[pd.Timestamp, str]] | None = None,
-    known: Mapping[str, float] | None = None,
-    stop_at: float | None = None,
-) -> pd.DataFrame:
-    """date, estimate, key: what the tracker would have published on each of `days` (with their
-    keys, realtime_days; default: those up to the day its newest poll was public), each refitted
-    on the polls public then, in the versions stored then. `versions`: every version of the
-    leader's polls (Store.versions()). `key` names everything a day's figure was computed from;
-    `known` gives the figures of keys computed before (a report remembers its last report's),
-    which are not computed again. With `stop_at` (a time.time()), no refit starts after it: the
-    newest days are done first, and `attrs["unfinished"]` counts the days left for later."""
-    known = known or {}
-    mine = versions[(versions["leader"] == leader) & (versions["metric"] == metric)]
-    corrected = ever_corrected(mine)
-    single = mine.reset_index(drop=True)
-    public = None if corrected else public_from(single)
-    rows, before, figure, unfinished = [], None, None, 0
-    if days is None:
-        days = realtime_days(mine, measure)
-    for day, key in reversed(days):
-        if key in known:
-            rows.append((day, known[key], key))
-            continue
-        if stop_at is not None and time.time() > stop_at:
-            unfinished += 1
-            continue
-        if corrected:
-            polls = public_by(stood_on(mine, day.date()), day.date())
-        else:
-            polls = public_by(single, day.date(), public)
-        if polls.empty:
-            continue
-        if before is None or not polls.equals(before):
-            try:
-                series = select_series(polls, leader, metric, ALL_POPULATIONS, measure, day)
-                figure = float(fit_series(series).latest["estimate"])
-            except ConfigError:  # too few polls public by then give this measure
-                continue
-            before = polls
-        rows.append((day, figure, key))
-    line = pd.DataFrame(rows[::-1], columns=["date", "estimate", "key"])
-    line = line.astype({"estimate": "float64"})
-    line.attrs["unfinished"] = unfinished
-    return line
-
-
-def realtime_days(
-    versions: pd.DataFrame, measure: str, last: pd.Timestamp | None = None
-) -> list[tuple[pd.Timestamp, str]]:
-    """The days of one series' real-time line (realtime_grid up to `last`, default the day its
-    newest poll was public), each with its key (day_keys). `versions`: that series' alone."""
-    if versions.empty:
-        return []
-    ends = pd.to_datetime(versions["fieldwork_end"])
-    if last is None:  # not past today: a publication date ahead is not yet what was published
-        today = pd.Timestamp(date.today())
-        last = max(min(public_from(versions).max(), today), ends.max())
-    grid = realtime_grid(ends.min(), pd.Timestamp(last))
-    return list(zip(grid, day_keys(versions, measure, grid), strict=True))
-
-
-def day_keys(versions: pd.DataFrame, measure: str, days: pd.DatetimeIndex) -> list[str]:
-    """For each day, a name of everything its as-of figure is computed from: the series and
-    measure, the day, and every version of a poll that had ended or been published by then (a
-    set hash of their rows, so a day's key is one addition, not a hash of thousands of rows).
-    A poll counts from the first day any of its versions had ended or been published, with all
-    its versions: a correction of its dates decides which of them stood."""
-    ended = pd.to_datetime(versions["fieldwork_end"])
-    published = pd.to_datetime(versions["published"]).fillna(ended)
-    reached = ended.where(ended <= published, published)
-    reached = reached.groupby([versions[c] for c in POLL_NAME]).transform("min")
-    order = np.argsort(reached.to_numpy(), kind="stable")
-    rows = pd.util.hash_pandas_object(versions, index=False).to_numpy()[order]
-    total = np.cumsum(rows, dtype="uint64")  # wraps at 2**64, as a set hash may
-    counts = np.searchsorted(reached.to_numpy()[order], days.to_numpy(), side="right")
-    series = "|".join(map(str, versions[["leader", "metric"]].drop_duplicates().to_numpy().ravel()))
-    return [
-        hashlib.sha256(
-            f"{series}|{measure}|{day:%Y-%m-%d}|{count}|{total[count - 1] if count else 0}".encode()
-        ).hexdigest()[:32]
-        for day, count in zip(days, counts, strict=True)
-    ]

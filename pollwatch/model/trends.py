@@ -75,7 +75,7 @@ class Trend:
     # populations (none in a line of one population)
     population_effects: pd.DataFrame | None = None
     # date, estimate: what the tracker would have published on those days, each refitted on
-    # the polls public then (as_of.realtime_line); a report adds it to its lines
+    # the polls public then (realtime_line.realtime_line); a report adds it to its lines
     realtime: pd.DataFrame | None = None
     # the fitted Student-t degrees of freedom of the survey error: low, heavy tails (wild polls
     # seen); in the hundreds, a normal

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from pollwatch import model
-from pollwatch.model import as_of
+from pollwatch.model import as_of, publication, realtime_line
 from pollwatch.model.series import Series
 from pollwatch.model.trends import Trend
 from pollwatch.publish import (
@@ -45,12 +45,18 @@ def code_version(module) -> str:
     return hashlib.sha256(Path(module.__file__).read_bytes()).hexdigest()
 
 
+# The modules of a past day's polls and the real-time line: their figures are keyed on these
+# beside the fit's code, and a change to them alone leaves today's fits as they were.
+AS_OF = (as_of, publication, realtime_line)
+
+
 @cache
 def fit_code() -> str:
-    """The fit's source: every module of the model but as_of (the real-time lines', keyed beside
-    it), so that a change to any part of the fit invalidates the fits it made."""
+    """The fit's source: every module of the model but AS_OF's, so that a change to any part of
+    the fit invalidates the fits it made."""
     folder = Path(model.__file__).parent
-    files = sorted(path for path in folder.glob("*.py") if path != Path(as_of.__file__))
+    past = {Path(module.__file__) for module in AS_OF}
+    files = sorted(path for path in folder.glob("*.py") if path not in past)
     return _digest(*(hashlib.sha256(path.read_bytes()).hexdigest() for path in files))
 
 
@@ -68,7 +74,7 @@ def series_key(series: Series) -> str:
 
 
 def _realtime_code() -> str:
-    return _digest(fit_code(), code_version(as_of))
+    return _digest(fit_code(), *map(code_version, AS_OF))
 
 
 def chart_key(*parts: str) -> str:
@@ -122,7 +128,7 @@ class Cache:
         self.charts_now[stem] = key
 
     def realtime(self) -> dict[str, float]:
-        """The real-time figures the last report computed, by day key (as_of.day_keys), if
+        """The real-time figures the last report computed, by day key (realtime_line.day_keys), if
         computed by the same model."""
         found = self._manifest(self.old / REALTIME)
         figures = found.get("figures")

@@ -1,6 +1,6 @@
 """The report's real-time lines: on each headline chart (a leader's measure, all populations,
 the positive share), what the tracker would have published week after week
-(model.as_of.realtime_line).
+(model.realtime_line.realtime_line).
 
 Each day's figure is a refit, so they are remembered between reports (Cache.realtime) under a
 key naming everything the figure came from: a report after a one-file ingest refits only the
@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from pollwatch.model.as_of import realtime_days, realtime_line
 from pollwatch.model.populations import ALL_POPULATIONS
+from pollwatch.model.realtime_line import realtime_days, realtime_line
 from pollwatch.model.trends import Trend
 from pollwatch.publish.cache import Cache
 from pollwatch.publish.parallel import run_all

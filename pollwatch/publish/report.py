@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from pollwatch.config import ConfigError, Settings, report_url
-from pollwatch.model.as_of import ever_corrected, first_public, public_by, stood_on
+from pollwatch.model.as_of import ever_corrected, stood_on
+from pollwatch.model.publication import first_public, public_by
 from pollwatch.model.series import Series, all_series, fit_series
 from pollwatch.model.trends import Trend
 from pollwatch.processes import OWNER, clear_abandoned, owned_folder

@@ -97,7 +97,8 @@ def test_a_messy_canonical_file_gives_the_same_rows_and_rejects_both_ways(
 
 def test_a_publication_month_is_stored_as_a_month_both_ways(monkeypatch, settings):
     """A month of publication is stored as its last day, and said to be a month: a poll public
-    on 4 March must not wait for the 31st in an average as it stood (model.as_of.public_from)."""
+    on 4 March must not wait for the 31st in an average as it stood
+    (model.publication.public_from)."""
     rows = monthly_rows(5)
     days = ["2022-03", "March 2022", "2022-03-04", "", "4 March 2022"]
     for i, (row, published) in enumerate(zip(rows, days, strict=True)):

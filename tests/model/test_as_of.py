@@ -13,7 +13,8 @@ import pytest
 
 from pollwatch.config import ConfigError
 from pollwatch.ingest.run import run_ingest
-from pollwatch.model.as_of import first_public, public_by, public_from, series_trend, stood_on
+from pollwatch.model.as_of import series_trend, stood_on
+from pollwatch.model.publication import first_public, public_by, public_from
 from pollwatch.publish.report import build_report
 from pollwatch.store import open_store
 from tests.helpers import REAL, ROOT, poll_row, settle, write_csv

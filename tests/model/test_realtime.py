@@ -8,13 +8,8 @@ import pandas as pd
 import pytest
 
 from pollwatch.ingest.run import run_ingest
-from pollwatch.model.as_of import (
-    MOST_REFITS,
-    realtime_grid,
-    realtime_line,
-    series_trend,
-    stood_on,
-)
+from pollwatch.model.as_of import series_trend, stood_on
+from pollwatch.model.realtime_line import MOST_REFITS, realtime_grid, realtime_line
 from pollwatch.store import open_store
 from tests.helpers import poll_row, write_csv
 

@@ -20,7 +20,8 @@ from matplotlib.collections import PathCollection
 
 from pollwatch.config import load_settings
 from pollwatch.ingest.run import run_ingest
-from pollwatch.model.as_of import realtime_line, series_trend
+from pollwatch.model.as_of import series_trend
+from pollwatch.model.realtime_line import realtime_line
 from pollwatch.publish import chart_style, charts
 from pollwatch.publish.dated_events import load_events
 from pollwatch.store import open_store
