@@ -47,7 +47,7 @@ class Mapped:
     rows_skipped: int = 0
     warnings: list[str] = field(default_factory=list)
     # Its poll keys are the source's own ids ([poll_key] columns), one poll's whoever the
-    # source names as its pollster, not a pollster's own (store.duckdb.loading._renamed).
+    # source names as its pollster, not a pollster's own (store.duckdb.twins.renamed_pollsters).
     source_keys: bool = False
     spelled: dict[str, str] = field(default_factory=dict)  # header name -> the file's spelling
 

@@ -1,6 +1,7 @@
 """The DuckDB backend: one database file with one writing process, which pollwatch keeps to by
 a lock the kernel drops when its holder dies (connection.py). Every SQL statement pollwatch
-issues against DuckDB is in this package: the file loads in loading.py, the rest here.
+issues against DuckDB is in this package: the file loads in loading.py and the modules it
+draws on, the rest here.
 
 Connections are short: each call outside a session opens and closes its own, and a session (a
 batch of files) holds one for its calls, so that between batches another run gets its turn.
@@ -120,9 +121,9 @@ class DuckDBStore:
         if not sha256s:
             return {}
         with self._connection() as con:
-            from pollwatch.store.duckdb import loading  # pandas and pyarrow: not for `status`
+            from pollwatch.store.duckdb import file_log  # pandas and pyarrow: not for `status`
 
-            return loading.known_files(con, sha256s)
+            return file_log.known_files(con, sha256s)
 
     def names(self) -> dict[str, list[str]]:
         if not self.exists():
@@ -264,9 +265,9 @@ class DuckDBStore:
 
     def taken_keys(self, incoming: pd.DataFrame | pa.Table) -> pd.DataFrame:
         with self._connection() as con:
-            from pollwatch.store.duckdb import loading
+            from pollwatch.store.duckdb.taken_keys import taken_keys
 
-            return loading.taken_keys(con, incoming)
+            return taken_keys(con, incoming)
 
     def filed_paths(self) -> list[str]:
         if not self.exists():
