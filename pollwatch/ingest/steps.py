@@ -48,18 +48,12 @@ from pollwatch.map.mapping import Mapped, nothing_kept
 from pollwatch.map.share_scale import settle_proportions
 from pollwatch.map.sql import MappedInDuckDB, connect, map_cells, map_in_duckdb, sql_ready
 from pollwatch.processes import owned_folder
-from pollwatch.read.cells import (
-    SNIFF_CHARS,
-    ArrowCells,
-    RawTable,
-    as_raw_table,
-    as_raw_tables,
-    read_arrow,
-    reading_notes,
-    sniff_delimiter,
-)
+from pollwatch.read.cells import as_raw_table, as_raw_tables, reading_notes
 from pollwatch.read.decoding import Decoded, UnreadableFile, decode
+from pollwatch.read.delimiter import SNIFF_CHARS, sniff_delimiter
+from pollwatch.read.fast_reader import ArrowCells, read_arrow
 from pollwatch.read.in_duckdb import read_in_place
+from pollwatch.read.raw_table import RawTable
 from pollwatch.store import Staged, Store
 from pollwatch.validate.checks import (
     Checked,

@@ -11,7 +11,7 @@ import pandas as pd
 
 from pollwatch.map.layout import Layout
 from pollwatch.map.mapping import Mapped, map_rows
-from pollwatch.read.cells import RawTable
+from pollwatch.read.raw_table import RawTable
 
 # Line numbers of several files mapped together are kept apart by this much per file: far beyond
 # any file's line count.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pollwatch.config import ConfigError
 from pollwatch.map.drop_cadence import Cadence
 from pollwatch.map.terms_of_office import OfficeTerm
-from pollwatch.read.cells import told_column
+from pollwatch.read.header import told_column
 
 # The names whose spelling in the file is kept beside the stored one (pollster_as_written, ...);
 # [as_written] may name a column giving it, as pollwatch's export does.

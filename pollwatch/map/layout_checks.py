@@ -16,7 +16,7 @@ from pollwatch.map.folding import fold_value
 from pollwatch.map.layout import ANSWER_SHARES, AS_WRITTEN, as_list, with_both_ends
 from pollwatch.map.row_filters import row_filter
 from pollwatch.map.terms_of_office import FOREVER, terms_problem, toml_day
-from pollwatch.read.cells import normalise_header
+from pollwatch.read.header import normalise_header
 from schemas.columns import CANONICAL_COLUMNS, CATEGORY_COLUMNS, REQUIRED_COLUMNS
 from schemas.countries import ISO_3166_ALPHA2
 

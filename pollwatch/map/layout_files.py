@@ -24,7 +24,7 @@ from pollwatch.map.layout import (
 from pollwatch.map.layout_checks import layout_problem
 from pollwatch.map.row_filters import row_filter
 from pollwatch.map.terms_of_office import read_terms
-from pollwatch.read.cells import normalise_header
+from pollwatch.read.header import normalise_header
 
 SCHEMAS = Path(schemas.__file__).parent  # where the package is, in a checkout or a wheel
 LAYOUT_DIR = SCHEMAS / "sources"

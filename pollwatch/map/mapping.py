@@ -22,9 +22,10 @@ from pollwatch.map.row_filters import filter_rows, skip_placeholders
 from pollwatch.map.share_scale import proportions_warning
 from pollwatch.map.translation import translate_cells
 from pollwatch.map.typed_fields import parse_fields, said_months
-from pollwatch.read.cells import MAX_FIELD_CHARS, RawTable
 from pollwatch.read.decoding import UnreadableFile
 from pollwatch.read.echo import listed
+from pollwatch.read.raw_table import RawTable
+from pollwatch.read.record_reader import MAX_FIELD_CHARS
 from schemas.columns import CANONICAL_COLUMNS, DEFAULTS, REJECT_COLUMNS
 
 # How the file wrote its rows, kept beside the canonical columns as provenance (Mapped.as_written).

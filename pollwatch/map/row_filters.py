@@ -14,8 +14,8 @@ import pandas as pd
 from pollwatch.map.cell_text import clean_text
 from pollwatch.map.folding import fold_value, fold_values
 from pollwatch.map.layout import Layout, as_list
-from pollwatch.read.cells import normalise_header
 from pollwatch.read.echo import line_numbers
+from pollwatch.read.header import normalise_header
 from schemas.columns import SHARE_COLUMNS
 
 

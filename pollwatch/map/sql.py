@@ -36,7 +36,7 @@ from pollwatch.map.sql_fields import (
 )
 from pollwatch.map.sql_samples import disagreeing_populations, split_samples
 from pollwatch.map.translation import populations_disagree
-from pollwatch.read.cells import ArrowCells
+from pollwatch.read.fast_reader import ArrowCells
 from pollwatch.read.in_duckdb import cells_from_arrow, drop_cells
 from schemas.columns import CANONICAL_COLUMNS, REJECT_COLUMNS
 from schemas.rules import literal, quoted

@@ -86,7 +86,7 @@ class Decoded:
         return self.utf8_bytes if self.utf8_bytes is not None else self.text.encode("utf-8")
 
 
-# A line of nothing but spaces, tabs and separators (any of the delimiters cells.py knows): a
+# A line of nothing but spaces, tabs and separators (any of the delimiters delimiter.py knows): a
 # blank record, which every reader skips.
 BLANK_LINE = re.compile(rb"\n[ \t,;|]*\r?(?:\n|\Z)")
 # A line with nothing on it (DuckDB's reader skips it, where a record of separators is a row).

@@ -34,6 +34,20 @@ def line_numbers(lines: list[int], shown: int = LINES_SHOWN) -> str:
     return ", ".join(map(str, lines[:shown])) + (" ..." if len(lines) > shown else "")
 
 
+def line_runs(numbers: list[int], shown: int = 3) -> str:
+    """'lines 2-5, 9 and 12-20' (the first `shown` runs, then how many more lines)."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    named = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs[:shown]]
+    rest = sum(b - a + 1 for a, b in runs[shown:])
+    more = f" and {rest} more" if rest else ""
+    return f"line{'s' if len(numbers) > 1 else ''} {joined(named)}{more}"
+
+
 def capped(text: str, chars: int = CHARS_SHOWN) -> str:
     """The text, cut to `chars` characters with the length of what was cut said."""
     if len(text) <= chars:

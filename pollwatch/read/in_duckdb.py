@@ -4,8 +4,9 @@ UTF-8 file, read by DuckDB where it lies.
 Held whole, a million-row file is its bytes, then its cells in Arrow, then DuckDB's copy of them:
 about 600 MB before any mapping. DuckDB's reader streams the file into its own storage instead,
 under the memory limit of the connection it is given. The reading rules stay those of the other
-readers (cells.py): one record a line, proved by the record count; a record holding a quote is
-re-read by the record-by-record reader; blank records skipped; no line over the field limit.
+readers (fast_reader.py, record_reader.py): one record a line, proved by the record count; a
+record holding a quote is re-read by the record-by-record reader; blank records skipped; no line
+over the field limit.
 Where the file does not keep them, this returns None and the file is read whole, where the
 careful reader says exactly what is wrong and where.
 """
@@ -18,22 +19,16 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pollwatch.read.cells import (
-    MAX_FIELD_CHARS,
-    SNIFF_CHARS,
-    TAIL_BYTES,
-    has_notes,
-    header_names,
-    header_only,
-    records_well_formed,
-    sniff_delimiter,
-)
 from pollwatch.read.decoding import (
     MARKUP_CHARS,
     PlainUtf8,
     refuse_known_binary,
     refuse_markup,
 )
+from pollwatch.read.delimiter import SNIFF_CHARS, sniff_delimiter
+from pollwatch.read.header import header_names, header_only
+from pollwatch.read.record_reader import MAX_FIELD_CHARS, records_well_formed
+from pollwatch.read.titles_and_notes import TAIL_BYTES, has_notes
 from schemas.rules import literal, quoted
 
 # Enough of the file's start for the delimiter's sniffing and the header line.

@@ -12,8 +12,8 @@ from pollwatch.ingest.run import run_ingest
 from pollwatch.map.layout import LayoutError
 from pollwatch.map.layout_choice import choose_layout
 from pollwatch.map.layout_files import load_layout, load_layouts
-from pollwatch.read.cells import normalise_header
 from pollwatch.read.decoding import UnreadableFile
+from pollwatch.read.header import normalise_header
 from tests.helpers import ROOT, query, settle
 
 SHIPPED = [

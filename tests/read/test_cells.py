@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from pollwatch.read.cells import MAX_FIELD_CHARS, parse_csv_text, sniff_delimiter
+from pollwatch.read.cells import parse_csv_text
 from pollwatch.read.decoding import UnreadableFile, decode
+from pollwatch.read.delimiter import sniff_delimiter
+from pollwatch.read.record_reader import MAX_FIELD_CHARS
 
 
 def lines_of(text: str) -> list[int]:
