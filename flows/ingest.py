@@ -27,7 +27,8 @@ from flows.events import announce
 from flows.quiet import failing_quietly
 from pollwatch.alerts.notices import run_notices
 from pollwatch.config import Settings, load_settings
-from pollwatch.ingest import messages, steps
+from pollwatch.ingest import messages
+from pollwatch.ingest.batch import ingest_batch
 from pollwatch.ingest.outcomes import FileResult, RunSummary, Waiting
 from pollwatch.ingest.run import run_ingest
 from pollwatch.store import Store, StoreBusy
@@ -63,7 +64,7 @@ def ingest_files(
 ) -> list[FileResult | Waiting | None]:
     """A batch of files, each in its own transaction. (A retry after a busy database finds the
     files it had done already known.)"""
-    return steps.ingest_batch(paths, store, settings, run_id, layout)
+    return ingest_batch(paths, store, settings, run_id, layout)
 
 
 @task(name="close-crashed-runs", cache_policy=NO_CACHE)

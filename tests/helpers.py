@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from pollwatch.config import Settings
-from pollwatch.ingest.steps import STAGING
+from pollwatch.ingest.streamed import STAGING
 from schemas.columns import CANONICAL_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout

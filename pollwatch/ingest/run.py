@@ -19,10 +19,12 @@ from typing import NoReturn
 
 from pollwatch.config import Settings, require_data_dir
 from pollwatch.exit_codes import EXIT_OK, EXIT_REJECTS
+from pollwatch.ingest.batch import ingest_batch
 from pollwatch.ingest.discover import Discovery, is_inside
 from pollwatch.ingest.messages import interrupted_line
 from pollwatch.ingest.outcomes import FileResult, RunSummary, Waiting
-from pollwatch.ingest.steps import STAGING, batches, ingest_batch, plan_files
+from pollwatch.ingest.planning import batches, plan_files
+from pollwatch.ingest.streamed import STAGING
 from pollwatch.processes import clear_abandoned
 from pollwatch.store import Store, StoreError, open_store, utc_now
 

@@ -9,7 +9,7 @@ import io
 import pandas as pd
 import pytest
 
-from pollwatch.ingest import steps
+from pollwatch.ingest import file_mapping
 from pollwatch.ingest.run import run_ingest
 from pollwatch.map.mapping import Mapped
 from pollwatch.validate.checks import check_rows
@@ -49,10 +49,10 @@ def messy_rows() -> list[dict[str, str]]:
 
 
 def both_paths(monkeypatch, settings, data: bytes, layout: str | None = None):
-    monkeypatch.setattr(steps, "SQL_FROM_ROWS", 0)
+    monkeypatch.setattr(file_mapping, "SQL_FROM_ROWS", 0)
     path = settings.inbox / "drop.csv"
-    [framed] = steps.map_files([(path, data)], settings, layout, in_duckdb=False).values()
-    [in_duckdb] = steps.map_files([(path, data)], settings, layout).values()
+    [framed] = file_mapping.map_files([(path, data)], settings, layout, in_duckdb=False).values()
+    [in_duckdb] = file_mapping.map_files([(path, data)], settings, layout).values()
     assert isinstance(framed, Mapped) and isinstance(in_duckdb, tuple), "a path was not taken"
     return check_rows(framed), in_duckdb[1]
 
@@ -585,7 +585,7 @@ def test_538_methodologies_of_today_are_read_the_same_both_ways(monkeypatch, set
 
 
 def test_a_big_drop_with_three_bad_rows_loads_the_rest_and_names_each_bad_line(settings):
-    rows = [poll_row(poll_key=f"k{i}") for i in range(steps.SQL_FROM_ROWS + 500)]
+    rows = [poll_row(poll_key=f"k{i}") for i in range(file_mapping.SQL_FROM_ROWS + 500)]
     rows[2].update(positive_pct="140", negative_pct="", undecided_pct="")  # line 4
     rows[9_000].update(fieldwork_end="2022-01-01")  # line 9,002: ends before it starts
     rows[-1]["country"] = "XX"  # the last line

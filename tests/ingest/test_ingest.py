@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pollwatch.config import ConfigError, load_settings
-from pollwatch.ingest import files, steps
+from pollwatch.ingest import batch, file_mapping, files, planning
 from pollwatch.ingest.messages import describe_reject
 from pollwatch.ingest.rebuild import rebuild
 from pollwatch.ingest.run import run_ingest
@@ -70,7 +70,7 @@ def test_a_clean_drop_is_archived_with_its_folder(settings):
 def test_the_second_ingest_of_the_same_file_loads_nothing(settings, monkeypatch, ask_first):
     """A batch of big files asks the store which it holds before reading them; a small one finds
     out when it commits. Either way the copy is a duplicate and nothing changes."""
-    monkeypatch.setattr(steps, "ASK_FIRST_BYTES", 0 if ask_first else 1 << 40)
+    monkeypatch.setattr(batch, "ASK_FIRST_BYTES", 0 if ask_first else 1 << 40)
     rows = monthly_rows(5)
     write_csv(settings.inbox / "a.csv", rows)
     run_ingest([], settings)
@@ -338,9 +338,9 @@ def test_batches_hold_at_most_so_many_files_and_bytes(tmp_path):
     for index, size in enumerate(sizes):
         paths.append(tmp_path / f"{index}.csv")
         paths[-1].write_bytes(b"x" * size)
-    found = steps.batches(paths, size=3, max_bytes=60)
+    found = planning.batches(paths, size=3, max_bytes=60)
     assert [[int(p.stem) for p in batch] for batch in found] == [[0, 1, 2], [3, 4], [5], [6]]
-    assert steps.batches(paths + [tmp_path / "gone.csv"], size=10, max_bytes=1000) == [
+    assert planning.batches(paths + [tmp_path / "gone.csv"], size=10, max_bytes=1000) == [
         paths + [tmp_path / "gone.csv"]
     ]
 
@@ -362,7 +362,7 @@ def test_poll_keys_are_each_pollster_s_own_and_one_given_to_another_poll_is_reje
     rejected naming the file that stored it: a correction may change a poll's values, never what
     it is about. Both for small files and for files mapped inside DuckDB (big ones)."""
     if in_duckdb:
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+        monkeypatch.setattr(file_mapping, "SQL_FROM_ROWS", 1)
     levada = write_csv(
         settings.inbox / "levada.csv", [poll_row(poll_key="1", **LEVADA_PUTIN)], age_seconds=100
     )
@@ -413,7 +413,7 @@ def test_one_key_in_two_pollsters_rows_is_two_polls_and_a_correction_touches_its
     settings, monkeypatch, in_duckdb
 ):
     if in_duckdb:
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+        monkeypatch.setattr(file_mapping, "SQL_FROM_ROWS", 1)
     rows = [poll_row(poll_key="1", **LEVADA_PUTIN), poll_row(poll_key="1", **KIIS_ZELENSKY)]
     write_csv(settings.inbox / "both.csv", rows, age_seconds=100)
     [both] = run_ingest([], settings).files
@@ -443,7 +443,7 @@ def test_slashed_dates_are_read_in_the_order_the_file_proves(settings, monkeypat
     proves the month comes first for that one. Dashed the same way (14-03-2023), dates were
     rejected as not dates, row after row."""
     if in_duckdb:
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+        monkeypatch.setattr(file_mapping, "SQL_FROM_ROWS", 1)
     write_csv(
         settings.inbox / "de.csv",
         [dated("01-02-2023", "07-02-2023", "de1"), dated("14-03-2023", "20-03-2023", "de2")],
@@ -552,7 +552,7 @@ def test_proportions_beside_a_percentage_undecided_share_are_still_proportions(
     and were taken at their word: they corrected a stored 40/57 poll to 0.4 and 0.57. Only
     shares that make up the whole sample (1, 0.5, 98.5) say that nobody knows."""
     if in_duckdb:
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+        monkeypatch.setattr(file_mapping, "SQL_FROM_ROWS", 1)
     write_csv(
         settings.inbox / "mixed.csv",
         [
@@ -577,7 +577,7 @@ def test_a_file_of_proportions_is_read_as_percents_and_said_so(settings, monkeyp
     where one such slip had made every other share of the file 0.xx%. A file of percents keeps
     its rows of proportions rejected (the test above), and a layout may say which."""
     if in_duckdb:
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+        monkeypatch.setattr(file_mapping, "SQL_FROM_ROWS", 1)
     _canonical_as("publisher", settings, "")
     shares = [("0.41", "0.56", "0.03"), ("0.57", "", ""), ("1", "0", "")]
     shares += [(f"0.{k}", "", "") for k in range(30, 37)] + [("25", "", "")]  # a slip, line 12
@@ -615,7 +615,7 @@ def test_the_proportions_warning_names_the_columns_as_the_header_spells_them(
     for 36%): the warning said 'the shares in borne approve, borne disapprove, borne unsure',
     columns the file does not spell so, where every other message names the file's own."""
     if in_duckdb:
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+        monkeypatch.setattr(file_mapping, "SQL_FROM_ROWS", 1)
     settings.local_layouts.mkdir(exist_ok=True)
     (settings.local_layouts / "fr_borne.toml").write_text(
         'name = "fr_borne"\nby_header = false\n[columns]\nfieldwork_start = "Date"\n'
@@ -678,7 +678,7 @@ def test_implausible_fieldwork_is_stored_with_a_warning_naming_its_lines(
     settings, monkeypatch, in_duckdb
 ):
     if in_duckdb:
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+        monkeypatch.setattr(file_mapping, "SQL_FROM_ROWS", 1)
     write_csv(
         settings.inbox / "odd.csv",
         [
@@ -737,7 +737,7 @@ def test_a_pollster_the_source_renamed_keeps_its_polls_once(settings, monkeypatc
     takes the new name, and a correction in the same file still corrects it. A poll of another
     pollster with an id the source does not give is no one else's."""
     if in_duckdb:
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+        monkeypatch.setattr(file_mapping, "SQL_FROM_ROWS", 1)
     first = POLL_LIST + poll_list_row("Wexford Interactive/WX Analytics", 49270, 47)
     first += poll_list_row("Gallup", 49271, 40)
     first += poll_list_row("Alpha", 49301, 50, start="1/30/2017")
@@ -780,7 +780,7 @@ def test_a_correction_writing_the_source_s_key_otherwise_corrects_the_poll(
     or the ids as a spreadsheet saves them (`49271.0`), stored its correction as a second poll,
     and the average took the mean of both versions."""
     if in_duckdb:
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+        monkeypatch.setattr(file_mapping, "SQL_FROM_ROWS", 1)
     first = POLL_LIST + poll_list_row("Gallup", 49271, 40) + poll_list_row("Alpha", 49301, 50)
     settings.inbox.mkdir(parents=True, exist_ok=True)
     (settings.inbox / "first.csv").write_text(first, encoding="utf-8")
@@ -812,7 +812,7 @@ def _then_538(settings, monkeypatch, runs: str, compiled: list[dict], listed: st
     if runs != "one run":
         run_ingest([], settings)
     if runs.endswith("in DuckDB"):
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+        monkeypatch.setattr(file_mapping, "SQL_FROM_ROWS", 1)
     (settings.inbox / "538.csv").write_text(POLL_LIST + listed, encoding="utf-8")
     settle(settings.inbox / "538.csv", 50)
     run = run_ingest([], settings)
@@ -975,7 +975,7 @@ def test_quotes_are_read_by_one_set_of_rules_for_every_file(settings, monkeypatc
     """`"Bad "quoted" Research"` was stored mangled by the fast reader and refused by the careful
     one; doubled quotes are the CSV way to write a quote, and read as one."""
     if in_duckdb:
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+        monkeypatch.setattr(file_mapping, "SQL_FROM_ROWS", 1)
     header = ",".join(poll_row())
     good = ",".join(v if k != "pollster" else '"The ""Best"" Polls"' for k, v in poll_row().items())
     bad = ",".join(
@@ -1109,7 +1109,7 @@ def test_a_stray_quote_that_swallows_whole_polls_is_a_rejected_row_not_a_stored_
     name, commas and line breaks and all, stored and drawn in a chart's legend. Now the row is
     rejected at the line the quote opened, with what the cell swallowed as its value."""
     if in_duckdb:
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+        monkeypatch.setattr(file_mapping, "SQL_FROM_ROWS", 1)
     path = write_csv(settings.inbox / "quote.csv", monthly_rows(5))
     lines = path.read_text().splitlines()
     lines[2] = '"' + lines[2]  # line 3 opens a quote
@@ -1226,7 +1226,7 @@ def test_a_name_spelled_in_capitals_or_without_accents_is_the_stored_name(
     correction of a stored poll was rejected as another poll's key; within one file, both
     spellings made two leaders, each with a page of its own."""
     if in_duckdb:
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+        monkeypatch.setattr(file_mapping, "SQL_FROM_ROWS", 1)
     french = {"country": "FR", "population": "adults", "mode": "online", "published": ""}
     first = [
         poll_row(pollster="Verian", leader="Gabriel Attal", poll_key="v1", **french),
@@ -1291,7 +1291,7 @@ def test_a_fieldwork_period_in_one_cell_is_the_poll_s_start_and_end(
     """Poll tables write the fieldwork in one cell ("13-14 mars 2024"); read as the start with
     no end given, it is both, as a month is. Every such row was not_a_date."""
     if in_duckdb:
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+        monkeypatch.setattr(file_mapping, "SQL_FROM_ROWS", 1)
     cells, days = PERIODS[case]
     undated = {"fieldwork_end": "", "published": ""}
     rows = [poll_row(fieldwork_start=c, poll_key=f"k{i}", **undated) for i, c in enumerate(cells)]
@@ -1582,7 +1582,7 @@ def test_a_new_name_in_two_files_of_other_headers_in_one_run_is_one_name(
     runs stored one of each. Big files are mapped in DuckDB after the small ones, and each
     spelled new names by the stored ones and the small files' alone: two big files did too."""
     if read == "in DuckDB":
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+        monkeypatch.setattr(file_mapping, "SQL_FROM_ROWS", 1)
     elif read == "streamed":
         monkeypatch.setattr(files, "STREAM_FROM_BYTES", 1)
     write_csv(
@@ -1605,12 +1605,12 @@ def test_a_new_name_in_a_small_file_and_a_big_one_of_one_run_is_one_name(setting
     write_csv(settings.inbox / "a_small.csv", [poll_row(leader="Keir Starmer")], age_seconds=300)
     rows = [
         poll_row(leader="KeirStarmer", poll_key=f"k{i}", negative_pct="", undecided_pct="")
-        for i in range(steps.SQL_FROM_ROWS)
+        for i in range(file_mapping.SQL_FROM_ROWS)
     ]
     write_csv(settings.inbox / "b_big.csv", rows, columns=[c for c in rows[0] if c != "mode"])
     run_ingest([], settings)
     leaders = query(settings, "SELECT leader, count(*) AS n FROM polls GROUP BY leader")
-    assert leaders.values.tolist() == [["Keir Starmer", steps.SQL_FROM_ROWS + 1]]
+    assert leaders.values.tolist() == [["Keir Starmer", file_mapping.SQL_FROM_ROWS + 1]]
 
 
 KANZLER = ROOT / "tests/fixtures/real/harvilehal_german_kanzler_preference_2021-2024.csv"
@@ -1754,7 +1754,7 @@ LEADER_SPELLINGS = {
 @pytest.mark.parametrize("in_duckdb", [False, True], ids=["frames", "in DuckDB"])
 def test_common_spellings_of_a_leader_are_one_leader(settings, monkeypatch, in_duckdb):
     if in_duckdb:
-        monkeypatch.setattr(steps, "SQL_FROM_ROWS", 1)
+        monkeypatch.setattr(file_mapping, "SQL_FROM_ROWS", 1)
     spelled = [(leader, s) for leader, spellings in LEADER_SPELLINGS.items() for s in spellings]
     rows = [
         poll_row(leader=spelling, poll_key=f"s{i}", country="UA")

@@ -13,8 +13,10 @@ import sys
 import pytest
 
 from pollwatch.config import load_settings
-from pollwatch.ingest import files, steps
+from pollwatch.ingest import files
+from pollwatch.ingest.file_mapping import map_files
 from pollwatch.ingest.run import run_ingest
+from pollwatch.ingest.streamed import STAGING, map_streamed
 from pollwatch.processes import OWNER
 from pollwatch.store import Staged
 from pollwatch.validate.checks import check_rows
@@ -32,7 +34,7 @@ def streamed(monkeypatch, settings, data: bytes, layout: str | None = None):
     assert read.data is None, "the file was read whole, not streamed"
     stage = settings.data_dir / "stage"
     stage.mkdir()
-    outcome = steps.map_streamed(read, settings, layout, stage / "0.duckdb")
+    outcome = map_streamed(read, settings, layout, stage / "0.duckdb")
     assert isinstance(outcome, tuple), f"the stream was not taken: {outcome!r}"
     checked = outcome[1]
     assert isinstance(checked.polls, Staged)
@@ -62,7 +64,7 @@ def test_a_file_with_empty_lines_is_streamed_with_every_reject_on_its_own_line(
         lines.insert(at, b"")
     data = newline.join([*lines, b"", b""])
     # read whole, by the record-by-record reader (the only one that takes empty lines)
-    [whole] = steps.map_files([(settings.inbox / "drop.csv", data)], settings, None, False).values()
+    [whole] = map_files([(settings.inbox / "drop.csv", data)], settings, None, False).values()
     framed = check_rows(whole)
     assert len(framed.rejects) > 10
     assert_same(framed, streamed(monkeypatch, settings, data))
@@ -135,7 +137,7 @@ def test_a_streamed_drop_ends_as_the_same_drop_read_whole(monkeypatch, tmp_path,
         settings.inbox.mkdir(parents=True)
         (settings.inbox / "drop.csv").write_bytes(drops()[kind])
         found.append(outcome(settings))
-        assert not list(settings.data_dir.glob(f"{steps.STAGING}*")), "staging left behind"
+        assert not list(settings.data_dir.glob(f"{STAGING}*")), "staging left behind"
     assert found[0] == found[1]
     assert found[0][0], "nothing was ingested"
 
@@ -201,11 +203,11 @@ def test_the_staging_folder_of_a_killed_run_is_removed_by_the_next_run(settings)
         capture_output=True,
         check=True,
     )
-    left = settings.data_dir / f"{steps.STAGING}killed"
+    left = settings.data_dir / f"{STAGING}killed"
     left.mkdir()
     (left / OWNER).write_text(gone.stdout.strip())
     (left / "0.duckdb").write_bytes(b"x" * 1000)
-    working = settings.data_dir / f"{steps.STAGING}working"
+    working = settings.data_dir / f"{STAGING}working"
     working.mkdir()
     (working / OWNER).write_text(str(os.getpid()))  # this test's process: alive
     settings.inbox.mkdir()
@@ -225,8 +227,8 @@ def test_a_file_that_changes_after_its_hash_waits_and_one_gone_is_left_to_its_ta
     read = files.read_file(path, settings.max_file_bytes)
     # A sync tool rewrites it while we work: a value corrected, the same lines.
     path.write_text(path.read_text(encoding="utf-8").replace(",71,", ",72,"), encoding="utf-8")
-    waiting = steps.map_streamed(read, settings, None, stage / "0.duckdb")
+    waiting = map_streamed(read, settings, None, stage / "0.duckdb")
     assert waiting.reason == "changed while it was read; it waits for the next run"
     read = files.read_file(path, settings.max_file_bytes)
     path.unlink()  # another run took it
-    assert steps.map_streamed(read, settings, None, stage / "1.duckdb") is None
+    assert map_streamed(read, settings, None, stage / "1.duckdb") is None

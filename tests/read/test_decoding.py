@@ -8,8 +8,8 @@ import io
 
 import pytest
 
+from pollwatch.ingest.file_mapping import map_bytes
 from pollwatch.ingest.run import run_ingest
-from pollwatch.ingest.steps import map_bytes
 from pollwatch.read.decoding import decode, guess_single_byte_encoding
 from pollwatch.validate.checks import Checked, check_rows
 from schemas.columns import CANONICAL_COLUMNS

@@ -67,7 +67,7 @@ LOAD_AND_REPORT = textwrap.dedent("""
     from pollwatch.config import load_settings
     from pollwatch.ingest.commit import file_record
     from pollwatch.ingest.files import read_file
-    from pollwatch.ingest.steps import map_bytes
+    from pollwatch.ingest.file_mapping import map_bytes
     from pollwatch.store import open_store
     from pollwatch.validate.checks import check_rows
     path, data_dir = Path(sys.argv[1]), Path(sys.argv[2])
