@@ -15,7 +15,6 @@ import inspect
 import json
 import logging
 import os
-import re
 import signal
 import sys
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from pollwatch.config import ConfigError, Settings, load_settings, make_inbox, r
 from pollwatch.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_RUN, EXIT_USAGE
 from pollwatch.ingest.discover import find_new_files
 from pollwatch.ingest.signals import stops_kept
+from pollwatch.model.as_of_day import as_of_day
 from pollwatch.store.errors import StoreError
 
 log = logging.getLogger("pollwatch.cli")
@@ -66,24 +66,13 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object in
 
 
 def _as_of_day(value: str | None) -> date | None:
-    """The --as-of day: a date that has come (what stood on a later one is not known, and a
-    line drawn to the year 9999 is millions of days)."""
+    # One line, as every other usage error says (Typer's BadParameter drew a box of six).
     if value is None:
         return None
-    # One line, as every other usage error says (Typer's BadParameter drew a box of six).
     try:
-        day = date.fromisoformat(value.strip())
-    except ValueError:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-            _fail(f"--as-of: {value.strip()} is not a day of the calendar", EXIT_USAGE)
-        _fail(f"--as-of: {value!r} is not a day: write it YYYY-MM-DD", EXIT_USAGE)
-    if day > date.today():
-        _fail(
-            f"--as-of: {day.isoformat()} is after today ({date.today().isoformat()}): nothing"
-            " stood then yet",
-            EXIT_USAGE,
-        )
-    return day
+        return as_of_day(value, date.today())
+    except ConfigError as err:
+        _fail(f"--as-of: {err}", EXIT_USAGE)
 
 
 # Read as text and given to the command as a date (the callback's): Typer's own date option says
