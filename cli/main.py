@@ -330,78 +330,14 @@ def trend(
     """The daily poll average of one leader and measure as CSV on stdout:
     date,estimate,lower,upper (the 95% band). Stretches of days far from any poll, where the
     line is its guess between polls, are said on stderr."""
-    from pollwatch.model.as_of import series_trend, stood_on
-    from pollwatch.model.populations import measured_by
-    from pollwatch.model.trends import FAR_DAYS
-    from pollwatch.read.echo import counted
-    from pollwatch.store import open_store
+    from pollwatch.model.stored_trend import stored_trend
+    from pollwatch.model.trend_text import trend_csv, trend_notes
 
     with _plain_errors():
-        settings = _settings(data_dir)
-        from pollwatch.map.aliases import aliased_leader
-
-        name = aliased_leader(leader, settings.local_aliases)
-        store = open_store(settings, read_only=True)
-        stored = store.polls() if as_of is None else stood_on(store.versions(), as_of)
-        fitted = series_trend(stored, name, metric, population, measure, as_of)
-    reference = fitted.reference.replace("_", " ")
-    if fitted.population_effects is not None:  # said beside the CSV, not in it
-        typer.echo(
-            f"populations read as {reference}"
-            + ("" if fitted.reference == "adults" else " (no poll of this line is of adults)")
-            + ": "
-            + "; ".join(
-                f"{e.population.replace('_', ' ')} {e.effect:+.2f} ({e.lower:+.2f} to "
-                f"{e.upper:+.2f}; {measured_by(e)})"
-                if e.pollsters
-                else f"{e.population.replace('_', ' ')} not measured (no pollster asks it beside"
-                f" {reference}: its gap stays in its pollsters' leans, read against the"
-                f" pollsters of {reference})"
-                for e in fitted.population_effects.itertuples()
-            ),
-            err=True,
-        )
-    elif population == "all" and fitted.reference == "unknown":
-        typer.echo("no poll of this line says its population", err=True)
-    elif population == "all" and fitted.reference != "adults":
-        typer.echo(f"every poll of this line is of {reference}", err=True)
-    end = fitted.daily["date"].iloc[-1]
-    if len(fitted.polls) == 1:  # a series of one poll: the report's card (has_measure_line)
-        [poll] = fitted.polls.itertuples()
-        carried = f" carried forward to {end:%Y-%m-%d}" if end > poll.fieldwork_end else ""
-        typer.echo(
-            f"one poll only ({poll.pollster}, fieldwork ended {poll.fieldwork_end:%Y-%m-%d}):"
-            f" this is that poll{carried}, not an average "
-            + (
-                "(the report shows it as a card)"
-                if fitted.measure == "positive"
-                else "(the report gives it on the poll's card)"
-                if fitted.population == "all"
-                # a population's card gives the poll's positive share alone
-                else f"(the report's card of {fitted.population.replace('_', ' ')} gives its"
-                f" {fitted.metric} alone)"
-            ),
-            err=True,
-        )
-    if as_of is not None and end.date() < as_of:  # its newest poll is more than FAR_DAYS older
-        typer.echo(
-            f"the newest poll public by {as_of:%Y-%m-%d} ended {end:%Y-%m-%d}, more than"
-            f" {FAR_DAYS} days before it: the line ends there, as the report of that day ends it",
-            err=True,
-        )
-    stretches = fitted.far_stretches()
-    if stretches:
-        shown = ", ".join(f"{a:%Y-%m-%d} to {b:%Y-%m-%d}" for a, b in stretches[:3])
-        more = f" and {len(stretches) - 3} more" if len(stretches) > 3 else ""
-        days = sum((b - a).days + 1 for a, b in stretches)
-        typer.echo(
-            f"no poll within {FAR_DAYS} days of {shown}{more}"
-            f" ({counted(days, 'day')}): there the line is the"
-            " model's guess between polls, not a measurement (the report dashes it)",
-            err=True,
-        )
-    daily = fitted.daily[["date", "estimate", "lower", "upper"]]
-    daily.to_csv(sys.stdout, index=False, float_format="%.2f", date_format="%Y-%m-%d")
+        fitted = stored_trend(_settings(data_dir), leader, metric, population, measure, as_of)
+    for note in trend_notes(fitted, population, as_of):
+        typer.echo(note, err=True)
+    sys.stdout.write(trend_csv(fitted))
 
 
 @listed(app)
