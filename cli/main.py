@@ -25,9 +25,8 @@ from typing import Annotated
 
 import typer
 
-from pollwatch.config import ConfigError, Settings, load_settings, make_inbox, require_data_dir
+from pollwatch.config import ConfigError, Settings, load_settings, require_data_dir
 from pollwatch.exit_codes import EXIT_INTERRUPTED, EXIT_NOT_RUN, EXIT_USAGE
-from pollwatch.ingest.discover import find_new_files
 from pollwatch.ingest.signals import stops_kept
 from pollwatch.model.as_of_day import as_of_day
 from pollwatch.store.errors import StoreError
@@ -147,46 +146,31 @@ def ingest(
     the store only.
     """
     from pollwatch.ingest.messages import run_text
-    from pollwatch.ingest.run import RunInterrupted, idle_run
+    from pollwatch.ingest.request import check_ingest
+    from pollwatch.ingest.run import RunInterrupted
 
     with _plain_errors():
         settings = _settings(data_dir)
-        for path in paths or []:
-            if not path.exists():
-                raise ConfigError(f"{path}: no such file or directory")
-        make_inbox(settings)
-        found = None if paths else find_new_files(settings.inbox, settings.settle_seconds)
-        if found is not None and not found.ready:
-            run = idle_run(found)  # nothing to take: no run to start or record
-            typer.echo(json.dumps(run.as_dict(), indent=2) if as_json else run_text(run))
-            raise typer.Exit(run.exit_code)
-        from pollwatch.map.aliases import load_aliases
-        from pollwatch.map.layout_files import load_layouts
+        run = check_ingest(settings, paths or [], layout)
+        if run is None:
+            try:
+                with _interruptible():
+                    if _use_prefect(settings):
+                        from flows import without_heartbeats
+                        from flows.ingest import ingest_polls
 
-        known = load_layouts(settings.local_layouts)
-        load_aliases(settings.local_aliases)  # a mistake in either is one line, before any work
-        if layout is not None and layout not in known:
-            raise ConfigError(
-                f"--layout {layout}: no such layout; known layouts: {', '.join(known)}"
-            )
-        try:
-            with _interruptible():
-                if _use_prefect(settings):
-                    from flows import without_heartbeats
-                    from flows.ingest import ingest_polls
+                        with without_heartbeats():
+                            run = ingest_polls(
+                                paths=[str(p) for p in paths or []],
+                                data_dir=str(settings.data_dir),
+                                layout=layout,
+                            )
+                    else:
+                        from pollwatch.ingest.run import run_ingest
 
-                    with without_heartbeats():
-                        run = ingest_polls(
-                            paths=[str(p) for p in paths or []],
-                            data_dir=str(settings.data_dir),
-                            layout=layout,
-                        )
-                else:
-                    from pollwatch.ingest.run import run_ingest
-
-                    run = run_ingest(paths or [], settings, trigger="command", layout=layout)
-        except RunInterrupted as stop:
-            run = stop.summary
+                        run = run_ingest(paths or [], settings, trigger="command", layout=layout)
+            except RunInterrupted as stop:
+                run = stop.summary
     typer.echo(json.dumps(run.as_dict(), indent=2) if as_json else run_text(run))
     raise typer.Exit(run.exit_code)
 
@@ -273,6 +257,8 @@ def report(data_dir: DataDir = None, out: OutDir = None, as_of: AsOf = None) -> 
     """Recompute every trend and chart and write the HTML report (index.html, a page per
     leader, charts as PNG and SVG, the data as CSV). A Prefect flow run when a server is
     reachable, as for `ingest`."""
+    from pollwatch.publish.summary import report_line
+
     with _plain_errors(), _interruptible("interrupted: the report was left as it was"):
         settings = _settings(data_dir)
         if _use_prefect(settings):
@@ -289,15 +275,7 @@ def report(data_dir: DataDir = None, out: OutDir = None, as_of: AsOf = None) -> 
             from pollwatch.publish.report import build_report
 
             written = build_report(settings, out, as_of)
-    left = (
-        f"; {written.realtime_unfinished} days of the real-time lines left for the next report"
-        if written.realtime_unfinished
-        else ""
-    )
-    typer.echo(
-        f"report: {written.index} ({written.series} series, {written.charts} charts, "
-        f"{len(written.pages) - 1} leader pages, {written.seconds:.1f} s{left})"
-    )
+    typer.echo(report_line(written))
 
 
 @listed(app)
@@ -351,16 +329,12 @@ def export(
 ) -> None:
     """Every stored poll with its provenance. In CSV, text that a spreadsheet would run as a
     formula (starting with = + - @) is made inert with a leading apostrophe."""
-    from pollwatch.publish.export import check_out_file, chosen_format, write_polls
-    from pollwatch.store import open_store
+    from pollwatch.publish.export import check_out_file, export_store
 
     with _plain_errors():
         check_out_file(out)
-        settings = _settings(data_dir)
-        chosen = chosen_format(out, fmt)
-        polls = open_store(settings, read_only=True).polls()
-        write_polls(polls, out, chosen)
-    typer.echo(f"exported {len(polls)} polls to {out} ({chosen})")
+        count, chosen = export_store(_settings(data_dir), out, fmt)
+    typer.echo(f"exported {count} polls to {out} ({chosen})")
 
 
 @listed(app)
@@ -403,17 +377,12 @@ def rebuild(data_dir: DataDir = None) -> None:
     arrived; nothing is moved. For a lost or damaged polls.duckdb: the one it replaces is kept
     beside it. Stop `pollwatch serve` first, so that no run writes meanwhile."""
     with _plain_errors():
+        from pollwatch.ingest.messages import rebuild_line
         from pollwatch.ingest.rebuild import rebuild as rebuild_database
 
         settings = _settings(data_dir)
         summary, kept = rebuild_database(settings)
-    totals = summary.totals
-    typer.echo(
-        f"rebuilt {settings.db_path} from {len(summary.files)} file(s): "
-        f"{totals['rows_loaded']} polls, {totals['rows_updated']} corrections, "
-        f"{totals['rows_rejected']} rows rejected"
-        + (f"; the database it replaces is kept as {kept}" if kept else "")
-    )
+    typer.echo(rebuild_line(settings.db_path, summary, kept))
 
 
 @listed(app)
@@ -423,18 +392,12 @@ def layouts(data_dir: DataDir = None) -> None:
     with _plain_errors():
         from pollwatch.map.aliases import load_aliases
         from pollwatch.map.layout_files import load_layouts
+        from pollwatch.map.layout_listing import layouts_text
 
         settings = load_settings(data_dir=data_dir)
         known = load_layouts(settings.local_layouts)
         load_aliases(settings.local_aliases)
-    for layout in known.values():
-        how = "by its header" if layout.by_header else f"in inbox/{layout.name}/ or --layout"
-        required = ", ".join(layout.missing_columns([]))
-        due = f"\n{'':<30} drops expected {layout.cadence.describe()}" if layout.cadence else ""
-        typer.echo(
-            f"{layout.name:<30} {layout.title}\n{'':<30} recognised {how}; columns: {required}"
-            + due
-        )
+    typer.echo(layouts_text(known))
 
 
 @listed(app)

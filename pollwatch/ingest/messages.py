@@ -7,6 +7,7 @@ same way because they all come from here.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pollwatch.ingest.outcomes import is_missing
@@ -175,6 +176,17 @@ def interrupted_line(summary: RunSummary) -> str:
     return (
         f"interrupted by {summary.interrupted_by}: the {len(summary.files)} file(s) above were "
         "committed before the stop; every other file is still in the inbox for the next run"
+    )
+
+
+def rebuild_line(db_path: Path, summary: RunSummary, kept: Path | None) -> str:
+    """What a rebuild made, and where the database it replaced is kept."""
+    totals = summary.totals
+    return (
+        f"rebuilt {db_path} from {len(summary.files)} file(s): "
+        f"{totals['rows_loaded']} polls, {totals['rows_updated']} corrections, "
+        f"{totals['rows_rejected']} rows rejected"
+        + (f"; the database it replaces is kept as {kept}" if kept else "")
     )
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pollwatch.config import ConfigError
+from pollwatch.config import ConfigError, Settings
 from pollwatch.map.cell_text import FORMULA_STARTS  # and the reading back of what is made inert
+from pollwatch.store import open_store
 from schemas.columns import DATE_COLUMNS
 
 FORMATS = ("csv", "parquet")
@@ -93,3 +94,12 @@ def write_polls(frame: pd.DataFrame, path: Path, fmt: str = "csv") -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def export_store(settings: Settings, path: Path, fmt: str | None = None) -> tuple[int, str]:
+    """Every poll the store holds, with its provenance, written to `path` in `fmt` (else the
+    one its suffix names, chosen_format): how many polls, and the format written."""
+    chosen = chosen_format(path, fmt)
+    polls = open_store(settings, read_only=True).polls()
+    write_polls(polls, path, chosen)
+    return len(polls), chosen

@@ -1,5 +1,5 @@
-"""What a report found worth telling, for its Prefect artifact: the averages that moved since the
-last report and the series gone quiet."""
+"""What a report found worth telling: for its Prefect artifact, the averages that moved since the
+last report and the series gone quiet; for the command that made it, one line of what it wrote."""
 
 from __future__ import annotations
 
@@ -7,6 +7,20 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pollwatch.publish.report import Report
+
+
+def report_line(report: Report) -> str:
+    """Where the report is and what it holds, with the days of real-time lines it left for the
+    next report (POLLWATCH_REALTIME_SECONDS)."""
+    left = (
+        f"; {report.realtime_unfinished} days of the real-time lines left for the next report"
+        if report.realtime_unfinished
+        else ""
+    )
+    return (
+        f"report: {report.index} ({report.series} series, {report.charts} charts, "
+        f"{len(report.pages) - 1} leader pages, {report.seconds:.1f} s{left})"
+    )
 
 
 def report_markdown(report: Report, move_points: float, stale_days: int) -> str:
