@@ -44,11 +44,11 @@ def trend(
     date,estimate,lower,upper (the 95% band). Stretches of days far from any poll, where the
     line is its guess between polls, are said on stderr."""
     from pollwatch.model.stored_trend import stored_trend
-    from pollwatch.model.trend_text import trend_csv, trend_notes
+    from pollwatch.publish.trend_text import trend_csv, trend_notes
 
     with plain_errors():
         fitted = stored_trend(settings_for(data_dir), leader, metric, population, measure, as_of)
-    for note in trend_notes(fitted, population, as_of):
+    for note in trend_notes(fitted, as_of):
         typer.echo(note, err=True)
     sys.stdout.write(trend_csv(fitted))
 

@@ -31,11 +31,9 @@ def trend_csv(trend: Trend) -> str:
     )
 
 
-def trend_notes(trend: Trend, asked_population: str, as_of: date | None) -> list[str]:
-    """What a reader of `trend_csv` should know and the numbers do not say, a line each.
-    `asked_population`: the population as asked (its notes on a line of all populations are
-    given where all were asked for in so many words)."""
-    notes = _population_notes(trend, asked_population)
+def trend_notes(trend: Trend, as_of: date | None) -> list[str]:
+    """What a reader of `trend_csv` should know and the numbers do not say, a line each."""
+    notes = _population_notes(trend)
     end = trend.daily["date"].iloc[-1]
     if len(trend.polls) == 1:
         notes.append(_one_poll_note(trend, end))
@@ -50,9 +48,11 @@ def trend_notes(trend: Trend, asked_population: str, as_of: date | None) -> list
     return notes
 
 
-def _population_notes(trend: Trend, asked_population: str) -> list[str]:
+def _population_notes(trend: Trend) -> list[str]:
     """The offsets a line of several populations takes off its polls (said beside the CSV, not in
-    it), or the one population every poll of the line is of, where it is not adults."""
+    it), or, in a line of every population, the one population all its polls are of, where it is
+    not adults. Read off the fitted line's population, not the option as typed: `--population
+    All` and `all_polls` (538's name) ask for that line too, and were given no such note."""
     reference = trend.reference.replace("_", " ")
     if trend.population_effects is not None:
         return [
@@ -69,9 +69,9 @@ def _population_notes(trend: Trend, asked_population: str) -> list[str]:
                 for e in trend.population_effects.itertuples()
             )
         ]
-    if asked_population == ALL_POPULATIONS and trend.reference == "unknown":
+    if trend.population == ALL_POPULATIONS and trend.reference == "unknown":
         return ["no poll of this line says its population"]
-    if asked_population == ALL_POPULATIONS and trend.reference != "adults":
+    if trend.population == ALL_POPULATIONS and trend.reference != "adults":
         return [f"every poll of this line is of {reference}"]
     return []
 
