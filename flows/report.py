@@ -22,25 +22,14 @@ from flows.quiet import failing_quietly
 from pollwatch.alerts.notices import move_notice
 from pollwatch.config import Settings, load_settings
 from pollwatch.publish.report import Report, build_report
-from pollwatch.publish.summary import report_markdown
+from pollwatch.publish.summary import report_line, report_markdown
 
 
 @task(name="build-report", cache_policy=NO_CACHE)
 def build(settings: Settings, out_dir: Path | None, as_of: date | None = None) -> Report:
     report = build_report(settings, out_dir, as_of)
     logger = get_run_logger()
-    logger.info(
-        "report: %s (%d series, %d charts, %.1f s)",
-        report.index,
-        report.series,
-        report.charts,
-        report.seconds,
-    )
-    if report.realtime_unfinished:
-        logger.info(
-            "real-time lines: %d past days left to refit; the next report refits them",
-            report.realtime_unfinished,
-        )
+    logger.info("%s", report_line(report))  # as `pollwatch report` says it
     for stale in report.stale:
         logger.warning(
             "no new poll on %s (%s) for %d days, more than %d: newest fieldwork %s",
