@@ -21,6 +21,7 @@ from flows.events import announce
 from flows.quiet import failing_quietly
 from pollwatch.alerts.notices import move_notice
 from pollwatch.config import Settings, load_settings
+from pollwatch.model.as_of_day import as_of_day
 from pollwatch.publish.report import Report, build_report
 from pollwatch.publish.summary import report_line, report_markdown
 
@@ -63,9 +64,10 @@ def render_report(
     data_dir: str | None = None, out_dir: str | None = None, as_of: str | None = None
 ) -> Report:
     """Recompute every trend and chart and write the report (by default to ./reports); with
-    `as_of` (YYYY-MM-DD), the report as it stood that day (to ./reports-as-of-<day>)."""
+    `as_of` (YYYY-MM-DD), the report as it stood that day (to ./reports-as-of-<day>): read as
+    `pollwatch report --as-of` reads it, so a day still to come fails the run in one line."""
     settings = load_settings(data_dir=data_dir)
-    day = date.fromisoformat(as_of) if as_of else None
+    day = as_of_day(as_of, date.today()) if as_of else None
     report = build(settings, Path(out_dir) if out_dir else None, day)
     publish(report, settings)
     if day is None:  # a report as it stood on a past day moves nothing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from prefect.client.orchestration import get_client
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from flows.pipeline import ingest_and_report
 from flows.report import render_report
+from pollwatch.config import ConfigError
 from tests.helpers import REAL, monthly_rows, write_csv
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -46,6 +48,24 @@ def test_render_report_as_of_a_day_writes_that_day_s_report_beside_the_current_o
     )
     assert named.index == written.index
     assert "As it stood" not in (settings.report_dir / "index.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("2999-01-01", "2999-01-01 is after today"),
+        ("2022-02-30", "2022-02-30 is not a day of the calendar"),
+        ("14.03.2022", "'14.03.2022' is not a day: write it YYYY-MM-DD"),
+    ],
+)
+def test_render_report_as_of_a_day_not_come_fails_the_run_in_one_line(settings, day, message):
+    """A deployment's parameter is typed in Prefect's UI: it is read as `--as-of` is, and the
+    run fails saying why, before any report folder is made."""
+    write_csv(settings.inbox / "a.csv", monthly_rows(2))
+    ingest_and_report(data_dir=str(settings.data_dir))
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        render_report(data_dir=str(settings.data_dir), as_of=day)
+    assert sorted(p.name for p in settings.report_dir.parent.glob("*-as-of-*")) == []
 
 
 def test_the_pipeline_renders_only_when_the_data_changed(settings):
