@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from pollwatch import model
-from pollwatch.model import as_of, publication, realtime_line
+from pollwatch.model import as_of, as_of_day, publication, realtime_line, stored_trend
 from pollwatch.model.series import Series
 from pollwatch.model.trends import Trend
 from pollwatch.publish import (
@@ -48,15 +48,18 @@ def code_version(module) -> str:
 # The modules of a past day's polls and the real-time line: their figures are keyed on these
 # beside the fit's code, and a change to them alone leaves today's fits as they were.
 AS_OF = (as_of, publication, realtime_line)
+# The modules that read what a person asked for and hand it to the fit: they decide which polls
+# and which day, which the key holds already, so a change to them leaves every fit as it was.
+ASKING = (as_of_day, stored_trend)
 
 
 @cache
 def fit_code() -> str:
-    """The fit's source: every module of the model but AS_OF's, so that a change to any part of
-    the fit invalidates the fits it made."""
+    """The fit's source: every module of the model but AS_OF's and ASKING's, so that a change to
+    any part of the fit (a new module of it too) invalidates the fits it made."""
     folder = Path(model.__file__).parent
-    past = {Path(module.__file__) for module in AS_OF}
-    files = sorted(path for path in folder.glob("*.py") if path not in past)
+    outside = {Path(module.__file__) for module in (*AS_OF, *ASKING)}
+    files = sorted(path for path in folder.glob("*.py") if path not in outside)
     return _digest(*(hashlib.sha256(path.read_bytes()).hexdigest() for path in files))
 
 
