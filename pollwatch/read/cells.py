@@ -1,8 +1,9 @@
 """Read a dropped file into a table of text cells keyed by the line each record starts on.
 
-With decoding.py, this is the only place that touches the raw file. It finds the delimiter
-(commas, semicolons, tabs), decides whether the text is a CSV table at all and says why not in
-words a person can act on; everything after it works on text cells and line
+The way in from a file's decoded text: it has the delimiter found (commas, semicolons, tabs),
+the records read (read/'s readers: Arrow's, or one record at a time where that fails), decides
+whether the text is a CSV table at all and says why not in words a person can act on. read/ is
+the only package that touches the raw file; everything after it works on text cells and line
 numbers, so every later error can point at the exact line of the original file.
 """
 
